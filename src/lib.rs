@@ -1,0 +1,1 @@
+//! Kurultai: participatory budgeting for the municipalities of the Turkic states.
