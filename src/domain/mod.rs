@@ -1,0 +1,25 @@
+//! Pure domain types: the values a municipality is configured with and the national IDs its
+//! residents register with. Nothing here touches the database, HTTP or the clock unless a
+//! function says so in its name; everything is parsed once at the edge ("parse, don't
+//! validate") so that code holding one of these types never has to check it again.
+
+pub mod currency;
+pub mod field_error;
+pub mod language;
+pub mod policy;
+pub mod role;
+pub mod slug;
+pub mod time_zone;
+pub mod translations;
+
+mod string_enum;
+
+pub use currency::{Currency, CurrencyError};
+pub use field_error::{Coded, FieldError, ValidationErrors};
+pub use language::{LanguageTag, LanguageTagError};
+pub use policy::{RegistrationPolicy, RevotePolicy};
+pub use role::Role;
+pub use slug::{Slug, SlugError};
+pub use string_enum::UnknownVariant;
+pub use time_zone::{TimeZoneError, TimeZoneName};
+pub use translations::Translations;
