@@ -6,6 +6,7 @@
 pub mod currency;
 pub mod field_error;
 pub mod language;
+pub mod national_id;
 pub mod policy;
 pub mod role;
 pub mod slug;
@@ -17,6 +18,10 @@ mod string_enum;
 pub use currency::{Currency, CurrencyError};
 pub use field_error::{Coded, FieldError, ValidationErrors};
 pub use language::{LanguageTag, LanguageTagError};
+pub use national_id::{
+    CheckDigitPolicy, NationalId, NationalIdError, NationalIdScheme, NationalIdWarning, Pepper,
+    PepperError,
+};
 pub use policy::{RegistrationPolicy, RevotePolicy};
 pub use role::Role;
 pub use slug::{Slug, SlugError};
