@@ -3,18 +3,21 @@
 //! function says so in its name; everything is parsed once at the edge ("parse, don't
 //! validate") so that code holding one of these types never has to check it again.
 
+pub mod country;
 pub mod currency;
 pub mod field_error;
 pub mod language;
 pub mod national_id;
 pub mod policy;
 pub mod role;
+pub mod settings;
 pub mod slug;
 pub mod time_zone;
 pub mod translations;
 
 mod string_enum;
 
+pub use country::{Country, CountryDefaults, CountryError};
 pub use currency::{Currency, CurrencyError};
 pub use field_error::{Coded, FieldError, ValidationErrors};
 pub use language::{LanguageTag, LanguageTagError};
@@ -24,6 +27,7 @@ pub use national_id::{
 };
 pub use policy::{RegistrationPolicy, RevotePolicy};
 pub use role::Role;
+pub use settings::{age_on, MunicipalitySettings, SettingsInput};
 pub use slug::{Slug, SlugError};
 pub use string_enum::UnknownVariant;
 pub use time_zone::{TimeZoneError, TimeZoneName};

@@ -1,0 +1,578 @@
+//! A municipality's settings as one validated value, and the function that turns an admin's
+//! (possibly partial) input into it, reporting every bad field at once.
+
+use super::{
+    CheckDigitPolicy, Coded, Country, Currency, FieldError, LanguageTag, NationalIdScheme,
+    RegistrationPolicy, RevotePolicy, TimeZoneName, ValidationErrors,
+};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Youngest and oldest minimum voting age a municipality may choose. 14 lets a municipality
+/// run youth participatory budgets as several European cities do, and is the youngest age at
+/// which the served countries issue an identity document to every citizen; 25 stops a
+/// misconfiguration (or a policy) from excluding young adults who vote in national elections.
+pub const MIN_VOTING_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
+/// Default minimum voting age: the national voting age in every served country.
+pub const DEFAULT_MIN_VOTING_AGE: u8 = 18;
+/// More enabled languages than this is a mistake, not a municipality.
+pub const MAX_LANGUAGES: usize = 16;
+
+/// Validated settings. Construct with [`MunicipalitySettings::resolve`] or
+/// [`MunicipalitySettings::from_country`]; every value here is known good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalitySettings {
+    pub currency: Currency,
+    pub time_zone: TimeZoneName,
+    /// Enabled languages, without duplicates; contains `default_language`.
+    pub languages: Vec<LanguageTag>,
+    pub default_language: LanguageTag,
+    pub national_id_scheme: NationalIdScheme,
+    /// Whether a failed community-documented check digit (uz_pinfl) refuses the ID or only
+    /// warns.
+    pub check_digit_policy: CheckDigitPolicy,
+    pub min_voting_age: u8,
+    pub registration_policy: RegistrationPolicy,
+    pub revote_policy: RevotePolicy,
+}
+
+/// What an admin sends: every field optional (missing = keep the base value) and every value a
+/// plain string or number, so that a bad value becomes a field error in the list instead of
+/// one opaque JSON error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub national_id_scheme: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_digit_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_voting_age: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revote_policy: Option<String>,
+}
+
+fn required(field: &str) -> FieldError {
+    FieldError::new(field, "required", format!("{field} is required"))
+}
+
+/// Parses `input` if given, else takes `base`; a missing value with no base is `required`.
+fn field<T: Clone, E: Coded>(
+    errors: &mut ValidationErrors,
+    name: &str,
+    input: Option<&str>,
+    base: Option<&T>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match (input, base) {
+        (Some(raw), _) => match parse(raw) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                errors.push(FieldError::from_error(name, &e));
+                None
+            }
+        },
+        (None, Some(b)) => Some(b.clone()),
+        (None, None) => {
+            errors.push(required(name));
+            None
+        }
+    }
+}
+
+fn check_digit_policy(s: &str) -> Result<CheckDigitPolicy, super::UnknownVariant> {
+    match s {
+        "enforce" => Ok(CheckDigitPolicy::Enforce),
+        "warn" => Ok(CheckDigitPolicy::Warn),
+        _ => Err(super::UnknownVariant {
+            kind: "check digit policy",
+            value: s.to_owned(),
+            expected: &["enforce", "warn"],
+        }),
+    }
+}
+
+impl MunicipalitySettings {
+    /// The settings a new municipality of a served country starts with; `None` elsewhere.
+    pub fn from_country(country: Country) -> Option<Self> {
+        let d = country.defaults()?;
+        Some(MunicipalitySettings {
+            currency: d.currency,
+            time_zone: d.time_zone,
+            languages: d.languages,
+            default_language: d.default_language,
+            national_id_scheme: d.national_id_scheme,
+            check_digit_policy: CheckDigitPolicy::default(),
+            min_voting_age: DEFAULT_MIN_VOTING_AGE,
+            registration_policy: RegistrationPolicy::default(),
+            revote_policy: RevotePolicy::default(),
+        })
+    }
+
+    /// Applies `input` over `base` and validates the result as a whole.
+    ///
+    /// - Creating a municipality: `base` = `from_country(country)`, which is `None` for a
+    ///   country without defaults, so currency, time zone, languages, default language and ID
+    ///   scheme must then be given (`required`); the age and the policies always have defaults.
+    /// - Changing settings: `base` = the current settings.
+    ///
+    /// Field names in errors: `currency`, `time_zone`, `languages`, `languages[i]`,
+    /// `default_language`, `national_id_scheme`, `check_digit_policy`, `min_voting_age`,
+    /// `registration_policy`, `revote_policy`. Codes: those of the parse errors
+    /// (`unknown_currency`, `unknown_time_zone`, `malformed_language_tag`, `unknown_value`, …)
+    /// plus `required`, `no_languages`, `too_many_languages`, `duplicate_language`,
+    /// `default_language_not_enabled` and `out_of_range`.
+    pub fn resolve(
+        input: &SettingsInput,
+        base: Option<&MunicipalitySettings>,
+    ) -> Result<MunicipalitySettings, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+
+        let currency = field(
+            &mut errors,
+            "currency",
+            input.currency.as_deref(),
+            base.map(|b| &b.currency),
+            Currency::parse,
+        );
+        let time_zone = field(
+            &mut errors,
+            "time_zone",
+            input.time_zone.as_deref(),
+            base.map(|b| &b.time_zone),
+            TimeZoneName::parse,
+        );
+        let languages = Self::languages(&mut errors, input, base);
+        let default_language = field(
+            &mut errors,
+            "default_language",
+            input.default_language.as_deref(),
+            base.map(|b| &b.default_language),
+            LanguageTag::parse,
+        );
+        // Only meaningful when the language list itself is sound; otherwise the list's own
+        // errors already say what to fix.
+        if let (Some(languages), Some(default)) = (&languages, &default_language) {
+            if !languages.contains(default) {
+                errors.push(FieldError::new(
+                    "default_language",
+                    "default_language_not_enabled",
+                    format!("{default} is not one of the enabled languages"),
+                ));
+            }
+        }
+        let national_id_scheme = field(
+            &mut errors,
+            "national_id_scheme",
+            input.national_id_scheme.as_deref(),
+            base.map(|b| &b.national_id_scheme),
+            str::parse::<NationalIdScheme>,
+        );
+        let default_policy = CheckDigitPolicy::default();
+        let check_digit_policy = field(
+            &mut errors,
+            "check_digit_policy",
+            input.check_digit_policy.as_deref(),
+            Some(base.map_or(&default_policy, |b| &b.check_digit_policy)),
+            check_digit_policy,
+        );
+        let min_voting_age = match input.min_voting_age {
+            Some(age) => match u8::try_from(age) {
+                Ok(age) if MIN_VOTING_AGE_RANGE.contains(&age) => Some(age),
+                _ => {
+                    errors.push(FieldError::new(
+                        "min_voting_age",
+                        "out_of_range",
+                        format!(
+                            "the minimum voting age must be between {} and {}",
+                            MIN_VOTING_AGE_RANGE.start(),
+                            MIN_VOTING_AGE_RANGE.end()
+                        ),
+                    ));
+                    None
+                }
+            },
+            None => Some(base.map_or(DEFAULT_MIN_VOTING_AGE, |b| b.min_voting_age)),
+        };
+        let default_registration = RegistrationPolicy::default();
+        let registration_policy = field(
+            &mut errors,
+            "registration_policy",
+            input.registration_policy.as_deref(),
+            Some(base.map_or(&default_registration, |b| &b.registration_policy)),
+            str::parse::<RegistrationPolicy>,
+        );
+        let default_revote = RevotePolicy::default();
+        let revote_policy = field(
+            &mut errors,
+            "revote_policy",
+            input.revote_policy.as_deref(),
+            Some(base.map_or(&default_revote, |b| &b.revote_policy)),
+            str::parse::<RevotePolicy>,
+        );
+
+        match (
+            currency,
+            time_zone,
+            languages,
+            default_language,
+            national_id_scheme,
+            check_digit_policy,
+            min_voting_age,
+            registration_policy,
+            revote_policy,
+        ) {
+            (
+                Some(currency),
+                Some(time_zone),
+                Some(languages),
+                Some(default_language),
+                Some(national_id_scheme),
+                Some(check_digit_policy),
+                Some(min_voting_age),
+                Some(registration_policy),
+                Some(revote_policy),
+            ) if errors.is_empty() => Ok(MunicipalitySettings {
+                currency,
+                time_zone,
+                languages,
+                default_language,
+                national_id_scheme,
+                check_digit_policy,
+                min_voting_age,
+                registration_policy,
+                revote_policy,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The enabled languages, each parsed, with duplicates (after canonicalisation, so `uz-latn`
+    /// and `uz-Latn` are one) reported at the later index. `None` if anything is wrong.
+    fn languages(
+        errors: &mut ValidationErrors,
+        input: &SettingsInput,
+        base: Option<&MunicipalitySettings>,
+    ) -> Option<Vec<LanguageTag>> {
+        let Some(raw) = &input.languages else {
+            return match base {
+                Some(b) => Some(b.languages.clone()),
+                None => {
+                    errors.push(required("languages"));
+                    None
+                }
+            };
+        };
+        if raw.is_empty() {
+            errors.push(FieldError::new(
+                "languages",
+                "no_languages",
+                "enable at least one language",
+            ));
+            return None;
+        }
+        if raw.len() > MAX_LANGUAGES {
+            errors.push(FieldError::new(
+                "languages",
+                "too_many_languages",
+                format!("at most {MAX_LANGUAGES} languages"),
+            ));
+            return None;
+        }
+        let before = errors.len();
+        let mut out: Vec<LanguageTag> = Vec::with_capacity(raw.len());
+        for (i, s) in raw.iter().enumerate() {
+            let name = format!("languages[{i}]");
+            match LanguageTag::parse(s) {
+                Ok(tag) if out.contains(&tag) => errors.push(FieldError::new(
+                    name,
+                    "duplicate_language",
+                    format!("{tag} is listed twice"),
+                )),
+                Ok(tag) => out.push(tag),
+                Err(e) => errors.push(FieldError::from_error(name, &e)),
+            }
+        }
+        (errors.len() == before).then_some(out)
+    }
+
+    /// Whether someone born on `birth_date` has reached the minimum voting age on `day` (the
+    /// municipality's local date, see [`TimeZoneName::local_date`]).
+    pub fn is_old_enough(&self, birth_date: NaiveDate, day: NaiveDate) -> bool {
+        age_on(birth_date, day).is_some_and(|age| age >= u32::from(self.min_voting_age))
+    }
+}
+
+/// Completed years of age on `day`, or `None` if `day` is before the birth date. Someone born
+/// on 29 February has their birthday on 1 March in common years (the date they would otherwise
+/// be younger than), the reading of most civil codes.
+pub fn age_on(birth_date: NaiveDate, day: NaiveDate) -> Option<u32> {
+    if day < birth_date {
+        return None;
+    }
+    let mut years = day.year() - birth_date.year();
+    if (day.month(), day.day()) < (birth_date.month(), birth_date.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kz() -> MunicipalitySettings {
+        MunicipalitySettings::from_country(Country::KZ).unwrap()
+    }
+
+    fn input(json: serde_json::Value) -> SettingsInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn codes(errors: &ValidationErrors) -> Vec<(&str, &str)> {
+        errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect()
+    }
+
+    #[test]
+    fn served_country_defaults_resolve_with_empty_input() {
+        let s = MunicipalitySettings::resolve(&SettingsInput::default(), Some(&kz())).unwrap();
+        assert_eq!(s, kz());
+        assert_eq!(s.min_voting_age, 18);
+        assert_eq!(s.registration_policy, RegistrationPolicy::Review);
+        assert_eq!(s.revote_policy, RevotePolicy::UntilClose);
+        assert_eq!(s.check_digit_policy, CheckDigitPolicy::Enforce);
+        assert!(MunicipalitySettings::from_country(Country::parse("DE").unwrap()).is_none());
+    }
+
+    #[test]
+    fn a_full_change_is_applied() {
+        let s = MunicipalitySettings::resolve(
+            &input(serde_json::json!({
+                "currency": "kzt",
+                "time_zone": "Asia/Almaty",
+                "languages": ["kk", "ru", "en"],
+                "default_language": "ru",
+                "national_id_scheme": "kz_iin",
+                "check_digit_policy": "enforce",
+                "min_voting_age": 16,
+                "registration_policy": "roll",
+                "revote_policy": "final"
+            })),
+            Some(&kz()),
+        )
+        .unwrap();
+        assert_eq!(s.languages.len(), 3);
+        assert_eq!(s.default_language.as_str(), "ru");
+        assert_eq!(s.min_voting_age, 16);
+        assert_eq!(s.registration_policy, RegistrationPolicy::Roll);
+        assert_eq!(s.revote_policy, RevotePolicy::Final);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({
+                "currency": "ABC",
+                "time_zone": "Asia/Nowhere",
+                "languages": ["kk", "ru", "xx-Foo-", "klingon123"],
+                "default_language": "kk",
+                "national_id_scheme": "passport",
+                "check_digit_policy": "maybe",
+                "min_voting_age": 12,
+                "registration_policy": "closed",
+                "revote_policy": "always"
+            })),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [
+                ("currency", "unknown_currency"),
+                ("time_zone", "unknown_time_zone"),
+                ("languages[2]", "malformed_language_tag"),
+                ("languages[3]", "malformed_language_tag"),
+                ("national_id_scheme", "unknown_value"),
+                ("check_digit_policy", "unknown_value"),
+                ("min_voting_age", "out_of_range"),
+                ("registration_policy", "unknown_value"),
+                ("revote_policy", "unknown_value"),
+            ]
+        );
+        assert!(errors.errors().iter().all(|e| !e.message.is_empty()));
+    }
+
+    #[test]
+    fn default_language_must_be_enabled() {
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({"languages": ["ru"], "default_language": "kk"})),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [("default_language", "default_language_not_enabled")]
+        );
+
+        // Dropping the current default without naming a new one is caught too.
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({"languages": ["ru", "en"]})),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [("default_language", "default_language_not_enabled")]
+        );
+
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({"default_language": "en"})),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [("default_language", "default_language_not_enabled")]
+        );
+    }
+
+    #[test]
+    fn language_list_problems() {
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({"languages": []})),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(codes(&errors), [("languages", "no_languages")]);
+
+        let errors = MunicipalitySettings::resolve(
+            &input(serde_json::json!({"languages": ["kk", "ru", "KK", "xx"]})),
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [
+                ("languages[2]", "duplicate_language"),
+                ("languages[3]", "unknown_language_tag")
+            ]
+        );
+
+        let many: Vec<String> = (0..17).map(|_| "en".to_owned()).collect();
+        let errors = MunicipalitySettings::resolve(
+            &SettingsInput {
+                languages: Some(many),
+                ..Default::default()
+            },
+            Some(&kz()),
+        )
+        .unwrap_err();
+        assert_eq!(codes(&errors), [("languages", "too_many_languages")]);
+    }
+
+    #[test]
+    fn voting_age_bounds() {
+        for (age, ok) in [
+            (13, false),
+            (14, true),
+            (18, true),
+            (25, true),
+            (26, false),
+            (-1, false),
+            (300, false),
+        ] {
+            let r = MunicipalitySettings::resolve(
+                &SettingsInput {
+                    min_voting_age: Some(age),
+                    ..Default::default()
+                },
+                Some(&kz()),
+            );
+            assert_eq!(r.is_ok(), ok, "{age}");
+        }
+    }
+
+    #[test]
+    fn a_country_without_defaults_must_say_everything_that_has_no_default() {
+        let errors = MunicipalitySettings::resolve(&SettingsInput::default(), None).unwrap_err();
+        assert_eq!(
+            codes(&errors),
+            [
+                ("currency", "required"),
+                ("time_zone", "required"),
+                ("languages", "required"),
+                ("default_language", "required"),
+                ("national_id_scheme", "required"),
+            ]
+        );
+        let s = MunicipalitySettings::resolve(
+            &input(serde_json::json!({
+                "currency": "TRY",
+                "time_zone": "Asia/Famagusta",
+                "languages": ["tr", "en"],
+                "default_language": "tr",
+                "national_id_scheme": "generic"
+            })),
+            None,
+        )
+        .unwrap();
+        assert_eq!(s.min_voting_age, DEFAULT_MIN_VOTING_AGE);
+        assert_eq!(s.registration_policy, RegistrationPolicy::Review);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_serde() {
+        assert!(
+            serde_json::from_value::<SettingsInput>(serde_json::json!({"colour": "red"})).is_err()
+        );
+    }
+
+    #[test]
+    fn settings_serialise_with_snake_case_strings() {
+        let json = serde_json::to_value(kz()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "currency": "KZT",
+                "time_zone": "Asia/Almaty",
+                "languages": ["kk", "ru"],
+                "default_language": "kk",
+                "national_id_scheme": "kz_iin",
+                "check_digit_policy": "enforce",
+                "min_voting_age": 18,
+                "registration_policy": "review",
+                "revote_policy": "until_close"
+            })
+        );
+        let back: MunicipalitySettings = serde_json::from_value(json).unwrap();
+        assert_eq!(back, kz());
+    }
+
+    #[test]
+    fn ages() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(age_on(d(2008, 5, 10), d(2026, 5, 9)), Some(17));
+        assert_eq!(age_on(d(2008, 5, 10), d(2026, 5, 10)), Some(18));
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), Some(17));
+        assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), Some(18));
+        assert_eq!(age_on(d(2008, 2, 29), d(2028, 2, 29)), Some(20));
+        assert_eq!(age_on(d(2030, 1, 1), d(2026, 1, 1)), None);
+        let s = kz();
+        assert!(!s.is_old_enough(d(2008, 5, 10), d(2026, 5, 9)));
+        assert!(s.is_old_enough(d(2008, 5, 10), d(2026, 5, 10)));
+    }
+}
