@@ -2,5 +2,6 @@
 //! refresh tokens. Pure and synchronous: no database, no HTTP; the service runs the slow parts
 //! (argon2) on a blocking thread.
 
+pub mod jwt;
 pub mod password;
 pub mod refresh;
