@@ -19,8 +19,11 @@ pub const DEFAULT_MIN_VOTING_AGE: u8 = 18;
 pub const MAX_LANGUAGES: usize = 16;
 
 /// Validated settings. Construct with [`MunicipalitySettings::resolve`] or
-/// [`MunicipalitySettings::from_country`]; every value here is known good.
+/// [`MunicipalitySettings::from_country`]; every value here is known good. Deserialising (e.g.
+/// from a stored JSON column) goes through `resolve` too, so the cross-field rules hold for
+/// whatever is read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SettingsInput")]
 pub struct MunicipalitySettings {
     pub currency: Currency,
     pub time_zone: TimeZoneName,
@@ -60,6 +63,13 @@ pub struct SettingsInput {
     pub registration_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revote_policy: Option<String>,
+}
+
+impl TryFrom<SettingsInput> for MunicipalitySettings {
+    type Error = ValidationErrors;
+    fn try_from(input: SettingsInput) -> Result<Self, Self::Error> {
+        MunicipalitySettings::resolve(&input, None)
+    }
 }
 
 fn required(field: &str) -> FieldError {
@@ -558,8 +568,12 @@ mod tests {
                 "revote_policy": "until_close"
             })
         );
-        let back: MunicipalitySettings = serde_json::from_value(json).unwrap();
+        let back: MunicipalitySettings = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back, kz());
+        // Reading back applies the cross-field rules too.
+        let mut broken = json;
+        broken["default_language"] = serde_json::json!("en");
+        assert!(serde_json::from_value::<MunicipalitySettings>(broken).is_err());
     }
 
     #[test]

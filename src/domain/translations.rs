@@ -7,10 +7,40 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Language → text. A `BTreeMap` so that serialisation (and so hashes over it, e.g. in the
-/// audit log) is deterministic.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// audit log) is deterministic. Deserialising refuses keys that are not valid language tags
+/// and two keys naming the same language (`"uz-latn"` and `"uz-Latn"`), which would otherwise
+/// silently overwrite each other.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(transparent)]
 pub struct Translations(BTreeMap<LanguageTag, String>);
+
+impl<'de> Deserialize<'de> for Translations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Translations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object mapping language tags to texts")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Translations, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((language, text)) = map.next_entry::<LanguageTag, String>()? {
+                    if out.contains_key(&language) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "language {language} appears twice"
+                        )));
+                    }
+                    out.insert(language, text);
+                }
+                Ok(Translations(out))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 
 impl Translations {
     pub fn new() -> Self {
@@ -142,6 +172,9 @@ mod tests {
         let t: Translations = serde_json::from_str(r#"{"uz-latn": "Toshkent"}"#).unwrap();
         assert_eq!(t.get(&lt("uz-Latn")), Some("Toshkent"));
         assert!(serde_json::from_str::<Translations>(r#"{"xx-Foo-": "x"}"#).is_err());
+        let dup = serde_json::from_str::<Translations>(r#"{"uz-latn": "a", "uz-Latn": "b"}"#);
+        assert!(dup.unwrap_err().to_string().contains("appears twice"));
+        assert!(serde_json::from_str::<Translations>(r#"["tr"]"#).is_err());
     }
 
     #[test]
