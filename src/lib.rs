@@ -1,4 +1,19 @@
 //! Kurultai: participatory budgeting for the municipalities of the Turkic states.
+//!
+//! See `ARCHITECTURE.md` for the map of modules and the invariants between them.
 
+pub mod admin;
+pub mod api;
 pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
 pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod secrets;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

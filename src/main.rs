@@ -1,1 +1,5 @@
-fn main() {}
+//! The `kurultai` binary: every subcommand lives in `kurultai::cli`.
+
+fn main() -> std::process::ExitCode {
+    kurultai::cli::run()
+}

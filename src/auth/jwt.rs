@@ -53,6 +53,9 @@ pub struct AccessClaims {
     pub role: Role,
     /// The account's municipality; `null` for platform admins only.
     pub municipality: Option<Uuid>,
+    /// The login session (refresh-token family) the token belongs to: revoking the session
+    /// stops its access tokens before they expire.
+    pub sid: Uuid,
 }
 
 /// Why a token was refused or could not be made. Every variant but `Key` and `Signing` is the
@@ -283,6 +286,7 @@ impl AccessTokens {
         subject: Uuid,
         role: Role,
         municipality: Option<Uuid>,
+        session: Uuid,
         now: DateTime<Utc>,
     ) -> Result<IssuedToken, JwtError> {
         if !consistent(role, municipality) {
@@ -299,6 +303,7 @@ impl AccessTokens {
             jti: Uuid::new_v4(),
             role,
             municipality,
+            sid: session,
         };
         let key = self.keys.current();
         let mut header = Header::new(ALGORITHM);
@@ -418,9 +423,15 @@ mod tests {
     }
 
     fn issue(t: &AccessTokens) -> String {
-        t.issue(Uuid::new_v4(), Role::Resident, Some(Uuid::new_v4()), now())
-            .unwrap()
-            .token
+        t.issue(
+            Uuid::new_v4(),
+            Role::Resident,
+            Some(Uuid::new_v4()),
+            Uuid::new_v4(),
+            now(),
+        )
+        .unwrap()
+        .token
     }
 
     fn b64(v: &serde_json::Value) -> String {
@@ -453,7 +464,9 @@ mod tests {
         let t = tokens();
         let sub = Uuid::new_v4();
         let m = Uuid::new_v4();
-        let issued = t.issue(sub, Role::Official, Some(m), now()).unwrap();
+        let issued = t
+            .issue(sub, Role::Official, Some(m), Uuid::new_v4(), now())
+            .unwrap();
         assert_eq!(issued.expires_at, now() + Duration::minutes(15));
         let claims = t.verify(&issued.token, now()).unwrap();
         assert_eq!(claims, issued.claims);
@@ -469,7 +482,13 @@ mod tests {
     fn header_and_payload_have_the_documented_shape() {
         let t = tokens();
         let token = t
-            .issue(Uuid::new_v4(), Role::PlatformAdmin, None, now())
+            .issue(
+                Uuid::new_v4(),
+                Role::PlatformAdmin,
+                None,
+                Uuid::new_v4(),
+                now(),
+            )
             .unwrap()
             .token;
         let header: serde_json::Value = serde_json::from_slice(
@@ -496,7 +515,7 @@ mod tests {
     fn role_and_municipality_must_fit() {
         let t = tokens();
         assert_eq!(
-            t.issue(Uuid::new_v4(), Role::Resident, None, now())
+            t.issue(Uuid::new_v4(), Role::Resident, None, Uuid::new_v4(), now())
                 .unwrap_err(),
             JwtError::InconsistentClaims
         );
@@ -505,6 +524,7 @@ mod tests {
                 Uuid::new_v4(),
                 Role::PlatformAdmin,
                 Some(Uuid::new_v4()),
+                Uuid::new_v4(),
                 now()
             )
             .unwrap_err(),

@@ -1,7 +1,8 @@
-//! Authentication building blocks: password policy and hashing, access tokens (JWT) and
-//! refresh tokens. Pure and synchronous: no database, no HTTP; the service runs the slow parts
-//! (argon2) on a blocking thread.
+//! Authentication: password policy and hashing, access tokens (JWT), refresh tokens, login
+//! throttling (all pure and synchronous), and the request extractors that authorise callers.
 
+pub mod extract;
 pub mod jwt;
 pub mod password;
+pub mod rate_limit;
 pub mod refresh;

@@ -192,6 +192,13 @@ pub fn hash(password: &NewPassword) -> Result<String, PasswordHashError> {
         .map_err(|e| PasswordHashError::Internal(e.to_string()))
 }
 
+/// Hashes a password the user just proved they know, to replace a weaker stored hash. No
+/// policy check: the password was accepted under an earlier policy, and refusing it now would
+/// lock its owner out at login.
+pub fn rehash(password: &str) -> Result<String, PasswordHashError> {
+    hash(&NewPassword(normalise(password)))
+}
+
 /// The outcome of a password check against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verification {
@@ -204,7 +211,7 @@ pub struct Verification {
 }
 
 impl Verification {
-    const FAILED: Verification = Verification {
+    pub const FAILED: Verification = Verification {
         ok: false,
         needs_rehash: false,
     };

@@ -1,0 +1,120 @@
+//! `POST /municipalities/{slug}/districts`, `PATCH|DELETE …/districts/{id}`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{delete, patch, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::lang;
+use crate::api::municipalities::{decode, DistrictView};
+use crate::auth::extract::{Admins, Staff};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::service::districts as service;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictInput {
+    /// Name per language tag; the municipality's default language is required.
+    pub names: BTreeMap<String, String>,
+}
+
+fn view(
+    req: &HttpRequest,
+    staff: &Staff<Admins>,
+    row: crate::db::districts::DistrictRow,
+) -> ApiResult<DistrictView> {
+    let languages = decode(&staff.municipality)?.languages;
+    let default = &staff.municipality.default_language;
+    DistrictView::build(row, &lang::negotiate(req, &languages, default), default)
+}
+
+/// Add a district.
+#[utoipa::path(post, path = "/api/v1/municipalities/{slug}/districts", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug")),
+    request_body = DistrictInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = DistrictView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/municipalities/{slug}/districts")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    body: web::Json<DistrictInput>,
+) -> ApiResult<HttpResponse> {
+    let row = service::create(
+        &db,
+        &staff.caller,
+        &staff.municipality,
+        body.into_inner().names,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(view(&req, &staff, row)?))
+}
+
+/// Rename a district.
+#[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug"),
+           ("id" = Uuid, Path, description = "The district")),
+    request_body = DistrictInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Renamed", body = DistrictView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/municipalities/{slug}/districts/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    path: web::Path<(String, Uuid)>,
+    body: web::Json<DistrictInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().1.to_string();
+    let row = service::rename(
+        &db,
+        &staff.caller,
+        &staff.municipality,
+        id,
+        body.into_inner().names,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view(&req, &staff, row)?))
+}
+
+/// Remove a district that nothing refers to yet.
+#[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug"),
+           ("id" = Uuid, Path, description = "The district")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The district is in use", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/municipalities/{slug}/districts/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().1.to_string();
+    service::delete(&db, &staff.caller, &staff.municipality, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

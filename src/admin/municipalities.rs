@@ -1,0 +1,111 @@
+//! `POST /municipalities`: a platform admin creates a municipality with its first admin.
+
+use std::collections::BTreeMap;
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::admin::settings::SettingsView;
+use crate::api::views::AccountView;
+use crate::auth::extract::PlatformAdmin;
+use crate::db::Db;
+use crate::domain::SettingsInput;
+use crate::error::{ApiResult, Problem};
+use crate::service::accounts::StaffInput;
+use crate::service::municipalities::{self as service, NewMunicipality};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FirstAdmin {
+    pub email: String,
+    pub display_name: String,
+    /// At least 12 characters; common passwords are refused.
+    pub password: String,
+}
+
+/// A new municipality. Settings left out take the country's defaults.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMunicipality {
+    /// Lower-case letters, digits and hyphens, 2–63 characters.
+    pub slug: String,
+    /// ISO 3166-1 alpha-2, e.g. `TR`, `KZ`.
+    pub country: String,
+    /// Name per language tag; the default language is required.
+    pub names: BTreeMap<String, String>,
+    pub languages: Option<Vec<String>>,
+    pub default_language: Option<String>,
+    pub currency: Option<String>,
+    pub time_zone: Option<String>,
+    /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
+    pub national_id_scheme: Option<String>,
+    /// `enforce` (a wrong check digit refuses the ID) or `warn`.
+    pub check_digit_policy: Option<String>,
+    pub min_voting_age: Option<i64>,
+    pub registration_policy: Option<String>,
+    pub revote_policy: Option<String>,
+    pub admin: FirstAdmin,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedMunicipality {
+    pub municipality: SettingsView,
+    pub admin: AccountView,
+}
+
+/// Create a municipality together with its first municipality admin.
+#[utoipa::path(post, path = "/api/v1/municipalities", tag = "admin",
+    request_body = CreateMunicipality,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = CreatedMunicipality),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a platform admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/municipalities")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    admin: PlatformAdmin,
+    body: web::Json<CreateMunicipality>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let created = service::create(
+        &db,
+        &admin.0,
+        NewMunicipality {
+            slug: body.slug,
+            country: body.country,
+            names: body.names,
+            settings: SettingsInput {
+                currency: body.currency,
+                time_zone: body.time_zone,
+                languages: body.languages,
+                default_language: body.default_language,
+                national_id_scheme: body.national_id_scheme,
+                check_digit_policy: body.check_digit_policy,
+                min_voting_age: body.min_voting_age,
+                registration_policy: body.registration_policy,
+                revote_policy: body.revote_policy,
+            },
+            admin: StaffInput {
+                email: body.admin.email,
+                display_name: body.admin.display_name,
+                role: "municipality_admin".into(),
+                password: body.admin.password,
+            },
+        },
+    )
+    .await?;
+    let slug = created.municipality.slug.clone();
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/municipalities/{slug}")))
+        .json(CreatedMunicipality {
+            municipality: SettingsView::build(&req, created.municipality)?,
+            admin: AccountView::with_slug(created.admin, Some(slug)),
+        }))
+}

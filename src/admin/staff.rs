@@ -1,0 +1,151 @@
+//! `GET|POST /municipalities/{slug}/staff`, `PATCH|DELETE …/staff/{id}`: officials, auditors
+//! and admins of one municipality. Accounts are disabled, never deleted, so the audit log
+//! keeps pointing at someone.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::views::AccountView;
+use crate::auth::extract::{Admins, Staff};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::service::accounts::StaffInput;
+use crate::service::staff::{self as service, StaffChange};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateStaff {
+    pub email: String,
+    pub display_name: String,
+    /// `municipality_admin`, `official` or `auditor`.
+    pub role: String,
+    /// The initial password: at least 12 characters, not a common one.
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStaff {
+    pub display_name: Option<String>,
+    /// `municipality_admin`, `official` or `auditor`.
+    pub role: Option<String>,
+    /// `active` or `disabled`.
+    pub status: Option<String>,
+}
+
+fn views(slug: &str, rows: Vec<crate::db::accounts::AccountRow>) -> Vec<AccountView> {
+    rows.into_iter()
+        .map(|row| AccountView::with_slug(row, Some(slug.to_string())))
+        .collect()
+}
+
+/// The municipality's staff accounts.
+#[utoipa::path(get, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Staff, oldest first", body = Vec<AccountView>),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities/{slug}/staff")]
+pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResponse> {
+    let rows = service::list(&db, &staff.municipality).await?;
+    Ok(HttpResponse::Ok().json(views(&staff.municipality.slug, rows)))
+}
+
+/// Create an official, auditor or municipality admin.
+#[utoipa::path(post, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug")),
+    request_body = CreateStaff,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = AccountView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The e-mail is taken here", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/municipalities/{slug}/staff")]
+pub async fn create(
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    body: web::Json<CreateStaff>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let input = StaffInput {
+        email: body.email,
+        display_name: body.display_name,
+        role: body.role,
+        password: body.password,
+    };
+    let row = service::create(&db, &staff.caller, &staff.municipality, input).await?;
+    Ok(HttpResponse::Created().json(AccountView::with_slug(row, Some(staff.municipality.slug))))
+}
+
+/// Change a staff account's name, role or status.
+#[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug"),
+           ("id" = Uuid, Path, description = "The account")),
+    request_body = UpdateStaff,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = AccountView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/municipalities/{slug}/staff/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    path: web::Path<(String, Uuid)>,
+    body: web::Json<UpdateStaff>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let change = StaffChange {
+        display_name: body.display_name,
+        role: body.role,
+        status: body.status,
+    };
+    let id = path.into_inner().1.to_string();
+    let row = service::update(&db, &staff.caller, &staff.municipality, id, change).await?;
+    Ok(HttpResponse::Ok().json(AccountView::with_slug(row, Some(staff.municipality.slug))))
+}
+
+/// Disable a staff account: it can no longer log in and its sessions end now.
+#[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    params(("slug" = String, Path, description = "The municipality's slug"),
+           ("id" = Uuid, Path, description = "The account")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Disabled"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/municipalities/{slug}/staff/{id}")]
+pub async fn disable(
+    db: web::Data<Db>,
+    staff: Staff<Admins>,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().1.to_string();
+    let change = StaffChange {
+        display_name: None,
+        role: None,
+        status: Some("disabled".into()),
+    };
+    service::update(&db, &staff.caller, &staff.municipality, id, change).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,123 @@
+//! `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::views::AccountView;
+use crate::auth::extract::{client_ip, Caller};
+use crate::db::{accounts, Db};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::auth::{self as auth_service, LoginInput, Tokens};
+use crate::state::AuthState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The municipality's slug; omit (or null) for platform admins.
+    pub municipality: Option<String>,
+    /// An e-mail address (residents will also be able to use their national ID).
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Opaque; exchange it at `/auth/refresh`. Each one works once.
+    pub refresh_token: String,
+    pub account: AccountView,
+}
+
+async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
+    let account = AccountView::load(db, tokens.account).await?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token: tokens.access_token,
+        token_type: "Bearer".into(),
+        expires_in: tokens.expires_in,
+        refresh_token: tokens.refresh_token,
+        account,
+    }))
+}
+
+/// Log in with an e-mail (or, for residents, a national ID) and a password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    auth: web::Data<AuthState>,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let input = LoginInput {
+        municipality: body.municipality,
+        login: body.login,
+        password: body.password,
+        client_ip: client_ip(&req, auth.trust_forwarded_for),
+    };
+    let tokens = auth_service::login(&db, &auth, input).await?;
+    token_response(&db, tokens).await
+}
+
+/// Exchange a refresh token for a new access token and a new refresh token.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    db: web::Data<Db>,
+    auth: web::Data<AuthState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let tokens = auth_service::refresh(&db, auth, body.into_inner().refresh_token).await?;
+    token_response(&db, tokens).await
+}
+
+/// End the current session: its access and refresh tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/auth/logout")]
+pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    auth_service::logout(&db, caller.session_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The calling account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = AccountView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/me")]
+pub async fn me(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
+    let id = caller.account_id.clone();
+    let row = db
+        .read(move |conn| accounts::by_id(conn, &id).map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(AccountView::load(&db, row).await?))
+}

@@ -1,0 +1,41 @@
+//! The public HTTP API under `/api/v1`: extract, authorise, map to and from JSON. The rules
+//! live in `service/`, the queries in `db/`. The municipality admin module has its own
+//! scope in `admin/` so a deployment can serve it on an internal listener.
+
+pub mod auth;
+pub mod lang;
+pub mod municipalities;
+pub mod ops;
+pub mod problems;
+pub mod views;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(municipalities::list)
+        .service(municipalities::show)
+        .service(municipalities::list_districts);
+}
+
+/// The public paths. Registered last (see [`method_fallbacks`]).
+pub const PATHS: &[&str] = &[
+    "/auth/login",
+    "/auth/refresh",
+    "/auth/logout",
+    "/me",
+    "/municipalities",
+    "/municipalities/{slug}",
+    "/municipalities/{slug}/districts",
+];
+
+/// Registered after every handler, so that a path this listener serves, asked with a method
+/// it lacks, answers 405 rather than 404.
+pub fn method_fallbacks(cfg: &mut web::ServiceConfig, paths: &[&str]) {
+    for path in paths {
+        cfg.service(web::resource(*path).to(problems::method_not_allowed));
+    }
+}

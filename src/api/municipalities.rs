@@ -1,0 +1,204 @@
+//! Public reads: the municipalities, their public settings and their districts.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::lang;
+use crate::api::views::utc;
+use crate::db::districts::{self, DistrictRow};
+use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Problem};
+
+/// What anyone may know about a municipality.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityView {
+    pub slug: String,
+    /// Name per language tag.
+    pub names: BTreeMap<String, String>,
+    /// The name in the caller's language (`?lang=` or `Accept-Language`), else the default.
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub languages: Vec<String>,
+    pub default_language: String,
+    /// ISO 4217; money fields (`*_minor`) count its minor units.
+    pub currency: String,
+    /// IANA time zone name.
+    pub time_zone: String,
+    pub national_id_scheme: String,
+    /// `enforce` or `warn`: what a wrong check digit does.
+    pub check_digit_policy: String,
+    pub min_voting_age: i32,
+    /// `open`, `review` or `roll`.
+    pub registration_policy: String,
+    /// `final` or `until_close`.
+    pub revote_policy: String,
+}
+
+/// Decoded JSON columns of a municipality row.
+pub struct Decoded {
+    pub names: BTreeMap<String, String>,
+    pub languages: Vec<String>,
+}
+
+pub fn decode(row: &MunicipalityRow) -> ApiResult<Decoded> {
+    Ok(Decoded {
+        names: serde_json::from_str(&row.names).map_err(ApiError::internal)?,
+        languages: serde_json::from_str(&row.languages).map_err(ApiError::internal)?,
+    })
+}
+
+/// `names[lang]`, else the default language's, else any.
+pub fn pick(names: &BTreeMap<String, String>, lang: &str, default: &str) -> String {
+    names
+        .get(lang)
+        .or_else(|| names.get(default))
+        .or_else(|| names.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+impl MunicipalityView {
+    pub fn build(req: &HttpRequest, row: MunicipalityRow) -> ApiResult<Self> {
+        let Decoded { names, languages } = decode(&row)?;
+        let lang = lang::negotiate(req, &languages, &row.default_language);
+        Ok(Self {
+            name: pick(&names, &lang, &row.default_language),
+            slug: row.slug,
+            names,
+            country: row.country,
+            languages,
+            default_language: row.default_language,
+            currency: row.currency,
+            time_zone: row.time_zone,
+            national_id_scheme: row.national_id_scheme,
+            check_digit_policy: row.check_digit_policy,
+            min_voting_age: row.min_voting_age,
+            registration_policy: row.registration_policy,
+            revote_policy: row.revote_policy,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictView {
+    pub id: String,
+    pub names: BTreeMap<String, String>,
+    /// The name in the caller's language, else the default language.
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl DistrictView {
+    pub fn build(row: DistrictRow, lang: &str, default: &str) -> ApiResult<Self> {
+        let names: BTreeMap<String, String> =
+            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        Ok(Self {
+            name: pick(&names, lang, default),
+            id: row.id,
+            names,
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// At most this many items (1–100, default 50).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Language of the `name` fields.
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityPage {
+    pub items: Vec<MunicipalityView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// All municipalities, by slug.
+#[utoipa::path(get, path = "/api/v1/municipalities", tag = "municipalities", params(PageQuery),
+    responses(
+        (status = 200, description = "A page of municipalities", body = MunicipalityPage),
+        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities")]
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 100));
+    let cursor = query.cursor.clone();
+    let rows = db
+        .read(move |conn| {
+            municipalities::list(conn, cursor.as_deref(), limit + 1).map_err(ApiError::from)
+        })
+        .await?;
+    let more = rows.len() as i64 > limit;
+    let items = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|row| MunicipalityView::build(&req, row))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let next_cursor = more.then(|| items.last().map(|m| m.slug.clone())).flatten();
+    Ok(HttpResponse::Ok().json(MunicipalityPage { items, next_cursor }))
+}
+
+/// One municipality's public settings.
+#[utoipa::path(get, path = "/api/v1/municipalities/{slug}", tag = "municipalities",
+    params(("slug" = String, Path, description = "The municipality's slug")),
+    responses(
+        (status = 200, description = "The municipality", body = MunicipalityView),
+        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities/{slug}")]
+pub async fn show(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let row = db
+        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(MunicipalityView::build(&req, row)?))
+}
+
+/// A municipality's districts.
+#[utoipa::path(get, path = "/api/v1/municipalities/{slug}/districts", tag = "municipalities",
+    params(("slug" = String, Path, description = "The municipality's slug")),
+    responses(
+        (status = 200, description = "Its districts, oldest first", body = Vec<DistrictView>),
+        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities/{slug}/districts")]
+pub async fn list_districts(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let (municipality, rows) = db
+        .read(move |conn| {
+            let municipality = municipalities::by_slug(conn, &slug)?;
+            let rows = districts::of_municipality(conn, &municipality.id)?;
+            Ok::<_, ApiError>((municipality, rows))
+        })
+        .await?;
+    let languages = decode(&municipality)?.languages;
+    let lang = lang::negotiate(&req, &languages, &municipality.default_language);
+    let views = rows
+        .into_iter()
+        .map(|row| DistrictView::build(row, &lang, &municipality.default_language))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(views))
+}

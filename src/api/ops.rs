@@ -1,0 +1,67 @@
+//! Operations endpoints outside `/api/v1`: liveness, readiness and metrics.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the process answers.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` when the database answers.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process answers", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The database answers; 503 when it does not.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database does not answer", body = crate::error::Problem,
+            content_type = "application/problem+json"),
+    ))]
+#[get("/readyz")]
+pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    db.ping().await.map_err(|err| {
+        tracing::warn!(error = %err, "readiness check: database does not answer");
+        ApiError::unavailable("database_unavailable", "The database is not answering.")
+    })?;
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ready".into(),
+        database: db.backend().name().into(),
+    }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String,
+        content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render(&db))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics);
+}

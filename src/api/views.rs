@@ -1,0 +1,61 @@
+//! Response shapes shared by several endpoints.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::accounts::AccountRow;
+use crate::db::{municipalities, Db};
+use crate::error::{ApiError, ApiResult};
+
+/// Stored times are UTC; the API speaks RFC 3339 with `Z`.
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// An account as its owner or its admins see it. Never the password hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: String,
+    /// `platform_admin`, `municipality_admin`, `official`, `auditor` or `resident`.
+    pub role: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// The municipality's slug; null for platform admins.
+    pub municipality: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl AccountView {
+    /// The view with the municipality's slug filled in, when the caller has only the row.
+    pub async fn load(db: &Db, row: AccountRow) -> ApiResult<Self> {
+        let slug = match row.municipality_id.clone() {
+            Some(id) => Some(
+                db.read(move |conn| {
+                    municipalities::by_id(conn, &id)
+                        .map(|m| m.slug)
+                        .map_err(ApiError::from)
+                })
+                .await?,
+            ),
+            None => None,
+        };
+        Ok(Self::with_slug(row, slug))
+    }
+
+    pub fn with_slug(row: AccountRow, municipality: Option<String>) -> Self {
+        Self {
+            id: row.id,
+            role: row.role,
+            email: row.email,
+            display_name: row.display_name,
+            status: row.status,
+            municipality,
+            created_at: utc(row.created_at),
+            last_login_at: row.last_login_at.map(utc),
+        }
+    }
+}

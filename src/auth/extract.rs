@@ -1,0 +1,205 @@
+//! Authorisation as extractors. A handler that takes [`Caller`] only runs for a valid,
+//! unrevoked access token of an active account; one that takes [`Staff<R>`] only runs when the
+//! caller has one of `R`'s roles in the municipality named by the path's `{slug}` — so the
+//! tenancy check cannot be forgotten.
+//!
+//! Another municipality's private resources answer 404, not 403, so that ids and slugs of
+//! other tenants do not leak; a role that may not act in its own municipality gets 403.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::Utc;
+use diesel::prelude::*;
+use futures_util::future::LocalBoxFuture;
+
+use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::schema::{accounts, sessions};
+use crate::db::{Db, DbConn};
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AuthState;
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub session_id: String,
+}
+
+impl Caller {
+    pub fn is(&self, role: Role) -> bool {
+        self.role == role
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The session is neither revoked nor expired and its account is active.
+fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> QueryResult<bool> {
+    let now = Utc::now().naive_utc();
+    let found: i64 = sessions::table
+        .inner_join(accounts::table)
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::account_id.eq(account_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .filter(accounts::status.eq("active"))
+        .count()
+        .get_result(conn)?;
+    Ok(found == 1)
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer_token(req);
+        let auth = req.app_data::<web::Data<AuthState>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let (auth, db) = match (auth, db) {
+                (Some(auth), Some(db)) => (auth, db),
+                _ => return Err(ApiError::internal("auth state is not registered")),
+            };
+            let token =
+                token.ok_or_else(|| ApiError::unauthorized("This needs a bearer access token."))?;
+            let claims = auth.tokens.verify(&token, Utc::now()).map_err(|err| {
+                // Which check failed goes to the log only: telling a forger helps nobody else.
+                tracing::debug!(reason = err.code(), "access token refused");
+                ApiError::unauthorized("The access token is invalid or expired.")
+            })?;
+            let caller = Caller {
+                account_id: claims.sub.to_string(),
+                role: claims.role,
+                municipality_id: claims.municipality.map(|m| m.to_string()),
+                session_id: claims.sid.to_string(),
+            };
+            let (sid, aid) = (caller.session_id.clone(), caller.account_id.clone());
+            let live = db
+                .read(move |conn| session_is_live(conn, &sid, &aid).map_err(ApiError::from))
+                .await?;
+            if !live {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "session_revoked",
+                    "This session has ended; log in again.",
+                ));
+            }
+            Ok(caller)
+        })
+    }
+}
+
+/// A platform admin.
+pub struct PlatformAdmin(pub Caller);
+
+impl FromRequest for PlatformAdmin {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            if caller.is(Role::PlatformAdmin) {
+                Ok(PlatformAdmin(caller))
+            } else {
+                Err(ApiError::forbidden())
+            }
+        })
+    }
+}
+
+/// A set of roles allowed to act on a municipality's resources.
+pub trait RoleSet {
+    const ROLES: &'static [Role];
+}
+
+/// The municipality admin module: municipality admins, and platform admins as operators.
+pub struct Admins;
+impl RoleSet for Admins {
+    const ROLES: &'static [Role] = &[Role::MunicipalityAdmin, Role::PlatformAdmin];
+}
+
+/// A caller allowed by `R` in the municipality of the path's `{slug}`, with that municipality.
+pub struct Staff<R: RoleSet> {
+    pub caller: Caller,
+    pub municipality: MunicipalityRow,
+    _roles: PhantomData<R>,
+}
+
+/// Decides whether `caller` may act on `municipality` with one of `allowed`.
+pub fn authorise(
+    caller: &Caller,
+    municipality: &MunicipalityRow,
+    allowed: &[Role],
+) -> ApiResult<()> {
+    if caller.role == Role::PlatformAdmin {
+        return if allowed.contains(&Role::PlatformAdmin) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        };
+    }
+    if caller.municipality_id.as_deref() != Some(municipality.id.as_str()) {
+        return Err(ApiError::not_found());
+    }
+    if allowed.contains(&caller.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+impl<R: RoleSet + 'static> FromRequest for Staff<R> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        let slug = req.match_info().get("slug").map(str::to_string);
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let caller = caller.await?;
+            let (slug, db) = match (slug, db) {
+                (Some(slug), Some(db)) => (slug, db),
+                _ => return Err(ApiError::internal("Staff<R> used on a path without {slug}")),
+            };
+            let municipality = db
+                .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
+                .await?;
+            authorise(&caller, &municipality, R::ROLES)?;
+            Ok(Staff {
+                caller,
+                municipality,
+                _roles: PhantomData,
+            })
+        })
+    }
+}
+
+/// The client's address for throttling: the peer, or the first `X-Forwarded-For` hop when
+/// the deployment says a trusted proxy sets it.
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for {
+        if let Some(ip) = req.connection_info().realip_remote_addr() {
+            return ip.to_string();
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}

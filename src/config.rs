@@ -1,0 +1,188 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `KURULTAI_*`
+//! environment variables, then the conventional `DATABASE_URL`.
+//!
+//! Nested keys use a double underscore in the environment: `KURULTAI_JWT__ACCESS_TTL_MINUTES`.
+//! Secrets are wrapped in [`Secret`], whose `Debug` never shows the value, so logging the
+//! settings at start-up is safe.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// A secret value from the configuration. `Debug` is redacted.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_minutes: i64,
+    pub refresh_ttl_days: i64,
+}
+
+/// Login attempts allowed per minute, with a burst on top.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RateLimitSettings {
+    pub login_per_ip_per_minute: u32,
+    pub login_per_ip_burst: u32,
+    pub login_per_identifier_per_minute: u32,
+    pub login_per_identifier_burst: u32,
+}
+
+// Unknown keys are tolerated: other tools share the KURULTAI_ prefix (e.g. the test suite's
+// KURULTAI_PABULIB_DIR), and the environment layer cannot tell them apart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub env: Environment,
+    /// Public listener, `host:port`. Port 0 picks a free port (tests).
+    pub bind: String,
+    /// When set, the admin module is served only on this listener and not on `bind`.
+    pub admin_bind: Option<String>,
+    /// `postgres://…` for PostgreSQL; `sqlite://path`, `sqlite:path` or a bare path for SQLite.
+    pub database_url: Option<String>,
+    /// Where the SQLite file and development secrets live.
+    pub data_dir: PathBuf,
+    pub pool_size: u32,
+    pub log_format: LogFormat,
+    /// Request bodies above this many bytes are refused with 413.
+    pub max_body_bytes: usize,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub jwt: JwtSettings,
+    pub rate_limit: RateLimitSettings,
+    /// HMAC key for access tokens (at least 32 bytes; hex or plain text).
+    #[serde(skip_serializing)]
+    pub jwt_secret: Option<Secret>,
+    /// Older token keys still accepted for verification, comma separated (key rotation).
+    #[serde(skip_serializing)]
+    pub jwt_previous_secrets: Option<Secret>,
+    /// Pepper of the keyed hash of national IDs.
+    #[serde(skip_serializing)]
+    pub id_pepper: Option<Secret>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            bind: "127.0.0.1:8080".into(),
+            admin_bind: None,
+            database_url: None,
+            data_dir: PathBuf::from("data"),
+            pool_size: 8,
+            log_format: LogFormat::Pretty,
+            max_body_bytes: 256 * 1024,
+            trust_forwarded_for: false,
+            jwt: JwtSettings {
+                issuer: "kurultai".into(),
+                audience: "kurultai-api".into(),
+                access_ttl_minutes: 15,
+                refresh_ttl_days: 30,
+            },
+            rate_limit: RateLimitSettings {
+                login_per_ip_per_minute: 30,
+                login_per_ip_burst: 30,
+                login_per_identifier_per_minute: 5,
+                login_per_identifier_burst: 10,
+            },
+            jwt_secret: None,
+            jwt_previous_secrets: None,
+            id_pepper: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+}
+
+impl Settings {
+    /// Loads the layered configuration. `file` defaults to `$KURULTAI_CONFIG`, then to
+    /// `kurultai.toml` in the working directory when that exists.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let defaults = config::Config::try_from(&Settings::default())?;
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("KURULTAI_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("kurultai.toml"));
+        let mut settings: Settings = config::Config::builder()
+            .add_source(defaults)
+            .add_source(config::File::from(file).required(false))
+            .add_source(
+                config::Environment::with_prefix("KURULTAI")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .ignore_empty(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.is_empty() {
+                settings.database_url = Some(url);
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("kurultai.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_without_any_file_or_environment() {
+        let settings = Settings::load(Some(Path::new("/nonexistent/kurultai.toml"))).unwrap();
+        assert_eq!(settings.rate_limit.login_per_identifier_per_minute, 5);
+        assert!(settings.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let settings = Settings {
+            jwt_secret: Some(Secret::new("very-secret-value")),
+            ..Settings::default()
+        };
+        assert!(!format!("{settings:?}").contains("very-secret-value"));
+    }
+}

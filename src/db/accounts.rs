@@ -1,0 +1,118 @@
+//! Rows of `accounts`: everyone who can log in.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::accounts;
+use super::DbConn;
+
+pub const PLATFORM_TENANT: &str = "platform";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct AccountRow {
+    pub id: String,
+    pub municipality_id: Option<String>,
+    pub tenant_key: String,
+    pub role: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub password_hash: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+pub fn tenant_key(municipality_id: Option<&str>) -> String {
+    municipality_id.unwrap_or(PLATFORM_TENANT).to_string()
+}
+
+pub fn insert(conn: &mut DbConn, row: &AccountRow) -> QueryResult<()> {
+    diesel::insert_into(accounts::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<AccountRow> {
+    accounts::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+}
+
+/// The account with this (normalised) e-mail in a municipality, or among platform admins.
+pub fn by_email(
+    conn: &mut DbConn,
+    municipality_id: Option<&str>,
+    email: &str,
+) -> QueryResult<Option<AccountRow>> {
+    accounts::table
+        .filter(accounts::tenant_key.eq(tenant_key(municipality_id)))
+        .filter(accounts::email.eq(email))
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Staff of a municipality (every role but `resident`), oldest first.
+pub fn staff_of(conn: &mut DbConn, municipality_id: &str) -> QueryResult<Vec<AccountRow>> {
+    accounts::table
+        .filter(accounts::municipality_id.eq(municipality_id))
+        .filter(accounts::role.ne("resident"))
+        .select(AccountRow::as_select())
+        .order((accounts::created_at.asc(), accounts::id.asc()))
+        .load(conn)
+}
+
+pub fn set_password_hash(
+    conn: &mut DbConn,
+    id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::password_hash.eq(hash),
+            accounts::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn touch_login(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::last_login_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_staff(
+    conn: &mut DbConn,
+    id: &str,
+    role: &str,
+    display_name: &str,
+    status: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::role.eq(role),
+            accounts::display_name.eq(display_name),
+            accounts::status.eq(status),
+            accounts::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Active municipality admins of a municipality (the last one may not be disabled).
+pub fn count_active_admins(conn: &mut DbConn, municipality_id: &str) -> QueryResult<i64> {
+    accounts::table
+        .filter(accounts::municipality_id.eq(municipality_id))
+        .filter(accounts::role.eq("municipality_admin"))
+        .filter(accounts::status.eq("active"))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,267 @@
+//! Database access: one connection type for SQLite and PostgreSQL, chosen by the URL.
+//!
+//! Every query runs on a blocking thread through [`Db::read`] or [`Db::write`], so no
+//! handler holds a connection across an `.await`. Writes are one transaction each; on
+//! SQLite they also take a process-wide lock, because SQLite has a single writer and a
+//! deferred transaction that upgrades to a write while another writer commits fails with
+//! `SQLITE_BUSY` instead of waiting.
+
+pub mod accounts;
+pub mod audit;
+pub mod districts;
+pub mod municipalities;
+pub mod schema;
+pub mod sessions;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("query: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("the blocking task was cancelled")]
+    Blocking,
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where a database URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Postgres(String),
+    SqliteFile(String),
+}
+
+impl Location {
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Location::Postgres(url.to_string());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Location::SqliteFile(path.to_string())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::Postgres(_) => Backend::Postgres,
+            Location::SqliteFile(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections for the pool. Unlike the derived `MultiConnection::establish`, which
+/// tries each backend in turn, it never falls back: a PostgreSQL URL that does not answer is
+/// an error, not a SQLite file named after the URL.
+pub struct Manager {
+    location: Location,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.location {
+            Location::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Location::SqliteFile(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers go on while one writer commits; foreign keys are off by
+                // default in SQLite and our schema relies on them.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        ping(conn).map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Pool statistics for `/metrics`.
+pub struct PoolState {
+    pub max: u32,
+    pub open: u32,
+    pub idle: u32,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    sqlite_write_lock: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Builds the pool. It does not wait for the database: `/readyz` reports whether it
+    /// answers, and the first query fails with a clear error if it does not.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, std::io::Error> {
+        let location = Location::parse(url);
+        if let Location::SqliteFile(path) = &location {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+        }
+        let backend = location.backend();
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(5))
+            .build_unchecked(Manager { location });
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            max: self.pool.max_size(),
+            open: state.connections,
+            idle: state.idle_connections,
+        }
+    }
+
+    /// Applies pending migrations; returns the names of those applied.
+    pub fn migrate(&self) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?,
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?,
+        };
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Runs `f` with a connection on a blocking thread, keeping the caller's tracing span.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            span.in_scope(|| {
+                let mut conn = pool.get().map_err(DbError::from)?;
+                f(&mut conn)
+            })
+        })
+        .await
+        .map_err(|_| E::from(DbError::Blocking))?
+    }
+
+    /// Runs `f` inside one transaction on a blocking thread: all of it commits, or none.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_write_lock.clone());
+        self.read(move |conn| {
+            let _guard = lock
+                .as_ref()
+                .map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+            conn.transaction(f)
+        })
+        .await
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.read(|conn| ping(conn).map_err(DbError::from)).await
+    }
+
+    /// For command-line tools that run outside the async runtime.
+    pub fn blocking_conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend_without_guessing() {
+        assert_eq!(
+            Location::parse("postgres://u@h/db").backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Location::parse("postgresql://u@h/db").backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Location::parse("sqlite://data/k.db"),
+            Location::SqliteFile("data/k.db".into())
+        );
+        assert_eq!(
+            Location::parse("sqlite:k.db"),
+            Location::SqliteFile("k.db".into())
+        );
+        assert_eq!(
+            Location::parse("/tmp/k.db"),
+            Location::SqliteFile("/tmp/k.db".into())
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Login sessions and their refresh tokens.
+//!
+//! A session is one token family: each refresh consumes the presented token and issues a
+//! successor in the same session. Presenting a consumed token again means it was stolen or
+//! replayed, so the whole session is revoked. Access tokens name their session (`sid`), so
+//! revoking it (logout, reuse, disabled account) stops them at once too.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{refresh_tokens, sessions};
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: String,
+    pub account_id: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub token_hash: String,
+    pub session_id: String,
+    pub issued_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_session(conn: &mut DbConn, row: &SessionRow) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_refresh(conn: &mut DbConn, row: &RefreshTokenRow) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn session(conn: &mut DbConn, id: &str) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn refresh_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<RefreshTokenRow>> {
+    refresh_tokens::table
+        .find(token_hash)
+        .select(RefreshTokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks the token used, but only if nobody else did first; false when it was already used
+/// (so two concurrent refreshes with one token cannot both succeed).
+pub fn consume_refresh(
+    conn: &mut DbConn,
+    token_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        refresh_tokens::table
+            .find(token_hash)
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+pub fn revoke_session(
+    conn: &mut DbConn,
+    id: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(Some(at)),
+        sessions::revoked_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn revoke_all_of_account(
+    conn: &mut DbConn,
+    account_id: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::account_id.eq(account_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(Some(at)),
+        sessions::revoked_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}

@@ -1,0 +1,72 @@
+//! The OpenAPI document, generated from the handlers' annotations. `openapi.yaml` at the top
+//! of the repository is this document written out; `tests/openapi_in_step.rs` fails when they
+//! differ (`cargo run -- openapi > openapi.yaml` brings the file up to date).
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{admin, api};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kurultai",
+        description = "Participatory budgeting for the municipalities of the Turkic states. \
+            Errors are application/problem+json (RFC 9457) with a stable `code`.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    paths(
+        api::ops::healthz,
+        api::ops::readyz,
+        api::ops::metrics,
+        api::auth::login,
+        api::auth::refresh,
+        api::auth::logout,
+        api::auth::me,
+        api::municipalities::list,
+        api::municipalities::show,
+        api::municipalities::list_districts,
+        admin::municipalities::create,
+        admin::settings::show,
+        admin::settings::update,
+        admin::districts::create,
+        admin::districts::update,
+        admin::districts::delete,
+        admin::staff::list,
+        admin::staff::create,
+        admin::staff::update,
+        admin::staff::disable,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness and metrics"),
+        (name = "auth", description = "Logging in and tokens"),
+        (name = "municipalities", description = "Public information about municipalities"),
+        (name = "admin", description = "The municipality admin module"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as YAML, exactly as committed in `openapi.yaml`.
+pub fn yaml() -> String {
+    ApiDoc::openapi()
+        .to_yaml()
+        .expect("the OpenAPI document serialises")
+}

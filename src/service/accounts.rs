@@ -1,0 +1,168 @@
+//! Accounts: creating platform admins and municipality staff, listing and changing staff.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::auth::password;
+use crate::db::accounts::{self as account_rows, AccountRow};
+use crate::db::audit::{self, NewEntry};
+use crate::db::{Db, DbConn};
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::service::{blocking, now};
+
+/// Account status values stored in `accounts.status`.
+pub const ACTIVE: &str = "active";
+pub const DISABLED: &str = "disabled";
+
+/// Lower-cases and checks an e-mail address; the parse is deliberately loose (one `@`, a
+/// dot in the domain, no spaces) because the only real check is a message that arrives.
+pub fn normalise_email(field: &str, input: &str) -> ApiResult<String> {
+    let email = input.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && matches!(email.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.contains('@')
+               && !domain.starts_with('.') && !domain.ends_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError::field(
+            field,
+            "invalid_email",
+            "This is not an e-mail address.",
+        ))
+    }
+}
+
+fn display_name(field: &str, input: &str) -> ApiResult<String> {
+    let name = input.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::field(
+            field,
+            "invalid_name",
+            "Give a name of 1 to 200 characters.",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Checks the password policy and hashes it off the async workers.
+pub async fn hash_new_password(field: &str, password: String, email: &str) -> ApiResult<String> {
+    let password = password::NewPassword::parse(&password, Some(email))
+        .map_err(|e| ApiError::field(field, e.code(), e.to_string()))?;
+    blocking(move || password::hash(&password))
+        .await?
+        .map_err(ApiError::internal)
+}
+
+/// A new account, ready to insert.
+pub struct NewAccount {
+    pub municipality_id: Option<String>,
+    pub role: Role,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+pub fn insert(conn: &mut DbConn, new: NewAccount) -> ApiResult<AccountRow> {
+    let at = now();
+    let row = AccountRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_key: account_rows::tenant_key(new.municipality_id.as_deref()),
+        municipality_id: new.municipality_id,
+        role: new.role.as_str().to_string(),
+        email: Some(new.email),
+        display_name: new.display_name,
+        password_hash: new.password_hash,
+        status: ACTIVE.to_string(),
+        created_at: at,
+        updated_at: at,
+        last_login_at: None,
+    };
+    account_rows::insert(conn, &row).map_err(|err| match err {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+            "email_taken",
+            "An account with this e-mail already exists here.",
+        ),
+        other => other.into(),
+    })?;
+    Ok(row)
+}
+
+/// `kurultai admin create-platform-admin`, and the test suite's way to the same.
+pub async fn create_platform_admin(
+    db: &Db,
+    email: &str,
+    name: &str,
+    password: String,
+) -> ApiResult<AccountRow> {
+    let email = normalise_email("email", email)?;
+    let name = display_name("name", name)?;
+    let password_hash = hash_new_password("password", password, &email).await?;
+    db.write(move |conn| {
+        let row = insert(
+            conn,
+            NewAccount {
+                municipality_id: None,
+                role: Role::PlatformAdmin,
+                email,
+                display_name: name,
+                password_hash,
+            },
+        )?;
+        audit::append(
+            conn,
+            NewEntry {
+                municipality_id: None,
+                actor_account_id: None,
+                actor_role: "operator",
+                action: "platform_admin.created",
+                target_type: "account",
+                target_id: Some(&row.id),
+                details: serde_json::json!({"email": row.email}),
+            },
+            row.created_at,
+        )?;
+        Ok(row)
+    })
+    .await
+}
+
+/// What a municipality admin sends to create a staff account.
+pub struct StaffInput {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+}
+
+pub fn staff_role(field: &str, input: &str) -> ApiResult<Role> {
+    match input.parse::<Role>() {
+        Ok(role) if role.is_municipality_staff() => Ok(role),
+        _ => Err(ApiError::field(
+            field,
+            "invalid_role",
+            "Staff roles are municipality_admin, official and auditor.",
+        )),
+    }
+}
+
+/// Validates and hashes a staff account's input, ready to insert in the caller's transaction.
+pub async fn prepare_staff(
+    municipality_id: &str,
+    input: StaffInput,
+    prefix: &str,
+) -> ApiResult<NewAccount> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let email = normalise_email(&field("email"), &input.email)?;
+    let display_name = display_name(&field("display_name"), &input.display_name)?;
+    let role = staff_role(&field("role"), &input.role)?;
+    let password_hash = hash_new_password(&field("password"), input.password, &email).await?;
+    Ok(NewAccount {
+        municipality_id: Some(municipality_id.to_string()),
+        role,
+        email,
+        display_name,
+        password_hash,
+    })
+}

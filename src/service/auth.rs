@@ -1,0 +1,254 @@
+//! Logging in, refreshing and logging out.
+//!
+//! A failed login says only "the login or the password is wrong", whether or not the account
+//! exists, and costs one argon2 verification either way (a dummy hash stands in for a
+//! missing account), so neither the answer nor its timing reveals who has an account.
+
+use actix_web::web;
+use chrono::{Duration, NaiveDateTime};
+
+use crate::auth::{password, refresh};
+use crate::db::accounts::{self as account_rows, AccountRow};
+use crate::db::municipalities;
+use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
+use crate::db::{Db, DbConn};
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::ACTIVE;
+use crate::service::{blocking, now};
+use crate::state::AuthState;
+
+pub struct LoginInput {
+    pub municipality: Option<String>,
+    pub login: String,
+    pub password: String,
+    pub client_ip: String,
+}
+
+/// A freshly issued pair of tokens.
+pub struct Tokens {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub account: AccountRow,
+}
+
+/// The throttling key of a login attempt: the same person typing their e-mail in another
+/// case must hit the same bucket.
+fn identifier_key(municipality: Option<&str>, login: &str) -> String {
+    format!(
+        "{}:{}",
+        municipality.unwrap_or("platform").to_lowercase(),
+        login.trim().to_lowercase()
+    )
+}
+
+pub async fn login(db: &Db, auth: &AuthState, input: LoginInput) -> ApiResult<Tokens> {
+    auth.limiter
+        .check(
+            &input.client_ip,
+            &identifier_key(input.municipality.as_deref(), &input.login),
+        )
+        .map_err(ApiError::too_many_requests)?;
+
+    let municipality = input.municipality.clone();
+    let login = input.login.trim().to_lowercase();
+    let account = db
+        .read(move |conn| find_account(conn, municipality.as_deref(), &login))
+        .await?;
+
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_text = input.password;
+    let verification = blocking(move || match stored_hash {
+        Some(hash) => password::verify(&password_text, &hash).map(|v| (v, Some(password_text))),
+        None => {
+            password::verify_dummy(&password_text);
+            Ok((password::Verification::FAILED, None))
+        }
+    })
+    .await?;
+    let (verification, password_text) = verification.map_err(ApiError::internal)?;
+
+    let account = match account {
+        Some(account) if verification.ok && account.status == ACTIVE => account,
+        _ => return Err(ApiError::invalid_credentials()),
+    };
+
+    if verification.needs_rehash {
+        if let Some(password_text) = password_text {
+            let new_hash = blocking(move || password::rehash(&password_text))
+                .await?
+                .map_err(ApiError::internal)?;
+            let id = account.id.clone();
+            db.write(move |conn| {
+                account_rows::set_password_hash(conn, &id, &new_hash, now()).map_err(ApiError::from)
+            })
+            .await?;
+        }
+    }
+    start_session(db, auth, account).await
+}
+
+/// Platform admins log in without a municipality; everyone else within theirs.
+fn find_account(
+    conn: &mut DbConn,
+    municipality: Option<&str>,
+    email: &str,
+) -> ApiResult<Option<AccountRow>> {
+    let municipality_id = match municipality {
+        None => None,
+        Some(slug) => match municipalities::by_slug(conn, slug) {
+            Ok(m) => Some(m.id),
+            Err(diesel::result::Error::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    Ok(account_rows::by_email(
+        conn,
+        municipality_id.as_deref(),
+        email,
+    )?)
+}
+
+async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> ApiResult<Tokens> {
+    let at = now();
+    let session = SessionRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id.clone(),
+        created_at: at,
+        expires_at: at + Duration::days(auth.refresh_ttl_days),
+        revoked_at: None,
+        revoked_reason: None,
+    };
+    let refresh_token = refresh::RefreshToken::generate();
+    let refresh_row = refresh_row(refresh_token.expose(), &session.id, at, session.expires_at);
+    let access_token = issue_access(auth, &account, &session.id)?;
+    let account_id = account.id.clone();
+    db.write(move |conn| {
+        sessions::insert_session(conn, &session)?;
+        sessions::insert_refresh(conn, &refresh_row)?;
+        account_rows::touch_login(conn, &account_id, at)?;
+        Ok::<_, ApiError>(())
+    })
+    .await?;
+    Ok(Tokens {
+        access_token,
+        expires_in: auth.access_ttl_minutes * 60,
+        refresh_token: refresh_token.expose().to_string(),
+        account,
+    })
+}
+
+fn refresh_row(
+    token: &str,
+    session_id: &str,
+    at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> RefreshTokenRow {
+    RefreshTokenRow {
+        token_hash: refresh::hash(token),
+        session_id: session_id.to_string(),
+        issued_at: at,
+        expires_at,
+        used_at: None,
+    }
+}
+
+fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &str) -> ApiResult<String> {
+    let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(ApiError::internal);
+    let role = account.role.parse::<Role>().map_err(ApiError::internal)?;
+    let municipality = account.municipality_id.as_deref().map(uuid).transpose()?;
+    auth.tokens
+        .issue(
+            uuid(&account.id)?,
+            role,
+            municipality,
+            uuid(session_id)?,
+            chrono::Utc::now(),
+        )
+        .map(|issued| issued.token)
+        .map_err(ApiError::internal)
+}
+
+/// What refreshing found, decided inside one transaction.
+enum RefreshOutcome {
+    Rotated(Box<Tokens>),
+    Reused,
+    Invalid,
+}
+
+/// Exchanges a refresh token for a new pair. A token already exchanged is proof of theft or
+/// replay: the whole session is revoked, so the thief's successor token dies too.
+pub async fn refresh(db: &Db, auth: web::Data<AuthState>, presented: String) -> ApiResult<Tokens> {
+    if !refresh::is_well_formed(&presented) {
+        return Err(invalid_refresh());
+    }
+    let token_hash = refresh::hash(&presented);
+    let successor = refresh::RefreshToken::generate().expose().to_string();
+    let auth_inner = auth.clone();
+    let outcome = db
+        .write(move |conn| rotate(conn, &auth_inner, &token_hash, successor))
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated(tokens) => Ok(*tokens),
+        RefreshOutcome::Reused => Err(ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "refresh_token_reused",
+            "This refresh token was already used; the session has been ended. Log in again.",
+        )),
+        RefreshOutcome::Invalid => Err(invalid_refresh()),
+    }
+}
+
+fn invalid_refresh() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "invalid_refresh_token",
+        "The refresh token is unknown, expired or revoked.",
+    )
+}
+
+fn rotate(
+    conn: &mut DbConn,
+    auth: &AuthState,
+    token_hash: &str,
+    successor: String,
+) -> ApiResult<RefreshOutcome> {
+    let at = now();
+    let Some(token) = sessions::refresh_token(conn, token_hash)? else {
+        return Ok(RefreshOutcome::Invalid);
+    };
+    let Some(session) = sessions::session(conn, &token.session_id)? else {
+        return Ok(RefreshOutcome::Invalid);
+    };
+    if token.used_at.is_some() || !sessions::consume_refresh(conn, token_hash, at)? {
+        sessions::revoke_session(conn, &session.id, "refresh_token_reused", at)?;
+        return Ok(RefreshOutcome::Reused);
+    }
+    let account = account_rows::by_id(conn, &session.account_id)?;
+    if session.revoked_at.is_some()
+        || session.expires_at <= at
+        || token.expires_at <= at
+        || account.status != ACTIVE
+    {
+        return Ok(RefreshOutcome::Invalid);
+    }
+    sessions::insert_refresh(
+        conn,
+        &refresh_row(&successor, &session.id, at, session.expires_at),
+    )?;
+    let access_token = issue_access(auth, &account, &session.id)?;
+    Ok(RefreshOutcome::Rotated(Box::new(Tokens {
+        access_token,
+        expires_in: auth.access_ttl_minutes * 60,
+        refresh_token: successor,
+        account,
+    })))
+}
+
+pub async fn logout(db: &Db, session_id: String) -> ApiResult<()> {
+    db.write(move |conn| {
+        sessions::revoke_session(conn, &session_id, "logout", now()).map_err(ApiError::from)
+    })
+    .await
+}

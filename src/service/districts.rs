@@ -1,0 +1,105 @@
+//! Districts of a municipality: names per language, the default one required.
+
+use std::collections::BTreeMap;
+
+use crate::auth::extract::Caller;
+use crate::db::districts::{self as rows, DistrictRow};
+use crate::db::municipalities::MunicipalityRow;
+use crate::db::Db;
+use crate::domain::ValidationErrors;
+use crate::error::{ApiError, ApiResult};
+use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::now;
+
+fn checked_names(
+    municipality: &MunicipalityRow,
+    input: &BTreeMap<String, String>,
+) -> ApiResult<String> {
+    let settings = settings_of(municipality)?;
+    let mut errors = ValidationErrors::new();
+    match parse_names("names", input, &settings, &mut errors) {
+        Some(names) if errors.is_empty() => Ok(names_json(&names)),
+        _ => Err(errors.into()),
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    names: BTreeMap<String, String>,
+) -> ApiResult<DistrictRow> {
+    let names = checked_names(municipality, &names)?;
+    let at = now();
+    let row = DistrictRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        municipality_id: municipality.id.clone(),
+        names,
+        created_at: at,
+        updated_at: at,
+    };
+    let actor = actor.clone();
+    db.write(move |conn| {
+        rows::insert(conn, &row)?;
+        record(conn, &actor, &row.municipality_id, "district.created", "district", &row.id,
+            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        Ok(row)
+    })
+    .await
+}
+
+pub async fn rename(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    id: String,
+    names: BTreeMap<String, String>,
+) -> ApiResult<DistrictRow> {
+    let names = checked_names(municipality, &names)?;
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let mut row = rows::find(conn, &municipality_id, &id)?;
+        row.updated_at = now();
+        rows::rename(conn, &row.id, &names, row.updated_at)?;
+        row.names = names;
+        record(conn, &actor, &municipality_id, "district.renamed", "district", &row.id,
+            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        Ok(row)
+    })
+    .await
+}
+
+pub async fn delete(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    id: String,
+) -> ApiResult<()> {
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let row = rows::find(conn, &municipality_id, &id)?;
+        rows::delete(conn, &row.id).map_err(|err| match err {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => ApiError::conflict(
+                "district_in_use",
+                "Residents or budgets still refer to this district.",
+            ),
+            other => other.into(),
+        })?;
+        record(
+            conn,
+            &actor,
+            &municipality_id,
+            "district.deleted",
+            "district",
+            &row.id,
+            serde_json::json!({}),
+        )?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,305 @@
+//! Municipalities: creation with the first admin, and settings changes.
+//!
+//! Settings are validated as a whole by `domain::MunicipalitySettings::resolve`, so one answer
+//! names every bad field; names are checked against the resulting languages.
+
+use std::collections::BTreeMap;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::auth::extract::Caller;
+use crate::db::accounts::AccountRow;
+use crate::db::audit::{self, NewEntry};
+use crate::db::districts;
+use crate::db::municipalities::{self as rows, MunicipalityRow};
+use crate::db::{Db, DbConn};
+use crate::domain::{
+    CheckDigitPolicy, Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug,
+    Translations, ValidationErrors,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::{self, StaffInput};
+use crate::service::now;
+
+/// Longest name of a municipality or district, in characters.
+pub const NAME_MAX_CHARS: usize = 200;
+
+pub struct NewMunicipality {
+    pub slug: String,
+    pub country: String,
+    pub names: BTreeMap<String, String>,
+    pub settings: SettingsInput,
+    pub admin: StaffInput,
+}
+
+pub struct Created {
+    pub municipality: MunicipalityRow,
+    pub admin: AccountRow,
+}
+
+pub struct SettingsPatch {
+    pub names: Option<BTreeMap<String, String>>,
+    pub settings: SettingsInput,
+}
+
+pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResult<Created> {
+    let mut errors = ValidationErrors::new();
+    let slug = Slug::parse(&input.slug)
+        .map_err(|e| errors.push(FieldError::from_error("slug", &e)))
+        .ok();
+    let country = Country::parse(&input.country)
+        .map_err(|e| errors.push(FieldError::from_error("country", &e)))
+        .ok();
+    let base = country.and_then(MunicipalitySettings::from_country);
+    let settings = MunicipalitySettings::resolve(&input.settings, base.as_ref())
+        .map_err(|e| errors.extend(e.0))
+        .ok();
+    let names = settings
+        .as_ref()
+        .and_then(|s| parse_names("names", &input.names, s, &mut errors));
+    let (Some(slug), Some(country), Some(settings), Some(names)) = (slug, country, settings, names)
+    else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+
+    let at = now();
+    let mut municipality = MunicipalityRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        slug: slug.as_str().to_string(),
+        country: country.code().to_string(),
+        names: names_json(&names),
+        languages: String::new(),
+        default_language: String::new(),
+        currency: String::new(),
+        time_zone: String::new(),
+        national_id_scheme: String::new(),
+        check_digit_policy: String::new(),
+        min_voting_age: 0,
+        registration_policy: String::new(),
+        revote_policy: String::new(),
+        budget_defaults: "{}".into(),
+        created_at: at,
+        updated_at: at,
+    };
+    store_settings(&mut municipality, &settings);
+    let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;
+    let actor = actor.clone();
+    db.write(move |conn| {
+        rows::insert(conn, &municipality).map_err(|err| match err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("slug_taken", "Another municipality already has this slug.")
+            }
+            other => other.into(),
+        })?;
+        let admin = accounts::insert(conn, admin)?;
+        record(
+            conn,
+            &actor,
+            &municipality.id,
+            "municipality.created",
+            "municipality",
+            &municipality.id,
+            serde_json::json!({"slug": municipality.slug, "country": municipality.country,
+                               "first_admin": admin.id}),
+        )?;
+        Ok(Created {
+            municipality,
+            admin,
+        })
+    })
+    .await
+}
+
+pub async fn update_settings(
+    db: &Db,
+    actor: &Caller,
+    current: MunicipalityRow,
+    patch: SettingsPatch,
+) -> ApiResult<MunicipalityRow> {
+    let base = settings_of(&current)?;
+    let mut errors = ValidationErrors::new();
+    let settings = MunicipalitySettings::resolve(&patch.settings, Some(&base))
+        .map_err(|e| errors.extend(e.0))
+        .ok();
+    let Some(settings) = settings else {
+        return Err(errors.into());
+    };
+    let names = match &patch.names {
+        Some(names) => parse_names("names", names, &settings, &mut errors),
+        None => {
+            // The stored names must still hold under new languages.
+            let stored: BTreeMap<String, String> =
+                serde_json::from_str(&current.names).map_err(ApiError::internal)?;
+            parse_names("names", &stored, &settings, &mut errors)
+        }
+    };
+    let (Some(names), true) = (names, errors.is_empty()) else {
+        return Err(errors.into());
+    };
+
+    let mut row = current;
+    row.names = names_json(&names);
+    store_settings(&mut row, &settings);
+    row.updated_at = now();
+    let actor = actor.clone();
+    let changes = serde_json::to_value(&patch.settings).map_err(ApiError::internal)?;
+    db.write(move |conn| {
+        check_districts_have_default(conn, &row.id, &settings)?;
+        rows::update(conn, &row)?;
+        record(
+            conn,
+            &actor,
+            &row.id,
+            "municipality.settings_changed",
+            "municipality",
+            &row.id,
+            serde_json::json!({"changes": changes, "names_changed": patch.names.is_some()}),
+        )?;
+        Ok(row)
+    })
+    .await
+}
+
+/// A new default language must not leave a district without a name in it.
+fn check_districts_have_default(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    settings: &MunicipalitySettings,
+) -> ApiResult<()> {
+    let mut errors = ValidationErrors::new();
+    for district in districts::of_municipality(conn, municipality_id)? {
+        let names: BTreeMap<String, String> =
+            serde_json::from_str(&district.names).map_err(ApiError::internal)?;
+        let has_default = names
+            .get(settings.default_language.as_str())
+            .is_some_and(|n| !n.trim().is_empty());
+        if !has_default {
+            errors.push(FieldError::new(
+                "default_language",
+                "district_missing_default_language",
+                format!(
+                    "district {} has no name in {}; name it first",
+                    district.id, settings.default_language
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
+/// Parses a language → text map and checks it against the settings' languages. Returns
+/// `None` (with the errors pushed) when anything is wrong.
+pub fn parse_names(
+    field: &str,
+    input: &BTreeMap<String, String>,
+    settings: &MunicipalitySettings,
+    errors: &mut ValidationErrors,
+) -> Option<Translations> {
+    let before = errors.len();
+    let mut names = Translations::new();
+    for (tag, text) in input {
+        match LanguageTag::parse(tag) {
+            Ok(language) => {
+                names.insert(language, text.trim());
+            }
+            Err(e) => errors.push(FieldError::from_error(format!("{field}.{tag}"), &e)),
+        }
+    }
+    errors.extend(names.check(
+        field,
+        &settings.default_language,
+        &settings.languages,
+        NAME_MAX_CHARS,
+    ));
+    (errors.len() == before).then_some(names)
+}
+
+pub fn names_json(names: &Translations) -> String {
+    let map: BTreeMap<&str, &str> = names.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    serde_json::to_string(&map).expect("a map of strings serialises")
+}
+
+/// The stored settings, parsed back into the domain type.
+pub fn settings_of(row: &MunicipalityRow) -> ApiResult<MunicipalitySettings> {
+    let languages: Vec<String> =
+        serde_json::from_str(&row.languages).map_err(ApiError::internal)?;
+    let input = SettingsInput {
+        currency: Some(row.currency.clone()),
+        time_zone: Some(row.time_zone.clone()),
+        languages: Some(languages),
+        default_language: Some(row.default_language.clone()),
+        national_id_scheme: Some(row.national_id_scheme.clone()),
+        check_digit_policy: Some(row.check_digit_policy.clone()),
+        min_voting_age: Some(i64::from(row.min_voting_age)),
+        registration_policy: Some(row.registration_policy.clone()),
+        revote_policy: Some(row.revote_policy.clone()),
+    };
+    MunicipalitySettings::resolve(&input, None).map_err(|e| {
+        ApiError::internal(format!(
+            "stored settings of {} are invalid: {e:?}",
+            row.slug
+        ))
+    })
+}
+
+fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
+    let languages: Vec<&str> = settings.languages.iter().map(LanguageTag::as_str).collect();
+    row.languages = serde_json::to_string(&languages).expect("strings serialise");
+    row.default_language = settings.default_language.as_str().to_string();
+    row.currency = settings.currency.code().to_string();
+    row.time_zone = settings.time_zone.name().to_string();
+    row.national_id_scheme = settings.national_id_scheme.as_str().to_string();
+    row.check_digit_policy = match settings.check_digit_policy {
+        CheckDigitPolicy::Enforce => "enforce",
+        CheckDigitPolicy::Warn => "warn",
+    }
+    .to_string();
+    row.min_voting_age = i32::from(settings.min_voting_age);
+    row.registration_policy = settings.registration_policy.as_str().to_string();
+    row.revote_policy = settings.revote_policy.as_str().to_string();
+}
+
+/// Appends a staff action to the municipality's audit chain.
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Caller,
+    municipality_id: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    details: serde_json::Value,
+) -> ApiResult<()> {
+    audit::append(
+        conn,
+        NewEntry {
+            municipality_id: Some(municipality_id),
+            actor_account_id: Some(&actor.account_id),
+            actor_role: actor.role.as_str(),
+            action,
+            target_type,
+            target_id: Some(target_id),
+            details,
+        },
+        now(),
+    )?;
+    Ok(())
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::validation(
+            errors
+                .0
+                .into_iter()
+                .map(|e| crate::error::FieldError::new(e.field, e.code, e.message))
+                .collect(),
+        )
+    }
+}

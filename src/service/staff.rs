@@ -1,0 +1,128 @@
+//! Staff accounts of a municipality: officials, auditors and admins.
+
+use crate::auth::extract::Caller;
+use crate::db::accounts::{self as rows, AccountRow};
+use crate::db::municipalities::MunicipalityRow;
+use crate::db::sessions;
+use crate::db::Db;
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::{self, StaffInput, ACTIVE, DISABLED};
+use crate::service::municipalities::record;
+use crate::service::now;
+
+pub struct StaffChange {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn list(db: &Db, municipality: &MunicipalityRow) -> ApiResult<Vec<AccountRow>> {
+    let id = municipality.id.clone();
+    db.read(move |conn| rows::staff_of(conn, &id).map_err(ApiError::from))
+        .await
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    input: StaffInput,
+) -> ApiResult<AccountRow> {
+    let new = accounts::prepare_staff(&municipality.id, input, "").await?;
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let row = accounts::insert(conn, new)?;
+        let municipality_id = row.municipality_id.clone().unwrap_or_default();
+        record(
+            conn,
+            &actor,
+            &municipality_id,
+            "staff.created",
+            "account",
+            &row.id,
+            serde_json::json!({"role": row.role, "email": row.email}),
+        )?;
+        Ok(row)
+    })
+    .await
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    id: String,
+    change: StaffChange,
+) -> ApiResult<AccountRow> {
+    let role = change
+        .role
+        .as_deref()
+        .map(|r| accounts::staff_role("role", r))
+        .transpose()?;
+    let status = match change.status.as_deref() {
+        None => None,
+        Some(s @ (ACTIVE | DISABLED)) => Some(s.to_string()),
+        Some(_) => {
+            return Err(ApiError::field(
+                "status",
+                "invalid_status",
+                "Status is active or disabled.",
+            ))
+        }
+    };
+    let display_name = change
+        .display_name
+        .map(|n| n.trim().to_string())
+        .map(|n| {
+            if n.is_empty() || n.chars().count() > 200 {
+                Err(ApiError::field(
+                    "display_name",
+                    "invalid_name",
+                    "Give a name of 1 to 200 characters.",
+                ))
+            } else {
+                Ok(n)
+            }
+        })
+        .transpose()?;
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let mut row = rows::by_id(conn, &id)?;
+        // Another tenant's account, or a resident, is not staff of this municipality.
+        let is_staff_here = row.municipality_id.as_deref() == Some(municipality_id.as_str())
+            && row.role.parse::<Role>().is_ok_and(Role::is_municipality_staff);
+        if !is_staff_here {
+            return Err(ApiError::not_found());
+        }
+        let was_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
+        let role_changed = role.is_some_and(|r| r.as_str() != row.role);
+        if let Some(role) = role {
+            row.role = role.as_str().to_string();
+        }
+        if let Some(status) = &status {
+            row.status = status.clone();
+        }
+        if let Some(name) = &display_name {
+            row.display_name = name.clone();
+        }
+        let still_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
+        if was_active_admin && !still_active_admin && rows::count_active_admins(conn, &municipality_id)? <= 1 {
+            return Err(ApiError::conflict(
+                "last_admin",
+                "A municipality must keep at least one active admin.",
+            ));
+        }
+        row.updated_at = now();
+        rows::update_staff(conn, &row.id, &row.role, &row.display_name, &row.status, row.updated_at)?;
+        // Tokens carry the role: a changed or disabled account starts over with a new login.
+        if row.status == DISABLED || role_changed {
+            sessions::revoke_all_of_account(conn, &row.id, "account_changed", row.updated_at)?;
+        }
+        record(conn, &actor, &municipality_id, "staff.changed", "account", &row.id,
+            serde_json::json!({"role": row.role, "status": row.status, "display_name": row.display_name}))?;
+        Ok(row)
+    })
+    .await
+}

@@ -1,0 +1,189 @@
+//! Builds the application: resolves secrets, opens the database, applies migrations, binds
+//! the listener(s) and assembles the routes. The binary and the tests start the very same app
+//! through [`Application::build`]; tests bind port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+
+use crate::api::{self, problems};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::metrics::{self, Metrics};
+use crate::secrets::{Secrets, SecretsError};
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error("token keys: {0}")]
+    Keys(String),
+    #[error("cannot open the database: {0}")]
+    Database(String),
+    #[error("cannot apply migrations: {0}")]
+    Migrations(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Which parts of the API a listener serves.
+#[derive(Debug, Clone, Copy)]
+struct Mount {
+    public: bool,
+    admin: bool,
+}
+
+pub struct Application {
+    port: u16,
+    admin_port: Option<u16>,
+    server: Server,
+    admin_server: Option<Server>,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let secrets = Secrets::resolve(&settings)?;
+        let db = open_database(&settings).await?;
+        let state =
+            AppState::new(settings, secrets, db).map_err(|e| StartupError::Keys(e.to_string()))?;
+        // The dummy hash that failed logins verify against is made now, not on the first
+        // failed login, so that one is not slower than the rest.
+        web::block(crate::auth::password::prepare_dummy_hash)
+            .await
+            .ok();
+        let settings = state.settings.clone();
+
+        let (public_listener, port) = bind(&settings.bind)?;
+        let admin = match &settings.admin_bind {
+            Some(addr) => Some(bind(addr)?),
+            None => None,
+        };
+        tracing::info!(
+            address = %public_listener.local_addr()?,
+            database = state.db.backend().name(),
+            "Kurultai listening"
+        );
+        let server = serve(
+            public_listener,
+            &state,
+            Mount {
+                public: true,
+                admin: admin.is_none(),
+            },
+        )?;
+        let (admin_server, admin_port) = match admin {
+            Some((listener, admin_port)) => {
+                tracing::info!(address = %listener.local_addr()?, "admin module listening");
+                let server = serve(
+                    listener,
+                    &state,
+                    Mount {
+                        public: false,
+                        admin: true,
+                    },
+                )?;
+                (Some(server), Some(admin_port))
+            }
+            None => (None, None),
+        };
+        Ok(Self {
+            port,
+            admin_port,
+            server,
+            admin_server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.admin_server {
+            Some(admin) => {
+                let (a, b) = futures_util::future::join(self.server, admin).await;
+                a.and(b)
+            }
+            None => self.server.await,
+        }
+    }
+}
+
+/// Opens the pool and applies pending migrations (on a blocking thread: diesel is sync).
+pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
+    let db = Db::connect(&settings.database_url(), settings.pool_size)
+        .map_err(|e| StartupError::Database(e.to_string()))?;
+    let migrating = db.clone();
+    let applied = web::block(move || migrating.migrate().map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| StartupError::Migrations(e.to_string()))?
+        .map_err(StartupError::Migrations)?;
+    for name in &applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    Ok(db)
+}
+
+fn bind(addr: &str) -> Result<(TcpListener, u16), StartupError> {
+    let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let port = listener.local_addr()?.port();
+    Ok((listener, port))
+}
+
+fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server, StartupError> {
+    let state = state.clone();
+    let metrics = web::Data::new(Metrics::new());
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(problems::error_handlers())
+            .wrap(from_fn(metrics::record))
+            .wrap(TracingLogger::default())
+            .app_data(metrics.clone())
+            .configure(|cfg| state.register(cfg))
+            .configure(|cfg| routes(cfg, mount))
+            .default_service(web::to(problems::no_route))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn routes(cfg: &mut web::ServiceConfig, mount: Mount) {
+    cfg.configure(api::ops::configure);
+    cfg.service(web::scope("/api/v1").configure(|scope| {
+        if mount.public {
+            api::configure(scope);
+        }
+        if mount.admin {
+            crate::admin::configure(scope);
+        }
+        if mount.public {
+            api::method_fallbacks(scope, api::PATHS);
+        }
+        if mount.admin {
+            api::method_fallbacks(scope, crate::admin::PATHS);
+        }
+    }));
+}

@@ -1,0 +1,69 @@
+//! What every request handler can reach: settings, the database, token keys, the ID pepper
+//! and the login throttle. Registered as separate `web::Data` items so that a handler asks
+//! only for what it uses.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::secrets::Secrets;
+
+/// Token issuing and checking, with the settings they need.
+pub struct AuthState {
+    pub tokens: AccessTokens,
+    pub access_ttl_minutes: i64,
+    pub refresh_ttl_days: i64,
+    pub limiter: LoginLimiter,
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub auth: web::Data<AuthState>,
+    /// Key of the national-ID hash; used by the residents' registration (issue 4).
+    pub id_pepper: Arc<Vec<u8>>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, secrets: Secrets, db: Db) -> Result<Self, JwtError> {
+        let mut keys = KeyRing::new(SigningKey::from_secret(secrets.jwt_current)?);
+        for previous in secrets.jwt_previous {
+            keys = keys.with_previous(SigningKey::from_secret(previous)?)?;
+        }
+        let config = JwtConfig {
+            ttl: chrono::Duration::minutes(settings.jwt.access_ttl_minutes),
+            ..JwtConfig::new(&settings.jwt.issuer, &settings.jwt.audience)
+        };
+        let auth = AuthState {
+            tokens: AccessTokens::new(keys, config),
+            access_ttl_minutes: settings.jwt.access_ttl_minutes,
+            refresh_ttl_days: settings.jwt.refresh_ttl_days,
+            limiter: LoginLimiter::new(&settings.rate_limit),
+            trust_forwarded_for: settings.trust_forwarded_for,
+        };
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            auth: web::Data::new(auth),
+            id_pepper: Arc::new(secrets.id_pepper),
+        })
+    }
+
+    /// Registers the shared state and the extractor configurations on an app.
+    pub fn register(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(web::Data::new(self.db.clone()))
+            .app_data(self.auth.clone())
+            .app_data(web::Data::from(self.settings.clone()))
+            .app_data(crate::api::problems::json_config(
+                self.settings.max_body_bytes,
+            ))
+            .app_data(crate::api::problems::path_config())
+            .app_data(crate::api::problems::query_config());
+    }
+}

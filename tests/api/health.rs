@@ -1,0 +1,71 @@
+use crate::helpers::{problem, spawn_app};
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz", None).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_names_the_database_it_reached() {
+    let app = spawn_app().await;
+    let response = app.get("/readyz", None).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let expected = if crate::helpers::on_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["database"], expected);
+}
+
+#[tokio::test]
+async fn readyz_is_503_problem_when_the_database_does_not_answer() {
+    // A pool towards a port where nothing listens: the app's own readiness handler must say
+    // so with a problem document rather than hang or 500.
+    let db = kurultai::db::Db::connect("postgres://kurultai@127.0.0.1:9/none?connect_timeout=1", 1)
+        .unwrap();
+    let app = actix_web::test::init_service(
+        actix_web::App::new()
+            .app_data(actix_web::web::Data::new(db))
+            .service(kurultai::api::ops::readyz),
+    )
+    .await;
+    let request = actix_web::test::TestRequest::get()
+        .uri("/readyz")
+        .to_request();
+    let response = actix_web::test::call_service(&app, request).await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+    assert_eq!(body["code"], "database_unavailable");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = spawn_app().await;
+    app.get("/api/v1/municipalities/nowhere", None).await;
+    let text = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(text.contains("kurultai_http_requests_total"), "{text}");
+    assert!(
+        text.contains(r#"route="/api/v1/municipalities/{slug}",status="404""#),
+        "{text}"
+    );
+    assert!(text.contains("kurultai_http_request_duration_seconds_bucket"));
+    assert!(text.contains("kurultai_db_pool_connections"));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_problem_documents() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/no/such/thing", None).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(problem(response).await["code"], "not_found");
+}

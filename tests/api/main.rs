@@ -1,0 +1,10 @@
+//! Black-box tests over HTTP against the real application (one binary, many modules, as in
+//! zero2prod). SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod admin;
+mod admin_listener;
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod tenancy;
