@@ -40,12 +40,15 @@ curl -fs "http://127.0.0.1:$PORT/api/v1/municipalities" -H 'content-type: applic
   -d "{\"slug\":\"fuzz\",\"country\":\"TR\",\"names\":{\"tr\":\"Fuzz\"},\"admin\":{\"email\":\"a@fuzz.example\",\"display_name\":\"A\",\"password\":\"$PASSWORD\"}}" >/dev/null
 
 # Logging out would end the fuzzer's own session half-way; it is covered by the HTTP tests.
+# The coverage phase is left out: in schemathesis 4.32 under Python 3.11 it crashes inside
+# hypothesis ("AST constructor recursion depth mismatch") before sending a request.
 status=0
 schemathesis run openapi.yaml \
   --url "http://127.0.0.1:$PORT" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,response_schema_conformance,content_type_conformance \
   --exclude-path /api/v1/auth/logout \
+  --phases examples,fuzzing,stateful \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \
   --max-time "${SCHEMATHESIS_MAX_SECONDS:-300}" \
   --workers 2 \
