@@ -44,6 +44,18 @@ enum Section {
 /// Parses the text of a `.pb` file.
 pub fn read_str(text: &str) -> Result<PbFile, PbError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The csv crate's own line count skips blank lines, so lines are counted from byte offsets.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    // A record's position may point at the line terminator before it; skip to its first byte.
+    let line_at = |byte: u64| {
+        let mut b = byte as usize;
+        while b < text.len() && matches!(text.as_bytes()[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        line_starts.partition_point(|&s| s <= b)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
         .has_headers(false)
@@ -56,10 +68,10 @@ pub fn read_str(text: &str) -> Result<PbFile, PbError> {
     let mut seen = [false; 3];
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line() as usize);
+            let line = e.position().map_or(0, |p| line_at(p.byte()));
             PbError::at(line, format!("malformed CSV: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_at(p.byte()));
         let cells: Vec<String> = record.iter().map(clean).collect();
         if cells.iter().all(String::is_empty) {
             continue;
