@@ -126,11 +126,14 @@ impl PbFile {
                 }
             }
         }
+        let mut votes = reorder_columns(&self.votes, VOTE_ORDER);
+        normalise_lists(&mut projects, &["category", "beneficiaries"]);
+        normalise_lists(&mut votes, &["vote", "points"]);
         PbFile {
             meta_lines: MetaLines(vec![0; meta.len()]),
             meta,
             projects,
-            votes: reorder_columns(&self.votes, VOTE_ORDER),
+            votes,
         }
     }
 }
@@ -158,6 +161,12 @@ pub fn write_string(file: &PbFile) -> Result<String, PbWriteError> {
     file.election()
         .map_err(|e| PbWriteError::Invalid(e.message))?;
     check_unique(&file.votes, "voter_id")?;
+    // pabulib-checker cannot process a file whose projects have no names.
+    if file.projects.column("name").is_none() {
+        return Err(PbWriteError::Invalid(
+            "PROJECTS needs a `name` column".into(),
+        ));
+    }
     let file = file.canonical();
     let mut out = csv::WriterBuilder::new()
         .delimiter(b';')
@@ -181,6 +190,22 @@ pub fn write_string(file: &PbFile) -> Result<String, PbWriteError> {
         .into_inner()
         .map_err(|e| PbWriteError::Invalid(e.to_string()))?;
     Ok(String::from_utf8(bytes).expect("cells are UTF-8"))
+}
+
+/// Comma-separated list cells as the checker wants them: items trimmed, no empty items.
+fn normalise_lists(table: &mut Table, columns: &[&str]) {
+    for name in columns {
+        if let Some(c) = table.column(name) {
+            for row in &mut table.rows {
+                let items: Vec<&str> = row.cells[c]
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                row.cells[c] = items.join(",");
+            }
+        }
+    }
 }
 
 fn check_unique(table: &Table, column: &str) -> Result<(), PbWriteError> {

@@ -105,7 +105,7 @@ pub enum ElectionError {
 }
 
 /// An election ready to be counted. Immutable once built.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Election {
     projects: Vec<Project>,
     budget: i128,
