@@ -7,6 +7,9 @@ use crate::pabulib::reader::PbError;
 use crate::tally::{Ballot, Decimal, Election, ElectionError, ProjectSpec, VoteKind};
 use std::collections::HashSet;
 
+/// One vote's project ids and (for points ballots) their points.
+type VoteList = (Vec<String>, Vec<i64>);
+
 impl PbFile {
     /// The vote type named in META (`choose-1` is reported as is).
     pub fn vote_type(&self) -> Result<&str, PbError> {
@@ -99,7 +102,7 @@ impl PbFile {
     }
 
     /// Each vote's project ids and points (points empty unless the file has a `points` column).
-    fn vote_lists(&self, known: &HashSet<&str>) -> Result<Vec<(Vec<String>, Vec<i64>)>, PbError> {
+    fn vote_lists(&self, known: &HashSet<&str>) -> Result<Vec<VoteList>, PbError> {
         let t = &self.votes;
         let vote_col = required_column(t, "vote", "VOTES")?;
         let points_col = t.column("points");
@@ -143,8 +146,7 @@ impl PbFile {
                 self.projects
                     .rows
                     .iter()
-                    .filter(|r| self.projects.cell(r, col) == id)
-                    .last()
+                    .rfind(|r| self.projects.cell(r, col) == id)
                     .map_or(0, |r| r.line)
             }
             ElectionError::NegativeBudget | ElectionError::MoneyOutOfRange => {
