@@ -33,8 +33,8 @@ enum Command {
     Admin(AdminCommand),
     /// Print the OpenAPI document (YAML).
     Openapi,
-    // TALLY-MERGE: Count a Pabulib `.pb` election.
-    // Tally(crate::tally::cli::TallyArgs),
+    /// Count a Pabulib `.pb` election.
+    Tally(crate::tally::cli::TallyArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,7 +52,7 @@ enum AdminCommand {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        // TALLY-MERGE Some(Command::Tally(args)) => crate::tally::cli::run(&args),
+        Some(Command::Tally(args)) => crate::tally::cli::run(&args),
         Some(Command::Openapi) => {
             print!("{}", crate::openapi::yaml());
             ExitCode::SUCCESS
@@ -63,7 +63,7 @@ pub fn run() -> ExitCode {
             Some(Command::Admin(AdminCommand::CreatePlatformAdmin { email, name })) => {
                 create_platform_admin(settings, &email, &name)
             }
-            Some(Command::Openapi) => unreachable!("handled above"),
+            Some(Command::Tally(_)) | Some(Command::Openapi) => unreachable!("handled above"),
         }),
     }
 }

@@ -1,0 +1,155 @@
+//! `kurultai tally FILE.pb`: count a Pabulib file and print the outcome (or `--json`).
+//!
+//! Exit status: 0 on success, 2 when the file cannot be read or is malformed (the message names
+//! the line), 1 when the rule does not apply to the election.
+
+use crate::pabulib;
+use crate::tally::{tally, Completion, Rule, TallyOptions, TallyResult, TieBreak, TraceStep};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// The counting rule on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RuleArg {
+    Greedy,
+    EqualShares,
+    Phragmen,
+}
+
+/// The tie-breaking order on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TieBreakArg {
+    Pabutools,
+    Equalshares,
+}
+
+/// Arguments of `kurultai tally`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TallyArgs {
+    /// The Pabulib `.pb` file to count.
+    pub file: PathBuf,
+    /// The counting rule.
+    #[arg(long, value_enum, default_value = "equal_shares")]
+    pub rule: RuleArg,
+    /// How Equal Shares spends what it leaves (ignored by other rules).
+    #[arg(long, value_enum, default_value = "add1_greedy")]
+    pub completion: Completion,
+    /// Tie-breaking order.
+    #[arg(long = "tie-break", value_enum, default_value = "pabutools")]
+    pub tie_break: TieBreakArg,
+    /// Seed of the random order of the `equalshares` tie-breaking, published before counting.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print the result as JSON (schema `kurultai.tally/1`, see docs/tally-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Print to stderr how long reading and counting took.
+    #[arg(long)]
+    pub time: bool,
+}
+
+impl TallyArgs {
+    /// The engine options these arguments select.
+    pub fn options(&self) -> TallyOptions {
+        let rule = match self.rule {
+            RuleArg::Greedy => Rule::Greedy,
+            RuleArg::EqualShares => Rule::EqualShares(self.completion),
+            RuleArg::Phragmen => Rule::Phragmen,
+        };
+        let tie_break = match self.tie_break {
+            TieBreakArg::Pabutools => TieBreak::Pabutools,
+            TieBreakArg::Equalshares => TieBreak::EqualShares { seed: self.seed },
+        };
+        TallyOptions {
+            rule,
+            tie_break,
+            record_payments: false,
+        }
+    }
+}
+
+/// Runs `kurultai tally`.
+pub fn run(args: &TallyArgs) -> ExitCode {
+    let started = Instant::now();
+    let election = match pabulib::read_path(&args.file).and_then(|f| f.election()) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{}: {e}", args.file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let read = started.elapsed();
+    let result = match tally(&election, &args.options()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: {e}", args.file.display());
+            return ExitCode::from(1);
+        }
+    };
+    let counted = started.elapsed() - read;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).expect("results serialise")
+        );
+    } else {
+        print!("{}", human(&result));
+    }
+    if args.time {
+        eprintln!(
+            "read {:.3} s, counted {:.3} s",
+            read.as_secs_f64(),
+            counted.as_secs_f64()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// The human-readable report: funded projects with cost and votes, total spent, budget left.
+pub fn human(r: &TallyResult) -> String {
+    let mut out = String::new();
+    let tie = match r.tie_break {
+        TieBreak::Pabutools => "pabutools".to_string(),
+        TieBreak::EqualShares { seed } => format!("equalshares (seed {seed})"),
+    };
+    let rule = serde_json::to_value(r.rule).expect("serialises");
+    out.push_str(&format!(
+        "rule: {}  completion: {}  tie-break: {tie}\n",
+        rule.as_str().unwrap_or_default(),
+        r.completion
+    ));
+    out.push_str(&format!("funded {} projects:\n", r.selected.len()));
+    out.push_str(&format!(
+        "  {:<20} {:>16} {:>10} {:>12}\n",
+        "project", "cost", "votes", "score"
+    ));
+    for id in &r.selected {
+        let p = r
+            .projects
+            .iter()
+            .find(|p| &p.id == id)
+            .expect("selected projects exist");
+        out.push_str(&format!(
+            "  {:<20} {:>16} {:>10} {:>12}\n",
+            p.id, p.cost, p.votes, p.score
+        ));
+    }
+    out.push_str(&format!(
+        "total spent: {}\nbudget: {}\nbudget left: {}\n",
+        r.total_cost, r.budget, r.budget_left
+    ));
+    for step in &r.trace {
+        if let TraceStep::Add1 {
+            kept_share, runs, ..
+        } = step
+        {
+            out.push_str(&format!(
+                "add1: kept share {} per voter after {runs} runs\n",
+                kept_share.decimal
+            ));
+        }
+    }
+    out
+}
