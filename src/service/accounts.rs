@@ -34,7 +34,7 @@ pub fn normalise_email(field: &str, input: &str) -> ApiResult<String> {
     }
 }
 
-fn display_name(field: &str, input: &str) -> ApiResult<String> {
+pub fn display_name(field: &str, input: &str) -> ApiResult<String> {
     let name = input.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::field(

@@ -73,18 +73,8 @@ pub async fn update(
     };
     let display_name = change
         .display_name
-        .map(|n| n.trim().to_string())
-        .map(|n| {
-            if n.is_empty() || n.chars().count() > 200 {
-                Err(ApiError::field(
-                    "display_name",
-                    "invalid_name",
-                    "Give a name of 1 to 200 characters.",
-                ))
-            } else {
-                Ok(n)
-            }
-        })
+        .as_deref()
+        .map(|n| accounts::display_name("display_name", n))
         .transpose()?;
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
