@@ -28,6 +28,7 @@ pub struct MunicipalityRow {
     pub budget_defaults: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub max_proposals_per_resident: i32,
 }
 
 pub fn insert(conn: &mut DbConn, row: &MunicipalityRow) -> QueryResult<()> {

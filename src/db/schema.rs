@@ -20,6 +20,7 @@ diesel::table! {
         budget_defaults -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        max_proposals_per_resident -> Integer,
     }
 }
 
@@ -90,9 +91,143 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    residents (account_id) {
+        account_id -> Text,
+        municipality_id -> Text,
+        /// HMAC-SHA256(pepper, scheme ":" normalised ID), hex: never the ID itself.
+        national_id_hash -> Text,
+        full_name -> Text,
+        birth_date -> Date,
+        district_id -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        language -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    voter_roll (municipality_id, national_id_hash) {
+        municipality_id -> Text,
+        national_id_hash -> Text,
+        birth_date -> Date,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cycles (id) {
+        id -> Text,
+        municipality_id -> Text,
+        names -> Text,
+        status -> Text,
+        submission_opens_at -> Nullable<Timestamp>,
+        voting_opens_at -> Nullable<Timestamp>,
+        voting_closes_at -> Nullable<Timestamp>,
+        voting_opened_at -> Nullable<Timestamp>,
+        voting_closed_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    budgets (id) {
+        id -> Text,
+        cycle_id -> Text,
+        municipality_id -> Text,
+        names -> Text,
+        district_id -> Nullable<Text>,
+        amount_minor -> BigInt,
+        /// JSON: the ballot rules.
+        ballot_rules -> Text,
+        /// JSON: rule kind, completion, tie-break.
+        counting_rule -> Text,
+        frozen_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        budget_id -> Text,
+        municipality_id -> Text,
+        titles -> Text,
+        descriptions -> Text,
+        cost_minor -> BigInt,
+        category -> Nullable<Text>,
+        location -> Nullable<Text>,
+        author_account_id -> Nullable<Text>,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        on_ballot -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ballots (id) {
+        id -> Text,
+        budget_id -> Text,
+        voter_key -> Nullable<Text>,
+        channel -> Text,
+        polling_station -> Nullable<Text>,
+        /// JSON: the selections as cast.
+        selections -> Text,
+        cast_at -> Timestamp,
+        revision -> Integer,
+    }
+}
+
+diesel::table! {
+    receipts (code) {
+        code -> Text,
+        budget_id -> Text,
+        ballot_id -> Text,
+        issued_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, idempotency_key) {
+        account_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tallies (budget_id) {
+        budget_id -> Text,
+        /// JSON: the engine's result with its trace.
+        result -> Text,
+        ballots_counted -> BigInt,
+        computed_at -> Timestamp,
+        computed_by -> Text,
+    }
+}
+
 diesel::joinable!(districts -> municipalities (municipality_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(residents -> accounts (account_id));
+diesel::joinable!(budgets -> cycles (cycle_id));
+diesel::joinable!(proposals -> budgets (budget_id));
+diesel::joinable!(ballots -> budgets (budget_id));
+diesel::joinable!(receipts -> ballots (ballot_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     municipalities,
@@ -101,4 +236,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     audit_log,
+    residents,
+    voter_roll,
+    cycles,
+    budgets,
+    proposals,
+    ballots,
+    receipts,
+    idempotency_keys,
+    tallies,
 );

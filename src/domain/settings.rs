@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub const MIN_VOTING_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 /// Default minimum voting age: the national voting age in every served country.
 pub const DEFAULT_MIN_VOTING_AGE: u8 = 18;
+/// How many proposals one resident may submit in a cycle unless the municipality says otherwise.
+pub const DEFAULT_MAX_PROPOSALS_PER_RESIDENT: i32 = 5;
 /// More enabled languages than this is a mistake, not a municipality.
 pub const MAX_LANGUAGES: usize = 16;
 

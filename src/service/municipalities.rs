@@ -83,6 +83,7 @@ pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResul
         budget_defaults: "{}".into(),
         created_at: at,
         updated_at: at,
+        max_proposals_per_resident: crate::domain::settings::DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
     };
     store_settings(&mut municipality, &settings);
     let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;

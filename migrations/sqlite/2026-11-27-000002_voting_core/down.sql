@@ -1,0 +1,10 @@
+ALTER TABLE municipalities DROP COLUMN max_proposals_per_resident;
+DROP TABLE tallies;
+DROP TABLE idempotency_keys;
+DROP TABLE receipts;
+DROP TABLE ballots;
+DROP TABLE proposals;
+DROP TABLE budgets;
+DROP TABLE cycles;
+DROP TABLE voter_roll;
+DROP TABLE residents;
