@@ -13,6 +13,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod pabulib;
+pub mod scheduler;
 pub mod secrets;
 pub mod service;
 pub mod startup;

@@ -26,6 +26,15 @@ use crate::{admin, api};
         api::municipalities::list,
         api::municipalities::show,
         api::municipalities::list_districts,
+        api::cycles::list,
+        api::cycles::create,
+        api::cycles::show,
+        api::cycles::update,
+        api::cycles::transition,
+        api::budgets::list,
+        api::budgets::create,
+        api::budgets::show,
+        api::budgets::update,
         admin::municipalities::create,
         admin::settings::show,
         admin::settings::update,
@@ -43,6 +52,8 @@ use crate::{admin, api};
         (name = "auth", description = "Logging in and tokens"),
         (name = "municipalities", description = "Public information about municipalities"),
         (name = "admin", description = "The municipality admin module"),
+        (name = "cycles", description = "Budget cycles and their lifecycle"),
+        (name = "budgets", description = "Budgets with their ballot and counting rules"),
     )
 )]
 pub struct ApiDoc;

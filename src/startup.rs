@@ -117,13 +117,25 @@ impl Application {
         &self.state
     }
 
+    /// Serves until the server stops; the scheduler runs alongside in the same task (the
+    /// servers' futures are not `Send`, and this needs no extra runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.admin_server {
-            Some(admin) => {
-                let (a, b) = futures_util::future::join(self.server, admin).await;
-                a.and(b)
+        let scheduler = Box::pin(crate::scheduler::run(
+            self.state.db.clone(),
+            crate::scheduler::TICK,
+        ));
+        let servers = async move {
+            match self.admin_server {
+                Some(admin) => {
+                    let (a, b) = futures_util::future::join(self.server, admin).await;
+                    a.and(b)
+                }
+                None => self.server.await,
             }
-            None => self.server.await,
+        };
+        match futures_util::future::select(Box::pin(servers), scheduler).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right(((), _)) => Ok(()),
         }
     }
 }

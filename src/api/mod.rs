@@ -3,9 +3,12 @@
 //! scope in `admin/` so a deployment can serve it on an internal listener.
 
 pub mod auth;
+pub mod budgets;
+pub mod cycles;
 pub mod lang;
 pub mod municipalities;
 pub mod ops;
+pub mod patch;
 pub mod problems;
 pub mod views;
 
@@ -18,7 +21,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::me)
         .service(municipalities::list)
         .service(municipalities::show)
-        .service(municipalities::list_districts);
+        .service(municipalities::list_districts)
+        .service(cycles::list)
+        .service(cycles::create)
+        .service(cycles::show)
+        .service(cycles::update)
+        .service(cycles::transition)
+        .service(budgets::list)
+        .service(budgets::create)
+        .service(budgets::show)
+        .service(budgets::update);
 }
 
 /// The public paths. Registered last (see [`method_fallbacks`]).
@@ -30,6 +42,11 @@ pub const PATHS: &[&str] = &[
     "/municipalities",
     "/municipalities/{slug}",
     "/municipalities/{slug}/districts",
+    "/municipalities/{slug}/cycles",
+    "/cycles/{id}",
+    "/cycles/{id}/transition",
+    "/cycles/{id}/budgets",
+    "/budgets/{id}",
 ];
 
 /// Registered after every handler, so that a path this listener serves, asked with a method

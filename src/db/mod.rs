@@ -8,10 +8,14 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod budgets;
+pub mod cycles;
 pub mod districts;
 pub mod municipalities;
+pub mod proposals;
 pub mod schema;
 pub mod sessions;
+pub mod tallies;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

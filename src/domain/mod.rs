@@ -3,8 +3,10 @@
 //! function says so in its name; everything is parsed once at the edge ("parse, don't
 //! validate") so that code holding one of these types never has to check it again.
 
+pub mod budget;
 pub mod country;
 pub mod currency;
+pub mod cycle;
 pub mod field_error;
 pub mod language;
 pub mod national_id;

@@ -4,8 +4,11 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod budgets;
+pub mod cycles;
 pub mod districts;
 pub mod municipalities;
+pub mod scope;
 pub mod staff;
 
 use crate::error::{ApiError, ApiResult};

@@ -1,0 +1,202 @@
+//! Budgets: `GET|POST /cycles/{id}/budgets`, `GET|PATCH /budgets/{id}`.
+
+use std::collections::BTreeMap;
+
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::lang;
+use crate::api::municipalities::{decode, pick};
+use crate::api::patch::double_option;
+use crate::api::views::utc;
+use crate::auth::extract::Caller;
+use crate::db::budgets::BudgetRow;
+use crate::db::Db;
+use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
+use crate::service::scope::CycleScope;
+
+/// A pot of money in a cycle, with the rules of its ballot and of its count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetView {
+    pub id: String,
+    pub cycle_id: String,
+    pub names: BTreeMap<String, String>,
+    /// The name in the caller's language, else the default language.
+    pub name: String,
+    /// The district whose residents vote here; null for a city-wide budget.
+    pub district_id: Option<String>,
+    pub amount_minor: i64,
+    /// ISO 4217 code of `amount_minor` and of the proposals' costs.
+    pub currency: String,
+    pub ballot: BallotSpec,
+    pub rule: CountingRule,
+    /// When voting opened and these rules were frozen.
+    pub frozen_at: Option<DateTime<Utc>>,
+    /// The cycle's status, as in `GET /cycles/{id}`.
+    pub cycle_status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl BudgetView {
+    pub fn build(req: &HttpRequest, row: BudgetRow, scope: &CycleScope) -> ApiResult<Self> {
+        let municipality = &scope.municipality;
+        let languages = decode(municipality)?.languages;
+        let lang = lang::negotiate(req, &languages, &municipality.default_language);
+        let names: BTreeMap<String, String> =
+            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        Ok(BudgetView {
+            name: pick(&names, &lang, &municipality.default_language),
+            ballot: ballot_spec(&row)?,
+            rule: counting_rule(&row)?,
+            id: row.id,
+            cycle_id: row.cycle_id,
+            names,
+            district_id: row.district_id,
+            amount_minor: row.amount_minor,
+            currency: municipality.currency.clone(),
+            frozen_at: row.frozen_at.map(utc),
+            cycle_status: scope.status.as_str().to_string(),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+/// A budget as sent. On `PATCH`, absent fields keep their value, and `ballot` or `rule`, when
+/// given, replace the stored one as a whole (omitted parts take their defaults).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    /// Name per language tag; the default language is required.
+    pub names: Option<BTreeMap<String, String>>,
+    /// A district of the municipality, or null for a city-wide budget.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub district_id: Option<Option<String>>,
+    /// The money to spend, in minor units of the municipality's currency.
+    pub amount_minor: Option<i64>,
+    /// Ballot rules: `type` (`approval`, `knapsack`, `cumulative`, `ranked`; default
+    /// `approval`), `min_selections`, `max_selections` (for `ranked`: the number of ranks),
+    /// `max_points` and `max_points_per_proposal` (`cumulative`), `max_spend_minor` (default:
+    /// the amount) and `min_spend_percent` (`knapsack`).
+    pub ballot: Option<BallotInput>,
+    /// Counting rule: `kind` (`greedy`, `equal_shares`, `phragmen`; default `greedy`),
+    /// `completion` (Equal Shares only: `none`, `add1`, `add1_greedy`, `equalshares_add1`,
+    /// `equalshares_add1u`), `tie_break` (`pabutools` or `equalshares`) and `seed` (the
+    /// published seed of the `equalshares` order; drawn now if absent).
+    pub rule: Option<RuleInput>,
+}
+
+impl From<BudgetBody> for BudgetInput {
+    fn from(b: BudgetBody) -> Self {
+        BudgetInput {
+            names: b.names,
+            district_id: b.district_id,
+            amount_minor: b.amount_minor,
+            ballot: b.ballot,
+            rule: b.rule,
+        }
+    }
+}
+
+/// The cycle's budgets.
+#[utoipa::path(get, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    params(("id" = Uuid, Path, description = "The cycle")),
+    responses(
+        (status = 200, description = "The budgets", body = Vec<BudgetView>),
+        (status = 404, description = "No such cycle", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/cycles/{id}/budgets")]
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Option<Caller>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (rows, scope) = service::list(&db, caller.as_ref(), id.to_string()).await?;
+    let views = rows
+        .into_iter()
+        .map(|row| BudgetView::build(&req, row, &scope))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Add a budget to a cycle that has not opened voting.
+#[utoipa::path(post, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    params(("id" = Uuid, Path, description = "The cycle")),
+    request_body = BudgetBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = BudgetView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/cycles/{id}/budgets")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<BudgetBody>,
+) -> ApiResult<HttpResponse> {
+    let row = service::create(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
+    Ok(HttpResponse::Created().json(BudgetView::build(&req, row, &scope)?))
+}
+
+/// One budget.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets",
+    params(("id" = Uuid, Path, description = "The budget")),
+    responses(
+        (status = 200, description = "The budget", body = BudgetView),
+        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/budgets/{id}")]
+pub async fn show(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Option<Caller>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (row, scope) = service::get(&db, caller.as_ref(), id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
+}
+
+/// Change a budget before voting opens.
+#[utoipa::path(patch, path = "/api/v1/budgets/{id}", tag = "budgets",
+    params(("id" = Uuid, Path, description = "The budget")),
+    request_body = BudgetBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = BudgetView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/budgets/{id}")]
+pub async fn update(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<BudgetBody>,
+) -> ApiResult<HttpResponse> {
+    let row = service::update(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
+    Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
+}

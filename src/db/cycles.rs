@@ -1,0 +1,105 @@
+//! Rows of `cycles`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::cycles;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = cycles, treat_none_as_null = true)]
+pub struct CycleRow {
+    pub id: String,
+    pub municipality_id: String,
+    /// JSON object: language tag → name.
+    pub names: String,
+    pub status: String,
+    pub submission_opens_at: Option<NaiveDateTime>,
+    pub voting_opens_at: Option<NaiveDateTime>,
+    /// When voting closes by itself (UTC), if scheduled.
+    pub voting_closes_at: Option<NaiveDateTime>,
+    pub voting_opened_at: Option<NaiveDateTime>,
+    pub voting_closed_at: Option<NaiveDateTime>,
+    pub published_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
+    diesel::insert_into(cycles::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
+    cycles::table
+        .find(id)
+        .select(CycleRow::as_select())
+        .first(conn)
+}
+
+/// The cycle, read so that it cannot change status until this transaction ends: a shared row
+/// lock on PostgreSQL (ballots take it; a transition's `UPDATE` waits for them, and they wait
+/// for it). SQLite has one writer at a time, which gives the same order.
+pub fn find_locked(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
+    match conn {
+        DbConn::Postgresql(pg) => cycles::table
+            .find(id)
+            .select(CycleRow::as_select())
+            .for_share()
+            .first(pg),
+        DbConn::Sqlite(sqlite) => cycles::table
+            .find(id)
+            .select(CycleRow::as_select())
+            .first(sqlite),
+    }
+}
+
+/// The municipality's cycles, newest first; drafts only when `with_drafts`.
+pub fn of_municipality(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    with_drafts: bool,
+) -> QueryResult<Vec<CycleRow>> {
+    let mut query = cycles::table
+        .filter(cycles::municipality_id.eq(municipality_id))
+        .select(CycleRow::as_select())
+        .order((cycles::created_at.desc(), cycles::id.asc()))
+        .into_boxed();
+    if !with_drafts {
+        query = query.filter(cycles::status.ne("draft"));
+    }
+    query.load(conn)
+}
+
+pub fn update(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
+    diesel::update(cycles::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Moves the cycle from `from` to `to` only if it is still in `from`; false if another
+/// transaction moved it first.
+pub fn move_status(
+    conn: &mut DbConn,
+    id: &str,
+    from: &str,
+    to: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(cycles::table.find(id).filter(cycles::status.eq(from)))
+        .set((cycles::status.eq(to), cycles::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Cycles in voting whose scheduled close has passed.
+pub fn overdue_closes(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<CycleRow>> {
+    cycles::table
+        .filter(cycles::status.eq("voting"))
+        .filter(cycles::voting_closes_at.le(now))
+        .select(CycleRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,100 @@
+//! Rows of `proposals`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::proposals;
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = proposals, treat_none_as_null = true)]
+pub struct ProposalRow {
+    pub id: String,
+    pub budget_id: String,
+    pub municipality_id: String,
+    /// JSON object: language tag → title.
+    pub titles: String,
+    /// JSON object: language tag → description.
+    pub descriptions: String,
+    pub cost_minor: i64,
+    pub category: Option<String>,
+    /// JSON `{"lat": …, "lon": …}`.
+    pub location: Option<String>,
+    pub author_account_id: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// Approved when voting opened: on the frozen ballot.
+    pub on_ballot: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
+    diesel::insert_into(proposals::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ProposalRow> {
+    proposals::table
+        .find(id)
+        .select(ProposalRow::as_select())
+        .first(conn)
+}
+
+pub fn update(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
+    diesel::update(proposals::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every proposal of a budget in a stable order (the order of the frozen ballot too).
+pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<ProposalRow>> {
+    proposals::table
+        .filter(proposals::budget_id.eq(budget_id))
+        .select(ProposalRow::as_select())
+        .order((proposals::created_at.asc(), proposals::id.asc()))
+        .load(conn)
+}
+
+/// The frozen ballot of a budget.
+pub fn on_ballot(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<ProposalRow>> {
+    proposals::table
+        .filter(proposals::budget_id.eq(budget_id))
+        .filter(proposals::on_ballot.eq(true))
+        .select(ProposalRow::as_select())
+        .order((proposals::created_at.asc(), proposals::id.asc()))
+        .load(conn)
+}
+
+pub fn count_approved(conn: &mut DbConn, budget_id: &str) -> QueryResult<i64> {
+    proposals::table
+        .filter(proposals::budget_id.eq(budget_id))
+        .filter(proposals::status.eq("approved"))
+        .count()
+        .get_result(conn)
+}
+
+/// Puts every approved proposal of the budgets of a cycle on the ballot.
+pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[String]) -> QueryResult<()> {
+    diesel::update(
+        proposals::table
+            .filter(proposals::budget_id.eq_any(budget_ids))
+            .filter(proposals::status.eq("approved")),
+    )
+    .set(proposals::on_ballot.eq(true))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// How many proposals an author has in a cycle's budgets (withdrawn ones included: the limit
+/// is on submissions, so withdrawing and resubmitting cannot get around it).
+pub fn count_by_author(conn: &mut DbConn, budget_ids: &[String], author: &str) -> QueryResult<i64> {
+    proposals::table
+        .filter(proposals::budget_id.eq_any(budget_ids))
+        .filter(proposals::author_account_id.eq(author))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,25 @@
+//! Work that happens because time passes: closing voting at its scheduled instant.
+//!
+//! Ballots never rely on this job — each checks the scheduled close inside its own
+//! transaction — so a late or missing tick (or several instances ticking at once) can only
+//! delay when the stored status catches up, never let a late ballot in.
+
+use std::time::Duration;
+
+use crate::db::Db;
+use crate::service::cycles;
+
+/// How often overdue closes are written down.
+pub const TICK: Duration = Duration::from_secs(5);
+
+pub async fn run(db: Db, tick: Duration) {
+    let mut interval = actix_web::rt::time::interval(tick);
+    loop {
+        interval.tick().await;
+        match cycles::close_overdue(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cycles = n, "closed voting at its scheduled time"),
+            Err(err) => tracing::warn!(error = %err, "closing overdue cycles failed"),
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Budget cycles: creation, the draft's details, and the checked lifecycle moves.
+//!
+//! Every move is one transaction that re-reads the cycle, checks the move and its
+//! preconditions, writes the new status only if the stored one is still the one checked
+//! (`UPDATE … WHERE status = from`), and appends the move to the audit log. Opening voting
+//! freezes each budget's rules and puts its approved proposals on the ballot in that same
+//! transaction, so a ballot can never see a half-frozen cycle.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::auth::extract::Caller;
+use crate::db::audit::{self, NewEntry};
+use crate::db::budgets;
+use crate::db::cycles::{self as rows, CycleRow};
+use crate::db::municipalities::MunicipalityRow;
+use crate::db::proposals;
+use crate::db::tallies;
+use crate::db::{Db, DbConn};
+use crate::domain::cycle::CycleStatus;
+use crate::domain::{FieldError, ValidationErrors};
+use crate::error::{ApiError, ApiResult};
+use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::now;
+use crate::service::scope::{self, CycleScope, OFFICIALS};
+
+/// A cycle's editable details as sent. Times are RFC 3339 instants, or wall-clock times
+/// (`2027-05-31T20:00`) read in the municipality's time zone.
+#[derive(Debug, Clone, Default)]
+pub struct CycleInput {
+    pub names: Option<BTreeMap<String, String>>,
+    pub submission_opens_at: Option<Option<String>>,
+    pub voting_opens_at: Option<Option<String>>,
+    pub voting_closes_at: Option<Option<String>>,
+}
+
+/// Parses a time as an instant or as a wall-clock time in the municipality's zone.
+fn parse_time(
+    field: &str,
+    text: &str,
+    municipality: &MunicipalityRow,
+    errors: &mut ValidationErrors,
+) -> Option<NaiveDateTime> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Some(instant.with_timezone(&Utc).naive_utc());
+    }
+    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
+    let zone = settings_of(municipality).ok().map(|s| s.time_zone);
+    match (local, zone) {
+        (Some(local), Some(zone)) => Some(zone.to_utc(local).naive_utc()),
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "invalid_time",
+                "expected an RFC 3339 time or a local time like 2027-05-31T20:00",
+            ));
+            None
+        }
+    }
+}
+
+/// Applies `input` to `row`, reporting every bad field.
+fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow) -> ApiResult<()> {
+    let settings = settings_of(municipality)?;
+    let mut errors = ValidationErrors::new();
+    if let Some(names) = &input.names {
+        if let Some(names) = parse_names("names", names, &settings, &mut errors) {
+            row.names = names_json(&names);
+        }
+    }
+    let fields = [
+        (
+            "submission_opens_at",
+            &input.submission_opens_at,
+            &mut row.submission_opens_at,
+        ),
+        (
+            "voting_opens_at",
+            &input.voting_opens_at,
+            &mut row.voting_opens_at,
+        ),
+        (
+            "voting_closes_at",
+            &input.voting_closes_at,
+            &mut row.voting_closes_at,
+        ),
+    ];
+    for (field, given, target) in fields {
+        match given {
+            None => {}
+            Some(None) => *target = None,
+            Some(Some(text)) => {
+                if let Some(at) = parse_time(field, text, municipality, &mut errors) {
+                    *target = Some(at);
+                }
+            }
+        }
+    }
+    if let (Some(opens), Some(closes)) = (row.voting_opens_at, row.voting_closes_at) {
+        if closes <= opens {
+            errors.push(FieldError::new(
+                "voting_closes_at",
+                "closes_before_opening",
+                "voting must close after it opens",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    input: CycleInput,
+) -> ApiResult<CycleRow> {
+    if input.names.is_none() {
+        return Err(ApiError::field("names", "required", "names is required"));
+    }
+    let at = now();
+    let mut row = CycleRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        municipality_id: municipality.id.clone(),
+        names: String::new(),
+        status: CycleStatus::Draft.as_str().to_string(),
+        submission_opens_at: None,
+        voting_opens_at: None,
+        voting_closes_at: None,
+        voting_opened_at: None,
+        voting_closed_at: None,
+        published_at: None,
+        created_at: at,
+        updated_at: at,
+    };
+    apply(&mut row, &input, municipality)?;
+    let actor = actor.clone();
+    db.write(move |conn| {
+        rows::insert(conn, &row)?;
+        record(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
+            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        Ok(row)
+    })
+    .await
+}
+
+/// Changes a draft's names and scheduled times.
+pub async fn update(
+    db: &Db,
+    actor: &Caller,
+    id: String,
+    input: CycleInput,
+) -> ApiResult<CycleScope> {
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let mut scope = scope::cycle(conn, &id)?;
+        scope.check_role(&actor, OFFICIALS)?;
+        if scope.status != CycleStatus::Draft {
+            return Err(ApiError::conflict(
+                "cycle_not_draft",
+                "Only a draft cycle can be edited.",
+            ));
+        }
+        apply(&mut scope.cycle, &input, &scope.municipality)?;
+        scope.cycle.updated_at = now();
+        rows::update(conn, &scope.cycle)?;
+        record(
+            conn,
+            &actor,
+            &scope.municipality.id,
+            "cycle.updated",
+            "cycle",
+            &scope.cycle.id,
+            serde_json::json!({
+                "voting_closes_at": scope.cycle.voting_closes_at.map(|t| t.and_utc().to_rfc3339()),
+            }),
+        )?;
+        Ok(scope)
+    })
+    .await
+}
+
+/// Moves a cycle to `to`, checking the move and what it needs.
+pub async fn transition(
+    db: &Db,
+    actor: &Caller,
+    id: String,
+    to: CycleStatus,
+) -> ApiResult<CycleScope> {
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let scope = scope::cycle(conn, &id)?;
+        scope.check_role(&actor, OFFICIALS)?;
+        let mut scope = close_if_overdue(conn, scope)?;
+        let from = scope.status;
+        if !from.can_move_to(to) {
+            return Err(ApiError::conflict(
+                "invalid_transition",
+                format!("A cycle cannot move from {from} to {to}."),
+            ));
+        }
+        let at = now();
+        let budgets = budgets::of_cycle(conn, &scope.cycle.id)?;
+        match to {
+            CycleStatus::Voting => {
+                open_voting(conn, &scope.cycle, &budgets, at)?;
+                scope.cycle.voting_opened_at = Some(at);
+            }
+            CycleStatus::Closed => scope.cycle.voting_closed_at = Some(at),
+            CycleStatus::Published => {
+                let untallied: Vec<&str> = budgets
+                    .iter()
+                    .filter(|b| tallies::find(conn, &b.id).ok().is_none())
+                    .map(|b| b.id.as_str())
+                    .collect();
+                if !untallied.is_empty() {
+                    return Err(ApiError::conflict(
+                        "tally_missing",
+                        format!(
+                            "Count every budget before publishing; not yet counted: {}.",
+                            untallied.join(", ")
+                        ),
+                    ));
+                }
+                scope.cycle.published_at = Some(at);
+            }
+            _ => {}
+        }
+        if !rows::move_status(conn, &scope.cycle.id, from.as_str(), to.as_str(), at)? {
+            return Err(ApiError::conflict(
+                "cycle_changed",
+                "The cycle changed while this request ran; read it again.",
+            ));
+        }
+        scope.cycle.status = to.as_str().to_string();
+        scope.cycle.updated_at = at;
+        rows::update(conn, &scope.cycle)?;
+        record(
+            conn,
+            &actor,
+            &scope.municipality.id,
+            "cycle.transition",
+            "cycle",
+            &scope.cycle.id,
+            serde_json::json!({"from": from.as_str(), "to": to.as_str()}),
+        )?;
+        scope.status = to;
+        Ok(scope)
+    })
+    .await
+}
+
+/// Checks that every budget has something to vote on, then freezes rules and ballots.
+fn open_voting(
+    conn: &mut DbConn,
+    cycle: &CycleRow,
+    budgets: &[budgets::BudgetRow],
+    at: NaiveDateTime,
+) -> ApiResult<()> {
+    if budgets.is_empty() {
+        return Err(ApiError::conflict(
+            "no_budgets",
+            "Voting cannot open in a cycle without budgets.",
+        ));
+    }
+    let mut empty = Vec::new();
+    for budget in budgets {
+        if proposals::count_approved(conn, &budget.id)? == 0 {
+            empty.push(budget.id.clone());
+        }
+    }
+    if !empty.is_empty() {
+        return Err(ApiError::conflict(
+            "budget_without_proposals",
+            format!(
+                "Every budget needs at least one approved proposal; these have none: {}.",
+                empty.join(", ")
+            ),
+        ));
+    }
+    if cycle.voting_closes_at.is_some_and(|close| close <= at) {
+        return Err(ApiError::conflict(
+            "close_in_past",
+            "The scheduled close has already passed; change it before opening voting.",
+        ));
+    }
+    let ids: Vec<String> = budgets.iter().map(|b| b.id.clone()).collect();
+    budgets::freeze_cycle(conn, &cycle.id, at)?;
+    proposals::freeze_ballots(conn, &ids)?;
+    Ok(())
+}
+
+/// Writes down a scheduled close that has passed (the reader already sees it as closed).
+fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> ApiResult<CycleScope> {
+    let stored: CycleStatus = scope.cycle.status.parse().map_err(ApiError::internal)?;
+    if stored == CycleStatus::Voting && scope.status == CycleStatus::Closed {
+        close_scheduled(conn, &scope.cycle)?;
+        return scope::cycle(conn, &scope.cycle.id);
+    }
+    Ok(scope)
+}
+
+/// Closes a cycle at its scheduled instant, recorded as the system's act.
+fn close_scheduled(conn: &mut DbConn, cycle: &CycleRow) -> ApiResult<()> {
+    let Some(closes) = cycle.voting_closes_at else {
+        return Ok(());
+    };
+    if !rows::move_status(conn, &cycle.id, "voting", "closed", now())? {
+        return Ok(());
+    }
+    let mut row = rows::find(conn, &cycle.id)?;
+    row.voting_closed_at = Some(closes);
+    rows::update(conn, &row)?;
+    audit::append(
+        conn,
+        NewEntry {
+            municipality_id: Some(&cycle.municipality_id),
+            actor_account_id: None,
+            actor_role: "system",
+            action: "cycle.transition",
+            target_type: "cycle",
+            target_id: Some(&cycle.id),
+            details: serde_json::json!({"from": "voting", "to": "closed", "scheduled": true}),
+        },
+        now(),
+    )?;
+    Ok(())
+}
+
+/// Closes every cycle whose scheduled close has passed. Run periodically; ballots do not
+/// depend on it (they check the scheduled instant themselves).
+pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
+    db.write(|conn| {
+        let due = rows::overdue_closes(conn, now())?;
+        for cycle in &due {
+            close_scheduled(conn, cycle)?;
+        }
+        Ok(due.len())
+    })
+    .await
+}
+
+pub async fn list(
+    db: &Db,
+    caller: Option<&Caller>,
+    municipality: MunicipalityRow,
+) -> ApiResult<Vec<CycleScope>> {
+    let staff = scope::is_staff(caller, &municipality);
+    db.read(move |conn| {
+        rows::of_municipality(conn, &municipality.id, staff)?
+            .into_iter()
+            .map(|row| CycleScope::load(conn, row))
+            .collect()
+    })
+    .await
+}
+
+pub async fn get(db: &Db, caller: Option<&Caller>, id: String) -> ApiResult<CycleScope> {
+    let caller = caller.cloned();
+    db.read(move |conn| {
+        let scope = scope::cycle(conn, &id)?;
+        scope.check_read(caller.as_ref())?;
+        Ok(scope)
+    })
+    .await
+}

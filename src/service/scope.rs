@@ -1,0 +1,71 @@
+//! Who may see and change a cycle's resources when the path names the resource (`/cycles/{id}`,
+//! `/budgets/{id}`, `/proposals/{id}`) rather than the municipality: load the resource with its
+//! municipality, then apply the same tenancy rule as [`crate::auth::extract::Staff`] — another
+//! municipality's staff get 404, and a draft cycle does not exist for the public.
+
+use crate::auth::extract::{authorise, Caller};
+use crate::db::budgets::{self, BudgetRow};
+use crate::db::cycles::{self, CycleRow};
+use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::DbConn;
+use crate::domain::cycle::{effective_status, CycleStatus};
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+
+/// Officials run cycles.
+pub const OFFICIALS: &[Role] = &[Role::Official];
+/// Everyone who works for a municipality and may read its unpublished data.
+pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
+
+/// Whether the caller is staff of this municipality.
+pub fn is_staff(caller: Option<&Caller>, municipality: &MunicipalityRow) -> bool {
+    caller.is_some_and(|c| {
+        STAFF.contains(&c.role) && c.municipality_id.as_deref() == Some(municipality.id.as_str())
+    })
+}
+
+/// A cycle with its municipality and its status as readers should see it.
+pub struct CycleScope {
+    pub cycle: CycleRow,
+    pub municipality: MunicipalityRow,
+    pub status: CycleStatus,
+}
+
+impl CycleScope {
+    pub fn load(conn: &mut DbConn, cycle: CycleRow) -> ApiResult<Self> {
+        let municipality = municipalities::by_id(conn, &cycle.municipality_id)?;
+        let stored: CycleStatus = cycle.status.parse().map_err(ApiError::internal)?;
+        let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
+        Ok(CycleScope {
+            cycle,
+            municipality,
+            status,
+        })
+    }
+
+    /// Readable by anyone once out of draft, by the municipality's staff always.
+    pub fn check_read(&self, caller: Option<&Caller>) -> ApiResult<()> {
+        if self.status.is_public() || is_staff(caller, &self.municipality) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+
+    /// The caller has one of `roles` in this municipality (404 for other tenants).
+    pub fn check_role(&self, caller: &Caller, roles: &[Role]) -> ApiResult<()> {
+        authorise(caller, &self.municipality, roles)
+    }
+}
+
+pub fn cycle(conn: &mut DbConn, id: &str) -> ApiResult<CycleScope> {
+    let row = cycles::find(conn, id)?;
+    CycleScope::load(conn, row)
+}
+
+/// A budget with its cycle's scope.
+pub fn budget(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)> {
+    let budget = budgets::find(conn, id)?;
+    let scope = cycle(conn, &budget.cycle_id)?;
+    Ok((budget, scope))
+}
