@@ -35,6 +35,13 @@ use crate::{admin, api};
         api::budgets::create,
         api::budgets::show,
         api::budgets::update,
+        api::proposals::list,
+        api::proposals::list_in_cycle,
+        api::proposals::create,
+        api::proposals::show,
+        api::proposals::update,
+        api::proposals::review,
+        api::proposals::withdraw,
         admin::municipalities::create,
         admin::settings::show,
         admin::settings::update,
@@ -54,6 +61,7 @@ use crate::{admin, api};
         (name = "admin", description = "The municipality admin module"),
         (name = "cycles", description = "Budget cycles and their lifecycle"),
         (name = "budgets", description = "Budgets with their ballot and counting rules"),
+        (name = "proposals", description = "Projects competing for a budget"),
     )
 )]
 pub struct ApiDoc;

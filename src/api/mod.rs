@@ -10,6 +10,7 @@ pub mod municipalities;
 pub mod ops;
 pub mod patch;
 pub mod problems;
+pub mod proposals;
 pub mod views;
 
 use actix_web::web;
@@ -30,7 +31,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(budgets::list)
         .service(budgets::create)
         .service(budgets::show)
-        .service(budgets::update);
+        .service(budgets::update)
+        .service(proposals::list)
+        .service(proposals::list_in_cycle)
+        .service(proposals::create)
+        .service(proposals::show)
+        .service(proposals::update)
+        .service(proposals::review)
+        .service(proposals::withdraw);
 }
 
 /// The public paths. Registered last (see [`method_fallbacks`]).
@@ -47,6 +55,11 @@ pub const PATHS: &[&str] = &[
     "/cycles/{id}/transition",
     "/cycles/{id}/budgets",
     "/budgets/{id}",
+    "/budgets/{id}/proposals",
+    "/cycles/{id}/proposals",
+    "/proposals/{id}",
+    "/proposals/{id}/review",
+    "/proposals/{id}/withdraw",
 ];
 
 /// Registered after every handler, so that a path this listener serves, asked with a method

@@ -8,6 +8,7 @@ pub mod budgets;
 pub mod cycles;
 pub mod districts;
 pub mod municipalities;
+pub mod proposals;
 pub mod scope;
 pub mod staff;
 

@@ -195,7 +195,7 @@ fn check_districts_have_default(
     }
 }
 
-/// Parses a language → text map and checks it against the settings' languages. Returns
+/// Parses a language → name map and checks it against the settings' languages. Returns
 /// `None` (with the errors pushed) when anything is wrong.
 pub fn parse_names(
     field: &str,
@@ -203,23 +203,34 @@ pub fn parse_names(
     settings: &MunicipalitySettings,
     errors: &mut ValidationErrors,
 ) -> Option<Translations> {
+    parse_texts(field, input, settings, NAME_MAX_CHARS, errors)
+}
+
+/// Like [`parse_names`] for texts of up to `max_chars` characters.
+pub fn parse_texts(
+    field: &str,
+    input: &BTreeMap<String, String>,
+    settings: &MunicipalitySettings,
+    max_chars: usize,
+    errors: &mut ValidationErrors,
+) -> Option<Translations> {
     let before = errors.len();
-    let mut names = Translations::new();
+    let mut texts = Translations::new();
     for (tag, text) in input {
         match LanguageTag::parse(tag) {
             Ok(language) => {
-                names.insert(language, text.trim());
+                texts.insert(language, text.trim());
             }
             Err(e) => errors.push(FieldError::from_error(format!("{field}.{tag}"), &e)),
         }
     }
-    errors.extend(names.check(
+    errors.extend(texts.check(
         field,
         &settings.default_language,
         &settings.languages,
-        NAME_MAX_CHARS,
+        max_chars,
     ));
-    (errors.len() == before).then_some(names)
+    (errors.len() == before).then_some(texts)
 }
 
 pub fn names_json(names: &Translations) -> String {

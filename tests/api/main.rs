@@ -8,4 +8,5 @@ mod cycles;
 mod errors;
 mod health;
 mod helpers;
+mod proposals;
 mod tenancy;
