@@ -42,6 +42,12 @@ use crate::{admin, api};
         api::proposals::update,
         api::proposals::review,
         api::proposals::withdraw,
+        api::ballots::cast,
+        api::ballots::own,
+        api::ballots::paper,
+        api::ballots::receipt,
+        api::results::tally,
+        api::results::results,
         admin::municipalities::create,
         admin::settings::show,
         admin::settings::update,
@@ -62,6 +68,8 @@ use crate::{admin, api};
         (name = "cycles", description = "Budget cycles and their lifecycle"),
         (name = "budgets", description = "Budgets with their ballot and counting rules"),
         (name = "proposals", description = "Projects competing for a budget"),
+        (name = "ballots", description = "Casting ballots, paper batches and receipts"),
+        (name = "results", description = "Counting and results"),
     )
 )]
 pub struct ApiDoc;

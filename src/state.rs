@@ -30,6 +30,10 @@ pub struct AppState {
     pub id_pepper: Arc<Vec<u8>>,
 }
 
+/// The national-ID pepper as request data: the key of every keyed hash of an ID or a voter.
+#[derive(Clone)]
+pub struct IdPepper(pub Arc<Vec<u8>>);
+
 impl AppState {
     pub fn new(settings: Settings, secrets: Secrets, db: Db) -> Result<Self, JwtError> {
         let mut keys = KeyRing::new(SigningKey::from_secret(secrets.jwt_current)?);
@@ -58,6 +62,7 @@ impl AppState {
     /// Registers the shared state and the extractor configurations on an app.
     pub fn register(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(self.db.clone()))
+            .app_data(web::Data::new(IdPepper(self.id_pepper.clone())))
             .app_data(self.auth.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(

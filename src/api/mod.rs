@@ -3,6 +3,7 @@
 //! scope in `admin/` so a deployment can serve it on an internal listener.
 
 pub mod auth;
+pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod lang;
@@ -11,6 +12,7 @@ pub mod ops;
 pub mod patch;
 pub mod problems;
 pub mod proposals;
+pub mod results;
 pub mod views;
 
 use actix_web::web;
@@ -38,7 +40,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(proposals::show)
         .service(proposals::update)
         .service(proposals::review)
-        .service(proposals::withdraw);
+        .service(proposals::withdraw)
+        .service(ballots::cast)
+        .service(ballots::own)
+        .service(ballots::paper)
+        .service(ballots::receipt)
+        .service(results::tally)
+        .service(results::results);
 }
 
 /// The public paths. Registered last (see [`method_fallbacks`]).
@@ -60,6 +68,11 @@ pub const PATHS: &[&str] = &[
     "/proposals/{id}",
     "/proposals/{id}/review",
     "/proposals/{id}/withdraw",
+    "/budgets/{id}/ballot",
+    "/budgets/{id}/paper-ballots",
+    "/receipts/{code}",
+    "/budgets/{id}/tally",
+    "/budgets/{id}/results",
 ];
 
 /// Registered after every handler, so that a path this listener serves, asked with a method

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod districts;

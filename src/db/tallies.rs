@@ -32,3 +32,10 @@ pub fn store(conn: &mut DbConn, row: &TallyRow) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Drops a stored count that no longer covers every ballot.
+pub fn discard(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+    diesel::delete(tallies::table.find(budget_id))
+        .execute(conn)
+        .map(|_| ())
+}

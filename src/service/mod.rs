@@ -4,13 +4,17 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod districts;
+pub mod eligibility;
 pub mod municipalities;
 pub mod proposals;
+pub mod receipts;
 pub mod scope;
 pub mod staff;
+pub mod tally;
 
 use crate::error::{ApiError, ApiResult};
 

@@ -149,7 +149,7 @@ async fn scheduled_times_are_read_in_the_municipality_zone() {
 #[tokio::test]
 async fn the_lifecycle_is_checked_and_audited() {
     let app = spawn_app().await;
-    let (admin, official) = city(&app, "bursa").await;
+    let (_, official) = city(&app, "bursa").await;
     let cycle = new_cycle(&app, "bursa", &official).await;
 
     let skip = move_to(&app, &cycle, &official, "voting").await;

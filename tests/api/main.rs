@@ -4,6 +4,7 @@
 mod admin;
 mod admin_listener;
 mod auth;
+mod ballots;
 mod cycles;
 mod errors;
 mod health;

@@ -1,0 +1,149 @@
+//! Ballots: `PUT|GET /budgets/{id}/ballot`, `POST /budgets/{id}/paper-ballots`,
+//! `GET /receipts/{code}`.
+
+use actix_web::http::header::ContentType;
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::extract::Caller;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::ballots::{
+    self as service, CastReply, CastRequest, OwnBallot, PaperBatch, PaperReply, Selection,
+};
+use crate::service::receipts::{self, ReceiptStatus};
+use crate::state::IdPepper;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BallotBody {
+    /// The proposals chosen: approval and knapsack ballots name them; cumulative ballots add
+    /// `points`; ranked ballots add `rank` (or list them in order).
+    pub selections: Vec<Selection>,
+}
+
+/// Cast or replace the caller's ballot while voting is open. A retry with the same
+/// `Idempotency-Key` header gets the first answer again.
+#[utoipa::path(put, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    params(("id" = Uuid, Path, description = "The budget"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
+    request_body = BallotBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Cast", body = CastReply),
+        (status = 200, description = "Replaced an earlier ballot", body = CastReply),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not eligible here (`not_eligible`: not verified, too young, another district, not a resident)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Voting is not open (`cycle_not_in_voting`) or the ballot is final (`already_voted`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The ballot breaks a rule: `too_many_selections`, `too_few_selections`, `over_budget`, `under_minimum_spend`, `points_exceeded`, `points_total_exceeded`, `duplicate_selection`, `proposal_not_on_ballot`, `invalid_selection`, `invalid_points`, `invalid_ranks`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/budgets/{id}/ballot")]
+pub async fn cast(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    pepper: web::Data<IdPepper>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<BallotBody>,
+) -> ApiResult<HttpResponse> {
+    let idempotency_key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        "invalid_idempotency_key",
+                        "the Idempotency-Key must be ASCII",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
+    let request = CastRequest {
+        budget_id: id.to_string(),
+        selections: body.into_inner().selections,
+        idempotency_key,
+    };
+    let (status, body) = service::cast(&db, &pepper.0, &caller, request).await?;
+    Ok(HttpResponse::build(status)
+        .content_type(ContentType::json())
+        .body(body))
+}
+
+/// The caller's own current ballot in a budget.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    params(("id" = Uuid, Path, description = "The budget")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ballot", body = OwnBallot),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No ballot (`no_ballot`) or no such budget", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/budgets/{id}/ballot")]
+pub async fn own(
+    db: web::Data<Db>,
+    pepper: web::Data<IdPepper>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::own(&db, &pepper.0, &caller, id.to_string()).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaperBody {
+    pub polling_station: String,
+    /// Each paper ballot's selections, as for `PUT /budgets/{id}/ballot`.
+    pub ballots: Vec<BallotBody>,
+}
+
+/// An official enters a polling station's paper ballots (during voting, or after the close
+/// before publication). The batch is checked like online ballots and stored all or nothing;
+/// a stored count of the budget is dropped.
+#[utoipa::path(post, path = "/api/v1/budgets/{id}/paper-ballots", tag = "ballots",
+    params(("id" = Uuid, Path, description = "The budget")),
+    request_body = PaperBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The batch was stored", body = PaperReply),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not during voting or after the close (`cycle_not_in_voting`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Ballots that break a rule, each named `ballots[i]` with its code", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/budgets/{id}/paper-ballots")]
+pub async fn paper(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: web::Json<PaperBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let batch = PaperBatch {
+        polling_station: body.polling_station,
+        ballots: body.ballots.into_iter().map(|b| b.selections).collect(),
+    };
+    let reply = service::enter_paper(&db, &caller, id.to_string(), batch).await?;
+    Ok(HttpResponse::Created().json(reply))
+}
+
+/// Whether the ballot behind a receipt is in the count (after the close). Never what it
+/// contains.
+#[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "ballots",
+    params(("code" = String, Path, description = "The receipt code, as given (case, spaces and dashes do not matter)")),
+    responses(
+        (status = 200, description = "The receipt's status", body = ReceiptStatus),
+        (status = 404, description = "No such receipt", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/receipts/{code}")]
+pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(receipts::check(&db, &code).await?))
+}

@@ -1,0 +1,77 @@
+//! Counting and results: `POST /budgets/{id}/tally`, `GET /budgets/{id}/results`.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::lang;
+use crate::api::municipalities::decode;
+use crate::auth::extract::Caller;
+use crate::db::{municipalities, Db};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::tally::{self as service, Results};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TallyReply {
+    pub budget_id: String,
+    pub ballots_counted: i64,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Count a budget of a closed cycle with its frozen rule and store the result (a later count
+/// replaces it until the cycle is published).
+#[utoipa::path(post, path = "/api/v1/budgets/{id}/tally", tag = "results",
+    params(("id" = Uuid, Path, description = "The budget")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Counted", body = TallyReply),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The cycle is not closed (`cycle_not_closed`) or changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/budgets/{id}/tally")]
+pub async fn tally(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let row = service::run(&db, &caller, id.to_string()).await?;
+    Ok(HttpResponse::Ok().json(TallyReply {
+        budget_id: row.budget_id,
+        ballots_counted: row.ballots_counted,
+        computed_at: row.computed_at.and_utc(),
+    }))
+}
+
+/// A budget's result: public once the cycle is published, for the municipality's staff once
+/// counted.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}/results", tag = "results",
+    params(("id" = Uuid, Path, description = "The budget"),
+           ("lang" = Option<String>, Query, description = "Language of the titles")),
+    responses(
+        (status = 200, description = "The result", body = Results),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/budgets/{id}/results")]
+pub async fn results(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Option<Caller>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.to_string();
+    let budget_id = id.clone();
+    let municipality = db
+        .read(move |conn| {
+            let budget = crate::db::budgets::find(conn, &budget_id)?;
+            municipalities::by_id(conn, &budget.municipality_id).map_err(ApiError::from)
+        })
+        .await?;
+    let languages = decode(&municipality)?.languages;
+    let language = lang::negotiate(&req, &languages, &municipality.default_language);
+    Ok(HttpResponse::Ok().json(service::results(&db, caller.as_ref(), id, Some(language)).await?))
+}

@@ -1,0 +1,157 @@
+//! Rows of `ballots` and `receipts`, and the idempotent replies of `idempotency_keys`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{ballots, idempotency_keys, receipts};
+use super::DbConn;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ballots)]
+pub struct BallotRow {
+    pub id: String,
+    pub budget_id: String,
+    /// Keyed hash of (budget, person); `None` for paper ballots.
+    pub voter_key: Option<String>,
+    /// `online` or `paper`.
+    pub channel: String,
+    pub polling_station: Option<String>,
+    /// JSON list of selections as cast.
+    pub selections: String,
+    pub cast_at: NaiveDateTime,
+    pub revision: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = receipts)]
+pub struct ReceiptRow {
+    pub code: String,
+    pub budget_id: String,
+    pub ballot_id: String,
+    pub issued_at: NaiveDateTime,
+    pub superseded_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &BallotRow) -> QueryResult<()> {
+    diesel::insert_into(ballots::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Inserts many ballots (paper batches). One statement each: diesel's multi-row insert is not
+/// available through the connection type that spans both backends, and inside the batch's
+/// single transaction the round trips are cheap.
+pub fn insert_many(conn: &mut DbConn, rows: &[BallotRow]) -> QueryResult<()> {
+    rows.iter().try_for_each(|row| insert(conn, row))
+}
+
+pub fn of_voter(
+    conn: &mut DbConn,
+    budget_id: &str,
+    voter_key: &str,
+) -> QueryResult<Option<BallotRow>> {
+    ballots::table
+        .filter(ballots::budget_id.eq(budget_id))
+        .filter(ballots::voter_key.eq(voter_key))
+        .select(BallotRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Replaces a ballot's content. `revision` is bumped in SQL so that concurrent replacements,
+/// which PostgreSQL serialises on the row lock, each count.
+pub fn replace(
+    conn: &mut DbConn,
+    id: &str,
+    selections: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(ballots::table.find(id))
+        .set((
+            ballots::selections.eq(selections),
+            ballots::cast_at.eq(at),
+            ballots::revision.eq(ballots::revision + 1),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every counted ballot of a budget, in a fixed order.
+pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<BallotRow>> {
+    ballots::table
+        .filter(ballots::budget_id.eq(budget_id))
+        .select(BallotRow::as_select())
+        .order(ballots::id.asc())
+        .load(conn)
+}
+
+pub fn insert_receipt(conn: &mut DbConn, row: &ReceiptRow) -> QueryResult<()> {
+    diesel::insert_into(receipts::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Marks the ballot's current receipt as replaced.
+pub fn supersede_receipts(
+    conn: &mut DbConn,
+    ballot_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        receipts::table
+            .filter(receipts::ballot_id.eq(ballot_id))
+            .filter(receipts::superseded_at.is_null()),
+    )
+    .set(receipts::superseded_at.eq(at))
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn current_receipt(conn: &mut DbConn, ballot_id: &str) -> QueryResult<Option<ReceiptRow>> {
+    receipts::table
+        .filter(receipts::ballot_id.eq(ballot_id))
+        .filter(receipts::superseded_at.is_null())
+        .select(ReceiptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn receipt(conn: &mut DbConn, code: &str) -> QueryResult<ReceiptRow> {
+    receipts::table
+        .find(code)
+        .select(ReceiptRow::as_select())
+        .first(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotentReply {
+    pub account_id: String,
+    pub idempotency_key: String,
+    /// SHA-256 of what was asked, so a reused key with another request is refused.
+    pub request_hash: String,
+    pub response_status: i32,
+    pub response_body: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn stored_reply(
+    conn: &mut DbConn,
+    account_id: &str,
+    key: &str,
+) -> QueryResult<Option<IdempotentReply>> {
+    idempotency_keys::table
+        .find((account_id, key))
+        .select(IdempotentReply::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values(reply)
+        .execute(conn)
+        .map(|_| ())
+}

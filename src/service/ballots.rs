@@ -1,0 +1,538 @@
+//! Casting ballots: one counted ballot per voter per budget, only while voting is open, checked
+//! against the budget's frozen rules, answered with a receipt.
+//!
+//! # Why it holds under concurrency and with several instances
+//! * **One ballot per voter.** `ballots` has `UNIQUE (budget_id, voter_key)`. Two requests of
+//!   one voter that both find no ballot both insert; the database lets one commit and fails the
+//!   other, whose transaction is then retried from the start and finds the ballot.
+//! * **No ballot after the close.** Each ballot's transaction reads its cycle with a shared row
+//!   lock (PostgreSQL; SQLite has a single writer) and checks the status and the scheduled
+//!   close inside that transaction. A close (`UPDATE cycles … WHERE status = 'voting'`) waits
+//!   for ballots holding the lock, and a ballot that starts after the close committed sees it.
+//! * **Anonymity.** `voter_key` is HMAC-SHA256 under the server's pepper of the budget and the
+//!   resident's national-ID hash: without the pepper the table does not say whose ballot a row
+//!   is, a deleted account leaves its ballots counted, and registering again cannot vote twice.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::extract::Caller;
+use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, ReceiptRow};
+use crate::db::budgets::BudgetRow;
+use crate::db::proposals::{self, ProposalRow};
+use crate::db::{cycles, tallies, Db, DbConn};
+use crate::domain::budget::{BallotSpec, BallotType};
+use crate::domain::cycle::CycleStatus;
+use crate::domain::{RevotePolicy, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::service::budgets::ballot_spec;
+use crate::service::municipalities::{record, settings_of};
+use crate::service::now;
+use crate::service::receipts;
+use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::tally::{Ballot, Decimal, Election, ProjectSpec};
+
+/// One choice on a ballot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    pub proposal_id: String,
+    /// Cumulative ballots: the points given (at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
+    /// Ranked ballots: 1 for the first choice, 2 for the second, … (or leave every rank out
+    /// and list the selections in order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<u32>,
+}
+
+/// What a resident is told when their ballot is accepted.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CastReply {
+    pub budget_id: String,
+    /// Keep it: after the close, `GET /receipts/{receipt}` says whether this ballot is in the
+    /// count (never what it contains).
+    pub receipt: String,
+    pub cast_at: DateTime<Utc>,
+    /// Whether an earlier ballot of the caller was replaced.
+    pub replaced: bool,
+}
+
+fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+}
+
+/// A ballot checked against a budget's frozen ballot: the engine's ballot, in the order of the
+/// selections as the engine reads them.
+pub struct Checked {
+    pub ballot: Ballot,
+    /// The selections normalised for storage (ranked ones in rank order, ranks filled in).
+    pub selections: Vec<Selection>,
+}
+
+/// The engine's election for a budget's frozen ballot, with no ballots: used to check single
+/// ballots against the rules.
+pub fn ballot_election(
+    budget: &BudgetRow,
+    on_ballot: &[ProposalRow],
+    spec: &BallotSpec,
+    exponent: u32,
+) -> ApiResult<Election> {
+    let projects = on_ballot
+        .iter()
+        .map(|p| ProjectSpec {
+            id: p.id.clone(),
+            cost: Decimal::from_units(i128::from(p.cost_minor), exponent),
+        })
+        .collect();
+    Election::new(
+        Decimal::from_units(i128::from(budget.amount_minor), exponent),
+        projects,
+        spec.vote_kind(),
+        Vec::new(),
+    )
+    .map_err(ApiError::internal)
+}
+
+/// Checks the shape of each selection for the ballot type, then the rules.
+pub fn check(
+    spec: &BallotSpec,
+    election: &Election,
+    selections: Vec<Selection>,
+) -> ApiResult<Checked> {
+    let ballot_type = spec.ballot_type;
+    let mut selections = selections;
+    for s in &selections {
+        let points_ok = (ballot_type == BallotType::Cumulative) == s.points.is_some();
+        let rank_ok = ballot_type == BallotType::Ranked || s.rank.is_none();
+        if !points_ok || !rank_ok {
+            return Err(unprocessable(
+                "invalid_selection",
+                format!(
+                    "{ballot_type} ballots take {}",
+                    match ballot_type {
+                        BallotType::Cumulative => "points on every selection",
+                        BallotType::Ranked => "ranks (or none, in order), no points",
+                        _ => "proposals only, without points or ranks",
+                    }
+                ),
+            ));
+        }
+        if s.points.is_some_and(|p| p < 1) {
+            return Err(unprocessable(
+                "invalid_points",
+                "points are at least 1 per selection",
+            ));
+        }
+    }
+    if ballot_type == BallotType::Ranked && selections.iter().any(|s| s.rank.is_some()) {
+        let mut ranks: Vec<u32> = selections.iter().filter_map(|s| s.rank).collect();
+        ranks.sort_unstable();
+        let consecutive = ranks.len() == selections.len()
+            && ranks.iter().enumerate().all(|(i, &r)| r as usize == i + 1);
+        if !consecutive {
+            return Err(unprocessable(
+                "invalid_ranks",
+                "ranks must be 1, 2, 3, … without gaps or repeats",
+            ));
+        }
+        selections.sort_by_key(|s| s.rank);
+    }
+    if ballot_type == BallotType::Ranked {
+        for (i, s) in selections.iter_mut().enumerate() {
+            s.rank = Some(i as u32 + 1);
+        }
+    }
+    let ids = || {
+        selections
+            .iter()
+            .map(|s| s.proposal_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let ballot = match ballot_type {
+        BallotType::Approval | BallotType::Knapsack => Ballot::Approval(ids()),
+        BallotType::Ranked => Ballot::Ranking(ids()),
+        BallotType::Cumulative => Ballot::Points(
+            selections
+                .iter()
+                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
+                .collect(),
+        ),
+    };
+    spec.engine_rules()
+        .validate(election, &ballot)
+        .map_err(|e| unprocessable(e.code(), e.to_string()))?;
+    Ok(Checked { ballot, selections })
+}
+
+/// The key under which a person's ballot in a budget is stored.
+fn voter_key(pepper: &[u8], budget_id: &str, national_id_hash: &str) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(pepper).expect("HMAC takes any key");
+    mac.update(b"ballot:");
+    mac.update(budget_id.as_bytes());
+    mac.update(b":");
+    mac.update(national_id_hash.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn not_in_voting() -> ApiError {
+    ApiError::conflict("cycle_not_in_voting", "Voting is not open for this budget.")
+}
+
+/// Reads the budget's cycle under the ballot lock and checks that voting is open right now.
+fn lock_open_cycle(conn: &mut DbConn, scope: &CycleScope, at: DateTime<Utc>) -> ApiResult<()> {
+    let cycle = cycles::find_locked(conn, &scope.cycle.id)?;
+    let open = cycle.status == CycleStatus::Voting.as_str()
+        && cycle
+            .voting_closes_at
+            .is_none_or(|close| at.naive_utc() < close);
+    if open {
+        Ok(())
+    } else {
+        Err(not_in_voting())
+    }
+}
+
+/// Everything `cast` needs besides the database.
+pub struct CastRequest {
+    pub budget_id: String,
+    pub selections: Vec<Selection>,
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Casts or replaces the caller's ballot. Returns the HTTP status and the JSON reply (a retry
+/// with the same `Idempotency-Key` gets the first reply again, byte for byte).
+pub async fn cast(
+    db: &Db,
+    pepper: &[u8],
+    caller: &Caller,
+    request: CastRequest,
+) -> ApiResult<(StatusCode, String)> {
+    if let Some(key) = &request.idempotency_key {
+        if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.is_ascii() {
+            return Err(ApiError::bad_request(
+                "invalid_idempotency_key",
+                format!("an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} ASCII characters"),
+            ));
+        }
+    }
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_vec(&(&request.budget_id, &request.selections))
+            .map_err(ApiError::internal)?,
+    ));
+    let pepper = pepper.to_vec();
+    let caller = caller.clone();
+    // A unique violation means a concurrent request of the same voter (or with the same
+    // idempotency key) committed first: run again, and this time see what it wrote.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (caller, pepper, hash) = (caller.clone(), pepper.clone(), request_hash.clone());
+        let (budget_id, selections, key) = (
+            request.budget_id.clone(),
+            request.selections.clone(),
+            request.idempotency_key.clone(),
+        );
+        let outcome = db
+            .write(move |conn| cast_in(conn, &pepper, &caller, budget_id, selections, key, hash))
+            .await;
+        match outcome {
+            Err(e) if e.code() == "conflict" && attempts < 4 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn cast_in(
+    conn: &mut DbConn,
+    pepper: &[u8],
+    caller: &Caller,
+    budget_id: String,
+    selections: Vec<Selection>,
+    idempotency_key: Option<String>,
+    request_hash: String,
+) -> ApiResult<(StatusCode, String)> {
+    if let Some(key) = &idempotency_key {
+        if let Some(stored) = rows::stored_reply(conn, &caller.account_id, key)? {
+            if stored.request_hash != request_hash {
+                return Err(unprocessable(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for a different request.",
+                ));
+            }
+            let status =
+                StatusCode::from_u16(stored.response_status as u16).map_err(ApiError::internal)?;
+            return Ok((status, stored.response_body));
+        }
+    }
+    let (budget, scope) = scope::budget(conn, &budget_id)?;
+    scope.check_read(Some(caller))?;
+    if !caller.is(Role::Resident)
+        || caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str())
+    {
+        return Err(
+            if caller.municipality_id.as_deref() == Some(scope.municipality.id.as_str()) {
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_eligible",
+                    "Only residents vote.",
+                )
+            } else {
+                ApiError::not_found()
+            },
+        );
+    }
+    let at = Utc::now();
+    lock_open_cycle(conn, &scope, at)?;
+    let resident = crate::service::eligibility::check(
+        conn,
+        &scope.municipality,
+        &caller.account_id,
+        budget.district_id.as_deref(),
+        at,
+    )?;
+    let spec = ballot_spec(&budget)?;
+    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let exponent = u32::from(
+        settings_of(&scope.municipality)?
+            .currency
+            .minor_unit_exponent(),
+    );
+    let election = ballot_election(&budget, &on_ballot, &spec, exponent)?;
+    let checked = check(&spec, &election, selections)?;
+    let stored_selections =
+        serde_json::to_string(&checked.selections).map_err(ApiError::internal)?;
+
+    let key = voter_key(pepper, &budget.id, &resident.national_id_hash);
+    let cast_at = now();
+    let (ballot_id, replaced) = match rows::of_voter(conn, &budget.id, &key)? {
+        Some(existing) => {
+            let policy: RevotePolicy = scope
+                .municipality
+                .revote_policy
+                .parse()
+                .map_err(ApiError::internal)?;
+            if policy == RevotePolicy::Final {
+                return Err(ApiError::conflict(
+                    "already_voted",
+                    "Your ballot in this budget is final.",
+                ));
+            }
+            rows::replace(conn, &existing.id, &stored_selections, cast_at)?;
+            rows::supersede_receipts(conn, &existing.id, cast_at)?;
+            (existing.id, true)
+        }
+        None => {
+            let row = BallotRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                budget_id: budget.id.clone(),
+                voter_key: Some(key),
+                channel: "online".into(),
+                polling_station: None,
+                selections: stored_selections,
+                cast_at,
+                revision: 1,
+            };
+            rows::insert(conn, &row)?;
+            (row.id, false)
+        }
+    };
+    let receipt = ReceiptRow {
+        code: receipts::generate(),
+        budget_id: budget.id.clone(),
+        ballot_id,
+        issued_at: cast_at,
+        superseded_at: None,
+    };
+    rows::insert_receipt(conn, &receipt)?;
+    let reply = CastReply {
+        budget_id: budget.id,
+        receipt: receipt.code,
+        cast_at: cast_at.and_utc(),
+        replaced,
+    };
+    let status = if replaced {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let body = serde_json::to_string(&reply).map_err(ApiError::internal)?;
+    if let Some(key) = idempotency_key {
+        rows::store_reply(
+            conn,
+            &IdempotentReply {
+                account_id: caller.account_id.clone(),
+                idempotency_key: key,
+                request_hash,
+                response_status: i32::from(status.as_u16()),
+                response_body: body.clone(),
+                created_at: cast_at,
+            },
+        )?;
+    }
+    Ok((status, body))
+}
+
+/// The caller's current ballot in a budget.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OwnBallot {
+    pub budget_id: String,
+    pub selections: Vec<Selection>,
+    pub receipt: Option<String>,
+    pub cast_at: DateTime<Utc>,
+    /// 1 for the first ballot, +1 for each replacement.
+    pub revision: i32,
+}
+
+pub async fn own(
+    db: &Db,
+    pepper: &[u8],
+    caller: &Caller,
+    budget_id: String,
+) -> ApiResult<OwnBallot> {
+    let (caller, pepper) = (caller.clone(), pepper.to_vec());
+    db.read(move |conn| {
+        let (budget, scope) = scope::budget(conn, &budget_id)?;
+        scope.check_read(Some(&caller))?;
+        let hash: Option<String> = {
+            use crate::db::schema::residents;
+            use diesel::prelude::*;
+            residents::table
+                .find(&caller.account_id)
+                .select(residents::national_id_hash)
+                .first(conn)
+                .optional()?
+        };
+        let no_ballot = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_ballot",
+                "You have not voted in this budget.",
+            )
+        };
+        let hash = hash.ok_or_else(no_ballot)?;
+        let row = rows::of_voter(conn, &budget.id, &voter_key(&pepper, &budget.id, &hash))?
+            .ok_or_else(no_ballot)?;
+        let receipt = rows::current_receipt(conn, &row.id)?.map(|r| r.code);
+        Ok(OwnBallot {
+            budget_id: budget.id,
+            selections: serde_json::from_str(&row.selections).map_err(ApiError::internal)?,
+            receipt,
+            cast_at: row.cast_at.and_utc(),
+            revision: row.revision,
+        })
+    })
+    .await
+}
+
+/// A batch of paper ballots from one polling station.
+pub struct PaperBatch {
+    pub polling_station: String,
+    pub ballots: Vec<Vec<Selection>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaperReply {
+    pub budget_id: String,
+    pub polling_station: String,
+    /// Ballots added (the whole batch: a batch is accepted or refused as a whole).
+    pub accepted: usize,
+}
+
+/// The most ballots in one batch; larger stations send several.
+pub const MAX_PAPER_BATCH: usize = 10_000;
+
+/// Enters a polling station's paper ballots: all or none. A stored count of the budget is
+/// dropped, since it no longer covers every ballot.
+pub async fn enter_paper(
+    db: &Db,
+    caller: &Caller,
+    budget_id: String,
+    batch: PaperBatch,
+) -> ApiResult<PaperReply> {
+    let station = batch.polling_station.trim().to_string();
+    if station.is_empty() || station.chars().count() > 200 {
+        return Err(ApiError::field(
+            "polling_station",
+            "invalid_polling_station",
+            "name the polling station (at most 200 characters)",
+        ));
+    }
+    if batch.ballots.is_empty() || batch.ballots.len() > MAX_PAPER_BATCH {
+        return Err(ApiError::field(
+            "ballots",
+            "out_of_range",
+            format!("a batch holds 1 to {MAX_PAPER_BATCH} ballots"),
+        ));
+    }
+    let caller = caller.clone();
+    db.write(move |conn| {
+        let (budget, scope) = scope::budget(conn, &budget_id)?;
+        scope.check_role(&caller, OFFICIALS)?;
+        let cycle = cycles::find_locked(conn, &scope.cycle.id)?;
+        if !matches!(cycle.status.as_str(), "voting" | "closed") {
+            return Err(ApiError::conflict(
+                "cycle_not_in_voting",
+                "Paper ballots are entered during voting or after the close, before publication.",
+            ));
+        }
+        let spec = ballot_spec(&budget)?;
+        let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+        let exponent = u32::from(
+            settings_of(&scope.municipality)?
+                .currency
+                .minor_unit_exponent(),
+        );
+        let election = ballot_election(&budget, &on_ballot, &spec, exponent)?;
+        let at = now();
+        let mut errors = Vec::new();
+        let mut rows_to_insert = Vec::with_capacity(batch.ballots.len());
+        for (i, selections) in batch.ballots.into_iter().enumerate() {
+            match check(&spec, &election, selections) {
+                Ok(checked) => rows_to_insert.push(BallotRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    budget_id: budget.id.clone(),
+                    voter_key: None,
+                    channel: "paper".into(),
+                    polling_station: Some(station.clone()),
+                    selections: serde_json::to_string(&checked.selections)
+                        .map_err(ApiError::internal)?,
+                    cast_at: at,
+                    revision: 1,
+                }),
+                Err(e) => errors.push(crate::error::FieldError::new(
+                    format!("ballots[{i}]"),
+                    e.code(),
+                    e.problem().detail,
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let accepted = rows_to_insert.len();
+        rows::insert_many(conn, &rows_to_insert)?;
+        tallies::discard(conn, &budget.id)?;
+        record(
+            conn,
+            &caller,
+            &scope.municipality.id,
+            "paper_ballots.entered",
+            "budget",
+            &budget.id,
+            serde_json::json!({"polling_station": station, "ballots": accepted}),
+        )?;
+        Ok(PaperReply {
+            budget_id: budget.id,
+            polling_station: station,
+            accepted,
+        })
+    })
+    .await
+}

@@ -1,0 +1,118 @@
+//! Receipt codes: random, unguessable, easy to read aloud and type, and what a receipt says.
+//!
+//! A code is 100 random bits in Crockford's base 32 (no I, L, O, U), as four groups of five
+//! (`7XK2M-…`). Typing is forgiving: case, spaces and dashes do not matter, and `I`/`L` read
+//! as `1`, `O` as `0`.
+//!
+//! Before the close a receipt only says that it exists: telling whether it was replaced while
+//! voting is still open would let someone who took a voter's receipt check that the voter did
+//! not quietly vote again, which is exactly the protection that replacing a ballot gives.
+
+use rand::RngCore;
+use serde::Serialize;
+
+use crate::db::ballots;
+use crate::db::Db;
+use crate::domain::cycle::CycleStatus;
+use crate::error::{ApiError, ApiResult};
+use crate::service::scope;
+
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const GROUPS: usize = 4;
+const GROUP_LEN: usize = 5;
+
+/// A fresh receipt code.
+pub fn generate() -> String {
+    let mut bytes = [0u8; 13];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let mut bits: u128 = 0;
+    for b in bytes {
+        bits = (bits << 8) | u128::from(b);
+    }
+    let symbols: Vec<u8> = (0..GROUPS * GROUP_LEN)
+        .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize])
+        .collect();
+    symbols
+        .chunks(GROUP_LEN)
+        .map(|c| std::str::from_utf8(c).expect("ASCII"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The canonical form of a typed code, or `None` if it cannot be one.
+pub fn normalise(input: &str) -> Option<String> {
+    let mut symbols = Vec::with_capacity(GROUPS * GROUP_LEN);
+    for c in input.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+        let c = match c.to_ascii_uppercase() {
+            'I' | 'L' => '1',
+            'O' => '0',
+            c => c,
+        };
+        if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
+            return None;
+        }
+        symbols.push(c as u8);
+    }
+    (symbols.len() == GROUPS * GROUP_LEN).then(|| {
+        symbols
+            .chunks(GROUP_LEN)
+            .map(|c| std::str::from_utf8(c).expect("ASCII"))
+            .collect::<Vec<_>>()
+            .join("-")
+    })
+}
+
+/// What anyone holding a receipt may learn.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReceiptStatus {
+    pub receipt: String,
+    pub budget_id: String,
+    /// `recorded` (voting still open: the ballot was accepted), `counted` (after the close:
+    /// this ballot is in the count), `replaced` (after the close: a later ballot of the same
+    /// voter counts instead), or `cycle_cancelled`.
+    pub status: String,
+}
+
+pub async fn check(db: &Db, code: &str) -> ApiResult<ReceiptStatus> {
+    let code = normalise(code).ok_or_else(ApiError::not_found)?;
+    db.read(move |conn| {
+        let receipt = ballots::receipt(conn, &code)?;
+        let (_, scope) = scope::budget(conn, &receipt.budget_id)?;
+        let status = match scope.status {
+            CycleStatus::Cancelled => "cycle_cancelled",
+            CycleStatus::Closed | CycleStatus::Published if receipt.superseded_at.is_none() => {
+                "counted"
+            }
+            CycleStatus::Closed | CycleStatus::Published => "replaced",
+            _ => "recorded",
+        };
+        Ok(ReceiptStatus {
+            receipt: receipt.code,
+            budget_id: receipt.budget_id,
+            status: status.into(),
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_survive_sloppy_typing() {
+        let a = generate();
+        let b = generate();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 23);
+        assert_eq!(normalise(&a).as_deref(), Some(a.as_str()));
+        let sloppy = a
+            .to_lowercase()
+            .replace('-', " ")
+            .replace('1', "l")
+            .replace('0', "o");
+        assert_eq!(normalise(&sloppy).as_deref(), Some(a.as_str()));
+        assert_eq!(normalise("too short"), None);
+        assert_eq!(normalise(&format!("{a}U")), None);
+    }
+}

@@ -1,0 +1,288 @@
+//! Counting a budget with its frozen rule, storing the result, and showing it.
+//!
+//! The election handed to the engine is built from the frozen ballot (proposal ids as project
+//! ids, costs in minor units at the currency's exponent, so one "main unit" of an Add1 step is
+//! one lira, tenge, som…) and every counted ballot in id order. The engine's outcome does not
+//! depend on the order of ballots (a property test checks it), so both databases store the
+//! same result byte for byte.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::extract::Caller;
+use crate::db::ballots;
+use crate::db::budgets::BudgetRow;
+use crate::db::proposals::{self, ProposalRow};
+use crate::db::tallies::{self, TallyRow};
+use crate::db::{Db, DbConn};
+use crate::domain::cycle::CycleStatus;
+use crate::error::{ApiError, ApiResult};
+use crate::service::ballots::{ballot_election, Selection};
+use crate::service::budgets::{ballot_spec, counting_rule};
+use crate::service::municipalities::{record, settings_of};
+use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
+use crate::service::{blocking, now};
+use crate::tally::{self as engine, Ballot, Election};
+
+/// Everything the engine needs, read in one transaction.
+struct Snapshot {
+    budget: BudgetRow,
+    scope: CycleScope,
+    on_ballot: Vec<ProposalRow>,
+    ballots: Vec<Ballot>,
+}
+
+fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Snapshot> {
+    let (budget, scope) = scope::budget(conn, budget_id)?;
+    scope.check_role(caller, OFFICIALS)?;
+    if scope.status != CycleStatus::Closed {
+        return Err(ApiError::conflict(
+            "cycle_not_closed",
+            "A budget is counted after voting closed and before the results are published.",
+        ));
+    }
+    let spec = ballot_spec(&budget)?;
+    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let ballots = ballots::of_budget(conn, &budget.id)?
+        .into_iter()
+        .map(|row| {
+            let selections: Vec<Selection> =
+                serde_json::from_str(&row.selections).map_err(ApiError::internal)?;
+            let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
+            Ok(match spec.vote_kind() {
+                engine::VoteKind::Approval => Ballot::Approval(ids()),
+                engine::VoteKind::Ranked { .. } => Ballot::Ranking(ids()),
+                _ => Ballot::Points(
+                    selections
+                        .iter()
+                        .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
+                        .collect(),
+                ),
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Snapshot {
+        budget,
+        scope,
+        on_ballot,
+        ballots,
+    })
+}
+
+/// Counts a closed budget and stores the result (replacing an earlier count).
+pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<TallyRow> {
+    let actor = caller.clone();
+    let snap = db
+        .read(move |conn| snapshot(conn, &actor, &budget_id))
+        .await?;
+    let spec = ballot_spec(&snap.budget)?;
+    let rule = counting_rule(&snap.budget)?;
+    let exponent = u32::from(
+        settings_of(&snap.scope.municipality)?
+            .currency
+            .minor_unit_exponent(),
+    );
+    let empty = ballot_election(&snap.budget, &snap.on_ballot, &spec, exponent)?;
+    let counted = snap.ballots.len() as i64;
+    let projects = empty.projects().iter().map(|p| engine::ProjectSpec {
+        id: p.id.clone(),
+        cost: engine::Decimal::from_units(p.cost, empty.scale()),
+    });
+    let election = Election::new(
+        engine::Decimal::from_units(empty.budget(), empty.scale()),
+        projects.collect(),
+        empty.kind(),
+        snap.ballots,
+    )
+    .map_err(ApiError::internal)?;
+    let options = rule.engine_options();
+    // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.
+    let result = blocking(move || engine::tally(&election, &options))
+        .await?
+        .map_err(|e| ApiError::conflict("rule_not_applicable", e.to_string()))?;
+    let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+    let row = TallyRow {
+        budget_id: snap.budget.id.clone(),
+        result: json,
+        ballots_counted: counted,
+        computed_at: now(),
+        computed_by: caller.account_id.clone(),
+    };
+    let (actor, stored) = (caller.clone(), row.clone());
+    let (municipality_id, cycle_id) = (
+        snap.scope.municipality.id.clone(),
+        snap.scope.cycle.id.clone(),
+    );
+    db.write(move |conn| {
+        // The cycle must still be closed, and no paper batch may have slipped in meanwhile.
+        let scope = scope::cycle(conn, &cycle_id)?;
+        let now_counted = ballots::of_budget(conn, &stored.budget_id)?.len() as i64;
+        if scope.status != CycleStatus::Closed || now_counted != stored.ballots_counted {
+            return Err(ApiError::conflict(
+                "cycle_changed",
+                "The ballots changed while counting; count again.",
+            ));
+        }
+        tallies::store(conn, &stored)?;
+        record(
+            conn,
+            &actor,
+            &municipality_id,
+            "budget.tallied",
+            "budget",
+            &stored.budget_id,
+            serde_json::json!({
+                "ballots_counted": stored.ballots_counted,
+                "result_sha256": hex::encode(Sha256::digest(stored.result.as_bytes())),
+            }),
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(row)
+}
+
+/// One proposal's line in the results.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResultLine {
+    pub proposal_id: String,
+    pub titles: std::collections::BTreeMap<String, String>,
+    /// The title in the caller's language.
+    pub title: String,
+    pub cost_minor: i64,
+    /// Ballots naming the proposal.
+    pub votes: u64,
+    /// Approvals, or points (exact decimal string).
+    pub score: String,
+    pub selected: bool,
+    /// 1-based position in the order of funding; null if not funded.
+    pub funded_order: Option<usize>,
+}
+
+/// A budget's stored result.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Results {
+    pub budget_id: String,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub ballots_counted: i64,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+    /// Funded proposals in the order they were funded.
+    pub selected: Vec<String>,
+    pub total_cost_minor: i64,
+    /// Every proposal on the ballot, most votes (points) first.
+    pub proposals: Vec<ResultLine>,
+    /// The engine's full result: rule, completion, tie-break, per-project figures and the
+    /// trace (schema `kurultai.tally/1`, see `docs/tally-json.md`; money in main units).
+    #[schema(value_type = Object)]
+    pub tally: serde_json::Value,
+}
+
+/// The stored result, for the public once published and for staff once counted.
+pub async fn results(
+    db: &Db,
+    caller: Option<&Caller>,
+    budget_id: String,
+    language: Option<String>,
+) -> ApiResult<Results> {
+    let caller = caller.cloned();
+    db.read(move |conn| {
+        let (budget, scope) = scope::budget(conn, &budget_id)?;
+        scope.check_read(caller.as_ref())?;
+        let visible = scope.status == CycleStatus::Published
+            || (scope.status == CycleStatus::Closed
+                && is_staff(caller.as_ref(), &scope.municipality));
+        let missing = || {
+            ApiError::new(
+                actix_web::http::StatusCode::NOT_FOUND,
+                "no_results",
+                "There are no results to show yet.",
+            )
+        };
+        if !visible {
+            return Err(missing());
+        }
+        let row = tallies::find(conn, &budget.id).map_err(|e| match e {
+            diesel::result::Error::NotFound => missing(),
+            other => other.into(),
+        })?;
+        let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+        build_results(budget, &scope, row, on_ballot, language)
+    })
+    .await
+}
+
+fn build_results(
+    budget: BudgetRow,
+    scope: &CycleScope,
+    row: TallyRow,
+    on_ballot: Vec<ProposalRow>,
+    language: Option<String>,
+) -> ApiResult<Results> {
+    let tally: serde_json::Value = serde_json::from_str(&row.result).map_err(ApiError::internal)?;
+    let selected: Vec<String> = tally["selected"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let default = &scope.municipality.default_language;
+    let lang = language.unwrap_or_else(|| default.clone());
+    let figures: std::collections::HashMap<String, &serde_json::Value> = tally["projects"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut lines: Vec<ResultLine> = on_ballot
+        .into_iter()
+        .map(|p| {
+            let titles = crate::service::proposals::translations(&p.titles)?;
+            let f = figures.get(&p.id);
+            Ok(ResultLine {
+                title: crate::api::municipalities::pick(&titles, &lang, default),
+                titles,
+                cost_minor: p.cost_minor,
+                votes: f.and_then(|f| f["votes"].as_u64()).unwrap_or(0),
+                score: f
+                    .and_then(|f| f["score"].as_str())
+                    .unwrap_or("0")
+                    .to_string(),
+                selected: selected.contains(&p.id),
+                funded_order: selected.iter().position(|s| *s == p.id).map(|i| i + 1),
+                proposal_id: p.id,
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    let total_cost_minor = lines
+        .iter()
+        .filter(|l| l.selected)
+        .map(|l| l.cost_minor)
+        .sum();
+    lines.sort_by(|a, b| {
+        let score = |l: &ResultLine| {
+            engine::Decimal::parse(&l.score)
+                .map(|d| d.at_scale(6).unwrap_or(0))
+                .unwrap_or(0)
+        };
+        score(b)
+            .cmp(&score(a))
+            .then(b.votes.cmp(&a.votes))
+            .then(a.proposal_id.cmp(&b.proposal_id))
+    });
+    Ok(Results {
+        budget_id: budget.id,
+        currency: scope.municipality.currency.clone(),
+        amount_minor: budget.amount_minor,
+        ballots_counted: row.ballots_counted,
+        computed_at: row.computed_at.and_utc(),
+        selected,
+        total_cost_minor,
+        proposals: lines,
+        tally,
+    })
+}

@@ -1,0 +1,706 @@
+//! Ballots from registration to published result: rules with their error codes, eligibility,
+//! replacing, idempotent retries, one ballot per voter under 50 concurrent requests, the close
+//! (manual and scheduled), paper batches, receipts, the tally and the results.
+
+use serde_json::{json, Value};
+
+use crate::cycles::{audit_actions, move_to, new_budget, new_cycle};
+use crate::helpers::{problem, spawn_app, TestApp, PASSWORD};
+use crate::proposals::{approve, propose};
+
+/// A valid T.C. Kimlik No built from `seed` (nine digits, then the two check digits).
+pub fn tckn(seed: u64) -> String {
+    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
+        .chars()
+        .map(|c| c.to_digit(10).unwrap())
+        .collect();
+    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
+    let even = d[1] + d[3] + d[5] + d[7];
+    d.push(((7 * odd) as i64 - even as i64).rem_euclid(10) as u32);
+    d.push(d.iter().sum::<u32>() % 10);
+    d.iter().map(|x| x.to_string()).collect()
+}
+
+/// A Turkish city with open registration, an official, and `districts` districts.
+pub async fn open_city(app: &TestApp, slug: &str, revote: &str) -> (String, String) {
+    let platform = app.platform_admin_token().await;
+    let admin = app.municipality(&platform, slug, "TR").await;
+    let response = app
+        .patch(
+            &format!("/api/v1/municipalities/{slug}/settings"),
+            Some(&admin),
+            &json!({"registration_policy": "open", "revote_policy": revote}),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let official = app.staff(&admin, slug, "official").await;
+    (admin, official)
+}
+
+pub async fn district(app: &TestApp, slug: &str, admin: &str, name: &str) -> String {
+    let response = app
+        .post(
+            &format!("/api/v1/municipalities/{slug}/districts"),
+            Some(admin),
+            &json!({"names": {"en": name}}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Registers a resident (verified at once under `open`) and logs them in.
+pub async fn resident(
+    app: &TestApp,
+    slug: &str,
+    n: u64,
+    birth_date: &str,
+    district: Option<&str>,
+) -> String {
+    let email = format!("resident{n}@{slug}.example");
+    let response = app
+        .post(
+            &format!("/api/v1/municipalities/{slug}/residents"),
+            None,
+            &json!({"national_id": tckn(n), "full_name": format!("Resident {n}"), "birth_date": birth_date,
+                    "district_id": district, "email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    app.login(Some(slug), &email, PASSWORD).await
+}
+
+/// A cycle in voting with one budget of `ballot` rules and proposals costing `costs`.
+pub async fn voting_budget(
+    app: &TestApp,
+    slug: &str,
+    official: &str,
+    body: Value,
+    costs: &[i64],
+) -> (String, String, Vec<String>) {
+    let cycle = new_cycle(app, slug, official).await;
+    let budget = new_budget(app, &cycle, official, body).await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        move_to(app, &cycle, official, "submission").await.status(),
+        200
+    );
+    let mut proposals = Vec::new();
+    for (i, cost) in costs.iter().enumerate() {
+        let id = propose(app, &budget, official, &format!("P{i}"), *cost, "x").await;
+        approve(app, &id, official).await;
+        proposals.push(id);
+    }
+    assert_eq!(move_to(app, &cycle, official, "review").await.status(), 200);
+    assert_eq!(move_to(app, &cycle, official, "voting").await.status(), 200);
+    (cycle, budget, proposals)
+}
+
+pub async fn vote(
+    app: &TestApp,
+    budget: &str,
+    token: &str,
+    selections: Value,
+) -> reqwest::Response {
+    app.send_json(
+        reqwest::Method::PUT,
+        &format!("/api/v1/budgets/{budget}/ballot"),
+        Some(token),
+        &json!({ "selections": selections }),
+    )
+    .await
+}
+
+fn approvals(ids: &[&String]) -> Value {
+    Value::Array(ids.iter().map(|id| json!({"proposal_id": id})).collect())
+}
+
+#[tokio::test]
+async fn a_budget_runs_from_ballots_to_published_results() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "ankara", "until_close").await;
+    let (cycle, budget, p) = voting_budget(
+        &app,
+        "ankara",
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 100_000, "ballot": {"type": "approval", "max_selections": 2}}),
+        &[60_000, 50_000, 30_000],
+    )
+    .await;
+    let alice = resident(&app, "ankara", 1, "1980-01-01", None).await;
+    let bob = resident(&app, "ankara", 2, "1990-05-05", None).await;
+    let cem = resident(&app, "ankara", 3, "1970-12-31", None).await;
+
+    let first = vote(&app, &budget, &alice, approvals(&[&p[1]])).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["replaced"], false);
+    let again = vote(&app, &budget, &alice, approvals(&[&p[0], &p[2]])).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["replaced"], true);
+    assert_ne!(again["receipt"], first["receipt"]);
+    assert_eq!(
+        vote(&app, &budget, &bob, approvals(&[&p[0]]))
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        vote(&app, &budget, &cem, approvals(&[&p[1], &p[2]]))
+            .await
+            .status(),
+        201
+    );
+
+    let own: Value = app
+        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&alice))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["revision"], 2);
+    assert_eq!(own["receipt"], again["receipt"]);
+    assert_eq!(own["selections"].as_array().unwrap().len(), 2);
+
+    // While voting is open a receipt says only that it was recorded.
+    let receipt = |code: &Value| format!("/api/v1/receipts/{}", code.as_str().unwrap());
+    let open: Value = app
+        .get(&receipt(&first["receipt"]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["status"], "recorded");
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({})
+        )
+        .await
+        .status(),
+        409
+    );
+
+    assert_eq!(
+        move_to(&app, &cycle, &official, "closed").await.status(),
+        200
+    );
+    let late = vote(&app, &budget, &bob, approvals(&[&p[1]])).await;
+    assert_eq!(problem(late).await["code"], "cycle_not_in_voting");
+    let replaced: Value = app
+        .get(&receipt(&first["receipt"]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(replaced["status"], "replaced");
+    let counted: Value = app
+        .get(&receipt(&again["receipt"]), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counted["status"], "counted");
+    assert!(
+        counted.get("selections").is_none(),
+        "a receipt never shows the ballot"
+    );
+    assert_eq!(
+        app.get("/api/v1/receipts/0000-nonsense", None)
+            .await
+            .status(),
+        404
+    );
+
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/budgets/{budget}/results"),
+            Some(&official)
+        )
+        .await
+        .status(),
+        404
+    );
+    let tally = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(tally.status(), 200, "{}", tally.text().await.unwrap());
+    let publish_needs_nothing_more = move_to(&app, &cycle, &official, "published").await;
+    assert_eq!(publish_needs_nothing_more.status(), 200);
+
+    // Greedy by votes: P0 (alice, bob) and P2 (alice, cem) have 2 votes, P1 (cem) 1.
+    // P0 (60,000) then P2 (30,000) fit in 100,000; P1 (50,000) no longer does.
+    let results: Value = app
+        .get(&format!("/api/v1/budgets/{budget}/results"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["ballots_counted"], 3);
+    let mut selected: Vec<&str> = results["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    selected.sort();
+    let mut expected = vec![p[0].as_str(), p[2].as_str()];
+    expected.sort();
+    assert_eq!(selected, expected);
+    assert_eq!(results["total_cost_minor"], 90_000);
+    assert_eq!(results["proposals"][2]["proposal_id"], p[1].as_str());
+    assert_eq!(results["proposals"][2]["votes"], 1);
+    assert_eq!(results["tally"]["rule"], "greedy");
+    assert_eq!(audit_actions(&app, "budget.tallied").await, 1);
+}
+
+#[tokio::test]
+async fn each_broken_rule_has_its_code() {
+    let app = spawn_app().await;
+    let (admin, official) = open_city(&app, "izmir", "until_close").await;
+    let north = district(&app, "izmir", &admin, "North").await;
+    let south = district(&app, "izmir", &admin, "South").await;
+    let cycle = new_cycle(&app, "izmir", &official).await;
+    let knapsack = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "North"}, "amount_minor": 1_000,
+        "district_id": north, "ballot": {"type": "knapsack", "max_selections": 2}}),
+    )
+    .await;
+    let knapsack = knapsack["id"].as_str().unwrap().to_string();
+    let points = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Points"}, "amount_minor": 1_000,
+        "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
+    )
+    .await;
+    let points = points["id"].as_str().unwrap().to_string();
+    let ranked = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Ranked"}, "amount_minor": 1_000,
+        "ballot": {"type": "ranked", "max_selections": 2}}),
+    )
+    .await;
+    let ranked = ranked["id"].as_str().unwrap().to_string();
+    move_to(&app, &cycle, &official, "submission").await;
+    let mut ids = std::collections::HashMap::new();
+    for (budget, name, cost) in [
+        (&knapsack, "k1", 600),
+        (&knapsack, "k2", 500),
+        (&knapsack, "k3", 100),
+        (&points, "c1", 10),
+        (&points, "c2", 10),
+        (&ranked, "r1", 10),
+        (&ranked, "r2", 10),
+        (&ranked, "r3", 10),
+    ] {
+        let id = propose(&app, budget, &official, name, cost, "x").await;
+        approve(&app, &id, &official).await;
+        ids.insert(name, id);
+    }
+    let voter = resident(&app, "izmir", 11, "1985-03-03", Some(&north)).await;
+    let early = vote(
+        &app,
+        &points,
+        &voter,
+        json!([{"proposal_id": ids["c1"], "points": 1}]),
+    )
+    .await;
+    assert_eq!(problem(early).await["code"], "cycle_not_in_voting");
+    move_to(&app, &cycle, &official, "review").await;
+    assert_eq!(
+        move_to(&app, &cycle, &official, "voting").await.status(),
+        200
+    );
+
+    let cases = [
+        (
+            &knapsack,
+            json!([{"proposal_id": ids["k1"]}, {"proposal_id": ids["k2"]}]),
+            "over_budget",
+        ),
+        (
+            &knapsack,
+            json!([{"proposal_id": ids["k1"]}, {"proposal_id": ids["k3"]}, {"proposal_id": ids["k2"]}]),
+            "too_many_selections",
+        ),
+        (
+            &knapsack,
+            json!([{"proposal_id": ids["k3"]}, {"proposal_id": ids["k3"]}]),
+            "duplicate_selection",
+        ),
+        (
+            &knapsack,
+            json!([{"proposal_id": ids["c1"]}]),
+            "proposal_not_on_ballot",
+        ),
+        (
+            &knapsack,
+            json!([{"proposal_id": ids["k3"], "points": 2}]),
+            "invalid_selection",
+        ),
+        (
+            &points,
+            json!([{"proposal_id": ids["c1"], "points": 4}]),
+            "points_exceeded",
+        ),
+        (
+            &points,
+            json!([{"proposal_id": ids["c1"], "points": 3}, {"proposal_id": ids["c2"], "points": 3}]),
+            "points_total_exceeded",
+        ),
+        (
+            &points,
+            json!([{"proposal_id": ids["c1"], "points": 0}]),
+            "invalid_points",
+        ),
+        (
+            &ranked,
+            json!([{"proposal_id": ids["r1"], "rank": 1}, {"proposal_id": ids["r2"], "rank": 3}]),
+            "invalid_ranks",
+        ),
+        (
+            &ranked,
+            json!([{"proposal_id": ids["r1"]}, {"proposal_id": ids["r2"]}, {"proposal_id": ids["r3"]}]),
+            "too_many_selections",
+        ),
+    ];
+    for (budget, selections, code) in cases {
+        let response = vote(&app, budget, &voter, selections.clone()).await;
+        assert_eq!(response.status(), 422, "{selections}");
+        assert_eq!(problem(response).await["code"], code, "{selections}");
+    }
+    // Nothing was stored by the refused ballots.
+    assert_eq!(
+        app.get(&format!("/api/v1/budgets/{knapsack}/ballot"), Some(&voter))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        vote(
+            &app,
+            &knapsack,
+            &voter,
+            json!([{"proposal_id": ids["k1"]}, {"proposal_id": ids["k3"]}])
+        )
+        .await
+        .status(),
+        201
+    );
+    let ranked_ok = vote(
+        &app,
+        &ranked,
+        &voter,
+        json!([{"proposal_id": ids["r2"], "rank": 2}, {"proposal_id": ids["r1"], "rank": 1}]),
+    )
+    .await;
+    assert_eq!(ranked_ok.status(), 201);
+    let own: Value = app
+        .get(&format!("/api/v1/budgets/{ranked}/ballot"), Some(&voter))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        own["selections"][0]["proposal_id"],
+        ids["r1"].as_str(),
+        "stored in rank order"
+    );
+
+    // Eligibility: the district, the age on today's date, and staff.
+    let southerner = resident(&app, "izmir", 12, "1985-03-03", Some(&south)).await;
+    let wrong = vote(
+        &app,
+        &knapsack,
+        &southerner,
+        json!([{"proposal_id": ids["k3"]}]),
+    )
+    .await;
+    assert_eq!(wrong.status(), 403);
+    assert!(problem(wrong).await["detail"]
+        .as_str()
+        .unwrap()
+        .contains("wrong_district"));
+    let today = chrono::Utc::now().date_naive();
+    let young = resident(
+        &app,
+        "izmir",
+        13,
+        &(today - chrono::Duration::days(17 * 366)).to_string(),
+        Some(&north),
+    )
+    .await;
+    let too_young = vote(
+        &app,
+        &points,
+        &young,
+        json!([{"proposal_id": ids["c1"], "points": 1}]),
+    )
+    .await;
+    assert_eq!(problem(too_young).await["code"], "not_eligible");
+    let staff = vote(
+        &app,
+        &points,
+        &official,
+        json!([{"proposal_id": ids["c1"], "points": 1}]),
+    )
+    .await;
+    assert_eq!(problem(staff).await["code"], "not_eligible");
+}
+
+#[tokio::test]
+async fn a_retried_request_gets_the_first_answer() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "bursa", "until_close").await;
+    let (_, budget, p) = voting_budget(
+        &app,
+        "bursa",
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        &[100, 200],
+    )
+    .await;
+    let voter = resident(&app, "bursa", 21, "1980-01-01", None).await;
+    let put = |key: &'static str, selections: Value| {
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/budgets/{budget}/ballot"),
+            Some(&voter),
+        )
+        .header("Idempotency-Key", key)
+        .json(&json!({ "selections": selections }))
+        .send()
+    };
+    let first = put("k-1", approvals(&[&p[0]])).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first = first.text().await.unwrap();
+    let retry = put("k-1", approvals(&[&p[0]])).await.unwrap();
+    assert_eq!(
+        retry.status(),
+        201,
+        "the retry answers like the first request"
+    );
+    assert_eq!(retry.text().await.unwrap(), first);
+    let own: Value = app
+        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&voter))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["revision"], 1, "the retry did not vote again");
+    let misuse = put("k-1", approvals(&[&p[1]])).await.unwrap();
+    assert_eq!(problem(misuse).await["code"], "idempotency_key_reused");
+}
+
+async fn counted_rows(app: &TestApp, budget: &str) -> (i64, i64) {
+    let budget = budget.to_string();
+    app.db
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use kurultai::db::schema::{ballots, receipts};
+            let ballots = ballots::table
+                .filter(ballots::budget_id.eq(&budget))
+                .count()
+                .get_result::<i64>(conn)?;
+            let current = receipts::table
+                .filter(receipts::budget_id.eq(&budget))
+                .filter(receipts::superseded_at.is_null())
+                .count()
+                .get_result::<i64>(conn)?;
+            Ok::<_, kurultai::db::DbError>((ballots, current))
+        })
+        .await
+        .unwrap()
+}
+
+async fn fifty_at_once(revote: &str) -> Vec<u16> {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "konya", revote).await;
+    let (_, budget, p) = voting_budget(
+        &app,
+        "konya",
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        &[100, 200],
+    )
+    .await;
+    let voter = resident(&app, "konya", 31, "1980-01-01", None).await;
+    let requests = (0..50).map(|i| {
+        let choice = if i % 2 == 0 { &p[0] } else { &p[1] };
+        vote(&app, &budget, &voter, approvals(&[choice]))
+    });
+    let mut statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    statuses.sort_unstable();
+    let (ballots, current_receipts) = counted_rows(&app, &budget).await;
+    assert_eq!(ballots, 1, "one ballot per voter per budget");
+    assert_eq!(current_receipts, 1, "one receipt is the counted one");
+    statuses
+}
+
+#[tokio::test]
+async fn fifty_concurrent_ballots_of_one_voter_leave_one_when_final() {
+    let statuses = fifty_at_once("final").await;
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        49,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_ballots_of_one_voter_leave_one_when_replaceable() {
+    let statuses = fifty_at_once("until_close").await;
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        49,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn no_ballot_is_taken_after_the_scheduled_close() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "mersin", "until_close").await;
+    let cycle = new_cycle(&app, "mersin", &official).await;
+    let close = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let set = app
+        .patch(&format!("/api/v1/cycles/{cycle}"), Some(&official),
+            &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}))
+        .await;
+    assert_eq!(set.status(), 200);
+    let budget = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+    )
+    .await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    move_to(&app, &cycle, &official, "submission").await;
+    let p = propose(&app, &budget, &official, "P", 100, "x").await;
+    approve(&app, &p, &official).await;
+    move_to(&app, &cycle, &official, "review").await;
+    assert_eq!(
+        move_to(&app, &cycle, &official, "voting").await.status(),
+        200
+    );
+    let voter = resident(&app, "mersin", 41, "1980-01-01", None).await;
+    assert_eq!(
+        vote(&app, &budget, &voter, approvals(&[&p])).await.status(),
+        201
+    );
+
+    let wait = (close - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(50)).await;
+    let late = vote(&app, &budget, &voter, approvals(&[&p])).await;
+    assert_eq!(late.status(), 409);
+    assert_eq!(problem(late).await["code"], "cycle_not_in_voting");
+    let view: Value = app
+        .get(&format!("/api/v1/cycles/{cycle}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "closed", "readers see the close at once");
+
+    // The scheduler writes the close down with the system as actor.
+    let mut recorded = 0;
+    for _ in 0..40 {
+        recorded = audit_actions(&app, "cycle.transition").await;
+        if recorded == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        recorded, 4,
+        "submission, review, voting, and the scheduled close"
+    );
+    let tally = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(tally.status(), 200);
+}
+
+#[tokio::test]
+async fn paper_batches_are_all_or_nothing_and_counted() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "samsun", "until_close").await;
+    let (cycle, budget, p) = voting_budget(&app, "samsun", &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
+        &[600, 500]).await;
+    let batch = |ballots: Value| json!({"polling_station": "School 7", "ballots": ballots});
+    let bad = app
+        .post(&format!("/api/v1/budgets/{budget}/paper-ballots"), Some(&official),
+            &batch(json!([{"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[0]}, {"proposal_id": p[1]}]}])))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let body = problem(bad).await;
+    assert_eq!(body["errors"][0]["field"], "ballots[1]");
+    assert_eq!(body["errors"][0]["code"], "too_many_selections");
+
+    move_to(&app, &cycle, &official, "closed").await;
+    let good = app
+        .post(&format!("/api/v1/budgets/{budget}/paper-ballots"), Some(&official),
+            &batch(json!([{"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[0]}]}])))
+        .await;
+    assert_eq!(good.status(), 201, "after the close, before the count");
+    assert_eq!(good.json::<Value>().await.unwrap()["accepted"], 3);
+    let tally = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        tally.json::<Value>().await.unwrap()["ballots_counted"],
+        3,
+        "the refused batch left nothing behind"
+    );
+    let results: Value = app
+        .get(
+            &format!("/api/v1/budgets/{budget}/results"),
+            Some(&official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["selected"], json!([p[1]]));
+    assert_eq!(audit_actions(&app, "paper_ballots.entered").await, 1);
+}
