@@ -45,6 +45,8 @@ pub struct CreateMunicipality {
     pub min_voting_age: Option<i64>,
     pub registration_policy: Option<String>,
     pub revote_policy: Option<String>,
+    /// How many proposals one resident may submit in a cycle (0–100, default 5).
+    pub max_proposals_per_resident: Option<i64>,
     pub admin: FirstAdmin,
 }
 
@@ -91,6 +93,7 @@ pub async fn create(
                 min_voting_age: body.min_voting_age,
                 registration_policy: body.registration_policy,
                 revote_policy: body.revote_policy,
+                max_proposals_per_resident: body.max_proposals_per_resident,
             },
             admin: StaffInput {
                 email: body.admin.email,

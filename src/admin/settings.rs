@@ -53,6 +53,8 @@ pub struct SettingsUpdate {
     pub min_voting_age: Option<i64>,
     pub registration_policy: Option<String>,
     pub revote_policy: Option<String>,
+    /// How many proposals one resident may submit in a cycle (0–100, default 5).
+    pub max_proposals_per_resident: Option<i64>,
 }
 
 /// Read the municipality's settings.
@@ -103,6 +105,7 @@ pub async fn update(
             min_voting_age: body.min_voting_age,
             registration_policy: body.registration_policy,
             revote_policy: body.revote_policy,
+            max_proposals_per_resident: body.max_proposals_per_resident,
         },
     };
     let row = service::update_settings(&db, &staff.caller, staff.municipality, patch).await?;

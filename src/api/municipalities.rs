@@ -37,6 +37,8 @@ pub struct MunicipalityView {
     pub registration_policy: String,
     /// `final` or `until_close`.
     pub revote_policy: String,
+    /// How many proposals one resident may submit in a cycle.
+    pub max_proposals_per_resident: i32,
 }
 
 /// Decoded JSON columns of a municipality row.
@@ -80,6 +82,7 @@ impl MunicipalityView {
             min_voting_age: row.min_voting_age,
             registration_policy: row.registration_policy,
             revote_policy: row.revote_policy,
+            max_proposals_per_resident: row.max_proposals_per_resident,
         })
     }
 }

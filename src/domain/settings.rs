@@ -16,7 +16,9 @@ pub const MIN_VOTING_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
 /// Default minimum voting age: the national voting age in every served country.
 pub const DEFAULT_MIN_VOTING_AGE: u8 = 18;
 /// How many proposals one resident may submit in a cycle unless the municipality says otherwise.
-pub const DEFAULT_MAX_PROPOSALS_PER_RESIDENT: i32 = 5;
+pub const DEFAULT_MAX_PROPOSALS_PER_RESIDENT: u16 = 5;
+/// More than this per resident is a misconfiguration: a cycle is not a suggestion box.
+pub const MAX_PROPOSALS_PER_RESIDENT: u16 = 100;
 /// More enabled languages than this is a mistake, not a municipality.
 pub const MAX_LANGUAGES: usize = 16;
 
@@ -39,6 +41,8 @@ pub struct MunicipalitySettings {
     pub min_voting_age: u8,
     pub registration_policy: RegistrationPolicy,
     pub revote_policy: RevotePolicy,
+    /// How many proposals one resident may submit in a cycle (0: residents do not propose).
+    pub max_proposals_per_resident: u16,
 }
 
 /// What an admin sends: every field optional (missing = keep the base value) and every value a
@@ -65,6 +69,8 @@ pub struct SettingsInput {
     pub registration_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revote_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_proposals_per_resident: Option<i64>,
 }
 
 impl TryFrom<SettingsInput> for MunicipalitySettings {
@@ -128,6 +134,7 @@ impl MunicipalitySettings {
             min_voting_age: DEFAULT_MIN_VOTING_AGE,
             registration_policy: RegistrationPolicy::default(),
             revote_policy: RevotePolicy::default(),
+            max_proposals_per_resident: DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
         })
     }
 
@@ -233,6 +240,23 @@ impl MunicipalitySettings {
             str::parse::<RevotePolicy>,
         );
 
+        let max_proposals_per_resident = match input.max_proposals_per_resident {
+            Some(n) => match u16::try_from(n) {
+                Ok(n) if n <= MAX_PROPOSALS_PER_RESIDENT => Some(n),
+                _ => {
+                    errors.push(FieldError::new(
+                        "max_proposals_per_resident",
+                        "out_of_range",
+                        format!("must be between 0 and {MAX_PROPOSALS_PER_RESIDENT}"),
+                    ));
+                    None
+                }
+            },
+            None => Some(base.map_or(DEFAULT_MAX_PROPOSALS_PER_RESIDENT, |b| {
+                b.max_proposals_per_resident
+            })),
+        };
+
         match (
             currency,
             time_zone,
@@ -243,6 +267,7 @@ impl MunicipalitySettings {
             min_voting_age,
             registration_policy,
             revote_policy,
+            max_proposals_per_resident,
         ) {
             (
                 Some(currency),
@@ -254,6 +279,7 @@ impl MunicipalitySettings {
                 Some(min_voting_age),
                 Some(registration_policy),
                 Some(revote_policy),
+                Some(max_proposals_per_resident),
             ) if errors.is_empty() => Ok(MunicipalitySettings {
                 currency,
                 time_zone,
@@ -264,6 +290,7 @@ impl MunicipalitySettings {
                 min_voting_age,
                 registration_policy,
                 revote_policy,
+                max_proposals_per_resident,
             }),
             _ => Err(errors),
         }
@@ -567,7 +594,8 @@ mod tests {
                 "check_digit_policy": "enforce",
                 "min_voting_age": 18,
                 "registration_policy": "review",
-                "revote_policy": "until_close"
+                "revote_policy": "until_close",
+                "max_proposals_per_resident": 5
             })
         );
         let back: MunicipalitySettings = serde_json::from_value(json.clone()).unwrap();

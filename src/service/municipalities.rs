@@ -83,7 +83,7 @@ pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResul
         budget_defaults: "{}".into(),
         created_at: at,
         updated_at: at,
-        max_proposals_per_resident: crate::domain::settings::DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
+        max_proposals_per_resident: 0,
     };
     store_settings(&mut municipality, &settings);
     let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;
@@ -147,8 +147,10 @@ pub async fn update_settings(
     row.updated_at = now();
     let actor = actor.clone();
     let changes = serde_json::to_value(&patch.settings).map_err(ApiError::internal)?;
+    let voting_sensitive = voting_sensitive_changes(&base, &settings);
     db.write(move |conn| {
         check_districts_have_default(conn, &row.id, &settings)?;
+        refuse_during_voting(conn, &row.id, &voting_sensitive)?;
         rows::update(conn, &row)?;
         record(
             conn,
@@ -162,6 +164,57 @@ pub async fn update_settings(
         Ok(row)
     })
     .await
+}
+
+/// The settings a running vote depends on that this change would alter: the money of the
+/// ballots, who is old enough, whether a ballot may be replaced, what "today" is, and the ID
+/// scheme behind every voter's key.
+fn voting_sensitive_changes(
+    old: &MunicipalitySettings,
+    new: &MunicipalitySettings,
+) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    if old.currency != new.currency {
+        changed.push("currency");
+    }
+    if old.time_zone != new.time_zone {
+        changed.push("time_zone");
+    }
+    if old.national_id_scheme != new.national_id_scheme {
+        changed.push("national_id_scheme");
+    }
+    if old.min_voting_age != new.min_voting_age {
+        changed.push("min_voting_age");
+    }
+    if old.revote_policy != new.revote_policy {
+        changed.push("revote_policy");
+    }
+    changed
+}
+
+/// Refuses `fields` while a cycle of the municipality is in voting (checked in the same
+/// transaction as the change).
+fn refuse_during_voting(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    fields: &[&str],
+) -> ApiResult<()> {
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let voting = crate::db::cycles::of_municipality(conn, municipality_id, false)?
+        .into_iter()
+        .any(|c| c.status == "voting");
+    if voting {
+        return Err(ApiError::conflict(
+            "cycle_in_voting",
+            format!(
+                "A cycle is in voting; these settings cannot change until it closes: {}.",
+                fields.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A new default language must not leave a district without a name in it.
@@ -252,6 +305,7 @@ pub fn settings_of(row: &MunicipalityRow) -> ApiResult<MunicipalitySettings> {
         min_voting_age: Some(i64::from(row.min_voting_age)),
         registration_policy: Some(row.registration_policy.clone()),
         revote_policy: Some(row.revote_policy.clone()),
+        max_proposals_per_resident: Some(i64::from(row.max_proposals_per_resident)),
     };
     MunicipalitySettings::resolve(&input, None).map_err(|e| {
         ApiError::internal(format!(
@@ -276,6 +330,7 @@ fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
     row.min_voting_age = i32::from(settings.min_voting_age);
     row.registration_policy = settings.registration_policy.as_str().to_string();
     row.revote_policy = settings.revote_policy.as_str().to_string();
+    row.max_proposals_per_resident = i32::from(settings.max_proposals_per_resident);
 }
 
 /// Appends a staff action to the municipality's audit chain.

@@ -275,7 +275,7 @@ async fn texts_come_in_the_callers_language_with_the_default_as_fallback() {
 #[tokio::test]
 async fn opening_voting_freezes_rules_and_ballot() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "trabzon").await;
+    let (admin, official) = city(&app, "trabzon").await;
     let cycle = new_cycle(&app, "trabzon", &official).await;
     let budget = new_budget(
         &app,
