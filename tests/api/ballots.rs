@@ -704,3 +704,220 @@ async fn paper_batches_are_all_or_nothing_and_counted() {
     assert_eq!(results["selected"], json!([p[1]]));
     assert_eq!(audit_actions(&app, "paper_ballots.entered").await, 1);
 }
+
+#[tokio::test]
+async fn a_deleted_account_leaves_its_ballot_counted_and_cannot_vote_again() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "adana", "until_close").await;
+    let (cycle, budget, p) = voting_budget(&app, "adana", &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
+        &[600, 500]).await;
+    let voter = resident(&app, "adana", 51, "1980-01-01", None).await;
+    let cast: Value = vote(&app, &budget, &voter, approvals(&[&p[1]]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deleted = app
+        .request(reqwest::Method::DELETE, "/api/v1/me", Some(&voter))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    assert_eq!(
+        app.get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&voter))
+            .await
+            .status(),
+        401
+    );
+
+    // The same person registers again: their ballot is still theirs, replaced, not doubled.
+    let again = resident(&app, "adana", 51, "1980-01-01", None).await;
+    let second = vote(&app, &budget, &again, approvals(&[&p[0]])).await;
+    assert_eq!(
+        second.status(),
+        200,
+        "the person's earlier ballot is replaced"
+    );
+    assert_eq!(counted_rows(&app, &budget).await, (1, 1));
+
+    move_to(&app, &cycle, &official, "closed").await;
+    let first: Value = app
+        .get(
+            &format!("/api/v1/receipts/{}", cast["receipt"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["status"], "replaced");
+    let tally: Value = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tally["ballots_counted"], 1);
+}
+
+#[tokio::test]
+async fn a_deleted_accounts_ballot_stays_in_the_count() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "antalya", "until_close").await;
+    let (cycle, budget, p) = voting_budget(
+        &app,
+        "antalya",
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        &[600],
+    )
+    .await;
+    let voter = resident(&app, "antalya", 61, "1980-01-01", None).await;
+    assert_eq!(
+        vote(&app, &budget, &voter, approvals(&[&p[0]]))
+            .await
+            .status(),
+        201
+    );
+    let deleted = app
+        .request(reqwest::Method::DELETE, "/api/v1/me", Some(&voter))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success());
+    move_to(&app, &cycle, &official, "closed").await;
+    let tally: Value = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        tally["ballots_counted"], 1,
+        "deleting the account kept the ballot"
+    );
+}
+
+#[tokio::test]
+async fn residents_propose_during_submission_up_to_the_limit() {
+    let app = spawn_app().await;
+    let (admin, official) = open_city(&app, "sivas", "until_close").await;
+    let limit = app
+        .patch(
+            "/api/v1/municipalities/sivas/settings",
+            Some(&admin),
+            &json!({"max_proposals_per_resident": 2}),
+        )
+        .await;
+    assert_eq!(limit.status(), 200);
+    let cycle = new_cycle(&app, "sivas", &official).await;
+    let budget = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+    )
+    .await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    let author = resident(&app, "sivas", 71, "1980-01-01", None).await;
+    let body =
+        |t: &str| json!({"titles": {"en": t}, "descriptions": {"en": "d"}, "cost_minor": 100});
+    let early = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/proposals"),
+            Some(&author),
+            &body("early"),
+        )
+        .await;
+    assert_eq!(
+        early.status(),
+        404,
+        "a draft cycle does not exist for residents"
+    );
+    move_to(&app, &cycle, &official, "submission").await;
+    let first = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/proposals"),
+            Some(&author),
+            &body("one"),
+        )
+        .await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["mine"], true);
+    let id = first["id"].as_str().unwrap();
+    let edit = app
+        .patch(
+            &format!("/api/v1/proposals/{id}"),
+            Some(&author),
+            &json!({"cost_minor": 150}),
+        )
+        .await;
+    assert_eq!(edit.status(), 200);
+    let second = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/proposals"),
+            Some(&author),
+            &body("two"),
+        )
+        .await;
+    let second: Value = second.json().await.unwrap();
+    let withdrawn = app
+        .post(
+            &format!(
+                "/api/v1/proposals/{}/withdraw",
+                second["id"].as_str().unwrap()
+            ),
+            Some(&author),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        withdrawn.json::<Value>().await.unwrap()["status"],
+        "withdrawn"
+    );
+    let third = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/proposals"),
+            Some(&author),
+            &body("three"),
+        )
+        .await;
+    assert_eq!(
+        problem(third).await["code"],
+        "proposal_limit_reached",
+        "withdrawing does not give a slot back"
+    );
+
+    let other = resident(&app, "sivas", 72, "1980-01-01", None).await;
+    let foreign = app
+        .patch(
+            &format!("/api/v1/proposals/{id}"),
+            Some(&other),
+            &json!({"cost_minor": 1}),
+        )
+        .await;
+    assert_eq!(
+        foreign.status(),
+        404,
+        "someone else's submitted proposal is not visible"
+    );
+    move_to(&app, &cycle, &official, "review").await;
+    let late = app
+        .patch(
+            &format!("/api/v1/proposals/{id}"),
+            Some(&author),
+            &json!({"cost_minor": 120}),
+        )
+        .await;
+    assert_eq!(problem(late).await["code"], "cycle_not_accepting_proposals");
+}

@@ -363,4 +363,32 @@ async fn opening_voting_freezes_rules_and_ballot() {
         )
         .await;
     assert_eq!(problem(add).await["code"], "budget_frozen");
+
+    // Settings a running vote depends on are refused; others are not.
+    let settings = "/api/v1/municipalities/trabzon/settings";
+    let revote = app
+        .patch(
+            settings,
+            Some(&admin),
+            &json!({"revote_policy": "final", "min_voting_age": 16}),
+        )
+        .await;
+    let body = problem(revote).await;
+    assert_eq!(body["code"], "cycle_in_voting");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("min_voting_age, revote_policy"));
+    let limit = app
+        .patch(
+            settings,
+            Some(&admin),
+            &json!({"max_proposals_per_resident": 2}),
+        )
+        .await;
+    assert_eq!(limit.status(), 200);
+    assert_eq!(
+        limit.json::<Value>().await.unwrap()["max_proposals_per_resident"],
+        2
+    );
 }
