@@ -36,6 +36,14 @@ use crate::{admin, api};
         admin::staff::create,
         admin::staff::update,
         admin::staff::disable,
+        admin::voter_roll::upload,
+        api::residents::register,
+        api::residents::list,
+        api::residents::verify,
+        api::residents::reject,
+        api::residents::show_profile,
+        api::residents::update_profile,
+        api::residents::delete_me,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -43,6 +51,7 @@ use crate::{admin, api};
         (name = "auth", description = "Logging in and tokens"),
         (name = "municipalities", description = "Public information about municipalities"),
         (name = "admin", description = "The municipality admin module"),
+        (name = "residents", description = "Registration, review and a resident's own profile"),
     )
 )]
 pub struct ApiDoc;

@@ -7,6 +7,7 @@ pub mod lang;
 pub mod municipalities;
 pub mod ops;
 pub mod problems;
+pub mod residents;
 pub mod views;
 
 use actix_web::web;
@@ -18,7 +19,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::me)
         .service(municipalities::list)
         .service(municipalities::show)
-        .service(municipalities::list_districts);
+        .service(municipalities::list_districts)
+        .service(residents::register)
+        .service(residents::list)
+        .service(residents::verify)
+        .service(residents::reject)
+        .service(residents::show_profile)
+        .service(residents::update_profile)
+        .service(residents::delete_me);
 }
 
 /// The public paths. Registered last (see [`method_fallbacks`]).
@@ -30,6 +38,10 @@ pub const PATHS: &[&str] = &[
     "/municipalities",
     "/municipalities/{slug}",
     "/municipalities/{slug}/districts",
+    "/municipalities/{slug}/residents",
+    "/municipalities/{slug}/residents/{id}/verify",
+    "/municipalities/{slug}/residents/{id}/reject",
+    "/me/profile",
 ];
 
 /// Registered after every handler, so that a path this listener serves, asked with a method

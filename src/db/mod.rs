@@ -10,8 +10,10 @@ pub mod accounts;
 pub mod audit;
 pub mod districts;
 pub mod municipalities;
+pub mod residents;
 pub mod schema;
 pub mod sessions;
+pub mod voter_roll;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod auth;
 pub mod districts;
 pub mod municipalities;
+pub mod residents;
 pub mod staff;
 
 use crate::error::{ApiError, ApiResult};

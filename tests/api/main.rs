@@ -7,4 +7,5 @@ mod auth;
 mod errors;
 mod health;
 mod helpers;
+mod residents;
 mod tenancy;
