@@ -58,6 +58,14 @@ use crate::{admin, api};
         admin::staff::create,
         admin::staff::update,
         admin::staff::disable,
+        admin::voter_roll::upload,
+        api::residents::register,
+        api::residents::list,
+        api::residents::verify,
+        api::residents::reject,
+        api::residents::show_profile,
+        api::residents::update_profile,
+        api::residents::delete_me,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -70,6 +78,7 @@ use crate::{admin, api};
         (name = "proposals", description = "Projects competing for a budget"),
         (name = "ballots", description = "Casting ballots, paper batches and receipts"),
         (name = "results", description = "Counting and results"),
+        (name = "residents", description = "Registration, review and a resident's own profile"),
     )
 )]
 pub struct ApiDoc;

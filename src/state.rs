@@ -10,6 +10,7 @@ use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
 
 /// Token issuing and checking, with the settings they need.
@@ -26,16 +27,21 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub auth: web::Data<AuthState>,
-    /// Key of the national-ID hash; used by the residents' registration (issue 4).
-    pub id_pepper: Arc<Vec<u8>>,
+    /// Key of the national-ID hash (registration, voter roll, login by ID, voter keys).
+    pub id_pepper: web::Data<Pepper>,
 }
 
-/// The national-ID pepper as request data: the key of every keyed hash of an ID or a voter.
-#[derive(Clone)]
-pub struct IdPepper(pub Arc<Vec<u8>>);
+/// Why the shared state could not be built from the settings and secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Keys(#[from] JwtError),
+    #[error(transparent)]
+    Pepper(#[from] PepperError),
+}
 
 impl AppState {
-    pub fn new(settings: Settings, secrets: Secrets, db: Db) -> Result<Self, JwtError> {
+    pub fn new(settings: Settings, secrets: Secrets, db: Db) -> Result<Self, StateError> {
         let mut keys = KeyRing::new(SigningKey::from_secret(secrets.jwt_current)?);
         for previous in secrets.jwt_previous {
             keys = keys.with_previous(SigningKey::from_secret(previous)?)?;
@@ -55,15 +61,15 @@ impl AppState {
             settings: Arc::new(settings),
             db,
             auth: web::Data::new(auth),
-            id_pepper: Arc::new(secrets.id_pepper),
+            id_pepper: web::Data::new(Pepper::new(secrets.id_pepper)?),
         })
     }
 
     /// Registers the shared state and the extractor configurations on an app.
     pub fn register(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(self.db.clone()))
-            .app_data(web::Data::new(IdPepper(self.id_pepper.clone())))
             .app_data(self.auth.clone())
+            .app_data(self.id_pepper.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

@@ -1,5 +1,5 @@
 //! The municipality admin module: creating municipalities (platform admins), and for each
-//! municipality its settings, districts and staff accounts (municipality admins).
+//! municipality its settings, districts, staff accounts and voter roll (municipality admins).
 //!
 //! It is its own route scope: with `KURULTAI_ADMIN_BIND` set, these routes are served only
 //! on that (internal) listener and the public listener does not know them.
@@ -8,6 +8,7 @@ pub mod districts;
 pub mod municipalities;
 pub mod settings;
 pub mod staff;
+pub mod voter_roll;
 
 use actix_web::web;
 
@@ -21,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(staff::list)
         .service(staff::create)
         .service(staff::update)
-        .service(staff::disable);
+        .service(staff::disable)
+        .service(voter_roll::upload);
 }
 
 /// The admin module's paths, for the 405 fallbacks.
@@ -32,4 +34,5 @@ pub const PATHS: &[&str] = &[
     "/municipalities/{slug}/districts/{id}",
     "/municipalities/{slug}/staff",
     "/municipalities/{slug}/staff/{id}",
+    "/municipalities/{slug}/voter-roll",
 ];

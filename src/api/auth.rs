@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::api::views::AccountView;
 use crate::auth::extract::{client_ip, Caller};
 use crate::db::{accounts, Db};
+use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::auth::{self as auth_service, LoginInput, Tokens};
 use crate::state::AuthState;
@@ -16,7 +17,8 @@ use crate::state::AuthState;
 pub struct LoginRequest {
     /// The municipality's slug; omit (or null) for platform admins.
     pub municipality: Option<String>,
-    /// An e-mail address (residents will also be able to use their national ID).
+    /// An e-mail address, or for a resident also their national ID (spaces and dashes are
+    /// ignored).
     pub login: String,
     pub password: String,
 }
@@ -63,6 +65,7 @@ pub async fn login(
     req: HttpRequest,
     db: web::Data<Db>,
     auth: web::Data<AuthState>,
+    pepper: web::Data<Pepper>,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -72,7 +75,7 @@ pub async fn login(
         password: body.password,
         client_ip: client_ip(&req, auth.trust_forwarded_for),
     };
-    let tokens = auth_service::login(&db, &auth, input).await?;
+    let tokens = auth_service::login(&db, &auth, &pepper, input).await?;
     token_response(&db, tokens).await
 }
 

@@ -9,12 +9,12 @@ use uuid::Uuid;
 
 use crate::auth::extract::Caller;
 use crate::db::Db;
+use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::ballots::{
     self as service, CastReply, CastRequest, OwnBallot, PaperBatch, PaperReply, Selection,
 };
 use crate::service::receipts::{self, ReceiptStatus};
-use crate::state::IdPepper;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +45,7 @@ pub struct BallotBody {
 pub async fn cast(
     req: HttpRequest,
     db: web::Data<Db>,
-    pepper: web::Data<IdPepper>,
+    pepper: web::Data<Pepper>,
     caller: Caller,
     id: web::Path<Uuid>,
     body: web::Json<BallotBody>,
@@ -68,7 +68,7 @@ pub async fn cast(
         selections: body.into_inner().selections,
         idempotency_key,
     };
-    let (status, body) = service::cast(&db, &pepper.0, &caller, request).await?;
+    let (status, body) = service::cast(&db, &pepper, &caller, request).await?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(body))
@@ -87,11 +87,11 @@ pub async fn cast(
 #[get("/budgets/{id}/ballot")]
 pub async fn own(
     db: web::Data<Db>,
-    pepper: web::Data<IdPepper>,
+    pepper: web::Data<Pepper>,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::own(&db, &pepper.0, &caller, id.to_string()).await?))
+    Ok(HttpResponse::Ok().json(service::own(&db, &pepper, &caller, id.to_string()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

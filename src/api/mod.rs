@@ -12,6 +12,7 @@ pub mod ops;
 pub mod patch;
 pub mod problems;
 pub mod proposals;
+pub mod residents;
 pub mod results;
 pub mod views;
 
@@ -46,7 +47,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ballots::paper)
         .service(ballots::receipt)
         .service(results::tally)
-        .service(results::results);
+        .service(results::results)
+        .service(residents::register)
+        .service(residents::list)
+        .service(residents::verify)
+        .service(residents::reject)
+        .service(residents::show_profile)
+        .service(residents::update_profile)
+        .service(residents::delete_me);
 }
 
 /// The public paths. Registered last (see [`method_fallbacks`]).
@@ -73,6 +81,10 @@ pub const PATHS: &[&str] = &[
     "/receipts/{code}",
     "/budgets/{id}/tally",
     "/budgets/{id}/results",
+    "/municipalities/{slug}/residents",
+    "/municipalities/{slug}/residents/{id}/verify",
+    "/municipalities/{slug}/residents/{id}/reject",
+    "/me/profile",
 ];
 
 /// Registered after every handler, so that a path this listener serves, asked with a method

@@ -134,6 +134,46 @@ impl RoleSet for Admins {
     const ROLES: &'static [Role] = &[Role::MunicipalityAdmin, Role::PlatformAdmin];
 }
 
+/// Officials: reviewing registrations (and, for the lead's code, cycles and proposals).
+pub struct Officials;
+impl RoleSet for Officials {
+    const ROLES: &'static [Role] = &[Role::Official];
+}
+
+/// Officials and municipality admins: reading the list of residents.
+pub struct OfficialsAndAdmins;
+impl RoleSet for OfficialsAndAdmins {
+    const ROLES: &'static [Role] = &[Role::Official, Role::MunicipalityAdmin];
+}
+
+/// Municipality admins only, without platform admins: the voter roll is personal data that
+/// an operator has no business uploading for a municipality.
+pub struct MunicipalityAdmins;
+impl RoleSet for MunicipalityAdmins {
+    const ROLES: &'static [Role] = &[Role::MunicipalityAdmin];
+}
+
+/// A resident acting on their own account (`/me/profile`, `DELETE /me`); any other role is
+/// 403.
+pub struct ResidentAuth(pub Caller);
+
+impl FromRequest for ResidentAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let caller = caller.await?;
+            if caller.is(Role::Resident) {
+                Ok(ResidentAuth(caller))
+            } else {
+                Err(ApiError::forbidden())
+            }
+        })
+    }
+}
+
 /// A caller allowed by `R` in the municipality of the path's `{slug}`, with that municipality.
 pub struct Staff<R: RoleSet> {
     pub caller: Caller,

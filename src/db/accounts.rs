@@ -116,3 +116,37 @@ pub fn count_active_admins(conn: &mut DbConn, municipality_id: &str) -> QueryRes
         .count()
         .get_result(conn)
 }
+
+/// A resident's own correction of their e-mail and name.
+pub fn update_contact(
+    conn: &mut DbConn,
+    id: &str,
+    email: Option<&str>,
+    display_name: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::email.eq(email),
+            accounts::display_name.eq(display_name),
+            accounts::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Empties a deleted account of everything personal (e-mail, name, password hash) and
+/// marks it `status`; the row stays so that foreign keys (proposals, audit entries) hold.
+pub fn scrub(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::email.eq(None::<String>),
+            accounts::display_name.eq(""),
+            accounts::password_hash.eq(""),
+            accounts::status.eq(status),
+            accounts::updated_at.eq(at),
+            accounts::last_login_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

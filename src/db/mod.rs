@@ -14,9 +14,11 @@ pub mod cycles;
 pub mod districts;
 pub mod municipalities;
 pub mod proposals;
+pub mod residents;
 pub mod schema;
 pub mod sessions;
 pub mod tallies;
+pub mod voter_roll;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -310,6 +310,18 @@ pub enum PepperError {
 pub const MIN_PEPPER_BYTES: usize = 32;
 
 impl Pepper {
+    /// `hex(HMAC-SHA256(pepper, part₁ ‖ part₂ ‖ …))`: keyed hashes of other values derived
+    /// from an ID (a voter's key in one budget), so that they too mean nothing without the
+    /// pepper.
+    pub fn mac(&self, parts: &[&[u8]]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .expect("HMAC accepts keys of any length");
+        for part in parts {
+            mac.update(part);
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, PepperError> {
         let bytes = bytes.into();
         if bytes.len() < MIN_PEPPER_BYTES {
@@ -832,6 +844,205 @@ mod tests {
         assert_eq!(err(Generic, &"Z".repeat(33)), "invalid_length");
         assert_eq!(err(Generic, "AB1/2"), "invalid_characters");
         assert_eq!(ok(Generic, "ab-12").birth_date(), None);
+    }
+
+    // ---- review against national-ids.md: more arithmetic and calendar edges ----
+
+    /// Appends the one check digit `check` accepts (panics when none does).
+    fn with_check(prefix: &str, check: fn(&[u32]) -> Result<(), NationalIdError>) -> String {
+        let d: Vec<u32> = prefix.chars().map(|c| c.to_digit(10).unwrap()).collect();
+        (0..=9)
+            .map(|k| {
+                let mut dd = d.clone();
+                dd.push(k);
+                (k, dd)
+            })
+            .find(|(_, dd)| check(dd).is_ok())
+            .map(|(k, _)| format!("{prefix}{k}"))
+            .unwrap_or_else(|| panic!("{prefix} has no valid check digit"))
+    }
+
+    #[test]
+    fn tckn_more_negative_intermediates() {
+        // 7·1 − 8 = −1: the check digit is 9, where a truncating `%` would give −1 and a
+        // careless `abs` would give 1.
+        assert_eq!(tckn_from(&[1, 8, 0, 0, 0, 0, 0, 0, 0]), "18000000098");
+        ok(TrTckn, "18000000098");
+        assert_eq!(err(TrTckn, "18000000010"), "invalid_check_digit");
+        // 7·1 − 27 = −20: a negative multiple of ten gives 0.
+        assert_eq!(tckn_from(&[1, 9, 0, 9, 0, 9, 0, 0, 0]), "19090900008");
+        ok(TrTckn, "19090900008");
+        // The largest possible intermediate, 7·45 − 0 = 315.
+        assert_eq!(tckn_from(&[9, 0, 9, 0, 9, 0, 9, 0, 9]), "90909090950");
+        ok(TrTckn, "90909090950");
+        // Both check digits are needed: the right 10th with a wrong 11th, and the other way.
+        assert_eq!(err(TrTckn, "18000000097"), "invalid_check_digit");
+        assert_eq!(err(TrTckn, "18000000088"), "invalid_check_digit");
+        for s in transpositions("18000000098") {
+            assert!(NationalId::parse(TrTckn, &s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn iin_official_rules_are_never_relaxed() {
+        for input in ["900101300018", "900101300805"] {
+            let code = NationalId::parse_with(KzIin, input, CheckDigitPolicy::Warn)
+                .unwrap_err()
+                .code();
+            assert!(
+                code == "invalid_check_digit" || code == "never_issued",
+                "{input} {code}"
+            );
+        }
+        assert_eq!(
+            NationalId::parse_with(KzIin, "900101300805", CheckDigitPolicy::Warn)
+                .unwrap_err()
+                .code(),
+            "never_issued"
+        );
+    }
+
+    #[test]
+    fn iin_leap_days_by_century() {
+        // 1800 and 1900 are not leap years, 2000 and 1896 are.
+        assert_eq!(
+            err(KzIin, &with_check("00022910000", iin_check)),
+            "invalid_birth_date"
+        );
+        assert_eq!(
+            err(KzIin, &with_check("00022920000", iin_check)),
+            "invalid_birth_date"
+        );
+        assert_eq!(
+            ok(KzIin, &with_check("00022960000", iin_check)).birth_date(),
+            Some(ymd(2000, 2, 29))
+        );
+        assert_eq!(
+            ok(KzIin, &with_check("96022920000", iin_check)).birth_date(),
+            Some(ymd(1896, 2, 29))
+        );
+        assert_eq!(
+            err(KzIin, &with_check("00043140000", iin_check)),
+            "invalid_birth_date"
+        );
+    }
+
+    #[test]
+    fn pinfl_calendar_edges() {
+        let valid = |p: &str| ok(UzPinfl, &with_check(p, pinfl_check)).birth_date();
+        let refused = |p: &str| err(UzPinfl, &with_check(p, pinfl_check));
+        assert_eq!(valid("5290200262001"), Some(ymd(2000, 2, 29)));
+        assert_eq!(valid("2290296262001"), Some(ymd(1896, 2, 29)));
+        assert_eq!(refused("5290201262001"), "invalid_birth_date"); // 2001 is not leap
+        assert_eq!(refused("1290200262001"), "invalid_birth_date"); // nor 1800
+        assert_eq!(refused("4310490262001"), "invalid_birth_date"); // 31 April
+        assert_eq!(refused("4000190262001"), "invalid_birth_date"); // day 0
+        assert_eq!(refused("0150190262001"), "invalid_format"); // century code 0
+    }
+
+    #[test]
+    fn pinfl_weights_miss_swaps_of_digits_five_apart() {
+        // Weights 7,3,1 differ by 4, 2 or 6: a swap of two adjacent digits whose difference
+        // is 5 changes the sum by a multiple of 10. That is the algorithm's limit, not ours.
+        let valid = with_check("3150190262050", pinfl_check);
+        let swapped = format!("{}{}", &valid[..10], {
+            let tail: Vec<char> = valid[10..].chars().collect();
+            format!("{}{}{}{}", tail[0], tail[2], tail[1], tail[3])
+        });
+        assert_ne!(valid, swapped);
+        ok(UzPinfl, &valid);
+        ok(UzPinfl, &swapped);
+        // Other adjacent swaps of the example are caught.
+        for s in transpositions("31501902620014") {
+            assert!(NationalId::parse(UzPinfl, &s).is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn pinfl_warn_policy_relaxes_only_the_check_digit() {
+        let warn = |input: &str| {
+            NationalId::parse_with(UzPinfl, input, CheckDigitPolicy::Warn).map(|(_, w)| w)
+        };
+        // Every wrong check digit is only a warning…
+        for k in 0..=9 {
+            let input = format!("3150190262001{k}");
+            let expected = (k != 4).then_some(NationalIdWarning::UnverifiedCheckDigit);
+            assert_eq!(warn(&input), Ok(expected), "{input}");
+        }
+        // …but length, alphabet, century code and date still refuse.
+        assert_eq!(warn("3150190262001").unwrap_err().code(), "invalid_length");
+        assert_eq!(
+            warn("3150190262001X").unwrap_err().code(),
+            "invalid_characters"
+        );
+        assert_eq!(warn("71501902620014").unwrap_err().code(), "invalid_format");
+        assert_eq!(
+            warn("31513902620014").unwrap_err().code(),
+            "invalid_birth_date"
+        );
+        // The default `parse` enforces it.
+        assert_eq!(err(UzPinfl, "31501902620019"), "invalid_check_digit");
+    }
+
+    #[test]
+    fn hu_tax_id_rules_are_never_relaxed_and_its_date_is_cross_checked() {
+        for input in ["8414381236", "8000000130"] {
+            assert!(NationalId::parse_with(HuTaxId, input, CheckDigitPolicy::Warn).is_err());
+        }
+        let id = ok(HuTaxId, "84143-81235");
+        assert!(id.check_birth_date(ymd(1980, 6, 15)).is_ok());
+        assert_eq!(
+            id.check_birth_date(ymd(1980, 6, 16)).unwrap_err().code(),
+            "birth_date_mismatch"
+        );
+        // Weights 1..9 mod the prime 11 catch every adjacent swap.
+        for s in transpositions("8414381235") {
+            assert!(NationalId::parse(HuTaxId, &s).is_err(), "{s}");
+        }
+        // Day 0 is 1867-01-01 itself.
+        let first = with_check("800000000", hu_check);
+        assert_eq!(ok(HuTaxId, &first).birth_date(), Some(ymd(1867, 1, 1)));
+    }
+
+    #[test]
+    fn every_dated_scheme_cross_checks_the_stated_birth_date() {
+        for (scheme, input, born) in [
+            (KzIin, "900101300017", ymd(1990, 1, 1)),
+            (KgPin, "21503199000123", ymd(1990, 3, 15)),
+            (UzPinfl, "31501902620014", ymd(1990, 1, 15)),
+            (HuTaxId, "8414381235", ymd(1980, 6, 15)),
+        ] {
+            let id = ok(scheme, input);
+            assert!(scheme.encodes_birth_date());
+            assert!(id.check_birth_date(born).is_ok(), "{scheme}");
+            for wrong in [born.succ_opt().unwrap(), born.pred_opt().unwrap()] {
+                assert_eq!(
+                    id.check_birth_date(wrong).unwrap_err().code(),
+                    "birth_date_mismatch",
+                    "{scheme}"
+                );
+            }
+        }
+        // Schemes without a date accept any stated date.
+        for (scheme, input) in [
+            (TrTckn, "10000000146"),
+            (AzFin, "5GXM4DZ"),
+            (Generic, "AB12"),
+        ] {
+            assert!(!scheme.encodes_birth_date());
+            assert!(ok(scheme, input).check_birth_date(ymd(1900, 1, 1)).is_ok());
+        }
+    }
+
+    #[test]
+    fn kg_pin_has_no_check_digit_but_a_structure() {
+        // Any serial is accepted: there is no published check digit to catch a typo there.
+        for serial in ["00000", "00123", "99999"] {
+            ok(KgPin, &format!("215031990{serial}"));
+        }
+        assert_eq!(err(KgPin, "20003199000123"), "invalid_birth_date"); // day 0
+        assert_eq!(err(KgPin, "23104199000123"), "invalid_birth_date"); // 31 April
+        assert_eq!(err(KgPin, "12902180000001"), "invalid_birth_date"); // 29.02.1800
     }
 
     // ---- hashing and secrecy ----

@@ -3,6 +3,10 @@
 //! A failed login says only "the login or the password is wrong", whether or not the account
 //! exists, and costs one argon2 verification either way (a dummy hash stands in for a
 //! missing account), so neither the answer nor its timing reveals who has an account.
+//!
+//! Residents may log in with their national ID instead of an e-mail: it is parsed with the
+//! municipality's scheme and looked up by its keyed hash, never stored or logged as typed. A
+//! malformed ID is just another login that matches nobody.
 
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
@@ -10,9 +14,10 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::{password, refresh};
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::municipalities;
+use crate::db::residents;
 use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
 use crate::db::{Db, DbConn};
-use crate::domain::Role;
+use crate::domain::{CheckDigitPolicy, NationalId, NationalIdScheme, Pepper, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::ACTIVE;
 use crate::service::{blocking, now};
@@ -35,15 +40,30 @@ pub struct Tokens {
 
 /// The throttling key of a login attempt: the same person typing their e-mail in another
 /// case must hit the same bucket.
+/// A national ID counts once however it is spaced or dashed.
 fn identifier_key(municipality: Option<&str>, login: &str) -> String {
+    let login = login.trim().to_lowercase();
+    let login = if login.contains('@') {
+        login
+    } else {
+        login
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect()
+    };
     format!(
         "{}:{}",
         municipality.unwrap_or("platform").to_lowercase(),
-        login.trim().to_lowercase()
+        login
     )
 }
 
-pub async fn login(db: &Db, auth: &AuthState, input: LoginInput) -> ApiResult<Tokens> {
+pub async fn login(
+    db: &Db,
+    auth: &AuthState,
+    pepper: &Pepper,
+    input: LoginInput,
+) -> ApiResult<Tokens> {
     auth.limiter
         .check(
             &input.client_ip,
@@ -52,9 +72,10 @@ pub async fn login(db: &Db, auth: &AuthState, input: LoginInput) -> ApiResult<To
         .map_err(ApiError::too_many_requests)?;
 
     let municipality = input.municipality.clone();
-    let login = input.login.trim().to_lowercase();
+    let login = input.login;
+    let pepper = pepper.clone();
     let account = db
-        .read(move |conn| find_account(conn, municipality.as_deref(), &login))
+        .read(move |conn| find_account(conn, &pepper, municipality.as_deref(), &login))
         .await?;
 
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
@@ -89,25 +110,58 @@ pub async fn login(db: &Db, auth: &AuthState, input: LoginInput) -> ApiResult<To
     start_session(db, auth, account).await
 }
 
-/// Platform admins log in without a municipality; everyone else within theirs.
+/// Platform admins log in without a municipality; everyone else within theirs. A login
+/// without `@` in a municipality is read as a resident's national ID.
 fn find_account(
     conn: &mut DbConn,
+    pepper: &Pepper,
     municipality: Option<&str>,
-    email: &str,
+    login: &str,
 ) -> ApiResult<Option<AccountRow>> {
-    let municipality_id = match municipality {
+    let municipality = match municipality {
         None => None,
         Some(slug) => match municipalities::by_slug(conn, slug) {
-            Ok(m) => Some(m.id),
+            Ok(m) => Some(m),
             Err(diesel::result::Error::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
         },
     };
-    Ok(account_rows::by_email(
-        conn,
-        municipality_id.as_deref(),
-        email,
-    )?)
+    let Some(municipality) = municipality else {
+        return Ok(account_rows::by_email(
+            conn,
+            None,
+            &login.trim().to_lowercase(),
+        )?);
+    };
+    if login.contains('@') {
+        return Ok(account_rows::by_email(
+            conn,
+            Some(&municipality.id),
+            &login.trim().to_lowercase(),
+        )?);
+    }
+    let (Ok(scheme), Ok(policy)) = (
+        municipality.national_id_scheme.parse::<NationalIdScheme>(),
+        match municipality.check_digit_policy.as_str() {
+            "warn" => Ok(CheckDigitPolicy::Warn),
+            "enforce" => Ok(CheckDigitPolicy::Enforce),
+            _ => Err(()),
+        },
+    ) else {
+        return Err(ApiError::internal(format!(
+            "stored ID settings of {} are invalid",
+            municipality.slug
+        )));
+    };
+    // The municipality's own check-digit policy: an ID registered under `warn` must log in.
+    let Ok((id, _)) = NationalId::parse_with(scheme, login, policy) else {
+        return Ok(None);
+    };
+    let hash = id.keyed_hash(pepper);
+    match residents::by_hash(conn, &municipality.id, &hash)? {
+        Some(resident) => Ok(Some(account_rows::by_id(conn, &resident.account_id)?)),
+        None => Ok(None),
+    }
 }
 
 async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> ApiResult<Tokens> {

@@ -15,7 +15,6 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -26,7 +25,7 @@ use crate::db::proposals::{self, ProposalRow};
 use crate::db::{cycles, tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::{RevotePolicy, Role};
+use crate::domain::{Pepper, RevotePolicy, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::ballot_spec;
 use crate::service::municipalities::{record, settings_of};
@@ -169,13 +168,13 @@ pub fn check(
 }
 
 /// The key under which a person's ballot in a budget is stored.
-fn voter_key(pepper: &[u8], budget_id: &str, national_id_hash: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(pepper).expect("HMAC takes any key");
-    mac.update(b"ballot:");
-    mac.update(budget_id.as_bytes());
-    mac.update(b":");
-    mac.update(national_id_hash.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+fn voter_key(pepper: &Pepper, budget_id: &str, national_id_hash: &str) -> String {
+    pepper.mac(&[
+        b"ballot:",
+        budget_id.as_bytes(),
+        b":",
+        national_id_hash.as_bytes(),
+    ])
 }
 
 fn not_in_voting() -> ApiError {
@@ -210,7 +209,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 /// with the same `Idempotency-Key` gets the first reply again, byte for byte).
 pub async fn cast(
     db: &Db,
-    pepper: &[u8],
+    pepper: &Pepper,
     caller: &Caller,
     request: CastRequest,
 ) -> ApiResult<(StatusCode, String)> {
@@ -226,7 +225,7 @@ pub async fn cast(
         serde_json::to_vec(&(&request.budget_id, &request.selections))
             .map_err(ApiError::internal)?,
     ));
-    let pepper = pepper.to_vec();
+    let pepper = pepper.clone();
     let caller = caller.clone();
     // A unique violation means a concurrent request of the same voter (or with the same
     // idempotency key) committed first: run again, and this time see what it wrote.
@@ -251,7 +250,7 @@ pub async fn cast(
 
 fn cast_in(
     conn: &mut DbConn,
-    pepper: &[u8],
+    pepper: &Pepper,
     caller: &Caller,
     budget_id: String,
     selections: Vec<Selection>,
@@ -290,7 +289,7 @@ fn cast_in(
     }
     let at = Utc::now();
     lock_open_cycle(conn, &scope, at)?;
-    let resident = crate::service::eligibility::check(
+    let resident = crate::service::residents::check_eligible(
         conn,
         &scope.municipality,
         &caller.account_id,
@@ -392,11 +391,11 @@ pub struct OwnBallot {
 
 pub async fn own(
     db: &Db,
-    pepper: &[u8],
+    pepper: &Pepper,
     caller: &Caller,
     budget_id: String,
 ) -> ApiResult<OwnBallot> {
-    let (caller, pepper) = (caller.clone(), pepper.to_vec());
+    let (caller, pepper) = (caller.clone(), pepper.clone());
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
         scope.check_read(Some(&caller))?;

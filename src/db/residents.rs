@@ -1,0 +1,173 @@
+//! Rows of `residents`: a resident's profile beside their account. The national ID is here
+//! only as its keyed hash; `(municipality_id, national_id_hash)` is unique, which is what
+//! makes "one registration per person per municipality" hold under any concurrency.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{residents, voter_roll};
+use super::DbConn;
+
+/// Values of `residents.status`.
+pub const PENDING: &str = "pending";
+pub const VERIFIED: &str = "verified";
+pub const REJECTED: &str = "rejected";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = residents)]
+pub struct ResidentRow {
+    pub account_id: String,
+    pub municipality_id: String,
+    pub national_id_hash: String,
+    pub full_name: String,
+    pub birth_date: NaiveDate,
+    pub district_id: Option<String>,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &ResidentRow) -> QueryResult<()> {
+    diesel::insert_into(residents::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The resident behind an account, if it is one.
+pub fn by_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<ResidentRow>> {
+    residents::table
+        .find(account_id)
+        .select(ResidentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The resident, only if registered in the municipality: other tenants' ids are "not found".
+pub fn find(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    account_id: &str,
+) -> QueryResult<ResidentRow> {
+    residents::table
+        .filter(residents::municipality_id.eq(municipality_id))
+        .filter(residents::account_id.eq(account_id))
+        .select(ResidentRow::as_select())
+        .first(conn)
+}
+
+pub fn by_hash(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    national_id_hash: &str,
+) -> QueryResult<Option<ResidentRow>> {
+    residents::table
+        .filter(residents::municipality_id.eq(municipality_id))
+        .filter(residents::national_id_hash.eq(national_id_hash))
+        .select(ResidentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A page in registration order (`created_at`, then id: stable even for equal times),
+/// starting after `after` = (created_at, account_id) of the previous page's last row.
+pub fn page(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    status: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<ResidentRow>> {
+    let mut query = residents::table
+        .filter(residents::municipality_id.eq(municipality_id.to_string()))
+        .select(ResidentRow::as_select())
+        .order((residents::created_at.asc(), residents::account_id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(residents::status.eq(status.to_string()));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            residents::created_at.gt(at).or(residents::created_at
+                .eq(at)
+                .and(residents::account_id.gt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConn,
+    account_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    reviewed_by: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(residents::table.find(account_id))
+        .set((
+            residents::status.eq(status),
+            residents::status_reason.eq(reason),
+            residents::reviewed_by.eq(reviewed_by),
+            residents::reviewed_at.eq(Some(at)),
+            residents::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The fields a resident may correct themselves.
+pub fn update_profile(conn: &mut DbConn, row: &ResidentRow) -> QueryResult<()> {
+    diesel::update(residents::table.find(&row.account_id))
+        .set((
+            residents::full_name.eq(&row.full_name),
+            residents::district_id.eq(&row.district_id),
+            residents::phone.eq(&row.phone),
+            residents::language.eq(&row.language),
+            residents::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
+    diesel::delete(residents::table.find(account_id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Verifies every pending resident of the municipality whose (hash, birth date) is on its
+/// voter roll; returns how many.
+pub fn verify_pending_on_roll(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let hashes_on_roll = voter_roll::table
+        .filter(voter_roll::municipality_id.eq(municipality_id.to_string()))
+        .select(voter_roll::national_id_hash);
+    let candidates: Vec<(String, String, NaiveDate)> = residents::table
+        .filter(residents::municipality_id.eq(municipality_id))
+        .filter(residents::status.eq(PENDING))
+        .filter(residents::national_id_hash.eq_any(hashes_on_roll))
+        .select((
+            residents::account_id,
+            residents::national_id_hash,
+            residents::birth_date,
+        ))
+        .load(conn)?;
+    let mut verified = 0;
+    for (account_id, hash, birth_date) in candidates {
+        if super::voter_roll::contains(conn, municipality_id, &hash, birth_date)? {
+            set_status(conn, &account_id, VERIFIED, None, None, at)?;
+            verified += 1;
+        }
+    }
+    Ok(verified)
+}

@@ -1,0 +1,879 @@
+//! Residents: registration under the municipality's ID scheme and registration policy, the
+//! officials' review, the voter roll, a resident's own profile and its deletion, and the
+//! eligibility check that ballots rely on.
+//!
+//! The raw national ID lives only in the request and in `domain::NationalId`; what this module
+//! stores, compares and audits is its keyed hash. Nothing here logs a request body.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::auth::extract::Caller;
+use crate::auth::password;
+use crate::db::accounts::{self as account_rows, AccountRow};
+use crate::db::districts::{self, DistrictRow};
+use crate::db::municipalities::MunicipalityRow;
+use crate::db::residents::{self as rows, ResidentRow, PENDING, REJECTED, VERIFIED};
+use crate::db::sessions;
+use crate::db::voter_roll::{self, VoterRollRow};
+use crate::db::{Db, DbConn};
+use crate::domain::{
+    age_on, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper, RegistrationPolicy,
+    Role, TimeZoneName, ValidationErrors,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::service::accounts::{self, ACTIVE};
+use crate::service::municipalities::{record, settings_of};
+use crate::service::{blocking, now};
+
+/// `accounts.status` of a resident who deleted their account.
+pub const DELETED: &str = "deleted";
+
+/// What someone registering sends. Strings throughout, so that every bad value becomes a
+/// field error in one 422 answer.
+pub struct Registration {
+    pub national_id: String,
+    pub full_name: String,
+    /// ISO 8601 date, `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub district_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password: String,
+    pub language: Option<String>,
+}
+
+/// A new resident with their account, and any non-fatal findings about the ID
+/// (`unverified_check_digit` under a relaxed check-digit policy).
+pub struct Registered {
+    pub resident: ResidentRow,
+    pub account: AccountRow,
+    pub warnings: Vec<&'static str>,
+}
+
+fn field_error(errors: &mut ValidationErrors, field: &str, code: &'static str, message: &str) {
+    errors.push(FieldError::new(field, code, message));
+}
+
+fn api_field(field: &str, error: ApiError, errors: &mut ValidationErrors) {
+    for f in error.fields() {
+        errors.push(FieldError::new(
+            field,
+            static_code(&f.code),
+            f.message.clone(),
+        ));
+    }
+}
+
+/// The field codes the shared helpers produce, as the `'static` codes `FieldError` wants.
+fn static_code(code: &str) -> &'static str {
+    match code {
+        "invalid_email" => "invalid_email",
+        "invalid_name" => "invalid_name",
+        _ => "invalid_value",
+    }
+}
+
+/// Parses a birth date: ISO format, not in the future, not before 1800 (the oldest date the
+/// dated ID schemes can hold).
+fn birth_date(input: &str, errors: &mut ValidationErrors) -> Option<NaiveDate> {
+    match NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d") {
+        Ok(date) if date.year() >= 1800 && date <= Utc::now().date_naive() => Some(date),
+        Ok(_) => {
+            field_error(
+                errors,
+                "birth_date",
+                "invalid_birth_date",
+                "The birth date must be a past date after 1800.",
+            );
+            None
+        }
+        Err(_) => {
+            field_error(
+                errors,
+                "birth_date",
+                "invalid_date",
+                "Give the birth date as YYYY-MM-DD.",
+            );
+            None
+        }
+    }
+}
+
+fn full_name(input: &str, errors: &mut ValidationErrors) -> Option<String> {
+    accounts::display_name("full_name", input)
+        .map_err(|e| api_field("full_name", e, errors))
+        .ok()
+}
+
+/// An empty string counts as absent: forms send empty optional fields.
+fn non_empty(input: Option<&str>) -> Option<&str> {
+    input.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn email(input: Option<&str>, errors: &mut ValidationErrors) -> Option<Option<String>> {
+    match non_empty(input) {
+        None => Some(None),
+        Some(raw) => accounts::normalise_email("email", raw)
+            .map(Some)
+            .map_err(|e| api_field("email", e, errors))
+            .ok(),
+    }
+}
+
+/// A loose check, like the e-mail one: digits with the usual separators and an optional
+/// leading `+`, 5 to 20 digits. The only real check is a call that connects.
+fn phone(input: Option<&str>, errors: &mut ValidationErrors) -> Option<Option<String>> {
+    let Some(raw) = non_empty(input) else {
+        return Some(None);
+    };
+    let body = raw.strip_prefix('+').unwrap_or(raw);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    let valid = body
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        && (5..=20).contains(&digits)
+        && raw.len() <= 32;
+    if valid {
+        Some(Some(raw.to_string()))
+    } else {
+        field_error(
+            errors,
+            "phone",
+            "invalid_phone",
+            "Give a phone number of 5 to 20 digits, optionally starting with +.",
+        );
+        None
+    }
+}
+
+/// One of the municipality's enabled languages, canonicalised.
+fn language(
+    input: Option<&str>,
+    settings: &MunicipalitySettings,
+    errors: &mut ValidationErrors,
+) -> Option<Option<String>> {
+    let Some(raw) = non_empty(input) else {
+        return Some(None);
+    };
+    match LanguageTag::parse(raw) {
+        Ok(tag) if settings.languages.contains(&tag) => Some(Some(tag.as_str().to_string())),
+        Ok(_) => {
+            field_error(
+                errors,
+                "language",
+                "language_not_enabled",
+                "Choose one of the municipality's languages.",
+            );
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::from_error("language", &e));
+            None
+        }
+    }
+}
+
+/// The district must be one of the municipality's; it is required when it has any, because a
+/// resident votes in their own district's budget.
+fn district(
+    input: Option<&str>,
+    districts: &[DistrictRow],
+    errors: &mut ValidationErrors,
+) -> Option<Option<String>> {
+    match non_empty(input) {
+        None if districts.is_empty() => Some(None),
+        None => {
+            field_error(
+                errors,
+                "district_id",
+                "required",
+                "Choose the district you live in.",
+            );
+            None
+        }
+        Some(id) => match districts.iter().find(|d| d.id == id) {
+            Some(d) => Some(Some(d.id.clone())),
+            None => {
+                field_error(
+                    errors,
+                    "district_id",
+                    "unknown_district",
+                    "This municipality has no such district.",
+                );
+                None
+            }
+        },
+    }
+}
+
+fn already_registered() -> ApiError {
+    ApiError::conflict(
+        "already_registered",
+        "Someone with this national ID is already registered here.",
+    )
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict(
+        "email_taken",
+        "An account with this e-mail already exists here.",
+    )
+}
+
+fn is_unique_violation(err: &DieselError) -> bool {
+    matches!(
+        err,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Registers a resident of `municipality` (see the module's rules). The duplicate check is
+/// the database's unique constraint; a concurrent second registration of one person gets
+/// `already_registered` from it, not from a racy pre-check.
+pub async fn register(
+    db: &Db,
+    pepper: &Pepper,
+    municipality: MunicipalityRow,
+    input: Registration,
+) -> ApiResult<Registered> {
+    let settings = settings_of(&municipality)?;
+    let municipality_id = municipality.id.clone();
+    let district_rows = db
+        .read(move |conn| {
+            districts::of_municipality(conn, &municipality_id).map_err(ApiError::from)
+        })
+        .await?;
+
+    let mut errors = ValidationErrors::new();
+    let mut warnings = Vec::new();
+    let id = match NationalId::parse_with(
+        settings.national_id_scheme,
+        &input.national_id,
+        settings.check_digit_policy,
+    ) {
+        Ok((id, warning)) => {
+            warnings.extend(warning.map(|w| w.code()));
+            Some(id)
+        }
+        Err(e) => {
+            errors.push(FieldError::from_error("national_id", &e));
+            None
+        }
+    };
+    let full_name = full_name(&input.full_name, &mut errors);
+    let birth = birth_date(&input.birth_date, &mut errors);
+    if let (Some(id), Some(birth)) = (&id, birth) {
+        if let Err(e) = id.check_birth_date(birth) {
+            errors.push(FieldError::from_error("birth_date", &e));
+        }
+    }
+    let district_id = district(input.district_id.as_deref(), &district_rows, &mut errors);
+    let email = email(input.email.as_deref(), &mut errors);
+    let phone = phone(input.phone.as_deref(), &mut errors);
+    let language = language(input.language.as_deref(), &settings, &mut errors);
+    let new_password =
+        password::NewPassword::parse(&input.password, email.as_ref().and_then(|e| e.as_deref()))
+            .map_err(|e| errors.push(FieldError::from_error("password", &e)))
+            .ok();
+    let (
+        Some(id),
+        Some(full_name),
+        Some(birth),
+        Some(district_id),
+        Some(email),
+        Some(phone),
+        Some(language),
+        Some(new_password),
+        true,
+    ) = (
+        id,
+        full_name,
+        birth,
+        district_id,
+        email,
+        phone,
+        language,
+        new_password,
+        errors.is_empty(),
+    )
+    else {
+        return Err(errors.into());
+    };
+    let national_id_hash = id.keyed_hash(pepper);
+    drop(id);
+    let password_hash = blocking(move || password::hash(&new_password))
+        .await?
+        .map_err(ApiError::internal)?;
+
+    let policy = settings.registration_policy;
+    db.write(move |conn| {
+        let at = now();
+        let status = match policy {
+            RegistrationPolicy::Open => VERIFIED,
+            RegistrationPolicy::Review => PENDING,
+            RegistrationPolicy::Roll => {
+                if voter_roll::contains(conn, &municipality.id, &national_id_hash, birth)? {
+                    VERIFIED
+                } else {
+                    PENDING
+                }
+            }
+        };
+        let account = AccountRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            municipality_id: Some(municipality.id.clone()),
+            tenant_key: account_rows::tenant_key(Some(&municipality.id)),
+            role: Role::Resident.as_str().to_string(),
+            email,
+            display_name: full_name.clone(),
+            password_hash,
+            status: ACTIVE.to_string(),
+            created_at: at,
+            updated_at: at,
+            last_login_at: None,
+        };
+        account_rows::insert(conn, &account).map_err(|err| {
+            if is_unique_violation(&err) {
+                email_taken()
+            } else {
+                err.into()
+            }
+        })?;
+        let resident = ResidentRow {
+            account_id: account.id.clone(),
+            municipality_id: municipality.id.clone(),
+            national_id_hash,
+            full_name,
+            birth_date: birth,
+            district_id,
+            phone,
+            language,
+            status: status.to_string(),
+            status_reason: None,
+            reviewed_by: None,
+            reviewed_at: (status == VERIFIED).then_some(at),
+            created_at: at,
+            updated_at: at,
+        };
+        rows::insert(conn, &resident).map_err(|err| {
+            if is_unique_violation(&err) {
+                already_registered()
+            } else {
+                err.into()
+            }
+        })?;
+        Ok(Registered {
+            resident,
+            account,
+            warnings,
+        })
+    })
+    .await
+}
+
+/// A resident with their account, as the resident or an official sees them.
+pub struct Profile {
+    pub resident: ResidentRow,
+    pub account: AccountRow,
+}
+
+/// The statuses an official can filter by.
+pub fn parse_status(input: &str) -> ApiResult<&'static str> {
+    [PENDING, VERIFIED, REJECTED]
+        .into_iter()
+        .find(|s| *s == input)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "status must be pending, verified or rejected.",
+            )
+        })
+}
+
+/// A page of the municipality's residents in registration order; `cursor` is the id of the
+/// previous page's last resident. Returns the page and whether more follow.
+pub async fn list(
+    db: &Db,
+    municipality: &MunicipalityRow,
+    status: Option<&'static str>,
+    cursor: Option<String>,
+    limit: i64,
+) -> ApiResult<(Vec<Profile>, bool)> {
+    let municipality_id = municipality.id.clone();
+    db.read(move |conn| {
+        let after = match cursor {
+            None => None,
+            Some(id) => match rows::find(conn, &municipality_id, &id) {
+                Ok(row) => Some((row.created_at, row.account_id)),
+                Err(DieselError::NotFound) => {
+                    return Err(ApiError::bad_request(
+                        "invalid_cursor",
+                        "The cursor does not name a resident of this list.",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let found = rows::page(conn, &municipality_id, status, after, limit + 1)?;
+        let more = found.len() as i64 > limit;
+        let mut out = Vec::with_capacity(found.len());
+        for resident in found.into_iter().take(limit as usize) {
+            let account = account_rows::by_id(conn, &resident.account_id)?;
+            out.push(Profile { resident, account });
+        }
+        Ok((out, more))
+    })
+    .await
+}
+
+/// An official's decision about a registration.
+pub enum Decision {
+    Verify,
+    Reject { reason: String },
+}
+
+/// Longest rejection reason, in characters.
+pub const REASON_MAX_CHARS: usize = 500;
+
+pub fn rejection_reason(input: &str) -> ApiResult<String> {
+    let reason = input.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        return Err(ApiError::field(
+            "reason",
+            "invalid_reason",
+            format!("Give a reason of 1 to {REASON_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// Verifies or rejects a registration. Asking for the status a resident already has changes
+/// nothing (so a retried request is harmless); otherwise the decision is audit-logged. An
+/// official may also reverse an earlier decision (a rejected resident who brings proof, a
+/// verified one found to be ineligible).
+pub async fn review(
+    db: &Db,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    account_id: String,
+    decision: Decision,
+) -> ApiResult<Profile> {
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let mut resident = rows::find(conn, &municipality_id, &account_id)?;
+        let (status, reason) = match decision {
+            Decision::Verify => (VERIFIED, None),
+            Decision::Reject { reason } => (REJECTED, Some(reason)),
+        };
+        if resident.status != status {
+            let at = now();
+            rows::set_status(
+                conn,
+                &resident.account_id,
+                status,
+                reason.as_deref(),
+                Some(&actor.account_id),
+                at,
+            )?;
+            record(
+                conn,
+                &actor,
+                &municipality_id,
+                if status == VERIFIED {
+                    "resident.verified"
+                } else {
+                    "resident.rejected"
+                },
+                "resident",
+                &resident.account_id,
+                serde_json::json!({"from": resident.status, "reason": reason}),
+            )?;
+            resident.status = status.to_string();
+            resident.status_reason = reason;
+            resident.reviewed_by = Some(actor.account_id.clone());
+            resident.reviewed_at = Some(at);
+            resident.updated_at = at;
+        }
+        let account = account_rows::by_id(conn, &resident.account_id)?;
+        Ok(Profile { resident, account })
+    })
+    .await
+}
+
+/// What an upload of the voter roll did.
+#[derive(Debug, Clone, Copy)]
+pub struct RollOutcome {
+    /// Entries on the new roll.
+    pub rows: usize,
+    /// Pending residents verified because they are on it.
+    pub newly_verified: usize,
+}
+
+/// Largest voter roll accepted, in bytes (a national ID and a date are about 25 bytes a line:
+/// room for two million people).
+pub const MAX_ROLL_BYTES: usize = 64 * 1024 * 1024;
+/// A roll with more bad lines than this is answered with the first ones only.
+const MAX_REPORTED_LINES: usize = 100;
+
+/// One roll line's ID and birth date, or its errors pushed to `errors`.
+fn roll_line(
+    record: &csv::StringRecord,
+    line: u64,
+    settings: &MunicipalitySettings,
+    errors: &mut Vec<(String, &'static str, String)>,
+) -> Option<(NationalId, NaiveDate)> {
+    let id = NationalId::parse_with(
+        settings.national_id_scheme,
+        record.get(0).unwrap_or(""),
+        settings.check_digit_policy,
+    );
+    let date = NaiveDate::parse_from_str(record.get(1).unwrap_or(""), "%Y-%m-%d");
+    let id = match id {
+        Ok((id, _)) => Some(id),
+        Err(e) => {
+            errors.push((format!("line[{line}].national_id"), e.code(), e.to_string()));
+            None
+        }
+    };
+    let date = match date {
+        Ok(date) => Some(date),
+        Err(_) => {
+            errors.push((
+                format!("line[{line}].birth_date"),
+                "invalid_date",
+                "Give the birth date as YYYY-MM-DD.".into(),
+            ));
+            None
+        }
+    };
+    let (id, date) = (id?, date?);
+    if let Err(e) = id.check_birth_date(date) {
+        errors.push((format!("line[{line}].birth_date"), e.code(), e.to_string()));
+        return None;
+    }
+    Some((id, date))
+}
+
+/// Reads a voter-roll CSV (`national_id,birth_date`, ISO dates) into rows of keyed hashes.
+/// Every bad line is reported with its line number (the header is line 1); messages never
+/// repeat the line's content.
+fn parse_roll(
+    csv_bytes: &[u8],
+    settings: &MunicipalitySettings,
+    pepper: &Pepper,
+    municipality_id: &str,
+) -> Result<Vec<VoterRollRow>, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(csv_bytes);
+    let header_ok = match reader.headers() {
+        Ok(h) => {
+            let names: Vec<String> = h
+                .iter()
+                .map(|n| n.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+                .collect();
+            names == ["national_id", "birth_date"]
+        }
+        Err(_) => false,
+    };
+    if !header_ok {
+        errors.push(FieldError::new(
+            "line[1]",
+            "invalid_header",
+            "The first line must be the header national_id,birth_date.",
+        ));
+        return Err(errors);
+    }
+    let imported_at = now();
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut bad_lines = 0usize;
+    let mut record = csv::StringRecord::new();
+    let mut line = 1u64;
+    loop {
+        let mut line_errors: Vec<(String, &'static str, String)> = Vec::new();
+        let mut fatal = false;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                line = record.position().map_or(line + 1, csv::Position::line);
+                if let Some((id, date)) = roll_line(&record, line, settings, &mut line_errors) {
+                    let hash = id.keyed_hash(pepper);
+                    match seen.get(&hash) {
+                        Some(first) => line_errors.push((
+                            format!("line[{line}].national_id"),
+                            "duplicate_national_id",
+                            format!("The same ID is already on line {first}."),
+                        )),
+                        None => {
+                            seen.insert(hash.clone(), line);
+                            out.push(VoterRollRow {
+                                municipality_id: municipality_id.to_string(),
+                                national_id_hash: hash,
+                                birth_date: date,
+                                imported_at,
+                            });
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                line = e.position().map_or(line + 1, csv::Position::line);
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { .. } => {
+                        "Each line must have two fields: national_id,birth_date."
+                    }
+                    csv::ErrorKind::Utf8 { .. } => "The line is not valid UTF-8.",
+                    _ => {
+                        fatal = true;
+                        "The file could not be read as CSV from this line on."
+                    }
+                };
+                line_errors.push((format!("line[{line}]"), "malformed_line", message.into()));
+            }
+        }
+        if !line_errors.is_empty() {
+            bad_lines += 1;
+            if bad_lines <= MAX_REPORTED_LINES {
+                for (field, code, message) in line_errors {
+                    errors.push(FieldError::new(field, code, message));
+                }
+            }
+        }
+        if fatal {
+            break;
+        }
+    }
+    if bad_lines > MAX_REPORTED_LINES {
+        errors.push(FieldError::new(
+            "lines",
+            "too_many_bad_lines",
+            format!("{bad_lines} lines are wrong; only the first {MAX_REPORTED_LINES} are listed."),
+        ));
+    }
+    errors.into_result(|| out)
+}
+
+/// Replaces the municipality's voter roll with the uploaded CSV, all or nothing, and verifies
+/// the pending residents who are on it. The file is parsed in memory and dropped: only keyed
+/// hashes and birth dates are stored, and neither the file nor any line of it is logged.
+pub async fn upload_roll(
+    db: &Db,
+    pepper: &Pepper,
+    actor: &Caller,
+    municipality: &MunicipalityRow,
+    csv_bytes: Vec<u8>,
+) -> ApiResult<RollOutcome> {
+    let settings = settings_of(municipality)?;
+    let pepper = pepper.clone();
+    let municipality_id = municipality.id.clone();
+    let roll = blocking(move || parse_roll(&csv_bytes, &settings, &pepper, &municipality_id))
+        .await?
+        .map_err(ApiError::from)?;
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        voter_roll::replace(conn, &municipality_id, &roll)?;
+        let newly_verified = rows::verify_pending_on_roll(conn, &municipality_id, now())?;
+        let outcome = RollOutcome {
+            rows: roll.len(),
+            newly_verified,
+        };
+        record(
+            conn,
+            &actor,
+            &municipality_id,
+            "voter_roll.replaced",
+            "municipality",
+            &municipality_id,
+            serde_json::json!({"rows": outcome.rows, "newly_verified": outcome.newly_verified}),
+        )?;
+        Ok(outcome)
+    })
+    .await
+}
+
+/// The caller's own profile.
+pub async fn own_profile(db: &Db, caller: &Caller) -> ApiResult<Profile> {
+    let account_id = caller.account_id.clone();
+    db.read(move |conn| {
+        let resident = rows::by_account(conn, &account_id)?.ok_or_else(ApiError::not_found)?;
+        let account = account_rows::by_id(conn, &account_id)?;
+        Ok(Profile { resident, account })
+    })
+    .await
+}
+
+/// A resident's correction of their own profile: `None` keeps a field; for the optional
+/// fields `Some(None)` clears it.
+#[derive(Default)]
+pub struct ProfilePatch {
+    pub full_name: Option<String>,
+    pub district_id: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub language: Option<Option<String>>,
+}
+
+/// Applies a resident's corrections. The birth date and the national ID are not here: they
+/// are what the ID check, the voter roll match and the minimum-age rule were decided on, so a
+/// wrong one is fixed by deleting the registration and registering again (and, under `review`
+/// or `roll`, passing that check again), never by a self-service edit.
+pub async fn update_profile(db: &Db, caller: &Caller, patch: ProfilePatch) -> ApiResult<Profile> {
+    let Profile {
+        mut resident,
+        mut account,
+    } = own_profile(db, caller).await?;
+    let municipality_id = resident.municipality_id.clone();
+    let (municipality, district_rows) = db
+        .read(move |conn| {
+            let m = crate::db::municipalities::by_id(conn, &municipality_id)?;
+            let d = districts::of_municipality(conn, &municipality_id)?;
+            Ok::<_, ApiError>((m, d))
+        })
+        .await?;
+    let settings = settings_of(&municipality)?;
+
+    let mut errors = ValidationErrors::new();
+    if let Some(name) = &patch.full_name {
+        if let Some(name) = full_name(name, &mut errors) {
+            resident.full_name = name.clone();
+            account.display_name = name;
+        }
+    }
+    if let Some(input) = &patch.district_id {
+        if let Some(d) = district(input.as_deref(), &district_rows, &mut errors) {
+            resident.district_id = d;
+        }
+    }
+    if let Some(input) = &patch.email {
+        if let Some(e) = email(input.as_deref(), &mut errors) {
+            account.email = e;
+        }
+    }
+    if let Some(input) = &patch.phone {
+        if let Some(p) = phone(input.as_deref(), &mut errors) {
+            resident.phone = p;
+        }
+    }
+    if let Some(input) = &patch.language {
+        if let Some(l) = language(input.as_deref(), &settings, &mut errors) {
+            resident.language = l;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let at = now();
+    resident.updated_at = at;
+    account.updated_at = at;
+    db.write(move |conn| {
+        account_rows::update_contact(
+            conn,
+            &account.id,
+            account.email.as_deref(),
+            &account.display_name,
+            at,
+        )
+        .map_err(|err| {
+            if is_unique_violation(&err) {
+                email_taken()
+            } else {
+                err.into()
+            }
+        })?;
+        rows::update_profile(conn, &resident)?;
+        Ok(Profile { resident, account })
+    })
+    .await
+}
+
+/// Deletes the caller's registration: every session ends, the `residents` row (and with it
+/// the ID's keyed hash, so the person may register again) is deleted, and the account is
+/// emptied of e-mail, name and password and marked `deleted` — it stays only so that foreign
+/// keys hold. Cast ballots are keyed by a keyed hash of (budget, ID hash), never by the
+/// account, so they stay counted and can no longer be tied to anyone.
+pub async fn delete_self(db: &Db, caller: &Caller) -> ApiResult<()> {
+    let account_id = caller.account_id.clone();
+    db.write(move |conn| {
+        if rows::by_account(conn, &account_id)?.is_none() {
+            return Err(ApiError::not_found());
+        }
+        let at = now();
+        sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
+        rows::delete(conn, &account_id)?;
+        account_rows::scrub(conn, &account_id, DELETED, at)?;
+        Ok(())
+    })
+    .await
+}
+
+fn not_eligible(reason: &str, explanation: &str) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "not_eligible",
+        format!("{reason}: {explanation}"),
+    )
+}
+
+/// Whether the account may vote in a budget of `municipality` at the instant `at`; for the
+/// ballot code, inside its own transaction (it only reads).
+///
+/// - `budget_district`: the budget's district id, or `None` for a city-wide budget (which
+///   every resident of the municipality may vote in).
+/// - `at`: the moment of casting; the age rule is decided on that day's calendar date in the
+///   municipality's time zone, so someone turning 18 today may vote from local midnight.
+///
+/// Returns the resident (for the keyed hash the voter key is built from). Otherwise a 403
+/// with code `not_eligible` whose detail starts with the reason, checked in this order:
+/// `not_registered` (no resident of this municipality: staff, a deleted account, another
+/// tenant's resident), `not_verified` (pending or rejected), `too_young` (under the minimum
+/// voting age on that local day), `wrong_district` (a district budget of another district).
+pub fn check_eligible(
+    conn: &mut DbConn,
+    municipality: &MunicipalityRow,
+    account_id: &str,
+    budget_district: Option<&str>,
+    at: DateTime<Utc>,
+) -> ApiResult<ResidentRow> {
+    let resident = match rows::find(conn, &municipality.id, account_id) {
+        Ok(r) => r,
+        Err(DieselError::NotFound) => {
+            return Err(not_eligible(
+                "not_registered",
+                "only registered residents of this municipality may vote.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if resident.status != VERIFIED {
+        return Err(not_eligible(
+            "not_verified",
+            "your registration has not been verified.",
+        ));
+    }
+    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
+    let day = zone.local_date(at);
+    let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
+    if !age_on(resident.birth_date, day).is_some_and(|age| age >= min_age) {
+        return Err(not_eligible(
+            "too_young",
+            "you are under the minimum voting age.",
+        ));
+    }
+    if let Some(district) = budget_district {
+        if resident.district_id.as_deref() != Some(district) {
+            return Err(not_eligible(
+                "wrong_district",
+                "this budget is for another district.",
+            ));
+        }
+    }
+    Ok(resident)
+}

@@ -1,0 +1,929 @@
+//! Residents: registration under each policy, review by officials, the voter roll, logging in
+//! by national ID, the resident's own profile and its deletion — and that no table holds a
+//! raw national ID afterwards.
+
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+
+use kurultai::db::{municipalities, DbConn};
+use kurultai::error::ApiError;
+use kurultai::service::residents::check_eligible;
+
+use crate::helpers::{problem, spawn_app, TestApp};
+
+const RESIDENT_PASSWORD: &str = "a long and unusual passphrase";
+
+/// A valid TCKN from nine leading digits (the same arithmetic as the scheme's check digits).
+fn tckn(nine: [u32; 9]) -> String {
+    let odd: i32 = [0, 2, 4, 6, 8].iter().map(|&i| nine[i] as i32).sum();
+    let even: i32 = [1, 3, 5, 7].iter().map(|&i| nine[i] as i32).sum();
+    let d10 = (7 * odd - even).rem_euclid(10) as u32;
+    let d11 = (nine.iter().sum::<u32>() + d10) % 10;
+    nine.iter()
+        .chain([d10, d11].iter())
+        .map(|d| char::from_digit(*d, 10).unwrap())
+        .collect()
+}
+
+/// The n-th distinct valid TCKN.
+fn tckn_n(n: u32) -> String {
+    tckn([1, 2, 3, 4, 5, 6, 7, n / 10 % 10, n % 10])
+}
+
+/// A municipality with an admin, an official and the given registration policy.
+struct Town {
+    slug: String,
+    admin: String,
+    official: String,
+}
+
+async fn town(app: &TestApp, platform: &str, slug: &str, country: &str, policy: &str) -> Town {
+    let admin = app.municipality(platform, slug, country).await;
+    let response = app
+        .patch(
+            &format!("/api/v1/municipalities/{slug}/settings"),
+            Some(&admin),
+            &json!({"registration_policy": policy}),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let official = app.staff(&admin, slug, "official").await;
+    Town {
+        slug: slug.to_string(),
+        admin,
+        official,
+    }
+}
+
+async fn register(app: &TestApp, slug: &str, body: Value) -> Response {
+    app.post(
+        &format!("/api/v1/municipalities/{slug}/residents"),
+        None,
+        &body,
+    )
+    .await
+}
+
+fn person(national_id: &str, birth_date: &str, email: Option<&str>) -> Value {
+    json!({
+        "national_id": national_id,
+        "full_name": "Ayşe Yılmaz",
+        "birth_date": birth_date,
+        "email": email,
+        "password": RESIDENT_PASSWORD,
+    })
+}
+
+async fn registered(app: &TestApp, slug: &str, body: Value) -> Value {
+    let response = register(app, slug, body).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+fn field_codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_string(),
+                        e["code"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn upload_roll(app: &TestApp, slug: &str, token: &str, csv: &str) -> Response {
+    app.request(
+        Method::POST,
+        &format!("/api/v1/municipalities/{slug}/voter-roll"),
+        Some(token),
+    )
+    .header("Content-Type", "text/csv")
+    .body(csv.to_string())
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn open_registration_is_verified_at_once_and_logs_in_by_id_or_email() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "izmir", "TR", "open").await;
+    let id = "10000000146";
+    let response = register(
+        &app,
+        &t.slug,
+        json!({"national_id": "100 000 001 46", "full_name": " Ayşe Yılmaz ", "birth_date": "1990-05-01",
+               "email": "Ayse@Example.com", "phone": "+90 532 000 00 00", "language": "en",
+               "password": RESIDENT_PASSWORD}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains(id) && !text.contains("national_id"),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["status"], "verified");
+    assert_eq!(body["full_name"], "Ayşe Yılmaz");
+    assert_eq!(body["email"], "ayse@example.com");
+    assert_eq!(body["birth_date"], "1990-05-01");
+    assert_eq!(body["municipality"], "izmir");
+
+    // By national ID (however it is spaced), and by e-mail.
+    for login in [id, "100-000-001-46", " 10000000146 "] {
+        let response = app
+            .login_response(Some("izmir"), login, RESIDENT_PASSWORD)
+            .await;
+        assert_eq!(response.status(), 200, "{login:?}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["account"]["role"], "resident");
+    }
+    app.login(Some("izmir"), "ayse@example.com", RESIDENT_PASSWORD)
+        .await;
+
+    // A wrong password, an unknown ID, a malformed ID and another municipality all get the
+    // answer a wrong e-mail gets.
+    let other = town(&app, &platform, "ankara", "TR", "open").await;
+    let _ = other;
+    for (municipality, login, password) in [
+        ("izmir", id, "not the right passphrase"),
+        ("izmir", tckn_n(1).as_str(), RESIDENT_PASSWORD),
+        ("izmir", "10000000147", RESIDENT_PASSWORD),
+        ("izmir", "nobody@example.com", RESIDENT_PASSWORD),
+        ("ankara", id, RESIDENT_PASSWORD),
+    ] {
+        let response = app
+            .login_response(Some(municipality), login, password)
+            .await;
+        assert_eq!(response.status(), 401, "{municipality} {login}");
+        assert_eq!(problem(response).await["code"], "invalid_credentials");
+    }
+}
+
+#[tokio::test]
+async fn one_registration_per_person_and_municipality() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "bursa", "TR", "open").await;
+    registered(
+        &app,
+        &t.slug,
+        person("10000000146", "1990-01-01", Some("a@example.com")),
+    )
+    .await;
+
+    let again = register(&app, &t.slug, person("100-000-001 46", "1991-02-02", None)).await;
+    assert_eq!(again.status(), 409);
+    assert_eq!(problem(again).await["code"], "already_registered");
+
+    let same_email = register(
+        &app,
+        &t.slug,
+        person(&tckn_n(2), "1990-01-01", Some("A@example.com")),
+    )
+    .await;
+    assert_eq!(same_email.status(), 409);
+    assert_eq!(problem(same_email).await["code"], "email_taken");
+
+    // The same person may register in another municipality.
+    let other = town(&app, &platform, "konya", "TR", "open").await;
+    registered(
+        &app,
+        &other.slug,
+        person("10000000146", "1990-01-01", Some("a@example.com")),
+    )
+    .await;
+
+    // Ten concurrent registrations of one new person: exactly one wins.
+    let id = tckn_n(3);
+    let attempts = (0..10).map(|_| register(&app, "bursa", person(&id, "1990-01-01", None)));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        9,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn every_bad_field_is_reported_at_once() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "almaty", "KZ", "open").await;
+
+    let response = register(
+        &app,
+        &t.slug,
+        json!({"national_id": "900101300018", "full_name": "  ", "birth_date": "1990-13-01",
+               "email": "not-an-email", "phone": "call me", "language": "kk",
+               "password": "password"}),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body = problem(response).await;
+    assert_eq!(body["code"], "validation_failed");
+    let codes = field_codes(&body);
+    for expected in [
+        ("national_id", "invalid_check_digit"),
+        ("full_name", "invalid_name"),
+        ("birth_date", "invalid_date"),
+        ("email", "invalid_email"),
+        ("phone", "invalid_phone"),
+        ("language", "language_not_enabled"),
+    ] {
+        assert!(
+            codes.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} missing in {codes:?}"
+        );
+    }
+    assert!(codes.iter().any(|(f, _)| f == "password"), "{codes:?}");
+    assert!(!body.to_string().contains("900101"), "{body}");
+
+    // A valid ID whose embedded birth date differs from the stated one.
+    let response = register(&app, &t.slug, person("900101300017", "1990-01-02", None)).await;
+    let body = problem(response).await;
+    assert_eq!(
+        field_codes(&body),
+        [("birth_date".to_string(), "birth_date_mismatch".to_string())]
+    );
+
+    // Missing fields are field errors too, not one opaque JSON error.
+    let response = register(&app, &t.slug, json!({})).await;
+    assert_eq!(response.status(), 422);
+    let fields: Vec<String> = field_codes(&problem(response).await)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    for f in ["national_id", "full_name", "birth_date", "password"] {
+        assert!(fields.contains(&f.to_string()), "{f} missing in {fields:?}");
+    }
+
+    // With districts, one of them is required.
+    let district: Value = app
+        .post(
+            "/api/v1/municipalities/almaty/districts",
+            Some(&t.admin),
+            &json!({"names": {"en": "Medeu"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = register(&app, &t.slug, person("900101300017", "1990-01-01", None)).await;
+    assert_eq!(
+        field_codes(&problem(response).await),
+        [("district_id".to_string(), "required".to_string())]
+    );
+    let mut body = person("900101300017", "1990-01-01", None);
+    body["district_id"] = json!(uuid::Uuid::new_v4().to_string());
+    let response = register(&app, &t.slug, body.clone()).await;
+    assert_eq!(
+        field_codes(&problem(response).await),
+        [("district_id".to_string(), "unknown_district".to_string())]
+    );
+    body["district_id"] = district["id"].clone();
+    let created = registered(&app, &t.slug, body).await;
+    assert_eq!(created["district_id"], district["id"]);
+
+    // An unknown municipality is 404.
+    let response = register(&app, "nowhere", person("900101300017", "1990-01-01", None)).await;
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn a_relaxed_check_digit_registers_with_a_warning_and_logs_in() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "tashkent", "UZ", "open").await;
+    let strict = register(&app, &t.slug, person("31501902620015", "1990-01-15", None)).await;
+    assert_eq!(
+        field_codes(&problem(strict).await),
+        [("national_id".to_string(), "invalid_check_digit".to_string())]
+    );
+    app.patch(
+        "/api/v1/municipalities/tashkent/settings",
+        Some(&t.admin),
+        &json!({"check_digit_policy": "warn"}),
+    )
+    .await;
+    let body = registered(&app, &t.slug, person("31501902620015", "1990-01-15", None)).await;
+    assert_eq!(body["warnings"], json!(["unverified_check_digit"]));
+    app.login(Some("tashkent"), "31501902620015", RESIDENT_PASSWORD)
+        .await;
+}
+
+async fn verify(app: &TestApp, id: &str, token: &str) -> Response {
+    app.post(
+        &format!("/api/v1/municipalities/astana/residents/{id}/verify"),
+        Some(token),
+        &json!(null),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn under_review_an_official_verifies_or_rejects() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "astana", "KZ", "review").await;
+    let a = registered(&app, &t.slug, person("900101300017", "1990-01-01", None)).await;
+    let b = registered(&app, &t.slug, person("900101300811", "1990-01-01", None)).await;
+    assert_eq!(a["status"], "pending");
+    assert_eq!(b["status"], "pending");
+
+    // The list, one page at a time, in registration order.
+    let page: Value = app
+        .get(
+            "/api/v1/municipalities/astana/residents?status=pending&limit=1",
+            Some(&t.official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], a["id"]);
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let page: Value = app
+        .get(
+            &format!(
+                "/api/v1/municipalities/astana/residents?status=pending&limit=1&cursor={cursor}"
+            ),
+            Some(&t.official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], b["id"]);
+    assert!(page["next_cursor"].is_null());
+    // Admins may read the list too; bad filters are refused.
+    let response = app
+        .get("/api/v1/municipalities/astana/residents", Some(&t.admin))
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = app
+        .get(
+            "/api/v1/municipalities/astana/residents?status=maybe",
+            Some(&t.official),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+
+    let a_id = a["id"].as_str().unwrap();
+    let b_id = b["id"].as_str().unwrap();
+    let response = verify(&app, a_id, &t.official).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "verified");
+    // Again: nothing changes, no error.
+    assert_eq!(verify(&app, a_id, &t.official).await.status(), 200);
+
+    let reject_path = format!("/api/v1/municipalities/astana/residents/{b_id}/reject");
+    let response = app
+        .post(&reject_path, Some(&t.official), &json!({"reason": " "}))
+        .await;
+    assert_eq!(response.status(), 422);
+    let response = app
+        .post(
+            &reject_path,
+            Some(&t.official),
+            &json!({"reason": "Not a resident of Astana"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "rejected");
+    assert_eq!(body["status_reason"], "Not a resident of Astana");
+
+    let pending: Value = app
+        .get(
+            "/api/v1/municipalities/astana/residents?status=pending",
+            Some(&t.official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending["items"], json!([]));
+
+    // Admins and residents may not decide; another municipality's official gets 404, and so
+    // does an unknown id.
+    assert_eq!(verify(&app, b_id, &t.admin).await.status(), 403);
+    let resident = app
+        .login(Some("astana"), "900101300017", RESIDENT_PASSWORD)
+        .await;
+    assert_eq!(verify(&app, b_id, &resident).await.status(), 403);
+    let response = app
+        .get("/api/v1/municipalities/astana/residents", Some(&resident))
+        .await;
+    assert_eq!(response.status(), 403);
+    let other = town(&app, &platform, "shymkent", "KZ", "review").await;
+    assert_eq!(verify(&app, b_id, &other.official).await.status(), 404);
+    let response = app
+        .post(
+            &format!("/api/v1/municipalities/shymkent/residents/{b_id}/verify"),
+            Some(&other.official),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        verify(&app, &uuid::Uuid::new_v4().to_string(), &t.official)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn under_roll_the_voter_roll_decides() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "antalya", "TR", "roll").await;
+    let (a, b, c) = (tckn_n(11), tckn_n(12), tckn_n(13));
+    let early = registered(&app, &t.slug, person(&a, "1980-02-29", None)).await;
+    assert_eq!(early["status"], "pending");
+
+    // Bad lines are listed with their numbers, and nothing is stored.
+    let bad = format!(
+        "national_id,birth_date\n{a},1980-02-29\n10000000147,1990-01-01\n{b},1990-02-30\n{a},1980-02-29\n{c}\n"
+    );
+    let response = upload_roll(&app, &t.slug, &t.admin, &bad).await;
+    assert_eq!(response.status(), 422);
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains(&a) && !text.contains("10000000147"),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let codes = field_codes(&body);
+    for expected in [
+        ("line[3].national_id", "invalid_check_digit"),
+        ("line[4].birth_date", "invalid_date"),
+        ("line[5].national_id", "duplicate_national_id"),
+        ("line[6]", "malformed_line"),
+    ] {
+        assert!(
+            codes.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} missing in {codes:?}"
+        );
+    }
+    let response = upload_roll(&app, &t.slug, &t.admin, "id,date\n").await;
+    assert_eq!(
+        field_codes(&problem(response).await),
+        [("line[1]".to_string(), "invalid_header".to_string())]
+    );
+    let still: Value = app
+        .get(
+            "/api/v1/municipalities/antalya/residents?status=pending",
+            Some(&t.official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["items"].as_array().unwrap().len(), 1);
+
+    // A good roll verifies the pending resident on it.
+    let good = format!(
+        "national_id,birth_date\r\n{a},1980-02-29\r\n\"{}\",1990-01-01\r\n{c},1970-07-07\r\n",
+        b.replace("123", "123 ")
+    );
+    let response = upload_roll(&app, &t.slug, &t.admin, &good).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"rows": 3, "newly_verified": 1}));
+
+    // Later registrations are checked against it: ID and birth date must both match.
+    let on_roll = registered(&app, &t.slug, person(&b, "1990-01-01", None)).await;
+    assert_eq!(on_roll["status"], "verified");
+    let wrong_date = registered(&app, &t.slug, person(&c, "1971-07-07", None)).await;
+    assert_eq!(wrong_date["status"], "pending");
+    let off_roll = registered(&app, &t.slug, person(&tckn_n(14), "1990-01-01", None)).await;
+    assert_eq!(off_roll["status"], "pending");
+
+    // Only the municipality's admins upload, and only CSV.
+    let response = upload_roll(&app, &t.slug, &t.official, &good).await;
+    assert_eq!(response.status(), 403);
+    let response = upload_roll(&app, &t.slug, &platform, &good).await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .post(
+            "/api/v1/municipalities/antalya/voter-roll",
+            Some(&t.admin),
+            &json!({"rows": []}),
+        )
+        .await;
+    assert_eq!(response.status(), 415);
+    let other = town(&app, &platform, "mersin", "TR", "roll").await;
+    let response = upload_roll(&app, &t.slug, &other.admin, &good).await;
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn a_resident_reads_corrects_and_deletes_their_profile() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "baku", "AZ", "open").await;
+    let district: Value = app
+        .post(
+            "/api/v1/municipalities/baku/districts",
+            Some(&t.admin),
+            &json!({"names": {"en": "Sabail"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut body = person("5gxm4dz", "1985-03-03", Some("leyla@example.az"));
+    body["district_id"] = district["id"].clone();
+    registered(&app, &t.slug, body.clone()).await;
+    let token = app.login(Some("baku"), "5GXM4DZ", RESIDENT_PASSWORD).await;
+
+    let profile: Value = app
+        .get("/api/v1/me/profile", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(profile["email"], "leyla@example.az");
+    assert_eq!(profile["district_id"], district["id"]);
+
+    let response = app
+        .patch(
+            "/api/v1/me/profile",
+            Some(&token),
+            &json!({"full_name": "Leyla Məmmədova", "phone": "+994 12 345 67 89", "email": null, "language": "en"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let profile: Value = response.json().await.unwrap();
+    assert_eq!(profile["full_name"], "Leyla Məmmədova");
+    assert_eq!(profile["phone"], "+994 12 345 67 89");
+    assert!(profile["email"].is_null());
+    assert_eq!(profile["birth_date"], "1985-03-03");
+
+    // Bad values are field errors; the birth date and the ID are not editable.
+    let response = app
+        .patch(
+            "/api/v1/me/profile",
+            Some(&token),
+            &json!({"phone": "x", "district_id": null}),
+        )
+        .await;
+    let codes = field_codes(&problem(response).await);
+    assert!(
+        codes.contains(&("phone".into(), "invalid_phone".into())),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("district_id".into(), "required".into())),
+        "{codes:?}"
+    );
+    let response = app
+        .patch(
+            "/api/v1/me/profile",
+            Some(&token),
+            &json!({"birth_date": "1990-01-01"}),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(problem(response).await["code"], "unknown_field");
+
+    // Staff have no resident profile.
+    let response = app.get("/api/v1/me/profile", Some(&t.official)).await;
+    assert_eq!(response.status(), 403);
+    let response = app
+        .request(Method::DELETE, "/api/v1/me", Some(&t.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+
+    // Deleting ends every session and frees the ID for a new registration.
+    let second = app.login(Some("baku"), "5GXM4DZ", RESIDENT_PASSWORD).await;
+    let response = app
+        .request(Method::DELETE, "/api/v1/me", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    for old in [&token, &second] {
+        let response = app.get("/api/v1/me", Some(old)).await;
+        assert_eq!(response.status(), 401);
+    }
+    let response = app
+        .login_response(Some("baku"), "5GXM4DZ", RESIDENT_PASSWORD)
+        .await;
+    assert_eq!(response.status(), 401);
+    let again = registered(&app, &t.slug, body).await;
+    assert_eq!(again["email"], "leyla@example.az");
+    app.login(Some("baku"), "leyla@example.az", RESIDENT_PASSWORD)
+        .await;
+}
+
+async fn eligible(
+    app: &TestApp,
+    slug: &str,
+    account_id: &str,
+    district: Option<&str>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let (slug, account_id, district) = (
+        slug.to_string(),
+        account_id.to_string(),
+        district.map(str::to_string),
+    );
+    app.db
+        .read(move |conn: &mut DbConn| {
+            let municipality = municipalities::by_slug(conn, &slug).map_err(ApiError::from)?;
+            check_eligible(conn, &municipality, &account_id, district.as_deref(), at).map(|_| ())
+        })
+        .await
+        .map_err(|e: ApiError| {
+            assert_eq!(e.code(), "not_eligible");
+            e.problem().detail
+        })
+}
+
+#[tokio::test]
+async fn eligibility_needs_verification_age_on_the_local_day_and_the_district() {
+    use chrono::TimeZone;
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let t = town(&app, &platform, "kayseri", "TR", "review").await;
+    let district: Value = app
+        .post(
+            "/api/v1/municipalities/kayseri/districts",
+            Some(&t.admin),
+            &json!({"names": {"en": "Melikgazi"}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let district_id = district["id"].as_str().unwrap();
+    let mut body = person(&tckn_n(21), "2008-06-15", None);
+    body["district_id"] = json!(district_id);
+    let young = registered(&app, &t.slug, body).await;
+    let id = young["id"].as_str().unwrap();
+    // 18 on 2026-06-15 in Istanbul (UTC+3): 21:30 UTC on the 14th is already the 15th there.
+    let birthday_eve_utc = chrono::Utc
+        .with_ymd_and_hms(2026, 6, 14, 20, 30, 0)
+        .unwrap();
+    let before = chrono::Utc
+        .with_ymd_and_hms(2026, 6, 14, 20, 59, 0)
+        .unwrap();
+    let after = chrono::Utc.with_ymd_and_hms(2026, 6, 14, 21, 0, 0).unwrap();
+
+    let detail = eligible(&app, "kayseri", id, None, after)
+        .await
+        .unwrap_err();
+    assert!(detail.starts_with("not_verified"), "{detail}");
+    app.post(
+        &format!("/api/v1/municipalities/kayseri/residents/{id}/verify"),
+        Some(&t.official),
+        &json!(null),
+    )
+    .await;
+    for at in [birthday_eve_utc, before] {
+        let detail = eligible(&app, "kayseri", id, None, at).await.unwrap_err();
+        assert!(detail.starts_with("too_young"), "{detail}");
+    }
+    eligible(&app, "kayseri", id, None, after).await.unwrap();
+    eligible(&app, "kayseri", id, Some(district_id), after)
+        .await
+        .unwrap();
+    let detail = eligible(
+        &app,
+        "kayseri",
+        id,
+        Some(&uuid::Uuid::new_v4().to_string()),
+        after,
+    )
+    .await
+    .unwrap_err();
+    assert!(detail.starts_with("wrong_district"), "{detail}");
+
+    // Staff, and residents of another municipality, are not registered here.
+    let other = town(&app, &platform, "sivas", "TR", "open").await;
+    let stranger = registered(&app, &other.slug, person(&tckn_n(22), "1990-01-01", None)).await;
+    let detail = eligible(
+        &app,
+        "kayseri",
+        stranger["id"].as_str().unwrap(),
+        None,
+        after,
+    )
+    .await
+    .unwrap_err();
+    assert!(detail.starts_with("not_registered"), "{detail}");
+}
+
+/// Every value of every column of every table, as text.
+fn all_stored_text(conn: &mut DbConn) -> Vec<(String, String, String)> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Nullable, Text};
+
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Cell {
+        #[diesel(sql_type = Nullable<Text>)]
+        value: Option<String>,
+    }
+
+    let mut out = Vec::new();
+    match conn {
+        DbConn::Sqlite(c) => {
+            let tables: Vec<Name> = diesel::sql_query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            )
+            .load(c)
+            .unwrap();
+            for table in tables {
+                let columns: Vec<Name> = diesel::sql_query(format!(
+                    "SELECT name FROM pragma_table_info('{}')",
+                    table.name
+                ))
+                .load(c)
+                .unwrap();
+                for column in columns {
+                    let cells: Vec<Cell> = diesel::sql_query(format!(
+                        "SELECT CAST(\"{}\" AS TEXT) AS value FROM \"{}\"",
+                        column.name, table.name
+                    ))
+                    .load(c)
+                    .unwrap();
+                    out.extend(cells.into_iter().filter_map(|cell| {
+                        cell.value
+                            .map(|v| (table.name.clone(), column.name.clone(), v))
+                    }));
+                }
+            }
+        }
+        DbConn::Postgresql(c) => {
+            let tables: Vec<Name> = diesel::sql_query(
+                "SELECT table_name::text AS name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .load(c)
+            .unwrap();
+            for table in tables {
+                let columns: Vec<Name> = diesel::sql_query(format!(
+                    "SELECT column_name::text AS name FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = '{}'",
+                    table.name
+                ))
+                .load(c)
+                .unwrap();
+                for column in columns {
+                    let cells: Vec<Cell> = diesel::sql_query(format!(
+                        "SELECT CAST(\"{}\" AS TEXT) AS value FROM \"{}\"",
+                        column.name, table.name
+                    ))
+                    .load(c)
+                    .unwrap();
+                    out.extend(cells.into_iter().filter_map(|cell| {
+                        cell.value
+                            .map(|v| (table.name.clone(), column.name.clone(), v))
+                    }));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn no_table_holds_a_raw_national_id() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    // (country, policy, ID as typed, normalised, birth date)
+    let people = [
+        ("TR", "open", "100 000 001 46", "10000000146", "1990-01-01"),
+        (
+            "KZ",
+            "review",
+            "900101-300017",
+            "900101300017",
+            "1990-01-01",
+        ),
+        ("HU", "roll", "8414381235", "8414381235", "1980-06-15"),
+        (
+            "KG",
+            "review",
+            "21503199000123",
+            "21503199000123",
+            "1990-03-15",
+        ),
+        (
+            "UZ",
+            "open",
+            "31501902620014",
+            "31501902620014",
+            "1990-01-15",
+        ),
+        ("AZ", "open", "5gxm-4dz", "5GXM4DZ", "1985-03-03"),
+    ];
+    for (i, (country, policy, typed, normalised, birth)) in people.iter().enumerate() {
+        let slug = format!("town{i}");
+        let t = town(&app, &platform, &slug, country, policy).await;
+        if *policy == "roll" {
+            let csv = format!("national_id,birth_date\n{typed},{birth}\n");
+            let response = upload_roll(&app, &slug, &t.admin, &csv).await;
+            assert_eq!(response.status(), 200);
+            // A bad line too: refused, and not kept.
+            let bad = format!("national_id,birth_date\n{typed},{birth}\n{typed},{birth}\n");
+            assert_eq!(upload_roll(&app, &slug, &t.admin, &bad).await.status(), 422);
+        }
+        let body = registered(&app, &slug, person(typed, birth, None)).await;
+        let id = body["id"].as_str().unwrap();
+        if *policy == "review" {
+            let path = format!("/api/v1/municipalities/{slug}/residents/{id}/reject");
+            let response = app
+                .post(&path, Some(&t.official), &json!({"reason": "Unclear"}))
+                .await;
+            assert_eq!(response.status(), 200);
+            let path = format!("/api/v1/municipalities/{slug}/residents/{id}/verify");
+            assert_eq!(
+                app.post(&path, Some(&t.official), &json!(null))
+                    .await
+                    .status(),
+                200
+            );
+        }
+        let token = app.login(Some(&slug), normalised, RESIDENT_PASSWORD).await;
+        let response = app
+            .login_response(Some(&slug), typed, "not the password at all")
+            .await;
+        assert_eq!(response.status(), 401);
+        assert_eq!(
+            register(&app, &slug, person(typed, birth, None))
+                .await
+                .status(),
+            409
+        );
+        let _ = token;
+    }
+    // A deleted resident re-registering, for good measure.
+    let token = app
+        .login(Some("town0"), "10000000146", RESIDENT_PASSWORD)
+        .await;
+    app.request(Method::DELETE, "/api/v1/me", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    registered(&app, "town0", person("10000000146", "1990-01-01", None)).await;
+
+    let mut conn = app.db.blocking_conn().unwrap();
+    let stored = all_stored_text(&mut conn);
+    assert!(stored.iter().any(|(t, _, _)| t == "residents"));
+    assert!(stored.iter().any(|(t, _, _)| t == "voter_roll"));
+    for (_, _, typed, normalised, _) in people {
+        let spellings = [
+            typed.to_string(),
+            normalised.to_string(),
+            normalised.to_lowercase(),
+        ];
+        for (table, column, value) in &stored {
+            for s in &spellings {
+                assert!(
+                    !value.contains(s.as_str()),
+                    "{table}.{column} holds a raw national ID"
+                );
+            }
+        }
+    }
+    let reviews = stored
+        .iter()
+        .filter(|(t, c, v)| t == "audit_log" && c == "action" && v.starts_with("resident."))
+        .count();
+    assert_eq!(
+        reviews, 4,
+        "two rejections and two verifications are audited"
+    );
+    assert!(stored
+        .iter()
+        .any(|(t, c, v)| t == "audit_log" && c == "action" && v == "voter_roll.replaced"));
+}
