@@ -256,3 +256,136 @@ async fn every_protected_endpoint_needs_a_token() {
         assert_eq!(send(&app, &c, None).await, 401, "{} {}", c.method, c.path);
     }
 }
+
+/// The voting core, aimed at municipality B's cycle, budget and proposal by every role of A:
+/// never a read of B's draft or a write of anything of B's (404).
+#[tokio::test]
+async fn no_role_of_one_municipality_touches_another_municipalitys_cycles() {
+    use crate::ballots::{open_city, resident};
+    use crate::cycles::{new_budget, new_cycle};
+    use crate::proposals::propose;
+
+    let app = spawn_app().await;
+    let (admin_a, official_a) = open_city(&app, "a-city", "until_close").await;
+    let auditor_a = app.staff(&admin_a, "a-city", "auditor").await;
+    let resident_a = resident(&app, "a-city", 81, "1980-01-01", None).await;
+    let platform = app
+        .login(None, crate::helpers::PLATFORM_EMAIL, PASSWORD)
+        .await;
+    let admin_b = app.municipality(&platform, "b-city", "TR").await;
+    let official_b = app.staff(&admin_b, "b-city", "official").await;
+
+    // B's draft cycle (invisible to outsiders) and a second cycle in submission.
+    let draft = new_cycle(&app, "b-city", &official_b).await;
+    let cycle = new_cycle(&app, "b-city", &official_b).await;
+    let budget = new_budget(
+        &app,
+        &cycle,
+        &official_b,
+        json!({"names": {"en": "B"}, "amount_minor": 1_000}),
+    )
+    .await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    let to = |s: &str| json!({ "to": s });
+    let moved = app
+        .post(
+            &format!("/api/v1/cycles/{cycle}/transition"),
+            Some(&official_b),
+            &to("submission"),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let proposal = propose(&app, &budget, &official_b, "B's", 100, "x").await;
+
+    let calls = vec![
+        call(Method::GET, format!("/api/v1/cycles/{draft}"), None),
+        call(
+            Method::PATCH,
+            format!("/api/v1/cycles/{draft}"),
+            Some(json!({"names": {"en": "Mine"}})),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/cycles/{cycle}/transition"),
+            Some(to("cancelled")),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/cycles/{cycle}/budgets"),
+            Some(json!({"names": {"en": "x"}, "amount_minor": 5})),
+        ),
+        call(
+            Method::PATCH,
+            format!("/api/v1/budgets/{budget}"),
+            Some(json!({"amount_minor": 5})),
+        ),
+        call(Method::GET, format!("/api/v1/proposals/{proposal}"), None),
+        call(
+            Method::PATCH,
+            format!("/api/v1/proposals/{proposal}"),
+            Some(json!({"cost_minor": 5})),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/proposals/{proposal}/review"),
+            Some(json!({"decision": "approve"})),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/proposals/{proposal}/withdraw"),
+            None,
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/budgets/{budget}/proposals"),
+            Some(json!({"titles": {"en": "x"}, "descriptions": {"en": "y"}, "cost_minor": 5})),
+        ),
+        call(
+            Method::PUT,
+            format!("/api/v1/budgets/{budget}/ballot"),
+            Some(json!({"selections": []})),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/budgets/{budget}/paper-ballots"),
+            Some(json!({"polling_station": "x", "ballots": [{"selections": []}]})),
+        ),
+        call(
+            Method::POST,
+            format!("/api/v1/budgets/{budget}/tally"),
+            None,
+        ),
+        call(
+            Method::GET,
+            format!("/api/v1/budgets/{budget}/results"),
+            None,
+        ),
+    ];
+    for (role, token) in [
+        ("admin", &admin_a),
+        ("official", &official_a),
+        ("auditor", &auditor_a),
+        ("resident", &resident_a),
+    ] {
+        for c in &calls {
+            let status = send(&app, c, Some(token)).await;
+            assert_eq!(status, 404, "{role} of A: {} {}", c.method, c.path);
+        }
+    }
+    // Nothing of B's changed.
+    let view: Value = app
+        .get(&format!("/api/v1/cycles/{cycle}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "submission");
+    let p: Value = app
+        .get(&format!("/api/v1/proposals/{proposal}"), Some(&official_b))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["status"], "submitted");
+    assert_eq!(p["cost_minor"], 100);
+}
