@@ -13,19 +13,13 @@ use crate::api::lang;
 use crate::api::municipalities::{decode, pick};
 use crate::api::patch::double_option;
 use crate::api::views::utc;
-use crate::auth::extract::{Caller, Staff};
+use crate::auth::extract::{Caller, Officials, Staff};
 use crate::db::municipalities;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::cycles::{self as service, CycleInput};
 use crate::service::scope::CycleScope;
-
-/// Officials of the path's municipality.
-pub struct Officials;
-impl crate::auth::extract::RoleSet for Officials {
-    const ROLES: &'static [crate::domain::Role] = crate::service::scope::OFFICIALS;
-}
 
 /// A budget cycle.
 #[derive(Debug, Serialize, ToSchema)]

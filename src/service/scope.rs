@@ -13,7 +13,7 @@ use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Officials run cycles.
-pub const OFFICIALS: &[Role] = &[Role::Official];
+pub const OFFICIALS: &[Role] = <crate::auth::extract::Officials as crate::auth::extract::RoleSet>::ROLES;
 /// Everyone who works for a municipality and may read its unpublished data.
 pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
 
