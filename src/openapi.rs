@@ -46,6 +46,7 @@ use crate::{admin, api};
         api::ballots::own,
         api::ballots::paper,
         api::ballots::receipt,
+        api::ballots::turnout,
         api::results::tally,
         api::results::results,
         admin::municipalities::create,

@@ -147,3 +147,24 @@ pub async fn paper(
 pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(receipts::check(&db, &code).await?))
 }
+
+/// How many ballots a budget holds, by channel: for the municipality's staff, also while
+/// voting runs. No endpoint shows running totals per proposal before the close.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}/turnout", tag = "ballots",
+    params(("id" = Uuid, Path, description = "The budget")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Ballot counts", body = crate::service::ballots::Turnout),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not staff of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/budgets/{id}/turnout")]
+pub async fn turnout(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::turnout(&db, &caller, id.to_string()).await?))
+}

@@ -46,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ballots::own)
         .service(ballots::paper)
         .service(ballots::receipt)
+        .service(ballots::turnout)
         .service(results::tally)
         .service(results::results)
         .service(residents::register)
@@ -79,6 +80,7 @@ pub const PATHS: &[&str] = &[
     "/budgets/{id}/ballot",
     "/budgets/{id}/paper-ballots",
     "/receipts/{code}",
+    "/budgets/{id}/turnout",
     "/budgets/{id}/tally",
     "/budgets/{id}/results",
     "/municipalities/{slug}/residents",

@@ -155,3 +155,15 @@ pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()
         .execute(conn)
         .map(|_| ())
 }
+
+/// (online, paper) ballots of a budget.
+pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64, i64)> {
+    let count = |conn: &mut DbConn, channel: &str| {
+        ballots::table
+            .filter(ballots::budget_id.eq(budget_id))
+            .filter(ballots::channel.eq(channel))
+            .count()
+            .get_result::<i64>(conn)
+    };
+    Ok((count(conn, "online")?, count(conn, "paper")?))
+}

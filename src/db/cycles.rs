@@ -21,6 +21,9 @@ pub struct CycleRow {
     pub voting_opened_at: Option<NaiveDateTime>,
     pub voting_closed_at: Option<NaiveDateTime>,
     pub published_at: Option<NaiveDateTime>,
+    /// Key of the voters' ballot slots (see `service::ballots`); `None` before voting and
+    /// after publication or cancellation.
+    pub ballot_key: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

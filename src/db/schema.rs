@@ -132,6 +132,8 @@ diesel::table! {
         voting_opened_at -> Nullable<Timestamp>,
         voting_closed_at -> Nullable<Timestamp>,
         published_at -> Nullable<Timestamp>,
+        /// Key of the ballot slots while the cycle runs; NULL once published or cancelled.
+        ballot_key -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

@@ -9,8 +9,10 @@
 //!   lock (PostgreSQL; SQLite has a single writer) and checks the status and the scheduled
 //!   close inside that transaction. A close (`UPDATE cycles … WHERE status = 'voting'`) waits
 //!   for ballots holding the lock, and a ballot that starts after the close committed sees it.
-//! * **Anonymity.** `voter_key` is HMAC-SHA256 under the server's pepper of the budget and the
-//!   resident's national-ID hash: without the pepper the table does not say whose ballot a row
+//! * **Anonymity.** `voter_key` is HMAC-SHA256 under the server's pepper of the cycle's ballot
+//!   key, the budget and the resident's national-ID hash: without the pepper the table does not
+//!   say whose ballot a row is; once the cycle is published its ballot key is destroyed and not
+//!   even the pepper links a ballot to anyone. Until then
 //!   is, a deleted account leaves its ballots counted, and registering again cannot vote twice.
 
 use actix_web::http::StatusCode;
@@ -168,9 +170,11 @@ pub fn check(
 }
 
 /// The key under which a person's ballot in a budget is stored.
-fn voter_key(pepper: &Pepper, budget_id: &str, national_id_hash: &str) -> String {
+fn voter_key(pepper: &Pepper, ballot_key: &str, budget_id: &str, national_id_hash: &str) -> String {
     pepper.mac(&[
         b"ballot:",
+        ballot_key.as_bytes(),
+        b":",
         budget_id.as_bytes(),
         b":",
         national_id_hash.as_bytes(),
@@ -182,16 +186,16 @@ fn not_in_voting() -> ApiError {
 }
 
 /// Reads the budget's cycle under the ballot lock and checks that voting is open right now.
-fn lock_open_cycle(conn: &mut DbConn, scope: &CycleScope, at: DateTime<Utc>) -> ApiResult<()> {
+/// Returns the cycle's ballot key.
+fn lock_open_cycle(conn: &mut DbConn, scope: &CycleScope, at: DateTime<Utc>) -> ApiResult<String> {
     let cycle = cycles::find_locked(conn, &scope.cycle.id)?;
     let open = cycle.status == CycleStatus::Voting.as_str()
         && cycle
             .voting_closes_at
             .is_none_or(|close| at.naive_utc() < close);
-    if open {
-        Ok(())
-    } else {
-        Err(not_in_voting())
+    match cycle.ballot_key {
+        Some(key) if open => Ok(key),
+        _ => Err(not_in_voting()),
     }
 }
 
@@ -288,7 +292,7 @@ fn cast_in(
         );
     }
     let at = Utc::now();
-    lock_open_cycle(conn, &scope, at)?;
+    let ballot_key = lock_open_cycle(conn, &scope, at)?;
     let resident = crate::service::residents::check_eligible(
         conn,
         &scope.municipality,
@@ -308,7 +312,7 @@ fn cast_in(
     let stored_selections =
         serde_json::to_string(&checked.selections).map_err(ApiError::internal)?;
 
-    let key = voter_key(pepper, &budget.id, &resident.national_id_hash);
+    let key = voter_key(pepper, &ballot_key, &budget.id, &resident.national_id_hash);
     let cast_at = now();
     let (ballot_id, replaced) = match rows::of_voter(conn, &budget.id, &key)? {
         Some(existing) => {
@@ -416,8 +420,14 @@ pub async fn own(
             )
         };
         let hash = hash.ok_or_else(no_ballot)?;
-        let row = rows::of_voter(conn, &budget.id, &voter_key(&pepper, &budget.id, &hash))?
-            .ok_or_else(no_ballot)?;
+        // After publication the key is gone: the ballot no longer belongs to anyone.
+        let ballot_key = scope.cycle.ballot_key.clone().ok_or_else(no_ballot)?;
+        let row = rows::of_voter(
+            conn,
+            &budget.id,
+            &voter_key(&pepper, &ballot_key, &budget.id, &hash),
+        )?
+        .ok_or_else(no_ballot)?;
         let receipt = rows::current_receipt(conn, &row.id)?.map(|r| r.code);
         Ok(OwnBallot {
             budget_id: budget.id,
@@ -531,6 +541,31 @@ pub async fn enter_paper(
             budget_id: budget.id,
             polling_station: station,
             accepted,
+        })
+    })
+    .await
+}
+
+/// How many ballots a budget has: for staff while voting runs, never what they contain.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Turnout {
+    pub budget_id: String,
+    pub online: i64,
+    pub paper: i64,
+    pub total: i64,
+}
+
+pub async fn turnout(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Turnout> {
+    let caller = caller.clone();
+    db.read(move |conn| {
+        let (budget, scope) = scope::budget(conn, &budget_id)?;
+        scope.check_role(&caller, crate::service::scope::STAFF)?;
+        let (online, paper) = rows::count_by_channel(conn, &budget.id)?;
+        Ok(Turnout {
+            budget_id: budget.id,
+            online,
+            paper,
+            total: online + paper,
         })
     })
     .await

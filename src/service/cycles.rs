@@ -136,6 +136,7 @@ pub async fn create(
         voting_opened_at: None,
         voting_closed_at: None,
         published_at: None,
+        ballot_key: None,
         created_at: at,
         updated_at: at,
     };
@@ -211,6 +212,7 @@ pub async fn transition(
             CycleStatus::Voting => {
                 open_voting(conn, &scope.cycle, &budgets, at)?;
                 scope.cycle.voting_opened_at = Some(at);
+                scope.cycle.ballot_key = Some(crate::service::receipts::random_hex(32));
             }
             CycleStatus::Closed => scope.cycle.voting_closed_at = Some(at),
             CycleStatus::Published => {
@@ -229,7 +231,10 @@ pub async fn transition(
                     ));
                 }
                 scope.cycle.published_at = Some(at);
+                // From now on no ballot can be linked to its voter, whatever else leaks.
+                scope.cycle.ballot_key = None;
             }
+            CycleStatus::Cancelled => scope.cycle.ballot_key = None,
             _ => {}
         }
         if !rows::move_status(conn, &scope.cycle.id, from.as_str(), to.as_str(), at)? {

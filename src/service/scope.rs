@@ -13,7 +13,8 @@ use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 
 /// Officials run cycles.
-pub const OFFICIALS: &[Role] = <crate::auth::extract::Officials as crate::auth::extract::RoleSet>::ROLES;
+pub const OFFICIALS: &[Role] =
+    <crate::auth::extract::Officials as crate::auth::extract::RoleSet>::ROLES;
 /// Everyone who works for a municipality and may read its unpublished data.
 pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
 

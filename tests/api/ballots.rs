@@ -166,6 +166,45 @@ async fn a_budget_runs_from_ballots_to_published_results() {
     assert_eq!(own["receipt"], again["receipt"]);
     assert_eq!(own["selections"].as_array().unwrap().len(), 2);
 
+    // While voting is open: turnout for staff only, no totals per proposal for anyone.
+    let turnout: Value = app
+        .get(
+            &format!("/api/v1/budgets/{budget}/turnout"),
+            Some(&official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(turnout["online"], 3);
+    assert_eq!(turnout["total"], 3);
+    assert_eq!(
+        app.get(&format!("/api/v1/budgets/{budget}/turnout"), Some(&alice))
+            .await
+            .status(),
+        403
+    );
+    let running = app
+        .get(
+            &format!("/api/v1/budgets/{budget}/results"),
+            Some(&official),
+        )
+        .await;
+    assert_eq!(problem(running).await["code"], "no_results");
+    let listed: Value = app
+        .get(
+            &format!("/api/v1/budgets/{budget}/proposals"),
+            Some(&official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["items"][0].get("votes").is_none(),
+        "proposal lists carry no votes"
+    );
+
     // While voting is open a receipt says only that it was recorded.
     let receipt = |code: &Value| format!("/api/v1/receipts/{}", code.as_str().unwrap());
     let open: Value = app
@@ -239,6 +278,27 @@ async fn a_budget_runs_from_ballots_to_published_results() {
 
     // Greedy by votes: P0 (alice, bob) and P2 (alice, cem) have 2 votes, P1 (cem) 1.
     // P0 (60,000) then P2 (30,000) fit in 100,000; P1 (50,000) no longer does.
+    // Publication destroys the cycle's ballot key: no ballot can be linked to its voter.
+    let own = app
+        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&alice))
+        .await;
+    assert_eq!(problem(own).await["code"], "no_ballot");
+    let cycle_id = cycle.clone();
+    let key: Option<String> = app
+        .db
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use kurultai::db::schema::cycles;
+            cycles::table
+                .find(&cycle_id)
+                .select(cycles::ballot_key)
+                .first(conn)
+                .map_err(kurultai::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(key, None);
+
     let results: Value = app
         .get(&format!("/api/v1/budgets/{budget}/results"), None)
         .await

@@ -42,6 +42,9 @@ CREATE TABLE cycles (
     voting_opened_at TIMESTAMP,
     voting_closed_at TIMESTAMP,
     published_at TIMESTAMP,
+    -- Random key of the voters' ballot slots while the cycle runs; destroyed at publication
+    -- (or cancellation), after which no ballot can be linked to anyone, even with the pepper.
+    ballot_key TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
