@@ -85,7 +85,7 @@ fn birth_date(input: &str, errors: &mut ValidationErrors) -> Option<NaiveDate> {
             field_error(
                 errors,
                 "birth_date",
-                "invalid_birth_date",
+                "birth_date_out_of_range",
                 "The birth date must be a past date after 1800.",
             );
             None
@@ -861,7 +861,7 @@ pub fn check_eligible(
     let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
     let day = zone.local_date(at);
     let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
-    if !age_on(resident.birth_date, day).is_some_and(|age| age >= min_age) {
+    if age_on(resident.birth_date, day).is_none_or(|age| age < min_age) {
         return Err(not_eligible(
             "too_young",
             "you are under the minimum voting age.",
