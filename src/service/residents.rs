@@ -57,23 +57,14 @@ fn field_error(errors: &mut ValidationErrors, field: &str, code: &'static str, m
     errors.push(FieldError::new(field, code, message));
 }
 
-fn api_field(field: &str, error: ApiError, errors: &mut ValidationErrors) {
-    for f in error.fields() {
-        errors.push(FieldError::new(
-            field,
-            static_code(&f.code),
-            f.message.clone(),
-        ));
-    }
-}
-
-/// The field codes the shared helpers produce, as the `'static` codes `FieldError` wants.
-fn static_code(code: &str) -> &'static str {
-    match code {
-        "invalid_email" => "invalid_email",
-        "invalid_name" => "invalid_name",
-        _ => "invalid_value",
-    }
+/// Moves the one field error of a shared check (`accounts::display_name`,
+/// `accounts::normalise_email`) into this request's list, under `code`.
+fn api_field(field: &str, code: &'static str, error: ApiError, errors: &mut ValidationErrors) {
+    let message = error
+        .fields()
+        .first()
+        .map_or_else(|| error.problem().detail, |f| f.message.clone());
+    errors.push(FieldError::new(field, code, message));
 }
 
 /// Parses a birth date: ISO format, not in the future, not before 1800 (the oldest date the
@@ -85,7 +76,7 @@ fn birth_date(input: &str, errors: &mut ValidationErrors) -> Option<NaiveDate> {
             field_error(
                 errors,
                 "birth_date",
-                "invalid_birth_date",
+                "birth_date_out_of_range",
                 "The birth date must be a past date after 1800.",
             );
             None
@@ -104,7 +95,7 @@ fn birth_date(input: &str, errors: &mut ValidationErrors) -> Option<NaiveDate> {
 
 fn full_name(input: &str, errors: &mut ValidationErrors) -> Option<String> {
     accounts::display_name("full_name", input)
-        .map_err(|e| api_field("full_name", e, errors))
+        .map_err(|e| api_field("full_name", "invalid_name", e, errors))
         .ok()
 }
 
@@ -118,7 +109,7 @@ fn email(input: Option<&str>, errors: &mut ValidationErrors) -> Option<Option<St
         None => Some(None),
         Some(raw) => accounts::normalise_email("email", raw)
             .map(Some)
-            .map_err(|e| api_field("email", e, errors))
+            .map_err(|e| api_field("email", "invalid_email", e, errors))
             .ok(),
     }
 }
@@ -861,7 +852,7 @@ pub fn check_eligible(
     let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
     let day = zone.local_date(at);
     let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
-    if !age_on(resident.birth_date, day).is_some_and(|age| age >= min_age) {
+    if age_on(resident.birth_date, day).is_none_or(|age| age < min_age) {
         return Err(not_eligible(
             "too_young",
             "you are under the minimum voting age.",
