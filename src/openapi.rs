@@ -47,6 +47,7 @@ use crate::{admin, api};
         api::ballots::paper,
         api::ballots::receipt,
         api::ballots::turnout,
+        api::audit::list,
         api::results::tally,
         api::results::results,
         admin::municipalities::create,
@@ -79,6 +80,7 @@ use crate::{admin, api};
         (name = "proposals", description = "Projects competing for a budget"),
         (name = "ballots", description = "Casting ballots, paper batches and receipts"),
         (name = "results", description = "Counting and results"),
+        (name = "audit", description = "The hash-chained audit log"),
         (name = "residents", description = "Registration, review and a resident's own profile"),
     )
 )]

@@ -2,6 +2,7 @@
 //! live in `service/`, the queries in `db/`. The municipality admin module has its own
 //! scope in `admin/` so a deployment can serve it on an internal listener.
 
+pub mod audit;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
@@ -47,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(ballots::paper)
         .service(ballots::receipt)
         .service(ballots::turnout)
+        .service(audit::list)
         .service(results::tally)
         .service(results::results)
         .service(residents::register)
@@ -81,6 +83,7 @@ pub const PATHS: &[&str] = &[
     "/budgets/{id}/paper-ballots",
     "/receipts/{code}",
     "/budgets/{id}/turnout",
+    "/municipalities/{slug}/audit-log",
     "/budgets/{id}/tally",
     "/budgets/{id}/results",
     "/municipalities/{slug}/residents",

@@ -134,7 +134,13 @@ impl RoleSet for Admins {
     const ROLES: &'static [Role] = &[Role::MunicipalityAdmin, Role::PlatformAdmin];
 }
 
-/// Officials: reviewing registrations (and, for the lead's code, cycles and proposals).
+/// Auditors and municipality admins: reading the audit log.
+pub struct AuditReaders;
+impl RoleSet for AuditReaders {
+    const ROLES: &'static [Role] = &[Role::Auditor, Role::MunicipalityAdmin];
+}
+
+/// Officials: reviewing registrations, running cycles, vetting proposals, counting.
 pub struct Officials;
 impl RoleSet for Officials {
     const ROLES: &'static [Role] = &[Role::Official];

@@ -136,3 +136,13 @@ pub fn first_broken_link(rows: &[AuditRow]) -> Option<i64> {
     }
     None
 }
+
+/// The chain from its start through `through_seq`, in order.
+pub fn up_to(conn: &mut DbConn, chain_key: &str, through_seq: i64) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::chain_key.eq(chain_key))
+        .filter(audit_log::seq.le(through_seq))
+        .order(audit_log::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}

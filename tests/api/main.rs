@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_listener;
+mod audit;
 mod auth;
 mod ballots;
 mod cycles;

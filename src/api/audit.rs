@@ -1,0 +1,114 @@
+//! `GET /municipalities/{slug}/audit-log`: the municipality's hash-chained log, page by page,
+//! with the chain checked from its first entry through the last one returned.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::extract::{AuditReaders, Staff};
+use crate::db::audit::{self, AuditRow};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Problem};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub id: String,
+    pub actor_account_id: Option<String>,
+    /// The actor's role, or `system` for scheduled acts.
+    pub actor_role: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub prev_hash: String,
+    /// SHA-256 over `prev_hash` and every field of the entry (see `db::audit::entry_hash`).
+    pub hash: String,
+}
+
+impl AuditEntry {
+    fn from_row(row: AuditRow) -> Self {
+        AuditEntry {
+            details: serde_json::from_str(&row.details)
+                .unwrap_or(serde_json::Value::String(row.details)),
+            seq: row.seq,
+            id: row.id,
+            actor_account_id: row.actor_account_id,
+            actor_role: row.actor_role,
+            action: row.action,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            created_at: row.created_at.and_utc(),
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_after: Option<i64>,
+    /// Whether every entry from the first through the last one on this page links up and
+    /// hashes to what is stored.
+    pub chain_intact: bool,
+    /// The first entry whose link or hash does not hold, if any.
+    pub first_broken_seq: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entries after this sequence number (default: from the start).
+    pub after: Option<i64>,
+    /// At most this many entries (1–500, default 100).
+    pub limit: Option<i64>,
+}
+
+/// The municipality's audit log, oldest first, with the hash chain checked.
+#[utoipa::path(get, path = "/api/v1/municipalities/{slug}/audit-log", tag = "audit",
+    params(("slug" = String, Path, description = "The municipality's slug"), AuditQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of the log", body = AuditPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an auditor or admin of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities/{slug}/audit-log")]
+pub async fn list(
+    db: web::Data<Db>,
+    staff: Staff<AuditReaders>,
+    query: web::Query<AuditQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) || query.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "limit is 1–500 and after is not negative",
+        ));
+    }
+    let after = query.after.unwrap_or(0);
+    let chain = staff.municipality.id.clone();
+    let page = db
+        .read(move |conn| {
+            let rows = audit::page(conn, &chain, after, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            let rows: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
+            let through = rows.last().map_or(after, |r| r.seq);
+            let broken = audit::first_broken_link(&audit::up_to(conn, &chain, through)?);
+            Ok::<_, ApiError>(AuditPage {
+                next_after: more.then_some(through),
+                chain_intact: broken.is_none(),
+                first_broken_seq: broken,
+                entries: rows.into_iter().map(AuditEntry::from_row).collect(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
