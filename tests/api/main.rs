@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod ballots;
 mod cycles;
+mod end_to_end;
 mod errors;
 mod health;
 mod helpers;

@@ -1,0 +1,298 @@
+//! One whole participatory budget over HTTP, on whichever database the tests run on: configure
+//! the municipality, register residents and verify them, submit and vet proposals, open
+//! voting, vote online (with a replacement) and on paper, close, count, publish — and check
+//! that the published result is what `kurultai tally` computes from the same ballots written
+//! as a Pabulib file.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::ballots::{tckn, vote};
+use crate::cycles::{move_to, new_budget};
+use crate::helpers::{problem, spawn_app, TestApp, PASSWORD};
+use crate::proposals::approve;
+
+async fn ok(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Registers a resident under the `review` policy; returns (resident id, login token).
+async fn register(app: &TestApp, n: u64, district: &str) -> (String, String) {
+    let email = format!("r{n}@eskisehir.example");
+    let body = ok(
+        app.post(
+            "/api/v1/municipalities/eskisehir/residents",
+            None,
+            &json!({"national_id": tckn(n), "full_name": format!("Resident {n}"), "birth_date": "1984-06-15",
+                    "district_id": district, "email": email, "password": PASSWORD, "language": "tr"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = body["id"]
+        .as_str()
+        .or(body["account_id"].as_str())
+        .unwrap()
+        .to_string();
+    (id, app.login(Some("eskisehir"), &email, PASSWORD).await)
+}
+
+#[tokio::test]
+async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let admin = app.municipality(&platform, "eskisehir", "TR").await;
+    ok(
+        app.patch(
+            "/api/v1/municipalities/eskisehir/settings",
+            Some(&admin),
+            &json!({"names": {"tr": "Eskişehir", "en": "Eskisehir"}, "languages": ["tr", "en"], "default_language": "tr", "registration_policy": "review",
+                    "revote_policy": "until_close", "max_proposals_per_resident": 3}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let district = ok(
+        app.post(
+            "/api/v1/municipalities/eskisehir/districts",
+            Some(&admin),
+            &json!({"names": {"tr": "Odunpazarı", "en": "Odunpazari"}}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let official = app.staff(&admin, "eskisehir", "official").await;
+
+    // Six residents register; an official verifies five and rejects one.
+    let mut voters = Vec::new();
+    for n in 0..6u64 {
+        let (id, token) = register(&app, 900 + n, &district).await;
+        let (path, body) = if n == 5 {
+            ("reject", json!({"reason": "Not a resident of Eskişehir"}))
+        } else {
+            ("verify", json!({}))
+        };
+        ok(
+            app.post(
+                &format!("/api/v1/municipalities/eskisehir/residents/{id}/{path}"),
+                Some(&official),
+                &body,
+            )
+            .await,
+            200,
+        )
+        .await;
+        voters.push(token);
+    }
+
+    // A cycle with an Equal Shares budget; residents and the official propose, the official vets.
+    let cycle = ok(
+        app.post(
+            "/api/v1/municipalities/eskisehir/cycles",
+            Some(&official),
+            &json!({"names": {"tr": "Halk Bütçesi 2027", "en": "People's Budget 2027"}}),
+        )
+        .await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let budget = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"tr": "Kent geneli"}, "amount_minor": 10_000_00,
+               "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
+               "rule": {"kind": "equal_shares", "completion": "add1_greedy", "tie_break": "pabutools"}}),
+    )
+    .await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    ok(move_to(&app, &cycle, &official, "submission").await, 200).await;
+    let costs = [4_000_00i64, 3_500_00, 2_500_00, 2_000_00, 1_500_00, 900_00];
+    let mut proposals = Vec::new();
+    for (i, cost) in costs.iter().enumerate() {
+        let author = if i < 3 { &voters[i] } else { &official };
+        let body = json!({"titles": {"tr": format!("Proje {i}"), "en": format!("Project {i}")},
+                          "descriptions": {"tr": "Açıklama"}, "cost_minor": cost, "category": "park"});
+        let created = ok(
+            app.post(
+                &format!("/api/v1/budgets/{budget}/proposals"),
+                Some(author),
+                &body,
+            )
+            .await,
+            201,
+        )
+        .await;
+        proposals.push(created["id"].as_str().unwrap().to_string());
+    }
+    let rejected = ok(
+        app.post(&format!("/api/v1/budgets/{budget}/proposals"), Some(&voters[3]),
+            &json!({"titles": {"tr": "Uzay üssü"}, "descriptions": {"tr": "?"}, "cost_minor": 9_000_00})).await,
+        201,
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(move_to(&app, &cycle, &official, "review").await, 200).await;
+    for id in &proposals {
+        approve(&app, id, &official).await;
+    }
+    ok(
+        app.post(
+            &format!("/api/v1/proposals/{rejected}/review"),
+            Some(&official),
+            &json!({"decision": "reject", "reason": "Out of scope"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    ok(move_to(&app, &cycle, &official, "voting").await, 200).await;
+
+    // Online ballots (voter 0 replaces theirs; voter 5 was rejected) and a paper batch.
+    let pick = |idx: &[usize]| {
+        Value::Array(
+            idx.iter()
+                .map(|&i| json!({"proposal_id": proposals[i]}))
+                .collect(),
+        )
+    };
+    let online: [&[usize]; 5] = [&[0, 1], &[0, 3, 5], &[1, 2], &[2, 3, 4], &[0, 4]];
+    ok(vote(&app, &budget, &voters[0], pick(&[5])).await, 201).await;
+    for (voter, choice) in voters.iter().zip(online) {
+        let response = vote(&app, &budget, voter, pick(choice)).await;
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    }
+    let refused = vote(&app, &budget, &voters[5], pick(&[0])).await;
+    assert_eq!(problem(refused).await["code"], "not_eligible");
+    let paper: [&[usize]; 3] = [&[1, 3], &[2], &[0, 2, 5]];
+    let batch: Vec<Value> = paper
+        .iter()
+        .map(|c| json!({"selections": pick(c)}))
+        .collect();
+    ok(
+        app.post(
+            &format!("/api/v1/budgets/{budget}/paper-ballots"),
+            Some(&official),
+            &json!({"polling_station": "Okul 3", "ballots": batch}),
+        )
+        .await,
+        201,
+    )
+    .await;
+
+    ok(move_to(&app, &cycle, &official, "closed").await, 200).await;
+    let counted = ok(
+        app.post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(counted["ballots_counted"], 8);
+    ok(move_to(&app, &cycle, &official, "published").await, 200).await;
+    let results = ok(
+        app.get(&format!("/api/v1/budgets/{budget}/results?lang=en"), None)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        results["proposals"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Project"),
+        true
+    );
+
+    // The same ballots as a Pabulib file, counted by the command line.
+    let all: Vec<&[usize]> = online.iter().chain(paper.iter()).copied().collect();
+    let pb = pabulib_file(&proposals, &costs, &all);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eskisehir.pb");
+    std::fs::write(&path, pb).unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_kurultai"))
+        .args([
+            "tally",
+            path.to_str().unwrap(),
+            "--rule",
+            "equal_shares",
+            "--completion",
+            "add1_greedy",
+            "--tie-break",
+            "pabutools",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let from_cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(
+        results["selected"], from_cli["selected"],
+        "the service and the command line agree, in funding order"
+    );
+    assert_eq!(
+        results["tally"]["trace"], from_cli["trace"],
+        "and so does the trace"
+    );
+    assert!(!results["selected"].as_array().unwrap().is_empty());
+}
+
+/// A minimal Pabulib file; money in main units (the service counts in minor units with two
+/// decimals, so one main unit is the same Add1 step in both).
+fn pabulib_file(proposals: &[String], costs: &[i64], ballots: &[&[usize]]) -> String {
+    let mut out = String::from("META\nkey;value\ndescription;end-to-end test\ncountry;Türkiye\nunit;Eskişehir\ninstance;2027\n");
+    let total: i64 = 10_000_00;
+    out += &format!(
+        "num_projects;{}\nnum_votes;{}\nbudget;{}\nvote_type;approval\nrule;equal_shares\n",
+        proposals.len(),
+        ballots.len(),
+        total / 100
+    );
+    out += "min_length;1\nmax_length;3\n";
+    let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
+    for b in ballots {
+        for &p in *b {
+            *votes.entry(p).or_default() += 1;
+        }
+    }
+    out += "PROJECTS\nproject_id;cost;votes;name\n";
+    for (i, id) in proposals.iter().enumerate() {
+        out += &format!(
+            "{id};{};{};Project {i}\n",
+            costs[i] / 100,
+            votes.get(&i).copied().unwrap_or(0)
+        );
+    }
+    out += "VOTES\nvoter_id;vote\n";
+    for (v, b) in ballots.iter().enumerate() {
+        let ids: Vec<&str> = b.iter().map(|&p| proposals[p].as_str()).collect();
+        out += &format!("{};{}\n", v + 1, ids.join(","));
+    }
+    out
+}
