@@ -260,6 +260,10 @@ async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
         results["tally"]["trace"], from_cli["trace"],
         "and so does the trace"
     );
+    assert_eq!(
+        results["tally"], from_cli,
+        "the stored result is the engine's, byte for byte, whichever database stored the ballots"
+    );
     assert!(!results["selected"].as_array().unwrap().is_empty());
 }
 
