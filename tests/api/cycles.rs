@@ -221,12 +221,12 @@ async fn budget_rules_are_validated_together() {
         &app,
         &cycle,
         &official,
-        json!({"names": {"en": "City-wide"}, "amount_minor": 500_000_00,
+        json!({"names": {"en": "City-wide"}, "amount_minor": 50_000_000,
                "ballot": {"type": "knapsack"}, "rule": {"kind": "equal_shares", "completion": "add1_greedy"}}),
     )
     .await;
     assert_eq!(
-        budget["ballot"]["max_spend_minor"], 500_000_00,
+        budget["ballot"]["max_spend_minor"], 50_000_000,
         "the cap defaults to the amount"
     );
     assert_eq!(budget["rule"]["tie_break"], "pabutools");
