@@ -219,7 +219,10 @@ async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
     )
     .await;
     let title = results["proposals"][0]["title"].as_str().unwrap();
-    assert!(title.starts_with("Project"), "titles in the asked language: {title}");
+    assert!(
+        title.starts_with("Project"),
+        "titles in the asked language: {title}"
+    );
 
     // The same ballots as a Pabulib file, counted by the command line.
     let all: Vec<&[usize]> = online.iter().chain(paper.iter()).copied().collect();
