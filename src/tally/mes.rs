@@ -57,11 +57,13 @@ impl MesRun {
 
 /// The fixed parts of an election for repeated runs with different shares.
 pub(crate) struct Mes<'a> {
-    profile: &'a Profile,
-    costs: Vec<i128>,
-    ranks: &'a [u32],
-    candidates: Vec<u32>,
-    unit_utilities: bool,
+    pub(crate) profile: &'a Profile,
+    pub(crate) costs: Vec<i128>,
+    pub(crate) ranks: &'a [u32],
+    pub(crate) candidates: Vec<u32>,
+    pub(crate) unit_utilities: bool,
+    /// The largest utility unit count of any supporter (at least 1).
+    pub(crate) max_units: u64,
 }
 
 const ZERO_CLASS: u32 = 0;
@@ -82,8 +84,16 @@ impl<'a> Mes<'a> {
         ranks: &'a [u32],
         candidates: Vec<u32>,
     ) -> Self {
+        let max_units = profile
+            .groups
+            .iter()
+            .flat_map(|g| g.items.iter().map(|&(_, u)| u))
+            .max()
+            .unwrap_or(1)
+            .max(1);
         Mes {
             unit_utilities: profile.unit_utilities(),
+            max_units,
             profile,
             costs,
             ranks,
@@ -95,8 +105,10 @@ impl<'a> Mes<'a> {
         &self.candidates
     }
 
-    /// Runs MES with every voter holding `share` (engine units).
-    pub fn run(&self, share: &Q, record_payments: bool) -> MesRun {
+    /// Runs MES with every voter holding `share` (engine units), with exact rationals throughout;
+    /// optionally records every group's payments. [`Mes::run`] (the filtered kernel) gives the
+    /// same rounds much faster.
+    pub fn run_exact(&self, share: &Q, record_payments: bool) -> MesRun {
         let profile = self.profile;
         let mut st = RunState {
             class_money: vec![Q::zero(), share.clone()],

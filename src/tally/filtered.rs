@@ -1,0 +1,619 @@
+//! The filtered exact kernel of the Method of Equal Shares: proved integer intervals first, exact
+//! rationals only where the intervals cannot decide.
+//!
+//! [`Mes::run_exact`] carries every amount as an exact rational [`Q`]; on large elections the
+//! denominators outgrow `i128` and most of the time goes to big-rational arithmetic. This kernel
+//! computes the *same* run (same rounds, same exact `ρ` and largest payment in the trace) while
+//! doing almost all arithmetic on machine integers, in the manner of lazy exact numbers:
+//!
+//! * **Fast path.** Every amount `x` (a class's money, a price `λ`) is held as a proved interval
+//!   `[lo, hi]` of integers with `lo ≤ x·2^F ≤ hi`. Divisions by a positive integer round `lo`
+//!   down and `hi` up; subtractions pair `lo` with the other operand's `hi`. Each decision —
+//!   whether a supporter is short of money in the water-filling, which project has the smallest
+//!   `ρ` (also the lazy lower-bound pruning), whether a payer pays everything when a project is
+//!   bought — is taken from the intervals only when they prove the answer.
+//! * **Exact fallback, per comparison.** When intervals overlap (exact ties are common: with cost
+//!   utilities and everyone paying in full `ρ = 1/|N_p|`), the exact values of just the operands
+//!   are computed and compared. They are memoised and computed lazily from immutable records:
+//!   a class (voters with the same history) has money `parent − λ_t·u`, so its exact value is
+//!   its parent's exact value minus the exact price of round `t` times `u`; the exact price of a
+//!   round (or of a candidate's evaluation) is `(cost − Σ w·money(c)) / R` over the recorded
+//!   classes `c` that pay everything and the recorded utility units `R` of those who pay `λ·u`.
+//!   After an exact computation the interval is tightened to the exact value's rounding.
+//!
+//! The decisions are therefore exactly those of [`Mes::run_exact`], and so is the outcome; only
+//! the cost differs. The trace's `ρ` and largest payment are computed exactly, from the memoised
+//! exact values, and only when asked for ([`Detail::Trace`]); the Add1 search does not need them.
+//!
+//! # Why nothing overflows
+//! Let `C` be the largest candidate cost, `N` the number of voters, `S = ⌈share⌉` and `U` the
+//! largest utility unit count, and `B = max(C, N·S)`. The run uses `F = min(64, 125 − bits(B) −
+//! bits(U))` fractional bits (and runs [`Mes::run_exact`] instead if that is below 1, which no
+//! real election comes near). Then, scaled by `2^F`:
+//! * every class's money is at most `S·2^F` (a child's `hi` never exceeds its parent's), and any
+//!   weighted sum `Σ w·money` at most `N·S·2^F ≤ B·2^F`;
+//! * every price `λ = (cost − poor)/R` with integer `R ≥ 1` is at most `C·2^F`, and `λ·u` at most
+//!   `C·U·2^F < 2^125`;
+//! * `ρ` comparisons cross-multiply `λ_a·σ_b` against `λ_b·σ_a` in 256 bits ([`mul_wide`]).
+//!
+//! so every `i128` operation stays below `2^126` in absolute value. The exact fallback uses
+//! [`Q`], which promotes itself to a big rational rather than overflow.
+
+use crate::tally::exact::Q;
+use crate::tally::mes::{Mes, MesRound, MesRun};
+use num_traits::ToPrimitive;
+use std::cmp::Ordering;
+
+/// How much of a run to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Rounds, counts and cost; `rho` and `max_payment` are left at zero (the Add1 search).
+    Search,
+    /// Also the exact `rho` and `max_payment` of every round (the kept run's trace).
+    Trace,
+}
+
+const ZERO_CLASS: u32 = 0;
+const ROOT_CLASS: u32 = 1;
+
+/// A proved interval `lo ≤ x·2^F ≤ hi`.
+#[derive(Clone, Copy, Debug)]
+struct Iv {
+    lo: i128,
+    hi: i128,
+}
+
+/// Voters with the same history: money `parent − λ_round · u`.
+#[derive(Clone, Copy, Debug)]
+struct Class {
+    parent: u32,
+    round: u32,
+    u: u64,
+    iv: Iv,
+}
+
+/// What determines a price exactly: `λ = (cost − Σ w·money(c) over poor) / rich_units`.
+#[derive(Clone, Debug)]
+struct Price {
+    cost: i128,
+    poor: Vec<(u32, u64)>,
+    rich_units: i128,
+}
+
+/// One evaluation of a candidate in a round.
+struct Eval {
+    p: u32,
+    lam: Iv,
+    price: Price,
+    exact: Option<Q>,
+}
+
+/// `a × b` as a 256-bit number (high, low halves).
+pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let mask = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & mask);
+    let (b1, b0) = (b >> 64, b & mask);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // middle = p01 + p10 + (p00 >> 64), may carry into bit 128.
+    let (mid, carry1) = p01.overflowing_add(p10);
+    let (mid, carry2) = mid.overflowing_add(p00 >> 64);
+    let carry = (u128::from(carry1) + u128::from(carry2)) << 64;
+    let lo = (mid << 64) | (p00 & mask);
+    let hi = p11 + (mid >> 64) + carry;
+    (hi, lo)
+}
+
+/// Compares `a·b` with `c·d` for non-negative operands.
+fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    debug_assert!(a >= 0 && b >= 0 && c >= 0 && d >= 0);
+    mul_wide(a as u128, b as u128).cmp(&mul_wide(c as u128, d as u128))
+}
+
+fn floor_div(a: i128, b: i128) -> i128 {
+    a.div_euclid(b)
+}
+
+fn ceil_div(a: i128, b: i128) -> i128 {
+    -((-a).div_euclid(b))
+}
+
+fn bits(v: u128) -> u32 {
+    128 - v.leading_zeros()
+}
+
+/// The state of one filtered run.
+struct Kernel<'m, 'a> {
+    mes: &'m Mes<'a>,
+    f: u32,
+    classes: Vec<Class>,
+    class_exact: Vec<Option<Q>>,
+    rounds: Vec<Price>,
+    round_exact: Vec<Option<Q>>,
+    group_class: Vec<u32>,
+    bucket: Vec<u64>,
+    touched: Vec<u32>,
+    pairs: Vec<(u32, u64, u64)>,
+    memo_head: Vec<u32>,
+    memo: Vec<(u64, u32, u32)>,
+}
+
+const NO_MEMO: u32 = u32::MAX;
+
+impl Mes<'_> {
+    /// The fractional bits the filtered kernel uses for `share`, or `None` if the proved bound
+    /// leaves too few (see the module docs of `filtered`).
+    fn frac_bits(&self, share: &Q) -> Option<u32> {
+        let s = share.floor_int().to_u128()? + 1;
+        let n = u128::from(self.profile.n_voters);
+        let c = self
+            .candidates
+            .iter()
+            .map(|&p| self.costs[p as usize].max(0) as u128)
+            .max()
+            .unwrap_or(0);
+        let b = n.checked_mul(s)?.max(c);
+        let u = self.max_units;
+        let f = 125i64 - i64::from(bits(b)) - i64::from(bits(u128::from(u)));
+        (f >= 1).then(|| f.min(64) as u32)
+    }
+
+    /// Runs MES with every voter holding `share`, deciding with the filtered kernel. The rounds
+    /// are those of [`Mes::run_exact`]; `rho` and `max_payment` are exact with
+    /// [`Detail::Trace`] and zero with [`Detail::Search`].
+    pub fn run(&self, share: &Q, detail: Detail) -> MesRun {
+        self.run_with_bits(share, detail, 64)
+    }
+
+    /// [`Mes::run`] with at most `max_bits` fractional bits (tests use few bits to exercise the
+    /// exact fallback).
+    pub(crate) fn run_with_bits(&self, share: &Q, detail: Detail, max_bits: u32) -> MesRun {
+        let Some(f) = self.frac_bits(share) else {
+            return self.run_exact(share, false);
+        };
+        let f = f.min(max_bits);
+        let root = scaled_bounds(share, f);
+        let mut k = Kernel {
+            mes: self,
+            f,
+            classes: vec![
+                Class {
+                    parent: ZERO_CLASS,
+                    round: 0,
+                    u: 0,
+                    iv: Iv { lo: 0, hi: 0 },
+                },
+                Class {
+                    parent: ZERO_CLASS,
+                    round: 0,
+                    u: 0,
+                    iv: root,
+                },
+            ],
+            class_exact: vec![Some(Q::zero()), Some(share.clone())],
+            rounds: Vec::new(),
+            round_exact: Vec::new(),
+            group_class: vec![ROOT_CLASS; self.profile.groups.len()],
+            bucket: Vec::new(),
+            touched: Vec::new(),
+            pairs: Vec::new(),
+            memo_head: Vec::new(),
+            memo: Vec::new(),
+        };
+        k.run(detail)
+    }
+}
+
+/// `[⌊x·2^f⌋, ⌈x·2^f⌉]`; `x ≥ 0` and small enough (guaranteed by the frac-bits bound).
+fn scaled_bounds(x: &Q, f: u32) -> Iv {
+    let (lo, hi) = x.floor_ceil_scaled(f);
+    Iv {
+        lo: lo.to_i128().expect("bounded by the frac-bits choice"),
+        hi: hi.to_i128().expect("bounded by the frac-bits choice"),
+    }
+}
+
+impl Kernel<'_, '_> {
+    fn run(&mut self, detail: Detail) -> MesRun {
+        let mes = self.mes;
+        let profile = mes.profile;
+        let f = self.f;
+        let sigma = &profile.sigma;
+        let ranks = mes.ranks;
+        // Lower bounds on each candidate's λ (scaled): exact while no supporter is short.
+        let mut bound: Vec<i128> = vec![0; profile.score.len()];
+        for &p in &mes.candidates {
+            let p = p as usize;
+            bound[p] = floor_div(mes.costs[p] << f, profile.total_units[p]);
+        }
+        let mut alive = mes.candidates.clone();
+        let mut rounds = Vec::new();
+        let mut cost = 0i128;
+        let mut unaffordable = Vec::new();
+        loop {
+            alive.sort_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                cmp_products(bound[a], sigma[b], bound[b], sigma[a]).then(ranks[a].cmp(&ranks[b]))
+            });
+            let mut best: Option<Eval> = None;
+            unaffordable.clear();
+            for &p in &alive {
+                let pu = p as usize;
+                if let Some(b) = &best {
+                    // Stop once this bound provably exceeds the best ρ (every later one too).
+                    let bu = b.p as usize;
+                    if cmp_products(bound[pu], sigma[bu], b.lam.hi, sigma[pu]) == Ordering::Greater
+                    {
+                        break;
+                    }
+                }
+                let Some(mut e) = self.price(p) else {
+                    unaffordable.push(p);
+                    continue;
+                };
+                bound[pu] = bound[pu].max(e.lam.lo);
+                let better = match best.as_mut() {
+                    None => true,
+                    Some(b) => match self.cmp_rho(&mut e, b) {
+                        Ordering::Less => true,
+                        Ordering::Greater => false,
+                        Ordering::Equal => ranks[pu] < ranks[b.p as usize],
+                    },
+                };
+                if e.exact.is_some() {
+                    bound[pu] = bound[pu].max(e.lam.lo);
+                }
+                if better {
+                    best = Some(e);
+                }
+            }
+            // Money only decreases: a project its supporters cannot afford now never will be.
+            alive.retain(|p| !unaffordable.contains(p));
+            let Some(e) = best else { break };
+            alive.retain(|&q| q != e.p);
+            cost += mes.costs[e.p as usize];
+            rounds.push(self.buy(e, detail));
+        }
+        MesRun {
+            rounds,
+            cost,
+            payments: None,
+        }
+    }
+
+    /// Exact money of class `c` (memoised; tightens its interval).
+    fn class_money(&mut self, c: u32) -> Q {
+        if let Some(x) = &self.class_exact[c as usize] {
+            return x.clone();
+        }
+        let Class {
+            parent, round, u, ..
+        } = self.classes[c as usize];
+        let parent_money = self.class_money(parent);
+        let lambda = self.round_lambda(round);
+        let x = parent_money.sub(&lambda.mul_int(i128::from(u)));
+        let t = scaled_bounds(&x, self.f);
+        let iv = &mut self.classes[c as usize].iv;
+        iv.lo = iv.lo.max(t.lo);
+        iv.hi = iv.hi.min(t.hi);
+        self.class_exact[c as usize] = Some(x.clone());
+        x
+    }
+
+    /// Exact λ of bought round `t` (memoised).
+    fn round_lambda(&mut self, t: u32) -> Q {
+        if let Some(x) = &self.round_exact[t as usize] {
+            return x.clone();
+        }
+        let price = self.rounds[t as usize].clone();
+        let x = self.price_exact(&price.cost, &price.poor, price.rich_units);
+        self.round_exact[t as usize] = Some(x.clone());
+        x
+    }
+
+    fn price_exact(&mut self, cost: &i128, poor: &[(u32, u64)], rich_units: i128) -> Q {
+        let mut rest = Q::int(*cost);
+        for &(c, w) in poor {
+            let m = self.class_money(c);
+            rest = rest.sub(&m.mul_int(i128::from(w)));
+        }
+        rest.div_int(rich_units)
+    }
+
+    fn eval_exact(&mut self, e: &mut Eval) -> Q {
+        if let Some(x) = &e.exact {
+            return x.clone();
+        }
+        let x = self.price_exact(&e.price.cost, &e.price.poor, e.price.rich_units);
+        let t = scaled_bounds(&x, self.f);
+        e.lam.lo = e.lam.lo.max(t.lo);
+        e.lam.hi = e.lam.hi.min(t.hi);
+        e.exact = Some(x.clone());
+        x
+    }
+
+    /// Compares `ρ = λ/σ` of two evaluations, exactly.
+    fn cmp_rho(&mut self, a: &mut Eval, b: &mut Eval) -> Ordering {
+        let sigma = &self.mes.profile.sigma;
+        let (sa, sb) = (sigma[a.p as usize], sigma[b.p as usize]);
+        if cmp_products(a.lam.hi, sb, b.lam.lo, sa) == Ordering::Less {
+            return Ordering::Less;
+        }
+        if cmp_products(a.lam.lo, sb, b.lam.hi, sa) == Ordering::Greater {
+            return Ordering::Greater;
+        }
+        let la = self.eval_exact(a);
+        let lb = self.eval_exact(b);
+        la.mul_int(sb).cmp(&lb.mul_int(sa))
+    }
+
+    /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units).
+    fn supporter_buckets(&mut self, p: u32) {
+        let groups = &self.mes.profile.groups;
+        let supporters = &self.mes.profile.supporters[p as usize];
+        self.pairs.clear();
+        if self.mes.unit_utilities {
+            if self.bucket.len() < self.classes.len() {
+                self.bucket.resize(self.classes.len(), 0);
+            }
+            self.touched.clear();
+            for &(g, _) in supporters {
+                let c = self.group_class[g as usize];
+                if c == ZERO_CLASS {
+                    continue;
+                }
+                let slot = &mut self.bucket[c as usize];
+                if *slot == 0 {
+                    self.touched.push(c);
+                }
+                *slot += groups[g as usize].weight;
+            }
+            for &c in &self.touched {
+                self.pairs.push((c, self.bucket[c as usize], 1));
+                self.bucket[c as usize] = 0;
+            }
+        } else {
+            for &(g, u) in supporters {
+                let c = self.group_class[g as usize];
+                if c != ZERO_CLASS {
+                    self.pairs.push((c, u, groups[g as usize].weight));
+                }
+            }
+            self.pairs.sort_unstable_by_key(|&(c, u, _)| (c, u));
+            // Merge equal (class, units) and store as (class, voters, units).
+            let mut out = 0;
+            for i in 0..self.pairs.len() {
+                let (c, u, w) = self.pairs[i];
+                if out > 0 && self.pairs[out - 1].0 == c && self.pairs[out - 1].2 == u {
+                    self.pairs[out - 1].1 += w;
+                } else {
+                    self.pairs[out] = (c, w, u);
+                    out += 1;
+                }
+            }
+            self.pairs.truncate(out);
+        }
+    }
+
+    /// The price at which `p`'s supporters can pay for it, or `None` if they cannot.
+    fn price(&mut self, p: u32) -> Option<Eval> {
+        self.supporter_buckets(p);
+        let mut rich = std::mem::take(&mut self.pairs);
+        let mut rich_units: i128 = rich
+            .iter()
+            .map(|&(_, w, u)| i128::from(w) * i128::from(u))
+            .sum();
+        let cost = self.mes.costs[p as usize];
+        let cost_s = cost << self.f;
+        let mut poor: Vec<(u32, u64)> = Vec::new();
+        let (mut poor_lo, mut poor_hi) = (0i128, 0i128);
+        // Water-filling as in the exact engine: everyone pays λ·u; those who cannot pay all they
+        // have and the others share the rest, until nobody else is short.
+        let result = loop {
+            if rich_units == 0 {
+                break None;
+            }
+            let mut lam = Iv {
+                lo: floor_div(cost_s - poor_hi, rich_units).max(0),
+                hi: ceil_div(cost_s - poor_lo, rich_units),
+            };
+            let pass_poor = poor.len();
+            let pass_units = rich_units;
+            let mut lam_exact: Option<Q> = None;
+            let before = rich.len();
+            let mut kept = 0;
+            for i in 0..rich.len() {
+                let (c, w, u) = rich[i];
+                let ui = i128::from(u);
+                let m = self.classes[c as usize].iv;
+                let short = if m.hi < lam.lo * ui {
+                    true
+                } else if m.lo >= lam.hi * ui {
+                    false
+                } else {
+                    if lam_exact.is_none() {
+                        let prefix = poor[..pass_poor].to_vec();
+                        let x = self.price_exact(&cost, &prefix, pass_units);
+                        let t = scaled_bounds(&x, self.f);
+                        lam.lo = lam.lo.max(t.lo);
+                        lam.hi = lam.hi.min(t.hi);
+                        lam_exact = Some(x);
+                    }
+                    let x = lam_exact.as_ref().expect("just computed");
+                    self.class_money(c) < x.mul_int(ui)
+                };
+                if short {
+                    let m = self.classes[c as usize].iv;
+                    let wi = i128::from(w);
+                    poor.push((c, w));
+                    poor_lo += wi * m.lo;
+                    poor_hi += wi * m.hi;
+                    rich_units -= wi * ui;
+                } else {
+                    rich[kept] = rich[i];
+                    kept += 1;
+                }
+            }
+            rich.truncate(kept);
+            if kept == before {
+                break Some(Eval {
+                    p,
+                    lam,
+                    price: Price {
+                        cost,
+                        poor,
+                        rich_units,
+                    },
+                    exact: lam_exact,
+                });
+            }
+        };
+        self.pairs = rich;
+        result
+    }
+
+    /// Buys the evaluated project: every supporter pays `min(money, λ·u)`.
+    fn buy(&mut self, mut e: Eval, detail: Detail) -> MesRound {
+        let mes = self.mes;
+        let groups = &mes.profile.groups;
+        let p = e.p;
+        let t = self.rounds.len() as u32;
+        self.rounds.push(e.price.clone());
+        self.round_exact.push(e.exact.clone());
+        if self.memo_head.len() < self.classes.len() {
+            self.memo_head.resize(self.classes.len(), NO_MEMO);
+        }
+        self.memo.clear();
+        let mut touched = Vec::new();
+        let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
+        for &(g, u) in &mes.profile.supporters[p as usize] {
+            let w = groups[g as usize].weight;
+            supporters += w;
+            let c = self.group_class[g as usize];
+            if c == ZERO_CLASS {
+                continue;
+            }
+            // Memo: (class, units) → next class, chained per class.
+            let mut i = self.memo_head[c as usize];
+            while i != NO_MEMO && self.memo[i as usize].0 != u {
+                i = self.memo[i as usize].2;
+            }
+            let next = if i != NO_MEMO {
+                self.memo[i as usize].1
+            } else {
+                let next = self.pay(c, u, t, &mut e);
+                if self.memo_head[c as usize] == NO_MEMO {
+                    touched.push(c);
+                }
+                self.memo.push((u, next, self.memo_head[c as usize]));
+                self.memo_head[c as usize] = (self.memo.len() - 1) as u32;
+                next
+            };
+            payers += w;
+            if next == ZERO_CLASS {
+                paid_everything += w;
+            }
+            self.group_class[g as usize] = next;
+        }
+        let (rho, max_payment) = match detail {
+            Detail::Search => (Q::zero(), Q::zero()),
+            Detail::Trace => {
+                let lambda = self.round_lambda(t);
+                // Candidates for the largest payment: (class, units) pairs of this round.
+                let mut cands: Vec<(Iv, u32, u64)> = Vec::new();
+                for &c in &touched {
+                    let mut i = self.memo_head[c as usize];
+                    while i != NO_MEMO {
+                        let (u, next, link) = self.memo[i as usize];
+                        cands.push((self.paid_iv(c, u, next, &e), c, u));
+                        i = link;
+                    }
+                }
+                let max_lo = cands.iter().map(|x| x.0.lo).max().unwrap_or(0);
+                let mut max_payment = Q::zero();
+                for (iv, c, u) in cands {
+                    if iv.hi < max_lo {
+                        continue;
+                    }
+                    let paid = if self.paid_all(c, u) {
+                        self.class_money(c)
+                    } else {
+                        lambda.mul_int(i128::from(u))
+                    };
+                    if paid > max_payment {
+                        max_payment = paid;
+                    }
+                }
+                (lambda.div_int(mes.profile.sigma[p as usize]), max_payment)
+            }
+        };
+        for c in touched {
+            self.memo_head[c as usize] = NO_MEMO;
+        }
+        MesRound {
+            project: p,
+            rho,
+            max_payment,
+            supporters,
+            payers,
+            paid_everything,
+        }
+    }
+
+    /// Whether class `c` paid everything in the last round (its memo entry for `u` says so).
+    fn paid_all(&self, c: u32, u: u64) -> bool {
+        let mut i = self.memo_head[c as usize];
+        while i != NO_MEMO {
+            if self.memo[i as usize].0 == u {
+                return self.memo[i as usize].1 == ZERO_CLASS;
+            }
+            i = self.memo[i as usize].2;
+        }
+        unreachable!("every payer has a memo entry")
+    }
+
+    /// Interval of what a voter of class `c` with `u` units paid (`next`: their new class).
+    fn paid_iv(&self, c: u32, u: u64, next: u32, e: &Eval) -> Iv {
+        if next == ZERO_CLASS {
+            self.classes[c as usize].iv
+        } else {
+            let ui = i128::from(u);
+            Iv {
+                lo: e.lam.lo * ui,
+                hi: e.lam.hi * ui,
+            }
+        }
+    }
+
+    /// Class `c`'s voters with `u` units pay for round `t`; returns their new class.
+    fn pay(&mut self, c: u32, u: u64, t: u32, e: &mut Eval) -> u32 {
+        let ui = i128::from(u);
+        let m = self.classes[c as usize].iv;
+        let pays_all = if m.hi <= e.lam.lo * ui {
+            true
+        } else if m.lo > e.lam.hi * ui {
+            false
+        } else {
+            let lambda = self.eval_exact(e);
+            self.round_exact[t as usize] = Some(lambda.clone());
+            self.class_money(c) <= lambda.mul_int(ui)
+        };
+        if pays_all {
+            return ZERO_CLASS;
+        }
+        let m = self.classes[c as usize].iv;
+        self.classes.push(Class {
+            parent: c,
+            round: t,
+            u,
+            iv: Iv {
+                lo: (m.lo - e.lam.hi * ui).max(0),
+                hi: m.hi - e.lam.lo * ui,
+            },
+        });
+        self.class_exact.push(None);
+        (self.classes.len() - 1) as u32
+    }
+}
