@@ -617,3 +617,203 @@ impl Kernel<'_, '_> {
         (self.classes.len() - 1) as u32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tally::election::{Ballot, Election, ProjectSpec, VoteKind};
+    use crate::tally::money::Decimal;
+    use crate::tally::profile::Profile;
+    use crate::tally::tiebreak::{self, TieBreak};
+    use num_bigint::BigInt;
+    use proptest::prelude::*;
+
+    fn rounds_of(run: &MesRun) -> Vec<(u32, Q, Q, u64, u64, u64)> {
+        run.rounds
+            .iter()
+            .map(|r| {
+                (
+                    r.project,
+                    r.rho.clone(),
+                    r.max_payment.clone(),
+                    r.supporters,
+                    r.payers,
+                    r.paid_everything,
+                )
+            })
+            .collect()
+    }
+
+    /// Runs both engines on `election` at `share` with `bits` fractional bits at most and
+    /// asserts the same run.
+    fn same_run(election: &Election, share: &Q, bits: u32) {
+        let profile = Profile::compile(election);
+        let ranks = tiebreak::ranks(election, &profile, TieBreak::Pabutools);
+        let costs: Vec<i128> = election.projects().iter().map(|p| p.cost).collect();
+        let candidates = (0..costs.len())
+            .filter(|&p| profile.total_units[p] > 0 && costs[p] > 0)
+            .map(|p| p as u32)
+            .collect();
+        let mes = Mes::new(&profile, costs, &ranks, candidates);
+        let exact = mes.run_exact(share, false);
+        let fast = mes.run_with_bits(share, Detail::Trace, bits);
+        assert_eq!(
+            rounds_of(&fast),
+            rounds_of(&exact),
+            "share {share:?}, bits {bits}"
+        );
+        assert_eq!(fast.cost, exact.cost);
+        let search = mes.run_with_bits(share, Detail::Search, bits);
+        let projects = |r: &MesRun| r.projects().collect::<Vec<_>>();
+        assert_eq!(projects(&search), projects(&exact));
+    }
+
+    #[test]
+    fn wide_products_are_exact() {
+        let cases = [
+            (0u128, 5u128),
+            (u128::MAX, u128::MAX),
+            (u128::MAX, 2),
+            (1 << 100, 1 << 90),
+            (
+                0xDEAD_BEEF_1234_5678_9ABC_DEF0_1234_5678,
+                0xFFFF_0000_FFFF_0000_1234,
+            ),
+        ];
+        for (a, b) in cases {
+            let (hi, lo) = mul_wide(a, b);
+            let want = BigInt::from(a) * BigInt::from(b);
+            let got = (BigInt::from(hi) << 128) + BigInt::from(lo);
+            assert_eq!(got, want, "{a} × {b}");
+        }
+    }
+
+    fn election(
+        costs: &[u32],
+        budget: u32,
+        points: bool,
+        ballots: &[Vec<(usize, i64)>],
+    ) -> Election {
+        let projects = costs
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| ProjectSpec {
+                id: format!("p{i}"),
+                cost: Decimal {
+                    units: i128::from(c),
+                    scale: 0,
+                },
+            })
+            .collect();
+        let ballots = ballots
+            .iter()
+            .map(|b| {
+                if points {
+                    Ballot::Points(b.iter().map(|&(p, x)| (format!("p{p}"), x)).collect())
+                } else {
+                    Ballot::Approval(b.iter().map(|&(p, _)| format!("p{p}")).collect())
+                }
+            })
+            .collect();
+        let kind = if points {
+            VoteKind::Cumulative
+        } else {
+            VoteKind::Approval
+        };
+        Election::new(
+            Decimal {
+                units: i128::from(budget),
+                scale: 0,
+            },
+            projects,
+            kind,
+            ballots,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn exact_ties_are_broken_as_the_exact_engine_does() {
+        // Equal costs and supporter counts: every ρ ties exactly in the first rounds.
+        let ballots: Vec<Vec<(usize, i64)>> = vec![
+            vec![(0, 1), (1, 1)],
+            vec![(1, 1), (2, 1)],
+            vec![(2, 1), (3, 1)],
+            vec![(3, 1), (0, 1)],
+            vec![(0, 1), (2, 1)],
+            vec![(1, 1), (3, 1)],
+        ];
+        let e = election(&[30, 30, 30, 30], 100, false, &ballots);
+        for bits in [1, 2, 5, 64] {
+            for extra in 0..12 {
+                same_run(&e, &Q::frac(100 + 6 * extra, 6), bits);
+            }
+        }
+    }
+
+    fn small_election() -> impl Strategy<Value = (Election, Q)> {
+        (1usize..7, any::<bool>(), 0u32..3).prop_flat_map(|(m, points, cost_kind)| {
+            // Few distinct costs, or one cost for all, so ties are frequent.
+            let cost = match cost_kind {
+                0 => (1u32..40).boxed(),
+                1 => prop_oneof![Just(6u32), Just(12)].boxed(),
+                _ => Just(10u32).boxed(),
+            };
+            let ballot = proptest::collection::btree_map(0..m, 1i64..4, 0..=m)
+                .prop_map(|b| b.into_iter().collect::<Vec<_>>());
+            (
+                proptest::collection::vec(cost, m),
+                1u32..80,
+                proptest::collection::vec(ballot, 1..14),
+                0i128..40,
+                1i128..4,
+            )
+                .prop_map(move |(costs, budget, ballots, extra, den)| {
+                    let e = election(&costs, budget, points, &ballots);
+                    let n = ballots.len() as i128;
+                    let share = Q::frac(i128::from(budget), n).add(&Q::frac(extra, den));
+                    (e, share)
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn filtered_run_equals_exact_run((e, share) in small_election(), bits in prop_oneof![Just(1u32), Just(3), Just(8), Just(64)]) {
+            same_run(&e, &share, bits);
+        }
+    }
+
+    /// The real elections, at the first share and a few Add1 steps (the largest only when
+    /// optimised: its exact run is slow unoptimised).
+    #[test]
+    fn filtered_run_equals_exact_run_on_fixtures() {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/pabulib");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("SKIPPED: no fixtures at {}", dir.display());
+            return;
+        };
+        let mut files: Vec<_> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pb"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            if name.contains("Warszawa") && cfg!(debug_assertions) {
+                eprintln!("SKIPPED {name} in an unoptimised build");
+                continue;
+            }
+            let e = crate::pabulib::read_path(&path)
+                .and_then(|f| f.election())
+                .unwrap();
+            let n = e.num_voters() as i128;
+            let first = Q::frac(e.budget(), n);
+            for k in [0, 1, 37] {
+                same_run(&e, &first.add(&Q::int(k * e.main_unit())), 64);
+            }
+        }
+    }
+}
