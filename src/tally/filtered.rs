@@ -40,7 +40,7 @@
 //! [`Q`], which promotes itself to a big rational rather than overflow.
 
 use crate::tally::exact::Q;
-use crate::tally::mes::{Mes, MesRound, MesRun};
+use crate::tally::mes::{Mes, MesRound, MesRun, Packed};
 use num_traits::ToPrimitive;
 use std::cmp::Ordering;
 
@@ -132,12 +132,15 @@ struct Kernel<'m, 'a> {
     class_exact: Vec<Option<Q>>,
     rounds: Vec<Price>,
     round_exact: Vec<Option<Q>>,
-    group_class: Vec<u32>,
+    /// Per (renumbered) group: its class.
+    gs: Vec<u32>,
+    packed: &'m Packed,
     bucket: Vec<u64>,
     touched: Vec<u32>,
     pairs: Vec<(u32, u64, u64)>,
     memo_head: Vec<u32>,
     memo: Vec<(u64, u32, u32)>,
+    coeff: Vec<i128>,
 }
 
 const NO_MEMO: u32 = u32::MAX;
@@ -170,7 +173,7 @@ impl Mes<'_> {
     /// [`Mes::run`] with at most `max_bits` fractional bits (tests use few bits to exercise the
     /// exact fallback).
     pub(crate) fn run_with_bits(&self, share: &Q, detail: Detail, max_bits: u32) -> MesRun {
-        let Some(f) = self.frac_bits(share) else {
+        let (Some(f), Some(packed)) = (self.frac_bits(share), self.packed.as_ref()) else {
             return self.run_exact(share, false);
         };
         let f = f.min(max_bits);
@@ -195,12 +198,14 @@ impl Mes<'_> {
             class_exact: vec![Some(Q::zero()), Some(share.clone())],
             rounds: Vec::new(),
             round_exact: Vec::new(),
-            group_class: vec![ROOT_CLASS; self.profile.groups.len()],
+            gs: vec![ROOT_CLASS; packed.groups],
+            packed,
             bucket: Vec::new(),
             touched: Vec::new(),
             pairs: Vec::new(),
             memo_head: Vec::new(),
             memo: Vec::new(),
+            coeff: Vec::new(),
         };
         k.run(detail)
     }
@@ -313,12 +318,35 @@ impl Kernel<'_, '_> {
         x
     }
 
+    /// `(cost − Σ w·money(c) over poor) / rich_units`, exactly. A class's money is
+    /// `share − Σ u_s·λ_s` over the rounds `s` of its history, so the sum is `W·share −
+    /// Σ_s a_s·λ_s` with integer `a_s`: one rational operation per earlier round, however many
+    /// classes are poor.
     fn price_exact(&mut self, cost: &i128, poor: &[(u32, u64)], rich_units: i128) -> Q {
-        let mut rest = Q::int(*cost);
+        let mut coeff = std::mem::take(&mut self.coeff);
+        coeff.clear();
+        coeff.resize(self.rounds.len(), 0);
+        let mut weight = 0i128;
         for &(c, w) in poor {
-            let m = self.class_money(c);
-            rest = rest.sub(&m.mul_int(i128::from(w)));
+            let w = i128::from(w);
+            weight += w;
+            let mut c = c;
+            while c != ROOT_CLASS {
+                let class = &self.classes[c as usize];
+                coeff[class.round as usize] += w * i128::from(class.u);
+                c = class.parent;
+            }
         }
+        let share = self.class_exact[ROOT_CLASS as usize]
+            .clone()
+            .expect("the share is exact");
+        let mut rest = Q::int(*cost).sub(&share.mul_int(weight));
+        for (s, &a) in coeff.iter().enumerate() {
+            if a != 0 {
+                rest = rest.add(&self.round_lambda(s as u32).mul_int(a));
+            }
+        }
+        self.coeff = coeff;
         rest.div_int(rich_units)
     }
 
@@ -351,16 +379,15 @@ impl Kernel<'_, '_> {
 
     /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units).
     fn supporter_buckets(&mut self, p: u32) {
-        let groups = &self.mes.profile.groups;
-        let supporters = &self.mes.profile.supporters[p as usize];
+        let supporters = &self.packed.supporters[p as usize];
         self.pairs.clear();
         if self.mes.unit_utilities {
             if self.bucket.len() < self.classes.len() {
                 self.bucket.resize(self.classes.len(), 0);
             }
             self.touched.clear();
-            for &(g, _) in supporters {
-                let c = self.group_class[g as usize];
+            for &(g, w, _) in supporters {
+                let c = self.gs[g as usize];
                 if c == ZERO_CLASS {
                     continue;
                 }
@@ -368,17 +395,17 @@ impl Kernel<'_, '_> {
                 if *slot == 0 {
                     self.touched.push(c);
                 }
-                *slot += groups[g as usize].weight;
+                *slot += u64::from(w);
             }
             for &c in &self.touched {
                 self.pairs.push((c, self.bucket[c as usize], 1));
                 self.bucket[c as usize] = 0;
             }
         } else {
-            for &(g, u) in supporters {
-                let c = self.group_class[g as usize];
+            for &(g, w, u) in supporters {
+                let c = self.gs[g as usize];
                 if c != ZERO_CLASS {
-                    self.pairs.push((c, u, groups[g as usize].weight));
+                    self.pairs.push((c, u64::from(u), u64::from(w)));
                 }
             }
             self.pairs.sort_unstable_by_key(|&(c, u, _)| (c, u));
@@ -477,7 +504,6 @@ impl Kernel<'_, '_> {
     /// Buys the evaluated project: every supporter pays `min(money, λ·u)`.
     fn buy(&mut self, mut e: Eval, detail: Detail) -> MesRound {
         let mes = self.mes;
-        let groups = &mes.profile.groups;
         let p = e.p;
         let t = self.rounds.len() as u32;
         self.rounds.push(e.price.clone());
@@ -488,10 +514,10 @@ impl Kernel<'_, '_> {
         self.memo.clear();
         let mut touched = Vec::new();
         let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
-        for &(g, u) in &mes.profile.supporters[p as usize] {
-            let w = groups[g as usize].weight;
+        for &(g, w, u) in &self.packed.supporters[p as usize] {
+            let c = self.gs[g as usize];
+            let (u, w) = (u64::from(u), u64::from(w));
             supporters += w;
-            let c = self.group_class[g as usize];
             if c == ZERO_CLASS {
                 continue;
             }
@@ -515,33 +541,45 @@ impl Kernel<'_, '_> {
             if next == ZERO_CLASS {
                 paid_everything += w;
             }
-            self.group_class[g as usize] = next;
+            self.gs[g as usize] = next;
         }
         let (rho, max_payment) = match detail {
             Detail::Search => (Q::zero(), Q::zero()),
             Detail::Trace => {
                 let lambda = self.round_lambda(t);
-                // Candidates for the largest payment: (class, units) pairs of this round.
-                let mut cands: Vec<(Iv, u32, u64)> = Vec::new();
+                // The largest payment: λ times the largest `u` of those paying `λ·u`, or the
+                // money of a class that paid everything; exact values only where the intervals
+                // do not rule a candidate out.
+                let mut rich_u = 0u64;
+                let mut poor: Vec<u32> = Vec::new();
                 for &c in &touched {
                     let mut i = self.memo_head[c as usize];
                     while i != NO_MEMO {
                         let (u, next, link) = self.memo[i as usize];
-                        cands.push((self.paid_iv(c, u, next, &e), c, u));
+                        if next == ZERO_CLASS {
+                            poor.push(c);
+                        } else {
+                            rich_u = rich_u.max(u);
+                        }
                         i = link;
                     }
                 }
-                let max_lo = cands.iter().map(|x| x.0.lo).max().unwrap_or(0);
+                let ru = i128::from(rich_u);
+                let max_lo = poor
+                    .iter()
+                    .map(|&c| self.classes[c as usize].iv.lo)
+                    .chain([e.lam.lo * ru])
+                    .max()
+                    .unwrap_or(0);
                 let mut max_payment = Q::zero();
-                for (iv, c, u) in cands {
-                    if iv.hi < max_lo {
+                if rich_u > 0 {
+                    max_payment = lambda.mul_int(ru);
+                }
+                for c in poor {
+                    if self.classes[c as usize].iv.hi < max_lo {
                         continue;
                     }
-                    let paid = if self.paid_all(c, u) {
-                        self.class_money(c)
-                    } else {
-                        lambda.mul_int(i128::from(u))
-                    };
+                    let paid = self.class_money(c);
                     if paid > max_payment {
                         max_payment = paid;
                     }
@@ -559,31 +597,6 @@ impl Kernel<'_, '_> {
             supporters,
             payers,
             paid_everything,
-        }
-    }
-
-    /// Whether class `c` paid everything in the last round (its memo entry for `u` says so).
-    fn paid_all(&self, c: u32, u: u64) -> bool {
-        let mut i = self.memo_head[c as usize];
-        while i != NO_MEMO {
-            if self.memo[i as usize].0 == u {
-                return self.memo[i as usize].1 == ZERO_CLASS;
-            }
-            i = self.memo[i as usize].2;
-        }
-        unreachable!("every payer has a memo entry")
-    }
-
-    /// Interval of what a voter of class `c` with `u` units paid (`next`: their new class).
-    fn paid_iv(&self, c: u32, u: u64, next: u32, e: &Eval) -> Iv {
-        if next == ZERO_CLASS {
-            self.classes[c as usize].iv
-        } else {
-            let ui = i128::from(u);
-            Iv {
-                lo: e.lam.lo * ui,
-                hi: e.lam.hi * ui,
-            }
         }
     }
 

@@ -64,6 +64,66 @@ pub(crate) struct Mes<'a> {
     pub(crate) unit_utilities: bool,
     /// The largest utility unit count of any supporter (at least 1).
     pub(crate) max_units: u64,
+    /// The supporters packed for the filtered kernel, when every weight and unit count fits 32
+    /// bits (else the kernel defers to [`Mes::run_exact`]).
+    pub(crate) packed: Option<Packed>,
+}
+
+/// Supporter lists packed for the filtered kernel's inner loops: 12 bytes per entry, groups
+/// renumbered so that groups with similar ballots are adjacent (better cache locality).
+pub(crate) struct Packed {
+    /// For each project: (group, voters, utility units) of every supporting group, by group.
+    pub supporters: Vec<Vec<(u32, u32, u32)>>,
+    /// How many groups there are (the kernel's renumbered groups are `0..groups`).
+    pub groups: usize,
+}
+
+impl Packed {
+    fn new(profile: &Profile) -> Packed {
+        // Renumber groups in the lexicographic order of their ballots, projects taken from the
+        // most supported down: a project's supporters then form few long runs of groups.
+        let m = profile.supporters.len();
+        let mut by_support: Vec<usize> = (0..m).collect();
+        by_support.sort_by_key(|&p| (std::cmp::Reverse(profile.supporters[p].len()), p));
+        let mut position = vec![0u32; m];
+        for (i, &p) in by_support.iter().enumerate() {
+            position[p] = i as u32;
+        }
+        let keys: Vec<Vec<u32>> = profile
+            .groups
+            .iter()
+            .map(|g| {
+                let mut k: Vec<u32> = g.items.iter().map(|&(p, _)| position[p as usize]).collect();
+                k.sort_unstable();
+                k
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..profile.groups.len() as u32).collect();
+        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        let mut new_id = vec![0u32; order.len()];
+        for (i, &g) in order.iter().enumerate() {
+            new_id[g as usize] = i as u32;
+        }
+        let supporters = profile
+            .supporters
+            .iter()
+            .map(|list| {
+                let mut v: Vec<(u32, u32, u32)> = list
+                    .iter()
+                    .map(|&(g, u)| {
+                        let w = profile.groups[g as usize].weight as u32;
+                        (new_id[g as usize], w, u as u32)
+                    })
+                    .collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        Packed {
+            supporters,
+            groups: profile.groups.len(),
+        }
+    }
 }
 
 const ZERO_CLASS: u32 = 0;
@@ -91,9 +151,12 @@ impl<'a> Mes<'a> {
             .max()
             .unwrap_or(1)
             .max(1);
+        let fits = profile.n_voters <= u64::from(u32::MAX) && max_units <= u64::from(u32::MAX);
+        let packed = fits.then(|| Packed::new(profile));
         Mes {
             unit_utilities: profile.unit_utilities(),
             max_units,
+            packed,
             profile,
             costs,
             ranks,
