@@ -9,18 +9,30 @@
 //!
 //! # How it is made fast
 //! * **Budget classes.** A voter's remaining money is `b` minus the prices paid, or `0` once they
-//!   paid everything they had. Voters whose money is equal share one *class* holding one exact
-//!   value; a payment maps a class to a new class once (memoised per round), so exact arithmetic
-//!   is done per distinct amount, not per voter. Evaluating a project adds up its supporters per
-//!   class with integer additions, then runs the water-filling over the few distinct amounts.
+//!   paid everything they had. Voters whose money is equal share one *class*; a payment maps a
+//!   class to a new class once (memoised per round), so arithmetic is done per distinct amount,
+//!   not per voter. Evaluating a project adds up its supporters per class with integer additions,
+//!   then runs the water-filling over the few distinct amounts.
 //! * **Lazy re-evaluation.** Money only decreases, so a project's `ρ` only increases. Each project
-//!   keeps its last `ρ` as a lower bound; a round evaluates projects in increasing order of that
-//!   bound and stops as soon as the bound exceeds the best exact `ρ` found (projects whose bound
-//!   *equals* it are still evaluated, so every tied project is seen and ties are broken exactly).
+//!   keeps a lower bound of its last `ρ`; a round evaluates projects in increasing order of that
+//!   bound and stops as soon as the bound provably exceeds the best `ρ` found (projects whose
+//!   bound may *equal* it are still evaluated, so every tied project is seen and ties are broken
+//!   exactly).
+//! * **Filtered arithmetic.** [`Mes::run`] (module [`crate::tally::filtered`]) decides with proved
+//!   integer intervals of every amount and computes exact rationals only for the comparisons the
+//!   intervals cannot decide (exact ties among them), lazily and memoised. [`Mes::run_exact`]
+//!   carries exact rationals throughout; it records payments and is the reference the kernel is
+//!   tested against.
 //!
-//! # Exactness
-//! All amounts are [`Q`] (exact rationals, see [`crate::tally::exact`]); the comparisons that
-//! choose a project or decide who pays everything are exact comparisons of rationals.
+//! # Exactness, and why nothing overflows
+//! Every decision — who is short of money in the water-filling, which project has the smallest
+//! `ρ`, who pays everything — is an exact comparison: in [`Mes::run_exact`] of rationals [`Q`]
+//! (see [`crate::tally::exact`]; `Q` promotes itself to a big rational instead of overflowing);
+//! in [`Mes::run`] of integer intervals whose bounds are proved (floor for lower bounds, ceiling
+//! for upper ones), and when they overlap, of the exact rationals. The kernel's fixed point
+//! leaves enough headroom that no `i128` operation can overflow (the bound is derived in the
+//! `filtered` module docs; elections that would not fit it are counted by [`Mes::run_exact`]),
+//! and the `ρ` comparisons multiply in 256 bits. Floating point takes no part in any decision.
 
 use crate::tally::exact::Q;
 use crate::tally::profile::Profile;
