@@ -3,16 +3,12 @@
 //! For every `.pb` file in `KURULTAI_PABULIB_DIR` (default `../shared/fixtures/pabulib` next to
 //! the crate) and every rule of the fixtures README's mapping table, the selected projects must
 //! equal `expected/NAME.json`'s `selected` whenever its `status` is `ok`. Skips, saying so, when
-//! the folder is absent.
+//! the folder is absent. Every outcome is checked, Add1 on Warszawa 2026 included: the whole file
+//! takes ≈ 10 s optimised and ≈ 50 s unoptimised (`cargo test --all-targets`) on 2 cores.
 
 use kurultai::pabulib;
 use kurultai::tally::{tally, Completion, Rule, TallyOptions, TieBreak};
 use std::path::PathBuf;
-
-/// Outcomes the reference needed more than this many seconds for are skipped unless
-/// `KURULTAI_AGREEMENT_ALL` is set (see docs/performance.md: Add1 on the largest files is not yet
-/// fast enough for every test run).
-const SLOW_REFERENCE_S: f64 = 100.0;
 
 fn fixture_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("KURULTAI_PABULIB_DIR")
@@ -86,13 +82,6 @@ fn check(keys: &[&str]) {
                 continue;
             };
             if entry["status"] != "ok" {
-                continue;
-            }
-            let reference_s = entry["time_s"].as_f64().unwrap_or(0.0);
-            if reference_s > SLOW_REFERENCE_S
-                && std::env::var_os("KURULTAI_AGREEMENT_ALL").is_none()
-            {
-                eprintln!("SKIPPED {name} {key}: the reference took {reference_s} s; set KURULTAI_AGREEMENT_ALL=1 to run it");
                 continue;
             }
             let want: Vec<String> = serde_json::from_value(entry["selected"].clone()).unwrap();

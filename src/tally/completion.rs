@@ -20,6 +20,7 @@
 //! result is the same as computing them one after the other.
 
 use crate::tally::exact::Q;
+use crate::tally::filtered::Detail;
 use crate::tally::mes::{Mes, MesRun};
 use crate::tally::result::Add1Stop;
 
@@ -112,7 +113,7 @@ pub(crate) fn add1_equalshares(
 ) -> Add1Outcome {
     let n = i128::from(n_voters);
     let first_share = Q::frac(budget, n);
-    let mut kept = mes.run(&first_share, false);
+    let mut kept = mes.run(&first_share, Detail::Search);
     let mut kept_share = first_share.clone();
     let all = mes.candidates().len();
     let mut runs = 1u64;
@@ -154,8 +155,8 @@ pub(crate) fn add1_equalshares(
 /// Runs the shares `a` and `b` at the same time (two threads).
 fn run_pair(mes: &Mes<'_>, a: &Q, b: &Q) -> (MesRun, MesRun) {
     std::thread::scope(|s| {
-        let second = s.spawn(|| mes.run(b, false));
-        let first = mes.run(a, false);
+        let second = s.spawn(|| mes.run(b, Detail::Search));
+        let first = mes.run(a, Detail::Search);
         (first, second.join().expect("an Equal Shares run panicked"))
     })
 }

@@ -130,6 +130,21 @@ impl Q {
         b.floor().to_integer()
     }
 
+    /// `(⌊x·2^shift⌋, ⌈x·2^shift⌉)` for this value `x`.
+    pub fn floor_ceil_scaled(&self, shift: u32) -> (BigInt, BigInt) {
+        if let (Q::Small(r), true) = (self, shift <= 126) {
+            if let Some(n) = r.numer().checked_mul(&(1i128 << shift)) {
+                // Reduced fractions keep a positive denominator.
+                let d = *r.denom();
+                let lo = n.div_euclid(d);
+                let hi = if n.rem_euclid(d) == 0 { lo } else { lo + 1 };
+                return (BigInt::from(lo), BigInt::from(hi));
+            }
+        }
+        let b = self.big() * BigRational::from_integer(BigInt::one() << shift);
+        (b.floor().to_integer(), b.ceil().to_integer())
+    }
+
     /// Numerator and denominator as decimal strings (denominator positive, fraction reduced).
     pub fn parts(&self) -> (String, String) {
         match self {

@@ -9,18 +9,30 @@
 //!
 //! # How it is made fast
 //! * **Budget classes.** A voter's remaining money is `b` minus the prices paid, or `0` once they
-//!   paid everything they had. Voters whose money is equal share one *class* holding one exact
-//!   value; a payment maps a class to a new class once (memoised per round), so exact arithmetic
-//!   is done per distinct amount, not per voter. Evaluating a project adds up its supporters per
-//!   class with integer additions, then runs the water-filling over the few distinct amounts.
+//!   paid everything they had. Voters whose money is equal share one *class*; a payment maps a
+//!   class to a new class once (memoised per round), so arithmetic is done per distinct amount,
+//!   not per voter. Evaluating a project adds up its supporters per class with integer additions,
+//!   then runs the water-filling over the few distinct amounts.
 //! * **Lazy re-evaluation.** Money only decreases, so a project's `ρ` only increases. Each project
-//!   keeps its last `ρ` as a lower bound; a round evaluates projects in increasing order of that
-//!   bound and stops as soon as the bound exceeds the best exact `ρ` found (projects whose bound
-//!   *equals* it are still evaluated, so every tied project is seen and ties are broken exactly).
+//!   keeps a lower bound of its last `ρ`; a round evaluates projects in increasing order of that
+//!   bound and stops as soon as the bound provably exceeds the best `ρ` found (projects whose
+//!   bound may *equal* it are still evaluated, so every tied project is seen and ties are broken
+//!   exactly).
+//! * **Filtered arithmetic.** [`Mes::run`] (module [`crate::tally::filtered`]) decides with proved
+//!   integer intervals of every amount and computes exact rationals only for the comparisons the
+//!   intervals cannot decide (exact ties among them), lazily and memoised. [`Mes::run_exact`]
+//!   carries exact rationals throughout; it records payments and is the reference the kernel is
+//!   tested against.
 //!
-//! # Exactness
-//! All amounts are [`Q`] (exact rationals, see [`crate::tally::exact`]); the comparisons that
-//! choose a project or decide who pays everything are exact comparisons of rationals.
+//! # Exactness, and why nothing overflows
+//! Every decision — who is short of money in the water-filling, which project has the smallest
+//! `ρ`, who pays everything — is an exact comparison: in [`Mes::run_exact`] of rationals [`Q`]
+//! (see [`crate::tally::exact`]; `Q` promotes itself to a big rational instead of overflowing);
+//! in [`Mes::run`] of integer intervals whose bounds are proved (floor for lower bounds, ceiling
+//! for upper ones), and when they overlap, of the exact rationals. The kernel's fixed point
+//! leaves enough headroom that no `i128` operation can overflow (the bound is derived in the
+//! `filtered` module docs; elections that would not fit it are counted by [`Mes::run_exact`]),
+//! and the `ρ` comparisons multiply in 256 bits. Floating point takes no part in any decision.
 
 use crate::tally::exact::Q;
 use crate::tally::profile::Profile;
@@ -57,11 +69,73 @@ impl MesRun {
 
 /// The fixed parts of an election for repeated runs with different shares.
 pub(crate) struct Mes<'a> {
-    profile: &'a Profile,
-    costs: Vec<i128>,
-    ranks: &'a [u32],
-    candidates: Vec<u32>,
-    unit_utilities: bool,
+    pub(crate) profile: &'a Profile,
+    pub(crate) costs: Vec<i128>,
+    pub(crate) ranks: &'a [u32],
+    pub(crate) candidates: Vec<u32>,
+    pub(crate) unit_utilities: bool,
+    /// The largest utility unit count of any supporter (at least 1).
+    pub(crate) max_units: u64,
+    /// The supporters packed for the filtered kernel, when every weight and unit count fits 32
+    /// bits (else the kernel defers to [`Mes::run_exact`]).
+    pub(crate) packed: Option<Packed>,
+}
+
+/// Supporter lists packed for the filtered kernel's inner loops: 12 bytes per entry, groups
+/// renumbered so that groups with similar ballots are adjacent (better cache locality).
+pub(crate) struct Packed {
+    /// For each project: (group, voters, utility units) of every supporting group, by group.
+    pub supporters: Vec<Vec<(u32, u32, u32)>>,
+    /// How many groups there are (the kernel's renumbered groups are `0..groups`).
+    pub groups: usize,
+}
+
+impl Packed {
+    fn new(profile: &Profile) -> Packed {
+        // Renumber groups in the lexicographic order of their ballots, projects taken from the
+        // most supported down: a project's supporters then form few long runs of groups.
+        let m = profile.supporters.len();
+        let mut by_support: Vec<usize> = (0..m).collect();
+        by_support.sort_by_key(|&p| (std::cmp::Reverse(profile.supporters[p].len()), p));
+        let mut position = vec![0u32; m];
+        for (i, &p) in by_support.iter().enumerate() {
+            position[p] = i as u32;
+        }
+        let keys: Vec<Vec<u32>> = profile
+            .groups
+            .iter()
+            .map(|g| {
+                let mut k: Vec<u32> = g.items.iter().map(|&(p, _)| position[p as usize]).collect();
+                k.sort_unstable();
+                k
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..profile.groups.len() as u32).collect();
+        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+        let mut new_id = vec![0u32; order.len()];
+        for (i, &g) in order.iter().enumerate() {
+            new_id[g as usize] = i as u32;
+        }
+        let supporters = profile
+            .supporters
+            .iter()
+            .map(|list| {
+                let mut v: Vec<(u32, u32, u32)> = list
+                    .iter()
+                    .map(|&(g, u)| {
+                        let w = profile.groups[g as usize].weight as u32;
+                        (new_id[g as usize], w, u as u32)
+                    })
+                    .collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        Packed {
+            supporters,
+            groups: profile.groups.len(),
+        }
+    }
 }
 
 const ZERO_CLASS: u32 = 0;
@@ -82,8 +156,19 @@ impl<'a> Mes<'a> {
         ranks: &'a [u32],
         candidates: Vec<u32>,
     ) -> Self {
+        let max_units = profile
+            .groups
+            .iter()
+            .flat_map(|g| g.items.iter().map(|&(_, u)| u))
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let fits = profile.n_voters <= u64::from(u32::MAX) && max_units <= u64::from(u32::MAX);
+        let packed = fits.then(|| Packed::new(profile));
         Mes {
             unit_utilities: profile.unit_utilities(),
+            max_units,
+            packed,
             profile,
             costs,
             ranks,
@@ -95,8 +180,10 @@ impl<'a> Mes<'a> {
         &self.candidates
     }
 
-    /// Runs MES with every voter holding `share` (engine units).
-    pub fn run(&self, share: &Q, record_payments: bool) -> MesRun {
+    /// Runs MES with every voter holding `share` (engine units), with exact rationals throughout;
+    /// optionally records every group's payments. [`Mes::run`] (the filtered kernel) gives the
+    /// same rounds much faster.
+    pub fn run_exact(&self, share: &Q, record_payments: bool) -> MesRun {
         let profile = self.profile;
         let mut st = RunState {
             class_money: vec![Q::zero(), share.clone()],

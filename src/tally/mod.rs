@@ -20,6 +20,7 @@ pub mod cli;
 mod completion;
 pub mod election;
 pub mod exact;
+mod filtered;
 mod greedy;
 mod mes;
 pub mod money;
@@ -35,6 +36,7 @@ pub use result::{TallyResult, TraceStep};
 pub use tiebreak::TieBreak;
 
 use exact::Q;
+use filtered::Detail;
 use mes::{Mes, MesRun};
 use profile::Profile;
 use result::{Exact, ProjectLine, RuleName, Stage, SCHEMA};
@@ -186,7 +188,7 @@ fn equal_shares(
         match completion {
             Completion::None => {
                 let share = Q::frac(election.budget(), i128::from(n));
-                (mes.run(&share, false), share)
+                (mes.run(&share, Detail::Trace), share)
             }
             Completion::Add1 | Completion::Add1Greedy => {
                 let out = completion::add1_pabutools(&mes, &costs, election.budget(), n, unit, 0);
@@ -200,8 +202,11 @@ fn equal_shares(
             }
         }
     };
+    // The Add1 searches report no exact trace values: recompute the kept run with them.
     let run = if record && n > 0 {
-        mes.run(&kept_share, true)
+        mes.run_exact(&kept_share, true)
+    } else if n > 0 && completion != Completion::None {
+        mes.run(&kept_share, Detail::Trace)
     } else {
         run
     };

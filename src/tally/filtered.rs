@@ -1,0 +1,832 @@
+//! The filtered exact kernel of the Method of Equal Shares: proved integer intervals first, exact
+//! rationals only where the intervals cannot decide.
+//!
+//! [`Mes::run_exact`] carries every amount as an exact rational [`Q`]; on large elections the
+//! denominators outgrow `i128` and most of the time goes to big-rational arithmetic. This kernel
+//! computes the *same* run (same rounds, same exact `ρ` and largest payment in the trace) while
+//! doing almost all arithmetic on machine integers, in the manner of lazy exact numbers:
+//!
+//! * **Fast path.** Every amount `x` (a class's money, a price `λ`) is held as a proved interval
+//!   `[lo, hi]` of integers with `lo ≤ x·2^F ≤ hi`. Divisions by a positive integer round `lo`
+//!   down and `hi` up; subtractions pair `lo` with the other operand's `hi`. Each decision —
+//!   whether a supporter is short of money in the water-filling, which project has the smallest
+//!   `ρ` (also the lazy lower-bound pruning), whether a payer pays everything when a project is
+//!   bought — is taken from the intervals only when they prove the answer.
+//! * **Exact fallback, per comparison.** When intervals overlap (exact ties are common: with cost
+//!   utilities and everyone paying in full `ρ = 1/|N_p|`), the exact values of just the operands
+//!   are computed and compared. They are memoised and computed lazily from immutable records:
+//!   a class (voters with the same history) has money `parent − λ_t·u`, so its exact value is
+//!   its parent's exact value minus the exact price of round `t` times `u`; the exact price of a
+//!   round (or of a candidate's evaluation) is `(cost − Σ w·money(c)) / R` over the recorded
+//!   classes `c` that pay everything and the recorded utility units `R` of those who pay `λ·u`.
+//!   After an exact computation the interval is tightened to the exact value's rounding.
+//!
+//! The decisions are therefore exactly those of [`Mes::run_exact`], and so is the outcome; only
+//! the cost differs. The trace's `ρ` and largest payment are computed exactly, from the memoised
+//! exact values, and only when asked for ([`Detail::Trace`]); the Add1 search does not need them.
+//!
+//! # Why nothing overflows
+//! Let `C` be the largest candidate cost, `N` the number of voters, `S = ⌈share⌉` and `U` the
+//! largest utility unit count, and `B = max(C, N·S)`. The run uses `F = min(64, 125 − bits(B) −
+//! bits(U))` fractional bits (and runs [`Mes::run_exact`] instead if that is below 1, which no
+//! real election comes near). Then, scaled by `2^F`:
+//! * every class's money is at most `S·2^F` (a child's `hi` never exceeds its parent's), and any
+//!   weighted sum `Σ w·money` at most `N·S·2^F ≤ B·2^F`;
+//! * every price `λ = (cost − poor)/R` with integer `R ≥ 1` is at most `C·2^F`, and `λ·u` at most
+//!   `C·U·2^F < 2^125`;
+//! * `ρ` comparisons cross-multiply `λ_a·σ_b` against `λ_b·σ_a` in 256 bits ([`mul_wide`]).
+//!
+//! so every `i128` operation stays below `2^126` in absolute value. The exact fallback uses
+//! [`Q`], which promotes itself to a big rational rather than overflow.
+
+use crate::tally::exact::Q;
+use crate::tally::mes::{Mes, MesRound, MesRun, Packed};
+use num_traits::ToPrimitive;
+use std::cmp::Ordering;
+
+/// How much of a run to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Rounds, counts and cost; `rho` and `max_payment` are left at zero (the Add1 search).
+    Search,
+    /// Also the exact `rho` and `max_payment` of every round (the kept run's trace).
+    Trace,
+}
+
+const ZERO_CLASS: u32 = 0;
+const ROOT_CLASS: u32 = 1;
+
+/// A proved interval `lo ≤ x·2^F ≤ hi`.
+#[derive(Clone, Copy, Debug)]
+struct Iv {
+    lo: i128,
+    hi: i128,
+}
+
+/// Voters with the same history: money `parent − λ_round · u`.
+#[derive(Clone, Copy, Debug)]
+struct Class {
+    parent: u32,
+    round: u32,
+    u: u64,
+    iv: Iv,
+}
+
+/// What determines a price exactly: `λ = (cost − Σ w·money(c) over poor) / rich_units`.
+#[derive(Clone, Debug)]
+struct Price {
+    cost: i128,
+    poor: Vec<(u32, u64)>,
+    rich_units: i128,
+}
+
+/// One evaluation of a candidate in a round.
+struct Eval {
+    p: u32,
+    lam: Iv,
+    price: Price,
+    exact: Option<Q>,
+}
+
+/// `a × b` as a 256-bit number (high, low halves).
+pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    let mask = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & mask);
+    let (b1, b0) = (b >> 64, b & mask);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // middle = p01 + p10 + (p00 >> 64), may carry into bit 128.
+    let (mid, carry1) = p01.overflowing_add(p10);
+    let (mid, carry2) = mid.overflowing_add(p00 >> 64);
+    let carry = (u128::from(carry1) + u128::from(carry2)) << 64;
+    let lo = (mid << 64) | (p00 & mask);
+    let hi = p11 + (mid >> 64) + carry;
+    (hi, lo)
+}
+
+/// Compares `a·b` with `c·d` for non-negative operands.
+fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
+    debug_assert!(a >= 0 && b >= 0 && c >= 0 && d >= 0);
+    mul_wide(a as u128, b as u128).cmp(&mul_wide(c as u128, d as u128))
+}
+
+fn floor_div(a: i128, b: i128) -> i128 {
+    a.div_euclid(b)
+}
+
+fn ceil_div(a: i128, b: i128) -> i128 {
+    -((-a).div_euclid(b))
+}
+
+fn bits(v: u128) -> u32 {
+    128 - v.leading_zeros()
+}
+
+/// The state of one filtered run.
+struct Kernel<'m, 'a> {
+    mes: &'m Mes<'a>,
+    f: u32,
+    classes: Vec<Class>,
+    class_exact: Vec<Option<Q>>,
+    rounds: Vec<Price>,
+    round_exact: Vec<Option<Q>>,
+    /// Per (renumbered) group: its class.
+    gs: Vec<u32>,
+    packed: &'m Packed,
+    bucket: Vec<u64>,
+    touched: Vec<u32>,
+    pairs: Vec<(u32, u64, u64)>,
+    memo_head: Vec<u32>,
+    memo: Vec<(u64, u32, u32)>,
+    coeff: Vec<i128>,
+}
+
+const NO_MEMO: u32 = u32::MAX;
+
+impl Mes<'_> {
+    /// The fractional bits the filtered kernel uses for `share`, or `None` if the proved bound
+    /// leaves too few (see the module docs of `filtered`).
+    fn frac_bits(&self, share: &Q) -> Option<u32> {
+        let s = share.floor_int().to_u128()? + 1;
+        let n = u128::from(self.profile.n_voters);
+        let c = self
+            .candidates
+            .iter()
+            .map(|&p| self.costs[p as usize].max(0) as u128)
+            .max()
+            .unwrap_or(0);
+        let b = n.checked_mul(s)?.max(c);
+        let u = self.max_units;
+        let f = 125i64 - i64::from(bits(b)) - i64::from(bits(u128::from(u)));
+        (f >= 1).then(|| f.min(64) as u32)
+    }
+
+    /// Runs MES with every voter holding `share`, deciding with the filtered kernel. The rounds
+    /// are those of [`Mes::run_exact`]; `rho` and `max_payment` are exact with
+    /// [`Detail::Trace`] and zero with [`Detail::Search`].
+    pub fn run(&self, share: &Q, detail: Detail) -> MesRun {
+        self.run_with_bits(share, detail, 64)
+    }
+
+    /// [`Mes::run`] with at most `max_bits` fractional bits (tests use few bits to exercise the
+    /// exact fallback).
+    pub(crate) fn run_with_bits(&self, share: &Q, detail: Detail, max_bits: u32) -> MesRun {
+        let (Some(f), Some(packed)) = (self.frac_bits(share), self.packed.as_ref()) else {
+            return self.run_exact(share, false);
+        };
+        let f = f.min(max_bits);
+        let root = scaled_bounds(share, f);
+        let mut k = Kernel {
+            mes: self,
+            f,
+            classes: vec![
+                Class {
+                    parent: ZERO_CLASS,
+                    round: 0,
+                    u: 0,
+                    iv: Iv { lo: 0, hi: 0 },
+                },
+                Class {
+                    parent: ZERO_CLASS,
+                    round: 0,
+                    u: 0,
+                    iv: root,
+                },
+            ],
+            class_exact: vec![Some(Q::zero()), Some(share.clone())],
+            rounds: Vec::new(),
+            round_exact: Vec::new(),
+            gs: vec![ROOT_CLASS; packed.groups],
+            packed,
+            bucket: Vec::new(),
+            touched: Vec::new(),
+            pairs: Vec::new(),
+            memo_head: Vec::new(),
+            memo: Vec::new(),
+            coeff: Vec::new(),
+        };
+        k.run(detail)
+    }
+}
+
+/// `[⌊x·2^f⌋, ⌈x·2^f⌉]`; `x ≥ 0` and small enough (guaranteed by the frac-bits bound).
+fn scaled_bounds(x: &Q, f: u32) -> Iv {
+    let (lo, hi) = x.floor_ceil_scaled(f);
+    Iv {
+        lo: lo.to_i128().expect("bounded by the frac-bits choice"),
+        hi: hi.to_i128().expect("bounded by the frac-bits choice"),
+    }
+}
+
+impl Kernel<'_, '_> {
+    fn run(&mut self, detail: Detail) -> MesRun {
+        let mes = self.mes;
+        let profile = mes.profile;
+        let f = self.f;
+        let sigma = &profile.sigma;
+        let ranks = mes.ranks;
+        // Lower bounds on each candidate's λ (scaled): exact while no supporter is short.
+        let mut bound: Vec<i128> = vec![0; profile.score.len()];
+        for &p in &mes.candidates {
+            let p = p as usize;
+            bound[p] = floor_div(mes.costs[p] << f, profile.total_units[p]);
+        }
+        let mut alive = mes.candidates.clone();
+        let mut rounds = Vec::new();
+        let mut cost = 0i128;
+        let mut unaffordable = Vec::new();
+        loop {
+            alive.sort_by(|&a, &b| {
+                let (a, b) = (a as usize, b as usize);
+                cmp_products(bound[a], sigma[b], bound[b], sigma[a]).then(ranks[a].cmp(&ranks[b]))
+            });
+            let mut best: Option<Eval> = None;
+            unaffordable.clear();
+            for &p in &alive {
+                let pu = p as usize;
+                if let Some(b) = &best {
+                    // Stop once this bound provably exceeds the best ρ (every later one too).
+                    let bu = b.p as usize;
+                    if cmp_products(bound[pu], sigma[bu], b.lam.hi, sigma[pu]) == Ordering::Greater
+                    {
+                        break;
+                    }
+                }
+                let Some(mut e) = self.price(p) else {
+                    unaffordable.push(p);
+                    continue;
+                };
+                bound[pu] = bound[pu].max(e.lam.lo);
+                let better = match best.as_mut() {
+                    None => true,
+                    Some(b) => match self.cmp_rho(&mut e, b) {
+                        Ordering::Less => true,
+                        Ordering::Greater => false,
+                        Ordering::Equal => ranks[pu] < ranks[b.p as usize],
+                    },
+                };
+                if e.exact.is_some() {
+                    bound[pu] = bound[pu].max(e.lam.lo);
+                }
+                if better {
+                    best = Some(e);
+                }
+            }
+            // Money only decreases: a project its supporters cannot afford now never will be.
+            alive.retain(|p| !unaffordable.contains(p));
+            let Some(e) = best else { break };
+            alive.retain(|&q| q != e.p);
+            cost += mes.costs[e.p as usize];
+            rounds.push(self.buy(e, detail));
+        }
+        MesRun {
+            rounds,
+            cost,
+            payments: None,
+        }
+    }
+
+    /// Exact money of class `c` (memoised; tightens its interval).
+    fn class_money(&mut self, c: u32) -> Q {
+        if let Some(x) = &self.class_exact[c as usize] {
+            return x.clone();
+        }
+        let Class {
+            parent, round, u, ..
+        } = self.classes[c as usize];
+        let parent_money = self.class_money(parent);
+        let lambda = self.round_lambda(round);
+        let x = parent_money.sub(&lambda.mul_int(i128::from(u)));
+        let t = scaled_bounds(&x, self.f);
+        let iv = &mut self.classes[c as usize].iv;
+        iv.lo = iv.lo.max(t.lo);
+        iv.hi = iv.hi.min(t.hi);
+        self.class_exact[c as usize] = Some(x.clone());
+        x
+    }
+
+    /// Exact λ of bought round `t` (memoised).
+    fn round_lambda(&mut self, t: u32) -> Q {
+        if let Some(x) = &self.round_exact[t as usize] {
+            return x.clone();
+        }
+        let price = self.rounds[t as usize].clone();
+        let x = self.price_exact(&price.cost, &price.poor, price.rich_units);
+        self.round_exact[t as usize] = Some(x.clone());
+        x
+    }
+
+    /// `(cost − Σ w·money(c) over poor) / rich_units`, exactly. A class's money is
+    /// `share − Σ u_s·λ_s` over the rounds `s` of its history, so the sum is `W·share −
+    /// Σ_s a_s·λ_s` with integer `a_s`: one rational operation per earlier round, however many
+    /// classes are poor.
+    fn price_exact(&mut self, cost: &i128, poor: &[(u32, u64)], rich_units: i128) -> Q {
+        let mut coeff = std::mem::take(&mut self.coeff);
+        coeff.clear();
+        coeff.resize(self.rounds.len(), 0);
+        let mut weight = 0i128;
+        for &(c, w) in poor {
+            let w = i128::from(w);
+            weight += w;
+            let mut c = c;
+            while c != ROOT_CLASS {
+                let class = &self.classes[c as usize];
+                coeff[class.round as usize] += w * i128::from(class.u);
+                c = class.parent;
+            }
+        }
+        let share = self.class_exact[ROOT_CLASS as usize]
+            .clone()
+            .expect("the share is exact");
+        let mut rest = Q::int(*cost).sub(&share.mul_int(weight));
+        for (s, &a) in coeff.iter().enumerate() {
+            if a != 0 {
+                rest = rest.add(&self.round_lambda(s as u32).mul_int(a));
+            }
+        }
+        self.coeff = coeff;
+        rest.div_int(rich_units)
+    }
+
+    fn eval_exact(&mut self, e: &mut Eval) -> Q {
+        if let Some(x) = &e.exact {
+            return x.clone();
+        }
+        let x = self.price_exact(&e.price.cost, &e.price.poor, e.price.rich_units);
+        let t = scaled_bounds(&x, self.f);
+        e.lam.lo = e.lam.lo.max(t.lo);
+        e.lam.hi = e.lam.hi.min(t.hi);
+        e.exact = Some(x.clone());
+        x
+    }
+
+    /// Compares `ρ = λ/σ` of two evaluations, exactly.
+    fn cmp_rho(&mut self, a: &mut Eval, b: &mut Eval) -> Ordering {
+        let sigma = &self.mes.profile.sigma;
+        let (sa, sb) = (sigma[a.p as usize], sigma[b.p as usize]);
+        if cmp_products(a.lam.hi, sb, b.lam.lo, sa) == Ordering::Less {
+            return Ordering::Less;
+        }
+        if cmp_products(a.lam.lo, sb, b.lam.hi, sa) == Ordering::Greater {
+            return Ordering::Greater;
+        }
+        let la = self.eval_exact(a);
+        let lb = self.eval_exact(b);
+        la.mul_int(sb).cmp(&lb.mul_int(sa))
+    }
+
+    /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units).
+    fn supporter_buckets(&mut self, p: u32) {
+        let supporters = &self.packed.supporters[p as usize];
+        self.pairs.clear();
+        if self.mes.unit_utilities {
+            if self.bucket.len() < self.classes.len() {
+                self.bucket.resize(self.classes.len(), 0);
+            }
+            self.touched.clear();
+            for &(g, w, _) in supporters {
+                let c = self.gs[g as usize];
+                if c == ZERO_CLASS {
+                    continue;
+                }
+                let slot = &mut self.bucket[c as usize];
+                if *slot == 0 {
+                    self.touched.push(c);
+                }
+                *slot += u64::from(w);
+            }
+            for &c in &self.touched {
+                self.pairs.push((c, self.bucket[c as usize], 1));
+                self.bucket[c as usize] = 0;
+            }
+        } else {
+            for &(g, w, u) in supporters {
+                let c = self.gs[g as usize];
+                if c != ZERO_CLASS {
+                    self.pairs.push((c, u64::from(u), u64::from(w)));
+                }
+            }
+            self.pairs.sort_unstable_by_key(|&(c, u, _)| (c, u));
+            // Merge equal (class, units) and store as (class, voters, units).
+            let mut out = 0;
+            for i in 0..self.pairs.len() {
+                let (c, u, w) = self.pairs[i];
+                if out > 0 && self.pairs[out - 1].0 == c && self.pairs[out - 1].2 == u {
+                    self.pairs[out - 1].1 += w;
+                } else {
+                    self.pairs[out] = (c, w, u);
+                    out += 1;
+                }
+            }
+            self.pairs.truncate(out);
+        }
+    }
+
+    /// The price at which `p`'s supporters can pay for it, or `None` if they cannot.
+    fn price(&mut self, p: u32) -> Option<Eval> {
+        self.supporter_buckets(p);
+        let mut rich = std::mem::take(&mut self.pairs);
+        let mut rich_units: i128 = rich
+            .iter()
+            .map(|&(_, w, u)| i128::from(w) * i128::from(u))
+            .sum();
+        let cost = self.mes.costs[p as usize];
+        let cost_s = cost << self.f;
+        let mut poor: Vec<(u32, u64)> = Vec::new();
+        let (mut poor_lo, mut poor_hi) = (0i128, 0i128);
+        // Water-filling as in the exact engine: everyone pays λ·u; those who cannot pay all they
+        // have and the others share the rest, until nobody else is short.
+        let result = loop {
+            if rich_units == 0 {
+                break None;
+            }
+            let mut lam = Iv {
+                lo: floor_div(cost_s - poor_hi, rich_units).max(0),
+                hi: ceil_div(cost_s - poor_lo, rich_units),
+            };
+            let pass_poor = poor.len();
+            let pass_units = rich_units;
+            let mut lam_exact: Option<Q> = None;
+            let before = rich.len();
+            let mut kept = 0;
+            for i in 0..rich.len() {
+                let (c, w, u) = rich[i];
+                let ui = i128::from(u);
+                let m = self.classes[c as usize].iv;
+                let short = if m.hi < lam.lo * ui {
+                    true
+                } else if m.lo >= lam.hi * ui {
+                    false
+                } else {
+                    if lam_exact.is_none() {
+                        let prefix = poor[..pass_poor].to_vec();
+                        let x = self.price_exact(&cost, &prefix, pass_units);
+                        let t = scaled_bounds(&x, self.f);
+                        lam.lo = lam.lo.max(t.lo);
+                        lam.hi = lam.hi.min(t.hi);
+                        lam_exact = Some(x);
+                    }
+                    let x = lam_exact.as_ref().expect("just computed");
+                    self.class_money(c) < x.mul_int(ui)
+                };
+                if short {
+                    let m = self.classes[c as usize].iv;
+                    let wi = i128::from(w);
+                    poor.push((c, w));
+                    poor_lo += wi * m.lo;
+                    poor_hi += wi * m.hi;
+                    rich_units -= wi * ui;
+                } else {
+                    rich[kept] = rich[i];
+                    kept += 1;
+                }
+            }
+            rich.truncate(kept);
+            if kept == before {
+                break Some(Eval {
+                    p,
+                    lam,
+                    price: Price {
+                        cost,
+                        poor,
+                        rich_units,
+                    },
+                    exact: lam_exact,
+                });
+            }
+        };
+        self.pairs = rich;
+        result
+    }
+
+    /// Buys the evaluated project: every supporter pays `min(money, λ·u)`.
+    fn buy(&mut self, mut e: Eval, detail: Detail) -> MesRound {
+        let mes = self.mes;
+        let p = e.p;
+        let t = self.rounds.len() as u32;
+        self.rounds.push(e.price.clone());
+        self.round_exact.push(e.exact.clone());
+        if self.memo_head.len() < self.classes.len() {
+            self.memo_head.resize(self.classes.len(), NO_MEMO);
+        }
+        self.memo.clear();
+        let mut touched = Vec::new();
+        let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
+        for &(g, w, u) in &self.packed.supporters[p as usize] {
+            let c = self.gs[g as usize];
+            let (u, w) = (u64::from(u), u64::from(w));
+            supporters += w;
+            if c == ZERO_CLASS {
+                continue;
+            }
+            // Memo: (class, units) → next class, chained per class.
+            let mut i = self.memo_head[c as usize];
+            while i != NO_MEMO && self.memo[i as usize].0 != u {
+                i = self.memo[i as usize].2;
+            }
+            let next = if i != NO_MEMO {
+                self.memo[i as usize].1
+            } else {
+                let next = self.pay(c, u, t, &mut e);
+                if self.memo_head[c as usize] == NO_MEMO {
+                    touched.push(c);
+                }
+                self.memo.push((u, next, self.memo_head[c as usize]));
+                self.memo_head[c as usize] = (self.memo.len() - 1) as u32;
+                next
+            };
+            payers += w;
+            if next == ZERO_CLASS {
+                paid_everything += w;
+            }
+            self.gs[g as usize] = next;
+        }
+        let (rho, max_payment) = match detail {
+            Detail::Search => (Q::zero(), Q::zero()),
+            Detail::Trace => {
+                let lambda = self.round_lambda(t);
+                // The largest payment: λ times the largest `u` of those paying `λ·u`, or the
+                // money of a class that paid everything; exact values only where the intervals
+                // do not rule a candidate out.
+                let mut rich_u = 0u64;
+                let mut poor: Vec<u32> = Vec::new();
+                for &c in &touched {
+                    let mut i = self.memo_head[c as usize];
+                    while i != NO_MEMO {
+                        let (u, next, link) = self.memo[i as usize];
+                        if next == ZERO_CLASS {
+                            poor.push(c);
+                        } else {
+                            rich_u = rich_u.max(u);
+                        }
+                        i = link;
+                    }
+                }
+                let ru = i128::from(rich_u);
+                let max_lo = poor
+                    .iter()
+                    .map(|&c| self.classes[c as usize].iv.lo)
+                    .chain([e.lam.lo * ru])
+                    .max()
+                    .unwrap_or(0);
+                let mut max_payment = Q::zero();
+                if rich_u > 0 {
+                    max_payment = lambda.mul_int(ru);
+                }
+                for c in poor {
+                    if self.classes[c as usize].iv.hi < max_lo {
+                        continue;
+                    }
+                    let paid = self.class_money(c);
+                    if paid > max_payment {
+                        max_payment = paid;
+                    }
+                }
+                (lambda.div_int(mes.profile.sigma[p as usize]), max_payment)
+            }
+        };
+        for c in touched {
+            self.memo_head[c as usize] = NO_MEMO;
+        }
+        MesRound {
+            project: p,
+            rho,
+            max_payment,
+            supporters,
+            payers,
+            paid_everything,
+        }
+    }
+
+    /// Class `c`'s voters with `u` units pay for round `t`; returns their new class.
+    fn pay(&mut self, c: u32, u: u64, t: u32, e: &mut Eval) -> u32 {
+        let ui = i128::from(u);
+        let m = self.classes[c as usize].iv;
+        let pays_all = if m.hi <= e.lam.lo * ui {
+            true
+        } else if m.lo > e.lam.hi * ui {
+            false
+        } else {
+            let lambda = self.eval_exact(e);
+            self.round_exact[t as usize] = Some(lambda.clone());
+            self.class_money(c) <= lambda.mul_int(ui)
+        };
+        if pays_all {
+            return ZERO_CLASS;
+        }
+        let m = self.classes[c as usize].iv;
+        self.classes.push(Class {
+            parent: c,
+            round: t,
+            u,
+            iv: Iv {
+                lo: (m.lo - e.lam.hi * ui).max(0),
+                hi: m.hi - e.lam.lo * ui,
+            },
+        });
+        self.class_exact.push(None);
+        (self.classes.len() - 1) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tally::election::{Ballot, Election, ProjectSpec, VoteKind};
+    use crate::tally::money::Decimal;
+    use crate::tally::profile::Profile;
+    use crate::tally::tiebreak::{self, TieBreak};
+    use num_bigint::BigInt;
+    use proptest::prelude::*;
+
+    fn rounds_of(run: &MesRun) -> Vec<(u32, Q, Q, u64, u64, u64)> {
+        run.rounds
+            .iter()
+            .map(|r| {
+                (
+                    r.project,
+                    r.rho.clone(),
+                    r.max_payment.clone(),
+                    r.supporters,
+                    r.payers,
+                    r.paid_everything,
+                )
+            })
+            .collect()
+    }
+
+    /// Runs both engines on `election` at `share` with `bits` fractional bits at most and
+    /// asserts the same run.
+    fn same_run(election: &Election, share: &Q, bits: u32) {
+        let profile = Profile::compile(election);
+        let ranks = tiebreak::ranks(election, &profile, TieBreak::Pabutools);
+        let costs: Vec<i128> = election.projects().iter().map(|p| p.cost).collect();
+        let candidates = (0..costs.len())
+            .filter(|&p| profile.total_units[p] > 0 && costs[p] > 0)
+            .map(|p| p as u32)
+            .collect();
+        let mes = Mes::new(&profile, costs, &ranks, candidates);
+        let exact = mes.run_exact(share, false);
+        let fast = mes.run_with_bits(share, Detail::Trace, bits);
+        assert_eq!(
+            rounds_of(&fast),
+            rounds_of(&exact),
+            "share {share:?}, bits {bits}"
+        );
+        assert_eq!(fast.cost, exact.cost);
+        let search = mes.run_with_bits(share, Detail::Search, bits);
+        let projects = |r: &MesRun| r.projects().collect::<Vec<_>>();
+        assert_eq!(projects(&search), projects(&exact));
+    }
+
+    #[test]
+    fn wide_products_are_exact() {
+        let cases = [
+            (0u128, 5u128),
+            (u128::MAX, u128::MAX),
+            (u128::MAX, 2),
+            (1 << 100, 1 << 90),
+            (
+                0xDEAD_BEEF_1234_5678_9ABC_DEF0_1234_5678,
+                0xFFFF_0000_FFFF_0000_1234,
+            ),
+        ];
+        for (a, b) in cases {
+            let (hi, lo) = mul_wide(a, b);
+            let want = BigInt::from(a) * BigInt::from(b);
+            let got = (BigInt::from(hi) << 128) + BigInt::from(lo);
+            assert_eq!(got, want, "{a} × {b}");
+        }
+    }
+
+    fn election(
+        costs: &[u32],
+        budget: u32,
+        points: bool,
+        ballots: &[Vec<(usize, i64)>],
+    ) -> Election {
+        let projects = costs
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| ProjectSpec {
+                id: format!("p{i}"),
+                cost: Decimal {
+                    units: i128::from(c),
+                    scale: 0,
+                },
+            })
+            .collect();
+        let ballots = ballots
+            .iter()
+            .map(|b| {
+                if points {
+                    Ballot::Points(b.iter().map(|&(p, x)| (format!("p{p}"), x)).collect())
+                } else {
+                    Ballot::Approval(b.iter().map(|&(p, _)| format!("p{p}")).collect())
+                }
+            })
+            .collect();
+        let kind = if points {
+            VoteKind::Cumulative
+        } else {
+            VoteKind::Approval
+        };
+        Election::new(
+            Decimal {
+                units: i128::from(budget),
+                scale: 0,
+            },
+            projects,
+            kind,
+            ballots,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn exact_ties_are_broken_as_the_exact_engine_does() {
+        // Equal costs and supporter counts: every ρ ties exactly in the first rounds.
+        let ballots: Vec<Vec<(usize, i64)>> = vec![
+            vec![(0, 1), (1, 1)],
+            vec![(1, 1), (2, 1)],
+            vec![(2, 1), (3, 1)],
+            vec![(3, 1), (0, 1)],
+            vec![(0, 1), (2, 1)],
+            vec![(1, 1), (3, 1)],
+        ];
+        let e = election(&[30, 30, 30, 30], 100, false, &ballots);
+        for bits in [1, 2, 5, 64] {
+            for extra in 0..12 {
+                same_run(&e, &Q::frac(100 + 6 * extra, 6), bits);
+            }
+        }
+    }
+
+    fn small_election() -> impl Strategy<Value = (Election, Q)> {
+        (1usize..7, any::<bool>(), 0u32..3).prop_flat_map(|(m, points, cost_kind)| {
+            // Few distinct costs, or one cost for all, so ties are frequent.
+            let cost = match cost_kind {
+                0 => (1u32..40).boxed(),
+                1 => prop_oneof![Just(6u32), Just(12)].boxed(),
+                _ => Just(10u32).boxed(),
+            };
+            let ballot = proptest::collection::btree_map(0..m, 1i64..4, 0..=m)
+                .prop_map(|b| b.into_iter().collect::<Vec<_>>());
+            (
+                proptest::collection::vec(cost, m),
+                1u32..80,
+                proptest::collection::vec(ballot, 1..14),
+                0i128..40,
+                1i128..4,
+            )
+                .prop_map(move |(costs, budget, ballots, extra, den)| {
+                    let e = election(&costs, budget, points, &ballots);
+                    let n = ballots.len() as i128;
+                    let share = Q::frac(i128::from(budget), n).add(&Q::frac(extra, den));
+                    (e, share)
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn filtered_run_equals_exact_run((e, share) in small_election(), bits in prop_oneof![Just(1u32), Just(3), Just(8), Just(64)]) {
+            same_run(&e, &share, bits);
+        }
+    }
+
+    /// The real elections, at the first share and a few Add1 steps (the largest only when
+    /// optimised: its exact run is slow unoptimised).
+    #[test]
+    fn filtered_run_equals_exact_run_on_fixtures() {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/pabulib");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("SKIPPED: no fixtures at {}", dir.display());
+            return;
+        };
+        let mut files: Vec<_> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pb"))
+            .collect();
+        files.sort();
+        for path in files {
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            if name.contains("Warszawa") && cfg!(debug_assertions) {
+                eprintln!("SKIPPED {name} in an unoptimised build");
+                continue;
+            }
+            let e = crate::pabulib::read_path(&path)
+                .and_then(|f| f.election())
+                .unwrap();
+            let n = e.num_voters() as i128;
+            let first = Q::frac(e.budget(), n);
+            for k in [0, 1, 37] {
+                same_run(&e, &first.add(&Q::int(k * e.main_unit())), 64);
+            }
+        }
+    }
+}
