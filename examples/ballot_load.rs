@@ -1,0 +1,437 @@
+//! Load generator for online ballots: sets up a municipality with an election in voting,
+//! registers and logs in N residents (untimed), then has C concurrent workers cast one ballot
+//! per resident (and, with `--passes 2` or more, replace it) and reports ballots per second and
+//! latency percentiles. Run against a release build; `bench/ballot_load.sh` does the whole run.
+//!
+//! ```sh
+//! BALLOT_LOAD_ADMIN_EMAIL=root@bench.example BALLOT_LOAD_ADMIN_PASSWORD=… \
+//!   cargo run --release --example ballot_load -- --base-url http://127.0.0.1:8080 \
+//!   --residents 5000 --concurrency 64 --passes 2
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
+const STAFF_PASSWORD: &str = "load test staff passphrase 7";
+
+#[derive(Parser, Debug)]
+#[command(about = "Cast ballots concurrently against a running Kurultai and report the rate")]
+struct Args {
+    /// The service, without the `/api/v1` suffix.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+    /// A platform admin's e-mail (see `kurultai admin create-platform-admin`).
+    #[arg(long, env = "BALLOT_LOAD_ADMIN_EMAIL")]
+    admin_email: String,
+    /// That admin's password (prefer the environment variable).
+    #[arg(long, env = "BALLOT_LOAD_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: String,
+    /// Residents to register; each casts one ballot per pass.
+    #[arg(long, default_value_t = 1000)]
+    residents: usize,
+    /// Concurrent workers in the timed phase.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Concurrent registrations and logins during the (untimed) setup.
+    #[arg(long, default_value_t = 16)]
+    setup_concurrency: usize,
+    /// Timed passes over all residents: the first casts, later ones replace.
+    #[arg(long, default_value_t = 1)]
+    passes: usize,
+    /// Proposals on the ballot (approval ballot, up to 3 chosen).
+    #[arg(long, default_value_t = 6)]
+    proposals: usize,
+    /// Municipality slug; a unique one per run by default.
+    #[arg(long)]
+    slug: Option<String>,
+}
+
+/// A failure during setup: the step and what the server said.
+type SetupResult<T> = Result<T, String>;
+
+struct Api {
+    client: Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        expect: StatusCode,
+    ) -> SetupResult<Value> {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}/api/v1{path}", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status != expect {
+            return Err(format!("{method} {path}: {status} {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("{method} {path}: {e}"))
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        expect: u16,
+    ) -> SetupResult<Value> {
+        let expect = StatusCode::from_u16(expect).expect("a status code");
+        self.call(reqwest::Method::POST, path, token, body, expect)
+            .await
+    }
+
+    async fn login(&self, slug: Option<&str>, login: &str, password: &str) -> SetupResult<String> {
+        let body = json!({"municipality": slug, "login": login, "password": password});
+        let reply = self.post("/auth/login", None, &body, 200).await?;
+        reply["access_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("login of {login}: no access_token"))
+    }
+}
+
+fn id_of(value: &Value) -> SetupResult<String> {
+    value["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no id in {value}"))
+}
+
+/// A valid T.C. Kimlik No from `seed`: nine digits, then the two check digits.
+fn tckn(seed: u64) -> String {
+    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
+        .chars()
+        .map(|c| c.to_digit(10).expect("a digit"))
+        .collect();
+    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
+    let even = d[1] + d[3] + d[5] + d[7];
+    d.push((7 * i64::from(odd) - i64::from(even)).rem_euclid(10) as u32);
+    d.push(d.iter().sum::<u32>() % 10);
+    d.iter().map(|x| x.to_string()).collect()
+}
+
+/// The municipality, its official, and a budget in voting with `proposals` approved proposals.
+async fn set_up_election(api: &Api, args: &Args, slug: &str) -> SetupResult<(String, Vec<String>)> {
+    let platform = api
+        .login(None, &args.admin_email, &args.admin_password)
+        .await?;
+    let admin_email = format!("admin@{slug}.example");
+    api.post(
+        "/municipalities",
+        Some(&platform),
+        &json!({
+            "slug": slug, "country": "TR", "names": {"en": format!("Load test {slug}")},
+            "default_language": "en", "languages": ["en"],
+            "admin": {"email": admin_email, "display_name": "Admin", "password": STAFF_PASSWORD}
+        }),
+        201,
+    )
+    .await?;
+    let admin = api.login(Some(slug), &admin_email, STAFF_PASSWORD).await?;
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("/municipalities/{slug}/settings"),
+        Some(&admin),
+        &json!({"registration_policy": "open", "revote_policy": "until_close"}),
+        StatusCode::OK,
+    )
+    .await?;
+    let official_email = format!("official@{slug}.example");
+    api.post(
+        &format!("/municipalities/{slug}/staff"),
+        Some(&admin),
+        &json!({"email": official_email, "display_name": "Official", "role": "official",
+                "password": STAFF_PASSWORD}),
+        201,
+    )
+    .await?;
+    let official = api
+        .login(Some(slug), &official_email, STAFF_PASSWORD)
+        .await?;
+    let cycle = id_of(
+        &api.post(
+            &format!("/municipalities/{slug}/cycles"),
+            Some(&official),
+            &json!({"names": {"en": "Load test cycle"}}),
+            201,
+        )
+        .await?,
+    )?;
+    let budget = id_of(
+        &api.post(
+            &format!("/cycles/{cycle}/budgets"),
+            Some(&official),
+            &json!({"names": {"en": "Whole city"}, "amount_minor": 1_000_000,
+                    "ballot": {"type": "approval", "max_selections": 3}}),
+            201,
+        )
+        .await?,
+    )?;
+    let transition = |to: &'static str| {
+        let (path, official) = (format!("/cycles/{cycle}/transition"), official.clone());
+        async move {
+            api.post(&path, Some(&official), &json!({ "to": to }), 200)
+                .await
+        }
+    };
+    transition("submission").await?;
+    let mut proposals = Vec::new();
+    for i in 0..args.proposals {
+        let id = id_of(
+            &api.post(
+                &format!("/budgets/{budget}/proposals"),
+                Some(&official),
+                &json!({"titles": {"en": format!("Project {i}")},
+                        "descriptions": {"en": format!("About project {i}")},
+                        "cost_minor": 100_000 + 50_000 * i as i64, "category": "parks"}),
+                201,
+            )
+            .await?,
+        )?;
+        api.post(
+            &format!("/proposals/{id}/review"),
+            Some(&official),
+            &json!({"decision": "approve"}),
+            200,
+        )
+        .await?;
+        proposals.push(id);
+    }
+    transition("review").await?;
+    transition("voting").await?;
+    Ok((budget, proposals))
+}
+
+/// Registers residents `0..n` concurrently and logs each in; returns their access tokens.
+async fn register_residents(api: Arc<Api>, args: &Args, slug: &str) -> SetupResult<Vec<String>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let n = args.residents;
+    let mut tasks = Vec::new();
+    for _ in 0..args.setup_concurrency.max(1) {
+        let (api, next, slug) = (api.clone(), next.clone(), slug.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut tokens = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, String>(tokens);
+                }
+                let email = format!("resident{i}@{slug}.example");
+                api.post(
+                    &format!("/municipalities/{slug}/residents"),
+                    None,
+                    &json!({"national_id": tckn(i as u64 + 1), "full_name": format!("Resident {i}"),
+                            "birth_date": "1980-01-01", "email": email,
+                            "password": RESIDENT_PASSWORD}),
+                    201,
+                )
+                .await?;
+                let token = api.login(Some(&slug), &email, RESIDENT_PASSWORD).await?;
+                tokens.push((i, token));
+                if (i + 1) % 1000 == 0 {
+                    eprintln!("  {} residents registered", i + 1);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for task in tasks {
+        all.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, token)| token).collect())
+}
+
+/// What one timed pass measured.
+#[derive(Default)]
+struct PassOutcome {
+    latencies_us: Vec<u64>,
+    statuses: BTreeMap<String, usize>,
+    elapsed: Duration,
+}
+
+/// One ballot per resident, `concurrency` at a time. Pass `pass` chooses a different subset
+/// than the previous one so later passes really replace.
+async fn cast_pass(
+    client: &Client,
+    url: &str,
+    tokens: &Arc<Vec<String>>,
+    proposals: &Arc<Vec<String>>,
+    concurrency: usize,
+    pass: usize,
+) -> PassOutcome {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (client, url, tokens, proposals, next) = (
+            client.clone(),
+            url.to_string(),
+            tokens.clone(),
+            proposals.clone(),
+            next.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut out = PassOutcome::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= tokens.len() {
+                    return out;
+                }
+                let m = proposals.len();
+                let picked: std::collections::BTreeSet<usize> =
+                    (0..3).map(|k| (i + pass + k * 2) % m).collect();
+                let chosen: Vec<Value> = picked
+                    .into_iter()
+                    .map(|p| json!({"proposal_id": proposals[p]}))
+                    .collect();
+                let body = json!({ "selections": chosen });
+                let sent = Instant::now();
+                let result = client
+                    .put(&url)
+                    .bearer_auth(&tokens[i])
+                    .json(&body)
+                    .send()
+                    .await;
+                let key = match result {
+                    Ok(response) => {
+                        let status = response.status();
+                        // Read the whole body: the request ends when the reply is in.
+                        let _ = response.bytes().await;
+                        status.as_u16().to_string()
+                    }
+                    Err(e) => format!("transport error ({})", e.without_url()),
+                };
+                out.latencies_us.push(sent.elapsed().as_micros() as u64);
+                *out.statuses.entry(key).or_default() += 1;
+            }
+        }));
+    }
+    let mut total = PassOutcome::default();
+    for worker in workers {
+        let out = worker.await.expect("a worker finished");
+        total.latencies_us.extend(out.latencies_us);
+        for (k, v) in out.statuses {
+            *total.statuses.entry(k).or_default() += v;
+        }
+    }
+    total.elapsed = started.elapsed();
+    total
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
+}
+
+fn report(label: &str, outcome: &mut PassOutcome) {
+    outcome.latencies_us.sort_unstable();
+    let n = outcome.latencies_us.len();
+    let ok: usize = outcome
+        .statuses
+        .iter()
+        .filter(|(k, _)| *k == "200" || *k == "201")
+        .map(|(_, v)| v)
+        .sum();
+    let secs = outcome.elapsed.as_secs_f64();
+    let l = &outcome.latencies_us;
+    println!(
+        "{label}: {n} requests in {secs:.2} s = {:.0} ballots/s ({ok} ok); latency ms p50 {:.1} p90 {:.1} p99 {:.1} max {:.1}; statuses {:?}",
+        ok as f64 / secs,
+        percentile(l, 50.0),
+        percentile(l, 90.0),
+        percentile(l, 99.0),
+        percentile(l, 100.0),
+        outcome.statuses,
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = Args::parse();
+    let base = args.base_url.trim_end_matches('/').to_string();
+    let client = Client::builder()
+        .pool_max_idle_per_host(args.concurrency.max(args.setup_concurrency) + 8)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let api = Arc::new(Api {
+        client: client.clone(),
+        base: base.clone(),
+    });
+    let slug = args.slug.clone().unwrap_or_else(|| {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        format!("load-{secs}")
+    });
+
+    let setup = Instant::now();
+    let (budget, proposals) = set_up_election(&api, &args, &slug).await?;
+    eprintln!(
+        "election ready in {:.1} s (municipality {slug}, budget {budget}); registering {} residents",
+        setup.elapsed().as_secs_f64(),
+        args.residents
+    );
+    let registering = Instant::now();
+    let tokens = Arc::new(register_residents(api.clone(), &args, &slug).await?);
+    let setup_secs = registering.elapsed().as_secs_f64();
+    println!(
+        "setup: {} residents registered and logged in in {setup_secs:.1} s ({:.0}/s, {} at a time)",
+        tokens.len(),
+        tokens.len() as f64 / setup_secs,
+        args.setup_concurrency
+    );
+
+    let url = format!("{base}/api/v1/budgets/{budget}/ballot");
+    let proposals = Arc::new(proposals);
+    let mut all = PassOutcome::default();
+    for pass in 0..args.passes.max(1) {
+        let mut outcome =
+            cast_pass(&client, &url, &tokens, &proposals, args.concurrency, pass).await;
+        let label = if pass == 0 {
+            format!("pass 1 (first ballots, {} workers)", args.concurrency)
+        } else {
+            format!(
+                "pass {} (replacements, {} workers)",
+                pass + 1,
+                args.concurrency
+            )
+        };
+        report(&label, &mut outcome);
+        all.latencies_us.extend(outcome.latencies_us);
+        for (k, v) in outcome.statuses {
+            *all.statuses.entry(k).or_default() += v;
+        }
+        all.elapsed += outcome.elapsed;
+    }
+    if args.passes > 1 {
+        report("all passes", &mut all);
+    }
+    Ok(())
+}
