@@ -31,6 +31,8 @@ for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && PGBIN=$d; done
 
 WORK=$(mktemp -d /tmp/kurultai-load.XXXXXX)
 chmod 755 "$WORK"
+touch "$WORK/pg.log" && chown postgres "$WORK/pg.log"
+chown postgres "$WORK"
 SERVER_PID=
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
