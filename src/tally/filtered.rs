@@ -28,8 +28,9 @@
 //! # Why nothing overflows
 //! Let `C` be the largest candidate cost, `N` the number of voters, `S = ⌈share⌉` and `U` the
 //! largest utility unit count, and `B = max(C, N·S)`. The run uses `F = min(64, 125 − bits(B) −
-//! bits(U))` fractional bits (and runs [`Mes::run_exact`] instead if that is below 1, which no
-//! real election comes near). Then, scaled by `2^F`:
+//! bits(U))` fractional bits (and runs [`Mes::run_exact`] instead if that is below 1, or if a
+//! group's weight or unit count needs more than 32 bits; no real election comes near either).
+//! Then, scaled by `2^F`:
 //! * every class's money is at most `S·2^F` (a child's `hi` never exceeds its parent's), and any
 //!   weighted sum `Σ w·money` at most `N·S·2^F ≤ B·2^F`;
 //! * every price `λ = (cost − poor)/R` with integer `R ≥ 1` is at most `C·2^F`, and `λ·u` at most
