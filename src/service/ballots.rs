@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::extract::Caller;
 use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, ReceiptRow};
 use crate::db::budgets::BudgetRow;
+use crate::db::municipalities::MunicipalityRow;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::{cycles, tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
@@ -74,14 +75,17 @@ pub struct Checked {
     pub selections: Vec<Selection>,
 }
 
-/// The engine's election for a budget's frozen ballot, with no ballots: used to check single
-/// ballots against the rules.
+/// The engine's election for a budget's frozen ballot, money in minor units at the currency's
+/// exponent. With no ballots it checks single ballots against the rules; with the stored
+/// ballots it is what the tally counts.
 pub fn ballot_election(
     budget: &BudgetRow,
     on_ballot: &[ProposalRow],
     spec: &BallotSpec,
-    exponent: u32,
+    municipality: &MunicipalityRow,
+    ballots: Vec<Ballot>,
 ) -> ApiResult<Election> {
+    let exponent = u32::from(settings_of(municipality)?.currency.minor_unit_exponent());
     let projects = on_ballot
         .iter()
         .map(|p| ProjectSpec {
@@ -93,7 +97,7 @@ pub fn ballot_election(
         Decimal::from_units(i128::from(budget.amount_minor), exponent),
         projects,
         spec.vote_kind(),
-        Vec::new(),
+        ballots,
     )
     .map_err(ApiError::internal)
 }
@@ -302,12 +306,7 @@ fn cast_in(
     )?;
     let spec = ballot_spec(&budget)?;
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-    let exponent = u32::from(
-        settings_of(&scope.municipality)?
-            .currency
-            .minor_unit_exponent(),
-    );
-    let election = ballot_election(&budget, &on_ballot, &spec, exponent)?;
+    let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;
     let stored_selections =
         serde_json::to_string(&checked.selections).map_err(ApiError::internal)?;
@@ -403,14 +402,11 @@ pub async fn own(
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
         scope.check_read(Some(&caller))?;
-        let hash: Option<String> = {
-            use crate::db::schema::residents;
-            use diesel::prelude::*;
-            residents::table
-                .find(&caller.account_id)
-                .select(residents::national_id_hash)
-                .first(conn)
+        let hash = {
+            use diesel::OptionalExtension;
+            crate::db::residents::find(conn, &scope.municipality.id, &caller.account_id)
                 .optional()?
+                .map(|r| r.national_id_hash)
         };
         let no_ballot = || {
             ApiError::new(
@@ -493,12 +489,8 @@ pub async fn enter_paper(
         }
         let spec = ballot_spec(&budget)?;
         let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-        let exponent = u32::from(
-            settings_of(&scope.municipality)?
-                .currency
-                .minor_unit_exponent(),
-        );
-        let election = ballot_election(&budget, &on_ballot, &spec, exponent)?;
+        let election =
+            ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
         let at = now();
         let mut errors = Vec::new();
         let mut rows_to_insert = Vec::with_capacity(batch.ballots.len());

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::OptionalExtension;
 
 use crate::auth::extract::Caller;
 use crate::db::audit::{self, NewEntry};
@@ -216,11 +217,12 @@ pub async fn transition(
             }
             CycleStatus::Closed => scope.cycle.voting_closed_at = Some(at),
             CycleStatus::Published => {
-                let untallied: Vec<&str> = budgets
-                    .iter()
-                    .filter(|b| tallies::find(conn, &b.id).ok().is_none())
-                    .map(|b| b.id.as_str())
-                    .collect();
+                let mut untallied = Vec::new();
+                for budget in &budgets {
+                    if tallies::find(conn, &budget.id).optional()?.is_none() {
+                        untallied.push(budget.id.as_str());
+                    }
+                }
                 if !untallied.is_empty() {
                     return Err(ApiError::conflict(
                         "tally_missing",

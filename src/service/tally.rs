@@ -19,10 +19,10 @@ use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{ballot_election, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::municipalities::{record, settings_of};
+use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::{blocking, now};
-use crate::tally::{self as engine, Ballot, Election};
+use crate::tally::{self as engine, Ballot};
 
 /// Everything the engine needs, read in one transaction.
 struct Snapshot {
@@ -77,24 +77,14 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
         .await?;
     let spec = ballot_spec(&snap.budget)?;
     let rule = counting_rule(&snap.budget)?;
-    let exponent = u32::from(
-        settings_of(&snap.scope.municipality)?
-            .currency
-            .minor_unit_exponent(),
-    );
-    let empty = ballot_election(&snap.budget, &snap.on_ballot, &spec, exponent)?;
     let counted = snap.ballots.len() as i64;
-    let projects = empty.projects().iter().map(|p| engine::ProjectSpec {
-        id: p.id.clone(),
-        cost: engine::Decimal::from_units(p.cost, empty.scale()),
-    });
-    let election = Election::new(
-        engine::Decimal::from_units(empty.budget(), empty.scale()),
-        projects.collect(),
-        empty.kind(),
+    let election = ballot_election(
+        &snap.budget,
+        &snap.on_ballot,
+        &spec,
+        &snap.scope.municipality,
         snap.ballots,
-    )
-    .map_err(ApiError::internal)?;
+    )?;
     let options = rule.engine_options();
     // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.
     let result = blocking(move || engine::tally(&election, &options))
@@ -116,7 +106,8 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
     db.write(move |conn| {
         // The cycle must still be closed, and no paper batch may have slipped in meanwhile.
         let scope = scope::cycle(conn, &cycle_id)?;
-        let now_counted = ballots::of_budget(conn, &stored.budget_id)?.len() as i64;
+        let (online, paper) = ballots::count_by_channel(conn, &stored.budget_id)?;
+        let now_counted = online + paper;
         if scope.status != CycleStatus::Closed || now_counted != stored.ballots_counted {
             return Err(ApiError::conflict(
                 "cycle_changed",
