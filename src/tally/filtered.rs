@@ -129,13 +129,37 @@ fn bits(v: u128) -> u32 {
 struct Kernel<'m, 'a> {
     mes: &'m Mes<'a>,
     f: u32,
+    packed: &'m Packed,
+    /// Whether this run stands for a range of shares (see [`Mes::run_range`]): decisions are
+    /// then taken from the intervals alone, except comparisons that do not depend on the share.
+    range: bool,
+    /// Set when a range run meets a decision the intervals cannot take for the whole range.
+    undecided: bool,
     classes: Vec<Class>,
     class_exact: Vec<Option<Q>>,
     rounds: Vec<Price>,
     round_exact: Vec<Option<Q>>,
     /// Per (renumbered) group: its class.
     gs: Vec<u32>,
-    packed: &'m Packed,
+    bucket: Vec<u64>,
+    touched: Vec<u32>,
+    pairs: Vec<(u32, u64, u64)>,
+    memo_head: Vec<u32>,
+    memo: Vec<(u64, u32, u32)>,
+    coeff: Vec<i128>,
+}
+
+/// The buffers of a [`Kernel`], kept between runs: the Add1 search makes thousands of runs on
+/// small elections, where allocating them afresh costs more than the run.
+///
+/// Invariants kept by every run: `bucket` is all zero and `memo_head` all [`NO_MEMO`].
+#[derive(Default)]
+pub(crate) struct Scratch {
+    classes: Vec<Class>,
+    class_exact: Vec<Option<Q>>,
+    rounds: Vec<Price>,
+    round_exact: Vec<Option<Q>>,
+    gs: Vec<u32>,
     bucket: Vec<u64>,
     touched: Vec<u32>,
     pairs: Vec<(u32, u64, u64)>,
@@ -168,47 +192,56 @@ impl Mes<'_> {
     /// are those of [`Mes::run_exact`]; `rho` and `max_payment` are exact with
     /// [`Detail::Trace`] and zero with [`Detail::Search`].
     pub fn run(&self, share: &Q, detail: Detail) -> MesRun {
-        self.run_with_bits(share, detail, 64)
+        self.run_with(share, detail, 64, &mut Scratch::default())
+    }
+
+    /// [`Mes::run`] reusing `scratch`'s buffers (same result).
+    pub(crate) fn run_reusing(&self, share: &Q, detail: Detail, scratch: &mut Scratch) -> MesRun {
+        self.run_with(share, detail, 64, scratch)
     }
 
     /// [`Mes::run`] with at most `max_bits` fractional bits (tests use few bits to exercise the
     /// exact fallback).
+    #[cfg(test)]
     pub(crate) fn run_with_bits(&self, share: &Q, detail: Detail, max_bits: u32) -> MesRun {
+        self.run_with(share, detail, max_bits, &mut Scratch::default())
+    }
+
+    fn run_with(&self, share: &Q, detail: Detail, max_bits: u32, scratch: &mut Scratch) -> MesRun {
         let (Some(f), Some(packed)) = (self.frac_bits(share), self.packed.as_ref()) else {
             return self.run_exact(share, false);
         };
         let f = f.min(max_bits);
         let root = scaled_bounds(share, f);
-        let mut k = Kernel {
-            mes: self,
-            f,
-            classes: vec![
-                Class {
-                    parent: ZERO_CLASS,
-                    round: 0,
-                    u: 0,
-                    iv: Iv { lo: 0, hi: 0 },
-                },
-                Class {
-                    parent: ZERO_CLASS,
-                    round: 0,
-                    u: 0,
-                    iv: root,
-                },
-            ],
-            class_exact: vec![Some(Q::zero()), Some(share.clone())],
-            rounds: Vec::new(),
-            round_exact: Vec::new(),
-            gs: vec![ROOT_CLASS; packed.groups],
-            packed,
-            bucket: Vec::new(),
-            touched: Vec::new(),
-            pairs: Vec::new(),
-            memo_head: Vec::new(),
-            memo: Vec::new(),
-            coeff: Vec::new(),
+        let mut k = Kernel::new(self, f, packed, share, root, std::mem::take(scratch));
+        let run = k.run(detail);
+        *scratch = k.into_scratch();
+        run.expect("a run for one share always decides")
+    }
+
+    /// The run shared by every share in `low..=high`, if the intervals prove that all of them
+    /// make the same decisions, else `None` (nothing is wrong: the range is just too wide).
+    ///
+    /// With every decision fixed, each amount of a run (a class's money, a price) is affine in
+    /// the share, and the root class's interval `[low, high]` makes every interval of the run
+    /// hold for all shares in the range at once. A decision proved from those intervals is
+    /// therefore the same for every share; the comparisons of two prices in which nobody is
+    /// short (`cost / units`, independent of the share: exact ties under cost utilities) are
+    /// settled exactly as in a single run. Any other undecided comparison gives up. The run's
+    /// rounds are reported as [`Detail::Search`] would report them for any share in the range.
+    pub(crate) fn run_range(&self, low: &Q, high: &Q, scratch: &mut Scratch) -> Option<MesRun> {
+        let (Some(f), Some(packed)) = (self.frac_bits(high), self.packed.as_ref()) else {
+            return None;
         };
-        k.run(detail)
+        let root = Iv {
+            lo: scaled_bounds(low, f).lo,
+            hi: scaled_bounds(high, f).hi,
+        };
+        let mut k = Kernel::new(self, f, packed, low, root, std::mem::take(scratch));
+        k.range = true;
+        let run = k.run(Detail::Search);
+        *scratch = k.into_scratch();
+        run
     }
 }
 
@@ -221,8 +254,83 @@ fn scaled_bounds(x: &Q, f: u32) -> Iv {
     }
 }
 
+impl<'m, 'a> Kernel<'m, 'a> {
+    /// A run from the root interval `root` (the share's bounds); `share` is the exact share the
+    /// exact fallback uses.
+    fn new(mes: &'m Mes<'a>, f: u32, packed: &'m Packed, share: &Q, root: Iv, s: Scratch) -> Self {
+        let Scratch {
+            mut classes,
+            mut class_exact,
+            mut rounds,
+            mut round_exact,
+            mut gs,
+            bucket,
+            touched,
+            pairs,
+            memo_head,
+            memo,
+            coeff,
+        } = s;
+        classes.clear();
+        classes.push(Class {
+            parent: ZERO_CLASS,
+            round: 0,
+            u: 0,
+            iv: Iv { lo: 0, hi: 0 },
+        });
+        classes.push(Class {
+            parent: ZERO_CLASS,
+            round: 0,
+            u: 0,
+            iv: root,
+        });
+        class_exact.clear();
+        class_exact.push(Some(Q::zero()));
+        class_exact.push(Some(share.clone()));
+        rounds.clear();
+        round_exact.clear();
+        gs.clear();
+        gs.resize(packed.groups, ROOT_CLASS);
+        Kernel {
+            mes,
+            f,
+            packed,
+            range: false,
+            undecided: false,
+            classes,
+            class_exact,
+            rounds,
+            round_exact,
+            gs,
+            bucket,
+            touched,
+            pairs,
+            memo_head,
+            memo,
+            coeff,
+        }
+    }
+
+    fn into_scratch(self) -> Scratch {
+        Scratch {
+            classes: self.classes,
+            class_exact: self.class_exact,
+            rounds: self.rounds,
+            round_exact: self.round_exact,
+            gs: self.gs,
+            bucket: self.bucket,
+            touched: self.touched,
+            pairs: self.pairs,
+            memo_head: self.memo_head,
+            memo: self.memo,
+            coeff: self.coeff,
+        }
+    }
+}
+
 impl Kernel<'_, '_> {
-    fn run(&mut self, detail: Detail) -> MesRun {
+    /// The run, or `None` if a range run met a decision it cannot take.
+    fn run(&mut self, detail: Detail) -> Option<MesRun> {
         let mes = self.mes;
         let profile = mes.profile;
         let f = self.f;
@@ -256,6 +364,9 @@ impl Kernel<'_, '_> {
                     }
                 }
                 let Some(mut e) = self.price(p) else {
+                    if self.undecided {
+                        return None;
+                    }
                     unaffordable.push(p);
                     continue;
                 };
@@ -268,6 +379,9 @@ impl Kernel<'_, '_> {
                         Ordering::Equal => ranks[pu] < ranks[b.p as usize],
                     },
                 };
+                if self.undecided {
+                    return None;
+                }
                 if e.exact.is_some() {
                     bound[pu] = bound[pu].max(e.lam.lo);
                 }
@@ -281,12 +395,15 @@ impl Kernel<'_, '_> {
             alive.retain(|&q| q != e.p);
             cost += mes.costs[e.p as usize];
             rounds.push(self.buy(e, detail));
+            if self.undecided {
+                return None;
+            }
         }
-        MesRun {
+        Some(MesRun {
             rounds,
             cost,
             payments: None,
-        }
+        })
     }
 
     /// Exact money of class `c` (memoised; tightens its interval).
@@ -373,21 +490,28 @@ impl Kernel<'_, '_> {
         if cmp_products(a.lam.lo, sb, b.lam.hi, sa) == Ordering::Greater {
             return Ordering::Greater;
         }
+        if self.range && !(a.price.poor.is_empty() && b.price.poor.is_empty()) {
+            self.undecided = true;
+            return Ordering::Greater;
+        }
         let la = self.eval_exact(a);
         let lb = self.eval_exact(b);
         la.mul_int(sb).cmp(&lb.mul_int(sa))
     }
 
-    /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units).
+    /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units),
+    /// one entry per distinct (class, units). Supporters come sorted by units, so each run of
+    /// equal units is merged by class with `bucket` (no sorting per evaluation).
     fn supporter_buckets(&mut self, p: u32) {
         let supporters = &self.packed.supporters[p as usize];
         self.pairs.clear();
-        if self.mes.unit_utilities {
-            if self.bucket.len() < self.classes.len() {
-                self.bucket.resize(self.classes.len(), 0);
-            }
+        if self.bucket.len() < self.classes.len() {
+            self.bucket.resize(self.classes.len(), 0);
+        }
+        for run in supporters.chunk_by(|a, b| a.2 == b.2) {
+            let u = u64::from(run[0].2);
             self.touched.clear();
-            for &(g, w, _) in supporters {
+            for &(g, w, _) in run {
                 let c = self.gs[g as usize];
                 if c == ZERO_CLASS {
                     continue;
@@ -399,29 +523,9 @@ impl Kernel<'_, '_> {
                 *slot += u64::from(w);
             }
             for &c in &self.touched {
-                self.pairs.push((c, self.bucket[c as usize], 1));
+                self.pairs.push((c, self.bucket[c as usize], u));
                 self.bucket[c as usize] = 0;
             }
-        } else {
-            for &(g, w, u) in supporters {
-                let c = self.gs[g as usize];
-                if c != ZERO_CLASS {
-                    self.pairs.push((c, u64::from(u), u64::from(w)));
-                }
-            }
-            self.pairs.sort_unstable_by_key(|&(c, u, _)| (c, u));
-            // Merge equal (class, units) and store as (class, voters, units).
-            let mut out = 0;
-            for i in 0..self.pairs.len() {
-                let (c, u, w) = self.pairs[i];
-                if out > 0 && self.pairs[out - 1].0 == c && self.pairs[out - 1].2 == u {
-                    self.pairs[out - 1].1 += w;
-                } else {
-                    self.pairs[out] = (c, w, u);
-                    out += 1;
-                }
-            }
-            self.pairs.truncate(out);
         }
     }
 
@@ -460,6 +564,10 @@ impl Kernel<'_, '_> {
                     true
                 } else if m.lo >= lam.hi * ui {
                     false
+                } else if self.range {
+                    self.undecided = true;
+                    self.pairs = rich;
+                    return None;
                 } else {
                     if lam_exact.is_none() {
                         let prefix = poor[..pass_poor].to_vec();
@@ -609,6 +717,9 @@ impl Kernel<'_, '_> {
             true
         } else if m.lo > e.lam.hi * ui {
             false
+        } else if self.range {
+            self.undecided = true;
+            return ZERO_CLASS;
         } else {
             let lambda = self.eval_exact(e);
             self.round_exact[t as usize] = Some(lambda.clone());
@@ -799,12 +910,62 @@ mod tests {
         }
     }
 
+    /// A range run, when it succeeds, is the run of every share in the range: checked at both
+    /// ends and at shares in between (exact runs, so nothing of the kernel is trusted).
+    fn range_is_every_share(e: &Election, low: &Q, width: i128, den: i128) {
+        let profile = Profile::compile(e);
+        let ranks = tiebreak::ranks(e, &profile, TieBreak::Pabutools);
+        let costs: Vec<i128> = e.projects().iter().map(|p| p.cost).collect();
+        let candidates = (0..costs.len())
+            .filter(|&p| profile.total_units[p] > 0 && costs[p] > 0)
+            .map(|p| p as u32)
+            .collect();
+        let mes = Mes::new(&profile, costs, &ranks, candidates);
+        let high = low.add(&Q::frac(width, den));
+        let Some(range) = mes.run_range(low, &high, &mut Scratch::default()) else {
+            return;
+        };
+        let summary = |r: &MesRun| {
+            let rounds: Vec<_> = r
+                .rounds
+                .iter()
+                .map(|x| (x.project, x.supporters, x.payers, x.paid_everything))
+                .collect();
+            (rounds, r.cost)
+        };
+        for i in 0..=width {
+            let share = low.add(&Q::frac(i, den));
+            let exact = mes.run_exact(&share, false);
+            assert_eq!(
+                summary(&range),
+                summary(&exact),
+                "share {share:?} in {low:?}..{high:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+        #[test]
+        fn a_range_run_is_the_run_of_every_share_in_it(
+            (e, share) in small_election(),
+            width in 1i128..30,
+            den in prop_oneof![Just(1i128), Just(4)],
+        ) {
+            range_is_every_share(&e, &share, width, den);
+        }
+    }
+
     /// The real elections, at the first share and a few Add1 steps (the largest only when
     /// optimised: its exact run is slow unoptimised).
     #[test]
     fn filtered_run_equals_exact_run_on_fixtures() {
-        let dir =
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/pabulib");
+        let dir = std::env::var_os("KURULTAI_PABULIB_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../shared/fixtures/pabulib")
+            });
         let Ok(entries) = std::fs::read_dir(&dir) else {
             eprintln!("SKIPPED: no fixtures at {}", dir.display());
             return;

@@ -84,7 +84,8 @@ pub(crate) struct Mes<'a> {
 /// Supporter lists packed for the filtered kernel's inner loops: 12 bytes per entry, groups
 /// renumbered so that groups with similar ballots are adjacent (better cache locality).
 pub(crate) struct Packed {
-    /// For each project: (group, voters, utility units) of every supporting group, by group.
+    /// For each project: (group, voters, utility units) of every supporting group, by units
+    /// and then group.
     pub supporters: Vec<Vec<(u32, u32, u32)>>,
     /// How many groups there are (the kernel's renumbered groups are `0..groups`).
     pub groups: usize,
@@ -127,7 +128,8 @@ impl Packed {
                         (new_id[g as usize], w, u as u32)
                     })
                     .collect();
-                v.sort_unstable();
+                // By units first: the kernel merges each run of equal units by class.
+                v.sort_unstable_by_key(|&(g, w, u)| (u, g, w));
                 v
             })
             .collect();
@@ -178,6 +180,13 @@ impl<'a> Mes<'a> {
 
     pub fn candidates(&self) -> &[u32] {
         &self.candidates
+    }
+
+    /// How many (group, project) supporter entries the filtered kernel walks (0 without it).
+    pub fn packed_entries(&self) -> usize {
+        self.packed
+            .as_ref()
+            .map_or(0, |p| p.supporters.iter().map(Vec::len).sum())
     }
 
     /// Runs MES with every voter holding `share` (engine units), with exact rationals throughout;

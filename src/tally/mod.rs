@@ -35,6 +35,7 @@ pub use money::Decimal;
 pub use result::{TallyResult, TraceStep};
 pub use tiebreak::TieBreak;
 
+use completion::Strategy;
 use exact::Q;
 use filtered::Detail;
 use mes::{Mes, MesRun};
@@ -191,12 +192,21 @@ fn equal_shares(
                 (mes.run(&share, Detail::Trace), share)
             }
             Completion::Add1 | Completion::Add1Greedy => {
-                let out = completion::add1_pabutools(&mes, &costs, election.budget(), n, unit, 0);
+                let out = completion::add1_pabutools(
+                    &mes,
+                    &costs,
+                    election.budget(),
+                    n,
+                    unit,
+                    0,
+                    Strategy::Auto,
+                );
                 trace.push(add1_step("pabutools", &out, election.scale()));
                 (out.kept, out.kept_share)
             }
             Completion::EqualsharesAdd1 | Completion::EqualsharesAdd1u => {
-                let out = completion::add1_equalshares(&mes, election.budget(), n, unit);
+                let out =
+                    completion::add1_equalshares(&mes, election.budget(), n, unit, Strategy::Auto);
                 trace.push(add1_step("equalshares", &out, election.scale()));
                 (out.kept, out.kept_share)
             }
