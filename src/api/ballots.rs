@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::extract::Caller;
+use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -46,7 +46,7 @@ pub async fn cast(
     req: HttpRequest,
     db: web::Data<Db>,
     pepper: web::Data<Pepper>,
-    caller: Caller,
+    caller: UncheckedCaller,
     id: web::Path<Uuid>,
     body: web::Json<BallotBody>,
 ) -> ApiResult<HttpResponse> {
@@ -68,7 +68,7 @@ pub async fn cast(
         selections: body.into_inner().selections,
         idempotency_key,
     };
-    let (status, body) = service::cast(&db, &pepper, &caller, request).await?;
+    let (status, body) = service::cast(&db, &pepper, caller, request).await?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(body))
