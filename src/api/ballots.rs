@@ -12,7 +12,8 @@ use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::ballots::{
-    self as service, CastReply, CastRequest, OwnBallot, PaperBatch, PaperReply, Selection,
+    self as service, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch, PaperReply,
+    Selection,
 };
 use crate::service::receipts::{self, ReceiptStatus};
 
@@ -46,6 +47,7 @@ pub async fn cast(
     req: HttpRequest,
     db: web::Data<Db>,
     pepper: web::Data<Pepper>,
+    frozen: web::Data<FrozenBallots>,
     caller: UncheckedCaller,
     id: web::Path<Uuid>,
     body: web::Json<BallotBody>,
@@ -68,7 +70,7 @@ pub async fn cast(
         selections: body.into_inner().selections,
         idempotency_key,
     };
-    let (status, body) = service::cast(&db, &pepper, caller, request).await?;
+    let (status, body) = service::cast(&db, &pepper, &frozen, caller, request).await?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(body))

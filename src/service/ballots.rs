@@ -15,8 +15,11 @@
 //!   even the pepper links a ballot to anyone. Until then
 //!   is, a deleted account leaves its ballots counted, and registering again cannot vote twice.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -203,6 +206,43 @@ fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> ApiResult<String> {
     }
 }
 
+/// The proposals on each budget's frozen ballot, kept between ballots. Opening voting sets
+/// them (`on_ballot`) and the budget's `frozen_at` in one transaction, and nothing changes
+/// either afterwards (proposals and budgets refuse edits from voting on), so an entry keyed by
+/// the budget and the instant it was frozen cannot go stale.
+#[derive(Clone, Default)]
+pub struct FrozenBallots(Arc<Mutex<HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>>>);
+
+impl FrozenBallots {
+    /// Budgets in voting at once are few; past this many entries the cache starts again.
+    const MAX_ENTRIES: usize = 1024;
+
+    /// The budget's ballot, from the cache once the budget is frozen.
+    fn on_ballot(&self, conn: &mut DbConn, budget: &BudgetRow) -> ApiResult<Arc<[ProposalRow]>> {
+        let Some(frozen_at) = budget.frozen_at else {
+            return Ok(proposals::on_ballot(conn, &budget.id)?.into());
+        };
+        let key = (budget.id.clone(), frozen_at);
+        let cached = self.entries().get(&key).cloned();
+        if let Some(rows) = cached {
+            return Ok(rows);
+        }
+        let rows: Arc<[ProposalRow]> = proposals::on_ballot(conn, &budget.id)?.into();
+        let mut entries = self.entries();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, rows.clone());
+        Ok(rows)
+    }
+
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Everything `cast` needs besides the database.
 #[derive(Clone)]
 pub struct CastRequest {
@@ -220,6 +260,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 pub async fn cast(
     db: &Db,
     pepper: &Pepper,
+    frozen: &FrozenBallots,
     caller: UncheckedCaller,
     request: CastRequest,
 ) -> ApiResult<(StatusCode, String)> {
@@ -241,10 +282,10 @@ pub async fn cast(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (caller, pepper) = (caller.clone(), pepper.clone());
+        let (caller, pepper, frozen) = (caller.clone(), pepper.clone(), frozen.clone());
         let (request, hash) = (request.clone(), request_hash.clone());
         let outcome = db
-            .write(move |conn| cast_in(conn, &pepper, &caller, request, hash))
+            .write(move |conn| cast_in(conn, &pepper, &frozen, &caller, request, hash))
             .await;
         match outcome {
             Err(e) if e.code() == "conflict" && attempts < 4 => continue,
@@ -256,6 +297,7 @@ pub async fn cast(
 fn cast_in(
     conn: &mut DbConn,
     pepper: &Pepper,
+    frozen: &FrozenBallots,
     caller: &UncheckedCaller,
     request: CastRequest,
     request_hash: String,
@@ -306,7 +348,7 @@ fn cast_in(
         at,
     )?;
     let spec = ballot_spec(&budget)?;
-    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let on_ballot = frozen.on_ballot(conn, &budget)?;
     let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;
     let stored_selections =
