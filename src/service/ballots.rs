@@ -211,7 +211,10 @@ fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> ApiResult<String> {
 /// either afterwards (proposals and budgets refuse edits from voting on), so an entry keyed by
 /// the budget and the instant it was frozen cannot go stale.
 #[derive(Clone, Default)]
-pub struct FrozenBallots(Arc<Mutex<HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>>>);
+pub struct FrozenBallots(Arc<Mutex<OnBallot>>);
+
+/// Budget and freeze instant → the proposals on its ballot.
+type OnBallot = HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>;
 
 impl FrozenBallots {
     /// Budgets in voting at once are few; past this many entries the cache starts again.
@@ -236,9 +239,7 @@ impl FrozenBallots {
         Ok(rows)
     }
 
-    fn entries(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, OnBallot> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
