@@ -95,8 +95,8 @@ echo "server pid $SERVER_PID, RSS after start: $(awk '/VmRSS/ {print $2, $3}' /p
 
 step "ballots: $RESIDENTS residents, $PASSES pass(es), $CONCURRENCY workers"
 "$LOAD" --base-url "http://127.0.0.1:$HTTP_PORT" --residents "$RESIDENTS" \
-  --concurrency "$CONCURRENCY" --setup-concurrency "$SETUP_CONCURRENCY" --passes "$PASSES"
-echo "server peak RSS (VmHWM): $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER_PID/status); now (VmRSS): $(awk '/VmRSS/ {print $2, $3}' /proc/$SERVER_PID/status)"
+  --concurrency "$CONCURRENCY" --setup-concurrency "$SETUP_CONCURRENCY" --passes "$PASSES" \
+  --server-pid "$SERVER_PID"
 
 step "statements during the run (pg_stat_statements, most called)"
 "${PSQL[@]}" -d kurultai -P pager=off -c "

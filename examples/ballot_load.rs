@@ -51,6 +51,23 @@ struct Args {
     /// Municipality slug; a unique one per run by default.
     #[arg(long)]
     slug: Option<String>,
+    /// The server's process id, when it runs on this machine: its memory is reported after the
+    /// setup and for the timed phase alone (the peak is reset in between, which needs root).
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+/// A `/proc/<pid>/status` field, e.g. `VmRSS`, as written there ("123456 kB").
+fn proc_status(pid: u32, field: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').map(str::trim))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "?".into())
 }
 
 /// A failure during setup: the step and what the server said.
@@ -408,6 +425,17 @@ async fn main() -> Result<(), String> {
         args.setup_concurrency
     );
 
+    if let Some(pid) = args.server_pid {
+        println!(
+            "server memory after setup: VmRSS {}, peak so far (VmHWM) {}",
+            proc_status(pid, "VmRSS"),
+            proc_status(pid, "VmHWM")
+        );
+        // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+        if let Err(e) = std::fs::write(format!("/proc/{pid}/clear_refs"), "5") {
+            println!("  (could not reset the server's peak RSS: {e})");
+        }
+    }
     let url = format!("{base}/api/v1/budgets/{budget}/ballot");
     let proposals = Arc::new(proposals);
     let mut all = PassOutcome::default();
@@ -432,6 +460,13 @@ async fn main() -> Result<(), String> {
     }
     if args.passes > 1 {
         report("all passes", &mut all);
+    }
+    if let Some(pid) = args.server_pid {
+        println!(
+            "server memory during the ballots: peak (VmHWM since the reset) {}, now VmRSS {}",
+            proc_status(pid, "VmHWM"),
+            proc_status(pid, "VmRSS")
+        );
     }
     Ok(())
 }

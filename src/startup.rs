@@ -56,6 +56,7 @@ impl Application {
         let db = open_database(&settings).await?;
         let state =
             AppState::new(settings, secrets, db).map_err(|e| StartupError::Keys(e.to_string()))?;
+        crate::auth::password::return_hash_memory();
         // The dummy hash that failed logins verify against is made now, not on the first
         // failed login, so that one is not slower than the rest.
         web::block(crate::auth::password::prepare_dummy_hash)

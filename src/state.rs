@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
+use crate::service::ballots::FrozenBallots;
 
 /// Token issuing and checking, with the settings they need.
 pub struct AuthState {
@@ -29,6 +30,8 @@ pub struct AppState {
     pub auth: web::Data<AuthState>,
     /// Key of the national-ID hash (registration, voter roll, login by ID, voter keys).
     pub id_pepper: web::Data<Pepper>,
+    /// The proposals on frozen ballots, shared by the workers.
+    pub frozen_ballots: web::Data<FrozenBallots>,
 }
 
 /// Why the shared state could not be built from the settings and secrets.
@@ -62,6 +65,7 @@ impl AppState {
             db,
             auth: web::Data::new(auth),
             id_pepper: web::Data::new(Pepper::new(secrets.id_pepper)?),
+            frozen_ballots: web::Data::new(FrozenBallots::default()),
         })
     }
 
@@ -70,6 +74,7 @@ impl AppState {
         cfg.app_data(web::Data::new(self.db.clone()))
             .app_data(self.auth.clone())
             .app_data(self.id_pepper.clone())
+            .app_data(self.frozen_ballots.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

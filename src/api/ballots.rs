@@ -7,12 +7,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::extract::Caller;
+use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::ballots::{
-    self as service, CastReply, CastRequest, OwnBallot, PaperBatch, PaperReply, Selection,
+    self as service, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch, PaperReply,
+    Selection,
 };
 use crate::service::receipts::{self, ReceiptStatus};
 
@@ -46,7 +47,8 @@ pub async fn cast(
     req: HttpRequest,
     db: web::Data<Db>,
     pepper: web::Data<Pepper>,
-    caller: Caller,
+    frozen: web::Data<FrozenBallots>,
+    caller: UncheckedCaller,
     id: web::Path<Uuid>,
     body: web::Json<BallotBody>,
 ) -> ApiResult<HttpResponse> {
@@ -68,7 +70,7 @@ pub async fn cast(
         selections: body.into_inner().selections,
         idempotency_key,
     };
-    let (status, body) = service::cast(&db, &pepper, &caller, request).await?;
+    let (status, body) = service::cast(&db, &pepper, &frozen, caller, request).await?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(body))

@@ -3,6 +3,8 @@
 //! caller has one of `R`'s roles in the municipality named by the path's `{slug}` — so the
 //! tenancy check cannot be forgotten.
 //!
+//! [`UncheckedCaller`] leaves the session check to the handler's own transaction.
+//!
 //! Another municipality's private resources answer 404, not 403, so that ids and slugs of
 //! other tenants do not leak; a role that may not act in its own municipality gets 403.
 
@@ -13,7 +15,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::Utc;
 use diesel::prelude::*;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use crate::db::municipalities::{self, MunicipalityRow};
 use crate::db::schema::{accounts, sessions};
@@ -61,45 +63,76 @@ fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> Que
     Ok(found == 1)
 }
 
+fn check_session(conn: &mut DbConn, caller: &Caller) -> ApiResult<()> {
+    if session_is_live(conn, &caller.session_id, &caller.account_id)? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "session_revoked",
+            "This session has ended; log in again.",
+        ))
+    }
+}
+
+/// The caller named by a valid access token, before its session is checked.
+fn token_caller(req: &HttpRequest) -> ApiResult<Caller> {
+    let auth = req
+        .app_data::<web::Data<AuthState>>()
+        .ok_or_else(|| ApiError::internal("auth state is not registered"))?;
+    let token = bearer_token(req)
+        .ok_or_else(|| ApiError::unauthorized("This needs a bearer access token."))?;
+    let claims = auth.tokens.verify(&token, Utc::now()).map_err(|err| {
+        // Which check failed goes to the log only: telling a forger helps nobody else.
+        tracing::debug!(reason = err.code(), "access token refused");
+        ApiError::unauthorized("The access token is invalid or expired.")
+    })?;
+    Ok(Caller {
+        account_id: claims.sub.to_string(),
+        role: claims.role,
+        municipality_id: claims.municipality.map(|m| m.to_string()),
+        session_id: claims.sid.to_string(),
+    })
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let auth = req.app_data::<web::Data<AuthState>>().cloned();
+        let caller = token_caller(req);
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
-            let (auth, db) = match (auth, db) {
-                (Some(auth), Some(db)) => (auth, db),
-                _ => return Err(ApiError::internal("auth state is not registered")),
-            };
-            let token =
-                token.ok_or_else(|| ApiError::unauthorized("This needs a bearer access token."))?;
-            let claims = auth.tokens.verify(&token, Utc::now()).map_err(|err| {
-                // Which check failed goes to the log only: telling a forger helps nobody else.
-                tracing::debug!(reason = err.code(), "access token refused");
-                ApiError::unauthorized("The access token is invalid or expired.")
-            })?;
-            let caller = Caller {
-                account_id: claims.sub.to_string(),
-                role: claims.role,
-                municipality_id: claims.municipality.map(|m| m.to_string()),
-                session_id: claims.sid.to_string(),
-            };
-            let (sid, aid) = (caller.session_id.clone(), caller.account_id.clone());
-            let live = db
-                .read(move |conn| session_is_live(conn, &sid, &aid).map_err(ApiError::from))
-                .await?;
-            if !live {
-                return Err(ApiError::new(
-                    actix_web::http::StatusCode::UNAUTHORIZED,
-                    "session_revoked",
-                    "This session has ended; log in again.",
-                ));
-            }
+            let caller = caller?;
+            let db = db.ok_or_else(|| ApiError::internal("the database is not registered"))?;
+            let checking = caller.clone();
+            db.read(move |conn| check_session(conn, &checking)).await?;
             Ok(caller)
         })
+    }
+}
+
+/// A caller with a valid access token whose session is still to be checked, for a handler
+/// that checks it on the connection of its own transaction (casting a ballot: one checkout
+/// and one blocking hand-off instead of two). [`Self::check`] is the only way to the
+/// [`Caller`], so the check cannot be left out.
+#[derive(Clone)]
+pub struct UncheckedCaller(Caller);
+
+impl UncheckedCaller {
+    /// The caller, if the session is live (`session_revoked` otherwise, as from [`Caller`]).
+    pub fn check(&self, conn: &mut DbConn) -> ApiResult<Caller> {
+        check_session(conn, &self.0)?;
+        Ok(self.0.clone())
+    }
+}
+
+impl FromRequest for UncheckedCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(token_caller(req).map(UncheckedCaller))
     }
 }
 

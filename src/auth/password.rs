@@ -265,6 +265,21 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Makes the allocator give each hash's 19 MiB back to the system once the hash is done. glibc
+/// serves a block that large with a mapping of its own only until the first one is freed; then
+/// it raises its threshold to that size and serves the next ones from the thread's arena, which
+/// keeps them. With the blocking pool's many threads (each with an arena) the server grew past a
+/// gigabyte after a few hundred logins and stayed there. A fixed threshold keeps every large
+/// block a mapping of its own. Call once at start-up.
+pub fn return_hash_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator, to a value glibc accepts
+    // (anything up to 32 MiB on 64-bit); it is thread-safe.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 /// Makes the dummy hash now, so the first failed login after start-up is not slower than the
 /// rest. Call once at start-up (on a blocking thread).
 pub fn prepare_dummy_hash() {

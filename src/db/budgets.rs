@@ -1,9 +1,13 @@
 //! Rows of `budgets`.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
-use super::schema::budgets;
+use super::cycles::CycleRow;
+use super::municipalities::MunicipalityRow;
+use super::schema::{budgets, cycles, municipalities};
 use super::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -40,6 +44,56 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BudgetRow> {
         .select(BudgetRow::as_select())
         .first(conn)
 }
+
+/// A budget with its cycle and the cycle's municipality, in one query, the cycle read so that
+/// it cannot change status until this transaction ends: a shared lock on the cycle's row on
+/// PostgreSQL (ballots take it; a transition's `UPDATE` waits for them, and they wait for it),
+/// and neither on the budget's nor on the municipality's. SQLite has one writer at a time,
+/// which gives the same order.
+pub fn find_with_cycle_locked(
+    conn: &mut DbConn,
+    id: &str,
+) -> QueryResult<(BudgetRow, CycleRow, MunicipalityRow)> {
+    macro_rules! query {
+        () => {
+            budgets::table
+                .inner_join(cycles::table)
+                .inner_join(
+                    municipalities::table.on(municipalities::id.eq(cycles::municipality_id)),
+                )
+                .filter(budgets::id.eq(id))
+                .select((
+                    BudgetRow::as_select(),
+                    CycleRow::as_select(),
+                    MunicipalityRow::as_select(),
+                ))
+                .limit(1)
+        };
+    }
+    match conn {
+        DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
+        DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
+    }
+}
+
+/// `… FOR SHARE OF cycles` (diesel's `for_share()` has no `OF`, and would lock a row of every
+/// table in the join).
+#[derive(QueryId)]
+struct ForShareOfCycles<Q>(Q);
+
+impl<Q: Query> Query for ForShareOfCycles<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for ForShareOfCycles<Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" FOR SHARE OF cycles");
+        Ok(())
+    }
+}
+
+impl<Q> RunQueryDsl<PgConnection> for ForShareOfCycles<Q> {}
 
 pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>> {
     budgets::table

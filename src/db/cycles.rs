@@ -42,23 +42,6 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
         .first(conn)
 }
 
-/// The cycle, read so that it cannot change status until this transaction ends: a shared row
-/// lock on PostgreSQL (ballots take it; a transition's `UPDATE` waits for them, and they wait
-/// for it). SQLite has one writer at a time, which gives the same order.
-pub fn find_locked(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
-    match conn {
-        DbConn::Postgresql(pg) => cycles::table
-            .find(id)
-            .select(CycleRow::as_select())
-            .for_share()
-            .first(pg),
-        DbConn::Sqlite(sqlite) => cycles::table
-            .find(id)
-            .select(CycleRow::as_select())
-            .first(sqlite),
-    }
-}
-
 /// The municipality's cycles, newest first; drafts only when `with_drafts`.
 pub fn of_municipality(
     conn: &mut DbConn,

@@ -20,11 +20,12 @@ pub mod sessions;
 pub mod tallies;
 pub mod voter_roll;
 
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -97,14 +98,14 @@ pub struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match &self.location {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = match &self.location {
             Location::Postgres(url) => PgConnection::establish(url)
                 .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+                .map_err(r2d2::Error::ConnectionError)?,
             Location::SqliteFile(path) => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
@@ -115,17 +116,46 @@ impl ManageConnection for Manager {
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(conn))
+                DbConn::Sqlite(conn)
             }
-        }
+        };
+        Ok(Pooled {
+            conn,
+            failed_ping: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
         ping(conn).map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// Checked each time a connection goes back to the pool: a connection whose transaction
+    /// was left open or in error (diesel's own test), or that failed the ping after an error
+    /// (see [`Db::read`]), is dropped instead.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        std::thread::panicking() || conn.failed_ping || conn.conn.is_broken()
+    }
+}
+
+/// A connection of the pool. The pool does not test connections on checkout (that was a
+/// `SELECT 1` round trip before every unit of work); [`Db::read`] pings one only after an
+/// error, and a failed ping marks it here so that the pool drops it.
+pub struct Pooled {
+    conn: DbConn,
+    failed_ping: bool,
+}
+
+impl Deref for Pooled {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
     }
 }
 
@@ -165,6 +195,7 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(0))
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(5))
             .build_unchecked(Manager { location });
         Ok(Self {
@@ -190,7 +221,7 @@ impl Db {
     /// Applies pending migrations; returns the names of those applied.
     pub fn migrate(&self) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS)?,
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS)?,
         };
@@ -209,7 +240,14 @@ impl Db {
         actix_web::web::block(move || {
             span.in_scope(|| {
                 let mut conn = pool.get().map_err(DbError::from)?;
-                f(&mut conn)
+                let result = f(&mut conn);
+                // Most errors are the request's (not found, a rule, a unique violation); a
+                // connection the server closed also ends here, and would fail every later
+                // request that draws it.
+                if result.is_err() && ping(&mut conn).is_err() {
+                    conn.failed_ping = true;
+                }
+                result
             })
         })
         .await

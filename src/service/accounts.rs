@@ -8,7 +8,7 @@ use crate::db::audit::{self, NewEntry};
 use crate::db::{Db, DbConn};
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
-use crate::service::{blocking, now};
+use crate::service::{hashing, now};
 
 /// Account status values stored in `accounts.status`.
 pub const ACTIVE: &str = "active";
@@ -50,7 +50,7 @@ pub fn display_name(field: &str, input: &str) -> ApiResult<String> {
 pub async fn hash_new_password(field: &str, password: String, email: &str) -> ApiResult<String> {
     let password = password::NewPassword::parse(&password, Some(email))
         .map_err(|e| ApiError::field(field, e.code(), e.to_string()))?;
-    blocking(move || password::hash(&password))
+    hashing(move || password::hash(&password))
         .await?
         .map_err(ApiError::internal)
 }

@@ -20,7 +20,7 @@ use crate::db::{Db, DbConn};
 use crate::domain::{CheckDigitPolicy, NationalId, NationalIdScheme, Pepper, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::ACTIVE;
-use crate::service::{blocking, now};
+use crate::service::{hashing, now};
 use crate::state::AuthState;
 
 pub struct LoginInput {
@@ -80,7 +80,7 @@ pub async fn login(
 
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
     let password_text = input.password;
-    let verification = blocking(move || match stored_hash {
+    let verification = hashing(move || match stored_hash {
         Some(hash) => password::verify(&password_text, &hash).map(|v| (v, Some(password_text))),
         None => {
             password::verify_dummy(&password_text);
@@ -97,7 +97,7 @@ pub async fn login(
 
     if verification.needs_rehash {
         if let Some(password_text) = password_text {
-            let new_hash = blocking(move || password::rehash(&password_text))
+            let new_hash = hashing(move || password::rehash(&password_text))
                 .await?
                 .map_err(ApiError::internal)?;
             let id = account.id.clone();

@@ -15,17 +15,21 @@
 //!   even the pepper links a ballot to anyone. Until then
 //!   is, a deleted account leaves its ballots counted, and registering again cannot vote twice.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::auth::extract::Caller;
+use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, ReceiptRow};
 use crate::db::budgets::BudgetRow;
+use crate::db::cycles::CycleRow;
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::proposals::{self, ProposalRow};
-use crate::db::{cycles, tallies, Db, DbConn};
+use crate::db::{tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
@@ -34,7 +38,7 @@ use crate::service::budgets::ballot_spec;
 use crate::service::municipalities::{record, settings_of};
 use crate::service::now;
 use crate::service::receipts;
-use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::scope::{self, OFFICIALS};
 use crate::tally::{Ballot, Decimal, Election, ProjectSpec};
 
 /// One choice on a ballot.
@@ -189,21 +193,59 @@ fn not_in_voting() -> ApiError {
     ApiError::conflict("cycle_not_in_voting", "Voting is not open for this budget.")
 }
 
-/// Reads the budget's cycle under the ballot lock and checks that voting is open right now.
-/// Returns the cycle's ballot key.
-fn lock_open_cycle(conn: &mut DbConn, scope: &CycleScope, at: DateTime<Utc>) -> ApiResult<String> {
-    let cycle = cycles::find_locked(conn, &scope.cycle.id)?;
+/// The cycle's ballot key, if voting is open at `at`. `cycle` must have been read under the
+/// ballot lock ([`scope::budget_locked`]).
+fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> ApiResult<String> {
     let open = cycle.status == CycleStatus::Voting.as_str()
         && cycle
             .voting_closes_at
             .is_none_or(|close| at.naive_utc() < close);
-    match cycle.ballot_key {
-        Some(key) if open => Ok(key),
+    match &cycle.ballot_key {
+        Some(key) if open => Ok(key.clone()),
         _ => Err(not_in_voting()),
     }
 }
 
+/// The proposals on each budget's frozen ballot, kept between ballots. Opening voting sets
+/// them (`on_ballot`) and the budget's `frozen_at` in one transaction, and nothing changes
+/// either afterwards (proposals and budgets refuse edits from voting on), so an entry keyed by
+/// the budget and the instant it was frozen cannot go stale.
+#[derive(Clone, Default)]
+pub struct FrozenBallots(Arc<Mutex<OnBallot>>);
+
+/// Budget and freeze instant → the proposals on its ballot.
+type OnBallot = HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>;
+
+impl FrozenBallots {
+    /// Budgets in voting at once are few; past this many entries the cache starts again.
+    const MAX_ENTRIES: usize = 1024;
+
+    /// The budget's ballot, from the cache once the budget is frozen.
+    fn on_ballot(&self, conn: &mut DbConn, budget: &BudgetRow) -> ApiResult<Arc<[ProposalRow]>> {
+        let Some(frozen_at) = budget.frozen_at else {
+            return Ok(proposals::on_ballot(conn, &budget.id)?.into());
+        };
+        let key = (budget.id.clone(), frozen_at);
+        let cached = self.entries().get(&key).cloned();
+        if let Some(rows) = cached {
+            return Ok(rows);
+        }
+        let rows: Arc<[ProposalRow]> = proposals::on_ballot(conn, &budget.id)?.into();
+        let mut entries = self.entries();
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, rows.clone());
+        Ok(rows)
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, OnBallot> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Everything `cast` needs besides the database.
+#[derive(Clone)]
 pub struct CastRequest {
     pub budget_id: String,
     pub selections: Vec<Selection>,
@@ -214,11 +256,13 @@ pub struct CastRequest {
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// Casts or replaces the caller's ballot. Returns the HTTP status and the JSON reply (a retry
-/// with the same `Idempotency-Key` gets the first reply again, byte for byte).
+/// with the same `Idempotency-Key` gets the first reply again, byte for byte). The caller's
+/// session is checked inside the ballot's transaction.
 pub async fn cast(
     db: &Db,
     pepper: &Pepper,
-    caller: &Caller,
+    frozen: &FrozenBallots,
+    caller: UncheckedCaller,
     request: CastRequest,
 ) -> ApiResult<(StatusCode, String)> {
     if let Some(key) = &request.idempotency_key {
@@ -234,20 +278,15 @@ pub async fn cast(
             .map_err(ApiError::internal)?,
     ));
     let pepper = pepper.clone();
-    let caller = caller.clone();
     // A unique violation means a concurrent request of the same voter (or with the same
     // idempotency key) committed first: run again, and this time see what it wrote.
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (caller, pepper, hash) = (caller.clone(), pepper.clone(), request_hash.clone());
-        let (budget_id, selections, key) = (
-            request.budget_id.clone(),
-            request.selections.clone(),
-            request.idempotency_key.clone(),
-        );
+        let (caller, pepper, frozen) = (caller.clone(), pepper.clone(), frozen.clone());
+        let (request, hash) = (request.clone(), request_hash.clone());
         let outcome = db
-            .write(move |conn| cast_in(conn, &pepper, &caller, budget_id, selections, key, hash))
+            .write(move |conn| cast_in(conn, &pepper, &frozen, &caller, request, hash))
             .await;
         match outcome {
             Err(e) if e.code() == "conflict" && attempts < 4 => continue,
@@ -259,12 +298,17 @@ pub async fn cast(
 fn cast_in(
     conn: &mut DbConn,
     pepper: &Pepper,
-    caller: &Caller,
-    budget_id: String,
-    selections: Vec<Selection>,
-    idempotency_key: Option<String>,
+    frozen: &FrozenBallots,
+    caller: &UncheckedCaller,
+    request: CastRequest,
     request_hash: String,
 ) -> ApiResult<(StatusCode, String)> {
+    let CastRequest {
+        budget_id,
+        selections,
+        idempotency_key,
+    } = request;
+    let caller = &caller.check(conn)?;
     if let Some(key) = &idempotency_key {
         if let Some(stored) = rows::stored_reply(conn, &caller.account_id, key)? {
             if stored.request_hash != request_hash {
@@ -278,7 +322,7 @@ fn cast_in(
             return Ok((status, stored.response_body));
         }
     }
-    let (budget, scope) = scope::budget(conn, &budget_id)?;
+    let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
     scope.check_read(Some(caller))?;
     if !caller.is(Role::Resident)
         || caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str())
@@ -296,7 +340,7 @@ fn cast_in(
         );
     }
     let at = Utc::now();
-    let ballot_key = lock_open_cycle(conn, &scope, at)?;
+    let ballot_key = open_ballot_key(&scope.cycle, at)?;
     let resident = crate::service::residents::check_eligible(
         conn,
         &scope.municipality,
@@ -305,7 +349,7 @@ fn cast_in(
         at,
     )?;
     let spec = ballot_spec(&budget)?;
-    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let on_ballot = frozen.on_ballot(conn, &budget)?;
     let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;
     let stored_selections =
@@ -478,10 +522,9 @@ pub async fn enter_paper(
     }
     let caller = caller.clone();
     db.write(move |conn| {
-        let (budget, scope) = scope::budget(conn, &budget_id)?;
+        let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
         scope.check_role(&caller, OFFICIALS)?;
-        let cycle = cycles::find_locked(conn, &scope.cycle.id)?;
-        if !matches!(cycle.status.as_str(), "voting" | "closed") {
+        if !matches!(scope.cycle.status.as_str(), "voting" | "closed") {
             return Err(ApiError::conflict(
                 "cycle_not_in_voting",
                 "Paper ballots are entered during voting or after the close, before publication.",

@@ -31,6 +31,27 @@ where
         .map_err(|_| ApiError::internal("blocking task cancelled"))
 }
 
+/// Runs argon2 (hashing or verifying a password) like [`blocking`], but at most one per core at
+/// a time. Each takes 19 MiB; without a bound the blocking pool (hundreds of threads) runs every
+/// concurrent login at once, no sooner done on the cores there are, and the allocator keeps what
+/// each thread used. Waiting for a turn happens here, off the blocking pool.
+pub async fn hashing<T, F>(f: F) -> ApiResult<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+    let _turn = turns
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the hashing limiter is closed"))?;
+    blocking(f).await
+}
+
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }

@@ -26,7 +26,7 @@ use crate::domain::{
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, ACTIVE};
 use crate::service::municipalities::{record, settings_of};
-use crate::service::{blocking, now};
+use crate::service::{blocking, hashing, now};
 
 /// `accounts.status` of a resident who deleted their account.
 pub const DELETED: &str = "deleted";
@@ -295,7 +295,7 @@ pub async fn register(
     };
     let national_id_hash = id.keyed_hash(pepper);
     drop(id);
-    let password_hash = blocking(move || password::hash(&new_password))
+    let password_hash = hashing(move || password::hash(&new_password))
         .await?
         .map_err(ApiError::internal)?;
 

@@ -35,6 +35,10 @@ pub struct CycleScope {
 impl CycleScope {
     pub fn load(conn: &mut DbConn, cycle: CycleRow) -> ApiResult<Self> {
         let municipality = municipalities::by_id(conn, &cycle.municipality_id)?;
+        Self::new(cycle, municipality)
+    }
+
+    fn new(cycle: CycleRow, municipality: MunicipalityRow) -> ApiResult<Self> {
         let stored: CycleStatus = cycle.status.parse().map_err(ApiError::internal)?;
         let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {
@@ -69,4 +73,12 @@ pub fn budget(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)>
     let budget = budgets::find(conn, id)?;
     let scope = cycle(conn, &budget.cycle_id)?;
     Ok((budget, scope))
+}
+
+/// A budget with its cycle's scope, in one query, the cycle under the ballot lock
+/// ([`budgets::find_with_cycle_locked`]): for writes that must not race a change of the
+/// cycle's status (ballots). `scope.cycle` is the locked read.
+pub fn budget_locked(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)> {
+    let (budget, cycle, municipality) = budgets::find_with_cycle_locked(conn, id)?;
+    Ok((budget, CycleScope::new(cycle, municipality)?))
 }

@@ -568,6 +568,33 @@ async fn a_retried_request_gets_the_first_answer() {
     assert_eq!(problem(misuse).await["code"], "idempotency_key_reused");
 }
 
+/// The ballot checks the session inside its own transaction, not through the `Caller`
+/// extractor: a logged-out token is refused there too, and nothing is stored.
+#[tokio::test]
+async fn a_ballot_with_a_revoked_session_is_refused() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "konya", "until_close").await;
+    let (_, budget, p) = voting_budget(
+        &app,
+        "konya",
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        &[100, 200],
+    )
+    .await;
+    let voter = resident(&app, "konya", 31, "1980-01-01", None).await;
+    let logout = app
+        .request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&voter))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let refused = vote(&app, &budget, &voter, approvals(&[&p[0]])).await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(problem(refused).await["code"], "session_revoked");
+    assert_eq!(counted_rows(&app, &budget).await, (0, 0));
+}
+
 async fn counted_rows(app: &TestApp, budget: &str) -> (i64, i64) {
     let budget = budget.to_string();
     app.db
