@@ -147,9 +147,11 @@ pub(crate) enum Strategy {
 }
 
 /// The size of an election (supporter entries after merging identical ballots) from which a
-/// run costs clearly more than handing it to another thread and back: Warszawa 2026 has
-/// 266,000 (a run ≈ 7 ms), Krakow Nowa Huta 5,000 (≈ 0.1 ms).
-const PARALLEL_FROM: usize = 50_000;
+/// run costs clearly more than handing it to another thread and back (≈ 10–20 µs): a run costs
+/// roughly 15–20 ns per entry (Krakow Nowa Huta, 5,000 entries: ≈ 90 µs; Warszawa 2026,
+/// 266,000: ≈ 7 ms). Below it, neighbouring shares also decide alike more often (Knapsack 7,
+/// 436 entries: 4 outcomes in 1,412 shares), which [`Strategy::Ranges`] exploits.
+const PARALLEL_FROM: usize = 4_000;
 
 fn two_cores() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)

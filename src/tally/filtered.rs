@@ -147,6 +147,12 @@ struct Kernel<'m, 'a> {
     memo_head: Vec<u32>,
     memo: Vec<(u64, u32, u32)>,
     coeff: Vec<i128>,
+    /// The run's lower bounds on λ, candidates still alive, and those found unaffordable.
+    bound: Vec<i128>,
+    alive: Vec<u32>,
+    unaffordable: Vec<u32>,
+    /// The classes that paid in the round being bought.
+    paying: Vec<u32>,
 }
 
 /// The buffers of a [`Kernel`], kept between runs: the Add1 search makes thousands of runs on
@@ -166,6 +172,12 @@ pub(crate) struct Scratch {
     memo_head: Vec<u32>,
     memo: Vec<(u64, u32, u32)>,
     coeff: Vec<i128>,
+    /// The run's lower bounds on λ, candidates still alive, and those found unaffordable.
+    bound: Vec<i128>,
+    alive: Vec<u32>,
+    unaffordable: Vec<u32>,
+    /// The classes that paid in the round being bought.
+    paying: Vec<u32>,
 }
 
 const NO_MEMO: u32 = u32::MAX;
@@ -270,6 +282,10 @@ impl<'m, 'a> Kernel<'m, 'a> {
             memo_head,
             memo,
             coeff,
+            bound,
+            alive,
+            unaffordable,
+            paying,
         } = s;
         classes.clear();
         classes.push(Class {
@@ -308,6 +324,10 @@ impl<'m, 'a> Kernel<'m, 'a> {
             memo_head,
             memo,
             coeff,
+            bound,
+            alive,
+            unaffordable,
+            paying,
         }
     }
 
@@ -324,6 +344,10 @@ impl<'m, 'a> Kernel<'m, 'a> {
             memo_head: self.memo_head,
             memo: self.memo,
             coeff: self.coeff,
+            bound: self.bound,
+            alive: self.alive,
+            unaffordable: self.unaffordable,
+            paying: self.paying,
         }
     }
 }
@@ -337,15 +361,19 @@ impl Kernel<'_, '_> {
         let sigma = &profile.sigma;
         let ranks = mes.ranks;
         // Lower bounds on each candidate's λ (scaled): exact while no supporter is short.
-        let mut bound: Vec<i128> = vec![0; profile.score.len()];
+        let mut bound = std::mem::take(&mut self.bound);
+        bound.clear();
+        bound.resize(profile.score.len(), 0);
         for &p in &mes.candidates {
             let p = p as usize;
             bound[p] = floor_div(mes.costs[p] << f, profile.total_units[p]);
         }
-        let mut alive = mes.candidates.clone();
+        let mut alive = std::mem::take(&mut self.alive);
+        alive.clear();
+        alive.extend_from_slice(&mes.candidates);
         let mut rounds = Vec::new();
         let mut cost = 0i128;
-        let mut unaffordable = Vec::new();
+        let mut unaffordable = std::mem::take(&mut self.unaffordable);
         loop {
             alive.sort_by(|&a, &b| {
                 let (a, b) = (a as usize, b as usize);
@@ -399,6 +427,7 @@ impl Kernel<'_, '_> {
                 return None;
             }
         }
+        (self.bound, self.alive, self.unaffordable) = (bound, alive, unaffordable);
         Some(MesRun {
             rounds,
             cost,
@@ -621,7 +650,8 @@ impl Kernel<'_, '_> {
             self.memo_head.resize(self.classes.len(), NO_MEMO);
         }
         self.memo.clear();
-        let mut touched = Vec::new();
+        let mut touched = std::mem::take(&mut self.paying);
+        touched.clear();
         let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
         for &(g, w, u) in &self.packed.supporters[p as usize] {
             let c = self.gs[g as usize];
@@ -696,9 +726,10 @@ impl Kernel<'_, '_> {
                 (lambda.div_int(mes.profile.sigma[p as usize]), max_payment)
             }
         };
-        for c in touched {
+        for &c in &touched {
             self.memo_head[c as usize] = NO_MEMO;
         }
+        self.paying = touched;
         MesRound {
             project: p,
             rho,
