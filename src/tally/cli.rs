@@ -99,7 +99,7 @@ pub fn run(args: &TallyArgs) -> ExitCode {
     }
     if args.time {
         eprintln!(
-            "read {:.3} s, counted {:.3} s",
+            "read {:.4} s, counted {:.4} s",
             read.as_secs_f64(),
             counted.as_secs_f64()
         );
