@@ -174,6 +174,9 @@ pub(crate) struct Shares<'m, 'a> {
     ranges: bool,
     /// How many shares after the next one the next range run covers.
     width: u64,
+    /// Whether a success doubles `width` (not right after a failure: the failure says a change
+    /// of decisions is near, and doubling again would mostly fail again).
+    grow: bool,
     /// While positive, shares are run one by one without trying a range; after every failure
     /// at width 1 the next pause is twice as long (elections where neighbouring shares rarely
     /// decide alike then pay almost nothing for trying).
@@ -230,11 +233,15 @@ impl Shares<'_, '_> {
             let high = share.add(&self.step.mul_int(i128::from(self.width)));
             if let Some(run) = self.mes.run_range(share, &high, &mut self.scratch) {
                 self.repeat = Some((run.clone(), self.width));
-                self.width *= 2;
+                if self.grow {
+                    self.width *= 2;
+                }
+                self.grow = true;
                 self.next_pause = 1;
                 return run;
             }
             self.width /= 2;
+            self.grow = false;
         }
         self.width = 1;
         self.pause = self.next_pause;
@@ -266,6 +273,7 @@ pub(crate) fn with_shares<R>(
         scratch: Scratch::default(),
         ranges: strategy == Strategy::Ranges,
         width: 1,
+        grow: true,
         pause: 0,
         next_pause: 1,
         repeat: None,
