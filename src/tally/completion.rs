@@ -147,11 +147,12 @@ pub(crate) enum Strategy {
 }
 
 /// The size of an election (supporter entries after merging identical ballots) from which a
-/// run costs clearly more than handing it to another thread and back (≈ 10–20 µs): a run costs
-/// roughly 15–20 ns per entry (Krakow Nowa Huta, 5,000 entries: ≈ 90 µs; Warszawa 2026,
-/// 266,000: ≈ 7 ms). Below it, neighbouring shares also decide alike more often (Knapsack 7,
-/// 436 entries: 4 outcomes in 1,412 shares), which [`Strategy::Ranges`] exploits.
-const PARALLEL_FROM: usize = 4_000;
+/// second thread pays: Warszawa 2026 (266,000 entries, a run ≈ 7 ms) gains, while on Krakow Nowa
+/// Huta (5,000 entries, a run ≈ 80 µs) handing runs over and back made the search slower
+/// (18 ms against 16 ms on a quiet machine). Below it, neighbouring shares also decide alike
+/// more often (Knapsack 7, 436 entries: 4 outcomes in 1,412 shares), which
+/// [`Strategy::Ranges`] exploits.
+const PARALLEL_FROM: usize = 50_000;
 
 fn two_cores() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
