@@ -42,11 +42,11 @@ use crate::domain::{Country, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::pabulib::{self, PbFile, Row, Table};
 use crate::service::ballots::Selection;
+use crate::service::blocking;
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::municipalities::{record, settings_of};
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
-use crate::service::blocking;
 use crate::tally::Decimal;
 
 /// Who may take a budget's ballots away: its auditors and officials.
@@ -86,7 +86,8 @@ pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Export
         .read(move |conn| {
             let mut head = head(conn, &actor, &budget_id)?;
             head.file.votes = vote_rows(conn, &head)?;
-            head.file.set_meta("num_votes", head.file.votes.rows.len().to_string());
+            head.file
+                .set_meta("num_votes", head.file.votes.rows.len().to_string());
             let file = std::mem::take(&mut head.file);
             Ok::<_, ApiError>((file, head))
         })
@@ -290,10 +291,7 @@ fn meta(
     );
     set(
         "country",
-        country
-            .english_name()
-            .unwrap_or(country.code())
-            .to_string(),
+        country.english_name().unwrap_or(country.code()).to_string(),
     );
     set("unit", unit);
     if let Some(district) = district {
@@ -314,7 +312,12 @@ fn meta(
     set("date_begin", date(scope.cycle.voting_opened_at));
     set(
         "date_end",
-        date(scope.cycle.voting_closed_at.or(scope.cycle.voting_closes_at)),
+        date(
+            scope
+                .cycle
+                .voting_closed_at
+                .or(scope.cycle.voting_closes_at),
+        ),
     );
     set("min_length", spec.min_selections.to_string());
     if let Some(max) = max_length {
@@ -324,9 +327,15 @@ fn meta(
         spec.engine_rules().kind
     {
         if min_cost > 0 {
-            set("min_sum_cost", Decimal::from_units(min_cost, money.exponent).to_string());
+            set(
+                "min_sum_cost",
+                Decimal::from_units(min_cost, money.exponent).to_string(),
+            );
         }
-        set("max_sum_cost", Decimal::from_units(max_cost, money.exponent).to_string());
+        set(
+            "max_sum_cost",
+            Decimal::from_units(max_cost, money.exponent).to_string(),
+        );
     }
     if spec.ballot_type == BallotType::Cumulative {
         set("min_points", "1".into());
@@ -400,7 +409,11 @@ fn projects(
                 f.and_then(|f| f["votes"].as_u64()).unwrap_or(0).to_string(),
             ];
             if with_score {
-                cells.push(f.and_then(|f| f["score"].as_str()).unwrap_or("0").to_string());
+                cells.push(
+                    f.and_then(|f| f["score"].as_str())
+                        .unwrap_or("0")
+                        .to_string(),
+                );
             }
             cells.push(names.pick(&p.titles)?);
             cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
@@ -458,9 +471,8 @@ fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> ApiResult
         // Pabulib lists points ballots in decreasing points (stable, so ties keep their order).
         selections.sort_by_key(|s| std::cmp::Reverse(s.points.unwrap_or(0)));
     }
-    let join = |f: &dyn Fn(&Selection) -> String| {
-        selections.iter().map(f).collect::<Vec<_>>().join(",")
-    };
+    let join =
+        |f: &dyn Fn(&Selection) -> String| selections.iter().map(f).collect::<Vec<_>>().join(",");
     let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.clone())];
     if cumulative {
         cells.push(join(&|s| s.points.unwrap_or(0).to_string()));

@@ -126,7 +126,10 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     // Not before the close, and not before the count.
     let early = refused(&app, &budget, Some(&official), 409).await;
     assert_eq!(early["code"], "cycle_not_closed");
-    assert_eq!(move_to(&app, &cycle, &official, "closed").await.status(), 200);
+    assert_eq!(
+        move_to(&app, &cycle, &official, "closed").await.status(),
+        200
+    );
     let uncounted = refused(&app, &budget, Some(&auditor), 409).await;
     assert_eq!(uncounted["code"], "not_tallied");
     let counted = app
@@ -206,7 +209,10 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     let mut in_file = BTreeSet::new();
     for row in &t.rows {
         let id = t.cell(row, col("project_id")).to_string();
-        let i = p.iter().position(|x| *x == id).expect("a proposal of the budget");
+        let i = p
+            .iter()
+            .position(|x| *x == id)
+            .expect("a proposal of the budget");
         let line = results["proposals"]
             .as_array()
             .unwrap()
@@ -264,7 +270,11 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
         .arg("--json")
         .output()
         .unwrap();
-    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
     let recount: Value = serde_json::from_slice(&cli.stdout).unwrap();
     assert_eq!(
         recount["selected"], results["selected"],
@@ -306,8 +316,7 @@ fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
             return;
         }
     };
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_export.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_export.py");
     let out = std::process::Command::new(&python)
         .arg(&script)
         .arg(path)
@@ -324,7 +333,11 @@ fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
     let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|e| panic!("{e}: {stdout}"));
     eprintln!("reference tools on the export: {report}");
-    assert_eq!(report["checker_errors"], Value::Null, "pabulib-checker: {report}");
+    assert_eq!(
+        report["checker_errors"],
+        Value::Null,
+        "pabulib-checker: {report}"
+    );
     let selected: BTreeSet<String> = report["selected"]
         .as_array()
         .expect("pabutools ran the rule")
