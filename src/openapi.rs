@@ -50,6 +50,7 @@ use crate::{admin, api};
         api::audit::list,
         api::results::tally,
         api::results::results,
+        api::exports::budget_pb,
         admin::municipalities::create,
         admin::settings::show,
         admin::settings::update,
@@ -80,6 +81,7 @@ use crate::{admin, api};
         (name = "proposals", description = "Projects competing for a budget"),
         (name = "ballots", description = "Casting ballots, paper batches and receipts"),
         (name = "results", description = "Counting and results"),
+        (name = "exports", description = "Files for auditors to take away"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "residents", description = "Registration, review and a resident's own profile"),
     )

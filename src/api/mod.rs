@@ -7,6 +7,7 @@ pub mod auth;
 pub mod ballots;
 pub mod budgets;
 pub mod cycles;
+pub mod exports;
 pub mod lang;
 pub mod municipalities;
 pub mod ops;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit::list)
         .service(results::tally)
         .service(results::results)
+        .service(exports::budget_pb)
         .service(residents::register)
         .service(residents::list)
         .service(residents::verify)
@@ -86,6 +88,7 @@ pub const PATHS: &[&str] = &[
     "/municipalities/{slug}/audit-log",
     "/budgets/{id}/tally",
     "/budgets/{id}/results",
+    "/budgets/{id}/export.pb",
     "/municipalities/{slug}/residents",
     "/municipalities/{slug}/residents/{id}/verify",
     "/municipalities/{slug}/residents/{id}/reject",

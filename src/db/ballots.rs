@@ -86,6 +86,24 @@ pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<BallotRo
         .load(conn)
 }
 
+/// The ids of a budget's counted ballots (what an export shuffles before reading the ballots
+/// page by page).
+pub fn ids_of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<String>> {
+    ballots::table
+        .filter(ballots::budget_id.eq(budget_id))
+        .select(ballots::id)
+        .order(ballots::id.asc())
+        .load(conn)
+}
+
+/// The ballots with these ids, in no particular order.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<BallotRow>> {
+    ballots::table
+        .filter(ballots::id.eq_any(ids))
+        .select(BallotRow::as_select())
+        .load(conn)
+}
+
 pub fn insert_receipt(conn: &mut DbConn, row: &ReceiptRow) -> QueryResult<()> {
     diesel::insert_into(receipts::table)
         .values(row)

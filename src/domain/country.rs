@@ -88,6 +88,21 @@ impl Country {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// The English short name (ISO 3166's, as Pabulib files and pycountry write it) of the
+    /// served countries; `None` elsewhere (the code then stands for itself).
+    pub fn english_name(self) -> Option<&'static str> {
+        Some(match &self.0 {
+            b"TR" => "Türkiye",
+            b"KZ" => "Kazakhstan",
+            b"KG" => "Kyrgyzstan",
+            b"UZ" => "Uzbekistan",
+            b"AZ" => "Azerbaijan",
+            b"TM" => "Turkmenistan",
+            b"HU" => "Hungary",
+            _ => return None,
+        })
+    }
+
     /// Whether this is a user-assigned code (no official meaning, never has defaults).
     pub fn is_user_assigned(self) -> bool {
         is_user_assigned(self.0)

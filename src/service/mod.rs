@@ -8,6 +8,7 @@ pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod districts;
+pub mod exports;
 pub mod municipalities;
 pub mod proposals;
 pub mod receipts;

@@ -9,6 +9,7 @@ mod ballots;
 mod cycles;
 mod end_to_end;
 mod errors;
+mod exports;
 mod health;
 mod helpers;
 mod proposals;

@@ -1,0 +1,488 @@
+//! Exports for auditors. `.pb`: a counted budget as a Pabulib file
+//! (`GET /budgets/{id}/export.pb`), the file an auditor takes away to recompute the result
+//! with any implementation — `kurultai tally`, pabutools, pabulib's checker — without trusting
+//! the service. Written by the strict writer in [`crate::pabulib::writer`].
+//!
+//! # What the file holds, and why
+//! * **META**: every key Pabulib requires, money in the currency's main units with its
+//!   decimals (the Add1 step is one main unit, as in our tally; see `pabulib.md`), the vote
+//!   type with its limits as frozen when voting opened, Pabulib's name for our rule (`unknown`
+//!   where Pabulib has none) and, in `comment`, our exact rule, completion and tie-break as
+//!   `kurultai tally` options.
+//! * **PROJECTS**: the frozen ballot, in the order the tally's election had it (the seeded
+//!   `equalshares` tie-break depends on that order, so counting the file reproduces the stored
+//!   result); `votes`/`score` and `selected` come from the stored result, never recounted here.
+//! * **VOTES**: one row per counted ballot (a replaced ballot is one row: replacing updates it
+//!   in place), ids `1..N` in an order that is a fresh random permutation drawn for each export
+//!   and then forgotten. Not the casting time, the insertion order or the row id: each of those
+//!   is in the database, so sorting by one would let anyone who can read it link voter `n` to
+//!   a ballot row (and, while the cycle runs, through `voter_key`, to a person). Nothing else
+//!   about the voter is written but the channel (`voting_method`).
+//!
+//! The file is built in two reads so that streaming (issue 5, item 4) only changes the second:
+//! the head (META, PROJECTS) from a few small rows, then the VOTES rows from the ballots page
+//! by page, each ballot row turned into its line on its own. The export is recorded in the
+//! municipality's audit chain with the file's SHA-256 before the file is handed out.
+
+use std::collections::HashMap;
+
+use rand::seq::SliceRandom;
+use sha2::{Digest, Sha256};
+
+use crate::auth::extract::Caller;
+use crate::db::ballots::{self, BallotRow};
+use crate::db::budgets::BudgetRow;
+use crate::db::municipalities::MunicipalityRow;
+use crate::db::proposals::{self, ProposalRow};
+use crate::db::tallies::{self, TallyRow};
+use crate::db::{districts, Db, DbConn};
+use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule, RuleKind};
+use crate::domain::cycle::CycleStatus;
+use crate::domain::{Country, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::pabulib::{self, PbFile, Row, Table};
+use crate::service::ballots::Selection;
+use crate::service::blocking;
+use crate::service::budgets::{ballot_spec, counting_rule};
+use crate::service::municipalities::{record, settings_of};
+use crate::service::proposals::translations;
+use crate::service::scope::{self, CycleScope};
+use crate::tally::Decimal;
+
+/// Who may take a budget's ballots away: its auditors and officials.
+pub const EXPORTERS: &[Role] = &[Role::Official, Role::Auditor];
+
+/// Ballots read per query when writing VOTES.
+const PAGE: usize = 500;
+
+/// A written export.
+pub struct Export {
+    pub filename: String,
+    pub text: String,
+    /// Hex SHA-256 of `text`, as recorded in the audit log.
+    pub sha256: String,
+}
+
+/// What the VOTES rows need besides the ballots.
+struct Head {
+    file: PbFile,
+    spec: BallotSpec,
+    budget: BudgetRow,
+    municipality: MunicipalityRow,
+    tally: TallyRow,
+}
+
+fn not_tallied() -> ApiError {
+    ApiError::conflict(
+        "not_tallied",
+        "The budget has no count covering every ballot yet; count it first.",
+    )
+}
+
+/// The budget as a Pabulib file, recorded in the audit log.
+pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Export> {
+    let actor = caller.clone();
+    let (file, head) = db
+        .read(move |conn| {
+            let mut head = head(conn, &actor, &budget_id)?;
+            head.file.votes = vote_rows(conn, &head)?;
+            head.file
+                .set_meta("num_votes", head.file.votes.rows.len().to_string());
+            let file = std::mem::take(&mut head.file);
+            Ok::<_, ApiError>((file, head))
+        })
+        .await?;
+    let text = blocking(move || pabulib::write_string(&file))
+        .await?
+        .map_err(ApiError::internal)?;
+    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    let (actor, digest, bytes) = (caller.clone(), sha256.clone(), text.len());
+    let Head {
+        budget,
+        municipality,
+        tally,
+        ..
+    } = head;
+    let filename = format!("{}-{}.pb", municipality.slug, budget.id);
+    db.write(move |conn| {
+        // The file must describe the count that is stored now: a recount in between would
+        // make its `selected` column stale.
+        match tallies::find(conn, &budget.id) {
+            Ok(now) if now.computed_at == tally.computed_at => {}
+            Ok(_) | Err(diesel::result::Error::NotFound) => {
+                return Err(ApiError::conflict(
+                    "cycle_changed",
+                    "The count changed while exporting; export again.",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        record(
+            conn,
+            &actor,
+            &municipality.id,
+            "budget.exported",
+            "budget",
+            &budget.id,
+            serde_json::json!({
+                "format": "pabulib",
+                "sha256": digest,
+                "bytes": bytes,
+                "ballots": tally.ballots_counted,
+                "tally_computed_at": tally.computed_at.and_utc(),
+            }),
+        )
+    })
+    .await?;
+    Ok(Export {
+        filename,
+        text,
+        sha256,
+    })
+}
+
+/// Authorises, checks the cycle and the count, and builds META and PROJECTS.
+fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Head> {
+    let (budget, scope) = scope::budget(conn, budget_id)?;
+    scope.check_role(caller, EXPORTERS)?;
+    if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
+        return Err(ApiError::conflict(
+            "cycle_not_closed",
+            "A budget is exported once voting has closed.",
+        ));
+    }
+    let tally = tallies::find(conn, &budget.id).map_err(|e| match e {
+        diesel::result::Error::NotFound => not_tallied(),
+        other => other.into(),
+    })?;
+    let (online, paper) = ballots::count_by_channel(conn, &budget.id)?;
+    if online + paper != tally.ballots_counted {
+        return Err(not_tallied());
+    }
+    let district = match &budget.district_id {
+        Some(id) => Some(districts::find(conn, &scope.municipality.id, id)?),
+        None => None,
+    };
+    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let spec = ballot_spec(&budget)?;
+    let rule = counting_rule(&budget)?;
+    let mut file = PbFile::default();
+    let names = Names {
+        default: scope.municipality.default_language.clone(),
+    };
+    let money = Money::of(&scope.municipality)?;
+    meta(
+        &mut file,
+        &scope,
+        &budget,
+        district.map(|d| d.names),
+        &names,
+        &money,
+        &spec,
+        &rule,
+        on_ballot.len(),
+    )?;
+    file.projects = projects(&on_ballot, &tally, &spec, &names, &money)?;
+    file.votes = Table {
+        columns: vote_columns(&spec),
+        rows: Vec::new(),
+    };
+    Ok(Head {
+        file,
+        spec,
+        budget,
+        municipality: scope.municipality,
+        tally,
+    })
+}
+
+/// Names in the municipality's default language.
+struct Names {
+    default: String,
+}
+
+impl Names {
+    /// The name in the default language (else any) of a JSON map of translations.
+    fn pick(&self, json: &str) -> ApiResult<String> {
+        let names = translations(json)?;
+        Ok(crate::api::municipalities::pick(
+            &names,
+            &self.default,
+            &self.default,
+        ))
+    }
+}
+
+/// Amounts in main units, at the currency's exponent (the tally's own reading).
+struct Money {
+    code: String,
+    exponent: u32,
+}
+
+impl Money {
+    fn of(municipality: &MunicipalityRow) -> ApiResult<Self> {
+        let currency = settings_of(municipality)?.currency;
+        Ok(Money {
+            code: currency.code().to_string(),
+            exponent: u32::from(currency.minor_unit_exponent()),
+        })
+    }
+
+    fn main_units(&self, minor: i64) -> String {
+        Decimal::from_units(i128::from(minor), self.exponent).to_string()
+    }
+}
+
+/// Pabulib's name for our rule; `unknown` where Pabulib has none (Add1 with a greedy
+/// completion, Phragmén) — the comment names the exact rule either way.
+pub fn pabulib_rule(rule: &CountingRule) -> &'static str {
+    match (rule.kind, rule.completion) {
+        (RuleKind::Greedy, _) => "greedy",
+        (RuleKind::EqualShares, CompletionName::None) => "equalshares",
+        (RuleKind::EqualShares, CompletionName::Add1 | CompletionName::EqualsharesAdd1) => {
+            "equalshares/add1"
+        }
+        _ => "unknown",
+    }
+}
+
+/// The `kurultai tally` options that count the file as the service counted the budget.
+pub fn tally_options(rule: &CountingRule) -> String {
+    let mut options = format!(
+        "--rule {} --completion {} --tie-break {}",
+        rule.kind, rule.completion, rule.tie_break
+    );
+    if let Some(seed) = rule.seed {
+        options += &format!(" --seed {seed}");
+    }
+    options
+}
+
+#[allow(clippy::too_many_arguments)]
+fn meta(
+    file: &mut PbFile,
+    scope: &CycleScope,
+    budget: &BudgetRow,
+    district: Option<String>,
+    names: &Names,
+    money: &Money,
+    spec: &BallotSpec,
+    rule: &CountingRule,
+    num_projects: usize,
+) -> ApiResult<()> {
+    let municipality = &scope.municipality;
+    let settings = settings_of(municipality)?;
+    let unit = names.pick(&municipality.names)?;
+    let cycle = names.pick(&scope.cycle.names)?;
+    let budget_name = names.pick(&budget.names)?;
+    let country = Country::parse(&municipality.country).map_err(ApiError::internal)?;
+    let date = |at: Option<chrono::NaiveDateTime>| {
+        let at = at.unwrap_or(scope.cycle.updated_at).and_utc();
+        settings
+            .time_zone
+            .local_date(at)
+            .format("%d.%m.%Y")
+            .to_string()
+    };
+    let mut set = |k: &str, v: String| file.set_meta(k, v);
+    set(
+        "description",
+        format!("{unit}, {cycle}: {budget_name} (exported by Kurultai)"),
+    );
+    set(
+        "country",
+        country.english_name().unwrap_or(country.code()).to_string(),
+    );
+    set("unit", unit);
+    if let Some(district) = district {
+        set("district", names.pick(&district)?);
+    }
+    set("instance", cycle);
+    set("num_projects", num_projects.to_string());
+    set("num_votes", "0".into()); // set once VOTES is written
+    set("budget", money.main_units(budget.amount_minor));
+    let max_length = spec.max_selections.map(|m| m.to_string());
+    let vote_type = match spec.ballot_type {
+        BallotType::Approval | BallotType::Knapsack => "approval",
+        BallotType::Ranked => "ordinal",
+        BallotType::Cumulative => "cumulative",
+    };
+    set("vote_type", vote_type.into());
+    set("rule", pabulib_rule(rule).into());
+    set("date_begin", date(scope.cycle.voting_opened_at));
+    set(
+        "date_end",
+        date(
+            scope
+                .cycle
+                .voting_closed_at
+                .or(scope.cycle.voting_closes_at),
+        ),
+    );
+    set("min_length", spec.min_selections.to_string());
+    if let Some(max) = max_length {
+        set("max_length", max);
+    }
+    if let crate::tally::ballot::KindRules::Knapsack { max_cost, min_cost } =
+        spec.engine_rules().kind
+    {
+        if min_cost > 0 {
+            set(
+                "min_sum_cost",
+                Decimal::from_units(min_cost, money.exponent).to_string(),
+            );
+        }
+        set(
+            "max_sum_cost",
+            Decimal::from_units(max_cost, money.exponent).to_string(),
+        );
+    }
+    if spec.ballot_type == BallotType::Cumulative {
+        set("min_points", "1".into());
+        if let Some(each) = spec.max_points_per_proposal {
+            set("max_points", each.to_string());
+        }
+        set(
+            "max_sum_points",
+            spec.max_points.unwrap_or_default().to_string(),
+        );
+    }
+    set("language", municipality.default_language.clone());
+    set("currency", money.code.clone());
+    let mut comment = format!(
+        "#1: Counted by Kurultai with rule {}, completion {}, tie-break {}. \
+         `kurultai tally FILE {}` recounts this file the same way.",
+        rule.kind,
+        rule.completion,
+        rule.tie_break,
+        tally_options(rule)
+    );
+    comment += &format!(
+        " #2: Money is in main units of {} with its decimals; an Add1 step is one {}.",
+        money.code, money.code
+    );
+    comment += " #3: Voter ids are anonymous and in a random order drawn for this export.";
+    if spec.ballot_type == BallotType::Ranked {
+        comment += " #4: A ranking gives k points to its first choice, k-1 to the second and so on, k being max_length.";
+    }
+    set("comment", comment);
+    Ok(())
+}
+
+/// PROJECTS from the frozen ballot and the stored result.
+fn projects(
+    on_ballot: &[ProposalRow],
+    tally: &TallyRow,
+    spec: &BallotSpec,
+    names: &Names,
+    money: &Money,
+) -> ApiResult<Table> {
+    let result: serde_json::Value =
+        serde_json::from_str(&tally.result).map_err(ApiError::internal)?;
+    let selected: Vec<&str> = result["selected"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let figures: HashMap<&str, &serde_json::Value> = result["projects"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| Some((p["id"].as_str()?, p)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Approval ballots: `votes`. Cumulative: `score` (points) too. Ordinal: `votes` only, as
+    // pabulib-checker would recount scores as `length, length-1, …` rather than from k.
+    let with_score = spec.ballot_type == BallotType::Cumulative;
+    let mut columns = vec!["project_id", "cost", "votes"];
+    if with_score {
+        columns.push("score");
+    }
+    columns.extend(["name", "selected"]);
+    let rows = on_ballot
+        .iter()
+        .map(|p| {
+            let f = figures.get(p.id.as_str());
+            let mut cells = vec![
+                p.id.clone(),
+                money.main_units(p.cost_minor),
+                f.and_then(|f| f["votes"].as_u64()).unwrap_or(0).to_string(),
+            ];
+            if with_score {
+                cells.push(
+                    f.and_then(|f| f["score"].as_str())
+                        .unwrap_or("0")
+                        .to_string(),
+                );
+            }
+            cells.push(names.pick(&p.titles)?);
+            cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
+            Ok(Row { cells, line: 0 })
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(Table {
+        columns: columns.into_iter().map(String::from).collect(),
+        rows,
+    })
+}
+
+fn vote_columns(spec: &BallotSpec) -> Vec<String> {
+    let mut columns = vec!["voter_id", "vote"];
+    if spec.ballot_type == BallotType::Cumulative {
+        columns.push("points");
+    }
+    columns.push("voting_method");
+    columns.into_iter().map(String::from).collect()
+}
+
+/// VOTES: every counted ballot, in a random order, read page by page.
+fn vote_rows(conn: &mut DbConn, head: &Head) -> ApiResult<Table> {
+    let mut ids = ballots::ids_of_budget(conn, &head.budget.id)?;
+    if ids.len() as i64 != head.tally.ballots_counted {
+        return Err(not_tallied());
+    }
+    // A uniformly random permutation from a generator seeded by the OS, forgotten afterwards:
+    // nothing stored orders the ballots this way.
+    ids.shuffle(&mut rand::thread_rng());
+    let mut table = Table {
+        columns: head.file.votes.columns.clone(),
+        rows: Vec::with_capacity(ids.len()),
+    };
+    for page in ids.chunks(PAGE) {
+        let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, page)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        for id in page {
+            let ballot = rows.remove(id).ok_or_else(not_tallied)?;
+            let voter_id = table.rows.len() + 1;
+            table.rows.push(vote_row(voter_id, &ballot, &head.spec)?);
+        }
+    }
+    Ok(table)
+}
+
+/// One ballot's line: its anonymous id, its choices (and points), its channel. Nothing else.
+fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> ApiResult<Row> {
+    let mut selections: Vec<Selection> =
+        serde_json::from_str(&ballot.selections).map_err(ApiError::internal)?;
+    let cumulative = spec.ballot_type == BallotType::Cumulative;
+    if cumulative {
+        // Pabulib lists points ballots in decreasing points (stable, so ties keep their order).
+        selections.sort_by_key(|s| std::cmp::Reverse(s.points.unwrap_or(0)));
+    }
+    let join =
+        |f: &dyn Fn(&Selection) -> String| selections.iter().map(f).collect::<Vec<_>>().join(",");
+    let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.clone())];
+    if cumulative {
+        cells.push(join(&|s| s.points.unwrap_or(0).to_string()));
+    }
+    cells.push(
+        match ballot.channel.as_str() {
+            "paper" => "paper",
+            _ => "internet",
+        }
+        .to_string(),
+    );
+    Ok(Row { cells, line: 0 })
+}

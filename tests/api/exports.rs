@@ -1,0 +1,348 @@
+//! `GET /budgets/{id}/export.pb`: who may download it and when, what the file says (read back
+//! with our reader, recounted by `kurultai tally` with the options its comment names), the
+//! anonymous shuffled voter ids, the audit record — and, when `KURULTAI_PABUTOOLS` names a
+//! Python with `pabutools` and `pabulib-checker` (`1` means `python3`), the reference tools:
+//! the checker accepts the file and pabutools, running the same rule, selects the same
+//! projects. Without them that part says it skipped.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::ballots::{district, open_city, resident, vote, voting_budget};
+use crate::cycles::{audit_actions, move_to};
+use crate::helpers::{problem, TestApp, PASSWORD, PLATFORM_EMAIL};
+
+fn export_path(budget: &str) -> String {
+    format!("/api/v1/budgets/{budget}/export.pb")
+}
+
+async fn export(app: &TestApp, budget: &str, token: &str) -> String {
+    let response = app.get(&export_path(budget), Some(token)).await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"izmir-") && disposition.ends_with(".pb\""),
+        "{disposition}"
+    );
+    response.text().await.unwrap()
+}
+
+async fn refused(app: &TestApp, budget: &str, token: Option<&str>, status: u16) -> Value {
+    let response = app.get(&export_path(budget), token).await;
+    assert_eq!(response.status(), status);
+    problem(response).await
+}
+
+fn selections(ids: &[&String]) -> Value {
+    Value::Array(ids.iter().map(|id| json!({"proposal_id": id})).collect())
+}
+
+/// The details of every `budget.exported` entry of the audit log.
+async fn export_records(app: &TestApp) -> Vec<Value> {
+    app.db
+        .read(|conn| {
+            use diesel::prelude::*;
+            use kurultai::db::schema::audit_log;
+            audit_log::table
+                .filter(audit_log::action.eq("budget.exported"))
+                .order(audit_log::seq.asc())
+                .select(audit_log::details)
+                .load::<String>(conn)
+                .map_err(kurultai::db::DbError::from)
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_result() {
+    let app = crate::helpers::spawn_app().await;
+    let (admin, official) = open_city(&app, "izmir", "until_close").await;
+    let auditor = app.staff(&admin, "izmir", "auditor").await;
+    let platform = app.login(None, PLATFORM_EMAIL, PASSWORD).await;
+    let other_admin = app.municipality(&platform, "bursa", "TR").await;
+    let other_official = app.staff(&other_admin, "bursa", "official").await;
+    let konak = district(&app, "izmir", &admin, "Konak").await;
+    let costs = [400_000, 350_000, 250_000, 200_000, 150_000, 90_050];
+    let (cycle, budget, p) = voting_budget(
+        &app,
+        "izmir",
+        &official,
+        json!({"names": {"en": "Konak budget"}, "district_id": konak, "amount_minor": 1_000_000,
+               "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
+               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+        &costs,
+    )
+    .await;
+
+    // Thirteen distinct ballots, so that each line of the file names its ballot: three online
+    // (the first replaced once), then a paper batch of ten. `cast` is the casting order.
+    let cast: Vec<Vec<usize>> = vec![
+        vec![0, 1],
+        vec![0, 3, 5],
+        vec![1, 2],
+        vec![2, 3, 4],
+        vec![0, 4],
+        vec![1, 3],
+        vec![2],
+        vec![0, 2, 5],
+        vec![3],
+        vec![4, 5],
+        vec![0],
+        vec![1, 4, 5],
+        vec![2, 4],
+    ];
+    let pick = |idx: &[usize]| selections(&idx.iter().map(|&i| &p[i]).collect::<Vec<_>>());
+    for (n, choice) in cast.iter().take(3).enumerate() {
+        let voter = resident(&app, "izmir", 700 + n as u64, "1980-01-01", Some(&konak)).await;
+        if n == 0 {
+            assert_eq!(vote(&app, &budget, &voter, pick(&[5])).await.status(), 201);
+        }
+        assert!(vote(&app, &budget, &voter, pick(choice))
+            .await
+            .status()
+            .is_success());
+    }
+    let batch: Vec<Value> = cast[3..]
+        .iter()
+        .map(|c| json!({"selections": pick(c)}))
+        .collect();
+    let response = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/paper-ballots"),
+            Some(&official),
+            &json!({"polling_station": "Okul 7", "ballots": batch}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+
+    // Not before the close, and not before the count.
+    let early = refused(&app, &budget, Some(&official), 409).await;
+    assert_eq!(early["code"], "cycle_not_closed");
+    assert_eq!(
+        move_to(&app, &cycle, &official, "closed").await.status(),
+        200
+    );
+    let uncounted = refused(&app, &budget, Some(&auditor), 409).await;
+    assert_eq!(uncounted["code"], "not_tallied");
+    let counted = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(&official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(counted.status(), 200);
+
+    // Only this municipality's auditors and officials.
+    let voter = resident(&app, "izmir", 799, "1980-01-01", Some(&konak)).await;
+    refused(&app, &budget, Some(&voter), 403).await;
+    refused(&app, &budget, Some(&admin), 403).await;
+    refused(&app, &budget, Some(&other_official), 404).await;
+    refused(&app, &budget, None, 401).await;
+    assert_eq!(audit_actions(&app, "budget.exported").await, 0);
+
+    let text = export(&app, &budget, &auditor).await;
+    let results: Value = app
+        .get(
+            &format!("/api/v1/budgets/{budget}/results"),
+            Some(&official),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stored: BTreeSet<String> = results["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert!(!stored.is_empty());
+
+    // META, read back with our reader.
+    let file = kurultai::pabulib::read_str(&text).expect("the export reads back");
+    for key in kurultai::pabulib::writer::REQUIRED_META {
+        assert!(file.meta(key).is_some(), "META {key} is missing");
+    }
+    let meta = |k: &str| file.meta(k).unwrap_or_default().to_string();
+    assert_eq!(meta("country"), "Türkiye");
+    assert_eq!(meta("unit"), "City of izmir");
+    assert_eq!(meta("district"), "Konak");
+    assert_eq!(meta("num_projects"), "6");
+    assert_eq!(meta("num_votes"), "13");
+    assert_eq!(meta("budget"), "10000", "main units, not kuruş");
+    assert_eq!(meta("vote_type"), "approval");
+    assert_eq!(meta("min_length"), "1");
+    assert_eq!(meta("max_length"), "3");
+    assert_eq!(meta("rule"), "equalshares/add1");
+    assert_eq!(meta("currency"), "TRY");
+    assert_eq!(meta("language"), "en");
+    for key in ["date_begin", "date_end"] {
+        let date = meta(key);
+        assert!(
+            chrono::NaiveDate::parse_from_str(&date, "%d.%m.%Y").is_ok(),
+            "{key} {date}"
+        );
+    }
+    let comment = meta("comment");
+    let options = comment
+        .split("`kurultai tally FILE ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("the comment names the recount: {comment}"));
+    assert_eq!(
+        options,
+        "--rule equal_shares --completion add1 --tie-break pabutools"
+    );
+
+    // PROJECTS: the frozen ballot, costs in main units, `votes` and `selected` as stored.
+    let t = &file.projects;
+    let col = |name: &str| t.column(name).unwrap();
+    let mut in_file = BTreeSet::new();
+    for row in &t.rows {
+        let id = t.cell(row, col("project_id")).to_string();
+        let i = p
+            .iter()
+            .position(|x| *x == id)
+            .expect("a proposal of the budget");
+        let line = results["proposals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["proposal_id"] == id.as_str())
+            .unwrap();
+        assert_eq!(t.cell(row, col("votes")), line["votes"].to_string());
+        assert_eq!(t.cell(row, col("name")), format!("P{i}"));
+        let cost = kurultai::tally::Decimal::parse(t.cell(row, col("cost"))).unwrap();
+        assert_eq!(cost.at_scale(2), Some(costs[i].into()), "main units");
+        if t.cell(row, col("selected")) == "1" {
+            in_file.insert(id);
+        } else {
+            assert_eq!(t.cell(row, col("selected")), "0");
+        }
+    }
+    assert_eq!(t.rows.len(), 6);
+    assert_eq!(in_file, stored, "`selected` is the stored result");
+
+    // VOTES: every counted ballot once, ids 1..N, in an order that is not the casting order.
+    let v = &file.votes;
+    assert_eq!(
+        v.columns,
+        ["voter_id", "vote", "voting_method"],
+        "nothing else about voters"
+    );
+    let by_content: HashMap<BTreeSet<String>, usize> = cast
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (c.iter().map(|&i| p[i].clone()).collect(), n))
+        .collect();
+    let mut order = Vec::new();
+    for (n, row) in v.rows.iter().enumerate() {
+        assert_eq!(v.cell(row, 0), (n + 1).to_string());
+        let content: BTreeSet<String> = v.cell(row, 1).split(',').map(String::from).collect();
+        let position = by_content[&content];
+        let method = if position < 3 { "internet" } else { "paper" };
+        assert_eq!(v.cell(row, 2), method);
+        order.push(position);
+    }
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (0..13).collect::<Vec<_>>(), "each ballot once");
+    // A random permutation of 13 is the identity with probability 1/13! (≈ 1.6e-10).
+    assert_ne!(order, sorted, "voter ids do not follow the casting order");
+
+    // `kurultai tally` with the options the comment gives selects what the service stored.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.pb");
+    std::fs::write(&path, &text).unwrap();
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_kurultai"))
+        .arg("tally")
+        .arg(&path)
+        .args(options.split(' '))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let recount: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    assert_eq!(
+        recount["selected"], results["selected"],
+        "same projects, in the same order"
+    );
+
+    // The export is in the audit log with the digest of what was served; a second export
+    // (the official's) is recorded too, and shuffles afresh.
+    let records = export_records(&app).await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0]["sha256"],
+        hex::encode(Sha256::digest(text.as_bytes()))
+    );
+    assert_eq!(records[0]["ballots"], 13);
+    let again = export(&app, &budget, &official).await;
+    assert_eq!(audit_actions(&app, "budget.exported").await, 2);
+    let reread = kurultai::pabulib::read_str(&again).unwrap();
+    assert_eq!(reread.projects, file.projects);
+    assert_eq!(reread.votes.rows.len(), 13);
+
+    reference_tools(&path, &stored);
+
+    // Still exportable once published.
+    assert_eq!(
+        move_to(&app, &cycle, &official, "published").await.status(),
+        200
+    );
+    export(&app, &budget, &auditor).await;
+}
+
+/// pabulib-checker accepts the file; pabutools with the same rule selects `stored`.
+fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
+    let python = match std::env::var("KURULTAI_PABUTOOLS") {
+        Ok(v) if v == "1" => "python3".to_string(),
+        Ok(v) if !v.is_empty() => v,
+        _ => {
+            eprintln!("SKIPPED pabutools and pabulib-checker on the export: set KURULTAI_PABUTOOLS to a python with both (or 1)");
+            return;
+        }
+    };
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_export.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(path)
+        .args(["--rule", "equal_shares", "--completion", "add1"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The checker prints progress first; the report is the last line.
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    eprintln!("reference tools on the export: {report}");
+    assert_eq!(
+        report["checker_errors"],
+        Value::Null,
+        "pabulib-checker: {report}"
+    );
+    let selected: BTreeSet<String> = report["selected"]
+        .as_array()
+        .expect("pabutools ran the rule")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(&selected, stored, "pabutools selects the stored projects");
+}
