@@ -135,24 +135,8 @@ struct Kernel<'m, 'a> {
     range: bool,
     /// Set when a range run meets a decision the intervals cannot take for the whole range.
     undecided: bool,
-    classes: Vec<Class>,
-    class_exact: Vec<Option<Q>>,
-    rounds: Vec<Price>,
-    round_exact: Vec<Option<Q>>,
-    /// Per (renumbered) group: its class.
-    gs: Vec<u32>,
-    bucket: Vec<u64>,
-    touched: Vec<u32>,
-    pairs: Vec<(u32, u64, u64)>,
-    memo_head: Vec<u32>,
-    memo: Vec<(u64, u32, u32)>,
-    coeff: Vec<i128>,
-    /// The run's lower bounds on λ, candidates still alive, and those found unaffordable.
-    bound: Vec<i128>,
-    alive: Vec<u32>,
-    unaffordable: Vec<u32>,
-    /// The classes that paid in the round being bought.
-    paying: Vec<u32>,
+    /// The run's state, in buffers kept from run to run.
+    s: Scratch,
 }
 
 /// The buffers of a [`Kernel`], kept between runs: the Add1 search makes thousands of runs on
@@ -165,6 +149,7 @@ pub(crate) struct Scratch {
     class_exact: Vec<Option<Q>>,
     rounds: Vec<Price>,
     round_exact: Vec<Option<Q>>,
+    /// Per (renumbered) group: its class.
     gs: Vec<u32>,
     bucket: Vec<u64>,
     touched: Vec<u32>,
@@ -227,7 +212,7 @@ impl Mes<'_> {
         let root = scaled_bounds(share, f);
         let mut k = Kernel::new(self, f, packed, share, root, std::mem::take(scratch));
         let run = k.run(detail);
-        *scratch = k.into_scratch();
+        *scratch = k.s;
         run.expect("a run for one share always decides")
     }
 
@@ -252,7 +237,7 @@ impl Mes<'_> {
         let mut k = Kernel::new(self, f, packed, low, root, std::mem::take(scratch));
         k.range = true;
         let run = k.run(Detail::Search);
-        *scratch = k.into_scratch();
+        *scratch = k.s;
         run
     }
 }
@@ -269,85 +254,41 @@ fn scaled_bounds(x: &Q, f: u32) -> Iv {
 impl<'m, 'a> Kernel<'m, 'a> {
     /// A run from the root interval `root` (the share's bounds); `share` is the exact share the
     /// exact fallback uses.
-    fn new(mes: &'m Mes<'a>, f: u32, packed: &'m Packed, share: &Q, root: Iv, s: Scratch) -> Self {
-        let Scratch {
-            mut classes,
-            mut class_exact,
-            mut rounds,
-            mut round_exact,
-            mut gs,
-            bucket,
-            touched,
-            pairs,
-            memo_head,
-            memo,
-            coeff,
-            bound,
-            alive,
-            unaffordable,
-            paying,
-        } = s;
-        classes.clear();
-        classes.push(Class {
+    fn new(
+        mes: &'m Mes<'a>,
+        f: u32,
+        packed: &'m Packed,
+        share: &Q,
+        root: Iv,
+        mut s: Scratch,
+    ) -> Self {
+        s.classes.clear();
+        s.classes.push(Class {
             parent: ZERO_CLASS,
             round: 0,
             u: 0,
             iv: Iv { lo: 0, hi: 0 },
         });
-        classes.push(Class {
+        s.classes.push(Class {
             parent: ZERO_CLASS,
             round: 0,
             u: 0,
             iv: root,
         });
-        class_exact.clear();
-        class_exact.push(Some(Q::zero()));
-        class_exact.push(Some(share.clone()));
-        rounds.clear();
-        round_exact.clear();
-        gs.clear();
-        gs.resize(packed.groups, ROOT_CLASS);
+        s.class_exact.clear();
+        s.class_exact.push(Some(Q::zero()));
+        s.class_exact.push(Some(share.clone()));
+        s.rounds.clear();
+        s.round_exact.clear();
+        s.gs.clear();
+        s.gs.resize(packed.groups, ROOT_CLASS);
         Kernel {
             mes,
             f,
             packed,
             range: false,
             undecided: false,
-            classes,
-            class_exact,
-            rounds,
-            round_exact,
-            gs,
-            bucket,
-            touched,
-            pairs,
-            memo_head,
-            memo,
-            coeff,
-            bound,
-            alive,
-            unaffordable,
-            paying,
-        }
-    }
-
-    fn into_scratch(self) -> Scratch {
-        Scratch {
-            classes: self.classes,
-            class_exact: self.class_exact,
-            rounds: self.rounds,
-            round_exact: self.round_exact,
-            gs: self.gs,
-            bucket: self.bucket,
-            touched: self.touched,
-            pairs: self.pairs,
-            memo_head: self.memo_head,
-            memo: self.memo,
-            coeff: self.coeff,
-            bound: self.bound,
-            alive: self.alive,
-            unaffordable: self.unaffordable,
-            paying: self.paying,
+            s,
         }
     }
 }
@@ -361,19 +302,19 @@ impl Kernel<'_, '_> {
         let sigma = &profile.sigma;
         let ranks = mes.ranks;
         // Lower bounds on each candidate's λ (scaled): exact while no supporter is short.
-        let mut bound = std::mem::take(&mut self.bound);
+        let mut bound = std::mem::take(&mut self.s.bound);
         bound.clear();
         bound.resize(profile.score.len(), 0);
         for &p in &mes.candidates {
             let p = p as usize;
             bound[p] = floor_div(mes.costs[p] << f, profile.total_units[p]);
         }
-        let mut alive = std::mem::take(&mut self.alive);
+        let mut alive = std::mem::take(&mut self.s.alive);
         alive.clear();
         alive.extend_from_slice(&mes.candidates);
         let mut rounds = Vec::new();
         let mut cost = 0i128;
-        let mut unaffordable = std::mem::take(&mut self.unaffordable);
+        let mut unaffordable = std::mem::take(&mut self.s.unaffordable);
         loop {
             alive.sort_by(|&a, &b| {
                 let (a, b) = (a as usize, b as usize);
@@ -427,7 +368,7 @@ impl Kernel<'_, '_> {
                 return None;
             }
         }
-        (self.bound, self.alive, self.unaffordable) = (bound, alive, unaffordable);
+        (self.s.bound, self.s.alive, self.s.unaffordable) = (bound, alive, unaffordable);
         Some(MesRun {
             rounds,
             cost,
@@ -437,31 +378,31 @@ impl Kernel<'_, '_> {
 
     /// Exact money of class `c` (memoised; tightens its interval).
     fn class_money(&mut self, c: u32) -> Q {
-        if let Some(x) = &self.class_exact[c as usize] {
+        if let Some(x) = &self.s.class_exact[c as usize] {
             return x.clone();
         }
         let Class {
             parent, round, u, ..
-        } = self.classes[c as usize];
+        } = self.s.classes[c as usize];
         let parent_money = self.class_money(parent);
         let lambda = self.round_lambda(round);
         let x = parent_money.sub(&lambda.mul_int(i128::from(u)));
         let t = scaled_bounds(&x, self.f);
-        let iv = &mut self.classes[c as usize].iv;
+        let iv = &mut self.s.classes[c as usize].iv;
         iv.lo = iv.lo.max(t.lo);
         iv.hi = iv.hi.min(t.hi);
-        self.class_exact[c as usize] = Some(x.clone());
+        self.s.class_exact[c as usize] = Some(x.clone());
         x
     }
 
     /// Exact λ of bought round `t` (memoised).
     fn round_lambda(&mut self, t: u32) -> Q {
-        if let Some(x) = &self.round_exact[t as usize] {
+        if let Some(x) = &self.s.round_exact[t as usize] {
             return x.clone();
         }
-        let price = self.rounds[t as usize].clone();
+        let price = self.s.rounds[t as usize].clone();
         let x = self.price_exact(&price.cost, &price.poor, price.rich_units);
-        self.round_exact[t as usize] = Some(x.clone());
+        self.s.round_exact[t as usize] = Some(x.clone());
         x
     }
 
@@ -470,21 +411,21 @@ impl Kernel<'_, '_> {
     /// Σ_s a_s·λ_s` with integer `a_s`: one rational operation per earlier round, however many
     /// classes are poor.
     fn price_exact(&mut self, cost: &i128, poor: &[(u32, u64)], rich_units: i128) -> Q {
-        let mut coeff = std::mem::take(&mut self.coeff);
+        let mut coeff = std::mem::take(&mut self.s.coeff);
         coeff.clear();
-        coeff.resize(self.rounds.len(), 0);
+        coeff.resize(self.s.rounds.len(), 0);
         let mut weight = 0i128;
         for &(c, w) in poor {
             let w = i128::from(w);
             weight += w;
             let mut c = c;
             while c != ROOT_CLASS {
-                let class = &self.classes[c as usize];
+                let class = &self.s.classes[c as usize];
                 coeff[class.round as usize] += w * i128::from(class.u);
                 c = class.parent;
             }
         }
-        let share = self.class_exact[ROOT_CLASS as usize]
+        let share = self.s.class_exact[ROOT_CLASS as usize]
             .clone()
             .expect("the share is exact");
         let mut rest = Q::int(*cost).sub(&share.mul_int(weight));
@@ -493,7 +434,7 @@ impl Kernel<'_, '_> {
                 rest = rest.add(&self.round_lambda(s as u32).mul_int(a));
             }
         }
-        self.coeff = coeff;
+        self.s.coeff = coeff;
         rest.div_int(rich_units)
     }
 
@@ -528,32 +469,32 @@ impl Kernel<'_, '_> {
         la.mul_int(sb).cmp(&lb.mul_int(sa))
     }
 
-    /// Fills `self.pairs` with `p`'s supporters who still have money: (class, voters, units),
+    /// Fills `self.s.pairs` with `p`'s supporters who still have money: (class, voters, units),
     /// one entry per distinct (class, units). Supporters come sorted by units, so each run of
     /// equal units is merged by class with `bucket` (no sorting per evaluation).
     fn supporter_buckets(&mut self, p: u32) {
         let supporters = &self.packed.supporters[p as usize];
-        self.pairs.clear();
-        if self.bucket.len() < self.classes.len() {
-            self.bucket.resize(self.classes.len(), 0);
+        self.s.pairs.clear();
+        if self.s.bucket.len() < self.s.classes.len() {
+            self.s.bucket.resize(self.s.classes.len(), 0);
         }
         for run in supporters.chunk_by(|a, b| a.2 == b.2) {
             let u = u64::from(run[0].2);
-            self.touched.clear();
+            self.s.touched.clear();
             for &(g, w, _) in run {
-                let c = self.gs[g as usize];
+                let c = self.s.gs[g as usize];
                 if c == ZERO_CLASS {
                     continue;
                 }
-                let slot = &mut self.bucket[c as usize];
+                let slot = &mut self.s.bucket[c as usize];
                 if *slot == 0 {
-                    self.touched.push(c);
+                    self.s.touched.push(c);
                 }
                 *slot += u64::from(w);
             }
-            for &c in &self.touched {
-                self.pairs.push((c, self.bucket[c as usize], u));
-                self.bucket[c as usize] = 0;
+            for &c in &self.s.touched {
+                self.s.pairs.push((c, self.s.bucket[c as usize], u));
+                self.s.bucket[c as usize] = 0;
             }
         }
     }
@@ -561,7 +502,7 @@ impl Kernel<'_, '_> {
     /// The price at which `p`'s supporters can pay for it, or `None` if they cannot.
     fn price(&mut self, p: u32) -> Option<Eval> {
         self.supporter_buckets(p);
-        let mut rich = std::mem::take(&mut self.pairs);
+        let mut rich = std::mem::take(&mut self.s.pairs);
         let mut rich_units: i128 = rich
             .iter()
             .map(|&(_, w, u)| i128::from(w) * i128::from(u))
@@ -588,14 +529,14 @@ impl Kernel<'_, '_> {
             for i in 0..rich.len() {
                 let (c, w, u) = rich[i];
                 let ui = i128::from(u);
-                let m = self.classes[c as usize].iv;
+                let m = self.s.classes[c as usize].iv;
                 let short = if m.hi < lam.lo * ui {
                     true
                 } else if m.lo >= lam.hi * ui {
                     false
                 } else if self.range {
                     self.undecided = true;
-                    self.pairs = rich;
+                    self.s.pairs = rich;
                     return None;
                 } else {
                     if lam_exact.is_none() {
@@ -610,7 +551,7 @@ impl Kernel<'_, '_> {
                     self.class_money(c) < x.mul_int(ui)
                 };
                 if short {
-                    let m = self.classes[c as usize].iv;
+                    let m = self.s.classes[c as usize].iv;
                     let wi = i128::from(w);
                     poor.push((c, w));
                     poor_lo += wi * m.lo;
@@ -635,7 +576,7 @@ impl Kernel<'_, '_> {
                 });
             }
         };
-        self.pairs = rich;
+        self.s.pairs = rich;
         result
     }
 
@@ -643,44 +584,44 @@ impl Kernel<'_, '_> {
     fn buy(&mut self, mut e: Eval, detail: Detail) -> MesRound {
         let mes = self.mes;
         let p = e.p;
-        let t = self.rounds.len() as u32;
-        self.rounds.push(e.price.clone());
-        self.round_exact.push(e.exact.clone());
-        if self.memo_head.len() < self.classes.len() {
-            self.memo_head.resize(self.classes.len(), NO_MEMO);
+        let t = self.s.rounds.len() as u32;
+        self.s.rounds.push(e.price.clone());
+        self.s.round_exact.push(e.exact.clone());
+        if self.s.memo_head.len() < self.s.classes.len() {
+            self.s.memo_head.resize(self.s.classes.len(), NO_MEMO);
         }
-        self.memo.clear();
-        let mut touched = std::mem::take(&mut self.paying);
+        self.s.memo.clear();
+        let mut touched = std::mem::take(&mut self.s.paying);
         touched.clear();
         let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
         for &(g, w, u) in &self.packed.supporters[p as usize] {
-            let c = self.gs[g as usize];
+            let c = self.s.gs[g as usize];
             let (u, w) = (u64::from(u), u64::from(w));
             supporters += w;
             if c == ZERO_CLASS {
                 continue;
             }
             // Memo: (class, units) → next class, chained per class.
-            let mut i = self.memo_head[c as usize];
-            while i != NO_MEMO && self.memo[i as usize].0 != u {
-                i = self.memo[i as usize].2;
+            let mut i = self.s.memo_head[c as usize];
+            while i != NO_MEMO && self.s.memo[i as usize].0 != u {
+                i = self.s.memo[i as usize].2;
             }
             let next = if i != NO_MEMO {
-                self.memo[i as usize].1
+                self.s.memo[i as usize].1
             } else {
                 let next = self.pay(c, u, t, &mut e);
-                if self.memo_head[c as usize] == NO_MEMO {
+                if self.s.memo_head[c as usize] == NO_MEMO {
                     touched.push(c);
                 }
-                self.memo.push((u, next, self.memo_head[c as usize]));
-                self.memo_head[c as usize] = (self.memo.len() - 1) as u32;
+                self.s.memo.push((u, next, self.s.memo_head[c as usize]));
+                self.s.memo_head[c as usize] = (self.s.memo.len() - 1) as u32;
                 next
             };
             payers += w;
             if next == ZERO_CLASS {
                 paid_everything += w;
             }
-            self.gs[g as usize] = next;
+            self.s.gs[g as usize] = next;
         }
         let (rho, max_payment) = match detail {
             Detail::Search => (Q::zero(), Q::zero()),
@@ -692,9 +633,9 @@ impl Kernel<'_, '_> {
                 let mut rich_u = 0u64;
                 let mut poor: Vec<u32> = Vec::new();
                 for &c in &touched {
-                    let mut i = self.memo_head[c as usize];
+                    let mut i = self.s.memo_head[c as usize];
                     while i != NO_MEMO {
-                        let (u, next, link) = self.memo[i as usize];
+                        let (u, next, link) = self.s.memo[i as usize];
                         if next == ZERO_CLASS {
                             poor.push(c);
                         } else {
@@ -706,7 +647,7 @@ impl Kernel<'_, '_> {
                 let ru = i128::from(rich_u);
                 let max_lo = poor
                     .iter()
-                    .map(|&c| self.classes[c as usize].iv.lo)
+                    .map(|&c| self.s.classes[c as usize].iv.lo)
                     .chain([e.lam.lo * ru])
                     .max()
                     .unwrap_or(0);
@@ -715,7 +656,7 @@ impl Kernel<'_, '_> {
                     max_payment = lambda.mul_int(ru);
                 }
                 for c in poor {
-                    if self.classes[c as usize].iv.hi < max_lo {
+                    if self.s.classes[c as usize].iv.hi < max_lo {
                         continue;
                     }
                     let paid = self.class_money(c);
@@ -727,9 +668,9 @@ impl Kernel<'_, '_> {
             }
         };
         for &c in &touched {
-            self.memo_head[c as usize] = NO_MEMO;
+            self.s.memo_head[c as usize] = NO_MEMO;
         }
-        self.paying = touched;
+        self.s.paying = touched;
         MesRound {
             project: p,
             rho,
@@ -743,7 +684,7 @@ impl Kernel<'_, '_> {
     /// Class `c`'s voters with `u` units pay for round `t`; returns their new class.
     fn pay(&mut self, c: u32, u: u64, t: u32, e: &mut Eval) -> u32 {
         let ui = i128::from(u);
-        let m = self.classes[c as usize].iv;
+        let m = self.s.classes[c as usize].iv;
         let pays_all = if m.hi <= e.lam.lo * ui {
             true
         } else if m.lo > e.lam.hi * ui {
@@ -753,14 +694,14 @@ impl Kernel<'_, '_> {
             return ZERO_CLASS;
         } else {
             let lambda = self.eval_exact(e);
-            self.round_exact[t as usize] = Some(lambda.clone());
+            self.s.round_exact[t as usize] = Some(lambda.clone());
             self.class_money(c) <= lambda.mul_int(ui)
         };
         if pays_all {
             return ZERO_CLASS;
         }
-        let m = self.classes[c as usize].iv;
-        self.classes.push(Class {
+        let m = self.s.classes[c as usize].iv;
+        self.s.classes.push(Class {
             parent: c,
             round: t,
             u,
@@ -769,8 +710,8 @@ impl Kernel<'_, '_> {
                 hi: m.hi - e.lam.lo * ui,
             },
         });
-        self.class_exact.push(None);
-        (self.classes.len() - 1) as u32
+        self.s.class_exact.push(None);
+        (self.s.classes.len() - 1) as u32
     }
 }
 
