@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `admin …`, `openapi`, `tally`.
+//! The command line: `serve` (the default), `migrate`, `admin …`, `openapi`, `tally`, `verify`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -35,6 +35,17 @@ enum Command {
     Openapi,
     /// Count a Pabulib `.pb` election.
     Tally(crate::tally::cli::TallyArgs),
+    /// Check a cycle archive (`GET /cycles/{id}/export`) without the service: its signature,
+    /// every file's SHA-256, every budget recounted, the audit log's hash chain. Exit status 0
+    /// only when every check holds, 1 when one fails, 2 when the key cannot be read.
+    Verify {
+        /// The `.tar.gz` archive.
+        archive: PathBuf,
+        /// The municipality's published public key (base64, from
+        /// `GET /municipalities/{slug}/keys` or `kurultai admin show-key`).
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,12 +58,19 @@ enum AdminCommand {
         #[arg(long, default_value = "Platform admin")]
         name: String,
     },
+    /// Print the public key that signs a municipality's cycle archives.
+    ShowKey {
+        /// The municipality's slug.
+        #[arg(long)]
+        municipality: String,
+    },
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Tally(args)) => crate::tally::cli::run(&args),
+        Some(Command::Verify { archive, key }) => verify(&archive, key.as_deref()),
         Some(Command::Openapi) => {
             print!("{}", crate::openapi::yaml());
             ExitCode::SUCCESS
@@ -63,7 +81,12 @@ pub fn run() -> ExitCode {
             Some(Command::Admin(AdminCommand::CreatePlatformAdmin { email, name })) => {
                 create_platform_admin(settings, &email, &name)
             }
-            Some(Command::Tally(_)) | Some(Command::Openapi) => unreachable!("handled above"),
+            Some(Command::Admin(AdminCommand::ShowKey { municipality })) => {
+                show_key(settings, &municipality)
+            }
+            Some(Command::Tally(_)) | Some(Command::Openapi) | Some(Command::Verify { .. }) => {
+                unreachable!("handled above")
+            }
         }),
     }
 }
@@ -141,4 +164,47 @@ fn read_password() -> Result<String, String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn verify(archive: &std::path::Path, key: Option<&str>) -> ExitCode {
+    let key = match key.map(crate::archive::PublicKey::parse).transpose() {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("kurultai verify: --key: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let file = match std::fs::File::open(archive) {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("kurultai verify: {}: {e}", archive.display());
+            return ExitCode::from(2);
+        }
+    };
+    let report = crate::archive::verify::verify(std::io::BufReader::new(file), key.as_ref());
+    print!("{}", report.render());
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn show_key(settings: Settings, slug: &str) -> Result<(), String> {
+    let secrets = crate::secrets::Secrets::resolve(&settings).map_err(|e| e.to_string())?;
+    let db = crate::db::Db::connect(&settings.database_url(), 1).map_err(|e| e.to_string())?;
+    let slug_owned = slug.to_string();
+    let municipality = actix_web::rt::System::new()
+        .block_on(db.read(move |conn| {
+            crate::db::municipalities::by_slug(conn, &slug_owned)
+                .map_err(crate::error::ApiError::from)
+        }))
+        .map_err(|e| format!("municipality {slug}: {}", e.problem().detail))?;
+    let keys = crate::archive::ArchiveKeys::new(secrets.signing_secret);
+    let public = keys.for_municipality(&municipality.id).public();
+    println!("municipality: {}", municipality.slug);
+    println!("algorithm: Ed25519");
+    println!("key_id: {}", public.key_id());
+    println!("public_key: {}", public.to_base64());
+    Ok(())
 }

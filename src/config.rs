@@ -91,6 +91,9 @@ pub struct Settings {
     /// Pepper of the keyed hash of national IDs.
     #[serde(skip_serializing)]
     pub id_pepper: Option<Secret>,
+    /// The secret every municipality's archive signing key is derived from.
+    #[serde(skip_serializing)]
+    pub signing_secret: Option<Secret>,
 }
 
 impl Default for Settings {
@@ -120,6 +123,7 @@ impl Default for Settings {
             jwt_secret: None,
             jwt_previous_secrets: None,
             id_pepper: None,
+            signing_secret: None,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Server secrets: the access-token key(s) and the national-ID pepper.
+//! Server secrets: the access-token key(s), the national-ID pepper and the secret the
+//! municipalities' archive signing keys are derived from.
 //!
 //! In production they must come from the configuration (usually the environment, from a
 //! secret store); a missing one stops start-up. In development they are generated once and
@@ -18,6 +19,7 @@ pub struct Secrets {
     pub jwt_current: Vec<u8>,
     pub jwt_previous: Vec<Vec<u8>>,
     pub id_pepper: Vec<u8>,
+    pub signing_secret: Vec<u8>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,12 @@ impl Secrets {
             "id_pepper",
             "KURULTAI_ID_PEPPER",
         )?;
+        let signing_secret = resolve_one(
+            settings,
+            settings.signing_secret.as_ref(),
+            "signing_secret",
+            "KURULTAI_SIGNING_SECRET",
+        )?;
         let jwt_previous = settings
             .jwt_previous_secrets
             .as_ref()
@@ -70,6 +78,7 @@ impl Secrets {
             jwt_current,
             jwt_previous,
             id_pepper,
+            signing_secret,
         })
     }
 }

@@ -1,11 +1,12 @@
-//! What every request handler can reach: settings, the database, token keys, the ID pepper
-//! and the login throttle. Registered as separate `web::Data` items so that a handler asks
+//! What every request handler can reach: settings, the database, token keys, the ID pepper,
+//! the archive signing keys and the login throttle. Registered as separate `web::Data` items so that a handler asks
 //! only for what it uses.
 
 use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Settings;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub id_pepper: web::Data<Pepper>,
     /// The proposals on frozen ballots, shared by the workers.
     pub frozen_ballots: web::Data<FrozenBallots>,
+    /// Where the municipalities' archive signing keys come from.
+    pub archive_keys: web::Data<ArchiveKeys>,
 }
 
 /// Why the shared state could not be built from the settings and secrets.
@@ -66,6 +69,7 @@ impl AppState {
             auth: web::Data::new(auth),
             id_pepper: web::Data::new(Pepper::new(secrets.id_pepper)?),
             frozen_ballots: web::Data::new(FrozenBallots::default()),
+            archive_keys: web::Data::new(ArchiveKeys::new(secrets.signing_secret)),
         })
     }
 
@@ -75,6 +79,7 @@ impl AppState {
             .app_data(self.auth.clone())
             .app_data(self.id_pepper.clone())
             .app_data(self.frozen_ballots.clone())
+            .app_data(self.archive_keys.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

@@ -71,7 +71,7 @@ fn serve_starts_on_sqlite_with_generated_secrets_that_never_reach_the_log() {
 
     assert!(dir.path().join("data/kurultai.db").exists());
     assert!(log.contains("generated a development secret"), "{log}");
-    for secret in ["jwt_secret", "id_pepper"] {
+    for secret in ["jwt_secret", "id_pepper", "signing_secret"] {
         let value = std::fs::read_to_string(dir.path().join("data/secrets").join(secret)).unwrap();
         assert!(!log.contains(value.trim()), "{secret} leaked into the log");
     }

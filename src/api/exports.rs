@@ -1,13 +1,20 @@
-//! Exports for auditors: `GET /budgets/{id}/export.pb`.
+//! Exports: `GET /budgets/{id}/export.pb`, `GET /cycles/{id}/export` (the signed archive),
+//! the public key that signs it (`GET /municipalities/{slug}/keys`), and the results as CSV
+//! (`GET /budgets/{id}/results.csv`).
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::lang;
+use crate::api::municipalities::decode;
+use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
-use crate::db::Db;
-use crate::error::{ApiResult, Problem};
-use crate::service::exports;
+use crate::db::{municipalities, Db};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::exports::{self, Money};
 
 /// A counted budget as a Pabulib `.pb` file (auditors and officials, once voting has closed):
 /// META with our exact rule in `comment`, PROJECTS with `selected` from the stored result,
@@ -39,4 +46,133 @@ pub async fn budget_pb(
             format!("attachment; filename=\"{}\"", export.filename),
         ))
         .body(export.text))
+}
+
+/// Everything a counted cycle produced, as one signed `.tar.gz` (auditors and officials, once
+/// voting has closed and every budget is counted): each budget's `.pb`, results as JSON and
+/// CSV, the engine's stored result, the counted receipt codes, the municipality's audit log,
+/// and `manifest.json` with the SHA-256 of every file, signed with the municipality's Ed25519
+/// key (`manifest.sig`). Check it offline with `kurultai verify ARCHIVE --key PUBKEY`. The
+/// export is recorded in the audit log with the archive's SHA-256.
+#[utoipa::path(get, path = "/api/v1/cycles/{id}/export", tag = "exports",
+    params(("id" = Uuid, Path, description = "The cycle")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = Vec<u8>, content_type = "application/gzip",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"),
+                    ("Digest-SHA256" = String, description = "Hex SHA-256 of the archive, as recorded in the audit log"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Voting has not closed (`cycle_not_closed`), a budget is not counted (`not_tallied`), or a count changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/cycles/{id}/export")]
+pub async fn cycle_archive(
+    db: web::Data<Db>,
+    keys: web::Data<ArchiveKeys>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let archive =
+        crate::service::archive::cycle_archive(&db, keys.into_inner(), &caller, id.to_string())
+            .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/gzip")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", archive.filename),
+        ))
+        .insert_header(("Digest-SHA256", archive.sha256))
+        .body(archive.bytes))
+}
+
+/// A municipality's public keys: the Ed25519 key its cycle archives are signed with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Keys {
+    pub municipality: String,
+    pub keys: Vec<KeyView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyView {
+    /// `Ed25519`.
+    pub algorithm: String,
+    /// First 16 hex digits of the key's SHA-256, as in an archive's manifest.
+    pub key_id: String,
+    /// The 32-byte public key, base64: give it to `kurultai verify --key`.
+    pub public_key: String,
+    /// What the key signs: `cycle-archive`.
+    #[serde(rename = "use")]
+    pub usage: String,
+}
+
+/// The public key that signs the municipality's cycle archives (anyone may read it).
+#[utoipa::path(get, path = "/api/v1/municipalities/{slug}/keys", tag = "exports",
+    params(("slug" = String, Path, description = "The municipality")),
+    responses(
+        (status = 200, description = "The municipality's public keys", body = Keys),
+        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/municipalities/{slug}/keys")]
+pub async fn public_keys(
+    db: web::Data<Db>,
+    keys: web::Data<ArchiveKeys>,
+    slug: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = slug.into_inner();
+    let municipality = db
+        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
+        .await?;
+    let public = keys.for_municipality(&municipality.id).public();
+    Ok(HttpResponse::Ok().json(Keys {
+        municipality: municipality.slug,
+        keys: vec![KeyView {
+            algorithm: "Ed25519".into(),
+            key_id: public.key_id(),
+            public_key: public.to_base64(),
+            usage: "cycle-archive".into(),
+        }],
+    }))
+}
+
+/// A budget's results for spreadsheets (UTF-8 with BOM, header row, one row per proposal: id,
+/// name, cost in main units, currency, votes, score, selected `yes`/`no`, funding order, and
+/// the Equal Shares round that funded it). Visible as `GET /budgets/{id}/results` is.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}/results.csv", tag = "results",
+    params(("id" = Uuid, Path, description = "The budget"),
+           ("lang" = Option<String>, Query, description = "Language of the names")),
+    responses(
+        (status = 200, description = "The results as CSV", body = String, content_type = "text/csv; charset=utf-8"),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/budgets/{id}/results.csv")]
+pub async fn results_csv(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Option<Caller>,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let budget_id = id.to_string();
+    let municipality = db
+        .read(move |conn| {
+            let budget = crate::db::budgets::find(conn, &budget_id)?;
+            municipalities::by_id(conn, &budget.municipality_id).map_err(ApiError::from)
+        })
+        .await?;
+    let languages = decode(&municipality)?.languages;
+    let language = lang::negotiate(&req, &languages, &municipality.default_language);
+    let results =
+        crate::service::tally::results(&db, caller.as_ref(), id.to_string(), Some(language))
+            .await?;
+    let csv = crate::service::results_csv::results_csv(&results, &Money::of(&municipality)?)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"results-{}.csv\"", results.budget_id),
+        ))
+        .body(csv))
 }

@@ -185,3 +185,13 @@ pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64,
     };
     Ok((count(conn, "online")?, count(conn, "paper")?))
 }
+
+/// The receipt codes of the budget's counted ballots (each ballot's current receipt; paper
+/// ballots have none), in no particular order.
+pub fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<String>> {
+    receipts::table
+        .filter(receipts::budget_id.eq(budget_id))
+        .filter(receipts::superseded_at.is_null())
+        .select(receipts::code)
+        .load(conn)
+}

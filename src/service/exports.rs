@@ -42,7 +42,6 @@ use crate::domain::{Country, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::pabulib::{self, PbFile, Row, Table};
 use crate::service::ballots::Selection;
-use crate::service::blocking;
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::municipalities::{record, settings_of};
 use crate::service::proposals::translations;
@@ -82,41 +81,20 @@ fn not_tallied() -> ApiError {
 /// The budget as a Pabulib file, recorded in the audit log.
 pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Export> {
     let actor = caller.clone();
-    let (file, head) = db
-        .read(move |conn| {
-            let mut head = head(conn, &actor, &budget_id)?;
-            head.file.votes = vote_rows(conn, &head)?;
-            head.file
-                .set_meta("num_votes", head.file.votes.rows.len().to_string());
-            let file = std::mem::take(&mut head.file);
-            Ok::<_, ApiError>((file, head))
-        })
+    let written = db
+        .read(move |conn| write_pb(conn, &actor, &budget_id))
         .await?;
-    let text = blocking(move || pabulib::write_string(&file))
-        .await?
-        .map_err(ApiError::internal)?;
-    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
-    let (actor, digest, bytes) = (caller.clone(), sha256.clone(), text.len());
-    let Head {
+    let WrittenPb {
+        text,
         budget,
         municipality,
         tally,
-        ..
-    } = head;
+    } = written;
+    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
+    let (actor, digest, bytes) = (caller.clone(), sha256.clone(), text.len());
     let filename = format!("{}-{}.pb", municipality.slug, budget.id);
     db.write(move |conn| {
-        // The file must describe the count that is stored now: a recount in between would
-        // make its `selected` column stale.
-        match tallies::find(conn, &budget.id) {
-            Ok(now) if now.computed_at == tally.computed_at => {}
-            Ok(_) | Err(diesel::result::Error::NotFound) => {
-                return Err(ApiError::conflict(
-                    "cycle_changed",
-                    "The count changed while exporting; export again.",
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        }
+        still_counted_as(conn, &tally)?;
         record(
             conn,
             &actor,
@@ -139,6 +117,52 @@ pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Export
         text,
         sha256,
     })
+}
+
+/// A budget's `.pb` text and what it was written from.
+pub struct WrittenPb {
+    pub text: String,
+    pub budget: BudgetRow,
+    pub municipality: MunicipalityRow,
+    /// The stored count the file describes.
+    pub tally: TallyRow,
+}
+
+/// Authorises and writes the budget's `.pb` (see the module docs).
+pub fn write_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<WrittenPb> {
+    let mut head = head(conn, caller, budget_id)?;
+    head.file.votes = vote_rows(conn, &head)?;
+    head.file
+        .set_meta("num_votes", head.file.votes.rows.len().to_string());
+    let text = pabulib::write_string(&head.file).map_err(ApiError::internal)?;
+    Ok(WrittenPb {
+        text,
+        budget: head.budget,
+        municipality: head.municipality,
+        tally: head.tally,
+    })
+}
+
+/// Refuses to hand out an export when the count it describes is no longer the stored one
+/// (a recount in between would make its `selected` column stale) or a paper batch came in.
+/// Call it in the transaction that records the export.
+pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> ApiResult<()> {
+    let changed = || {
+        ApiError::conflict(
+            "cycle_changed",
+            "The count changed while exporting; export again.",
+        )
+    };
+    match tallies::find(conn, &tally.budget_id) {
+        Ok(now) if now.computed_at == tally.computed_at => {}
+        Ok(_) | Err(diesel::result::Error::NotFound) => return Err(changed()),
+        Err(e) => return Err(e.into()),
+    }
+    let (online, paper) = ballots::count_by_channel(conn, &tally.budget_id)?;
+    if online + paper != tally.ballots_counted {
+        return Err(changed());
+    }
+    Ok(())
 }
 
 /// Authorises, checks the cycle and the count, and builds META and PROJECTS.
@@ -214,13 +238,13 @@ impl Names {
 }
 
 /// Amounts in main units, at the currency's exponent (the tally's own reading).
-struct Money {
-    code: String,
-    exponent: u32,
+pub struct Money {
+    pub code: String,
+    pub exponent: u32,
 }
 
 impl Money {
-    fn of(municipality: &MunicipalityRow) -> ApiResult<Self> {
+    pub fn of(municipality: &MunicipalityRow) -> ApiResult<Self> {
         let currency = settings_of(municipality)?.currency;
         Ok(Money {
             code: currency.code().to_string(),
@@ -228,7 +252,7 @@ impl Money {
         })
     }
 
-    fn main_units(&self, minor: i64) -> String {
+    pub fn main_units(&self, minor: i64) -> String {
         Decimal::from_units(i128::from(minor), self.exponent).to_string()
     }
 }

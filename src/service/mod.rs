@@ -3,6 +3,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod archive;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
@@ -13,6 +14,7 @@ pub mod municipalities;
 pub mod proposals;
 pub mod receipts;
 pub mod residents;
+pub mod results_csv;
 pub mod scope;
 pub mod staff;
 pub mod tally;

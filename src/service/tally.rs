@@ -203,7 +203,7 @@ pub async fn results(
     .await
 }
 
-fn build_results(
+pub fn build_results(
     budget: BudgetRow,
     scope: &CycleScope,
     row: TallyRow,

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub admin_address: Option<String>,
     pub client: Client,
     pub db: Db,
+    /// The app's database, for the command-line tools.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -33,6 +35,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         pool_size: 4,
         jwt_secret: Some(Secret::new(random_hex())),
         id_pepper: Some(Secret::new(random_hex())),
+        signing_secret: Some(Secret::new(random_hex())),
         // Generous limits: only the tests about throttling lower them.
         rate_limit: RateLimitSettings {
             login_per_ip_per_minute: 10_000,
@@ -43,6 +46,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     tweak(&mut settings);
+    let database_url = settings.database_url();
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let admin_address = app.admin_port().map(|p| format!("http://127.0.0.1:{p}"));
@@ -53,6 +57,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         admin_address,
         client: Client::new(),
         db,
+        database_url,
         _dir: dir,
     }
 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_listener;
+mod archive;
 mod audit;
 mod auth;
 mod ballots;

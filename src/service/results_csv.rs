@@ -1,0 +1,66 @@
+//! Results for spreadsheets: one row per proposal on the ballot, most votes (points) first.
+//!
+//! UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the local code page and
+//! garbles Turkish, Kazakh or Hungarian names; LibreOffice and Python's `utf-8-sig` skip it),
+//! comma separated, a header row, money in main units with a `.` decimal point.
+
+use std::collections::HashMap;
+
+use crate::error::{ApiError, ApiResult};
+use crate::service::exports::Money;
+use crate::service::tally::Results;
+
+const HEADER: [&str; 9] = [
+    "proposal_id",
+    "name",
+    "cost",
+    "currency",
+    "votes",
+    "score",
+    "selected",
+    "funded_order",
+    "mes_round",
+];
+
+/// The CSV of `results`, names in the language they were built for.
+pub fn results_csv(results: &Results, money: &Money) -> ApiResult<Vec<u8>> {
+    let rounds = mes_rounds(&results.tally);
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(HEADER).map_err(ApiError::internal)?;
+        for line in &results.proposals {
+            let round = rounds.get(line.proposal_id.as_str());
+            writer
+                .write_record([
+                    line.proposal_id.as_str(),
+                    line.title.as_str(),
+                    &money.main_units(line.cost_minor),
+                    &money.code,
+                    &line.votes.to_string(),
+                    &line.score,
+                    if line.selected { "yes" } else { "no" },
+                    &line.funded_order.map(|o| o.to_string()).unwrap_or_default(),
+                    &round.map(|r| r.to_string()).unwrap_or_default(),
+                ])
+                .map_err(ApiError::internal)?;
+        }
+        writer.flush().map_err(ApiError::internal)?;
+    }
+    Ok(out)
+}
+
+/// The Equal Shares round that funded each project (the trace's `equal_shares` steps); projects
+/// funded by a completion or another rule have none.
+fn mes_rounds(tally: &serde_json::Value) -> HashMap<&str, u64> {
+    tally["trace"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .filter(|s| s["step"] == "equal_shares")
+                .filter_map(|s| Some((s["project"].as_str()?, s["round"].as_u64()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
