@@ -146,6 +146,78 @@ fn fixtures_round_trip() {
     }
 }
 
+/// The file with voter ids `1..N` in file order, as a streamed file needs them.
+fn renumbered(file: &PbFile) -> PbFile {
+    let mut file = file.clone();
+    let id = file.votes.column("voter_id").unwrap();
+    for (n, row) in file.votes.rows.iter_mut().enumerate() {
+        row.cells[id] = (n + 1).to_string();
+    }
+    file
+}
+
+/// Writes `file` through the streaming writer, one vote at a time.
+fn streamed(file: &PbFile) -> Result<String, PbWriteError> {
+    let mut head = file.clone();
+    head.votes.rows.clear();
+    let mut writer = pabulib::PbStreamWriter::start(Vec::new(), &head)?;
+    for row in &file.votes.rows {
+        writer.vote(row)?;
+    }
+    Ok(String::from_utf8(writer.finish()?).unwrap())
+}
+
+#[test]
+fn streamed_files_equal_written_files() {
+    let mut files: Vec<PbFile> = [APPROVAL, CUMULATIVE, ORDINAL]
+        .iter()
+        .map(|t| pabulib::read_str(t).unwrap())
+        .collect();
+    files.extend(
+        fixture_files()
+            .iter()
+            .map(|p| pabulib::read_path(p).unwrap()),
+    );
+    for file in files {
+        let file = renumbered(&file);
+        assert_eq!(
+            streamed(&file).unwrap(),
+            pabulib::write_string(&file).unwrap()
+        );
+    }
+}
+
+#[test]
+fn the_streaming_writer_refuses_what_the_writer_refuses() {
+    let approval = renumbered(&pabulib::read_str(APPROVAL).unwrap());
+    let mut unknown = approval.clone();
+    unknown.votes.rows[3].cells[1] = "9".into();
+    assert!(
+        matches!(streamed(&unknown), Err(PbWriteError::Invalid(m)) if m.contains("unknown project `9`"))
+    );
+    let mut too_many = approval.clone();
+    too_many.set_meta("num_votes", "5");
+    assert!(matches!(
+        streamed(&too_many),
+        Err(PbWriteError::CountMismatch { .. })
+    ));
+    let mut repeated_id = approval.clone();
+    repeated_id.votes.rows[2].cells[0] = "2".into();
+    assert!(
+        matches!(streamed(&repeated_id), Err(PbWriteError::Invalid(m)) if m.contains("increasing"))
+    );
+    let mut missing = approval.clone();
+    missing.meta.retain(|(k, _)| k != "budget");
+    assert_eq!(streamed(&missing), Err(PbWriteError::MissingMeta("budget")));
+    // An ordinal vote may not rank a project twice (an approval vote may name it twice).
+    let mut twice = renumbered(&pabulib::read_str(ORDINAL).unwrap());
+    twice.votes.rows[0].cells[1] = "a,a".into();
+    assert!(matches!(streamed(&twice), Err(PbWriteError::Invalid(m)) if m.contains("twice")));
+    let mut approval_twice = approval.clone();
+    approval_twice.votes.rows[0].cells[1] = "1,1".into();
+    assert!(streamed(&approval_twice).is_ok());
+}
+
 #[test]
 fn writer_refuses_invalid_files() {
     let mut missing = pabulib::read_str(APPROVAL).unwrap();

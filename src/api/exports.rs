@@ -45,7 +45,7 @@ pub async fn budget_pb(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}\"", export.filename),
         ))
-        .body(export.text))
+        .streaming(export.body))
 }
 
 /// Everything a counted cycle produced, as one signed `.tar.gz` (auditors and officials, once
@@ -59,8 +59,7 @@ pub async fn budget_pb(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = Vec<u8>, content_type = "application/gzip",
-            headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"),
-                    ("Digest-SHA256" = String, description = "Hex SHA-256 of the archive, as recorded in the audit log"))),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
@@ -83,8 +82,7 @@ pub async fn cycle_archive(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}\"", archive.filename),
         ))
-        .insert_header(("Digest-SHA256", archive.sha256))
-        .body(archive.bytes))
+        .streaming(archive.body))
 }
 
 /// A municipality's public keys: the Ed25519 key its cycle archives are signed with.

@@ -603,7 +603,9 @@ mod tests {
     fn what_is_not_an_archive_says_so() {
         let report = verify(&b"not gzip at all"[..], None);
         assert_eq!(only_failure(&report).0, "archive");
-        assert!(report.render().ends_with("NOT verified: 1 check(s) failed\n"));
+        assert!(report
+            .render()
+            .ends_with("NOT verified: 1 check(s) failed\n"));
     }
 
     #[test]

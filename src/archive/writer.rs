@@ -2,10 +2,12 @@
 //! the manifest and its signature last, so that the digests can be taken while the files go
 //! out and nothing has to be held back.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
+
+use sha2::{Digest, Sha256};
 
 use super::manifest::{sha256_hex, FileEntry, Manifest};
 use super::signing::MunicipalityKey;
@@ -38,12 +40,49 @@ impl<W: Write> ArchiveWriter<W> {
         Ok(())
     }
 
-    fn append(&mut self, path: &str, content: &[u8]) -> io::Result<()> {
+    /// Adds a file of `size` bytes read from `content` (a file spooled to disk), hashing it
+    /// on the way.
+    pub fn add_reader(
+        &mut self,
+        path: &str,
+        kind: &str,
+        size: u64,
+        content: impl Read,
+    ) -> io::Result<()> {
+        let mut reader = HashingReader {
+            inner: content,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let mut header = self.header(size);
+        self.tar
+            .append_data(&mut header, format!("{}/{path}", self.top), &mut reader)?;
+        if reader.bytes != size {
+            return Err(io::Error::other(format!(
+                "{path}: {} bytes, not {size}",
+                reader.bytes
+            )));
+        }
+        self.files.push(FileEntry {
+            path: path.to_string(),
+            kind: kind.to_string(),
+            sha256: hex::encode(reader.hasher.finalize()),
+            bytes: size,
+        });
+        Ok(())
+    }
+
+    fn header(&self, size: u64) -> tar::Header {
         let mut header = tar::Header::new_ustar();
-        header.set_size(content.len() as u64);
+        header.set_size(size);
         header.set_mode(0o644);
         header.set_mtime(self.mtime);
         header.set_entry_type(tar::EntryType::Regular);
+        header
+    }
+
+    fn append(&mut self, path: &str, content: &[u8]) -> io::Result<()> {
+        let mut header = self.header(content.len() as u64);
         self.tar
             .append_data(&mut header, format!("{}/{path}", self.top), content)
     }
@@ -63,5 +102,21 @@ impl<W: Write> ArchiveWriter<W> {
         self.append(SIGNATURE, signature.as_bytes())?;
         let out = self.tar.into_inner()?.finish()?;
         Ok((out, sha256_hex(&text)))
+    }
+}
+
+/// Hashes what passes through.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
 }

@@ -86,13 +86,20 @@ pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<BallotRo
         .load(conn)
 }
 
-/// The ids of a budget's counted ballots (what an export shuffles before reading the ballots
-/// page by page).
-pub fn ids_of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<String>> {
+/// A page of the ids of a budget's counted ballots, those after `after` in id order (what an
+/// export shuffles before reading the ballots page by page).
+pub fn ids_of_budget_after(
+    conn: &mut DbConn,
+    budget_id: &str,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
     ballots::table
         .filter(ballots::budget_id.eq(budget_id))
+        .filter(ballots::id.gt(after))
         .select(ballots::id)
         .order(ballots::id.asc())
+        .limit(limit)
         .load(conn)
 }
 
@@ -186,12 +193,20 @@ pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64,
     Ok((count(conn, "online")?, count(conn, "paper")?))
 }
 
-/// The receipt codes of the budget's counted ballots (each ballot's current receipt; paper
-/// ballots have none), in no particular order.
-pub fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<String>> {
+/// A page of the receipt codes of the budget's counted ballots (each ballot's current
+/// receipt; paper ballots have none): those after `after` in the database's order.
+pub fn counted_receipts_after(
+    conn: &mut DbConn,
+    budget_id: &str,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
     receipts::table
         .filter(receipts::budget_id.eq(budget_id))
         .filter(receipts::superseded_at.is_null())
+        .filter(receipts::code.gt(after))
+        .order(receipts::code.asc())
+        .limit(limit)
         .select(receipts::code)
         .load(conn)
 }

@@ -103,38 +103,100 @@ impl PbFile {
 
     /// Each vote's project ids and points (points empty unless the file has a `points` column).
     fn vote_lists(&self, known: &HashSet<&str>) -> Result<Vec<VoteList>, PbError> {
-        let t = &self.votes;
-        let vote_col = required_column(t, "vote", "VOTES")?;
-        let points_col = t.column("points");
-        let needs_points = matches!(
-            self.vote_type()?.to_ascii_lowercase().as_str(),
-            "cumulative" | "scoring"
-        );
-        t.rows
+        let reader = VoteReader::of(self)?;
+        self.votes
+            .rows
             .iter()
-            .map(|row| {
-                let ids = split_list(t.cell(row, vote_col));
-                if let Some(bad) = ids.iter().find(|id| !known.contains(id.as_str())) {
-                    return Err(PbError::at(
-                        row.line,
-                        format!("vote names unknown project `{bad}`"),
-                    ));
-                }
-                let points = match points_col {
-                    Some(c) if needs_points => parse_points(row, t.cell(row, c))?,
-                    _ => Vec::new(),
-                };
-                if needs_points && points.len() != ids.len() {
-                    return Err(PbError::at(
-                        row.line,
-                        format!("{} projects but {} points", ids.len(), points.len()),
-                    ));
-                }
-                Ok((ids, points))
-            })
+            .map(|row| reader.read(row, known))
             .collect()
     }
 
+    /// A check of VOTES rows one at a time, for a file whose votes are written as a stream:
+    /// META and PROJECTS (and any rows already in VOTES) are checked now, as [`Self::election`]
+    /// would; each later row with [`VoteChecker::check`].
+    pub fn vote_checker(&self) -> Result<VoteChecker, PbError> {
+        let election = self.election()?;
+        Ok(VoteChecker {
+            reader: VoteReader::of(self)?,
+            known: election.projects().iter().map(|p| p.id.clone()).collect(),
+            repeats_allowed: election.kind().is_approval(),
+        })
+    }
+}
+
+/// Where a vote's parts are in VOTES and what they must be.
+struct VoteReader {
+    vote_col: usize,
+    points_col: Option<usize>,
+    needs_points: bool,
+}
+
+impl VoteReader {
+    fn of(file: &PbFile) -> Result<Self, PbError> {
+        Ok(VoteReader {
+            vote_col: required_column(&file.votes, "vote", "VOTES")?,
+            points_col: file.votes.column("points"),
+            needs_points: matches!(
+                file.vote_type()?.to_ascii_lowercase().as_str(),
+                "cumulative" | "scoring"
+            ),
+        })
+    }
+
+    /// One row's project ids and points, each id one of `known`.
+    fn read<S: std::borrow::Borrow<str> + Eq + std::hash::Hash>(
+        &self,
+        row: &Row,
+        known: &HashSet<S>,
+    ) -> Result<VoteList, PbError> {
+        let cell = |c: usize| row.cells.get(c).map_or("", String::as_str);
+        let ids = split_list(cell(self.vote_col));
+        if let Some(bad) = ids.iter().find(|id| !known.contains(id.as_str())) {
+            return Err(PbError::at(
+                row.line,
+                format!("vote names unknown project `{bad}`"),
+            ));
+        }
+        let points = match self.points_col {
+            Some(c) if self.needs_points => parse_points(row, cell(c))?,
+            _ => Vec::new(),
+        };
+        if self.needs_points && points.len() != ids.len() {
+            return Err(PbError::at(
+                row.line,
+                format!("{} projects but {} points", ids.len(), points.len()),
+            ));
+        }
+        Ok((ids, points))
+    }
+}
+
+/// Checks one VOTES row at a time against META and PROJECTS (see [`PbFile::vote_checker`]).
+pub struct VoteChecker {
+    reader: VoteReader,
+    known: HashSet<String>,
+    /// Approval votes may name a project twice (it counts once); other kinds may not.
+    repeats_allowed: bool,
+}
+
+impl VoteChecker {
+    /// Whether the row is a vote the file's election would accept.
+    pub fn check(&self, row: &Row) -> Result<(), PbError> {
+        let (ids, _) = self.reader.read(row, &self.known)?;
+        if !self.repeats_allowed {
+            let mut seen = HashSet::with_capacity(ids.len());
+            if let Some(twice) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+                return Err(PbError::at(
+                    row.line,
+                    format!("vote names project `{twice}` twice"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PbFile {
     /// Attaches the line of the offending row to an election error.
     fn locate(&self, e: ElectionError) -> PbError {
         let line = match &e {

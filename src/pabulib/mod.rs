@@ -8,4 +8,4 @@ pub mod writer;
 
 pub use model::{PbFile, Row, Table};
 pub use reader::{read_path, read_str, PbError};
-pub use writer::{write_string, PbWriteError};
+pub use writer::{write_string, PbStreamWriter, PbWriteError};

@@ -2,6 +2,9 @@
 //! canonical layout pabulib-checker expects (META keys, PROJECTS and VOTES columns in Pabulib's
 //! order, `.` as decimal separator, no blank lines, CSV quoting only where needed).
 
+use std::io::Write;
+
+use crate::pabulib::convert::VoteChecker;
 use crate::pabulib::model::{MetaLines, PbFile, Row, Table};
 use crate::tally::Decimal;
 
@@ -168,23 +171,10 @@ pub fn write_string(file: &PbFile) -> Result<String, PbWriteError> {
         ));
     }
     let file = file.canonical();
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let io = |e: csv::Error| PbWriteError::Invalid(e.to_string());
-    out.write_record(["META"]).map_err(io)?;
-    out.write_record(["key", "value"]).map_err(io)?;
-    for (k, v) in &file.meta {
-        out.write_record([k, v]).map_err(io)?;
-    }
-    for (title, table) in [("PROJECTS", &file.projects), ("VOTES", &file.votes)] {
-        out.write_record([title]).map_err(io)?;
-        out.write_record(&table.columns).map_err(io)?;
-        for row in &table.rows {
-            out.write_record(&row.cells).map_err(io)?;
-        }
+    let mut out = pb_csv(Vec::new());
+    write_head(&mut out, &file)?;
+    for row in &file.votes.rows {
+        out.write_record(&row.cells).map_err(csv_error)?;
     }
     let bytes = out
         .into_inner()
@@ -192,20 +182,200 @@ pub fn write_string(file: &PbFile) -> Result<String, PbWriteError> {
     Ok(String::from_utf8(bytes).expect("cells are UTF-8"))
 }
 
+/// The CSV dialect of `.pb` files.
+fn pb_csv<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
+}
+
+fn csv_error(e: csv::Error) -> PbWriteError {
+    PbWriteError::Invalid(e.to_string())
+}
+
+/// META, PROJECTS, and VOTES up to its column names, of a canonical file.
+fn write_head<W: Write>(out: &mut csv::Writer<W>, file: &PbFile) -> Result<(), PbWriteError> {
+    out.write_record(["META"]).map_err(csv_error)?;
+    out.write_record(["key", "value"]).map_err(csv_error)?;
+    for (k, v) in &file.meta {
+        out.write_record([k, v]).map_err(csv_error)?;
+    }
+    out.write_record(["PROJECTS"]).map_err(csv_error)?;
+    out.write_record(&file.projects.columns)
+        .map_err(csv_error)?;
+    for row in &file.projects.rows {
+        out.write_record(&row.cells).map_err(csv_error)?;
+    }
+    out.write_record(["VOTES"]).map_err(csv_error)?;
+    out.write_record(&file.votes.columns).map_err(csv_error)
+}
+
+/// Writes a `.pb` whose votes come one at a time, so that a file of a million ballots never
+/// has to be in memory. As strict as [`write_string`]: the head is checked whole when the
+/// writer starts, each vote on its own as it comes, the number of votes against `num_votes`
+/// at the end. Voter ids must come as increasing whole numbers (`1, 2, 3…`, as exports write
+/// them): that keeps them unique without remembering them.
+pub struct PbStreamWriter<W: Write> {
+    out: csv::Writer<W>,
+    checker: VoteChecker,
+    /// For each canonical VOTES column, its index in the caller's rows.
+    order: Vec<usize>,
+    lists: Vec<bool>,
+    voter_id: usize,
+    declared: usize,
+    written: usize,
+    last_id: Option<u64>,
+}
+
+impl<W: Write> PbStreamWriter<W> {
+    /// Checks `head` (META, PROJECTS, the VOTES columns and no VOTES rows; `num_votes` says
+    /// how many will follow) and writes it.
+    pub fn start(out: W, head: &PbFile) -> Result<Self, PbWriteError> {
+        for key in REQUIRED_META {
+            if head.meta(key).is_none() {
+                return Err(PbWriteError::MissingMeta(key));
+            }
+        }
+        let count_mismatch = |key, actual| {
+            let declared = head.meta(key).unwrap_or_default().to_string();
+            PbWriteError::CountMismatch {
+                key,
+                declared,
+                actual,
+            }
+        };
+        let num_projects = head.meta("num_projects").unwrap_or_default();
+        if num_projects.parse::<usize>().ok() != Some(head.projects.rows.len()) {
+            return Err(count_mismatch("num_projects", head.projects.rows.len()));
+        }
+        let declared = head
+            .meta("num_votes")
+            .unwrap_or_default()
+            .parse::<usize>()
+            .map_err(|_| count_mismatch("num_votes", 0))?;
+        if !head.votes.rows.is_empty() {
+            return Err(PbWriteError::Invalid(
+                "a streamed file's VOTES rows come one at a time".into(),
+            ));
+        }
+        if head.projects.column("name").is_none() {
+            return Err(PbWriteError::Invalid(
+                "PROJECTS needs a `name` column".into(),
+            ));
+        }
+        let checker = head
+            .vote_checker()
+            .map_err(|e| PbWriteError::Invalid(e.message))?;
+        let canonical = head.canonical();
+        let position = |name: &str| {
+            head.votes
+                .columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+                .expect("canonical columns are the file's columns")
+        };
+        let order: Vec<usize> = canonical
+            .votes
+            .columns
+            .iter()
+            .map(|c| position(c))
+            .collect();
+        let lists = canonical
+            .votes
+            .columns
+            .iter()
+            .map(|c| c == "vote" || c == "points")
+            .collect();
+        let voter_id = canonical
+            .votes
+            .column("voter_id")
+            .ok_or_else(|| PbWriteError::Invalid("no `voter_id` column".into()))?;
+        let mut out = pb_csv(out);
+        write_head(&mut out, &canonical)?;
+        Ok(PbStreamWriter {
+            out,
+            checker,
+            order,
+            lists,
+            voter_id,
+            declared,
+            written: 0,
+            last_id: None,
+        })
+    }
+
+    /// Checks one VOTES row (cells in the head's column order) and writes it.
+    pub fn vote(&mut self, row: &Row) -> Result<(), PbWriteError> {
+        self.checker
+            .check(row)
+            .map_err(|e| PbWriteError::Invalid(e.message))?;
+        let cells: Vec<String> = self
+            .order
+            .iter()
+            .zip(&self.lists)
+            .map(|(&i, &list)| {
+                let cell = row.cells.get(i).map_or("", String::as_str);
+                if list {
+                    normalised_list(cell)
+                } else {
+                    cell.to_string()
+                }
+            })
+            .collect();
+        let id = cells[self.voter_id].parse::<u64>().ok();
+        if id.is_none() || id <= self.last_id {
+            return Err(PbWriteError::Invalid(format!(
+                "voter_id `{}` does not follow `{}` as an increasing number",
+                cells[self.voter_id],
+                self.last_id.map_or("(start)".into(), |l| l.to_string())
+            )));
+        }
+        self.last_id = id;
+        self.out.write_record(&cells).map_err(csv_error)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// How many votes were written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Checks that `num_votes` votes were written and hands back the sink.
+    pub fn finish(self) -> Result<W, PbWriteError> {
+        if self.written != self.declared {
+            return Err(PbWriteError::CountMismatch {
+                key: "num_votes",
+                declared: self.declared.to_string(),
+                actual: self.written,
+            });
+        }
+        self.out
+            .into_inner()
+            .map_err(|e| PbWriteError::Invalid(e.to_string()))
+    }
+}
+
 /// Comma-separated list cells as the checker wants them: items trimmed, no empty items.
 fn normalise_lists(table: &mut Table, columns: &[&str]) {
     for name in columns {
         if let Some(c) = table.column(name) {
             for row in &mut table.rows {
-                let items: Vec<&str> = row.cells[c]
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                row.cells[c] = items.join(",");
+                row.cells[c] = normalised_list(&row.cells[c]);
             }
         }
     }
+}
+
+fn normalised_list(cell: &str) -> String {
+    let items: Vec<&str> = cell
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    items.join(",")
 }
 
 fn check_unique(table: &Table, column: &str) -> Result<(), PbWriteError> {

@@ -2,10 +2,16 @@
 //! layout is in [`crate::archive`]), for auditors to take away and check with
 //! `kurultai verify` without trusting the service.
 //!
-//! The files are read and written in one pass on a blocking thread; the export is then
-//! recorded in the municipality's audit chain with the archive's and the manifest's SHA-256,
-//! in a transaction that first checks that no budget was recounted and no paper ballot came
-//! in meanwhile (else 409 `cycle_changed`, and nothing is handed out).
+//! Like a `.pb` export it is planned first (authorisation, the cycle closed, every budget
+//! counted, each budget's head and shuffled ballot ids: errors here are the answer), then
+//! streamed (see [`crate::service::exports::stream_export`]): each budget's `.pb` is spooled
+//! to a temporary file, because a tar entry starts with its size, and then copied into the
+//! archive; everything else is small. The export is recorded in the municipality's audit
+//! chain with the archive's and the manifest's SHA-256 before the last bytes go out, in a
+//! transaction that first checks that no budget was recounted and no paper ballot came in.
+
+use std::io::{BufWriter, Seek, Write};
+use std::sync::Arc;
 
 use crate::archive::manifest::{AuditInfo, BudgetEntry, KeyInfo, Named, FORMAT};
 use crate::archive::{budget_paths, ArchiveKeys, ArchiveWriter, Manifest, AUDIT_LOG};
@@ -16,22 +22,26 @@ use crate::db::{ballots, budgets, proposals, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::counting_rule;
-use crate::service::exports::{still_counted_as, write_pb, Money, EXPORTERS};
+use crate::service::exports::{
+    plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
+};
 use crate::service::municipalities::record;
 use crate::service::results_csv::results_csv;
 use crate::service::scope::{self, CycleScope};
+use crate::service::stream::BodyWriter;
 use crate::service::tally::build_results;
 
-/// A written cycle archive.
-pub struct CycleArchive {
-    pub filename: String,
-    pub bytes: Vec<u8>,
-    pub sha256: String,
+/// Receipt codes read per query.
+const RECEIPT_PAGE: i64 = 10_000;
+
+/// A checked cycle with each budget's planned `.pb`.
+struct Plan {
+    scope: CycleScope,
+    budgets: Vec<PbPlan>,
 }
 
-/// What the audit record needs after the archive is written.
-struct Written {
-    archive: CycleArchive,
+/// What the audit record needs once the archive is written.
+struct Summary {
     manifest_sha256: String,
     key_id: String,
     municipality_id: String,
@@ -39,58 +49,46 @@ struct Written {
     tallies: Vec<TallyRow>,
 }
 
-/// Builds the cycle's archive and records the export.
+/// Plans the cycle's archive and streams it; the export is recorded before it completes.
 pub async fn cycle_archive(
     db: &Db,
-    keys: std::sync::Arc<ArchiveKeys>,
+    keys: Arc<ArchiveKeys>,
     caller: &Caller,
     cycle_id: String,
-) -> ApiResult<CycleArchive> {
+) -> ApiResult<StreamedExport> {
     let actor = caller.clone();
-    let written = db
-        .read(move |conn| write_archive(conn, &keys, &actor, &cycle_id))
-        .await?;
+    let plan = db.read(move |conn| plan(conn, &actor, &cycle_id)).await?;
+    let filename = format!("{}.tar.gz", folder(&plan.scope));
     let actor = caller.clone();
-    let Written {
-        archive,
-        manifest_sha256,
-        key_id,
-        municipality_id,
-        cycle_id,
-        tallies,
-    } = written;
-    let (digest, bytes) = (archive.sha256.clone(), archive.bytes.len());
-    db.write(move |conn| {
-        for tally in &tallies {
-            still_counted_as(conn, tally)?;
-        }
-        record(
-            conn,
-            &actor,
-            &municipality_id,
-            "cycle.exported",
-            "cycle",
-            &cycle_id,
-            serde_json::json!({
-                "format": FORMAT,
-                "sha256": digest,
-                "manifest_sha256": manifest_sha256,
-                "bytes": bytes,
-                "budgets": tallies.iter().map(|t| &t.budget_id).collect::<Vec<_>>(),
-                "key_id": key_id,
-            }),
-        )
-    })
-    .await?;
-    Ok(archive)
+    let body = stream_export(
+        db.clone(),
+        move |conn, out| write_archive(conn, &keys, plan, out),
+        move |conn, summary: Summary, written| {
+            for tally in &summary.tallies {
+                still_counted_as(conn, tally)?;
+            }
+            record(
+                conn,
+                &actor,
+                &summary.municipality_id,
+                "cycle.exported",
+                "cycle",
+                &summary.cycle_id,
+                serde_json::json!({
+                    "format": FORMAT,
+                    "sha256": written.sha256,
+                    "manifest_sha256": summary.manifest_sha256,
+                    "bytes": written.bytes,
+                    "budgets": summary.tallies.iter().map(|t| &t.budget_id).collect::<Vec<_>>(),
+                    "key_id": summary.key_id,
+                }),
+            )
+        },
+    );
+    Ok(StreamedExport { filename, body })
 }
 
-fn write_archive(
-    conn: &mut DbConn,
-    keys: &ArchiveKeys,
-    caller: &Caller,
-    cycle_id: &str,
-) -> ApiResult<Written> {
+fn plan(conn: &mut DbConn, caller: &Caller, cycle_id: &str) -> ApiResult<Plan> {
     let scope = scope::cycle(conn, cycle_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
@@ -99,36 +97,47 @@ fn write_archive(
             "A cycle is exported once voting has closed.",
         ));
     }
+    let budgets = budgets::of_cycle(conn, &scope.cycle.id)?
+        .iter()
+        .map(|budget| plan_pb(conn, caller, &budget.id))
+        .collect::<ApiResult<_>>()?;
+    Ok(Plan { scope, budgets })
+}
+
+/// The archive's one folder, also its file name.
+fn folder(scope: &CycleScope) -> String {
+    format!("kurultai-{}-{}", scope.municipality.slug, scope.cycle.id)
+}
+
+fn write_archive(
+    conn: &mut DbConn,
+    keys: &ArchiveKeys,
+    plan: Plan,
+    out: BodyWriter,
+) -> ApiResult<(BodyWriter, Summary)> {
+    let Plan { scope, budgets } = plan;
     let key = keys.for_municipality(&scope.municipality.id);
     let public = key.public();
     let created_at = chrono::Utc::now();
-    let top = format!("kurultai-{}-{}", scope.municipality.slug, scope.cycle.id);
-    let mut writer = ArchiveWriter::new(Vec::new(), &top, created_at);
-    let io = |e: std::io::Error| ApiError::internal(e);
+    let mut writer = ArchiveWriter::new(out, &folder(&scope), created_at);
     let mut entries = Vec::new();
     let mut tallies = Vec::new();
-    for budget in budgets::of_cycle(conn, &scope.cycle.id)? {
-        let (entry, tally) = add_budget(conn, &mut writer, &scope, caller, &budget.id)?;
-        entries.push(entry);
-        tallies.push(tally);
+    for budget in budgets {
+        entries.push(add_budget(conn, &mut writer, &scope, &budget)?);
+        tallies.push(budget.tally);
     }
     let audit_log = add_audit_log(conn, &mut writer, &scope)?;
-    let default = |json: &str| -> ApiResult<String> {
-        let names = crate::service::proposals::translations(json)?;
-        let lang = &scope.municipality.default_language;
-        Ok(crate::api::municipalities::pick(&names, lang, lang))
-    };
     let manifest = Manifest {
         format: FORMAT.into(),
         municipality: Named {
             id: scope.municipality.id.clone(),
             slug: Some(scope.municipality.slug.clone()),
-            name: default(&scope.municipality.names)?,
+            name: default_name(&scope, &scope.municipality.names)?,
         },
         cycle: Named {
             id: scope.cycle.id.clone(),
             slug: None,
-            name: default(&scope.cycle.names)?,
+            name: default_name(&scope, &scope.cycle.names)?,
         },
         cycle_status: scope.status.to_string(),
         created_at,
@@ -141,63 +150,76 @@ fn write_archive(
         audit_log,
         files: Vec::new(),
     };
-    let (bytes, manifest_sha256) = writer.finish(manifest, &key).map_err(io)?;
-    let sha256 = crate::archive::manifest::sha256_hex(&bytes);
-    Ok(Written {
-        archive: CycleArchive {
-            filename: format!("{top}.tar.gz"),
-            bytes,
-            sha256,
+    let (out, manifest_sha256) = writer.finish(manifest, &key).map_err(ApiError::internal)?;
+    Ok((
+        out,
+        Summary {
+            manifest_sha256,
+            key_id: public.key_id(),
+            municipality_id: scope.municipality.id.clone(),
+            cycle_id: scope.cycle.id.clone(),
+            tallies,
         },
-        manifest_sha256,
-        key_id: public.key_id(),
-        municipality_id: scope.municipality.id.clone(),
-        cycle_id: scope.cycle.id.clone(),
-        tallies,
-    })
+    ))
+}
+
+/// A name in the municipality's default language.
+fn default_name(scope: &CycleScope, json: &str) -> ApiResult<String> {
+    let names = crate::service::proposals::translations(json)?;
+    let lang = &scope.municipality.default_language;
+    Ok(crate::api::municipalities::pick(&names, lang, lang))
 }
 
 /// One budget's `.pb`, results (JSON, CSV, the engine's own) and receipts.
-fn add_budget(
+fn add_budget<W: Write>(
     conn: &mut DbConn,
-    writer: &mut ArchiveWriter<Vec<u8>>,
+    writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
-    caller: &Caller,
-    budget_id: &str,
-) -> ApiResult<(BudgetEntry, TallyRow)> {
-    let io = |e: std::io::Error| ApiError::internal(e);
-    let pb = write_pb(conn, caller, budget_id)?;
-    let paths = budget_paths(&pb.budget.id);
+    plan: &PbPlan,
+) -> ApiResult<BudgetEntry> {
+    let budget = &plan.budget;
+    let paths = budget_paths(&budget.id);
+    let spool = write_pb(
+        conn,
+        plan,
+        BufWriter::new(tempfile::tempfile().map_err(ApiError::internal)?),
+    )?;
+    let mut spool = spool
+        .into_inner()
+        .map_err(|e| ApiError::internal(e.into_error()))?;
+    let size = spool.stream_position().map_err(ApiError::internal)?;
+    spool.rewind().map_err(ApiError::internal)?;
     writer
-        .add(&paths.pb, "pabulib", pb.text.as_bytes())
-        .map_err(io)?;
-    drop(pb.text);
-    let on_ballot = proposals::on_ballot(conn, &pb.budget.id)?;
-    let rule = counting_rule(&pb.budget)?;
-    let results = build_results(pb.budget.clone(), scope, pb.tally.clone(), on_ballot, None)?;
+        .add_reader(&paths.pb, "pabulib", size, std::io::BufReader::new(spool))
+        .map_err(ApiError::internal)?;
+
+    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
+    let results = build_results(budget.clone(), scope, plan.tally.clone(), on_ballot, None)?;
     let mut json = serde_json::to_vec_pretty(&results).map_err(ApiError::internal)?;
     json.push(b'\n');
     writer
         .add(&paths.results_json, "results_json", &json)
-        .map_err(io)?;
+        .map_err(ApiError::internal)?;
     let csv = results_csv(&results, &Money::of(&scope.municipality)?)?;
     writer
         .add(&paths.results_csv, "results_csv", &csv)
-        .map_err(io)?;
+        .map_err(ApiError::internal)?;
     writer
-        .add(&paths.tally_json, "tally_json", pb.tally.result.as_bytes())
-        .map_err(io)?;
-    let mut codes = ballots::counted_receipts(conn, &pb.budget.id)?;
-    codes.sort_unstable();
-    let receipts: String = codes.iter().map(|c| format!("{c}\n")).collect();
+        .add(
+            &paths.tally_json,
+            "tally_json",
+            plan.tally.result.as_bytes(),
+        )
+        .map_err(ApiError::internal)?;
+    let receipts = counted_receipts(conn, &budget.id)?;
     writer
-        .add(&paths.receipts, "receipts", receipts.as_bytes())
-        .map_err(io)?;
-    let names = crate::service::proposals::translations(&pb.budget.names)?;
-    let lang = &scope.municipality.default_language;
-    let entry = BudgetEntry {
-        id: pb.budget.id.clone(),
-        name: crate::api::municipalities::pick(&names, lang, lang),
+        .add(&paths.receipts, "receipts", &receipts)
+        .map_err(ApiError::internal)?;
+
+    let rule = counting_rule(budget)?;
+    Ok(BudgetEntry {
+        id: budget.id.clone(),
+        name: default_name(scope, &budget.names)?,
         pb: paths.pb,
         results_json: paths.results_json,
         results_csv: paths.results_csv,
@@ -207,15 +229,40 @@ fn add_budget(
         completion: rule.completion.to_string(),
         tie_break: rule.tie_break.to_string(),
         seed: rule.seed,
-        ballots_counted: pb.tally.ballots_counted,
-    };
-    Ok((entry, pb.tally))
+        ballots_counted: plan.tally.ballots_counted,
+    })
+}
+
+/// The counted ballots' receipt codes, one a line, in byte order (the same on both databases,
+/// whatever their collation). Read page by page and kept as fixed 23-byte codes.
+fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<u8>> {
+    let mut codes: Vec<[u8; 23]> = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = ballots::counted_receipts_after(conn, budget_id, &after, RECEIPT_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.clone();
+        for code in &page {
+            let code: [u8; 23] = code
+                .as_bytes()
+                .try_into()
+                .map_err(|_| ApiError::internal(format!("receipt code {code:?}")))?;
+            codes.push(code);
+        }
+    }
+    codes.sort_unstable();
+    let mut text = Vec::with_capacity(codes.len() * 24);
+    for code in &codes {
+        text.extend_from_slice(code);
+        text.push(b'\n');
+    }
+    Ok(text)
 }
 
 /// The municipality's whole audit chain up to now, one JSON entry a line.
-fn add_audit_log(
+fn add_audit_log<W: Write>(
     conn: &mut DbConn,
-    writer: &mut ArchiveWriter<Vec<u8>>,
+    writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
 ) -> ApiResult<AuditInfo> {
     let chain = scope.municipality.id.clone();

@@ -19,15 +19,20 @@
 //!   a ballot row (and, while the cycle runs, through `voter_key`, to a person). Nothing else
 //!   about the voter is written but the channel (`voting_method`).
 //!
-//! The file is built in two reads so that streaming (issue 5, item 4) only changes the second:
-//! the head (META, PROJECTS) from a few small rows, then the VOTES rows from the ballots page
-//! by page, each ballot row turned into its line on its own. The export is recorded in the
-//! municipality's audit chain with the file's SHA-256 before the file is handed out.
+//! # Streaming
+//! The file is built in two reads. The first ([`plan_pb`]) authorises, checks the count,
+//! builds the head (META, PROJECTS) and shuffles the counted ballots' ids; its errors are the
+//! answer (problem+json). The second ([`write_pb`]) reads the ballots 500 at a time in the
+//! shuffled order and writes each line as it comes, through the streaming `.pb` writer, into
+//! the response body — so memory holds the ids (16 bytes a ballot) and one page, never the
+//! ballots. The export is recorded in the municipality's audit chain with the file's SHA-256
+//! before its last bytes go out (see [`crate::service::stream`]).
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use rand::seq::SliceRandom;
-use sha2::{Digest, Sha256};
+use uuid::Uuid;
 
 use crate::auth::extract::Caller;
 use crate::db::ballots::{self, BallotRow};
@@ -40,12 +45,13 @@ use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Country, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::pabulib::{self, PbFile, Row, Table};
+use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::municipalities::{record, settings_of};
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
+use crate::service::stream::{self, BodyStream, BodyWriter};
 use crate::tally::Decimal;
 
 /// Who may take a budget's ballots away: its auditors and officials.
@@ -53,22 +59,25 @@ pub const EXPORTERS: &[Role] = &[Role::Official, Role::Auditor];
 
 /// Ballots read per query when writing VOTES.
 const PAGE: usize = 500;
+/// Ballot ids read per query before shuffling.
+const ID_PAGE: i64 = 10_000;
 
-/// A written export.
-pub struct Export {
+/// An export on its way to the client.
+pub struct StreamedExport {
     pub filename: String,
-    pub text: String,
-    /// Hex SHA-256 of `text`, as recorded in the audit log.
-    pub sha256: String,
+    pub body: BodyStream,
 }
 
-/// What the VOTES rows need besides the ballots.
-struct Head {
+/// A budget's `.pb`, ready to be written: the checked head (META, PROJECTS, VOTES columns)
+/// and the counted ballots' ids in the order their lines will have.
+pub struct PbPlan {
     file: PbFile,
     spec: BallotSpec,
-    budget: BudgetRow,
-    municipality: MunicipalityRow,
-    tally: TallyRow,
+    pub budget: BudgetRow,
+    pub municipality: MunicipalityRow,
+    /// The stored count the file describes.
+    pub tally: TallyRow,
+    ids: Vec<Uuid>,
 }
 
 fn not_tallied() -> ApiError {
@@ -78,69 +87,134 @@ fn not_tallied() -> ApiError {
     )
 }
 
-/// The budget as a Pabulib file, recorded in the audit log.
-pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Export> {
+/// The budget as a Pabulib file, streamed, and recorded in the audit log with its SHA-256
+/// before its last bytes go out (see [`crate::service::stream`]).
+pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<StreamedExport> {
     let actor = caller.clone();
-    let written = db
-        .read(move |conn| write_pb(conn, &actor, &budget_id))
+    let plan = db
+        .read(move |conn| plan_pb(conn, &actor, &budget_id))
         .await?;
-    let WrittenPb {
-        text,
+    let filename = format!("{}-{}.pb", plan.municipality.slug, plan.budget.id);
+    let actor = caller.clone();
+    let body = stream_export(
+        db.clone(),
+        move |conn, out| Ok((write_pb(conn, &plan, out)?, plan)),
+        move |conn, plan, written| {
+            still_counted_as(conn, &plan.tally)?;
+            record(
+                conn,
+                &actor,
+                &plan.municipality.id,
+                "budget.exported",
+                "budget",
+                &plan.budget.id,
+                serde_json::json!({
+                    "format": "pabulib",
+                    "sha256": written.sha256,
+                    "bytes": written.bytes,
+                    "ballots": plan.tally.ballots_counted,
+                    "tally_computed_at": plan.tally.computed_at.and_utc(),
+                }),
+            )
+        },
+    );
+    Ok(StreamedExport { filename, body })
+}
+
+/// Streams an export: `write` fills the body on a blocking thread with a database connection
+/// and hands back what the record needs; `record` then records the export, with the body's
+/// digest and size, in one transaction; only once that committed does the body complete.
+/// Any failure ends the body in an error (see [`crate::service::stream`]).
+pub fn stream_export<S, W, R>(db: Db, write: W, record: R) -> BodyStream
+where
+    S: Send + 'static,
+    W: FnOnce(&mut DbConn, BodyWriter) -> ApiResult<(BodyWriter, S)> + Send + 'static,
+    R: FnOnce(&mut DbConn, S, &Written) -> ApiResult<()> + Send + 'static,
+{
+    let (writer, body) = stream::body();
+    let alarm = writer.alarm();
+    actix_web::rt::spawn(async move {
+        let written = db
+            .read(move |conn| {
+                let (writer, state) = write(conn, writer)?;
+                Ok::<_, ApiError>((writer.seal(), state))
+            })
+            .await;
+        let (sealed, state) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(code = e.code(), detail = %e.problem().detail, "an export failed while streaming");
+                let _ = actix_web::web::block(move || alarm.raise("export failed")).await;
+                return;
+            }
+        };
+        let summary = Written {
+            sha256: sealed.sha256.clone(),
+            bytes: sealed.bytes,
+        };
+        match db.write(move |conn| record(conn, state, &summary)).await {
+            Ok(()) => sealed.release().await,
+            Err(e) => {
+                tracing::warn!(
+                    code = e.code(),
+                    "an export was not recorded; its download is cut short"
+                );
+                sealed.abort("export not recorded").await
+            }
+        }
+    });
+    body
+}
+
+/// A streamed export's digest (hex SHA-256) and size, for its audit record.
+pub struct Written {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Authorises, checks the cycle and the count, builds the head and shuffles the ballot ids.
+pub fn plan_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<PbPlan> {
+    let head = head(conn, caller, budget_id)?;
+    let ids = shuffled_ids(conn, &head)?;
+    let Head {
+        file,
+        spec,
         budget,
         municipality,
         tally,
-    } = written;
-    let sha256 = hex::encode(Sha256::digest(text.as_bytes()));
-    let (actor, digest, bytes) = (caller.clone(), sha256.clone(), text.len());
-    let filename = format!("{}-{}.pb", municipality.slug, budget.id);
-    db.write(move |conn| {
-        still_counted_as(conn, &tally)?;
-        record(
-            conn,
-            &actor,
-            &municipality.id,
-            "budget.exported",
-            "budget",
-            &budget.id,
-            serde_json::json!({
-                "format": "pabulib",
-                "sha256": digest,
-                "bytes": bytes,
-                "ballots": tally.ballots_counted,
-                "tally_computed_at": tally.computed_at.and_utc(),
-            }),
-        )
-    })
-    .await?;
-    Ok(Export {
-        filename,
-        text,
-        sha256,
+    } = head;
+    Ok(PbPlan {
+        file,
+        spec,
+        budget,
+        municipality,
+        tally,
+        ids,
     })
 }
 
-/// A budget's `.pb` text and what it was written from.
-pub struct WrittenPb {
-    pub text: String,
-    pub budget: BudgetRow,
-    pub municipality: MunicipalityRow,
-    /// The stored count the file describes.
-    pub tally: TallyRow,
+/// Writes the planned `.pb` into `out`, reading the ballots page by page.
+pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &PbPlan, out: W) -> ApiResult<W> {
+    let mut writer = PbStreamWriter::start(out, &plan.file).map_err(ApiError::internal)?;
+    for page in plan.ids.chunks(PAGE) {
+        let page: Vec<String> = page.iter().map(Uuid::to_string).collect();
+        let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, &page)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+        for id in &page {
+            // A ballot gone since the plan: the count no longer covers the ballots.
+            let ballot = rows.remove(id).ok_or_else(not_tallied)?;
+            let line = vote_row(writer_position(&writer), &ballot, &plan.spec)?;
+            writer.vote(&line).map_err(ApiError::internal)?;
+        }
+    }
+    writer.finish().map_err(ApiError::internal)
 }
 
-/// Authorises and writes the budget's `.pb` (see the module docs).
-pub fn write_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<WrittenPb> {
-    let mut head = head(conn, caller, budget_id)?;
-    head.file.votes = vote_rows(conn, &head)?;
-    head.file
-        .set_meta("num_votes", head.file.votes.rows.len().to_string());
-    let text = pabulib::write_string(&head.file).map_err(ApiError::internal)?;
-    Ok(WrittenPb {
-        text,
-        budget: head.budget,
-        municipality: head.municipality,
-        tally: head.tally,
-    })
+/// The anonymous id of the next vote line: `1..N` in the shuffled order.
+fn writer_position<W: Write>(writer: &PbStreamWriter<W>) -> usize {
+    writer.written() + 1
 }
 
 /// Refuses to hand out an export when the count it describes is no longer the stored one
@@ -163,6 +237,15 @@ pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> ApiResult<()> {
         return Err(changed());
     }
     Ok(())
+}
+
+/// What the VOTES rows need besides the ballots.
+struct Head {
+    file: PbFile,
+    spec: BallotSpec,
+    budget: BudgetRow,
+    municipality: MunicipalityRow,
+    tally: TallyRow,
 }
 
 /// Authorises, checks the cycle and the count, and builds META and PROJECTS.
@@ -206,6 +289,8 @@ fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Head> 
         &rule,
         on_ballot.len(),
     )?;
+    // Every counted ballot is a line: `shuffled_ids` checks there are exactly this many.
+    file.set_meta("num_votes", tally.ballots_counted.to_string());
     file.projects = projects(&on_ballot, &tally, &spec, &names, &money)?;
     file.votes = Table {
         columns: vote_columns(&spec),
@@ -323,7 +408,6 @@ fn meta(
     }
     set("instance", cycle);
     set("num_projects", num_projects.to_string());
-    set("num_votes", "0".into()); // set once VOTES is written
     set("budget", money.main_units(budget.amount_minor));
     let max_length = spec.max_selections.map(|m| m.to_string());
     let vote_type = match spec.ballot_type {
@@ -459,31 +543,25 @@ fn vote_columns(spec: &BallotSpec) -> Vec<String> {
     columns.into_iter().map(String::from).collect()
 }
 
-/// VOTES: every counted ballot, in a random order, read page by page.
-fn vote_rows(conn: &mut DbConn, head: &Head) -> ApiResult<Table> {
-    let mut ids = ballots::ids_of_budget(conn, &head.budget.id)?;
+/// The ids of every counted ballot, in a uniformly random order from a generator seeded by
+/// the OS and forgotten afterwards: nothing stored orders the ballots this way. 16 bytes a
+/// ballot: the one thing an export holds for every ballot at once (a permutation needs them).
+fn shuffled_ids(conn: &mut DbConn, head: &Head) -> ApiResult<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(usize::try_from(head.tally.ballots_counted).unwrap_or(0));
+    let mut after = String::new();
+    loop {
+        let page = ballots::ids_of_budget_after(conn, &head.budget.id, &after, ID_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.clone();
+        for id in &page {
+            ids.push(Uuid::parse_str(id).map_err(ApiError::internal)?);
+        }
+    }
     if ids.len() as i64 != head.tally.ballots_counted {
         return Err(not_tallied());
     }
-    // A uniformly random permutation from a generator seeded by the OS, forgotten afterwards:
-    // nothing stored orders the ballots this way.
     ids.shuffle(&mut rand::thread_rng());
-    let mut table = Table {
-        columns: head.file.votes.columns.clone(),
-        rows: Vec::with_capacity(ids.len()),
-    };
-    for page in ids.chunks(PAGE) {
-        let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, page)?
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect();
-        for id in page {
-            let ballot = rows.remove(id).ok_or_else(not_tallied)?;
-            let voter_id = table.rows.len() + 1;
-            table.rows.push(vote_row(voter_id, &ballot, &head.spec)?);
-        }
-    }
-    Ok(table)
+    Ok(ids)
 }
 
 /// One ballot's line: its anonymous id, its choices (and points), its channel. Nothing else.
