@@ -54,6 +54,8 @@ use crate::{admin, api};
         api::exports::cycle_archive,
         api::exports::public_keys,
         api::exports::results_csv,
+        api::stats::cycle_stats,
+        api::stats::cycle_stats_csv,
         admin::municipalities::create,
         admin::settings::show,
         admin::settings::update,

@@ -16,6 +16,7 @@ pub mod problems;
 pub mod proposals;
 pub mod residents;
 pub mod results;
+pub mod stats;
 pub mod views;
 
 use actix_web::web;
@@ -56,6 +57,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(exports::cycle_archive)
         .service(exports::public_keys)
         .service(exports::results_csv)
+        .service(stats::cycle_stats)
+        .service(stats::cycle_stats_csv)
         .service(residents::register)
         .service(residents::list)
         .service(residents::verify)

@@ -20,6 +20,11 @@ pub struct BallotRow {
     pub selections: String,
     pub cast_at: NaiveDateTime,
     pub revision: i32,
+    /// The voter's district when this version was cast; `None` for paper ballots and voters
+    /// without a district. For participation statistics only.
+    pub voter_district_id: Option<String>,
+    /// The voter's age band then ([`crate::domain::settings::age_band`]); `None` for paper.
+    pub voter_age_band: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -61,17 +66,14 @@ pub fn of_voter(
 
 /// Replaces a ballot's content. `revision` is bumped in SQL so that concurrent replacements,
 /// which PostgreSQL serialises on the row lock, each count.
-pub fn replace(
-    conn: &mut DbConn,
-    id: &str,
-    selections: &str,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
+pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> {
     diesel::update(ballots::table.find(id))
         .set((
-            ballots::selections.eq(selections),
-            ballots::cast_at.eq(at),
+            ballots::selections.eq(&new.selections),
+            ballots::cast_at.eq(new.cast_at),
             ballots::revision.eq(ballots::revision + 1),
+            ballots::voter_district_id.eq(&new.voter_district_id),
+            ballots::voter_age_band.eq(&new.voter_age_band),
         ))
         .execute(conn)
         .map(|_| ())
@@ -208,5 +210,37 @@ pub fn counted_receipts_after(
         .order(receipts::code.asc())
         .limit(limit)
         .select(receipts::code)
+        .load(conn)
+}
+
+/// What participation statistics know of a ballot: channel, the voter's district and age
+/// band when it was cast, and when.
+pub type BallotFacts = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+);
+
+/// A page of the budget's ballots' facts (id first), after `after` in id order.
+pub fn facts_after(
+    conn: &mut DbConn,
+    budget_id: &str,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<BallotFacts>> {
+    ballots::table
+        .filter(ballots::budget_id.eq(budget_id))
+        .filter(ballots::id.gt(after))
+        .order(ballots::id.asc())
+        .limit(limit)
+        .select((
+            ballots::id,
+            ballots::channel,
+            ballots::voter_district_id,
+            ballots::voter_age_band,
+            ballots::cast_at,
+        ))
         .load(conn)
 }

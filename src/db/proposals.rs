@@ -98,3 +98,20 @@ pub fn count_by_author(conn: &mut DbConn, budget_ids: &[String], author: &str) -
         .count()
         .get_result(conn)
 }
+
+/// How many of the budgets' proposals there are by category and status.
+pub fn count_by_category_and_status(
+    conn: &mut DbConn,
+    budget_ids: &[String],
+) -> QueryResult<Vec<(Option<String>, String, i64)>> {
+    proposals::table
+        .filter(proposals::budget_id.eq_any(budget_ids))
+        .group_by((proposals::category, proposals::status))
+        .select((
+            proposals::category,
+            proposals::status,
+            diesel::dsl::count_star(),
+        ))
+        .order((proposals::category.asc(), proposals::status.asc()))
+        .load(conn)
+}

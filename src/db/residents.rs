@@ -171,3 +171,31 @@ pub fn verify_pending_on_roll(
     }
     Ok(verified)
 }
+
+/// How many of the municipality's residents have each status.
+pub fn count_by_status(
+    conn: &mut DbConn,
+    municipality_id: &str,
+) -> QueryResult<Vec<(String, i64)>> {
+    residents::table
+        .filter(residents::municipality_id.eq(municipality_id))
+        .group_by(residents::status)
+        .select((residents::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Verified residents, of one district or (with `None`) of the whole municipality.
+pub fn count_verified(
+    conn: &mut DbConn,
+    municipality_id: &str,
+    district_id: Option<&str>,
+) -> QueryResult<i64> {
+    let mut query = residents::table
+        .filter(residents::municipality_id.eq(municipality_id))
+        .filter(residents::status.eq(VERIFIED))
+        .into_boxed();
+    if let Some(district) = district_id {
+        query = query.filter(residents::district_id.eq(district));
+    }
+    query.count().get_result(conn)
+}

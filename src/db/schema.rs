@@ -187,6 +187,10 @@ diesel::table! {
         selections -> Text,
         cast_at -> Timestamp,
         revision -> Integer,
+        /// The voter's district when the counted ballot was cast (statistics only).
+        voter_district_id -> Nullable<Text>,
+        /// The voter's age band then, e.g. `25-34` (statistics only).
+        voter_age_band -> Nullable<Text>,
     }
 }
 

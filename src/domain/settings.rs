@@ -366,6 +366,25 @@ pub fn age_on(birth_date: NaiveDate, day: NaiveDate) -> Option<u32> {
     u32::try_from(years).ok()
 }
 
+/// The age band a voter of `age` is counted in by participation statistics.
+pub fn age_band(age: u32) -> &'static str {
+    match age {
+        0..=15 => "under-16",
+        16..=17 => "16-17",
+        18..=24 => "18-24",
+        25..=34 => "25-34",
+        35..=44 => "35-44",
+        45..=54 => "45-54",
+        55..=64 => "55-64",
+        _ => "65+",
+    }
+}
+
+/// Every age band, youngest first.
+pub const AGE_BANDS: [&str; 8] = [
+    "under-16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -356,7 +356,20 @@ fn cast_in(
         serde_json::to_string(&checked.selections).map_err(ApiError::internal)?;
 
     let key = voter_key(pepper, &ballot_key, &budget.id, &resident.national_id_hash);
-    let cast_at = now();
+    let age = crate::service::residents::age_at(&scope.municipality, &resident, at)?;
+    let row = BallotRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        budget_id: budget.id.clone(),
+        voter_key: Some(key.clone()),
+        channel: "online".into(),
+        polling_station: None,
+        selections: stored_selections,
+        cast_at: now(),
+        revision: 1,
+        voter_district_id: resident.district_id.clone(),
+        voter_age_band: age.map(|a| crate::domain::settings::age_band(a).to_string()),
+    };
+    let cast_at = row.cast_at;
     let (ballot_id, replaced) = match rows::of_voter(conn, &budget.id, &key)? {
         Some(existing) => {
             let policy: RevotePolicy = scope
@@ -370,21 +383,11 @@ fn cast_in(
                     "Your ballot in this budget is final.",
                 ));
             }
-            rows::replace(conn, &existing.id, &stored_selections, cast_at)?;
+            rows::replace(conn, &existing.id, &row)?;
             rows::supersede_receipts(conn, &existing.id, cast_at)?;
             (existing.id, true)
         }
         None => {
-            let row = BallotRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                budget_id: budget.id.clone(),
-                voter_key: Some(key),
-                channel: "online".into(),
-                polling_station: None,
-                selections: stored_selections,
-                cast_at,
-                revision: 1,
-            };
             rows::insert(conn, &row)?;
             (row.id, false)
         }
@@ -549,6 +552,8 @@ pub async fn enter_paper(
                         .map_err(ApiError::internal)?,
                     cast_at: at,
                     revision: 1,
+                    voter_district_id: None,
+                    voter_age_band: None,
                 }),
                 Err(e) => errors.push(crate::error::FieldError::new(
                     format!("ballots[{i}]"),

@@ -17,6 +17,7 @@ pub mod residents;
 pub mod results_csv;
 pub mod scope;
 pub mod staff;
+pub mod stats;
 pub mod stream;
 pub mod tally;
 

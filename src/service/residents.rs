@@ -826,6 +826,16 @@ fn not_eligible(reason: &str, explanation: &str) -> ApiError {
 /// `not_registered` (no resident of this municipality: staff, a deleted account, another
 /// tenant's resident), `not_verified` (pending or rejected), `too_young` (under the minimum
 /// voting age on that local day), `wrong_district` (a district budget of another district).
+/// The resident's age on the municipality's calendar day at `at` (`None` before birth).
+pub fn age_at(
+    municipality: &MunicipalityRow,
+    resident: &ResidentRow,
+    at: DateTime<Utc>,
+) -> ApiResult<Option<u32>> {
+    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
+    Ok(age_on(resident.birth_date, zone.local_date(at)))
+}
+
 pub fn check_eligible(
     conn: &mut DbConn,
     municipality: &MunicipalityRow,
@@ -849,10 +859,8 @@ pub fn check_eligible(
             "your registration has not been verified.",
         ));
     }
-    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
-    let day = zone.local_date(at);
     let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
-    if age_on(resident.birth_date, day).is_none_or(|age| age < min_age) {
+    if age_at(municipality, &resident, at)?.is_none_or(|age| age < min_age) {
         return Err(not_eligible(
             "too_young",
             "you are under the minimum voting age.",

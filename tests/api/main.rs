@@ -15,4 +15,5 @@ mod health;
 mod helpers;
 mod proposals;
 mod residents;
+mod stats;
 mod tenancy;
