@@ -15,8 +15,15 @@ import json
 import pathlib
 
 from pabulib.checker import Checker
-from pabutools.election import Additive_Cardinal_Sat, Cost_Sat, parse_pabulib
-from pabutools.election.profile import AbstractApprovalProfile
+from pabutools.election import (
+    Additive_Cardinal_Sat,
+    CardinalBallot,
+    CardinalProfile,
+    Cost_Sat,
+    parse_pabulib,
+)
+from pabutools.election.profile import AbstractApprovalProfile, AbstractOrdinalProfile
+from pabutools.election.satisfaction import AdditiveSatisfaction
 from pabutools.rules import (
     completion_by_rule_combination,
     greedy_utilitarian_welfare,
@@ -31,12 +38,37 @@ def checker_report(path):
     return entry.get("errors") or None, entry.get("warnings") or None
 
 
+class Cost_Weighted_Points_Sat(AdditiveSatisfaction):
+    """Points times cost: pabutools' greedy ranks by satisfaction per cost, so this makes it
+    rank points ballots by their points, the reference's greedy (fixtures README), as cost
+    utilities do for approval ballots."""
+
+    def __init__(self, instance, profile, ballot):
+        AdditiveSatisfaction.__init__(
+            self, instance, profile, ballot, lambda i, pr, b, p, pre: b[p] * p.cost if p in b else 0
+        )
+
+
+def as_points(instance, profile):
+    """Ordinal ballots as points k, k-1, ... with k = META max_length (else the longest
+    ballot), the reference's convention (fixtures README); pabutools has no satisfaction for
+    rankings itself."""
+    k = int(instance.meta.get("max_length") or max((len(b) for b in profile), default=0))
+    return CardinalProfile(
+        [CardinalBallot({p: k - r for r, p in enumerate(ballot)}) for ballot in profile],
+        instance=instance,
+    )
+
+
 def pabutools_selected(path, rule, completion):
     instance, profile = parse_pabulib(str(path))
+    if isinstance(profile, AbstractOrdinalProfile):
+        profile = as_points(instance, profile)
     # Cost utilities for approval ballots, the points for the others (as the tally does).
     sat = Cost_Sat if isinstance(profile, AbstractApprovalProfile) else Additive_Cardinal_Sat
     if rule == "greedy":
-        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
+        by = Cost_Sat if sat is Cost_Sat else Cost_Weighted_Points_Sat
+        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=by)
     elif rule == "phragmen":
         outcome = sequential_phragmen(instance, profile)
     elif rule == "equal_shares" and completion == "none":

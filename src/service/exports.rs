@@ -343,9 +343,11 @@ impl Money {
 }
 
 /// Pabulib's name for our rule; `unknown` where Pabulib has none (Add1 with a greedy
-/// completion, Phragmén) — the comment names the exact rule either way.
-pub fn pabulib_rule(rule: &CountingRule) -> &'static str {
+/// completion, Phragmén, greedy by the points of rankings: Pabulib's greedy ranks ordinal
+/// projects by votes) — the comment names the exact rule either way.
+pub fn pabulib_rule(rule: &CountingRule, ballot: BallotType) -> &'static str {
     match (rule.kind, rule.completion) {
+        (RuleKind::Greedy, _) if ballot == BallotType::Ranked => "unknown",
         (RuleKind::Greedy, _) => "greedy",
         (RuleKind::EqualShares, CompletionName::None) => "equalshares",
         (RuleKind::EqualShares, CompletionName::Add1 | CompletionName::EqualsharesAdd1) => {
@@ -416,7 +418,7 @@ fn meta(
         BallotType::Cumulative => "cumulative",
     };
     set("vote_type", vote_type.into());
-    set("rule", pabulib_rule(rule).into());
+    set("rule", pabulib_rule(rule, spec.ballot_type).into());
     set("date_begin", date(scope.cycle.voting_opened_at));
     set(
         "date_end",

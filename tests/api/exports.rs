@@ -296,7 +296,7 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     assert_eq!(reread.projects, file.projects);
     assert_eq!(reread.votes.rows.len(), 13);
 
-    reference_tools(&path, &stored);
+    reference_tools(&path, &stored, "equal_shares", "add1");
 
     // Still exportable once published.
     assert_eq!(
@@ -307,7 +307,12 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
 }
 
 /// pabulib-checker accepts the file; pabutools with the same rule selects `stored`.
-fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
+fn reference_tools(
+    path: &std::path::Path,
+    stored: &BTreeSet<String>,
+    rule: &str,
+    completion: &str,
+) {
     let python = match std::env::var("KURULTAI_PABUTOOLS") {
         Ok(v) if v == "1" => "python3".to_string(),
         Ok(v) if !v.is_empty() => v,
@@ -320,7 +325,7 @@ fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
     let out = std::process::Command::new(&python)
         .arg(&script)
         .arg(path)
-        .args(["--rule", "equal_shares", "--completion", "add1"])
+        .args(["--rule", rule, "--completion", completion])
         .output()
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -345,4 +350,190 @@ fn reference_tools(path: &std::path::Path, stored: &BTreeSet<String>) {
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     assert_eq!(&selected, stored, "pabutools selects the stored projects");
+}
+
+/// Knapsack, ranked and cumulative budgets of one cycle: each export reads back with its vote
+/// type and limits, recounts with `kurultai tally` to the stored result, and (in CI) passes
+/// pabulib-checker and pabutools.
+#[tokio::test]
+async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
+    use crate::cycles::{new_budget, new_cycle};
+    use crate::proposals::{approve, propose};
+
+    let app = crate::helpers::spawn_app().await;
+    let (admin, official) = open_city(&app, "izmir", "until_close").await;
+    let auditor = app.staff(&admin, "izmir", "auditor").await;
+    let cycle = new_cycle(&app, "izmir", &official).await;
+    let kinds = [
+        (
+            json!({"type": "knapsack"}),
+            json!({"kind": "greedy"}),
+            "greedy",
+            "none",
+        ),
+        (
+            json!({"type": "ranked", "max_selections": 3}),
+            json!({"kind": "greedy"}),
+            "greedy",
+            "none",
+        ),
+        (
+            json!({"type": "cumulative", "max_points": 6, "max_points_per_proposal": 4}),
+            json!({"kind": "equal_shares", "completion": "add1_greedy"}),
+            "equal_shares",
+            "add1_greedy",
+        ),
+    ];
+    let mut budgets = Vec::new();
+    for (i, (ballot, rule, ..)) in kinds.iter().enumerate() {
+        let body = json!({"names": {"en": format!("Budget {i}")}, "amount_minor": 1_000_000,
+                          "ballot": ballot, "rule": rule});
+        budgets.push(
+            new_budget(&app, &cycle, &official, body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(
+        move_to(&app, &cycle, &official, "submission")
+            .await
+            .status(),
+        200
+    );
+    let costs = [450_000, 400_000, 300_000, 250_000, 100_000];
+    let mut proposals = Vec::new();
+    for budget in &budgets {
+        let mut ids = Vec::new();
+        for (i, cost) in costs.iter().enumerate() {
+            let id = propose(&app, budget, &official, &format!("P{i}"), *cost, "x").await;
+            approve(&app, &id, &official).await;
+            ids.push(id);
+        }
+        proposals.push(ids);
+    }
+    assert_eq!(
+        move_to(&app, &cycle, &official, "review").await.status(),
+        200
+    );
+    assert_eq!(
+        move_to(&app, &cycle, &official, "voting").await.status(),
+        200
+    );
+
+    // Knapsack choices within 1,000,000; rankings of up to 3; up to 6 points, 4 on one.
+    let choices: [[usize; 3]; 6] = [
+        [0, 2, 4],
+        [1, 3, 4],
+        [0, 3, 4],
+        [2, 3, 4],
+        [1, 2, 4],
+        [0, 2, 3],
+    ];
+    for (n, c) in choices.iter().enumerate() {
+        let voter = resident(&app, "izmir", 800 + n as u64, "1980-01-01", None).await;
+        let ids = |b: usize| {
+            c.iter()
+                .map(|&i| proposals[b][i].clone())
+                .collect::<Vec<_>>()
+        };
+        let knapsack: Value = ids(0).iter().map(|id| json!({"proposal_id": id})).collect();
+        let ranked: Value = ids(1)
+            .iter()
+            .enumerate()
+            .map(|(r, id)| json!({"proposal_id": id, "rank": r + 1}))
+            .collect();
+        let points: Value = ids(2)
+            .iter()
+            .zip([3, 2, 1])
+            .map(|(id, p)| json!({"proposal_id": id, "points": p}))
+            .collect();
+        for (budget, selections) in budgets.iter().zip([knapsack, ranked, points]) {
+            let response = vote(&app, budget, &voter, selections).await;
+            assert!(
+                response.status().is_success(),
+                "{}",
+                response.text().await.unwrap()
+            );
+        }
+    }
+    assert_eq!(
+        move_to(&app, &cycle, &official, "closed").await.status(),
+        200
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for (b, (budget, (_, _, rule, completion))) in budgets.iter().zip(&kinds).enumerate() {
+        let counted = app
+            .post(
+                &format!("/api/v1/budgets/{budget}/tally"),
+                Some(&official),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(counted.status(), 200);
+        let text = export(&app, budget, &auditor).await;
+        let file = kurultai::pabulib::read_str(&text).expect("the export reads back");
+        let meta = |k: &str| file.meta(k).map(str::to_string);
+        match b {
+            0 => {
+                assert_eq!(meta("vote_type").as_deref(), Some("approval"));
+                assert_eq!(
+                    meta("max_sum_cost").as_deref(),
+                    Some("10000"),
+                    "the knapsack cap"
+                );
+            }
+            1 => {
+                assert_eq!(meta("vote_type").as_deref(), Some("ordinal"));
+                assert_eq!(meta("max_length").as_deref(), Some("3"));
+                // Pabulib's greedy ranks ordinal projects by votes; ours by points.
+                assert_eq!(meta("rule").as_deref(), Some("unknown"));
+            }
+            _ => {
+                assert_eq!(meta("vote_type").as_deref(), Some("cumulative"));
+                assert_eq!(meta("max_sum_points").as_deref(), Some("6"));
+                assert_eq!(meta("max_points").as_deref(), Some("4"));
+                let points = file.votes.column("points").expect("a points column");
+                assert!(file
+                    .votes
+                    .rows
+                    .iter()
+                    .all(|r| file.votes.cell(r, points) == "3,2,1"));
+            }
+        }
+        assert_eq!(file.votes.rows.len(), 6);
+        let results: Value = app
+            .get(
+                &format!("/api/v1/budgets/{budget}/results"),
+                Some(&official),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let path = dir.path().join(format!("budget-{b}.pb"));
+        std::fs::write(&path, &text).unwrap();
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_kurultai"))
+            .arg("tally")
+            .arg(&path)
+            .args(["--rule", rule, "--completion", completion, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let recount: Value = serde_json::from_slice(&cli.stdout).unwrap();
+        assert_eq!(recount["selected"], results["selected"], "budget {b}");
+        let stored: BTreeSet<String> = results["selected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(!stored.is_empty());
+        reference_tools(&path, &stored, rule, completion);
+    }
 }

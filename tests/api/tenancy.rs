@@ -297,7 +297,41 @@ async fn no_role_of_one_municipality_touches_another_municipalitys_cycles() {
     assert_eq!(moved.status(), 200);
     let proposal = propose(&app, &budget, &official_b, "B's", 100, "x").await;
 
-    let calls = vec![
+    let calls = voting_calls(&draft, &cycle, &budget, &proposal);
+    for (role, token) in [
+        ("admin", &admin_a),
+        ("official", &official_a),
+        ("auditor", &auditor_a),
+        ("resident", &resident_a),
+    ] {
+        for c in &calls {
+            let status = send(&app, c, Some(token)).await;
+            assert_eq!(status, 404, "{role} of A: {} {}", c.method, c.path);
+        }
+    }
+    // Nothing of B's changed.
+    let view: Value = app
+        .get(&format!("/api/v1/cycles/{cycle}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "submission");
+    let p: Value = app
+        .get(&format!("/api/v1/proposals/{proposal}"), Some(&official_b))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["status"], "submitted");
+    assert_eq!(p["cost_minor"], 100);
+}
+
+/// Every voting-core and export endpoint aimed at one cycle, budget and proposal (and a draft
+/// cycle): writes, and reads that outsiders may not make.
+fn voting_calls(draft: &str, cycle: &str, budget: &str, proposal: &str) -> Vec<Call> {
+    let to = |s: &str| json!({ "to": s });
+    vec![
         call(Method::GET, format!("/api/v1/cycles/{draft}"), None),
         call(
             Method::PATCH,
@@ -360,32 +394,89 @@ async fn no_role_of_one_municipality_touches_another_municipalitys_cycles() {
             format!("/api/v1/budgets/{budget}/results"),
             None,
         ),
+        call(
+            Method::GET,
+            format!("/api/v1/budgets/{budget}/results.csv"),
+            None,
+        ),
+        call(
+            Method::GET,
+            format!("/api/v1/budgets/{budget}/export.pb"),
+            None,
+        ),
+        call(Method::GET, format!("/api/v1/cycles/{cycle}/export"), None),
+        call(Method::GET, format!("/api/v1/cycles/{cycle}/stats"), None),
+        call(
+            Method::GET,
+            format!("/api/v1/cycles/{cycle}/stats.csv"),
+            None,
+        ),
+    ]
+}
+
+/// An auditor reads everything of their municipality and changes nothing: every write of the
+/// voting core answers 403 and leaves the cycle, budget and proposal as they were.
+#[tokio::test]
+async fn an_auditor_is_read_only_in_their_own_municipality() {
+    use crate::cycles::{new_budget, new_cycle};
+    use crate::proposals::propose;
+
+    let app = spawn_app().await;
+    let platform = app.platform_admin_token().await;
+    let admin = app.municipality(&platform, "c-city", "TR").await;
+    let official = app.staff(&admin, "c-city", "official").await;
+    let auditor = app.staff(&admin, "c-city", "auditor").await;
+    let draft = new_cycle(&app, "c-city", &official).await;
+    let cycle = new_cycle(&app, "c-city", &official).await;
+    let budget = new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "C"}, "amount_minor": 1_000}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let moved = app
+        .post(
+            &format!("/api/v1/cycles/{cycle}/transition"),
+            Some(&official),
+            &json!({"to": "submission"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let proposal = propose(&app, &budget, &official, "C's", 100, "x").await;
+    let before = |path: String| {
+        let app = &app;
+        let official = official.clone();
+        async move {
+            app.get(&path, Some(&official))
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let snapshot = [
+        before(format!("/api/v1/cycles/{draft}")).await,
+        before(format!("/api/v1/cycles/{cycle}")).await,
+        before(format!("/api/v1/budgets/{budget}")).await,
+        before(format!("/api/v1/proposals/{proposal}")).await,
     ];
-    for (role, token) in [
-        ("admin", &admin_a),
-        ("official", &official_a),
-        ("auditor", &auditor_a),
-        ("resident", &resident_a),
-    ] {
-        for c in &calls {
-            let status = send(&app, c, Some(token)).await;
-            assert_eq!(status, 404, "{role} of A: {} {}", c.method, c.path);
+    for c in voting_calls(&draft, &cycle, &budget, &proposal) {
+        let status = send(&app, &c, Some(&auditor)).await;
+        if c.method == Method::GET {
+            assert_ne!(status, 403, "auditors read: {} {}", c.method, c.path);
+        } else {
+            assert_eq!(status, 403, "auditors never write: {} {}", c.method, c.path);
         }
     }
-    // Nothing of B's changed.
-    let view: Value = app
-        .get(&format!("/api/v1/cycles/{cycle}"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["status"], "submission");
-    let p: Value = app
-        .get(&format!("/api/v1/proposals/{proposal}"), Some(&official_b))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(p["status"], "submitted");
-    assert_eq!(p["cost_minor"], 100);
+    let after = [
+        before(format!("/api/v1/cycles/{draft}")).await,
+        before(format!("/api/v1/cycles/{cycle}")).await,
+        before(format!("/api/v1/budgets/{budget}")).await,
+        before(format!("/api/v1/proposals/{proposal}")).await,
+    ];
+    assert_eq!(snapshot, after, "nothing changed");
 }
