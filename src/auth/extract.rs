@@ -18,7 +18,8 @@ use diesel::prelude::*;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use crate::db::municipalities::{self, MunicipalityRow};
-use crate::db::schema::{accounts, sessions};
+use crate::db::residents::ResidentRow;
+use crate::db::schema::{accounts, residents, sessions};
 use crate::db::{Db, DbConn};
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
@@ -67,12 +68,16 @@ fn check_session(conn: &mut DbConn, caller: &Caller) -> ApiResult<()> {
     if session_is_live(conn, &caller.session_id, &caller.account_id)? {
         Ok(())
     } else {
-        Err(ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            "session_revoked",
-            "This session has ended; log in again.",
-        ))
+        Err(session_revoked())
     }
+}
+
+fn session_revoked() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "session_revoked",
+        "This session has ended; log in again.",
+    )
 }
 
 /// The caller named by a valid access token, before its session is checked.
@@ -124,6 +129,28 @@ impl UncheckedCaller {
     pub fn check(&self, conn: &mut DbConn) -> ApiResult<Caller> {
         check_session(conn, &self.0)?;
         Ok(self.0.clone())
+    }
+
+    /// Like [`Self::check`], and the caller's resident registration (if any) read by the same
+    /// query: the ballot's path, where every round trip counts.
+    pub fn check_with_resident(
+        &self,
+        conn: &mut DbConn,
+    ) -> ApiResult<(Caller, Option<ResidentRow>)> {
+        let caller = &self.0;
+        let now = Utc::now().naive_utc();
+        let found: Option<Option<ResidentRow>> = sessions::table
+            .inner_join(accounts::table.left_join(residents::table))
+            .filter(sessions::id.eq(&caller.session_id))
+            .filter(sessions::account_id.eq(&caller.account_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .filter(accounts::status.eq("active"))
+            .select(Option::<ResidentRow>::as_select())
+            .first(conn)
+            .optional()?;
+        let resident = found.ok_or_else(session_revoked)?;
+        Ok((caller.clone(), resident))
     }
 }
 

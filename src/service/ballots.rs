@@ -308,7 +308,8 @@ fn cast_in(
         selections,
         idempotency_key,
     } = request;
-    let caller = &caller.check(conn)?;
+    let (caller, resident) = caller.check_with_resident(conn)?;
+    let caller = &caller;
     if let Some(key) = &idempotency_key {
         if let Some(stored) = rows::stored_reply(conn, &caller.account_id, key)? {
             if stored.request_hash != request_hash {
@@ -342,9 +343,8 @@ fn cast_in(
     let at = Utc::now();
     let ballot_key = open_ballot_key(&scope.cycle, at)?;
     let resident = crate::service::residents::check_eligible(
-        conn,
         &scope.municipality,
-        &caller.account_id,
+        resident,
         budget.district_id.as_deref(),
         at,
     )?;

@@ -18,7 +18,7 @@ use crate::db::municipalities::MunicipalityRow;
 use crate::db::residents::{self as rows, ResidentRow, PENDING, REJECTED, VERIFIED};
 use crate::db::sessions;
 use crate::db::voter_roll::{self, VoterRollRow};
-use crate::db::{Db, DbConn};
+use crate::db::Db;
 use crate::domain::{
     age_on, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper, RegistrationPolicy,
     Role, TimeZoneName, ValidationErrors,
@@ -836,23 +836,22 @@ pub fn age_at(
     Ok(age_on(resident.birth_date, zone.local_date(at)))
 }
 
+/// `resident` (the caller's registration, read with their session) may vote at `at` in a
+/// budget of `municipality` for `budget_district` (any district when `None`).
 pub fn check_eligible(
-    conn: &mut DbConn,
     municipality: &MunicipalityRow,
-    account_id: &str,
+    resident: Option<ResidentRow>,
     budget_district: Option<&str>,
     at: DateTime<Utc>,
 ) -> ApiResult<ResidentRow> {
-    let resident = match rows::find(conn, &municipality.id, account_id) {
-        Ok(r) => r,
-        Err(DieselError::NotFound) => {
-            return Err(not_eligible(
+    let resident = resident
+        .filter(|r| r.municipality_id == municipality.id)
+        .ok_or_else(|| {
+            not_eligible(
                 "not_registered",
                 "only registered residents of this municipality may vote.",
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+            )
+        })?;
     if resident.status != VERIFIED {
         return Err(not_eligible(
             "not_verified",

@@ -654,7 +654,8 @@ async fn eligible(
     app.db
         .read(move |conn: &mut DbConn| {
             let municipality = municipalities::by_slug(conn, &slug).map_err(ApiError::from)?;
-            check_eligible(conn, &municipality, &account_id, district.as_deref(), at).map(|_| ())
+            let resident = kurultai::db::residents::by_account(conn, &account_id)?;
+            check_eligible(&municipality, resident, district.as_deref(), at).map(|_| ())
         })
         .await
         .map_err(|e: ApiError| {
