@@ -15,11 +15,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 
+mod load_common;
+use load_common::{proc_status, reset_peak, set_up_election, Api, SetupResult};
+
 const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
-const STAFF_PASSWORD: &str = "load test staff passphrase 7";
 
 #[derive(Parser, Debug)]
 #[command(about = "Cast ballots concurrently against a running Kurultai and report the rate")]
@@ -57,84 +59,6 @@ struct Args {
     server_pid: Option<u32>,
 }
 
-/// A `/proc/<pid>/status` field, e.g. `VmRSS`, as written there ("123456 kB").
-fn proc_status(pid: u32, field: &str) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').map(str::trim))
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "?".into())
-}
-
-/// A failure during setup: the step and what the server said.
-type SetupResult<T> = Result<T, String>;
-
-struct Api {
-    client: Client,
-    base: String,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-        expect: StatusCode,
-    ) -> SetupResult<Value> {
-        let mut request = self
-            .client
-            .request(method.clone(), format!("{}/api/v1{path}", self.base))
-            .json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        if status != expect {
-            return Err(format!("{method} {path}: {status} {text}"));
-        }
-        serde_json::from_str(&text).map_err(|e| format!("{method} {path}: {e}"))
-    }
-
-    async fn post(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-        expect: u16,
-    ) -> SetupResult<Value> {
-        let expect = StatusCode::from_u16(expect).expect("a status code");
-        self.call(reqwest::Method::POST, path, token, body, expect)
-            .await
-    }
-
-    async fn login(&self, slug: Option<&str>, login: &str, password: &str) -> SetupResult<String> {
-        let body = json!({"municipality": slug, "login": login, "password": password});
-        let reply = self.post("/auth/login", None, &body, 200).await?;
-        reply["access_token"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("login of {login}: no access_token"))
-    }
-}
-
-fn id_of(value: &Value) -> SetupResult<String> {
-    value["id"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("no id in {value}"))
-}
-
 /// A valid T.C. Kimlik No from `seed`: nine digits, then the two check digits.
 fn tckn(seed: u64) -> String {
     let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
@@ -146,98 +70,6 @@ fn tckn(seed: u64) -> String {
     d.push((7 * i64::from(odd) - i64::from(even)).rem_euclid(10) as u32);
     d.push(d.iter().sum::<u32>() % 10);
     d.iter().map(|x| x.to_string()).collect()
-}
-
-/// The municipality, its official, and a budget in voting with `proposals` approved proposals.
-async fn set_up_election(api: &Api, args: &Args, slug: &str) -> SetupResult<(String, Vec<String>)> {
-    let platform = api
-        .login(None, &args.admin_email, &args.admin_password)
-        .await?;
-    let admin_email = format!("admin@{slug}.example");
-    api.post(
-        "/municipalities",
-        Some(&platform),
-        &json!({
-            "slug": slug, "country": "TR", "names": {"en": format!("Load test {slug}")},
-            "default_language": "en", "languages": ["en"],
-            "admin": {"email": admin_email, "display_name": "Admin", "password": STAFF_PASSWORD}
-        }),
-        201,
-    )
-    .await?;
-    let admin = api.login(Some(slug), &admin_email, STAFF_PASSWORD).await?;
-    api.call(
-        reqwest::Method::PATCH,
-        &format!("/municipalities/{slug}/settings"),
-        Some(&admin),
-        &json!({"registration_policy": "open", "revote_policy": "until_close"}),
-        StatusCode::OK,
-    )
-    .await?;
-    let official_email = format!("official@{slug}.example");
-    api.post(
-        &format!("/municipalities/{slug}/staff"),
-        Some(&admin),
-        &json!({"email": official_email, "display_name": "Official", "role": "official",
-                "password": STAFF_PASSWORD}),
-        201,
-    )
-    .await?;
-    let official = api
-        .login(Some(slug), &official_email, STAFF_PASSWORD)
-        .await?;
-    let cycle = id_of(
-        &api.post(
-            &format!("/municipalities/{slug}/cycles"),
-            Some(&official),
-            &json!({"names": {"en": "Load test cycle"}}),
-            201,
-        )
-        .await?,
-    )?;
-    let budget = id_of(
-        &api.post(
-            &format!("/cycles/{cycle}/budgets"),
-            Some(&official),
-            &json!({"names": {"en": "Whole city"}, "amount_minor": 1_000_000,
-                    "ballot": {"type": "approval", "max_selections": 3}}),
-            201,
-        )
-        .await?,
-    )?;
-    let transition = |to: &'static str| {
-        let (path, official) = (format!("/cycles/{cycle}/transition"), official.clone());
-        async move {
-            api.post(&path, Some(&official), &json!({ "to": to }), 200)
-                .await
-        }
-    };
-    transition("submission").await?;
-    let mut proposals = Vec::new();
-    for i in 0..args.proposals {
-        let id = id_of(
-            &api.post(
-                &format!("/budgets/{budget}/proposals"),
-                Some(&official),
-                &json!({"titles": {"en": format!("Project {i}")},
-                        "descriptions": {"en": format!("About project {i}")},
-                        "cost_minor": 100_000 + 50_000 * i as i64, "category": "parks"}),
-                201,
-            )
-            .await?,
-        )?;
-        api.post(
-            &format!("/proposals/{id}/review"),
-            Some(&official),
-            &json!({"decision": "approve"}),
-            200,
-        )
-        .await?;
-        proposals.push(id);
-    }
-    transition("review").await?;
-    transition("voting").await?;
-    Ok((budget, proposals))
 }
 
 /// Registers residents `0..n` concurrently and logs each in; returns their access tokens.
@@ -409,7 +241,15 @@ async fn main() -> Result<(), String> {
     });
 
     let setup = Instant::now();
-    let (budget, proposals) = set_up_election(&api, &args, &slug).await?;
+    let election = set_up_election(
+        &api,
+        &args.admin_email,
+        &args.admin_password,
+        &slug,
+        args.proposals,
+    )
+    .await?;
+    let (budget, proposals) = (election.budget, election.proposals);
     eprintln!(
         "election ready in {:.1} s (municipality {slug}, budget {budget}); registering {} residents",
         setup.elapsed().as_secs_f64(),
@@ -431,10 +271,7 @@ async fn main() -> Result<(), String> {
             proc_status(pid, "VmRSS"),
             proc_status(pid, "VmHWM")
         );
-        // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
-        if let Err(e) = std::fs::write(format!("/proc/{pid}/clear_refs"), "5") {
-            println!("  (could not reset the server's peak RSS: {e})");
-        }
+        reset_peak(pid);
     }
     let url = format!("{base}/api/v1/budgets/{budget}/ballot");
     let proposals = Arc::new(proposals);

@@ -1,0 +1,237 @@
+//! Client code shared by the load generators (`ballot_load`, `export_load`): a small JSON API
+//! client, the election they both set up, and the server's memory from `/proc`. A folder
+//! without `main.rs`, so not an example of its own; each example includes it with
+//! `mod load_common;` and uses a part of it.
+#![allow(dead_code)]
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const STAFF_PASSWORD: &str = "load test staff passphrase 7";
+
+/// A `/proc/<pid>/status` field, e.g. `VmRSS`, as written there ("123456 kB").
+pub fn proc_status(pid: u32, field: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').map(str::trim))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The CPU time (user + system) the process has used so far, in seconds: `/proc/<pid>/stat`,
+/// whose clock ticks are USER_HZ, 100 a second on Linux's usual ABIs.
+pub fn proc_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name in parentheses: state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
+    Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
+}
+
+/// Resets the process's peak RSS (VmHWM) to its current RSS: writing 5 to `clear_refs`
+/// (Linux ≥ 4.0; needs root or the same user). Says so when it cannot.
+pub fn reset_peak(pid: u32) {
+    if let Err(e) = std::fs::write(format!("/proc/{pid}/clear_refs"), "5") {
+        println!("  (could not reset the server's peak RSS: {e})");
+    }
+}
+
+/// A failure during setup: the step and what the server said.
+pub type SetupResult<T> = Result<T, String>;
+
+pub struct Api {
+    pub client: Client,
+    pub base: String,
+}
+
+impl Api {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        expect: StatusCode,
+    ) -> SetupResult<Value> {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}/api/v1{path}", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status != expect {
+            return Err(format!("{method} {path}: {status} {text}"));
+        }
+        serde_json::from_str(&text).map_err(|e| format!("{method} {path}: {e}"))
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        expect: u16,
+    ) -> SetupResult<Value> {
+        let expect = StatusCode::from_u16(expect).expect("a status code");
+        self.call(Method::POST, path, token, body, expect).await
+    }
+
+    pub async fn login(
+        &self,
+        slug: Option<&str>,
+        login: &str,
+        password: &str,
+    ) -> SetupResult<String> {
+        let body = json!({"municipality": slug, "login": login, "password": password});
+        let reply = self.post("/auth/login", None, &body, 200).await?;
+        reply["access_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("login of {login}: no access_token"))
+    }
+
+    /// Adds a staff member with `role` (`official`, `auditor`, …) to the municipality; returns
+    /// their e-mail (the password is [`STAFF_PASSWORD`]).
+    pub async fn add_staff(&self, admin: &str, slug: &str, role: &str) -> SetupResult<String> {
+        let email = format!("{role}@{slug}.example");
+        self.post(
+            &format!("/municipalities/{slug}/staff"),
+            Some(admin),
+            &json!({"email": email, "display_name": role, "role": role,
+                    "password": STAFF_PASSWORD}),
+            201,
+        )
+        .await?;
+        Ok(email)
+    }
+
+    /// Moves the cycle one step on, to `to`.
+    pub async fn transition(&self, official: &str, cycle: &str, to: &str) -> SetupResult<Value> {
+        self.post(
+            &format!("/cycles/{cycle}/transition"),
+            Some(official),
+            &json!({ "to": to }),
+            200,
+        )
+        .await
+    }
+}
+
+pub fn id_of(value: &Value) -> SetupResult<String> {
+    value["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no id in {value}"))
+}
+
+/// An election in voting, as [`set_up_election`] left it.
+pub struct Election {
+    /// The municipality admin's access token.
+    pub admin: String,
+    /// The official's access token.
+    pub official: String,
+    pub cycle: String,
+    /// The cycle's one budget: approval, up to 3 chosen, counted greedily.
+    pub budget: String,
+    /// The approved proposals on its ballot.
+    pub proposals: Vec<String>,
+}
+
+/// A new municipality `slug` (open registration, revotes until the close), its official, and
+/// a cycle in voting with one budget of `proposals` approved proposals.
+pub async fn set_up_election(
+    api: &Api,
+    platform_email: &str,
+    platform_password: &str,
+    slug: &str,
+    proposals: usize,
+) -> SetupResult<Election> {
+    let platform = api.login(None, platform_email, platform_password).await?;
+    let admin_email = format!("admin@{slug}.example");
+    api.post(
+        "/municipalities",
+        Some(&platform),
+        &json!({
+            "slug": slug, "country": "TR", "names": {"en": format!("Load test {slug}")},
+            "default_language": "en", "languages": ["en"],
+            "admin": {"email": admin_email, "display_name": "Admin", "password": STAFF_PASSWORD}
+        }),
+        201,
+    )
+    .await?;
+    let admin = api.login(Some(slug), &admin_email, STAFF_PASSWORD).await?;
+    api.call(
+        Method::PATCH,
+        &format!("/municipalities/{slug}/settings"),
+        Some(&admin),
+        &json!({"registration_policy": "open", "revote_policy": "until_close"}),
+        StatusCode::OK,
+    )
+    .await?;
+    let official_email = api.add_staff(&admin, slug, "official").await?;
+    let official = api
+        .login(Some(slug), &official_email, STAFF_PASSWORD)
+        .await?;
+    let cycle = id_of(
+        &api.post(
+            &format!("/municipalities/{slug}/cycles"),
+            Some(&official),
+            &json!({"names": {"en": "Load test cycle"}}),
+            201,
+        )
+        .await?,
+    )?;
+    let budget = id_of(
+        &api.post(
+            &format!("/cycles/{cycle}/budgets"),
+            Some(&official),
+            &json!({"names": {"en": "Whole city"}, "amount_minor": 1_000_000,
+                    "ballot": {"type": "approval", "max_selections": 3}}),
+            201,
+        )
+        .await?,
+    )?;
+    api.transition(&official, &cycle, "submission").await?;
+    let mut ids = Vec::new();
+    for i in 0..proposals {
+        let id = id_of(
+            &api.post(
+                &format!("/budgets/{budget}/proposals"),
+                Some(&official),
+                &json!({"titles": {"en": format!("Project {i}")},
+                        "descriptions": {"en": format!("About project {i}")},
+                        "cost_minor": 100_000 + 50_000 * i as i64, "category": "parks"}),
+                201,
+            )
+            .await?,
+        )?;
+        api.post(
+            &format!("/proposals/{id}/review"),
+            Some(&official),
+            &json!({"decision": "approve"}),
+            200,
+        )
+        .await?;
+        ids.push(id);
+    }
+    api.transition(&official, &cycle, "review").await?;
+    api.transition(&official, &cycle, "voting").await?;
+    Ok(Election {
+        admin,
+        official,
+        cycle,
+        budget,
+        proposals: ids,
+    })
+}
