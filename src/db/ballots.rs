@@ -79,12 +79,20 @@ pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> 
         .map(|_| ())
 }
 
-/// Every counted ballot of a budget, in a fixed order.
-pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<BallotRow>> {
+/// A page of a budget's counted ballots, those after `after` in id order (the order the
+/// tally reads them in).
+pub fn of_budget_after(
+    conn: &mut DbConn,
+    budget_id: &str,
+    after: &str,
+    limit: i64,
+) -> QueryResult<Vec<BallotRow>> {
     ballots::table
         .filter(ballots::budget_id.eq(budget_id))
+        .filter(ballots::id.gt(after))
         .select(BallotRow::as_select())
         .order(ballots::id.asc())
+        .limit(limit)
         .load(conn)
 }
 

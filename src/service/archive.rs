@@ -10,7 +10,7 @@
 //! chain with the archive's and the manifest's SHA-256 before the last bytes go out, in a
 //! transaction that first checks that no budget was recounted and no paper ballot came in.
 
-use std::io::{BufWriter, Seek, Write};
+use std::io::{BufWriter, Read, Seek, Write};
 use std::sync::Arc;
 
 use crate::archive::manifest::{AuditInfo, BudgetEntry, KeyInfo, Named, FORMAT};
@@ -122,8 +122,8 @@ fn write_archive(
     let mut writer = ArchiveWriter::new(out, &folder(&scope), created_at);
     let mut entries = Vec::new();
     let mut tallies = Vec::new();
-    for budget in budgets {
-        entries.push(add_budget(conn, &mut writer, &scope, &budget)?);
+    for mut budget in budgets {
+        entries.push(add_budget(conn, &mut writer, &scope, &mut budget)?);
         tallies.push(budget.tally);
     }
     let audit_log = add_audit_log(conn, &mut writer, &scope)?;
@@ -175,15 +175,15 @@ fn add_budget<W: Write>(
     conn: &mut DbConn,
     writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
-    plan: &PbPlan,
+    plan: &mut PbPlan,
 ) -> ApiResult<BudgetEntry> {
-    let budget = &plan.budget;
-    let paths = budget_paths(&budget.id);
+    let paths = budget_paths(&plan.budget.id);
     let spool = write_pb(
         conn,
         plan,
         BufWriter::new(tempfile::tempfile().map_err(ApiError::internal)?),
     )?;
+    let budget = &plan.budget;
     let mut spool = spool
         .into_inner()
         .map_err(|e| ApiError::internal(e.into_error()))?;
@@ -212,8 +212,9 @@ fn add_budget<W: Write>(
         )
         .map_err(ApiError::internal)?;
     let receipts = counted_receipts(conn, &budget.id)?;
+    let size = receipts.len() as u64 * (CODE_LEN as u64 + 1);
     writer
-        .add(&paths.receipts, "receipts", &receipts)
+        .add_reader(&paths.receipts, "receipts", size, Lines::new(receipts))
         .map_err(ApiError::internal)?;
 
     let rule = counting_rule(budget)?;
@@ -233,17 +234,20 @@ fn add_budget<W: Write>(
     })
 }
 
-/// The counted ballots' receipt codes, one a line, in byte order (the same on both databases,
-/// whatever their collation). Read page by page and kept as fixed 23-byte codes.
-fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<u8>> {
-    let mut codes: Vec<[u8; 23]> = Vec::new();
+/// Receipt codes are 23 characters: four groups of five and three dashes.
+const CODE_LEN: usize = 23;
+
+/// The counted ballots' receipt codes in byte order (the same on both databases, whatever
+/// their collation). Read page by page and kept as fixed-size codes: 23 bytes a ballot.
+fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<[u8; CODE_LEN]>> {
+    let mut codes = Vec::new();
     let mut after = String::new();
     loop {
         let page = ballots::counted_receipts_after(conn, budget_id, &after, RECEIPT_PAGE)?;
         let Some(last) = page.last() else { break };
         after = last.clone();
         for code in &page {
-            let code: [u8; 23] = code
+            let code: [u8; CODE_LEN] = code
                 .as_bytes()
                 .try_into()
                 .map_err(|_| ApiError::internal(format!("receipt code {code:?}")))?;
@@ -251,12 +255,43 @@ fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<u8>> {
         }
     }
     codes.sort_unstable();
-    let mut text = Vec::with_capacity(codes.len() * 24);
-    for code in &codes {
-        text.extend_from_slice(code);
-        text.push(b'\n');
+    Ok(codes)
+}
+
+/// Codes read as text, one a line, without a second copy of them.
+struct Lines {
+    codes: Vec<[u8; CODE_LEN]>,
+    /// Bytes already read.
+    at: usize,
+}
+
+impl Lines {
+    fn new(codes: Vec<[u8; CODE_LEN]>) -> Self {
+        Lines { codes, at: 0 }
     }
-    Ok(text)
+}
+
+impl Read for Lines {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let line = CODE_LEN + 1;
+        let mut n = 0;
+        while n < buf.len() {
+            let (code, offset) = (self.at / line, self.at % line);
+            let Some(text) = self.codes.get(code) else {
+                break;
+            };
+            let rest: &[u8] = if offset < CODE_LEN {
+                &text[offset..]
+            } else {
+                b"\n"
+            };
+            let take = rest.len().min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&rest[..take]);
+            n += take;
+            self.at += take;
+        }
+        Ok(n)
+    }
 }
 
 /// The municipality's whole audit chain up to now, one JSON entry a line.
@@ -283,4 +318,36 @@ fn add_audit_log<W: Write>(
             .last()
             .map_or(GENESIS_HASH.to_string(), |r| r.hash.clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_lines_read_as_the_text_they_stand_for_in_any_buffer_size() {
+        let codes: Vec<[u8; CODE_LEN]> = ["0AAAA-BBBBB-CCCCC-DDDDD", "1EEEE-FFFFF-GGGGG-HHHHH"]
+            .iter()
+            .map(|c| c.as_bytes().try_into().unwrap())
+            .collect();
+        let expected = "0AAAA-BBBBB-CCCCC-DDDDD\n1EEEE-FFFFF-GGGGG-HHHHH\n";
+        for size in [1, 5, 23, 24, 25, 100] {
+            let mut lines = Lines::new(codes.clone());
+            let mut text = Vec::new();
+            let mut buf = vec![0; size];
+            loop {
+                let n = lines.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                text.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(
+                String::from_utf8(text).unwrap(),
+                expected,
+                "buffer of {size}"
+            );
+        }
+        assert_eq!(Lines::new(Vec::new()).read(&mut [0; 8]).unwrap(), 0);
+    }
 }

@@ -39,7 +39,7 @@ use crate::service::municipalities::{record, settings_of};
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, OFFICIALS};
-use crate::tally::{Ballot, Decimal, Election, ProjectSpec};
+use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
 
 /// One choice on a ballot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -89,6 +89,21 @@ pub fn ballot_election(
     municipality: &MunicipalityRow,
     ballots: Vec<Ballot>,
 ) -> ApiResult<Election> {
+    let mut election = election_builder(budget, on_ballot, spec, municipality)?;
+    for ballot in ballots {
+        election.push(ballot).map_err(ApiError::internal)?;
+    }
+    Ok(election.finish())
+}
+
+/// The budget's election without ballots yet: its frozen proposals with their costs and the
+/// budget, in main units at the currency's exponent.
+pub fn election_builder(
+    budget: &BudgetRow,
+    on_ballot: &[ProposalRow],
+    spec: &BallotSpec,
+    municipality: &MunicipalityRow,
+) -> ApiResult<ElectionBuilder> {
     let exponent = u32::from(settings_of(municipality)?.currency.minor_unit_exponent());
     let projects = on_ballot
         .iter()
@@ -97,11 +112,10 @@ pub fn ballot_election(
             cost: Decimal::from_units(i128::from(p.cost_minor), exponent),
         })
         .collect();
-    Election::new(
+    ElectionBuilder::new(
         Decimal::from_units(i128::from(budget.amount_minor), exponent),
         projects,
         spec.vote_kind(),
-        ballots,
     )
     .map_err(ApiError::internal)
 }

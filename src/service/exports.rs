@@ -98,7 +98,10 @@ pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Stream
     let actor = caller.clone();
     let body = stream_export(
         db.clone(),
-        move |conn, out| Ok((write_pb(conn, &plan, out)?, plan)),
+        move |conn, out| {
+            let mut plan = plan;
+            Ok((write_pb(conn, &mut plan, out)?, plan))
+        },
         move |conn, plan, written| {
             still_counted_as(conn, &plan.tally)?;
             record(
@@ -193,10 +196,12 @@ pub fn plan_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult
     })
 }
 
-/// Writes the planned `.pb` into `out`, reading the ballots page by page.
-pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &PbPlan, out: W) -> ApiResult<W> {
+/// Writes the planned `.pb` into `out`, reading the ballots page by page. Uses up the plan's
+/// ballot ids (their memory goes as soon as the file is written).
+pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> ApiResult<W> {
+    let ids = std::mem::take(&mut plan.ids);
     let mut writer = PbStreamWriter::start(out, &plan.file).map_err(ApiError::internal)?;
-    for page in plan.ids.chunks(PAGE) {
+    for page in ids.chunks(PAGE) {
         let page: Vec<String> = page.iter().map(Uuid::to_string).collect();
         let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, &page)?
             .into_iter()

@@ -10,14 +10,15 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::extract::Caller;
-use crate::db::ballots;
+use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::tallies::{self, TallyRow};
 use crate::db::{Db, DbConn};
+use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
-use crate::service::ballots::{ballot_election, Selection};
+use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
@@ -28,9 +29,13 @@ use crate::tally::{self as engine, Ballot};
 struct Snapshot {
     budget: BudgetRow,
     scope: CycleScope,
-    on_ballot: Vec<ProposalRow>,
-    ballots: Vec<Ballot>,
+    election: engine::Election,
+    counted: i64,
 }
+
+/// Ballot rows read per query: each page becomes engine ballots before the next is read, so
+/// the rows (their JSON) are never all in memory at once.
+const PAGE: i64 = 5_000;
 
 fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Snapshot> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
@@ -43,29 +48,42 @@ fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Sn
     }
     let spec = ballot_spec(&budget)?;
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-    let ballots = ballots::of_budget(conn, &budget.id)?
-        .into_iter()
-        .map(|row| {
-            let selections: Vec<Selection> =
-                serde_json::from_str(&row.selections).map_err(ApiError::internal)?;
-            let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
-            Ok(match spec.vote_kind() {
-                engine::VoteKind::Approval => Ballot::Approval(ids()),
-                engine::VoteKind::Ranked { .. } => Ballot::Ranking(ids()),
-                _ => Ballot::Points(
-                    selections
-                        .iter()
-                        .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
-                        .collect(),
-                ),
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let mut election = election_builder(&budget, &on_ballot, &spec, &scope.municipality)?;
+    let mut counted = 0;
+    let mut after = String::new();
+    loop {
+        let page = ballots::of_budget_after(conn, &budget.id, &after, PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id.clone();
+        for row in page {
+            election
+                .push(engine_ballot(&row, &spec)?)
+                .map_err(ApiError::internal)?;
+            counted += 1;
+        }
+    }
     Ok(Snapshot {
         budget,
         scope,
-        on_ballot,
-        ballots,
+        election: election.finish(),
+        counted,
+    })
+}
+
+/// A stored ballot as the engine reads it.
+fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> ApiResult<Ballot> {
+    let selections: Vec<Selection> =
+        serde_json::from_str(&row.selections).map_err(ApiError::internal)?;
+    let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
+    Ok(match spec.vote_kind() {
+        engine::VoteKind::Approval => Ballot::Approval(ids()),
+        engine::VoteKind::Ranked { .. } => Ballot::Ranking(ids()),
+        _ => Ballot::Points(
+            selections
+                .iter()
+                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
+                .collect(),
+        ),
     })
 }
 
@@ -75,16 +93,8 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
     let snap = db
         .read(move |conn| snapshot(conn, &actor, &budget_id))
         .await?;
-    let spec = ballot_spec(&snap.budget)?;
     let rule = counting_rule(&snap.budget)?;
-    let counted = snap.ballots.len() as i64;
-    let election = ballot_election(
-        &snap.budget,
-        &snap.on_ballot,
-        &spec,
-        &snap.scope.municipality,
-        snap.ballots,
-    )?;
+    let (counted, election) = (snap.counted, snap.election);
     let options = rule.engine_options();
     // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.
     let result = blocking(move || engine::tally(&election, &options))

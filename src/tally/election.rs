@@ -123,45 +123,11 @@ impl Election {
         kind: VoteKind,
         ballots: Vec<Ballot>,
     ) -> Result<Election, ElectionError> {
-        let scale = projects
-            .iter()
-            .map(|p| p.cost.scale)
-            .chain([budget.scale])
-            .max()
-            .unwrap_or(0);
-        let budget_units = budget
-            .at_scale(scale)
-            .ok_or(ElectionError::MoneyOutOfRange)?;
-        if budget_units < 0 {
-            return Err(ElectionError::NegativeBudget);
+        let mut builder = ElectionBuilder::new(budget, projects, kind)?;
+        for ballot in ballots {
+            builder.push(ballot)?;
         }
-        let mut index = HashMap::with_capacity(projects.len());
-        let mut built = Vec::with_capacity(projects.len());
-        for (i, p) in projects.into_iter().enumerate() {
-            let cost = p
-                .cost
-                .at_scale(scale)
-                .ok_or(ElectionError::MoneyOutOfRange)?;
-            if cost < 0 {
-                return Err(ElectionError::NegativeCost(p.id));
-            }
-            if index.insert(p.id.clone(), i as u32).is_some() {
-                return Err(ElectionError::DuplicateProject(p.id));
-            }
-            built.push(Project { id: p.id, cost });
-        }
-        let resolved = ballots
-            .into_iter()
-            .enumerate()
-            .map(|(b, ballot)| resolve_ballot(b, ballot, kind, &index))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Election {
-            projects: built,
-            budget: budget_units,
-            scale,
-            kind,
-            ballots: resolved,
-        })
+        Ok(builder.finish())
     }
 
     /// The projects, in the order given.
@@ -207,6 +173,73 @@ impl Election {
     /// Index of the project with this id.
     pub fn project_index(&self, id: &str) -> Option<usize> {
         self.projects.iter().position(|p| p.id == id)
+    }
+}
+
+/// An election whose ballots come one at a time, each resolved to project indices as it
+/// comes: a million ballots never have to be held as lists of id strings first.
+pub struct ElectionBuilder {
+    election: Election,
+    index: HashMap<String, u32>,
+}
+
+impl ElectionBuilder {
+    /// The projects and the budget, every amount at the smallest common decimal scale.
+    pub fn new(
+        budget: Decimal,
+        projects: Vec<ProjectSpec>,
+        kind: VoteKind,
+    ) -> Result<Self, ElectionError> {
+        let scale = projects
+            .iter()
+            .map(|p| p.cost.scale)
+            .chain([budget.scale])
+            .max()
+            .unwrap_or(0);
+        let budget_units = budget
+            .at_scale(scale)
+            .ok_or(ElectionError::MoneyOutOfRange)?;
+        if budget_units < 0 {
+            return Err(ElectionError::NegativeBudget);
+        }
+        let mut index = HashMap::with_capacity(projects.len());
+        let mut built = Vec::with_capacity(projects.len());
+        for (i, p) in projects.into_iter().enumerate() {
+            let cost = p
+                .cost
+                .at_scale(scale)
+                .ok_or(ElectionError::MoneyOutOfRange)?;
+            if cost < 0 {
+                return Err(ElectionError::NegativeCost(p.id));
+            }
+            if index.insert(p.id.clone(), i as u32).is_some() {
+                return Err(ElectionError::DuplicateProject(p.id));
+            }
+            built.push(Project { id: p.id, cost });
+        }
+        Ok(ElectionBuilder {
+            election: Election {
+                projects: built,
+                budget: budget_units,
+                scale,
+                kind,
+                ballots: Vec::new(),
+            },
+            index,
+        })
+    }
+
+    /// Adds the next ballot (errors name it by its 0-based position).
+    pub fn push(&mut self, ballot: Ballot) -> Result<(), ElectionError> {
+        let b = self.election.ballots.len();
+        let resolved = resolve_ballot(b, ballot, self.election.kind, &self.index)?;
+        self.election.ballots.push(resolved);
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Election {
+        self.election.ballots.shrink_to_fit();
+        self.election
     }
 }
 

@@ -30,7 +30,9 @@ pub mod result;
 pub mod tiebreak;
 
 pub use ballot::{BallotError, BallotRules};
-pub use election::{Ballot, Election, ElectionError, Project, ProjectSpec, VoteKind};
+pub use election::{
+    Ballot, Election, ElectionBuilder, ElectionError, Project, ProjectSpec, VoteKind,
+};
 pub use money::Decimal;
 pub use result::{TallyResult, TraceStep};
 pub use tiebreak::TieBreak;
