@@ -168,7 +168,7 @@ proptest! {
                 let mut total = Q::zero();
                 for (project, amount) in list {
                     prop_assert!(!amount.is_negative());
-                    let supports = e.ballots()[voter].iter().any(|&(p, pts)| e.projects()[p as usize].id == *project && pts > 0);
+                    let supports = e.ballot(voter).iter().any(|&(p, pts)| e.projects()[p as usize].id == *project && pts > 0);
                     prop_assert!(supports, "voter {voter} paid for {project} without supporting it");
                     total = total.add(amount);
                     let entry = paid_for.entry(project.clone()).or_insert_with(Q::zero);

@@ -124,25 +124,32 @@ impl Q {
         }
     }
 
-    /// The largest integer not above the value.
-    pub fn floor_int(&self) -> BigInt {
-        let b = self.big();
-        b.floor().to_integer()
+    /// The largest integer not above the value, if it fits `i128`.
+    pub fn floor_i128(&self) -> Option<i128> {
+        match self {
+            // Reduced fractions keep a positive denominator.
+            Q::Small(r) => Some(r.numer().div_euclid(*r.denom())),
+            Q::Big(b) => b.floor().to_integer().to_i128(),
+        }
     }
 
-    /// `(⌊x·2^shift⌋, ⌈x·2^shift⌉)` for this value `x`.
-    pub fn floor_ceil_scaled(&self, shift: u32) -> (BigInt, BigInt) {
+    /// `(⌊x·2^shift⌋, ⌈x·2^shift⌉)` for this value `x`, if both fit `i128`. Without allocating
+    /// while `x` is small: the filtered kernel calls this at every run.
+    pub fn floor_ceil_scaled_i128(&self, shift: u32) -> Option<(i128, i128)> {
         if let (Q::Small(r), true) = (self, shift <= 126) {
             if let Some(n) = r.numer().checked_mul(&(1i128 << shift)) {
                 // Reduced fractions keep a positive denominator.
                 let d = *r.denom();
                 let lo = n.div_euclid(d);
                 let hi = if n.rem_euclid(d) == 0 { lo } else { lo + 1 };
-                return (BigInt::from(lo), BigInt::from(hi));
+                return Some((lo, hi));
             }
         }
         let b = self.big() * BigRational::from_integer(BigInt::one() << shift);
-        (b.floor().to_integer(), b.ceil().to_integer())
+        Some((
+            b.floor().to_integer().to_i128()?,
+            b.ceil().to_integer().to_i128()?,
+        ))
     }
 
     /// Numerator and denominator as decimal strings (denominator positive, fraction reduced).

@@ -42,7 +42,6 @@
 
 use crate::tally::exact::Q;
 use crate::tally::mes::{Mes, MesRound, MesRun, Packed};
-use num_traits::ToPrimitive;
 use std::cmp::Ordering;
 
 /// How much of a run to report.
@@ -69,9 +68,16 @@ struct Iv {
 struct Class {
     parent: u32,
     round: u32,
-    u: u64,
+    /// Units fit 32 bits (the kernel runs only on packed supporters).
+    u: u32,
+    /// Index of the exact money in `Scratch::exact_money` once computed, else [`NOT_EXACT`]:
+    /// few classes ever need it, and an `Option<Q>` beside every class costs more to write
+    /// than the rest of the class.
+    exact: u32,
     iv: Iv,
 }
+
+const NOT_EXACT: u32 = u32::MAX;
 
 /// What determines a price exactly: `λ = (cost − Σ w·money(c) over poor) / rich_units`.
 #[derive(Clone, Debug)]
@@ -110,7 +116,13 @@ pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
 /// Compares `a·b` with `c·d` for non-negative operands.
 fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> Ordering {
     debug_assert!(a >= 0 && b >= 0 && c >= 0 && d >= 0);
-    mul_wide(a as u128, b as u128).cmp(&mul_wide(c as u128, d as u128))
+    let (a, b, c, d) = (a as u128, b as u128, c as u128, d as u128);
+    // Both products usually fit 128 bits (a scaled λ times a cost); the 256-bit product is
+    // several times slower, and the candidates' sort calls this thousands of times a run.
+    match (a.checked_mul(b), c.checked_mul(d)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => mul_wide(a, b).cmp(&mul_wide(c, d)),
+    }
 }
 
 fn floor_div(a: i128, b: i128) -> i128 {
@@ -123,6 +135,30 @@ fn ceil_div(a: i128, b: i128) -> i128 {
 
 fn bits(v: u128) -> u32 {
     128 - v.leading_zeros()
+}
+
+/// Sorts `v`, whose elements after the first `k` are already sorted by `cmp` (a total
+/// order): each of the first `k`, from the last, moves to its place among the sorted ones after
+/// it. A round changes the bounds of the few candidates it evaluated, which come first.
+fn sort_front_in(v: &mut [u32], k: usize, cmp: impl Fn(u32, u32) -> Ordering) {
+    for i in (0..k).rev() {
+        let x = v[i];
+        let place = v[i + 1..].partition_point(|&y| cmp(y, x) == Ordering::Less);
+        v[i..=i + place].rotate_left(1);
+    }
+}
+
+/// Adds `voters` of class `c` to `bucket`, noting `c` in `touched` the first time (the zero
+/// class, whose voters have no money left, is left out).
+fn add_to_bucket(bucket: &mut [u64], touched: &mut Vec<u32>, c: u32, voters: u64) {
+    if c == ZERO_CLASS || voters == 0 {
+        return;
+    }
+    let slot = &mut bucket[c as usize];
+    if *slot == 0 {
+        touched.push(c);
+    }
+    *slot += voters;
 }
 
 /// The state of one filtered run.
@@ -146,7 +182,7 @@ struct Kernel<'m, 'a> {
 #[derive(Default)]
 pub(crate) struct Scratch {
     classes: Vec<Class>,
-    class_exact: Vec<Option<Q>>,
+    exact_money: Vec<Q>,
     rounds: Vec<Price>,
     round_exact: Vec<Option<Q>>,
     /// Per (renumbered) group: its class.
@@ -163,6 +199,11 @@ pub(crate) struct Scratch {
     unaffordable: Vec<u32>,
     /// The classes that paid in the round being bought.
     paying: Vec<u32>,
+    /// The start of a run for these fractional bits (see `Kernel::start`): a `Scratch` serves
+    /// the runs of one [`Mes`].
+    start_bits: Option<u32>,
+    start_bound: Vec<i128>,
+    start_alive: Vec<u32>,
 }
 
 const NO_MEMO: u32 = u32::MAX;
@@ -171,7 +212,7 @@ impl Mes<'_> {
     /// The fractional bits the filtered kernel uses for `share`, or `None` if the proved bound
     /// leaves too few (see the module docs of `filtered`).
     fn frac_bits(&self, share: &Q) -> Option<u32> {
-        let s = share.floor_int().to_u128()? + 1;
+        let s = u128::try_from(share.floor_i128()?).ok()? + 1;
         let n = u128::from(self.profile.n_voters);
         let c = self
             .candidates
@@ -244,11 +285,10 @@ impl Mes<'_> {
 
 /// `[⌊x·2^f⌋, ⌈x·2^f⌉]`; `x ≥ 0` and small enough (guaranteed by the frac-bits bound).
 fn scaled_bounds(x: &Q, f: u32) -> Iv {
-    let (lo, hi) = x.floor_ceil_scaled(f);
-    Iv {
-        lo: lo.to_i128().expect("bounded by the frac-bits choice"),
-        hi: hi.to_i128().expect("bounded by the frac-bits choice"),
-    }
+    let (lo, hi) = x
+        .floor_ceil_scaled_i128(f)
+        .expect("bounded by the frac-bits choice");
+    Iv { lo, hi }
 }
 
 impl<'m, 'a> Kernel<'m, 'a> {
@@ -267,17 +307,19 @@ impl<'m, 'a> Kernel<'m, 'a> {
             parent: ZERO_CLASS,
             round: 0,
             u: 0,
+            exact: 0,
             iv: Iv { lo: 0, hi: 0 },
         });
         s.classes.push(Class {
             parent: ZERO_CLASS,
             round: 0,
             u: 0,
+            exact: 1,
             iv: root,
         });
-        s.class_exact.clear();
-        s.class_exact.push(Some(Q::zero()));
-        s.class_exact.push(Some(share.clone()));
+        s.exact_money.clear();
+        s.exact_money.push(Q::zero());
+        s.exact_money.push(share.clone());
         s.rounds.clear();
         s.round_exact.clear();
         s.gs.clear();
@@ -297,38 +339,35 @@ impl Kernel<'_, '_> {
     /// The run, or `None` if a range run met a decision it cannot take.
     fn run(&mut self, detail: Detail) -> Option<MesRun> {
         let mes = self.mes;
-        let profile = mes.profile;
-        let f = self.f;
-        let sigma = &profile.sigma;
+        let sigma = &mes.profile.sigma;
         let ranks = mes.ranks;
-        // Lower bounds on each candidate's λ (scaled): exact while no supporter is short.
-        let mut bound = std::mem::take(&mut self.s.bound);
-        bound.clear();
-        bound.resize(profile.score.len(), 0);
-        for &p in &mes.candidates {
-            let p = p as usize;
-            bound[p] = floor_div(mes.costs[p] << f, profile.total_units[p]);
-        }
-        let mut alive = std::mem::take(&mut self.s.alive);
-        alive.clear();
-        alive.extend_from_slice(&mes.candidates);
-        let mut rounds = Vec::new();
+        let by_bound = |bound: &[i128], a: u32, b: u32| {
+            let (a, b) = (a as usize, b as usize);
+            // Equal σ (every points ballot: σ = 1) compare bounds alone.
+            let by_rho = if sigma[a] == sigma[b] {
+                bound[a].cmp(&bound[b])
+            } else {
+                cmp_products(bound[a], sigma[b], bound[b], sigma[a])
+            };
+            by_rho.then(ranks[a].cmp(&ranks[b]))
+        };
+        let (mut bound, mut alive) = self.start(|bound, a, b| by_bound(bound, a, b));
+        let mut rounds = Vec::with_capacity(alive.len());
         let mut cost = 0i128;
         let mut unaffordable = std::mem::take(&mut self.s.unaffordable);
         loop {
-            alive.sort_by(|&a, &b| {
-                let (a, b) = (a as usize, b as usize);
-                cmp_products(bound[a], sigma[b], bound[b], sigma[a]).then(ranks[a].cmp(&ranks[b]))
-            });
             let mut best: Option<Eval> = None;
             unaffordable.clear();
-            for &p in &alive {
+            // Candidates are evaluated by increasing bound: those before `reached` were.
+            let mut reached = alive.len();
+            for (i, &p) in alive.iter().enumerate() {
                 let pu = p as usize;
                 if let Some(b) = &best {
                     // Stop once this bound provably exceeds the best ρ (every later one too).
                     let bu = b.p as usize;
                     if cmp_products(bound[pu], sigma[bu], b.lam.hi, sigma[pu]) == Ordering::Greater
                     {
+                        reached = i;
                         break;
                     }
                 }
@@ -358,10 +397,14 @@ impl Kernel<'_, '_> {
                     best = Some(e);
                 }
             }
+            let before = alive.len();
             // Money only decreases: a project its supporters cannot afford now never will be.
             alive.retain(|p| !unaffordable.contains(p));
             let Some(e) = best else { break };
             alive.retain(|&q| q != e.p);
+            // Only the evaluated candidates, now the first ones, have new bounds.
+            let evaluated = reached - (before - alive.len());
+            sort_front_in(&mut alive, evaluated, |a, b| by_bound(&bound, a, b));
             cost += mes.costs[e.p as usize];
             rounds.push(self.buy(e, detail));
             if self.undecided {
@@ -376,22 +419,54 @@ impl Kernel<'_, '_> {
         })
     }
 
+    /// The lower bounds on each candidate's λ (scaled) at the start of a run, exact while no
+    /// supporter is short, and the candidates sorted by `by_bound`. They depend only on the
+    /// fractional bits, so they are computed once for all runs with the same bits: the
+    /// divisions and the sort cost as much as several rounds.
+    fn start(&mut self, by_bound: impl Fn(&[i128], u32, u32) -> Ordering) -> (Vec<i128>, Vec<u32>) {
+        let mes = self.mes;
+        let s = &mut self.s;
+        if s.start_bits != Some(self.f) {
+            let profile = mes.profile;
+            s.start_bound.clear();
+            s.start_bound.resize(profile.score.len(), 0);
+            for &p in &mes.candidates {
+                let p = p as usize;
+                s.start_bound[p] = floor_div(mes.costs[p] << self.f, profile.total_units[p]);
+            }
+            s.start_alive.clone_from(&mes.candidates);
+            let bound = &s.start_bound;
+            s.start_alive.sort_by(|&a, &b| by_bound(bound, a, b));
+            s.start_bits = Some(self.f);
+        }
+        let mut bound = std::mem::take(&mut s.bound);
+        bound.clone_from(&s.start_bound);
+        let mut alive = std::mem::take(&mut s.alive);
+        alive.clone_from(&s.start_alive);
+        (bound, alive)
+    }
+
     /// Exact money of class `c` (memoised; tightens its interval).
     fn class_money(&mut self, c: u32) -> Q {
-        if let Some(x) = &self.s.class_exact[c as usize] {
-            return x.clone();
-        }
         let Class {
-            parent, round, u, ..
+            parent,
+            round,
+            u,
+            exact,
+            ..
         } = self.s.classes[c as usize];
+        if exact != NOT_EXACT {
+            return self.s.exact_money[exact as usize].clone();
+        }
         let parent_money = self.class_money(parent);
         let lambda = self.round_lambda(round);
         let x = parent_money.sub(&lambda.mul_int(i128::from(u)));
         let t = scaled_bounds(&x, self.f);
-        let iv = &mut self.s.classes[c as usize].iv;
-        iv.lo = iv.lo.max(t.lo);
-        iv.hi = iv.hi.min(t.hi);
-        self.s.class_exact[c as usize] = Some(x.clone());
+        let class = &mut self.s.classes[c as usize];
+        class.iv.lo = class.iv.lo.max(t.lo);
+        class.iv.hi = class.iv.hi.min(t.hi);
+        class.exact = self.s.exact_money.len() as u32;
+        self.s.exact_money.push(x.clone());
         x
     }
 
@@ -425,9 +500,7 @@ impl Kernel<'_, '_> {
                 c = class.parent;
             }
         }
-        let share = self.s.class_exact[ROOT_CLASS as usize]
-            .clone()
-            .expect("the share is exact");
+        let share = self.class_money(ROOT_CLASS);
         let mut rest = Q::int(*cost).sub(&share.mul_int(weight));
         for (s, &a) in coeff.iter().enumerate() {
             if a != 0 {
@@ -474,27 +547,30 @@ impl Kernel<'_, '_> {
     /// equal units is merged by class with `bucket` (no sorting per evaluation).
     fn supporter_buckets(&mut self, p: u32) {
         let supporters = &self.packed.supporters[p as usize];
-        self.s.pairs.clear();
-        if self.s.bucket.len() < self.s.classes.len() {
-            self.s.bucket.resize(self.s.classes.len(), 0);
+        let s = &mut self.s;
+        s.pairs.clear();
+        if s.bucket.len() < s.classes.len() {
+            s.bucket.resize(s.classes.len(), 0);
         }
         for run in supporters.chunk_by(|a, b| a.2 == b.2) {
             let u = u64::from(run[0].2);
-            self.s.touched.clear();
+            s.touched.clear();
+            // Neighbouring groups often share a class (groups are numbered by ballot): adding
+            // their voters up before touching `bucket` avoids a chain of dependent memory
+            // updates to one slot. Voters of the zero class are summed too, then dropped.
+            let (mut class, mut voters) = (ZERO_CLASS, 0u64);
             for &(g, w, _) in run {
-                let c = self.s.gs[g as usize];
-                if c == ZERO_CLASS {
-                    continue;
+                let c = s.gs[g as usize];
+                if c != class {
+                    add_to_bucket(&mut s.bucket, &mut s.touched, class, voters);
+                    (class, voters) = (c, 0);
                 }
-                let slot = &mut self.s.bucket[c as usize];
-                if *slot == 0 {
-                    self.s.touched.push(c);
-                }
-                *slot += u64::from(w);
+                voters += u64::from(w);
             }
-            for &c in &self.s.touched {
-                self.s.pairs.push((c, self.s.bucket[c as usize], u));
-                self.s.bucket[c as usize] = 0;
+            add_to_bucket(&mut s.bucket, &mut s.touched, class, voters);
+            for &c in &s.touched {
+                s.pairs.push((c, s.bucket[c as usize], u));
+                s.bucket[c as usize] = 0;
             }
         }
     }
@@ -553,6 +629,10 @@ impl Kernel<'_, '_> {
                 if short {
                     let m = self.s.classes[c as usize].iv;
                     let wi = i128::from(w);
+                    if poor.is_empty() {
+                        // One allocation for the evaluation instead of a few regrowths.
+                        poor.reserve(rich.len());
+                    }
                     poor.push((c, w));
                     poor_lo += wi * m.lo;
                     poor_hi += wi * m.hi;
@@ -594,6 +674,9 @@ impl Kernel<'_, '_> {
         let mut touched = std::mem::take(&mut self.s.paying);
         touched.clear();
         let (mut supporters, mut payers, mut paid_everything) = (0u64, 0u64, 0u64);
+        // The previous entry's (class, units) and next class: neighbouring groups often share
+        // them (groups are numbered by ballot), which spares the memo's lookup.
+        let mut last = (ZERO_CLASS, 0u64, ZERO_CLASS);
         for &(g, w, u) in &self.packed.supporters[p as usize] {
             let c = self.s.gs[g as usize];
             let (u, w) = (u64::from(u), u64::from(w));
@@ -601,20 +684,11 @@ impl Kernel<'_, '_> {
             if c == ZERO_CLASS {
                 continue;
             }
-            // Memo: (class, units) → next class, chained per class.
-            let mut i = self.s.memo_head[c as usize];
-            while i != NO_MEMO && self.s.memo[i as usize].0 != u {
-                i = self.s.memo[i as usize].2;
-            }
-            let next = if i != NO_MEMO {
-                self.s.memo[i as usize].1
+            let next = if (c, u) == (last.0, last.1) {
+                last.2
             } else {
-                let next = self.pay(c, u, t, &mut e);
-                if self.s.memo_head[c as usize] == NO_MEMO {
-                    touched.push(c);
-                }
-                self.s.memo.push((u, next, self.s.memo_head[c as usize]));
-                self.s.memo_head[c as usize] = (self.s.memo.len() - 1) as u32;
+                let next = self.next_class(c, u, t, &mut e, &mut touched);
+                last = (c, u, next);
                 next
             };
             payers += w;
@@ -681,6 +755,25 @@ impl Kernel<'_, '_> {
         }
     }
 
+    /// The class that class `c`'s voters with `u` units move to in round `t`, memoised per
+    /// (class, units) in a chain per class; `touched` gets each class paying for the first time.
+    fn next_class(&mut self, c: u32, u: u64, t: u32, e: &mut Eval, touched: &mut Vec<u32>) -> u32 {
+        let mut i = self.s.memo_head[c as usize];
+        while i != NO_MEMO && self.s.memo[i as usize].0 != u {
+            i = self.s.memo[i as usize].2;
+        }
+        if i != NO_MEMO {
+            return self.s.memo[i as usize].1;
+        }
+        let next = self.pay(c, u, t, e);
+        if self.s.memo_head[c as usize] == NO_MEMO {
+            touched.push(c);
+        }
+        self.s.memo.push((u, next, self.s.memo_head[c as usize]));
+        self.s.memo_head[c as usize] = (self.s.memo.len() - 1) as u32;
+        next
+    }
+
     /// Class `c`'s voters with `u` units pay for round `t`; returns their new class.
     fn pay(&mut self, c: u32, u: u64, t: u32, e: &mut Eval) -> u32 {
         let ui = i128::from(u);
@@ -704,13 +797,13 @@ impl Kernel<'_, '_> {
         self.s.classes.push(Class {
             parent: c,
             round: t,
-            u,
+            u: u32::try_from(u).expect("packed units fit 32 bits"),
+            exact: NOT_EXACT,
             iv: Iv {
                 lo: (m.lo - e.lam.hi * ui).max(0),
                 hi: m.hi - e.lam.lo * ui,
             },
         });
-        self.s.class_exact.push(None);
         (self.s.classes.len() - 1) as u32
     }
 }

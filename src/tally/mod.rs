@@ -308,7 +308,6 @@ fn voter_payments(
     }
     election
         .ballots()
-        .iter()
         .map(|ballot| {
             let mut key: Vec<(u32, u64)> = ballot
                 .iter()

@@ -42,26 +42,28 @@ impl Profile {
     pub fn compile(election: &Election) -> Profile {
         let m = election.projects().len();
         let approval = election.kind().is_approval();
-        let mut by_ballot: HashMap<Vec<(u32, i64)>, usize> = HashMap::new();
+        let mut by_ballot: HashMap<Vec<u64>, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut votes = vec![0u64; m];
         let mut score = vec![0i128; m];
+        // One key buffer for all ballots: only a ballot seen for the first time is copied.
+        let mut key: Vec<u64> = Vec::new();
         for ballot in election.ballots() {
             for &(p, pts) in ballot {
                 votes[p as usize] += 1;
                 score[p as usize] += if approval { 1 } else { i128::from(pts) };
             }
-            let mut key = ballot.clone();
-            key.sort_unstable();
-            match by_ballot.get(&key) {
+            ballot_key(ballot, &mut key);
+            match by_ballot.get(key.as_slice()) {
                 Some(&g) => groups[g].weight += 1,
                 None => {
+                    // The key holds projects from u32 and points as i64 bits.
                     let items = key
-                        .iter()
-                        .filter(|&&(_, pts)| pts > 0)
-                        .map(|&(p, pts)| (p, pts as u64))
+                        .chunks_exact(2)
+                        .filter(|item| item[1] as i64 > 0)
+                        .map(|item| (item[0] as u32, item[1]))
                         .collect();
-                    by_ballot.insert(key, groups.len());
+                    by_ballot.insert(key.clone(), groups.len());
                     groups.push(Group { weight: 1, items });
                 }
             }
@@ -96,4 +98,15 @@ impl Profile {
             .iter()
             .all(|g| g.items.iter().all(|&(_, u)| u == 1))
     }
+}
+
+/// `ballot`'s items sorted by project, as a flat `[project, points as u64, …]` into `key`:
+/// integer slices hash in one write, where a slice of pairs hashes field by field.
+fn ballot_key(ballot: &[(u32, i64)], key: &mut Vec<u64>) {
+    key.clear();
+    for &(p, pts) in ballot {
+        key.extend([u64::from(p), pts as u64]);
+    }
+    let pairs = key.as_mut_slice().as_chunks_mut::<2>().0;
+    pairs.sort_unstable_by_key(|item| item[0]);
 }
