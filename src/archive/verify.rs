@@ -119,6 +119,10 @@ fn read_files(input: impl Read) -> Result<BTreeMap<String, Vec<u8>>, String> {
         let mut entry = entry.map_err(|e| e.to_string())?;
         let path = entry.path().map_err(|e| e.to_string())?.into_owned();
         let path = path.to_string_lossy().into_owned();
+        // Folders carry nothing to check (an archive unpacked and packed again has them).
+        if entry.header().entry_type().is_dir() {
+            continue;
+        }
         if !entry.header().entry_type().is_file() {
             return Err(format!("{path} is not a regular file"));
         }
@@ -606,6 +610,40 @@ mod tests {
         assert!(report
             .render()
             .ends_with("NOT verified: 1 check(s) failed\n"));
+    }
+
+    #[test]
+    fn folder_entries_are_skipped_and_links_refused() {
+        let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let mut folder = tar::Header::new_ustar();
+        folder.set_entry_type(tar::EntryType::Directory);
+        folder.set_size(0);
+        folder.set_mode(0o755);
+        out.append_data(&mut folder, "a/", std::io::empty())
+            .unwrap();
+        let bytes = out.into_inner().unwrap().finish().unwrap();
+        assert_eq!(
+            only_failure(&verify(bytes.as_slice(), None)),
+            (MANIFEST, "missing"),
+            "the folder itself is no problem"
+        );
+        let mut out = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let mut link = tar::Header::new_ustar();
+        link.set_entry_type(tar::EntryType::Symlink);
+        link.set_size(0);
+        out.append_link(&mut link, "a/manifest.json", "/etc/passwd")
+            .unwrap();
+        let bytes = out.into_inner().unwrap().finish().unwrap();
+        let report = verify(bytes.as_slice(), None);
+        let (subject, message) = only_failure(&report);
+        assert_eq!(subject, "archive");
+        assert!(message.contains("not a regular file"), "{message}");
     }
 
     #[test]
