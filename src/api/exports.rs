@@ -8,8 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::lang;
-use crate::api::municipalities::decode;
+use crate::api::results::budget_language;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
 use crate::db::{municipalities, Db};
@@ -153,15 +152,7 @@ pub async fn results_csv(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let budget_id = id.to_string();
-    let municipality = db
-        .read(move |conn| {
-            let budget = crate::db::budgets::find(conn, &budget_id)?;
-            municipalities::by_id(conn, &budget.municipality_id).map_err(ApiError::from)
-        })
-        .await?;
-    let languages = decode(&municipality)?.languages;
-    let language = lang::negotiate(&req, &languages, &municipality.default_language);
+    let (municipality, language) = budget_language(&req, &db, id.to_string()).await?;
     let results =
         crate::service::tally::results(&db, caller.as_ref(), id.to_string(), Some(language))
             .await?;

@@ -8,7 +8,8 @@ use uuid::Uuid;
 use crate::api::lang;
 use crate::api::municipalities::decode;
 use crate::auth::extract::Caller;
-use crate::db::{municipalities, Db};
+use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::tally::{self as service, Results};
 
@@ -64,7 +65,17 @@ pub async fn results(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();
-    let budget_id = id.clone();
+    let (_, language) = budget_language(&req, &db, id.clone()).await?;
+    Ok(HttpResponse::Ok().json(service::results(&db, caller.as_ref(), id, Some(language)).await?))
+}
+
+/// The budget's municipality and the language to answer in (`?lang`, `Accept-Language`, else
+/// the municipality's default).
+pub async fn budget_language(
+    req: &HttpRequest,
+    db: &Db,
+    budget_id: String,
+) -> ApiResult<(MunicipalityRow, String)> {
     let municipality = db
         .read(move |conn| {
             let budget = crate::db::budgets::find(conn, &budget_id)?;
@@ -72,6 +83,6 @@ pub async fn results(
         })
         .await?;
     let languages = decode(&municipality)?.languages;
-    let language = lang::negotiate(&req, &languages, &municipality.default_language);
-    Ok(HttpResponse::Ok().json(service::results(&db, caller.as_ref(), id, Some(language)).await?))
+    let language = lang::negotiate(req, &languages, &municipality.default_language);
+    Ok((municipality, language))
 }

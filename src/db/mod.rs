@@ -282,6 +282,28 @@ impl Db {
     }
 }
 
+/// Keyset pagination: calls `each` with every page `fetch(after)` returns, `after` being the
+/// key of the previous page's last row (`""` first), until a page is empty — so a big table is
+/// read in order without ever being loaded whole.
+pub fn by_pages<T, E>(
+    mut fetch: impl FnMut(&str) -> diesel::QueryResult<Vec<T>>,
+    key: impl Fn(&T) -> &str,
+    mut each: impl FnMut(Vec<T>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    E: From<diesel::result::Error>,
+{
+    let mut after = String::new();
+    loop {
+        let page = fetch(&after)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = key(last).to_string();
+        each(page)?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use crate::archive::{budget_paths, ArchiveKeys, ArchiveWriter, Manifest, AUDIT_L
 use crate::auth::extract::Caller;
 use crate::db::audit::{self, GENESIS_HASH};
 use crate::db::tallies::TallyRow;
-use crate::db::{ballots, budgets, proposals, Db, DbConn};
+use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::counting_rule;
@@ -193,8 +193,13 @@ fn add_budget<W: Write>(
         .add_reader(&paths.pb, "pabulib", size, std::io::BufReader::new(spool))
         .map_err(ApiError::internal)?;
 
-    let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-    let results = build_results(budget.clone(), scope, plan.tally.clone(), on_ballot, None)?;
+    let results = build_results(
+        budget.clone(),
+        scope,
+        plan.tally.clone(),
+        plan.on_ballot.clone(),
+        None,
+    )?;
     let mut json = serde_json::to_vec_pretty(&results).map_err(ApiError::internal)?;
     json.push(b'\n');
     writer
@@ -241,19 +246,20 @@ const CODE_LEN: usize = 23;
 /// their collation). Read page by page and kept as fixed-size codes: 23 bytes a ballot.
 fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<[u8; CODE_LEN]>> {
     let mut codes = Vec::new();
-    let mut after = String::new();
-    loop {
-        let page = ballots::counted_receipts_after(conn, budget_id, &after, RECEIPT_PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.clone();
-        for code in &page {
-            let code: [u8; CODE_LEN] = code
-                .as_bytes()
-                .try_into()
-                .map_err(|_| ApiError::internal(format!("receipt code {code:?}")))?;
-            codes.push(code);
-        }
-    }
+    by_pages::<_, ApiError>(
+        |after| ballots::counted_receipts_after(conn, budget_id, after, RECEIPT_PAGE),
+        String::as_str,
+        |page| {
+            for code in &page {
+                let code: [u8; CODE_LEN] = code
+                    .as_bytes()
+                    .try_into()
+                    .map_err(|_| ApiError::internal(format!("receipt code {code:?}")))?;
+                codes.push(code);
+            }
+            Ok(())
+        },
+    )?;
     codes.sort_unstable();
     Ok(codes)
 }

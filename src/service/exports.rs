@@ -40,7 +40,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::tallies::{self, TallyRow};
-use crate::db::{districts, Db, DbConn};
+use crate::db::{by_pages, districts, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule, RuleKind};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Country, Role};
@@ -77,6 +77,8 @@ pub struct PbPlan {
     pub municipality: MunicipalityRow,
     /// The stored count the file describes.
     pub tally: TallyRow,
+    /// The frozen ballot's proposals, in the tally's order.
+    pub on_ballot: Vec<ProposalRow>,
     ids: Vec<Uuid>,
 }
 
@@ -177,23 +179,9 @@ pub struct Written {
 
 /// Authorises, checks the cycle and the count, builds the head and shuffles the ballot ids.
 pub fn plan_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<PbPlan> {
-    let head = head(conn, caller, budget_id)?;
-    let ids = shuffled_ids(conn, &head)?;
-    let Head {
-        file,
-        spec,
-        budget,
-        municipality,
-        tally,
-    } = head;
-    Ok(PbPlan {
-        file,
-        spec,
-        budget,
-        municipality,
-        tally,
-        ids,
-    })
+    let mut plan = head(conn, caller, budget_id)?;
+    plan.ids = shuffled_ids(conn, &plan.budget.id, plan.tally.ballots_counted)?;
+    Ok(plan)
 }
 
 /// Writes the planned `.pb` into `out`, reading the ballots page by page. Uses up the plan's
@@ -210,16 +198,12 @@ pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> ApiRe
         for id in &page {
             // A ballot gone since the plan: the count no longer covers the ballots.
             let ballot = rows.remove(id).ok_or_else(not_tallied)?;
-            let line = vote_row(writer_position(&writer), &ballot, &plan.spec)?;
+            // Anonymous ids `1..N` in the shuffled order.
+            let line = vote_row(writer.written() + 1, &ballot, &plan.spec)?;
             writer.vote(&line).map_err(ApiError::internal)?;
         }
     }
     writer.finish().map_err(ApiError::internal)
-}
-
-/// The anonymous id of the next vote line: `1..N` in the shuffled order.
-fn writer_position<W: Write>(writer: &PbStreamWriter<W>) -> usize {
-    writer.written() + 1
 }
 
 /// Refuses to hand out an export when the count it describes is no longer the stored one
@@ -244,17 +228,8 @@ pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> ApiResult<()> {
     Ok(())
 }
 
-/// What the VOTES rows need besides the ballots.
-struct Head {
-    file: PbFile,
-    spec: BallotSpec,
-    budget: BudgetRow,
-    municipality: MunicipalityRow,
-    tally: TallyRow,
-}
-
-/// Authorises, checks the cycle and the count, and builds META and PROJECTS.
-fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Head> {
+/// Authorises, checks the cycle and the count, and builds META and PROJECTS (no ids yet).
+fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<PbPlan> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
@@ -301,12 +276,14 @@ fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Head> 
         columns: vote_columns(&spec),
         rows: Vec::new(),
     };
-    Ok(Head {
+    Ok(PbPlan {
         file,
         spec,
         budget,
         municipality: scope.municipality,
         tally,
+        on_ballot,
+        ids: Vec::new(),
     })
 }
 
@@ -553,18 +530,19 @@ fn vote_columns(spec: &BallotSpec) -> Vec<String> {
 /// The ids of every counted ballot, in a uniformly random order from a generator seeded by
 /// the OS and forgotten afterwards: nothing stored orders the ballots this way. 16 bytes a
 /// ballot: the one thing an export holds for every ballot at once (a permutation needs them).
-fn shuffled_ids(conn: &mut DbConn, head: &Head) -> ApiResult<Vec<Uuid>> {
-    let mut ids = Vec::with_capacity(usize::try_from(head.tally.ballots_counted).unwrap_or(0));
-    let mut after = String::new();
-    loop {
-        let page = ballots::ids_of_budget_after(conn, &head.budget.id, &after, ID_PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.clone();
-        for id in &page {
-            ids.push(Uuid::parse_str(id).map_err(ApiError::internal)?);
-        }
-    }
-    if ids.len() as i64 != head.tally.ballots_counted {
+fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> ApiResult<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(usize::try_from(counted).unwrap_or(0));
+    by_pages::<_, ApiError>(
+        |after| ballots::ids_of_budget_after(conn, budget_id, after, ID_PAGE),
+        String::as_str,
+        |page| {
+            for id in &page {
+                ids.push(Uuid::parse_str(id).map_err(ApiError::internal)?);
+            }
+            Ok(())
+        },
+    )?;
+    if ids.len() as i64 != counted {
         return Err(not_tallied());
     }
     ids.shuffle(&mut rand::thread_rng());

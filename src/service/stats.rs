@@ -22,7 +22,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::extract::Caller;
-use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
+use crate::db::{ballots, budgets, by_pages, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::AGE_BANDS;
 use crate::domain::TimeZoneName;
@@ -189,24 +189,25 @@ fn tally_ballots(
     let mut age: BTreeMap<String, u64> = AGE_BANDS.iter().map(|b| (b.to_string(), 0)).collect();
     let mut day: BTreeMap<String, u64> = BTreeMap::new();
     let mut total = 0;
-    let mut after = String::new();
-    loop {
-        let page = ballots::facts_after(conn, budget_id, &after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.0.clone();
-        for (_, ch, d, band, cast_at) in page {
-            total += 1;
-            *channel.entry(ch).or_default() += 1;
-            let d = d.and_then(|d| district_names.get(&d).cloned());
-            *district
-                .entry(d.unwrap_or_else(|| UNKNOWN.into()))
-                .or_default() += 1;
-            *age.entry(band.unwrap_or_else(|| UNKNOWN.into()))
-                .or_default() += 1;
-            let local = zone.local_date(cast_at.and_utc()).to_string();
-            *day.entry(local).or_default() += 1;
-        }
-    }
+    by_pages::<_, ApiError>(
+        |after| ballots::facts_after(conn, budget_id, after, PAGE),
+        |facts| facts.0.as_str(),
+        |page| {
+            for (_, ch, d, band, cast_at) in page {
+                total += 1;
+                *channel.entry(ch).or_default() += 1;
+                let d = d.and_then(|d| district_names.get(&d).cloned());
+                *district
+                    .entry(d.unwrap_or_else(|| UNKNOWN.into()))
+                    .or_default() += 1;
+                *age.entry(band.unwrap_or_else(|| UNKNOWN.into()))
+                    .or_default() += 1;
+                let local = zone.local_date(cast_at.and_utc()).to_string();
+                *day.entry(local).or_default() += 1;
+            }
+            Ok(())
+        },
+    )?;
     let online = channel.get("online").copied().unwrap_or(0);
     let mut by_age_band: Vec<(String, u64)> = AGE_BANDS
         .iter()

@@ -14,7 +14,7 @@ use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::tallies::{self, TallyRow};
-use crate::db::{Db, DbConn};
+use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
@@ -50,18 +50,19 @@ fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Sn
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
     let mut election = election_builder(&budget, &on_ballot, &spec, &scope.municipality)?;
     let mut counted = 0;
-    let mut after = String::new();
-    loop {
-        let page = ballots::of_budget_after(conn, &budget.id, &after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        for row in page {
-            election
-                .push(engine_ballot(&row, &spec)?)
-                .map_err(ApiError::internal)?;
-            counted += 1;
-        }
-    }
+    by_pages::<_, ApiError>(
+        |after| ballots::of_budget_after(conn, &budget.id, after, PAGE),
+        |row| row.id.as_str(),
+        |page| {
+            for row in page {
+                election
+                    .push(engine_ballot(&row, &spec)?)
+                    .map_err(ApiError::internal)?;
+                counted += 1;
+            }
+            Ok(())
+        },
+    )?;
     Ok(Snapshot {
         budget,
         scope,

@@ -12,8 +12,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{open_city, resident, vote};
-use crate::cycles::{audit_actions, move_to, new_budget, new_cycle};
+use crate::ballots::{open_city, resident, tally, vote};
+use crate::cycles::{audit_actions, audit_details, move_to, new_budget, new_cycle};
 use crate::helpers::{problem, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
 use crate::proposals::{approve, propose};
 
@@ -167,17 +167,6 @@ async fn counted_cycle() -> Counted {
 
 fn export_path(cycle: &str) -> String {
     format!("/api/v1/cycles/{cycle}/export")
-}
-
-async fn tally(app: &TestApp, budget: &str, official: &str) {
-    let response = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
 async fn close_and_count(c: &Counted) {
@@ -446,7 +435,7 @@ async fn a_counted_cycle_exports_a_signed_archive_that_verifies_offline() {
     assert_eq!(public.status(), 404, "not public before publication");
 
     // The export is in the audit log with the archive's digest.
-    let records = exported_records(app).await;
+    let records = audit_details(app, "cycle.exported").await;
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["sha256"], hex::encode(Sha256::digest(&archive)));
     assert_eq!(
@@ -531,25 +520,6 @@ fn results_csv_reads_as_a_table(csv: &[u8], results: &Value) {
         }
     }
     assert!(rounds > 0, "Equal Shares rounds are named");
-}
-
-async fn exported_records(app: &TestApp) -> Vec<Value> {
-    app.db
-        .read(|conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq("cycle.exported"))
-                .order(audit_log::seq.asc())
-                .select(audit_log::details)
-                .load::<String>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect()
 }
 
 /// The failures of `kurultai verify` on `archive`, as (file, message).

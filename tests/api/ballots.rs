@@ -99,6 +99,18 @@ pub async fn voting_budget(
     (cycle, budget, proposals)
 }
 
+/// Counts a closed budget as its official.
+pub async fn tally(app: &TestApp, budget: &str, official: &str) {
+    let response = app
+        .post(
+            &format!("/api/v1/budgets/{budget}/tally"),
+            Some(official),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
 pub async fn vote(
     app: &TestApp,
     budget: &str,

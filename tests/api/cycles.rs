@@ -211,6 +211,27 @@ pub async fn audit_actions(app: &TestApp, action: &str) -> usize {
         .unwrap() as usize
 }
 
+/// The details of every audit entry recording `action`, oldest first.
+pub async fn audit_details(app: &TestApp, action: &str) -> Vec<Value> {
+    let action = action.to_string();
+    app.db
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use kurultai::db::schema::audit_log;
+            audit_log::table
+                .filter(audit_log::action.eq(action))
+                .order(audit_log::seq.asc())
+                .select(audit_log::details)
+                .load::<String>(conn)
+                .map_err(kurultai::db::DbError::from)
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn budget_rules_are_validated_together() {
     let app = spawn_app().await;

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{district, open_city, resident, vote, voting_budget};
-use crate::cycles::{audit_actions, move_to};
+use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
+use crate::cycles::{audit_actions, audit_details, move_to};
 use crate::helpers::{problem, TestApp, PASSWORD, PLATFORM_EMAIL};
 
 fn export_path(budget: &str) -> String {
@@ -39,26 +39,6 @@ async fn refused(app: &TestApp, budget: &str, token: Option<&str>, status: u16) 
 
 fn selections(ids: &[&String]) -> Value {
     Value::Array(ids.iter().map(|id| json!({"proposal_id": id})).collect())
-}
-
-/// The details of every `budget.exported` entry of the audit log.
-async fn export_records(app: &TestApp) -> Vec<Value> {
-    app.db
-        .read(|conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq("budget.exported"))
-                .order(audit_log::seq.asc())
-                .select(audit_log::details)
-                .load::<String>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -132,14 +112,7 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     );
     let uncounted = refused(&app, &budget, Some(&auditor), 409).await;
     assert_eq!(uncounted["code"], "not_tallied");
-    let counted = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(counted.status(), 200);
+    tally(&app, &budget, &official).await;
 
     // Only this municipality's auditors and officials.
     let voter = resident(&app, "izmir", 799, "1980-01-01", Some(&konak)).await;
@@ -283,7 +256,7 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
 
     // The export is in the audit log with the digest of what was served; a second export
     // (the official's) is recorded too, and shuffles afresh.
-    let records = export_records(&app).await;
+    let records = audit_details(&app, "budget.exported").await;
     assert_eq!(records.len(), 1);
     assert_eq!(
         records[0]["sha256"],
@@ -464,14 +437,7 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
 
     let dir = tempfile::tempdir().unwrap();
     for (b, (budget, (_, _, rule, completion))) in budgets.iter().zip(&kinds).enumerate() {
-        let counted = app
-            .post(
-                &format!("/api/v1/budgets/{budget}/tally"),
-                Some(&official),
-                &json!({}),
-            )
-            .await;
-        assert_eq!(counted.status(), 200);
+        tally(&app, budget, &official).await;
         let text = export(&app, budget, &auditor).await;
         let file = kurultai::pabulib::read_str(&text).expect("the export reads back");
         let meta = |k: &str| file.meta(k).map(str::to_string);

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::ballots::{district, open_city, resident, vote, voting_budget};
+use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
 use crate::cycles::move_to;
 use crate::helpers::{spawn_app, TestApp, PASSWORD, PLATFORM_EMAIL};
 
@@ -145,14 +145,7 @@ async fn participation_statistics_suppress_small_groups() {
         move_to(&app, &cycle, &official, "closed").await.status(),
         200
     );
-    let tally = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(tally.status(), 200);
+    tally(&app, &budget, &official).await;
     assert_eq!(
         move_to(&app, &cycle, &official, "published").await.status(),
         200
