@@ -21,3 +21,4 @@ pub mod startup;
 pub mod state;
 pub mod tally;
 pub mod telemetry;
+pub mod web_client;

@@ -185,6 +185,9 @@ fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server
 
 fn routes(cfg: &mut web::ServiceConfig, mount: Mount) {
     cfg.configure(api::ops::configure);
+    if mount.public {
+        cfg.configure(crate::web_client::configure);
+    }
     cfg.service(web::scope("/api/v1").configure(|scope| {
         if mount.public {
             api::configure(scope);

@@ -1,0 +1,177 @@
+//! The web client in a real browser: Debian's `chromium`, driven by `playwright-core` from
+//! the node scripts in `tests/browser/`, against this test's real app and database.
+//!
+//! The Rust side sets the stage over the API (a municipality with a published cycle and a
+//! cycle in voting with two budgets); the scripts then do what people do, by clicking and
+//! typing, and check every page with axe-core. Without node, the npm packages
+//! (`npm ci --prefix tests/browser`) or chromium the test says so and passes, unless
+//! `KURULTAI_BROWSER_TESTS=require` (CI sets it), when their absence fails it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::ballots::{open_city, resident, tally, tckn, vote, voting_budget};
+use crate::cycles::{move_to, new_budget, new_cycle};
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::proposals::{approve, propose};
+
+fn browser_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+fn chromium() -> Option<PathBuf> {
+    let named = std::env::var_os("KURULTAI_CHROMIUM").map(PathBuf::from);
+    named
+        .into_iter()
+        .chain(["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from))
+        .find(|p| p.exists())
+}
+
+/// What the browser tests need, or why they cannot run here.
+fn prerequisites() -> Result<PathBuf, String> {
+    let node = Command::new("node").arg("--version").output();
+    if !node.is_ok_and(|o| o.status.success()) {
+        return Err("node is not installed".into());
+    }
+    if !browser_dir().join("node_modules/playwright-core").exists() {
+        return Err("run `npm ci --prefix tests/browser` first".into());
+    }
+    chromium().ok_or_else(|| "chromium is not installed (apt-get install chromium)".into())
+}
+
+/// A municipality where a resident can do everything: results of a published cycle, and a
+/// cycle in voting with an approval and a knapsack budget.
+async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
+    let (_admin, official) = open_city(app, slug, "until_close").await;
+
+    // Last year's cycle: counted and published, so its results can be looked at.
+    let (past, past_budget, p) = voting_budget(
+        app,
+        slug,
+        &official,
+        json!({"names": {"en": "Last year's parks"}, "amount_minor": 100_000,
+               "ballot": {"type": "approval", "max_selections": 2},
+               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+        &[60_000, 50_000, 30_000],
+    )
+    .await;
+    for (n, choice) in [(1, [0, 1]), (2, [0, 2]), (3, [1, 2]), (4, [0, 2])] {
+        let voter = resident(app, slug, n, "1980-01-01", None).await;
+        let selections: Vec<Value> = choice
+            .iter()
+            .map(|&i| json!({ "proposal_id": p[i] }))
+            .collect();
+        assert_eq!(
+            vote(app, &past_budget, &voter, json!(selections))
+                .await
+                .status(),
+            201
+        );
+    }
+    assert_eq!(move_to(app, &past, &official, "closed").await.status(), 200);
+    tally(app, &past_budget, &official).await;
+    assert_eq!(
+        move_to(app, &past, &official, "published").await.status(),
+        200
+    );
+
+    // This year's cycle, in voting, with two budgets.
+    let cycle = new_cycle(app, slug, &official).await;
+    let parks = new_budget(
+        app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Parks and streets"}, "amount_minor": 200_000,
+               "ballot": {"type": "approval", "max_selections": 2}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let schools = new_budget(
+        app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Schools"}, "amount_minor": 100_000,
+               "ballot": {"type": "knapsack"}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        move_to(app, &cycle, &official, "submission").await.status(),
+        200
+    );
+    for (budget, title, cost) in [
+        (&parks, "Benches by the river", 40_000),
+        (&parks, "Trees on Atatürk Street", 90_000),
+        (&parks, "A playground in the old town", 120_000),
+        (&schools, "New library books", 30_000),
+        (&schools, "Science lab equipment", 60_000),
+        (&schools, "Sports hall roof", 70_000),
+    ] {
+        let id = propose(app, budget, &official, title, cost, "town").await;
+        approve(app, &id, &official).await;
+    }
+    assert_eq!(
+        move_to(app, &cycle, &official, "review").await.status(),
+        200
+    );
+    assert_eq!(
+        move_to(app, &cycle, &official, "voting").await.status(),
+        200
+    );
+
+    let national_id = tckn(777);
+    let last = national_id.chars().last().unwrap().to_digit(10).unwrap();
+    let mistyped = format!("{}{}", &national_id[..10], (last + 1) % 10);
+    vec![
+        ("KURULTAI_SLUG", slug.to_string()),
+        ("KURULTAI_NATIONAL_ID", national_id),
+        ("KURULTAI_MISTYPED_ID", mistyped),
+        ("KURULTAI_PASSWORD", PASSWORD.to_string()),
+        ("KURULTAI_RESULTS_BUDGET", past_budget),
+    ]
+}
+
+#[tokio::test]
+async fn a_resident_registers_votes_and_checks_in_a_real_browser() {
+    let required = std::env::var("KURULTAI_BROWSER_TESTS").is_ok_and(|v| v == "require");
+    let chromium = match prerequisites() {
+        Ok(path) => path,
+        Err(why) if !required => {
+            eprintln!(
+                "SKIPPED browser tests: {why} (KURULTAI_BROWSER_TESTS=require makes this fail)"
+            );
+            return;
+        }
+        Err(why) => panic!("browser tests required but cannot run: {why}"),
+    };
+    let app = spawn_app().await;
+    let env = stage(&app, "eskisehir").await;
+    let address = app.address.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .arg("resident.test.mjs")
+            .current_dir(browser_dir())
+            .env("KURULTAI_URL", address)
+            .env("KURULTAI_CHROMIUM", chromium)
+            .envs(env)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        output.status.success(),
+        "the browser tests failed:\n{stdout}\n{stderr}"
+    );
+}

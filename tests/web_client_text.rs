@@ -1,0 +1,182 @@
+//! The web client's interface text: every language has every key, with the same
+//! placeholders, and every key the code asks for exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const LANGUAGES: [&str; 9] = ["tr", "kk", "ky", "uz", "az", "tk", "hu", "ru", "en"];
+
+fn web() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
+}
+
+fn texts(lang: &str) -> BTreeMap<String, String> {
+    let path = web().join("assets/i18n").join(format!("{lang}.json"));
+    let raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `{name}` placeholders of a text.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        found.insert(rest[start + 1..start + len].to_string());
+        rest = &rest[start + len..];
+    }
+    found
+}
+
+#[test]
+fn every_language_has_every_key_with_the_same_placeholders() {
+    let english = texts("en");
+    assert!(english.len() > 100, "en.json looks truncated");
+    for lang in LANGUAGES {
+        let other = texts(lang);
+        let missing: Vec<_> = english.keys().filter(|k| !other.contains_key(*k)).collect();
+        let extra: Vec<_> = other.keys().filter(|k| !english.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "{lang}.json lacks {missing:?}");
+        assert!(
+            extra.is_empty(),
+            "{lang}.json has keys en.json lacks: {extra:?}"
+        );
+        for (key, text) in &english {
+            assert!(!other[key].trim().is_empty(), "{lang}.json: {key} is empty");
+            assert_eq!(
+                placeholders(text),
+                placeholders(&other[key]),
+                "{lang}.json: {key} has other placeholders than English"
+            );
+        }
+    }
+}
+
+/// Every JavaScript file of the client, with its path.
+fn scripts() -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).expect("web/assets/js") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "js") {
+                let text = std::fs::read_to_string(&path).expect("a readable script");
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&web().join("assets/js"), &mut out);
+    out
+}
+
+/// The keys named literally in `t("…")` calls, and the prefixes of `t(`prefix.${…}`)`.
+fn asked_for(source: &str) -> (Vec<String>, Vec<String>) {
+    let (mut keys, mut prefixes) = (Vec::new(), Vec::new());
+    for (i, _) in source.match_indices("t(") {
+        // Only the function `t`, not `split(` or `format(`.
+        let before = source[..i].chars().last();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &source[i + 2..];
+        if let Some(literal) = rest.strip_prefix('"') {
+            if let Some(end) = literal.find('"') {
+                keys.push(literal[..end].to_string());
+            }
+        } else if let Some(template) = rest.strip_prefix('`') {
+            if let Some(end) = template.find("${") {
+                prefixes.push(template[..end].to_string());
+            }
+        }
+    }
+    (keys, prefixes)
+}
+
+#[test]
+fn every_key_the_client_asks_for_exists() {
+    let english = texts("en");
+    let mut asked = 0;
+    for (path, source) in scripts() {
+        let (keys, prefixes) = asked_for(&source);
+        for key in keys {
+            asked += 1;
+            assert!(
+                english.contains_key(&key),
+                "{} asks for {key:?}, which en.json lacks",
+                path.display()
+            );
+        }
+        for prefix in prefixes {
+            assert!(
+                english.keys().any(|k| k.starts_with(&prefix)),
+                "{} builds keys from {prefix:?}, and en.json has none",
+                path.display()
+            );
+        }
+    }
+    assert!(
+        asked > 50,
+        "found only {asked} t(\"…\") calls: is the scan broken?"
+    );
+}
+
+/// The templated keys whose values come from the API: each value the server can send has
+/// its text.
+#[test]
+fn every_phase_status_and_ballot_type_has_its_text() {
+    let english = texts("en");
+    let expected = [
+        (
+            "phase.",
+            &[
+                "draft",
+                "submission",
+                "review",
+                "voting",
+                "closed",
+                "published",
+                "cancelled",
+            ][..],
+        ),
+        (
+            "ballot.type.",
+            &["approval", "knapsack", "cumulative", "ranked"][..],
+        ),
+        (
+            "ballot.rules.",
+            &["approval", "knapsack", "cumulative", "ranked"][..],
+        ),
+        ("register.policy.", &["open", "review", "roll"][..]),
+        (
+            "scheme.",
+            &[
+                "tr_tckn",
+                "kz_iin",
+                "kg_pin",
+                "uz_pinfl",
+                "az_fin",
+                "hu_tax_id",
+                "generic",
+            ][..],
+        ),
+        (
+            "proposal.status.",
+            &["submitted", "approved", "rejected", "withdrawn"][..],
+        ),
+        (
+            "receipt.status.",
+            &["recorded", "counted", "replaced", "cycle_cancelled"][..],
+        ),
+        ("rule.", &["greedy", "equal_shares", "phragmen"][..]),
+        ("language.", &LANGUAGES[..]),
+    ];
+    for (prefix, values) in expected {
+        for value in values {
+            let key = format!("{prefix}{value}");
+            assert!(english.contains_key(&key), "en.json lacks {key}");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// The client's entry point: the hash router, the header (language, account, navigation) and
+// the municipality every page under `#/m/{slug}` works in.
+
+import { api, account, logout, onSessionChange, signedInAt } from "./api.js";
+import { h, show } from "./dom.js";
+import { UI_LANGUAGES, language, pick, rememberedLanguage, setLanguage, t, uiLanguageOf } from "./i18n.js";
+import { errorBox, href } from "./ui.js";
+import { homePage } from "./views/home.js";
+import { cityPage } from "./views/city.js";
+import { proposalsPage, proposalPage } from "./views/proposals.js";
+import { loginPage, registerPage } from "./views/account.js";
+import { ballotPage } from "./views/ballot.js";
+import { receiptPage } from "./views/receipt.js";
+import { resultsPage } from "./views/results.js";
+
+const ROUTES = [
+  [/^\/?$/, homePage],
+  [/^\/m\/([^/]+)\/?$/, cityPage],
+  [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, proposalsPage],
+  [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, proposalPage],
+  [/^\/m\/([^/]+)\/register$/, registerPage],
+  [/^\/m\/([^/]+)\/login$/, loginPage],
+  [/^\/m\/([^/]+)\/vote\/([^/]+)$/, ballotPage],
+  [/^\/m\/([^/]+)\/receipt$/, receiptPage],
+  [/^\/m\/([^/]+)\/results\/([^/]+)$/, resultsPage],
+];
+
+const municipalities = new Map();
+
+/** The municipality's public settings (cached for the session). */
+export async function municipality(slug) {
+  if (!municipalities.has(slug)) {
+    municipalities.set(slug, api("GET", `/municipalities/${encodeURIComponent(slug)}`).catch((e) => {
+      municipalities.delete(slug);
+      throw e;
+    }));
+  }
+  return municipalities.get(slug);
+}
+
+function currentPath() {
+  const hash = decodeURI(location.hash.replace(/^#/, ""));
+  return hash.split("?")[0];
+}
+
+function navigation(slug) {
+  const nav = document.getElementById("nav");
+  if (!slug) {
+    nav.replaceChildren();
+    return;
+  }
+  const here = location.hash;
+  const link = (target, text) => h("li", {}, h("a", { href: target, "aria-current": here === target ? "page" : null }, text));
+  nav.replaceChildren(h("ul", {},
+    link(href(slug), t("nav.cycle")),
+    link(href(slug, "receipt"), t("nav.receipt"))));
+}
+
+function accountArea(slug) {
+  const area = document.getElementById("account");
+  const who = account();
+  if (who && slug && signedInAt(slug)) {
+    area.replaceChildren(
+      h("span", { class: "who" }, who.display_name, " "),
+      h("button", { type: "button", onclick: async () => { await logout(); location.hash = href(slug); } }, t("account.logout")));
+  } else if (slug) {
+    area.replaceChildren(h("a", { href: href(slug, "login") }, t("account.login")));
+  } else {
+    area.replaceChildren();
+  }
+}
+
+function languagePicker() {
+  const select = document.getElementById("lang-select");
+  document.getElementById("lang-label").textContent = t("app.language");
+  select.replaceChildren(...UI_LANGUAGES.map((code) =>
+    h("option", { value: code, selected: code === language(), lang: code }, t(`language.${code}`))));
+}
+
+let rendering = 0;
+
+async function route() {
+  const ticket = ++rendering;
+  const path = currentPath();
+  const slug = path.match(/^\/m\/([^/]+)/)?.[1];
+  let city = null;
+  try {
+    if (slug) city = await municipality(decodeURIComponent(slug));
+    if (!rememberedLanguage() && city) await setLanguage(uiLanguageOf(city.default_language) ?? language());
+  } catch (e) {
+    // An unknown municipality is shown by the page below.
+  }
+  document.getElementById("brand").textContent = city ? pick(city.names, city.default_language) : t("app.name");
+  document.getElementById("brand").setAttribute("href", city ? href(city.slug) : "#/");
+  document.querySelector(".skip").textContent = t("app.skip");
+  languagePicker();
+  navigation(city?.slug);
+  accountArea(city?.slug);
+  for (const [pattern, page] of ROUTES) {
+    const match = path.match(pattern);
+    if (!match) continue;
+    const params = match.slice(1).map(decodeURIComponent);
+    try {
+      if (slug && !city) throw Object.assign(new Error("not found"), { code: "not_found", status: 404 });
+      await page({ city, params, isCurrent: () => ticket === rendering });
+    } catch (e) {
+      if (ticket === rendering) show(h("h1", {}, t("error.title")), errorBox(e), h("p", {}, h("a", { href: "#/" }, t("nav.home"))));
+    }
+    return;
+  }
+  show(h("h1", {}, t("error.title")), h("p", {}, t("error.not_found")), h("p", {}, h("a", { href: "#/" }, t("nav.home"))));
+}
+
+async function start() {
+  await setLanguage(rememberedLanguage() ?? uiLanguageOf(navigator.language) ?? "en");
+  document.getElementById("lang-select").addEventListener("change", async (event) => {
+    await setLanguage(event.target.value, true);
+    await route();
+  });
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    document.getElementById("main").focus();
+  });
+  onSessionChange(() => {
+    const slug = currentPath().match(/^\/m\/([^/]+)/)?.[1];
+    accountArea(slug && decodeURIComponent(slug));
+  });
+  window.addEventListener("hashchange", route);
+  await route();
+}
+
+start();

@@ -1,0 +1,114 @@
+// Interface text in the nine languages of the platform, and numbers, money and dates
+// formatted for the chosen language with Intl.
+
+export const UI_LANGUAGES = ["tr", "kk", "ky", "uz", "az", "tk", "hu", "ru", "en"];
+
+/** The locale Intl formats with, per interface language. */
+const LOCALES = {
+  tr: "tr-TR", kk: "kk-KZ", ky: "ky-KG", uz: "uz-Latn-UZ", az: "az-Latn-AZ",
+  tk: "tk-TM", hu: "hu-HU", ru: "ru-RU", en: "en-GB",
+};
+
+const STORE_KEY = "kurultai.lang";
+let current = "en";
+let messages = {};
+let english = {};
+
+async function load(lang) {
+  const response = await fetch(`/assets/i18n/${lang}.json`);
+  if (!response.ok) throw new Error(`no interface text for ${lang}`);
+  return response.json();
+}
+
+/** The interface language for a language tag (`uz-Latn` → `uz`), or null. */
+export function uiLanguageOf(tag) {
+  const primary = String(tag || "").toLowerCase().split("-")[0];
+  return UI_LANGUAGES.includes(primary) ? primary : null;
+}
+
+/** The language the person chose before, if any. */
+export function rememberedLanguage() {
+  return uiLanguageOf(localStorage.getItem(STORE_KEY));
+}
+
+export async function setLanguage(lang, remember = false) {
+  const chosen = uiLanguageOf(lang) ?? "en";
+  if (!english.app) english = await load("en");
+  messages = chosen === "en" ? english : await load(chosen);
+  current = chosen;
+  document.documentElement.lang = chosen === "uz" ? "uz-Latn" : chosen;
+  if (remember) localStorage.setItem(STORE_KEY, chosen);
+}
+
+export function language() {
+  return current;
+}
+
+export function locale() {
+  return LOCALES[current];
+}
+
+/** The text for `key` with `{name}` placeholders filled; English if a key were missing. */
+export function t(key, vars = {}) {
+  const text = messages[key] ?? english[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
+}
+
+/** True when the interface has a text for `key` (error codes without one show the detail). */
+export function has(key) {
+  return key in messages || key in english;
+}
+
+/** Digits after the decimal point of a currency (ISO 4217 minor unit, as Intl knows it). */
+export function minorDigits(currency) {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+}
+
+/** Money given in minor units, formatted for the interface language. */
+export function money(minor, currency) {
+  const digits = minorDigits(currency);
+  const format = new Intl.NumberFormat(locale(), {
+    style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: digits,
+  });
+  // Integer minor units → a decimal string, so no binary fraction creeps into the display.
+  const negative = minor < 0;
+  const units = String(Math.abs(minor)).padStart(digits + 1, "0");
+  const whole = units.slice(0, units.length - digits) || "0";
+  const fraction = digits ? units.slice(units.length - digits) : "";
+  const text = `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+  return format.format(text);
+}
+
+export function number(value) {
+  return new Intl.NumberFormat(locale()).format(value);
+}
+
+/** An instant shown in the municipality's time zone, with the zone named. */
+export function dateTime(iso, timeZone) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(locale(), {
+    // dateStyle cannot be combined with timeZoneName, hence the fields one by one.
+    year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+    timeZone, timeZoneName: "short",
+  }).format(new Date(iso));
+}
+
+export function date(iso, timeZone) {
+  if (!iso) return "";
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone }).format(new Date(iso));
+}
+
+/** A municipality-entered text map `{tr: …, en: …}` in the interface language, else its default. */
+export function pick(texts, fallbackLanguage) {
+  if (!texts) return "";
+  const exact = Object.entries(texts).find(([tag]) => uiLanguageOf(tag) === current);
+  if (exact) return exact[1];
+  return texts[fallbackLanguage] ?? Object.values(texts)[0] ?? "";
+}
+
+/** Money given as a decimal string in main units (the tally's trace), rounded for reading. */
+export function moneyText(decimal, currency) {
+  return new Intl.NumberFormat(locale(), {
+    style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: minorDigits(currency),
+  }).format(String(decimal));
+}

@@ -1,0 +1,131 @@
+// Pieces every page uses: form fields with their hint and error, error messages a person can
+// act on, links inside the municipality.
+
+import { h, nextId } from "./dom.js";
+import { t, has } from "./i18n.js";
+
+/** The message for an API error in the interface language, else the server's own words. */
+export function errorText(error) {
+  if (error?.code && has(`error.${error.code}`)) return t(`error.${error.code}`);
+  if (error?.status === 0) return t("error.network");
+  return error?.message || t("error.unexpected");
+}
+
+/** An alert box for an error (announced by screen readers as it appears). */
+export function errorBox(error) {
+  return h("div", { class: "alert", role: "alert" }, errorText(error));
+}
+
+/**
+ * A labelled control: `field({label, name, type, hint, required, value, attrs})`.
+ * Returns `{wrap, input, setError(text), setOk(text)}`; the error is tied to the control by
+ * `aria-describedby` and `aria-invalid`.
+ */
+export function field({ label, name, type = "text", hint, required = false, value, attrs = {}, options }) {
+  const id = nextId(name);
+  const hintId = hint ? `${id}-hint` : null;
+  const messageId = `${id}-msg`;
+  const input = options
+    ? h("select", { id, name, required, ...attrs }, options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)))
+    : type === "textarea"
+      ? h("textarea", { id, name, required, ...attrs }, value ?? "")
+      : h("input", { id, name, type, required, value: value ?? null, ...attrs });
+  const message = h("p", { id: messageId, class: "field-error", hidden: true });
+  input.setAttribute("aria-describedby", [hintId, messageId].filter(Boolean).join(" "));
+  const wrap = h("div", { class: "field" },
+    h("label", { for: id }, label, required ? "" : h("span", { class: "muted" }, ` (${t("form.optional")})`)),
+    hint ? h("p", { id: hintId, class: "hint" }, hint) : null,
+    input,
+    message);
+  const setMessage = (text, kind) => {
+    message.textContent = text || "";
+    message.hidden = !text;
+    message.className = kind === "ok" ? "field-ok" : "field-error";
+    if (kind === "error" && text) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  };
+  return {
+    wrap, input,
+    setError: (text) => setMessage(text, "error"),
+    setOk: (text) => setMessage(text, "ok"),
+  };
+}
+
+/**
+ * Shows an API error on a form: each field error next to its field (by name), the rest in
+ * the form's alert box. Focuses the first field in error.
+ */
+export function showFormError(error, fields, alertBox) {
+  Object.values(fields).forEach((f) => f.setError(""));
+  let first = null;
+  const rest = [];
+  for (const fe of error.errors ?? []) {
+    const target = fields[fe.field];
+    const text = has(`error.${fe.code}`) ? t(`error.${fe.code}`) : fe.message;
+    if (target) {
+      target.setError(text);
+      first ??= target.input;
+    } else {
+      rest.push(text);
+    }
+  }
+  const general = error.errors?.length && !rest.length && first ? null : [errorText(error), ...rest].join(" ");
+  alertBox.replaceChildren(...(general ? [h("div", { class: "alert", role: "alert" }, general)] : []));
+  (first ?? alertBox).focus?.();
+}
+
+/** `#/m/slug/...` */
+export function href(slug, ...parts) {
+  return `#/m/${encodeURIComponent(slug)}${parts.length ? "/" : ""}${parts.map(encodeURIComponent).join("/")}`;
+}
+
+/** The translated name of a cycle phase. */
+export function phaseName(status) {
+  return t(`phase.${status}`);
+}
+
+/**
+ * Asks before an action that cannot be undone, in a modal `<dialog>` (focus is kept inside
+ * it and Escape cancels). Resolves true when confirmed.
+ */
+export function confirmAction(question, confirmLabel) {
+  return new Promise((resolve) => {
+    const titleId = nextId("confirm");
+    const dialog = h("dialog", { class: "confirm", "aria-labelledby": titleId },
+      h("p", { id: titleId }, question),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "confirm-yes", onclick: () => close(true) }, confirmLabel),
+        h("button", { type: "button", class: "secondary", onclick: () => close(false) }, t("staff.cancel"))));
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      close(false);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+/** Downloads an authorised file (an export) under the name the server gives it. */
+export async function download(response, fallbackName) {
+  const disposition = response.headers.get("content-disposition") || "";
+  const name = disposition.match(/filename="?([^";]+)"?/)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}
+
+/** Staff roles, from the most to the least powerful. */
+export const STAFF_ROLES = ["municipality_admin", "official", "auditor"];
+
+export function isStaff(account) {
+  return STAFF_ROLES.includes(account?.role);
+}
