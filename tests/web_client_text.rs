@@ -180,3 +180,101 @@ fn every_phase_status_and_ballot_type_has_its_text() {
         }
     }
 }
+
+/// The modules `path` imports statically (`import … from "./x.js"`), as paths under `web/`.
+fn static_imports(path: &Path) -> Vec<PathBuf> {
+    let source = std::fs::read_to_string(path).expect("a readable script");
+    let dir = path.parent().expect("a folder");
+    source
+        .lines()
+        .filter(|line| line.starts_with("import ") || line.starts_with("} from "))
+        .filter_map(|line| line.split('"').nth(1))
+        .filter(|target| target.starts_with('.'))
+        .map(|target| normalise(&dir.join(target)))
+        .collect()
+}
+
+/// `a/b/../c` → `a/c` (the files exist, but `canonicalize` would resolve symlinks too).
+fn normalise(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `index.html` preloads every module the entry point imports, directly or not, so a phone
+/// fetches them in one round trip instead of one per level of imports.
+#[test]
+fn the_page_preloads_every_module_it_imports() {
+    let html = std::fs::read_to_string(web().join("index.html")).expect("web/index.html");
+    let mut todo = vec![web().join("assets/js/app.js")];
+    let mut seen = BTreeSet::new();
+    while let Some(module) = todo.pop() {
+        if !seen.insert(module.clone()) {
+            continue;
+        }
+        assert!(
+            module.exists(),
+            "{} is imported but missing",
+            module.display()
+        );
+        todo.extend(static_imports(&module));
+    }
+    assert!(seen.len() >= 5, "found only {seen:?}: is the scan broken?");
+    for module in seen {
+        let rel = module
+            .strip_prefix(web())
+            .expect("under web/")
+            .display()
+            .to_string();
+        let line = format!(r#"<link rel="modulepreload" href="/{rel}">"#);
+        assert!(html.contains(&line), "index.html does not preload {rel}");
+    }
+}
+
+/// Every error code the API documents for a 4xx answer (in backticks in `openapi.yaml`) has
+/// a text, so a person reads what went wrong in their language instead of the server's
+/// English detail.
+#[test]
+fn every_documented_error_code_has_a_text() {
+    let english = texts("en");
+    let api = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.yaml"))
+        .expect("openapi.yaml");
+    // The indentation of the 4xx status key whose block we are in, if any.
+    let mut client_error: Option<usize> = None;
+    let mut codes = BTreeSet::new();
+    for line in api.lines() {
+        let trimmed = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        if trimmed.ends_with("':") && trimmed.starts_with('\'') {
+            client_error = trimmed.starts_with("'4").then_some(indent);
+        } else if client_error.is_some_and(|status| indent <= status) {
+            client_error = None;
+        } else if client_error.is_some() && trimmed.starts_with("description:") {
+            for (i, part) in trimmed.split('`').enumerate() {
+                let is_code = i % 2 == 1
+                    && part.contains('_')
+                    && part.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if is_code {
+                    codes.insert(part.to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        codes.len() > 20,
+        "found only {codes:?}: is the scan broken?"
+    );
+    let missing: Vec<_> = codes
+        .iter()
+        .filter(|code| !english.contains_key(&format!("error.{code}")))
+        .collect();
+    assert!(missing.is_empty(), "en.json has no text for {missing:?}");
+}

@@ -101,11 +101,38 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         .as_str()
         .unwrap()
         .to_string();
+    let culture = new_budget(
+        app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Culture"}, "amount_minor": 100_000,
+               "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sports = new_budget(
+        app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Sports"}, "amount_minor": 100_000,
+               "ballot": {"type": "ranked", "max_selections": 2}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         move_to(app, &cycle, &official, "submission").await.status(),
         200
     );
     for (budget, title, cost) in [
+        (&culture, "Open-air cinema", 40_000),
+        (&culture, "Folk music festival", 50_000),
+        (&sports, "Football pitch lights", 60_000),
+        (&sports, "Running track", 30_000),
+        (&sports, "Climbing wall", 20_000),
         (&parks, "Benches by the river", 40_000),
         (&parks, "Trees on Atatürk Street", 90_000),
         (&parks, "A playground in the old town", 120_000),
@@ -137,26 +164,15 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-#[tokio::test]
-async fn a_resident_registers_votes_and_checks_in_a_real_browser() {
-    let required = std::env::var("KURULTAI_BROWSER_TESTS").is_ok_and(|v| v == "require");
-    let chromium = match prerequisites() {
-        Ok(path) => path,
-        Err(why) if !required => {
-            eprintln!(
-                "SKIPPED browser tests: {why} (KURULTAI_BROWSER_TESTS=require makes this fail)"
-            );
-            return;
-        }
-        Err(why) => panic!("browser tests required but cannot run: {why}"),
-    };
-    let app = spawn_app().await;
-    let env = stage(&app, "eskisehir").await;
+/// Runs `script` (in `tests/browser/`) with node's test runner against `app`, with `env`.
+async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) {
+    let chromium = chromium().expect("checked by prerequisites()");
     let address = app.address.clone();
+    let script = script.to_string();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-            .arg("resident.test.mjs")
+            .arg(script)
             .current_dir(browser_dir())
             .env("KURULTAI_URL", address)
             .env("KURULTAI_CHROMIUM", chromium)
@@ -174,4 +190,98 @@ async fn a_resident_registers_votes_and_checks_in_a_real_browser() {
         output.status.success(),
         "the browser tests failed:\n{stdout}\n{stderr}"
     );
+}
+
+/// Whether the browser tests can run here; says why not (or fails when they are required).
+fn browser_available() -> bool {
+    let required = std::env::var("KURULTAI_BROWSER_TESTS").is_ok_and(|v| v == "require");
+    match prerequisites() {
+        Ok(_) => true,
+        Err(why) if !required => {
+            eprintln!(
+                "SKIPPED browser tests: {why} (KURULTAI_BROWSER_TESTS=require makes this fail)"
+            );
+            false
+        }
+        Err(why) => panic!("browser tests required but cannot run: {why}"),
+    }
+}
+
+#[tokio::test]
+async fn a_resident_registers_votes_and_checks_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let env = stage(&app, "eskisehir").await;
+    run_in_browser(&app, "resident.test.mjs", env).await;
+}
+
+/// A cycle in review whose proposals are still to be vetted, a registration waiting for an
+/// official, and the staff accounts.
+async fn stage_for_staff(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
+    let (admin, official) = open_city(app, slug, "until_close").await;
+    app.staff(&admin, slug, "auditor").await;
+    let response = app
+        .patch(
+            &format!("/api/v1/municipalities/{slug}/settings"),
+            Some(&admin),
+            &json!({"registration_policy": "review"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = app
+        .post(
+            &format!("/api/v1/municipalities/{slug}/residents"),
+            None,
+            &json!({"national_id": tckn(4242), "full_name": "Mehmet Demir", "birth_date": "1975-03-09",
+                    "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let cycle = new_cycle(app, slug, &official).await;
+    let budget = new_budget(
+        app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "Green spaces"}, "amount_minor": 100_000,
+               "ballot": {"type": "approval", "max_selections": 1},
+               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        move_to(app, &cycle, &official, "submission").await.status(),
+        200
+    );
+    for (title, cost) in [
+        ("Community garden", 40_000),
+        ("Fountain repair", 50_000),
+        ("Dog park", 30_000),
+    ] {
+        propose(app, &budget, &official, title, cost, "parks").await;
+    }
+    assert_eq!(
+        move_to(app, &cycle, &official, "review").await.status(),
+        200
+    );
+    vec![
+        ("KURULTAI_SLUG", slug.to_string()),
+        ("KURULTAI_PASSWORD", PASSWORD.to_string()),
+        ("KURULTAI_OFFICIAL", format!("official@{slug}.example")),
+        ("KURULTAI_ADMIN", format!("admin@{slug}.example")),
+        ("KURULTAI_AUDITOR", format!("auditor@{slug}.example")),
+    ]
+}
+
+#[tokio::test]
+async fn officials_run_a_cycle_and_auditors_check_it_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let env = stage_for_staff(&app, "kayseri").await;
+    run_in_browser(&app, "staff.test.mjs", env).await;
 }

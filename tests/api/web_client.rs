@@ -3,8 +3,9 @@
 
 use crate::helpers::{problem, spawn_app};
 
-/// Every file the first page loads: the page, the style sheet, the scripts (all modules are
-/// imported statically from `app.js`) and the English and one other language's text.
+/// More than the first page loads, for an upper bound: the page, the style sheet, every
+/// script (pages' modules load only when visited) and the English and one other language's
+/// text.
 fn first_page_files() -> Vec<String> {
     let mut files = vec![
         "/".to_string(),

@@ -3,85 +3,14 @@
 // with an axe-core accessibility check on every page. Started by `tests/api/browser.rs`,
 // which sets the stage and passes it in the environment.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const env = (name) => {
-  const value = process.env[name];
-  assert.ok(value, `${name} is set by tests/api/browser.rs`);
-  return value;
-};
-const URL = env("KURULTAI_URL");
-const SLUG = env("KURULTAI_SLUG");
-const CITY = `City of ${SLUG}`;
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: env("KURULTAI_CHROMIUM"),
-    headless: true,
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-});
-after(async () => browser?.close());
-
-/** axe-core on the page as it is now: no serious or critical violation. */
-async function accessible(page, where) {
-  // KURULTAI_BROWSER_SHOTS=DIR keeps a picture of every page checked, for a person to look at.
-  if (process.env.KURULTAI_BROWSER_SHOTS) {
-    const name = `${page.viewportSize().width}-${where.replace(/\W+/g, "-")}.png`;
-    await page.screenshot({ path: join(process.env.KURULTAI_BROWSER_SHOTS, name), fullPage: true });
-  }
-  // Evaluated through the debugging protocol, so the page's CSP (no inline script) holds.
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(
-    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
-    [],
-    `accessibility violations on ${where}`,
-  );
-}
-
-async function heading(page, name) {
-  await page.getByRole("heading", { level: 1, name }).waitFor();
-}
-
-/** Runs `body`; on failure keeps a screenshot and the page's text for the person debugging. */
-async function explained(page, name, body) {
-  try {
-    await body();
-  } catch (error) {
-    const shot = join(tmpdir(), `kurultai-${name}.png`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    const text = await page.locator("body").innerText().catch(() => "(no page)");
-    error.message += `\n--- at ${page.url()} (screenshot ${shot}):\n${text.slice(0, 2000)}`;
-    throw error;
-  }
-}
-
-function failOnErrors(page) {
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  // A 4xx answer the page expects (no ballot yet, an unknown receipt) is logged by the
-  // browser as a failed load; the page handles it. Anything else counts.
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  return errors;
-}
+import { accessible, browserNow, CITY, env, explained, failOnErrors, heading, SLUG, URL } from "./support.mjs";
 
 const receipts = {};
 
 test("on a phone: register, vote in two budgets, change a ballot, check a receipt, see results", async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB" });
+  const context = await browserNow().newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB" });
   const page = await context.newPage();
   const errors = failOnErrors(page);
   await explained(page, "phone", async () => {
@@ -193,7 +122,7 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
 });
 
 test("on a desktop: another language, remembered; log in with the national ID; own ballot shown", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
+  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
   const page = await context.newPage();
   const errors = failOnErrors(page);
   await explained(page, "desktop", async () => {
@@ -224,7 +153,71 @@ test("on a desktop: another language, remembered; log in with the national ID; o
   assert.equal(await page.getByLabel(/Science lab equipment/).isChecked(), true);
   assert.equal(await page.getByLabel(/New library books/).isChecked(), true);
   await accessible(page, "the knapsack ballot on a desktop");
+
+  // Cumulative: points left as they are given.
+  await page.getByRole("link", { name: "Budgets" }).click();
+  await page.locator(".card", { hasText: "Culture" }).getByRole("link", { name: "Vote" }).click();
+  await heading(page, "Culture");
+  await page.getByLabel("Open-air cinema").fill("3");
+  await page.getByLabel("Open-air cinema").press("Tab");
+  await page.locator("main").getByText("3 of 5 points given; 2 left.").waitFor();
+  await page.getByLabel("Folk music festival").fill("3");
+  await page.getByLabel("Folk music festival").press("Tab");
+  await page.locator("main").getByText("You gave more points than you have.").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Cast my ballot" }).isDisabled(), true);
+  await page.getByLabel("Folk music festival").fill("2");
+  await page.getByLabel("Folk music festival").press("Tab");
+  await page.locator("main").getByText("5 of 5 points given; 0 left.").waitFor();
+  await accessible(page, "the cumulative ballot");
+  await page.getByRole("button", { name: "Cast my ballot" }).click();
+  await heading(page, "Your vote is recorded");
+
+  // Ranked, by keyboard only: tick two, then move the second up.
+  await page.getByRole("link", { name: "Back to the budgets" }).click();
+  await page.locator(".card", { hasText: "Sports" }).getByRole("link", { name: "Vote" }).click();
+  await heading(page, "Sports");
+  await page.getByLabel(/Running track/).focus();
+  await page.keyboard.press("Space");
+  await page.getByLabel(/Climbing wall/).focus();
+  await page.keyboard.press("Space");
+  const ranking = page.getByRole("list", { name: "Your ranking" });
+  const order = () => ranking.locator("li > span:not(.rank-controls)").allTextContents();
+  assert.deepEqual(await order(), ["Running track", "Climbing wall"]);
+  await page.getByRole("button", { name: "Move Climbing wall up" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("announce").textContent.includes("Climbing wall is now number 1"));
+  assert.deepEqual(await order(), ["Climbing wall", "Running track"]);
+  await accessible(page, "the ranked ballot");
+  await page.getByRole("button", { name: "Cast my ballot" }).focus();
+  await page.keyboard.press("Enter");
+  await heading(page, "Your vote is recorded");
   });
   assert.deepEqual(errors, [], "no script errors");
+  await context.close();
+});
+
+// A measurement, not a check of speed: how long the city page takes to show on an emulated
+// mid-range phone over 3G (Chrome's "Fast 3G": 1.6 Mbit/s down, 150 ms latency; CPU 4× slower),
+// and how many bytes it moved. Printed for docs/performance.md.
+test("the first page on a throttled phone (measured)", async () => {
+  const context = await browserNow().newContext({ viewport: { width: 390, height: 844 }, isMobile: true, locale: "en-GB" });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8,
+  });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (event) => { bytes += event.encodedDataLength; });
+  const started = Date.now();
+  await page.goto(`${URL}/#/m/${SLUG}`);
+  await heading(page, CITY);
+  const elapsed = Date.now() - started;
+  console.log(`first page on Fast 3G with 4x CPU slowdown: ${elapsed} ms to the city page, ${bytes} bytes transferred`);
+  if (process.env.KURULTAI_TIMELINE) {
+    const timeline = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => `${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ${e.name}`));
+    console.log(timeline.join("\n"));
+  }
   await context.close();
 });

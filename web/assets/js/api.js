@@ -56,16 +56,15 @@ export function onSessionChange(f) {
 }
 
 async function send(method, path, { body, token, headers = {} } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers } };
+  // The caller's language goes in Accept-Language: not every endpoint takes `?lang=`.
+  const init = { method, headers: { Accept: "application/json", "Accept-Language": language(), ...headers } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   if (token) init.headers.Authorization = `Bearer ${token}`;
-  const separator = path.includes("?") ? "&" : "?";
-  const url = method === "GET" ? `${BASE}${path}${separator}lang=${language()}` : `${BASE}${path}`;
   try {
-    return await fetch(url, init);
+    return await fetch(`${BASE}${path}`, init);
   } catch {
     throw new ApiError(0, null);
   }

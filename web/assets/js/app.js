@@ -4,26 +4,44 @@
 import { api, account, logout, onSessionChange, signedInAt } from "./api.js";
 import { h, show } from "./dom.js";
 import { UI_LANGUAGES, language, pick, rememberedLanguage, setLanguage, t, uiLanguageOf } from "./i18n.js";
-import { errorBox, href } from "./ui.js";
-import { homePage } from "./views/home.js";
-import { cityPage } from "./views/city.js";
-import { proposalsPage, proposalPage } from "./views/proposals.js";
-import { loginPage, registerPage } from "./views/account.js";
-import { ballotPage } from "./views/ballot.js";
-import { receiptPage } from "./views/receipt.js";
-import { resultsPage } from "./views/results.js";
+import { errorBox, href, isStaff } from "./ui.js";
+
+// Each page's module is fetched when first needed, so a resident's phone never loads the
+// staff pages and the first page waits for few files.
+const page = (module, name) => async (context) => (await import(module))[name](context);
+const staff = (module, name) => staffOnly(page(module, name));
 
 const ROUTES = [
-  [/^\/?$/, homePage],
-  [/^\/m\/([^/]+)\/?$/, cityPage],
-  [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, proposalsPage],
-  [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, proposalPage],
-  [/^\/m\/([^/]+)\/register$/, registerPage],
-  [/^\/m\/([^/]+)\/login$/, loginPage],
-  [/^\/m\/([^/]+)\/vote\/([^/]+)$/, ballotPage],
-  [/^\/m\/([^/]+)\/receipt$/, receiptPage],
-  [/^\/m\/([^/]+)\/results\/([^/]+)$/, resultsPage],
+  [/^\/?$/, page("./views/home.js", "homePage")],
+  [/^\/m\/([^/]+)\/?$/, page("./views/city.js", "cityPage")],
+  [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, page("./views/proposals.js", "proposalsPage")],
+  [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
+  [/^\/m\/([^/]+)\/register$/, page("./views/account.js", "registerPage")],
+  [/^\/m\/([^/]+)\/login$/, page("./views/account.js", "loginPage")],
+  [/^\/m\/([^/]+)\/vote\/([^/]+)$/, page("./views/ballot.js", "ballotPage")],
+  [/^\/m\/([^/]+)\/receipt$/, page("./views/receipt.js", "receiptPage")],
+  [/^\/m\/([^/]+)\/results\/([^/]+)$/, page("./views/results.js", "resultsPage")],
+  [/^\/m\/([^/]+)\/staff$/, staff("./views/staff/cycles.js", "staffHome")],
+  [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)$/, staff("./views/staff/cycles.js", "staffCyclePage")],
+  [/^\/m\/([^/]+)\/staff\/review\/([^/]+)$/, staff("./views/staff/review.js", "reviewPage")],
+  [/^\/m\/([^/]+)\/staff\/paper\/([^/]+)$/, staff("./views/staff/paper.js", "paperPage")],
+  [/^\/m\/([^/]+)\/staff\/residents$/, staff("./views/staff/residents.js", "residentsPage")],
+  [/^\/m\/([^/]+)\/staff\/settings$/, staff("./views/staff/admin.js", "settingsPage")],
+  [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
+  [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
+  [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
 ];
+
+/** Staff pages ask for a staff login first. */
+function staffOnly(render) {
+  return async (context) => {
+    if (!signedInAt(context.city.slug) || !isStaff(account())) {
+      location.hash = href(context.city.slug, "login");
+      return;
+    }
+    await render(context);
+  };
+}
 
 const municipalities = new Map();
 
@@ -53,7 +71,8 @@ function navigation(slug) {
   const link = (target, text) => h("li", {}, h("a", { href: target, "aria-current": here === target ? "page" : null }, text));
   nav.replaceChildren(h("ul", {},
     link(href(slug), t("nav.cycle")),
-    link(href(slug, "receipt"), t("nav.receipt"))));
+    link(href(slug, "receipt"), t("nav.receipt")),
+    signedInAt(slug) && isStaff(account()) ? link(href(slug, "staff"), t("nav.staff")) : null));
 }
 
 function accountArea(slug) {
@@ -124,6 +143,7 @@ async function start() {
   onSessionChange(() => {
     const slug = currentPath().match(/^\/m\/([^/]+)/)?.[1];
     accountArea(slug && decodeURIComponent(slug));
+    navigation(slug && decodeURIComponent(slug));
   });
   window.addEventListener("hashchange", route);
   await route();

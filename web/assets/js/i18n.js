@@ -33,7 +33,7 @@ export function rememberedLanguage() {
 
 export async function setLanguage(lang, remember = false) {
   const chosen = uiLanguageOf(lang) ?? "en";
-  if (!english.app) english = await load("en");
+  if (!Object.keys(english).length) english = await load("en");
   messages = chosen === "en" ? english : await load(chosen);
   current = chosen;
   document.documentElement.lang = chosen === "uz" ? "uz-Latn" : chosen;
@@ -59,15 +59,24 @@ export function has(key) {
   return key in messages || key in english;
 }
 
+// Building an Intl formatter costs far more than using one (a slow phone notices on a page of
+// cards), so each is built once per language and options.
+const formatters = new Map();
+function formatter(Kind, localeTag, options) {
+  const key = `${Kind.name}|${localeTag}|${JSON.stringify(options)}`;
+  if (!formatters.has(key)) formatters.set(key, new Kind(localeTag, options));
+  return formatters.get(key);
+}
+
 /** Digits after the decimal point of a currency (ISO 4217 minor unit, as Intl knows it). */
 export function minorDigits(currency) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  return formatter(Intl.NumberFormat, "en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
 }
 
 /** Money given in minor units, formatted for the interface language. */
 export function money(minor, currency) {
   const digits = minorDigits(currency);
-  const format = new Intl.NumberFormat(locale(), {
+  const format = formatter(Intl.NumberFormat, locale(), {
     style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: digits,
   });
   // Integer minor units → a decimal string, so no binary fraction creeps into the display.
@@ -80,13 +89,13 @@ export function money(minor, currency) {
 }
 
 export function number(value) {
-  return new Intl.NumberFormat(locale()).format(value);
+  return formatter(Intl.NumberFormat, locale(), {}).format(value);
 }
 
 /** An instant shown in the municipality's time zone, with the zone named. */
 export function dateTime(iso, timeZone) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(locale(), {
+  return formatter(Intl.DateTimeFormat, locale(), {
     // dateStyle cannot be combined with timeZoneName, hence the fields one by one.
     year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
     timeZone, timeZoneName: "short",
@@ -95,7 +104,7 @@ export function dateTime(iso, timeZone) {
 
 export function date(iso, timeZone) {
   if (!iso) return "";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone }).format(new Date(iso));
+  return formatter(Intl.DateTimeFormat, locale(), { dateStyle: "long", timeZone }).format(new Date(iso));
 }
 
 /** A municipality-entered text map `{tr: …, en: …}` in the interface language, else its default. */
@@ -108,7 +117,7 @@ export function pick(texts, fallbackLanguage) {
 
 /** Money given as a decimal string in main units (the tally's trace), rounded for reading. */
 export function moneyText(decimal, currency) {
-  return new Intl.NumberFormat(locale(), {
+  return formatter(Intl.NumberFormat, locale(), {
     style: "currency", currency, minimumFractionDigits: 0, maximumFractionDigits: minorDigits(currency),
   }).format(String(decimal));
 }

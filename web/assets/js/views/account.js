@@ -5,7 +5,7 @@ import { api, login } from "../api.js";
 import { h, show, announce } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { checkNationalId, isPlausiblePrefix } from "../national_ids.js";
-import { field, href, showFormError } from "../ui.js";
+import { field, href, isStaff, showFormError } from "../ui.js";
 
 /** Live feedback on the ID field: quiet while the prefix can still become valid. */
 function watchNationalId(city, idField, birthField) {
@@ -81,9 +81,9 @@ export async function loginPage({ city }) {
     event.preventDefault();
     submit.disabled = true;
     try {
-      await login(city.slug, fields.login.input.value.trim(), fields.password.input.value);
+      const who = await login(city.slug, fields.login.input.value.trim(), fields.password.input.value);
       announce(t("login.done"));
-      location.hash = href(city.slug);
+      location.hash = isStaff(who) ? href(city.slug, "staff") : href(city.slug);
     } catch (error) {
       showFormError(error, fields, alertBox);
     } finally {

@@ -7,6 +7,11 @@ import { announce, h, nextId, show } from "../dom.js";
 import { dateTime, money, number, pick, t } from "../i18n.js";
 import { errorBox, href } from "../ui.js";
 
+/** A random Idempotency-Key (`crypto.randomUUID` exists only on HTTPS and localhost). */
+function newKey() {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 const draftKey = (budgetId) => `kurultai.draft.${budgetId}.${account()?.id}`;
 
 function loadDraft(budgetId) {
@@ -125,16 +130,18 @@ export async function ballotPage({ city, params: [, budgetId] }) {
   const choice = choiceFrom(type, draft?.selections ?? own?.selections);
   for (const id of [...choice.chosen]) if (!byId.has(id)) choice.chosen.delete(id);
   choice.order = choice.order.filter((id) => byId.has(id));
-  let idempotencyKey = draft?.key ?? crypto.randomUUID();
+  let idempotencyKey = draft?.key ?? newKey();
 
   const alertBox = h("div", { tabindex: "-1" });
   const listArea = h("div", {});
   const submit = h("button", { type: "submit" }, own ? t("ballot.replace") : t("ballot.cast"));
   const statusText = h("div", { id: nextId("ballot-status") });
 
+  // A changed choice is a new request: it gets a new Idempotency-Key. The key is kept with
+  // the draft, so resending the same choice after a lost answer is recognised as a retry.
   const changed = (message) => {
+    idempotencyKey = newKey();
     saveDraft(budgetId, { selections: selections(type, choice), key: idempotencyKey });
-    idempotencyKey = loadDraft(budgetId).key;
     refresh(message);
   };
 

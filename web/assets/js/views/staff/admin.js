@@ -1,0 +1,137 @@
+// Municipality admins: settings, districts and staff accounts.
+
+import { api } from "../../api.js";
+import { announce, h, show } from "../../dom.js";
+import { pick, t } from "../../i18n.js";
+import { confirmAction, errorBox, field, href, showFormError, STAFF_ROLES } from "../../ui.js";
+
+const back = (city) => h("p", {}, h("a", { href: href(city.slug, "staff") }, t("staff.title")));
+const base = (city) => `/municipalities/${encodeURIComponent(city.slug)}`;
+
+const CHOICES = {
+  national_id_scheme: ["tr_tckn", "kz_iin", "kg_pin", "uz_pinfl", "az_fin", "hu_tax_id", "generic"],
+  check_digit_policy: ["enforce", "warn"],
+  registration_policy: ["open", "review", "roll"],
+  revote_policy: ["until_close", "final"],
+};
+
+export async function settingsPage({ city }) {
+  const settings = await api("GET", `${base(city)}/settings`, { auth: true });
+  const fields = {
+    name: field({ label: t("settings.name"), name: "name", required: true, value: pick(settings.names ?? city.names, settings.default_language) }),
+    languages: field({ label: t("settings.languages"), name: "languages", required: true, hint: t("settings.languages_hint"), value: (settings.languages ?? []).join(", ") }),
+    default_language: field({ label: t("settings.default_language"), name: "default_language", required: true, value: settings.default_language }),
+    currency: field({ label: t("settings.currency"), name: "currency", required: true, value: settings.currency }),
+    time_zone: field({ label: t("settings.time_zone"), name: "time_zone", required: true, value: settings.time_zone }),
+    min_voting_age: field({ label: t("settings.min_voting_age"), name: "min_voting_age", type: "number", required: true, value: settings.min_voting_age, attrs: { min: 0, max: 30 } }),
+    max_proposals_per_resident: field({ label: t("settings.max_proposals"), name: "max_proposals_per_resident", type: "number", required: true, value: settings.max_proposals_per_resident, attrs: { min: 0 } }),
+  };
+  for (const [name, values] of Object.entries(CHOICES)) {
+    fields[name] = field({ label: t(`settings.${name}`), name, required: true, value: settings[name], options: values.map((v) => [v, t(`settings.value.${v}`)]) });
+  }
+  const alertBox = h("div", { tabindex: "-1" });
+  const form = h("form", { novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const value = (name) => fields[name].input.value.trim();
+    const body = {
+      names: { ...(settings.names ?? {}), [value("default_language")]: value("name") },
+      languages: value("languages").split(/[\s,]+/).filter(Boolean),
+      default_language: value("default_language"),
+      currency: value("currency"),
+      time_zone: value("time_zone"),
+      min_voting_age: Number(value("min_voting_age")),
+      max_proposals_per_resident: Number(value("max_proposals_per_resident")),
+    };
+    for (const name of Object.keys(CHOICES)) body[name] = value(name);
+    try {
+      await api("PATCH", `${base(city)}/settings`, { auth: true, body });
+      alertBox.replaceChildren(h("p", { class: "success", role: "status" }, t("settings.saved")));
+      alertBox.focus();
+    } catch (error) {
+      showFormError(error, { ...fields, names: fields.name }, alertBox);
+    }
+  } }, alertBox, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("settings.save"))));
+  show(back(city), h("h1", {}, t("staff.settings")), form);
+}
+
+export async function districtsPage({ city, isCurrent }) {
+  const districts = await api("GET", `${base(city)}/districts`, { auth: true });
+  if (!isCurrent()) return;
+  const messages = h("div", { tabindex: "-1" });
+  const reload = () => districtsPage({ city, isCurrent });
+  const fail = (error) => {
+    messages.replaceChildren(errorBox(error));
+    messages.focus();
+  };
+  const name = field({ label: t("districts.name"), name: "names", required: true });
+  const add = h("form", { class: "inline-form", novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `${base(city)}/districts`, { auth: true, body: { names: { [city.default_language]: name.input.value.trim() } } });
+      await reload();
+      announce(t("districts.added"));
+    } catch (error) {
+      showFormError(error, { names: name }, messages);
+    }
+  } }, name.wrap, h("button", { type: "submit" }, t("districts.add")));
+  show(back(city), h("h1", {}, t("staff.districts")), messages,
+    districts.length ? h("ul", { class: "cards" }, districts.map((d) => {
+      const rename = field({ label: t("districts.rename", { name: pick(d.names, city.default_language) }), name: "names", required: true, value: pick(d.names, city.default_language) });
+      return h("li", { class: "card" },
+        h("form", { novalidate: true, onsubmit: async (event) => {
+          event.preventDefault();
+          try {
+            await api("PATCH", `${base(city)}/districts/${d.id}`, { auth: true, body: { names: { ...d.names, [city.default_language]: rename.input.value.trim() } } });
+            await reload();
+            announce(t("districts.saved"));
+          } catch (error) {
+            fail(error);
+          }
+        } }, rename.wrap, h("div", { class: "actions" },
+          h("button", { type: "submit" }, t("districts.save")),
+          h("button", { type: "button", class: "secondary", onclick: async () => {
+            if (!(await confirmAction(t("districts.confirm_delete", { name: pick(d.names, city.default_language) }), t("districts.delete")))) return;
+            try {
+              await api("DELETE", `${base(city)}/districts/${d.id}`, { auth: true });
+              await reload();
+            } catch (error) {
+              fail(error);
+            }
+          } }, t("districts.delete")))));
+    })) : h("p", {}, t("districts.none")),
+    h("h2", {}, t("districts.add")), add);
+}
+
+export async function accountsPage({ city, isCurrent }) {
+  const staff = await api("GET", `${base(city)}/staff`, { auth: true });
+  if (!isCurrent()) return;
+  const messages = h("div", { tabindex: "-1" });
+  const reload = () => accountsPage({ city, isCurrent });
+  const roleOptions = STAFF_ROLES.map((r) => [r, t(`role.${r}`)]);
+  const fields = {
+    email: field({ label: t("register.email"), name: "email", type: "email", required: true }),
+    display_name: field({ label: t("accounts.display_name"), name: "display_name", required: true }),
+    role: field({ label: t("accounts.role"), name: "role", required: true, value: "official", options: roleOptions }),
+    password: field({ label: t("register.password"), name: "password", type: "password", required: true, hint: t("register.password_hint"), attrs: { autocomplete: "new-password" } }),
+  };
+  const form = h("form", { novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    const body = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, k === "password" ? f.input.value : f.input.value.trim()]));
+    try {
+      await api("POST", `${base(city)}/staff`, { auth: true, body });
+      await reload();
+      announce(t("accounts.created"));
+    } catch (error) {
+      showFormError(error, fields, messages);
+    }
+  } }, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("accounts.create"))));
+  show(back(city), h("h1", {}, t("staff.accounts")), messages,
+    h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("staff.accounts") }, h("table", {},
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("accounts.display_name")), h("th", { scope: "col" }, t("register.email")), h("th", { scope: "col" }, t("accounts.role")), h("th", { scope: "col" }, t("accounts.status")))),
+      h("tbody", {}, staff.map((a) => h("tr", {},
+        h("th", { scope: "row" }, a.display_name),
+        h("td", {}, a.email ?? ""),
+        h("td", {}, t(`role.${a.role}`)),
+        h("td", {}, t(`accounts.status.${a.status}`))))))),
+    h("h2", {}, t("accounts.create")), form);
+}

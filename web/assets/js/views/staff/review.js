@@ -1,0 +1,56 @@
+// Staff: reviewing a budget's submitted proposals (approve, or reject with a reason).
+
+import { api } from "../../api.js";
+import { announce, h, show } from "../../dom.js";
+import { money, pick, t } from "../../i18n.js";
+import { errorBox, field, href } from "../../ui.js";
+
+async function allWithStatus(budgetId, status) {
+  const items = [];
+  for (let page = 1; page < 50; page += 1) {
+    const got = await api("GET", `/budgets/${budgetId}/proposals?status=${status}&limit=100&page=${page}`, { auth: true });
+    items.push(...got.items);
+    if (page * got.limit >= got.total) break;
+  }
+  return items;
+}
+
+export async function reviewPage({ city, params: [, budgetId], isCurrent }) {
+  const [budget, waiting] = await Promise.all([api("GET", `/budgets/${budgetId}`, { auth: true }), allWithStatus(budgetId, "submitted")]);
+  if (!isCurrent()) return;
+  const messages = h("div", { tabindex: "-1" });
+  const reload = () => reviewPage({ city, params: [city.slug, budgetId], isCurrent });
+
+  const decide = (proposal, decision, reasonField) => async () => {
+    const reason = reasonField?.input.value.trim();
+    if (decision === "reject" && !reason) {
+      reasonField.setError(t("staff.reason_needed"));
+      reasonField.input.focus();
+      return;
+    }
+    try {
+      await api("POST", `/proposals/${proposal.id}/review`, { auth: true, body: { decision, reason: reason || null } });
+      await reload();
+      announce(t(decision === "approve" ? "staff.approved" : "staff.rejected", { title: proposal.title }));
+    } catch (error) {
+      messages.replaceChildren(errorBox(error));
+      messages.focus();
+    }
+  };
+
+  show(
+    h("p", {}, h("a", { href: href(city.slug, "staff", "cycles", budget.cycle_id) }, t("staff.back_to_cycle"))),
+    h("h1", {}, t("staff.review_title", { budget: pick(budget.names, city.default_language) })),
+    messages,
+    waiting.length ? h("ul", { class: "cards" }, waiting.map((p) => {
+      const reason = field({ label: t("staff.reason"), name: "reason", attrs: { maxlength: 500 } });
+      return h("li", { class: "card" },
+        h("h2", { lang: p.language }, p.title),
+        h("p", { class: "proposal-meta" }, money(p.cost_minor, p.currency), p.category ? ` · ${p.category}` : ""),
+        h("p", { lang: p.language }, p.description),
+        reason.wrap,
+        h("div", { class: "actions" },
+          h("button", { type: "button", onclick: decide(p, "approve") }, t("staff.approve", { title: p.title })),
+          h("button", { type: "button", class: "secondary", onclick: decide(p, "reject", reason) }, t("staff.reject", { title: p.title }))));
+    })) : h("p", {}, t("staff.nothing_to_review")));
+}
