@@ -41,6 +41,14 @@ fn prerequisites() -> Result<PathBuf, String> {
     chromium().ok_or_else(|| "chromium is not installed (apt-get install chromium)".into())
 }
 
+/// Creates a budget in `cycle`; its id.
+async fn budget_id(app: &TestApp, cycle: &str, official: &str, body: Value) -> String {
+    new_budget(app, cycle, official, body).await["id"]
+        .as_str()
+        .expect("a budget id")
+        .to_string()
+}
+
 /// A municipality where a resident can do everything: results of a published cycle, and a
 /// cycle in voting with an approval and a knapsack budget.
 async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
@@ -77,52 +85,40 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         200
     );
 
-    // This year's cycle, in voting, with two budgets.
+    // This year's cycle, in voting, with a budget of each ballot type.
     let cycle = new_cycle(app, slug, &official).await;
-    let parks = new_budget(
+    let parks = budget_id(
         app,
         &cycle,
         &official,
         json!({"names": {"en": "Parks and streets"}, "amount_minor": 200_000,
                "ballot": {"type": "approval", "max_selections": 2}}),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let schools = new_budget(
+    .await;
+    let schools = budget_id(
         app,
         &cycle,
         &official,
         json!({"names": {"en": "Schools"}, "amount_minor": 100_000,
                "ballot": {"type": "knapsack"}}),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let culture = new_budget(
+    .await;
+    let culture = budget_id(
         app,
         &cycle,
         &official,
         json!({"names": {"en": "Culture"}, "amount_minor": 100_000,
                "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let sports = new_budget(
+    .await;
+    let sports = budget_id(
         app,
         &cycle,
         &official,
         json!({"names": {"en": "Sports"}, "amount_minor": 100_000,
                "ballot": {"type": "ranked", "max_selections": 2}}),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    .await;
     assert_eq!(
         move_to(app, &cycle, &official, "submission").await.status(),
         200
@@ -240,7 +236,7 @@ async fn stage_for_staff(app: &TestApp, slug: &str) -> Vec<(&'static str, String
         .await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let cycle = new_cycle(app, slug, &official).await;
-    let budget = new_budget(
+    let budget = budget_id(
         app,
         &cycle,
         &official,
@@ -248,10 +244,7 @@ async fn stage_for_staff(app: &TestApp, slug: &str) -> Vec<(&'static str, String
                "ballot": {"type": "approval", "max_selections": 1},
                "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
     )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    .await;
     assert_eq!(
         move_to(app, &cycle, &official, "submission").await.status(),
         200

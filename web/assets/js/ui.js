@@ -129,3 +129,32 @@ export const STAFF_ROLES = ["municipality_admin", "official", "auditor"];
 export function isStaff(account) {
   return STAFF_ROLES.includes(account?.role);
 }
+
+/**
+ * A form of `fields` with one submit button: while `action()` runs the button is disabled;
+ * an API error is shown next to its fields (and the rest above them).
+ */
+export function apiForm(fields, submitLabel, action) {
+  const alertBox = h("div", { tabindex: "-1" });
+  const submit = h("button", { type: "submit" }, submitLabel);
+  return h("form", { novalidate: true, onsubmit: async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      await action();
+    } catch (error) {
+      showFormError(error, fields, alertBox);
+    } finally {
+      submit.disabled = false;
+    }
+  } }, alertBox, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, submit));
+}
+
+/** The trimmed reason typed in `reasonField`, or null after asking for one. */
+export function requiredReason(reasonField) {
+  const reason = reasonField.input.value.trim();
+  if (reason) return reason;
+  reasonField.setError(t("staff.reason_needed"));
+  reasonField.input.focus();
+  return null;
+}

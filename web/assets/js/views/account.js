@@ -5,7 +5,7 @@ import { api, login } from "../api.js";
 import { h, show, announce } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { checkNationalId, isPlausiblePrefix } from "../national_ids.js";
-import { field, href, isStaff, showFormError } from "../ui.js";
+import { apiForm, field, href, isStaff } from "../ui.js";
 
 /** Live feedback on the ID field: quiet while the prefix can still become valid. */
 function watchNationalId(city, idField, birthField) {
@@ -45,24 +45,14 @@ export async function registerPage({ city }) {
   };
   if (!fields.district_id) delete fields.district_id;
   watchNationalId(city, fields.national_id, fields.birth_date);
-  const alertBox = h("div", { tabindex: "-1" });
-  const submit = h("button", { type: "submit" }, t("register.submit"));
-  const form = h("form", { novalidate: true, onsubmit: async (event) => {
-    event.preventDefault();
+  const form = apiForm(fields, t("register.submit"), async () => {
     const body = Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.input.value.trim() || null]));
     body.password = fields.password.input.value;
-    submit.disabled = true;
-    try {
-      const resident = await api("POST", `/municipalities/${encodeURIComponent(city.slug)}/residents`, { body });
-      await login(city.slug, body.national_id, body.password);
-      sessionStorage.setItem("kurultai.welcome", resident.status);
-      location.hash = href(city.slug);
-    } catch (error) {
-      showFormError(error, fields, alertBox);
-    } finally {
-      submit.disabled = false;
-    }
-  } }, alertBox, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, submit));
+    const resident = await api("POST", `/municipalities/${encodeURIComponent(city.slug)}/residents`, { body });
+    await login(city.slug, body.national_id, body.password);
+    sessionStorage.setItem("kurultai.welcome", resident.status);
+    location.hash = href(city.slug);
+  });
   show(
     h("h1", {}, t("register.title")),
     h("p", {}, t(`register.policy.${city.registration_policy}`)),
@@ -75,21 +65,11 @@ export async function loginPage({ city }) {
     login: field({ label: t("login.login"), name: "login", required: true, hint: t("login.login_hint"), attrs: { autocomplete: "username", spellcheck: "false" } }),
     password: field({ label: t("login.password"), name: "password", type: "password", required: true, attrs: { autocomplete: "current-password" } }),
   };
-  const alertBox = h("div", { tabindex: "-1" });
-  const submit = h("button", { type: "submit" }, t("login.submit"));
-  const form = h("form", { novalidate: true, onsubmit: async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    try {
-      const who = await login(city.slug, fields.login.input.value.trim(), fields.password.input.value);
-      announce(t("login.done"));
-      location.hash = isStaff(who) ? href(city.slug, "staff") : href(city.slug);
-    } catch (error) {
-      showFormError(error, fields, alertBox);
-    } finally {
-      submit.disabled = false;
-    }
-  } }, alertBox, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, submit));
+  const form = apiForm(fields, t("login.submit"), async () => {
+    const who = await login(city.slug, fields.login.input.value.trim(), fields.password.input.value);
+    announce(t("login.done"));
+    location.hash = isStaff(who) ? href(city.slug, "staff") : href(city.slug);
+  });
   show(
     h("h1", {}, t("login.title")),
     form,

@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { date, t } from "../../i18n.js";
-import { errorBox, field, href } from "../../ui.js";
+import { errorBox, field, href, requiredReason } from "../../ui.js";
 
 export async function residentsPage({ city, isCurrent }) {
   const slug = encodeURIComponent(city.slug);
@@ -12,12 +12,8 @@ export async function residentsPage({ city, isCurrent }) {
   const messages = h("div", { tabindex: "-1" });
   const reload = () => residentsPage({ city, isCurrent });
   const act = (resident, action, reasonField) => async () => {
-    const reason = reasonField?.input.value.trim();
-    if (action === "reject" && !reason) {
-      reasonField.setError(t("staff.reason_needed"));
-      reasonField.input.focus();
-      return;
-    }
+    const reason = action === "reject" ? requiredReason(reasonField) : null;
+    if (action === "reject" && !reason) return;
     try {
       await api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined });
       await reload();

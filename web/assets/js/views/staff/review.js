@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { money, pick, t } from "../../i18n.js";
-import { errorBox, field, href } from "../../ui.js";
+import { errorBox, field, href, requiredReason } from "../../ui.js";
 
 async function allWithStatus(budgetId, status) {
   const items = [];
@@ -22,12 +22,8 @@ export async function reviewPage({ city, params: [, budgetId], isCurrent }) {
   const reload = () => reviewPage({ city, params: [city.slug, budgetId], isCurrent });
 
   const decide = (proposal, decision, reasonField) => async () => {
-    const reason = reasonField?.input.value.trim();
-    if (decision === "reject" && !reason) {
-      reasonField.setError(t("staff.reason_needed"));
-      reasonField.input.focus();
-      return;
-    }
+    const reason = decision === "reject" ? requiredReason(reasonField) : null;
+    if (decision === "reject" && !reason) return;
     try {
       await api("POST", `/proposals/${proposal.id}/review`, { auth: true, body: { decision, reason: reason || null } });
       await reload();
