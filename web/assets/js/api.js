@@ -82,6 +82,17 @@ async function parse(response) {
   return data;
 }
 
+// Public GETs started before the page asks for them (see `prefetch`), by path.
+const early = new Map();
+
+/**
+ * Starts a public GET that a page is about to make, so it overlaps other requests instead of
+ * waiting for them: on 3G each request in a chain costs a round trip. Taken once.
+ */
+export function prefetch(path) {
+  if (!early.has(path)) early.set(path, send("GET", path).catch((error) => error));
+}
+
 let refreshing = null;
 
 /** Trades the refresh token for a new pair (once at a time; the token rotates on every use). */
@@ -104,6 +115,12 @@ async function refresh() {
  * once if it expired. Resolves with the JSON body; rejects with an ApiError.
  */
 export async function api(method, path, { body, auth = false, headers } = {}) {
+  if (method === "GET" && !auth && early.has(path)) {
+    const response = await early.get(path);
+    early.delete(path);
+    if (response instanceof Error) throw response;
+    return parse(response);
+  }
   if (auth && !access && stored?.refresh) await refresh();
   let response = await send(method, path, { body, headers, token: auth ? access : null });
   if (auth && response.status === 401 && (await refresh())) {
