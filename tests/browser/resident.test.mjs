@@ -40,6 +40,20 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
   await page.getByRole("button", { name: "Register" }).click();
   await page.locator("main").getByText("You are registered and can vote.").waitFor();
 
+  // Browse the proposals: search narrows the list, a proposal has its own page.
+  await page.locator(".card", { hasText: "Parks and streets" }).getByRole("link", { name: "See the proposals" }).click();
+  await heading(page, "Parks and streets");
+  await page.locator("main").getByText("3 proposals").waitFor();
+  await page.getByLabel("Search").fill("river");
+  await page.locator("main").getByText("1 proposals").waitFor();
+  await accessible(page, "the proposals");
+  await page.getByRole("link", { name: "Benches by the river" }).click();
+  await heading(page, "Benches by the river");
+  await page.locator("main").getByText("On the ballot").waitFor();
+  await accessible(page, "a proposal");
+  await page.getByRole("link", { name: "Budgets" }).click();
+  await heading(page, CITY);
+
   // Parks: an approval ballot of at most two.
   const parks = page.locator(".card", { hasText: "Parks and streets" });
   await parks.getByRole("link", { name: "Vote" }).click();
@@ -140,6 +154,7 @@ test("on a desktop: another language, remembered; log in with the national ID; o
 
   await page.getByRole("link", { name: "Log in" }).first().click();
   await heading(page, "Log in");
+  await accessible(page, "the login form");
   await page.getByLabel("National ID or e-mail").fill(env("KURULTAI_NATIONAL_ID"));
   await page.getByLabel("Password").fill("not the password at all");
   await page.getByRole("button", { name: "Log in" }).click();

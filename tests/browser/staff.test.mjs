@@ -129,6 +129,15 @@ test("an admin adds a district and saves the settings", async () => {
     await page.getByRole("link", { name: "Staff pages" }).click();
     await page.getByRole("link", { name: "Staff accounts" }).click();
     await heading(page, "Staff accounts");
+    await page.getByLabel("E-mail").fill("clerk@kayseri.example");
+    await page.getByLabel("Name", { exact: true }).fill("Clerk");
+    await page.getByLabel("Role", { exact: true }).selectOption("official");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Add a staff account" }).click();
+    await page.getByLabel("Status of Clerk").selectOption("disabled");
+    await page.getByRole("button", { name: "Save Clerk" }).click();
+    await page.waitForFunction(() => document.getElementById("announce").textContent.includes("Saved: Clerk"));
+    assert.equal(await page.getByLabel("Status of Clerk").inputValue(), "disabled");
     await accessible(page, "the staff accounts");
   });
   assert.deepEqual(errors, [], "no script errors");

@@ -126,12 +126,30 @@ export async function accountsPage({ city, isCurrent }) {
     }
   } }, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("accounts.create"))));
   show(back(city), h("h1", {}, t("staff.accounts")), messages,
-    h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("staff.accounts") }, h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("accounts.display_name")), h("th", { scope: "col" }, t("register.email")), h("th", { scope: "col" }, t("accounts.role")), h("th", { scope: "col" }, t("accounts.status")))),
-      h("tbody", {}, staff.map((a) => h("tr", {},
-        h("th", { scope: "row" }, a.display_name),
-        h("td", {}, a.email ?? ""),
-        h("td", {}, t(`role.${a.role}`)),
-        h("td", {}, t(`accounts.status.${a.status}`))))))),
+    h("ul", { class: "cards" }, staff.map((a) => accountCard(city, a, roleOptions, reload, messages))),
     h("h2", {}, t("accounts.create")), form);
+}
+
+/** One staff account with its role and status, changed in place. */
+function accountCard(city, a, roleOptions, reload, messages) {
+  const role = field({ label: t("accounts.role_of", { name: a.display_name }), name: "role", required: true, value: a.role, options: roleOptions });
+  const status = field({
+    label: t("accounts.status_of", { name: a.display_name }), name: "status", required: true, value: a.status,
+    options: ["active", "disabled"].map((v) => [v, t(`accounts.status.${v}`)]),
+  });
+  const save = async () => {
+    try {
+      await api("PATCH", `${base(city)}/staff/${a.id}`, { auth: true, body: { role: role.input.value, status: status.input.value } });
+      await reload();
+      announce(t("accounts.saved", { name: a.display_name }));
+    } catch (error) {
+      messages.replaceChildren(errorBox(error));
+      messages.focus();
+    }
+  };
+  return h("li", { class: "card" },
+    h("h2", {}, a.display_name),
+    h("p", {}, a.email ?? ""),
+    role.wrap, status.wrap,
+    h("p", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: save }, t("accounts.save", { name: a.display_name }))));
 }
