@@ -211,6 +211,37 @@ test("on a desktop: another language, remembered; log in with the national ID; o
   await context.close();
 });
 
+// A render that is slow to finish must never replace the page the person has asked for since
+// (it once did: a language change re-rendered the city page, whose data came after the person had
+// gone on to the login page, and the login form vanished). The city page's cycles are held back
+// here so the race is certain, not left to timing.
+test("a slower earlier page never replaces the page asked for since", async () => {
+  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
+  const page = await context.newPage();
+  const errors = failOnErrors(page);
+  await explained(page, "stale-render", async () => {
+  await page.goto(`${URL}/#/m/${SLUG}`);
+  await heading(page, CITY);
+  let held = 0;
+  await page.route("**/cycles", async (route) => {
+    held += 1;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  await page.locator("#lang-select").selectOption("kk");
+  await page.locator("html[lang=kk]").waitFor();
+  await page.locator("#account a").click();
+  const loginField = page.locator("main input[autocomplete=username]");
+  await loginField.waitFor();
+  await page.waitForTimeout(2500);
+  assert.ok(held > 0, "the city page's cycles were held back");
+  assert.equal(await loginField.count(), 1, "the login form is still shown");
+  assert.equal(await page.getByRole("heading", { level: 1, name: CITY }).count(), 0, "the city page did not come back");
+  });
+  assert.deepEqual(errors, [], "no script errors");
+  await context.close();
+});
+
 // A measurement, not a check of speed: how long the city page takes to show on an emulated
 // mid-range phone over 3G (Chrome's "Fast 3G": 1.6 Mbit/s down, 150 ms latency; CPU 4× slower,
 // or KURULTAI_CPU_SLOWDOWN times),

@@ -7,8 +7,13 @@ import { UI_LANGUAGES, language, pick, rememberedLanguage, setLanguage, t, uiLan
 import { errorBox, href, isStaff } from "./ui.js";
 
 // Each page's module is fetched when first needed, so a resident's phone never loads the
-// staff pages and the first page waits for few files.
-const page = (module, name) => async (context) => (await import(module))[name](context);
+// staff pages and the first page waits for few files. Every page that waits for anything checks
+// `context.isCurrent()` before it shows itself: an earlier, slower render (say, of the page the
+// person just left) must never replace the page they have since asked for.
+const page = (module, name) => async (context) => {
+  const render = (await import(module))[name];
+  if (context.isCurrent()) await render(context);
+};
 const staff = (module, name) => staffOnly(page(module, name));
 
 const ROUTES = [
@@ -109,6 +114,7 @@ async function route() {
   } catch (e) {
     // An unknown municipality is shown by the page below.
   }
+  if (ticket !== rendering) return;
   document.getElementById("brand").textContent = city ? pick(city.names, city.default_language) : t("app.name");
   document.getElementById("brand").setAttribute("href", city ? href(city.slug) : "#/");
   document.querySelector(".skip").textContent = t("app.skip");

@@ -29,8 +29,9 @@ function watchNationalId(city, idField, birthField) {
   idField.input.addEventListener("blur", () => check(true));
 }
 
-export async function registerPage({ city }) {
+export async function registerPage({ city, isCurrent }) {
   const districts = await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/districts`);
+  if (!isCurrent()) return;
   const scheme = city.national_id_scheme;
   const fields = {
     national_id: field({ label: t("register.national_id"), name: "national_id", required: true, hint: t(`scheme.${scheme}`), attrs: { autocomplete: "off", inputmode: scheme === "az_fin" || scheme === "generic" ? "text" : "numeric", spellcheck: "false" } }),

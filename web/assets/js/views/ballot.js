@@ -101,12 +101,13 @@ function statusBar(budget, assessment) {
   ];
 }
 
-export async function ballotPage({ city, params: [, budgetId] }) {
+export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
   if (!signedInAt(city.slug)) {
     location.hash = href(city.slug, "login");
     return;
   }
   const [budget, proposals] = await Promise.all([api("GET", `/budgets/${budgetId}`), allProposals(budgetId)]);
+  if (!isCurrent()) return;
   const title = pick(budget.names, city.default_language);
   if (budget.cycle_status !== "voting") {
     show(h("h1", {}, title), h("p", { class: "notice" }, t("error.cycle_not_in_voting")));
@@ -118,6 +119,7 @@ export async function ballotPage({ city, params: [, budgetId] }) {
   } catch (error) {
     if (error.status !== 404) throw error;
   }
+  if (!isCurrent()) return;
   if (own && city.revote_policy === "final") {
     show(h("h1", {}, title), h("p", { class: "notice" }, t("ballot.already", { when: dateTime(own.cast_at, city.time_zone), revision: number(own.revision) }), " ", t("ballot.final")),
       own.receipt ? h("p", {}, t("ballot.receipt_intro"), " ", h("span", { class: "receipt-code" }, own.receipt)) : null);

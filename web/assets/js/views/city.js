@@ -45,7 +45,7 @@ function budgetCard(city, cycle, budget, signedIn) {
     h("p", { class: "actions" }, actions));
 }
 
-export async function cityPage({ city }) {
+export async function cityPage({ city, isCurrent }) {
   const cycles = ordered(await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/cycles`));
   const signedIn = signedInAt(city.slug);
   const shown = cycles.filter((c) => c.status !== "cancelled" && c.status !== "draft").slice(0, 3);
@@ -59,6 +59,7 @@ export async function cityPage({ city }) {
         ? h("ul", { class: "cards" }, budgets.map((b) => budgetCard(city, cycle, b, signedIn)))
         : h("p", {}, t("cycle.no_budgets")));
   }));
+  if (!isCurrent()) return;
   const welcome = sessionStorage.getItem("kurultai.welcome");
   sessionStorage.removeItem("kurultai.welcome");
   show(

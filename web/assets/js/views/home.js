@@ -5,7 +5,7 @@ import { h, show } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { href } from "../ui.js";
 
-export async function homePage() {
+export async function homePage({ isCurrent }) {
   const items = [];
   let cursor = null;
   // A handful of pages at most: the platform hosts cities, not thousands of them.
@@ -15,6 +15,7 @@ export async function homePage() {
     cursor = page.next_cursor;
     if (!cursor) break;
   }
+  if (!isCurrent()) return;
   show(
     h("h1", {}, t("home.title")),
     h("p", {}, t("home.intro")),

@@ -99,11 +99,12 @@ function roundsTable(results, titles) {
   ];
 }
 
-export async function resultsPage({ city, params: [, budgetId] }) {
+export async function resultsPage({ city, params: [, budgetId], isCurrent }) {
   const [budget, results] = await Promise.all([
     api("GET", `/budgets/${budgetId}`),
     api("GET", `/budgets/${budgetId}/results`, { auth: true }),
   ]);
+  if (!isCurrent()) return;
   const titles = new Map(results.proposals.map((l) => [l.proposal_id, l.title]));
   const pointsBallot = budget.ballot.type === "cumulative" || budget.ballot.type === "ranked";
   show(

@@ -15,8 +15,9 @@ const CHOICES = {
   revote_policy: ["until_close", "final"],
 };
 
-export async function settingsPage({ city }) {
+export async function settingsPage({ city, isCurrent }) {
   const settings = await api("GET", `${base(city)}/settings`, { auth: true });
+  if (!isCurrent()) return;
   const fields = {
     name: field({ label: t("settings.name"), name: "name", required: true, value: pick(settings.names ?? city.names, settings.default_language) }),
     languages: field({ label: t("settings.languages"), name: "languages", required: true, hint: t("settings.languages_hint"), value: (settings.languages ?? []).join(", ") }),

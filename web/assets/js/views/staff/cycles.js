@@ -21,7 +21,7 @@ export function toMinor(text, currency) {
   return Number(match[1]) * 10 ** digits + Number((match[2] ?? "").padEnd(digits, "0") || 0);
 }
 
-export async function staffHome({ city }) {
+export async function staffHome({ city, isCurrent }) {
   const slug = city.slug;
   const links = [];
   if (runs()) links.push([href(slug, "staff", "residents"), t("staff.residents")]);
@@ -32,6 +32,7 @@ export async function staffHome({ city }) {
   }
   if (role() === "auditor" || role() === "municipality_admin") links.push([href(slug, "staff", "audit"), t("staff.audit_log")]);
   const cycles = await api("GET", `/municipalities/${encodeURIComponent(slug)}/cycles`, { auth: true });
+  if (!isCurrent()) return;
   const sorted = [...cycles].sort((a, b) => b.created_at.localeCompare(a.created_at));
   const alertBox = h("div", { tabindex: "-1" });
   const name = field({ label: t("staff.cycle_name"), name: "names", required: true });
