@@ -4,9 +4,9 @@
 // tab, until it is closed) so that a reload does not log the person out, while a shared phone
 // forgets the session when the browser tab goes.
 
+import { BASE, takeEarly } from "./early.js";
 import { language } from "./i18n.js";
 
-const BASE = "/api/v1";
 const SESSION_KEY = "kurultai.session";
 
 /** An API error: the problem+json body's `code`, `detail` and field `errors`. */
@@ -82,17 +82,6 @@ async function parse(response) {
   return data;
 }
 
-// Public GETs started before the page asks for them (see `prefetch`), by path.
-const early = new Map();
-
-/**
- * Starts a public GET that a page is about to make, so it overlaps other requests instead of
- * waiting for them: on 3G each request in a chain costs a round trip. Taken once.
- */
-export function prefetch(path) {
-  if (!early.has(path)) early.set(path, send("GET", path).catch((error) => error));
-}
-
 let refreshing = null;
 
 /** Trades the refresh token for a new pair (once at a time; the token rotates on every use). */
@@ -115,12 +104,8 @@ async function refresh() {
  * once if it expired. Resolves with the JSON body; rejects with an ApiError.
  */
 export async function api(method, path, { body, auth = false, headers } = {}) {
-  if (method === "GET" && !auth && early.has(path)) {
-    const response = await early.get(path);
-    early.delete(path);
-    if (response instanceof Error) throw response;
-    return parse(response);
-  }
+  const early = method === "GET" && !auth ? await takeEarly(`${BASE}${path}`) : null;
+  if (early) return early;
   if (auth && !access && stored?.refresh) await refresh();
   let response = await send(method, path, { body, headers, token: auth ? access : null });
   if (auth && response.status === 401 && (await refresh())) {

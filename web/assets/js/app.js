@@ -1,8 +1,9 @@
 // The client's entry point: the hash router, the header (language, account, navigation) and
 // the municipality every page under `#/m/{slug}` works in.
 
-import { api, account, logout, onSessionChange, prefetch, signedInAt } from "./api.js";
+import { api, account, logout, onSessionChange, signedInAt } from "./api.js";
 import { h, show } from "./dom.js";
+import { firstLanguage } from "./early.js";
 import { UI_LANGUAGES, language, pick, rememberedLanguage, setLanguage, t, uiLanguageOf } from "./i18n.js";
 import { errorBox, href, isStaff } from "./ui.js";
 
@@ -136,22 +137,9 @@ async function route() {
   show(h("h1", {}, t("error.title")), h("p", {}, t("error.not_found")), h("p", {}, h("a", { href: "#/" }, t("nav.home"))));
 }
 
-/**
- * The requests the first page will make that need nothing else, started before the interface
- * text has even arrived (each request in a chain costs a round trip on 3G).
- */
-function prefetchFirstPage() {
-  const path = currentPath();
-  const slug = path.match(/^\/m\/([^/]+)/)?.[1];
-  if (!slug) return;
-  const base = `/municipalities/${encodeURIComponent(decodeURIComponent(slug))}`;
-  prefetch(base);
-  if (/^\/m\/[^/]+\/?$/.test(path)) prefetch(`${base}/cycles`);
-}
-
+// The first page's data and text are already on their way: see early.js.
 async function start() {
-  prefetchFirstPage();
-  await setLanguage(rememberedLanguage() ?? uiLanguageOf(navigator.language) ?? "en");
+  await setLanguage(await firstLanguage);
   document.getElementById("lang-select").addEventListener("change", async (event) => {
     await setLanguage(event.target.value, true);
     await route();

@@ -1,7 +1,9 @@
 // Interface text in the nine languages of the platform, and numbers, money and dates
 // formatted for the chosen language with Intl.
 
-export const UI_LANGUAGES = ["tr", "kk", "ky", "uz", "az", "tk", "hu", "ru", "en"];
+import { rememberedLanguage, rememberLanguage, takeEarly, textUrl, UI_LANGUAGES, uiLanguageOf } from "./early.js";
+
+export { rememberedLanguage, UI_LANGUAGES, uiLanguageOf };
 
 /** The locale Intl formats with, per interface language. */
 const LOCALES = {
@@ -9,43 +11,37 @@ const LOCALES = {
   tk: "tk-TM", hu: "hu-HU", ru: "ru-RU", en: "en-GB",
 };
 
-const STORE_KEY = "kurultai.lang";
-let current = "en";
+let current = null;
 let messages = {};
+// English is the last resort for a missing key; a test keeps every language complete, so
+// it is only loaded when English is chosen (a second file on a phone's first page costs).
 let english = {};
 
 async function load(lang) {
-  const response = await fetch(`/assets/i18n/${lang}.json`);
+  const early = await takeEarly(textUrl(lang));
+  if (early) return early;
+  const response = await fetch(textUrl(lang));
   if (!response.ok) throw new Error(`no interface text for ${lang}`);
   return response.json();
 }
 
-/** The interface language for a language tag (`uz-Latn` → `uz`), or null. */
-export function uiLanguageOf(tag) {
-  const primary = String(tag || "").toLowerCase().split("-")[0];
-  return UI_LANGUAGES.includes(primary) ? primary : null;
-}
-
-/** The language the person chose before, if any. */
-export function rememberedLanguage() {
-  return uiLanguageOf(localStorage.getItem(STORE_KEY));
-}
-
 export async function setLanguage(lang, remember = false) {
   const chosen = uiLanguageOf(lang) ?? "en";
-  if (!Object.keys(english).length) english = await load("en");
-  messages = chosen === "en" ? english : await load(chosen);
-  current = chosen;
+  if (chosen !== current) {
+    messages = await load(chosen);
+    if (chosen === "en") english = messages;
+    current = chosen;
+  }
   document.documentElement.lang = chosen === "uz" ? "uz-Latn" : chosen;
-  if (remember) localStorage.setItem(STORE_KEY, chosen);
+  if (remember) rememberLanguage(chosen);
 }
 
 export function language() {
-  return current;
+  return current ?? "en";
 }
 
 export function locale() {
-  return LOCALES[current];
+  return LOCALES[language()];
 }
 
 /** The text for `key` with `{name}` placeholders filled; English if a key were missing. */
@@ -110,7 +106,7 @@ export function date(iso, timeZone) {
 /** A municipality-entered text map `{tr: …, en: …}` in the interface language, else its default. */
 export function pick(texts, fallbackLanguage) {
   if (!texts) return "";
-  const exact = Object.entries(texts).find(([tag]) => uiLanguageOf(tag) === current);
+  const exact = Object.entries(texts).find(([tag]) => uiLanguageOf(tag) === language());
   if (exact) return exact[1];
   return texts[fallbackLanguage] ?? Object.values(texts)[0] ?? "";
 }

@@ -3,14 +3,9 @@
 
 import { api, signedInAt } from "../api.js";
 import { h, show } from "../dom.js";
+import { shownCycles } from "../early.js";
 import { dateTime, money, pick, t } from "../i18n.js";
 import { href, phaseName } from "../ui.js";
-
-/** Cycles worth showing a resident, newest first (drafts and cancelled ones last). */
-function ordered(cycles) {
-  const weight = (c) => (c.status === "draft" || c.status === "cancelled" ? 1 : 0);
-  return [...cycles].sort((a, b) => weight(a) - weight(b) || b.created_at.localeCompare(a.created_at));
-}
 
 function dates(cycle) {
   const zone = cycle.time_zone;
@@ -46,9 +41,8 @@ function budgetCard(city, cycle, budget, signedIn) {
 }
 
 export async function cityPage({ city, isCurrent }) {
-  const cycles = ordered(await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/cycles`));
+  const shown = shownCycles(await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/cycles`));
   const signedIn = signedInAt(city.slug);
-  const shown = cycles.filter((c) => c.status !== "cancelled" && c.status !== "draft").slice(0, 3);
   const sections = await Promise.all(shown.map(async (cycle) => {
     const budgets = await api("GET", `/cycles/${cycle.id}/budgets`);
     return h("section", { "aria-labelledby": `cycle-${cycle.id}` },
