@@ -147,12 +147,13 @@ pub(crate) enum Strategy {
 }
 
 /// The size of an election (supporter entries after merging identical ballots) from which a
-/// second thread pays: Warszawa 2026 (266,000 entries, a run ≈ 7 ms) gains, while on Krakow Nowa
-/// Huta (5,000 entries, a run ≈ 80 µs) handing runs over and back made the search slower
-/// (18 ms against 16 ms on a quiet machine). Below it, neighbouring shares also decide alike
-/// more often (Knapsack 7, 436 entries: 4 outcomes in 1,412 shares), which
-/// [`Strategy::Ranges`] exploits.
-const PARALLEL_FROM: usize = 50_000;
+/// second thread pays. Measured on a quiet 2-core machine (session 6, 15 runs each, three
+/// rounds): Krakow Nowa Huta (5,000 entries, a run ≈ 80 µs) counts in a median of 12–13.6 ms
+/// on two threads against 18.4–19 ms on one, Świecie 9.3 against 12.3 ms; an earlier
+/// measurement that found two threads slower had another build on the second core. Below it
+/// (Knapsack 7, 436 entries: 4 outcomes in 1,412 shares) neighbouring shares decide alike so
+/// often that [`Strategy::Ranges`] does better.
+const PARALLEL_FROM: usize = 1_000;
 
 fn two_cores() -> bool {
     std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
