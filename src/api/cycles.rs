@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::budgets::BudgetView;
 use crate::api::lang;
 use crate::api::municipalities::{decode, pick};
 use crate::api::patch::double_option;
@@ -46,6 +47,10 @@ pub struct CycleView {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The cycle's budgets, as `GET /cycles/{id}/budgets` gives them; only with
+    /// `?include=budgets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budgets: Option<Vec<BudgetView>>,
 }
 
 impl CycleView {
@@ -81,8 +86,19 @@ impl CycleView {
             published_at: cycle.published_at.map(utc),
             created_at: utc(cycle.created_at),
             updated_at: utc(cycle.updated_at),
+            budgets: None,
         })
     }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CycleListQuery {
+    /// `budgets`: each cycle with its budgets, so a city's page needs one request, not one per
+    /// cycle (a round trip each on a phone's 3G).
+    pub include: Option<String>,
+    /// Language of `name` (else `Accept-Language`).
+    pub lang: Option<String>,
 }
 
 /// A cycle's details. Times: an RFC 3339 instant, or a wall-clock time such as
@@ -125,9 +141,10 @@ pub struct TransitionBody {
 
 /// The municipality's cycles, newest first (drafts only for its staff).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
-    params(("slug" = String, Path, description = "The municipality's slug")),
+    params(("slug" = String, Path, description = "The municipality's slug"), CycleListQuery),
     responses(
         (status = 200, description = "The cycles", body = Vec<CycleView>),
+        (status = 400, description = "`include` is not `budgets` (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
         (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -137,15 +154,38 @@ pub async fn list(
     db: web::Data<Db>,
     caller: Option<Caller>,
     slug: web::Path<String>,
+    query: web::Query<CycleListQuery>,
 ) -> ApiResult<HttpResponse> {
+    let with_budgets = match query.include.as_deref() {
+        None => false,
+        Some("budgets") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "include takes only `budgets`",
+            ))
+        }
+    };
     let slug = slug.into_inner();
     let municipality = db
         .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
         .await?;
-    let scopes = service::list(&db, caller.as_ref(), municipality).await?;
-    let views = scopes
+    let listed = service::list(&db, caller.as_ref(), municipality, with_budgets).await?;
+    let views = listed
         .into_iter()
-        .map(|s| CycleView::build(&req, s))
+        .map(|(scope, rows)| {
+            let budgets = rows
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|row| BudgetView::build(&req, row, &scope))
+                        .collect::<ApiResult<Vec<_>>>()
+                })
+                .transpose()?;
+            Ok(CycleView {
+                budgets,
+                ..CycleView::build(&req, scope)?
+            })
+        })
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(views))
 }

@@ -353,16 +353,25 @@ pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
     .await
 }
 
+/// The cycles the caller may see, newest first, each with its budgets when `with_budgets`
+/// (read in the same unit of work, so the two agree).
 pub async fn list(
     db: &Db,
     caller: Option<&Caller>,
     municipality: MunicipalityRow,
-) -> ApiResult<Vec<CycleScope>> {
+    with_budgets: bool,
+) -> ApiResult<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
     let staff = scope::is_staff(caller, &municipality);
     db.read(move |conn| {
         rows::of_municipality(conn, &municipality.id, staff)?
             .into_iter()
-            .map(|row| CycleScope::load(conn, row))
+            .map(|row| {
+                let scope = CycleScope::load(conn, row)?;
+                let budgets = with_budgets
+                    .then(|| budgets::of_cycle(conn, &scope.cycle.id))
+                    .transpose()?;
+                Ok((scope, budgets))
+            })
             .collect()
     })
     .await

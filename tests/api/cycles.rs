@@ -110,6 +110,83 @@ async fn drafts_are_for_staff_and_officials_create_them() {
     assert_eq!(public["status"], "submission");
 }
 
+/// `?include=budgets` gives each cycle its budgets exactly as `GET /cycles/{id}/budgets` does
+/// (a city's page then needs one request); drafts and their budgets stay with the staff.
+#[tokio::test]
+async fn cycles_come_with_their_budgets_when_asked() {
+    let app = spawn_app().await;
+    let (_, official) = city(&app, "bursa").await;
+    let open = new_cycle(&app, "bursa", &official).await;
+    let draft = new_cycle(&app, "bursa", &official).await;
+    for name in ["Parks", "Schools"] {
+        new_budget(
+            &app,
+            &open,
+            &official,
+            json!({"names": {"en": name}, "amount_minor": 1_000_000, "ballot": {"type": "approval"},
+                   "rule": {"kind": "greedy"}}),
+        )
+        .await;
+    }
+    new_budget(
+        &app,
+        &draft,
+        &official,
+        json!({"names": {"en": "Secret"}, "amount_minor": 5_000, "ballot": {"type": "approval"},
+               "rule": {"kind": "greedy"}}),
+    )
+    .await;
+    assert_eq!(
+        move_to(&app, &open, &official, "submission").await.status(),
+        200
+    );
+
+    let get = |path: String, token: Option<String>| {
+        let app = &app;
+        async move {
+            let response = app.get(&path, token.as_deref()).await;
+            assert_eq!(response.status(), 200, "{path}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let plain = get("/api/v1/municipalities/bursa/cycles".into(), None).await;
+    assert!(
+        plain[0].get("budgets").is_none(),
+        "only when asked: {plain}"
+    );
+    let public = get(
+        "/api/v1/municipalities/bursa/cycles?include=budgets".into(),
+        None,
+    )
+    .await;
+    assert_eq!(public.as_array().unwrap().len(), 1, "no draft: {public}");
+    let separately = get(format!("/api/v1/cycles/{open}/budgets"), None).await;
+    assert_eq!(public[0]["budgets"], separately);
+    assert_eq!(separately.as_array().unwrap().len(), 2);
+
+    let staff = get(
+        "/api/v1/municipalities/bursa/cycles?include=budgets".into(),
+        Some(official.clone()),
+    )
+    .await;
+    let draft_view = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == draft.as_str())
+        .expect("staff see the draft");
+    assert_eq!(draft_view["budgets"][0]["names"]["en"], "Secret");
+
+    let bad = app
+        .get(
+            "/api/v1/municipalities/bursa/cycles?include=proposals",
+            None,
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(problem(bad).await["code"], "invalid_query");
+}
+
 #[tokio::test]
 async fn scheduled_times_are_read_in_the_municipality_zone() {
     let app = spawn_app().await;

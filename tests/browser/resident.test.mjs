@@ -223,7 +223,7 @@ test("a slower earlier page never replaces the page asked for since", async () =
   await page.goto(`${URL}/#/m/${SLUG}`);
   await heading(page, CITY);
   let held = 0;
-  await page.route("**/cycles", async (route) => {
+  await page.route(/\/cycles(\?|$)/, async (route) => {
     held += 1;
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await route.continue();

@@ -3,9 +3,9 @@
 // It imports nothing, and index.html loads it as an `async` module of its own, so it runs as
 // soon as its few bytes are in, while the rest of the client is still downloading and
 // compiling: on a slow phone over 3G that starts the requests hundreds of milliseconds earlier
-// than the entry point could. Each answer that others wait for starts the next request at once:
-// the cycles start their budgets' requests, the municipality starts its language's text. The
-// rest of the client imports this same module (one instance) and takes each answer once.
+// than the entry point could. The municipality's answer starts the request for its language's
+// text at once. The rest of the client imports this same module (one instance) and takes each
+// answer once.
 
 export const BASE = "/api/v1";
 
@@ -35,6 +35,9 @@ export function rememberLanguage(lang) {
 
 /** Where a language's interface text is. */
 export const textUrl = (lang) => `/assets/i18n/${lang}.json`;
+
+/** What a city page asks for: the cycles with their budgets, in one answer. */
+export const cyclesPath = (slug) => `/municipalities/${encodeURIComponent(slug)}/cycles?include=budgets`;
 
 /** The cycles a city page shows: under way or finished, newest first, at most three. */
 export function shownCycles(cycles) {
@@ -97,14 +100,8 @@ function startFirstPage() {
   const path = firstPath();
   const slug = path.match(/^\/m\/([^/]+)/)?.[1];
   if (!slug) return;
-  const base = `${BASE}/municipalities/${encodeURIComponent(decodeURIComponent(slug))}`;
-  prefetch(base);
-  if (!/^\/m\/[^/]+\/?$/.test(path)) return;
-  // Registered before the page can wait for the same body, so this runs first: the budgets are
-  // already on their way when the page asks for them.
-  prefetch(`${base}/cycles`).then((cycles) => {
-    if (Array.isArray(cycles)) for (const cycle of shownCycles(cycles)) prefetch(`${BASE}/cycles/${cycle.id}/budgets`);
-  });
+  prefetch(`${BASE}/municipalities/${encodeURIComponent(decodeURIComponent(slug))}`);
+  if (/^\/m\/[^/]+\/?$/.test(path)) prefetch(`${BASE}${cyclesPath(decodeURIComponent(slug))}`);
 }
 
 startFirstPage();

@@ -3,7 +3,7 @@
 
 import { api, signedInAt } from "../api.js";
 import { h, show } from "../dom.js";
-import { shownCycles } from "../early.js";
+import { cyclesPath, shownCycles } from "../early.js";
 import { dateTime, money, pick, t } from "../i18n.js";
 import { href, phaseName } from "../ui.js";
 
@@ -41,19 +41,17 @@ function budgetCard(city, cycle, budget, signedIn) {
 }
 
 export async function cityPage({ city, isCurrent }) {
-  const shown = shownCycles(await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/cycles`));
+  const shown = shownCycles(await api("GET", cyclesPath(city.slug)));
   const signedIn = signedInAt(city.slug);
-  const sections = await Promise.all(shown.map(async (cycle) => {
-    const budgets = await api("GET", `/cycles/${cycle.id}/budgets`);
-    return h("section", { "aria-labelledby": `cycle-${cycle.id}` },
+  if (!isCurrent()) return;
+  const sections = shown.map(({ budgets, ...cycle }) =>
+    h("section", { "aria-labelledby": `cycle-${cycle.id}` },
       h("h2", { id: `cycle-${cycle.id}` }, pick(cycle.names, city.default_language), " ",
         h("span", { class: "badge" }, phaseName(cycle.status))),
       dates(cycle),
       budgets.length
         ? h("ul", { class: "cards" }, budgets.map((b) => budgetCard(city, cycle, b, signedIn)))
-        : h("p", {}, t("cycle.no_budgets")));
-  }));
-  if (!isCurrent()) return;
+        : h("p", {}, t("cycle.no_budgets"))));
   const welcome = sessionStorage.getItem("kurultai.welcome");
   sessionStorage.removeItem("kurultai.welcome");
   show(
