@@ -42,8 +42,22 @@ test("an official runs the cycle from review to published results", async () => 
     await page.getByRole("link", { name: "Review proposals" }).click();
     await heading(page, "Proposals to review: Green spaces");
     await accessible(page, "the review");
+    // While a decision is saved and the list reloads, the old list's buttons are disabled: a
+    // click there would act on a page about to be replaced (a "give a reason" shown on it
+    // would vanish with it). The reload is held back here so that moment lasts.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const reviewList = /\/proposals\?status=submitted/;
+    await page.route(reviewList, async (route) => {
+      await held;
+      await route.continue();
+    }, { times: 1 });
     await page.getByRole("button", { name: "Approve “Community garden”" }).click();
-    await page.getByRole("button", { name: "Approve “Dog park”" }).waitFor();
+    await page.getByRole("button", { name: "Reject “Fountain repair”", disabled: true }).waitFor({ timeout: 5000 });
+    assert.equal(await page.locator("#main").getAttribute("aria-busy"), "true", "the page says it is busy");
+    release();
+    await page.getByRole("button", { name: "Approve “Dog park”", disabled: false }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Approve “Community garden”" }).count(), 0, "the approved proposal left the list");
     await page.getByRole("button", { name: "Approve “Dog park”" }).click();
     await page.getByRole("button", { name: "Reject “Fountain repair”" }).waitFor();
     await page.getByRole("button", { name: "Reject “Fountain repair”" }).click();

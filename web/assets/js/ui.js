@@ -123,6 +123,25 @@ export async function download(response, fallbackName) {
   return name;
 }
 
+/**
+ * Runs `action` (a change followed by a reload of the page) with the page's buttons disabled
+ * and the page marked busy: a click in the moment between the change and the new page would
+ * act on the page that is about to be replaced, and what it showed (a "give a reason") would
+ * vanish with it. On an error the page stays and its buttons come back.
+ */
+export async function whileBusy(action) {
+  const main = document.getElementById("main");
+  const buttons = [...main.querySelectorAll("button:not([disabled])")];
+  for (const button of buttons) button.disabled = true;
+  main.setAttribute("aria-busy", "true");
+  try {
+    return await action();
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    main.removeAttribute("aria-busy");
+  }
+}
+
 /** Staff roles, from the most to the least powerful. */
 export const STAFF_ROLES = ["municipality_admin", "official", "auditor"];
 

@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { date, t } from "../../i18n.js";
-import { errorBox, field, href, requiredReason } from "../../ui.js";
+import { errorBox, field, href, requiredReason, whileBusy } from "../../ui.js";
 
 export async function residentsPage({ city, isCurrent }) {
   const slug = encodeURIComponent(city.slug);
@@ -15,8 +15,10 @@ export async function residentsPage({ city, isCurrent }) {
     const reason = action === "reject" ? requiredReason(reasonField) : null;
     if (action === "reject" && !reason) return;
     try {
-      await api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined });
-      await reload();
+      await whileBusy(async () => {
+        await api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined });
+        await reload();
+      });
       announce(t(action === "verify" ? "staff.verified" : "staff.resident_rejected", { name: resident.full_name }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));
