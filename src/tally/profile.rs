@@ -42,7 +42,10 @@ impl Profile {
     pub fn compile(election: &Election) -> Profile {
         let m = election.projects().len();
         let approval = election.kind().is_approval();
-        let mut by_ballot: HashMap<Vec<u64>, usize> = HashMap::new();
+        // foldhash rather than SipHash: hashing ballots is most of this loop; it is still seeded
+        // per process, and each voter adds one key only.
+        let mut by_ballot: HashMap<Vec<u64>, usize, foldhash::fast::RandomState> =
+            HashMap::default();
         let mut groups: Vec<Group> = Vec::new();
         let mut votes = vec![0u64; m];
         let mut score = vec![0i128; m];
