@@ -164,6 +164,16 @@ impl Q {
     ///
     /// Only for display: no decision ever reads this string.
     pub fn to_decimal(&self, scale: u32, digits: u32) -> String {
+        // A trace shows four such values per round: machine integers when they fit.
+        if let Q::Small(r) = self {
+            if let Some(rounded) = round_small(*r.numer(), *r.denom(), scale, digits) {
+                return fixed_point(rounded < 0, rounded.unsigned_abs().to_string(), digits);
+            }
+        }
+        self.to_decimal_big(scale, digits)
+    }
+
+    fn to_decimal_big(&self, scale: u32, digits: u32) -> String {
         let b = self.big();
         let ten = BigInt::from(10);
         let denom_shift = num_traits::pow(ten.clone(), scale as usize);
@@ -179,19 +189,36 @@ impl Q {
     }
 }
 
+/// `num/den / 10^scale` in units of `10^-digits`, rounded half away from zero, when every step
+/// fits 128 bits (`den > 0`, as a reduced `Ratio` keeps it).
+fn round_small(num: i128, den: i128, scale: u32, digits: u32) -> Option<i128> {
+    let x = num
+        .unsigned_abs()
+        .checked_mul(10u128.checked_pow(digits)?)?;
+    let y = den.unsigned_abs().checked_mul(10u128.checked_pow(scale)?)?;
+    // floor(x/y + 1/2) = floor((2x + y) / 2y)
+    let q = x.checked_mul(2)?.checked_add(y)? / y.checked_mul(2)?;
+    let q = i128::try_from(q).ok()?;
+    Some(if num < 0 { -q } else { q })
+}
+
 /// Writes the integer `v` as a decimal with `digits` digits after the point.
 pub(crate) fn format_fixed(v: &BigInt, digits: u32) -> String {
-    let neg = v.is_negative();
-    let mut s = v.abs().to_string();
+    fixed_point(v.is_negative(), v.abs().to_string(), digits)
+}
+
+/// `-`, when `negative`, and the decimal digits `abs` with a point `digits` places from the right.
+fn fixed_point(negative: bool, mut abs: String, digits: u32) -> String {
+    let sign = if negative { "-" } else { "" };
     if digits == 0 {
-        return if neg { format!("-{s}") } else { s };
+        return format!("{sign}{abs}");
     }
     let digits = digits as usize;
-    if s.len() <= digits {
-        s = format!("{}{}", "0".repeat(digits + 1 - s.len()), s);
+    if abs.len() <= digits {
+        abs = format!("{}{}", "0".repeat(digits + 1 - abs.len()), abs);
     }
-    let (int, frac) = s.split_at(s.len() - digits);
-    format!("{}{}.{}", if neg { "-" } else { "" }, int, frac)
+    let (int, frac) = abs.split_at(abs.len() - digits);
+    format!("{sign}{int}.{frac}")
 }
 
 impl PartialEq for Q {
@@ -256,5 +283,25 @@ mod tests {
         assert_eq!(Q::int(12345).to_decimal(2, 2), "123.45");
         assert_eq!(Q::frac(-1, 8).to_decimal(0, 2), "-0.13");
         assert_eq!(Q::int(5).to_decimal(0, 0), "5");
+        assert_eq!(Q::frac(-1, 1000).to_decimal(0, 2), "0.00");
+        assert_eq!(Q::frac(-5, 1000).to_decimal(0, 2), "-0.01");
+        assert_eq!(
+            Q::int(i128::MAX).to_decimal(0, 6),
+            format!("{}.000000", i128::MAX)
+        );
+    }
+
+    proptest::proptest! {
+        /// The machine-integer rendering is the big-rational one wherever it applies.
+        #[test]
+        fn small_decimals_render_like_big_ones(
+            num in proptest::prop_oneof![-2_000i128..2_000, proptest::num::i128::ANY],
+            den in proptest::prop_oneof![1i128..2_000, 1i128..=i128::MAX],
+            scale in 0u32..40,
+            digits in 0u32..40,
+        ) {
+            let q = Q::frac(num, den);
+            proptest::prop_assert_eq!(q.to_decimal(scale, digits), q.to_decimal_big(scale, digits));
+        }
     }
 }
