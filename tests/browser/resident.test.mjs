@@ -278,3 +278,36 @@ test("the first page on a throttled phone (measured)", async () => {
   }
   await context.close();
 });
+
+// A browser set to block site data throws on every use of localStorage and sessionStorage (it
+// once stopped the client before its first page). Nothing can be remembered then, but the city
+// page, a change of language and a login must still work.
+test("with site data blocked: the city page, another language and a login still work", async () => {
+  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
+  await context.addInitScript(() => {
+    for (const area of ["localStorage", "sessionStorage"]) {
+      Object.defineProperty(window, area, { get() { throw new DOMException("Site data is blocked.", "SecurityError"); } });
+    }
+  });
+  const page = await context.newPage();
+  const errors = failOnErrors(page);
+  await explained(page, "blocked-storage", async () => {
+    await page.goto(`${URL}/#/m/${SLUG}`);
+    await heading(page, CITY);
+    await page.locator("#lang-select").selectOption("kk");
+    await page.locator("html[lang=kk]").waitFor();
+    await page.locator("#lang-select").selectOption("en");
+    await page.locator("html[lang=en]").waitFor();
+    await page.getByRole("link", { name: "Log in" }).first().click();
+    await heading(page, "Log in");
+    await page.getByLabel("National ID or e-mail").fill(env("KURULTAI_NATIONAL_ID"));
+    await page.getByLabel("Password").fill(env("KURULTAI_PASSWORD"));
+    await page.getByRole("button", { name: "Log in" }).click();
+    await heading(page, CITY);
+    await page.locator(".card", { hasText: "Schools" }).getByRole("link", { name: "Vote" }).click();
+    await heading(page, "Schools");
+    await page.locator("main").getByText(/You voted here on/).waitFor();
+  });
+  assert.deepEqual(errors, [], "no script errors");
+  await context.close();
+});

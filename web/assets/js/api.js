@@ -6,6 +6,7 @@
 
 import { BASE, takeEarly } from "./early.js";
 import { language } from "./i18n.js";
+import { readStoredJson, removeStored, writeStored } from "./storage.js";
 
 const SESSION_KEY = "kurultai.session";
 
@@ -20,28 +21,21 @@ export class ApiError extends Error {
 }
 
 let access = null;
-let stored = readStored();
+let stored = readStoredJson("sessionStorage", SESSION_KEY);
 const listeners = new Set();
 
-function readStored() {
-  try {
-    return JSON.parse(sessionStorage.getItem(SESSION_KEY)) ?? null;
-  } catch {
-    return null;
-  }
-}
 
 function keep(tokens, municipality) {
   access = tokens.access_token;
   stored = { refresh: tokens.refresh_token, account: tokens.account, municipality };
-  sessionStorage.setItem(SESSION_KEY, JSON.stringify(stored));
+  writeStored("sessionStorage", SESSION_KEY, JSON.stringify(stored));
   listeners.forEach((f) => f());
 }
 
 function forget() {
   access = null;
   stored = null;
-  sessionStorage.removeItem(SESSION_KEY);
+  removeStored("sessionStorage", SESSION_KEY);
   listeners.forEach((f) => f());
 }
 

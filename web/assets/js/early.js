@@ -25,12 +25,20 @@ export function uiLanguageOf(tag) {
 
 /** The language the person chose before, if any. */
 export function rememberedLanguage() {
-  return uiLanguageOf(localStorage.getItem(STORE_KEY));
+  try {
+    return uiLanguageOf(localStorage.getItem(STORE_KEY));
+  } catch {
+    return null; // site data blocked (see storage.js)
+  }
 }
 
 /** Remembers the person's choice of language for their next visit. */
 export function rememberLanguage(lang) {
-  localStorage.setItem(STORE_KEY, lang);
+  try {
+    localStorage.setItem(STORE_KEY, lang);
+  } catch {
+    // Not remembered (see storage.js).
+  }
 }
 
 /** Where a language's interface text is. */

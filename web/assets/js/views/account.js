@@ -5,6 +5,7 @@ import { api, login } from "../api.js";
 import { h, show, announce } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { checkNationalId, isPlausiblePrefix } from "../national_ids.js";
+import { writeStored } from "../storage.js";
 import { apiForm, field, href, isStaff } from "../ui.js";
 
 /** Live feedback on the ID field: quiet while the prefix can still become valid. */
@@ -51,7 +52,7 @@ export async function registerPage({ city, isCurrent }) {
     body.password = fields.password.input.value;
     const resident = await api("POST", `/municipalities/${encodeURIComponent(city.slug)}/residents`, { body });
     await login(city.slug, body.national_id, body.password);
-    sessionStorage.setItem("kurultai.welcome", resident.status);
+    writeStored("sessionStorage", "kurultai.welcome", resident.status);
     location.hash = href(city.slug);
   });
   show(

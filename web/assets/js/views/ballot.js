@@ -5,6 +5,7 @@
 import { account, api, signedInAt } from "../api.js";
 import { announce, h, nextId, show } from "../dom.js";
 import { dateTime, money, number, pick, t } from "../i18n.js";
+import { readStoredJson, removeStored, writeStored } from "../storage.js";
 import { errorBox, href } from "../ui.js";
 
 /** A random Idempotency-Key (`crypto.randomUUID` exists only on HTTPS and localhost). */
@@ -15,15 +16,11 @@ function newKey() {
 const draftKey = (budgetId) => `kurultai.draft.${budgetId}.${account()?.id}`;
 
 function loadDraft(budgetId) {
-  try {
-    return JSON.parse(localStorage.getItem(draftKey(budgetId)));
-  } catch {
-    return null;
-  }
+  return readStoredJson("localStorage", draftKey(budgetId));
 }
 
 function saveDraft(budgetId, draft) {
-  localStorage.setItem(draftKey(budgetId), JSON.stringify(draft));
+  writeStored("localStorage", draftKey(budgetId), JSON.stringify(draft));
 }
 
 async function allProposals(budgetId) {
@@ -219,7 +216,7 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
       const reply = await api("PUT", `/budgets/${budgetId}/ballot`, {
         auth: true, body: { selections: selections(type, choice) }, headers: { "Idempotency-Key": idempotencyKey },
       });
-      localStorage.removeItem(draftKey(budgetId));
+      removeStored("localStorage", draftKey(budgetId));
       confirmation(reply);
     } catch (error) {
       alertBox.replaceChildren(errorBox(error));

@@ -5,6 +5,7 @@ import { api, signedInAt } from "../api.js";
 import { h, show } from "../dom.js";
 import { cyclesPath, shownCycles } from "../early.js";
 import { dateTime, money, pick, t } from "../i18n.js";
+import { readStored, removeStored } from "../storage.js";
 import { href, phaseName } from "../ui.js";
 
 function dates(cycle) {
@@ -52,8 +53,8 @@ export async function cityPage({ city, isCurrent }) {
       budgets.length
         ? h("ul", { class: "cards" }, budgets.map((b) => budgetCard(city, cycle, b, signedIn)))
         : h("p", {}, t("cycle.no_budgets"))));
-  const welcome = sessionStorage.getItem("kurultai.welcome");
-  sessionStorage.removeItem("kurultai.welcome");
+  const welcome = readStored("sessionStorage", "kurultai.welcome");
+  removeStored("sessionStorage", "kurultai.welcome");
   show(
     h("h1", {}, pick(city.names, city.default_language)),
     welcome ? h("p", { class: "success", role: "status" }, t(welcome === "verified" ? "city.welcome.verified" : "city.welcome.pending")) : null,

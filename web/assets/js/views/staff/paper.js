@@ -4,6 +4,7 @@
 import { api } from "../../api.js";
 import { announce, h, nextId, show } from "../../dom.js";
 import { number, pick, t } from "../../i18n.js";
+import { readStoredJson, removeStored, writeStored } from "../../storage.js";
 import { errorBox, errorText, field, href } from "../../ui.js";
 
 const draftKey = (budgetId) => `kurultai.paper.${budgetId}`;
@@ -22,13 +23,13 @@ export async function paperPage({ city, params: [, budgetId], isCurrent }) {
   const [budget, proposals] = await Promise.all([api("GET", `/budgets/${budgetId}`, { auth: true }), onBallot(budgetId)]);
   if (!isCurrent()) return;
   const type = budget.ballot.type;
-  const saved = JSON.parse(localStorage.getItem(draftKey(budgetId)) ?? "null");
+  const saved = readStoredJson("localStorage", draftKey(budgetId));
   // Each paper ballot: proposal id → true (approval, knapsack) or a number (points, rank).
   let ballots = saved?.ballots ?? [{}];
   const station = field({ label: t("staff.polling_station"), name: "polling_station", required: true, value: saved?.station ?? "" });
   const list = h("div", {});
   const messages = h("div", { tabindex: "-1" });
-  const keep = () => localStorage.setItem(draftKey(budgetId), JSON.stringify({ station: station.input.value, ballots }));
+  const keep = () => writeStored("localStorage", draftKey(budgetId), JSON.stringify({ station: station.input.value, ballots }));
   station.input.addEventListener("input", keep);
 
   function control(i, p) {
@@ -69,7 +70,7 @@ export async function paperPage({ city, params: [, budgetId], isCurrent }) {
       const reply = await api("POST", `/budgets/${budgetId}/paper-ballots`, {
         auth: true, body: { polling_station: station.input.value.trim(), ballots: ballots.map((b) => ({ selections: selections(b) })) },
       });
-      localStorage.removeItem(draftKey(budgetId));
+      removeStored("localStorage", draftKey(budgetId));
       ballots = [{}];
       station.input.value = "";
       render();
