@@ -294,10 +294,17 @@ test("with site data blocked: the city page, another language and a login still 
   await explained(page, "blocked-storage", async () => {
     await page.goto(`${URL}/#/m/${SLUG}`);
     await heading(page, CITY);
+    // The choice holds for the page's life (it once fell back to the city's default language
+    // the moment the page was drawn again, so it is checked a while after).
     await page.locator("#lang-select").selectOption("kk");
     await page.locator("html[lang=kk]").waitFor();
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator("html").getAttribute("lang"), "kk", "the chosen language holds");
+    assert.equal(await page.locator("#lang-select").inputValue(), "kk");
     await page.locator("#lang-select").selectOption("en");
     await page.locator("html[lang=en]").waitFor();
+    await page.waitForTimeout(1000);
+    assert.equal(await page.locator("html").getAttribute("lang"), "en", "the chosen language holds");
     await page.getByRole("link", { name: "Log in" }).first().click();
     await heading(page, "Log in");
     await page.getByLabel("National ID or e-mail").fill(env("KURULTAI_NATIONAL_ID"));

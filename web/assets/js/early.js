@@ -23,21 +23,27 @@ export function uiLanguageOf(tag) {
   return UI_LANGUAGES.includes(primary) ? primary : null;
 }
 
-/** The language the person chose before, if any. */
+// The choice made on this page, which also holds when the browser keeps nothing.
+let chosenHere = null;
+
+/** The language the person chose before (on an earlier visit or on this page), if any. */
 export function rememberedLanguage() {
+  let kept = null;
   try {
-    return uiLanguageOf(localStorage.getItem(STORE_KEY));
+    kept = localStorage.getItem(STORE_KEY);
   } catch {
-    return null; // site data blocked (see storage.js)
+    // Site data blocked (see storage.js): only this page's choice counts.
   }
+  return uiLanguageOf(kept ?? chosenHere);
 }
 
-/** Remembers the person's choice of language for their next visit. */
+/** Remembers the person's choice of language for this page and, if allowed, their next visit. */
 export function rememberLanguage(lang) {
+  chosenHere = lang;
   try {
     localStorage.setItem(STORE_KEY, lang);
   } catch {
-    // Not remembered (see storage.js).
+    // Not kept for the next visit (see storage.js).
   }
 }
 
