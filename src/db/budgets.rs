@@ -1,5 +1,7 @@
 //! Rows of `budgets`.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
@@ -101,6 +103,23 @@ pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>
         .select(BudgetRow::as_select())
         .order((budgets::created_at.asc(), budgets::id.asc()))
         .load(conn)
+}
+
+/// The budgets of several cycles in one query, by cycle, each cycle's in creation order.
+pub fn of_cycles(
+    conn: &mut DbConn,
+    cycle_ids: &[String],
+) -> QueryResult<HashMap<String, Vec<BudgetRow>>> {
+    let rows: Vec<BudgetRow> = budgets::table
+        .filter(budgets::cycle_id.eq_any(cycle_ids))
+        .select(BudgetRow::as_select())
+        .order((budgets::created_at.asc(), budgets::id.asc()))
+        .load(conn)?;
+    let mut by_cycle: HashMap<String, Vec<BudgetRow>> = HashMap::new();
+    for row in rows {
+        by_cycle.entry(row.cycle_id.clone()).or_default().push(row);
+    }
+    Ok(by_cycle)
 }
 
 pub fn update(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {

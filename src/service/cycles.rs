@@ -363,16 +363,25 @@ pub async fn list(
 ) -> ApiResult<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
     let staff = scope::is_staff(caller, &municipality);
     db.read(move |conn| {
-        rows::of_municipality(conn, &municipality.id, staff)?
+        let scopes = rows::of_municipality(conn, &municipality.id, staff)?
             .into_iter()
-            .map(|row| {
-                let scope = CycleScope::load(conn, row)?;
-                let budgets = with_budgets
-                    .then(|| budgets::of_cycle(conn, &scope.cycle.id))
-                    .transpose()?;
-                Ok((scope, budgets))
+            .map(|row| CycleScope::new(row, municipality.clone()))
+            .collect::<ApiResult<Vec<_>>>()?;
+        let mut budgets = if with_budgets {
+            let ids: Vec<String> = scopes.iter().map(|s| s.cycle.id.clone()).collect();
+            Some(budgets::of_cycles(conn, &ids)?)
+        } else {
+            None
+        };
+        Ok(scopes
+            .into_iter()
+            .map(|scope| {
+                let own = budgets
+                    .as_mut()
+                    .map(|all| all.remove(&scope.cycle.id).unwrap_or_default());
+                (scope, own)
             })
-            .collect()
+            .collect())
     })
     .await
 }

@@ -38,7 +38,9 @@ impl CycleScope {
         Self::new(cycle, municipality)
     }
 
-    fn new(cycle: CycleRow, municipality: MunicipalityRow) -> ApiResult<Self> {
+    /// `cycle` of `municipality`, already read (its own `municipality_id`).
+    pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> ApiResult<Self> {
+        debug_assert_eq!(cycle.municipality_id, municipality.id);
         let stored: CycleStatus = cycle.status.parse().map_err(ApiError::internal)?;
         let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {
