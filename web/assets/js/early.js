@@ -84,38 +84,36 @@ export async function takeEarly(url) {
   return entry.body;
 }
 
+// The first page: its path and, on a municipality's pages, the municipality's slug and address.
+const FIRST_PATH = decodeURI(location.hash.replace(/^#/, "")).split("?")[0];
+const FIRST_SLUG = FIRST_PATH.match(/^\/m\/([^/]+)/)?.[1];
+const FIRST_CITY = FIRST_SLUG ? decodeURIComponent(FIRST_SLUG) : null;
+const FIRST_CITY_URL = FIRST_CITY && `${BASE}/municipalities/${encodeURIComponent(FIRST_CITY)}`;
+
 /**
  * The interface language of the first page: the one chosen before, else the municipality's
  * default on a municipality's pages, else the browser's, else English. Its text is asked for
  * as soon as the language is known.
  */
 export const firstLanguage = (() => {
-  const slug = firstPath().match(/^\/m\/([^/]+)/)?.[1];
   const fallback = () => uiLanguageOf(navigator.language) ?? "en";
   let chosen = Promise.resolve(rememberedLanguage());
-  if (!rememberedLanguage() && slug) {
+  if (!rememberedLanguage() && FIRST_CITY_URL) {
     // Most people open their own city's pages in a browser set to its language: asking for
     // the browser's language now saves waiting for the municipality first (and costs a few
     // kilobytes when the guess is wrong).
     prefetch(textUrl(fallback()));
-    chosen = prefetch(`${BASE}/municipalities/${encodeURIComponent(decodeURIComponent(slug))}`)
-      .then((city) => uiLanguageOf(city?.default_language));
+    chosen = prefetch(FIRST_CITY_URL).then((city) => uiLanguageOf(city?.default_language));
   }
   const lang = chosen.then((found) => found ?? fallback());
   lang.then((code) => prefetch(textUrl(code)));
   return lang;
 })();
 
-function firstPath() {
-  return decodeURI(location.hash.replace(/^#/, "")).split("?")[0];
-}
-
 function startFirstPage() {
-  const path = firstPath();
-  const slug = path.match(/^\/m\/([^/]+)/)?.[1];
-  if (!slug) return;
-  prefetch(`${BASE}/municipalities/${encodeURIComponent(decodeURIComponent(slug))}`);
-  if (/^\/m\/[^/]+\/?$/.test(path)) prefetch(`${BASE}${cyclesPath(decodeURIComponent(slug))}`);
+  if (!FIRST_CITY_URL) return;
+  prefetch(FIRST_CITY_URL);
+  if (/^\/m\/[^/]+\/?$/.test(FIRST_PATH)) prefetch(`${BASE}${cyclesPath(FIRST_CITY)}`);
 }
 
 /**
