@@ -5,15 +5,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accessible, browserNow, CITY, env, explained, failOnErrors, heading, SLUG, URL } from "./support.mjs";
+import { accessible, browserNow, CITY, env, heading, SLUG, URL, withPage } from "./support.mjs";
 
 const receipts = {};
 
-test("on a phone: register, vote in two budgets, change a ballot, check a receipt, see results", async () => {
-  const context = await browserNow().newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB" });
-  const page = await context.newPage();
-  const errors = failOnErrors(page);
-  await explained(page, "phone", async () => {
+test("on a phone: register, vote in two budgets, change a ballot, check a receipt, see results", () => withPage("phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB" }, async (page) => {
   await page.goto(`${URL}/`);
   await heading(page, "Participatory budgeting");
   await accessible(page, "the municipality list");
@@ -129,17 +125,9 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
   assert.equal(await page.locator("svg.chart line.budget-line").count(), 1);
   await page.getByRole("heading", { name: "Rounds of the Method of Equal Shares" }).waitFor();
   await accessible(page, "the results");
+}));
 
-  });
-  assert.deepEqual(errors, [], "no script errors");
-  await context.close();
-});
-
-test("on a desktop: another language, remembered; log in with the national ID; own ballot shown", async () => {
-  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-  const page = await context.newPage();
-  const errors = failOnErrors(page);
-  await explained(page, "desktop", async () => {
+test("on a desktop: another language, remembered; log in with the national ID; own ballot shown", () => withPage("desktop", { viewport: { width: 1280, height: 800 }, locale: "en-GB" }, async (page) => {
   await page.goto(`${URL}/#/m/${SLUG}`);
   await heading(page, CITY);
   await page.getByLabel("Language").selectOption("kk");
@@ -206,20 +194,13 @@ test("on a desktop: another language, remembered; log in with the national ID; o
   await page.getByRole("button", { name: "Cast my ballot" }).focus();
   await page.keyboard.press("Enter");
   await heading(page, "Your vote is recorded");
-  });
-  assert.deepEqual(errors, [], "no script errors");
-  await context.close();
-});
+}));
 
 // A render that is slow to finish must never replace the page the person has asked for since
 // (it once did: a language change re-rendered the city page, whose data came after the person had
 // gone on to the login page, and the login form vanished). The city page's cycles are held back
 // here so the race is certain, not left to timing.
-test("a slower earlier page never replaces the page asked for since", async () => {
-  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-  const page = await context.newPage();
-  const errors = failOnErrors(page);
-  await explained(page, "stale-render", async () => {
+test("a slower earlier page never replaces the page asked for since", () => withPage("stale-render", { viewport: { width: 1280, height: 800 }, locale: "en-GB" }, async (page) => {
   await page.goto(`${URL}/#/m/${SLUG}`);
   await heading(page, CITY);
   let held = 0;
@@ -237,10 +218,7 @@ test("a slower earlier page never replaces the page asked for since", async () =
   assert.ok(held > 0, "the city page's cycles were held back");
   assert.equal(await loginField.count(), 1, "the login form is still shown");
   assert.equal(await page.getByRole("heading", { level: 1, name: CITY }).count(), 0, "the city page did not come back");
-  });
-  assert.deepEqual(errors, [], "no script errors");
-  await context.close();
-});
+}));
 
 // A measurement, not a check of speed: how long the city page takes to show on an emulated
 // mid-range phone over 3G (Chrome's "Fast 3G": 1.6 Mbit/s down, 150 ms latency; CPU 4× slower,
@@ -282,16 +260,12 @@ test("the first page on a throttled phone (measured)", async () => {
 // A browser set to block site data throws on every use of localStorage and sessionStorage (it
 // once stopped the client before its first page). Nothing can be remembered then, but the city
 // page, a change of language and a login must still work.
-test("with site data blocked: the city page, another language and a login still work", async () => {
-  const context = await browserNow().newContext({ viewport: { width: 1280, height: 800 }, locale: "en-GB" });
-  await context.addInitScript(() => {
+test("with site data blocked: the city page, another language and a login still work", () => withPage("blocked-storage", { viewport: { width: 1280, height: 800 }, locale: "en-GB" }, async (page) => {
+  await page.addInitScript(() => {
     for (const area of ["localStorage", "sessionStorage"]) {
       Object.defineProperty(window, area, { get() { throw new DOMException("Site data is blocked.", "SecurityError"); } });
     }
   });
-  const page = await context.newPage();
-  const errors = failOnErrors(page);
-  await explained(page, "blocked-storage", async () => {
     await page.goto(`${URL}/#/m/${SLUG}`);
     await heading(page, CITY);
     // The choice holds for the page's life (it once fell back to the city's default language
@@ -314,7 +288,4 @@ test("with site data blocked: the city page, another language and a login still 
     await page.locator(".card", { hasText: "Schools" }).getByRole("link", { name: "Vote" }).click();
     await heading(page, "Schools");
     await page.locator("main").getByText(/You voted here on/).waitFor();
-  });
-  assert.deepEqual(errors, [], "no script errors");
-  await context.close();
-});
+}));

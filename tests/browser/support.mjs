@@ -67,6 +67,22 @@ export async function explained(page, name, body) {
   }
 }
 
+/**
+ * Runs `body(page)` in a fresh browser context made with `options`: explained on failure
+ * (see above), failing on any script error the page raised, the context closed either way.
+ */
+export async function withPage(name, options, body) {
+  const context = await browser.newContext(options);
+  try {
+    const page = await context.newPage();
+    const errors = failOnErrors(page);
+    await explained(page, name, () => body(page));
+    assert.deepEqual(errors, [], "no script errors");
+  } finally {
+    await context.close();
+  }
+}
+
 export function failOnErrors(page) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));

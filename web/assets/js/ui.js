@@ -124,18 +124,19 @@ export async function download(response, fallbackName) {
 }
 
 /**
- * Runs `action` (a change followed by a reload of the page) with the page's buttons disabled
- * and the page marked busy: a click in the moment between the change and the new page would
- * act on the page that is about to be replaced, and what it showed (a "give a reason") would
- * vanish with it. On an error the page stays and its buttons come back.
+ * Makes a `change` (an API request) and then `reload`s the page, with the page's buttons
+ * disabled and the page marked busy meanwhile: a click in the moment between the change and
+ * the new page would act on the page about to be replaced, and what it showed (a "give a
+ * reason") would vanish with it. On an error the page stays and its buttons come back.
  */
-export async function whileBusy(action) {
+export async function changeAndReload(change, reload) {
   const main = document.getElementById("main");
   const buttons = [...main.querySelectorAll("button:not([disabled])")];
   for (const button of buttons) button.disabled = true;
   main.setAttribute("aria-busy", "true");
   try {
-    return await action();
+    await change();
+    await reload();
   } finally {
     for (const button of buttons) button.disabled = false;
     main.removeAttribute("aria-busy");

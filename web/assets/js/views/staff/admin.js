@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { pick, t } from "../../i18n.js";
-import { confirmAction, errorBox, field, href, showFormError, STAFF_ROLES, whileBusy } from "../../ui.js";
+import { changeAndReload, confirmAction, errorBox, field, href, showFormError, STAFF_ROLES } from "../../ui.js";
 
 const back = (city) => h("p", {}, h("a", { href: href(city.slug, "staff") }, t("staff.title")));
 const base = (city) => `/municipalities/${encodeURIComponent(city.slug)}`;
@@ -68,10 +68,7 @@ export async function districtsPage({ city, isCurrent }) {
   const add = h("form", { class: "inline-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     try {
-      await whileBusy(async () => {
-        await api("POST", `${base(city)}/districts`, { auth: true, body: { names: { [city.default_language]: name.input.value.trim() } } });
-        await reload();
-      });
+      await changeAndReload(() => api("POST", `${base(city)}/districts`, { auth: true, body: { names: { [city.default_language]: name.input.value.trim() } } }), reload);
       announce(t("districts.added"));
     } catch (error) {
       showFormError(error, { names: name }, messages);
@@ -84,10 +81,7 @@ export async function districtsPage({ city, isCurrent }) {
         h("form", { novalidate: true, onsubmit: async (event) => {
           event.preventDefault();
           try {
-            await whileBusy(async () => {
-              await api("PATCH", `${base(city)}/districts/${d.id}`, { auth: true, body: { names: { ...d.names, [city.default_language]: rename.input.value.trim() } } });
-              await reload();
-            });
+            await changeAndReload(() => api("PATCH", `${base(city)}/districts/${d.id}`, { auth: true, body: { names: { ...d.names, [city.default_language]: rename.input.value.trim() } } }), reload);
             announce(t("districts.saved"));
           } catch (error) {
             fail(error);
@@ -97,10 +91,7 @@ export async function districtsPage({ city, isCurrent }) {
           h("button", { type: "button", class: "secondary", onclick: async () => {
             if (!(await confirmAction(t("districts.confirm_delete", { name: pick(d.names, city.default_language) }), t("districts.delete")))) return;
             try {
-              await whileBusy(async () => {
-                await api("DELETE", `${base(city)}/districts/${d.id}`, { auth: true });
-                await reload();
-              });
+              await changeAndReload(() => api("DELETE", `${base(city)}/districts/${d.id}`, { auth: true }), reload);
             } catch (error) {
               fail(error);
             }
@@ -125,10 +116,7 @@ export async function accountsPage({ city, isCurrent }) {
     event.preventDefault();
     const body = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, k === "password" ? f.input.value : f.input.value.trim()]));
     try {
-      await whileBusy(async () => {
-        await api("POST", `${base(city)}/staff`, { auth: true, body });
-        await reload();
-      });
+      await changeAndReload(() => api("POST", `${base(city)}/staff`, { auth: true, body }), reload);
       announce(t("accounts.created"));
     } catch (error) {
       showFormError(error, fields, messages);
@@ -148,10 +136,7 @@ function accountCard(city, a, roleOptions, reload, messages) {
   });
   const save = async () => {
     try {
-      await whileBusy(async () => {
-        await api("PATCH", `${base(city)}/staff/${a.id}`, { auth: true, body: { role: role.input.value, status: status.input.value } });
-        await reload();
-      });
+      await changeAndReload(() => api("PATCH", `${base(city)}/staff/${a.id}`, { auth: true, body: { role: role.input.value, status: status.input.value } }), reload);
       announce(t("accounts.saved", { name: a.display_name }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));

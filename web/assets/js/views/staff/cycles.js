@@ -5,7 +5,7 @@
 import { account, api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { dateTime, minorDigits, money, number, pick, t } from "../../i18n.js";
-import { confirmAction, download, errorBox, field, href, phaseName, showFormError, whileBusy } from "../../ui.js";
+import { changeAndReload, confirmAction, download, errorBox, field, href, phaseName, showFormError } from "../../ui.js";
 
 const NEXT = { draft: "submission", submission: "review", review: "voting", voting: "closed", closed: "published" };
 
@@ -82,13 +82,8 @@ function budgetForm(city, cycle, reload) {
     const rule = { kind: fields.kind.input.value };
     if (rule.kind === "equal_shares") rule.completion = "add1";
     try {
-      await whileBusy(async () => {
-        await api("POST", `/cycles/${cycle.id}/budgets`, {
-          auth: true,
-          body: { names: { [city.default_language]: fields.names.input.value.trim() }, amount_minor: amount, ballot, rule },
-        });
-        await reload();
-      });
+      const body = { names: { [city.default_language]: fields.names.input.value.trim() }, amount_minor: amount, ballot, rule };
+      await changeAndReload(() => api("POST", `/cycles/${cycle.id}/budgets`, { auth: true, body }), reload);
       announce(t("staff.budget_created"));
     } catch (error) {
       showFormError(error, { ...fields, "ballot.type": fields.type, "ballot.max_selections": fields.max_selections, "ballot.max_points": fields.max_points, "rule.kind": fields.kind }, alertBox);
@@ -153,10 +148,7 @@ export async function staffCyclePage({ city, params: [, cycleId], isCurrent }) {
     const sure = await confirmAction(t(`staff.confirm.${to}`, { cycle: title }), t(`staff.move.${to}`));
     if (!sure) return;
     try {
-      await whileBusy(async () => {
-        await api("POST", `/cycles/${cycleId}/transition`, { auth: true, body: { to } });
-        await reload();
-      });
+      await changeAndReload(() => api("POST", `/cycles/${cycleId}/transition`, { auth: true, body: { to } }), reload);
       announce(t("staff.moved", { phase: phaseName(to) }));
     } catch (error) {
       report(error);

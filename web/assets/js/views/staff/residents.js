@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { date, t } from "../../i18n.js";
-import { errorBox, field, href, requiredReason, whileBusy } from "../../ui.js";
+import { changeAndReload, errorBox, field, href, requiredReason } from "../../ui.js";
 
 export async function residentsPage({ city, isCurrent }) {
   const slug = encodeURIComponent(city.slug);
@@ -15,10 +15,7 @@ export async function residentsPage({ city, isCurrent }) {
     const reason = action === "reject" ? requiredReason(reasonField) : null;
     if (action === "reject" && !reason) return;
     try {
-      await whileBusy(async () => {
-        await api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined });
-        await reload();
-      });
+      await changeAndReload(() => api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined }), reload);
       announce(t(action === "verify" ? "staff.verified" : "staff.resident_rejected", { name: resident.full_name }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));

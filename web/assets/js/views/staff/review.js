@@ -3,7 +3,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { money, pick, t } from "../../i18n.js";
-import { errorBox, field, href, requiredReason, whileBusy } from "../../ui.js";
+import { changeAndReload, errorBox, field, href, requiredReason } from "../../ui.js";
 
 async function allWithStatus(budgetId, status) {
   const items = [];
@@ -25,10 +25,7 @@ export async function reviewPage({ city, params: [, budgetId], isCurrent }) {
     const reason = decision === "reject" ? requiredReason(reasonField) : null;
     if (decision === "reject" && !reason) return;
     try {
-      await whileBusy(async () => {
-        await api("POST", `/proposals/${proposal.id}/review`, { auth: true, body: { decision, reason: reason || null } });
-        await reload();
-      });
+      await changeAndReload(() => api("POST", `/proposals/${proposal.id}/review`, { auth: true, body: { decision, reason: reason || null } }), reload);
       announce(t(decision === "approve" ? "staff.approved" : "staff.rejected", { title: proposal.title }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));
