@@ -19,7 +19,10 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 mod load_common;
-use load_common::{proc_status, reset_peak, set_up_election, Api, SetupResult};
+use load_common::{
+    machine_busy_seconds, proc_cpu_seconds, proc_status, reset_peak, set_up_election, Api,
+    SetupResult,
+};
 
 const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
 
@@ -219,6 +222,48 @@ fn report(label: &str, outcome: &mut PassOutcome) {
     );
 }
 
+/// CPU seconds used so far by the server, this generator and the whole machine: what a ballot
+/// costs each, the rest of the machine's share being mostly PostgreSQL.
+struct CpuSplit {
+    server: Option<f64>,
+    generator: Option<f64>,
+    machine: Option<f64>,
+}
+
+impl CpuSplit {
+    fn now(server_pid: Option<u32>) -> Self {
+        CpuSplit {
+            server: server_pid.and_then(proc_cpu_seconds),
+            generator: proc_cpu_seconds(std::process::id()),
+            machine: machine_busy_seconds(),
+        }
+    }
+
+    fn since(&self, before: &CpuSplit) -> CpuSplit {
+        let diff = |a: Option<f64>, b: Option<f64>| Some(a? - b?);
+        CpuSplit {
+            server: diff(self.server, before.server),
+            generator: diff(self.generator, before.generator),
+            machine: diff(self.machine, before.machine),
+        }
+    }
+
+    fn report(&self, requests: usize) {
+        let per = |s: Option<f64>| match s {
+            Some(s) if requests > 0 => format!("{:.3}", s * 1000.0 / requests as f64),
+            _ => "?".into(),
+        };
+        let rest = (|| Some(self.machine? - self.server? - self.generator?))();
+        println!(
+            "  CPU ms per request: server {}, generator {}, the rest (PostgreSQL, other) {}, machine {}",
+            per(self.server),
+            per(self.generator),
+            per(rest),
+            per(self.machine)
+        );
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
@@ -277,8 +322,10 @@ async fn main() -> Result<(), String> {
     let proposals = Arc::new(proposals);
     let mut all = PassOutcome::default();
     for pass in 0..args.passes.max(1) {
+        let cpu_before = CpuSplit::now(args.server_pid);
         let mut outcome =
             cast_pass(&client, &url, &tokens, &proposals, args.concurrency, pass).await;
+        let cpu = CpuSplit::now(args.server_pid).since(&cpu_before);
         let label = if pass == 0 {
             format!("pass 1 (first ballots, {} workers)", args.concurrency)
         } else {
@@ -289,6 +336,7 @@ async fn main() -> Result<(), String> {
             )
         };
         report(&label, &mut outcome);
+        cpu.report(outcome.latencies_us.len());
         all.latencies_us.extend(outcome.latencies_us);
         for (k, v) in outcome.statuses {
             *all.statuses.entry(k).or_default() += v;

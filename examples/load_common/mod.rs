@@ -32,6 +32,22 @@ pub fn proc_cpu_seconds(pid: u32) -> Option<f64> {
     Some((ticks(14)? + ticks(15)?) as f64 / 100.0)
 }
 
+/// The CPU time the whole machine has been busy so far, in seconds, over all cores: the first
+/// line of `/proc/stat` without its idle and iowait columns (USER_HZ ticks).
+pub fn machine_busy_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is already in user).
+    let busy: u64 = ticks.iter().take(8).sum::<u64>() - ticks.get(3)? - ticks.get(4)?;
+    Some(busy as f64 / 100.0)
+}
+
 /// Resets the process's peak RSS (VmHWM) to its current RSS: writing 5 to `clear_refs`
 /// (Linux ≥ 4.0; needs root or the same user). Says so when it cannot.
 pub fn reset_peak(pid: u32) {
