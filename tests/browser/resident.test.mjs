@@ -9,6 +9,12 @@ import { accessible, browserNow, CITY, env, heading, SLUG, URL, withPage } from 
 
 const receipts = {};
 
+/** From the city page: the budget's card, its "Vote" link, and the ballot page it opens. */
+async function openBallot(page, budget) {
+  await page.locator(".card", { hasText: budget }).getByRole("link", { name: "Vote" }).click();
+  await heading(page, budget);
+}
+
 test("on a phone: register, vote in two budgets, change a ballot, check a receipt, see results", () => withPage("phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB" }, async (page) => {
   await page.goto(`${URL}/`);
   await heading(page, "Participatory budgeting");
@@ -78,8 +84,7 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
   // Schools: a knapsack ballot with its budget meter.
   await page.getByRole("link", { name: "Back to the budgets" }).click();
   await heading(page, CITY);
-  await page.locator(".card", { hasText: "Schools" }).getByRole("link", { name: "Vote" }).click();
-  await heading(page, "Schools");
+  await openBallot(page, "Schools");
   await page.getByLabel(/Science lab equipment/).check();
   await page.getByLabel(/Sports hall roof/).check();
   await page.locator("main").getByText(/Over the budget by/).waitFor();
@@ -95,8 +100,7 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
 
   // Change the parks ballot.
   await page.getByRole("link", { name: "Back to the budgets" }).click();
-  await page.locator(".card", { hasText: "Parks and streets" }).getByRole("link", { name: "Vote" }).click();
-  await heading(page, "Parks and streets");
+  await openBallot(page, "Parks and streets");
   await page.locator("main").getByText(/You voted here on/).waitFor();
   await page.getByLabel(/Trees on Atatürk Street/).uncheck();
   await page.getByLabel(/A playground in the old town/).check();
@@ -150,8 +154,7 @@ test("on a desktop: another language, remembered; log in with the national ID; o
   await page.getByLabel("Password").fill(env("KURULTAI_PASSWORD"));
   await page.getByRole("button", { name: "Log in" }).click();
   await heading(page, CITY);
-  await page.locator(".card", { hasText: "Schools" }).getByRole("link", { name: "Vote" }).click();
-  await heading(page, "Schools");
+  await openBallot(page, "Schools");
   await page.locator("main").getByText(/You voted here on/).waitFor();
   assert.equal(await page.getByLabel(/Science lab equipment/).isChecked(), true);
   assert.equal(await page.getByLabel(/New library books/).isChecked(), true);
@@ -159,8 +162,7 @@ test("on a desktop: another language, remembered; log in with the national ID; o
 
   // Cumulative: points left as they are given.
   await page.getByRole("link", { name: "Budgets" }).click();
-  await page.locator(".card", { hasText: "Culture" }).getByRole("link", { name: "Vote" }).click();
-  await heading(page, "Culture");
+  await openBallot(page, "Culture");
   await page.getByLabel("Open-air cinema").fill("3");
   await page.getByLabel("Open-air cinema").press("Tab");
   await page.locator("main").getByText("3 of 5 points given; 2 left.").waitFor();
@@ -177,8 +179,7 @@ test("on a desktop: another language, remembered; log in with the national ID; o
 
   // Ranked, by keyboard only: tick two, then move the second up.
   await page.getByRole("link", { name: "Back to the budgets" }).click();
-  await page.locator(".card", { hasText: "Sports" }).getByRole("link", { name: "Vote" }).click();
-  await heading(page, "Sports");
+  await openBallot(page, "Sports");
   await page.getByLabel(/Running track/).focus();
   await page.keyboard.press("Space");
   await page.getByLabel(/Climbing wall/).focus();
@@ -266,26 +267,25 @@ test("with site data blocked: the city page, another language and a login still 
       Object.defineProperty(window, area, { get() { throw new DOMException("Site data is blocked.", "SecurityError"); } });
     }
   });
-    await page.goto(`${URL}/#/m/${SLUG}`);
-    await heading(page, CITY);
-    // The choice holds for the page's life (it once fell back to the city's default language
-    // the moment the page was drawn again, so it is checked a while after).
-    await page.locator("#lang-select").selectOption("kk");
-    await page.locator("html[lang=kk]").waitFor();
-    await page.waitForTimeout(1000);
-    assert.equal(await page.locator("html").getAttribute("lang"), "kk", "the chosen language holds");
-    assert.equal(await page.locator("#lang-select").inputValue(), "kk");
-    await page.locator("#lang-select").selectOption("en");
-    await page.locator("html[lang=en]").waitFor();
-    await page.waitForTimeout(1000);
-    assert.equal(await page.locator("html").getAttribute("lang"), "en", "the chosen language holds");
-    await page.getByRole("link", { name: "Log in" }).first().click();
-    await heading(page, "Log in");
-    await page.getByLabel("National ID or e-mail").fill(env("KURULTAI_NATIONAL_ID"));
-    await page.getByLabel("Password").fill(env("KURULTAI_PASSWORD"));
-    await page.getByRole("button", { name: "Log in" }).click();
-    await heading(page, CITY);
-    await page.locator(".card", { hasText: "Schools" }).getByRole("link", { name: "Vote" }).click();
-    await heading(page, "Schools");
-    await page.locator("main").getByText(/You voted here on/).waitFor();
+  await page.goto(`${URL}/#/m/${SLUG}`);
+  await heading(page, CITY);
+  // The choice holds for the page's life (it once fell back to the city's default language
+  // the moment the page was drawn again, so it is checked a while after).
+  await page.locator("#lang-select").selectOption("kk");
+  await page.locator("html[lang=kk]").waitFor();
+  await page.waitForTimeout(1000);
+  assert.equal(await page.locator("html").getAttribute("lang"), "kk", "the chosen language holds");
+  assert.equal(await page.locator("#lang-select").inputValue(), "kk");
+  await page.locator("#lang-select").selectOption("en");
+  await page.locator("html[lang=en]").waitFor();
+  await page.waitForTimeout(1000);
+  assert.equal(await page.locator("html").getAttribute("lang"), "en", "the chosen language holds");
+  await page.getByRole("link", { name: "Log in" }).first().click();
+  await heading(page, "Log in");
+  await page.getByLabel("National ID or e-mail").fill(env("KURULTAI_NATIONAL_ID"));
+  await page.getByLabel("Password").fill(env("KURULTAI_PASSWORD"));
+  await page.getByRole("button", { name: "Log in" }).click();
+  await heading(page, CITY);
+  await openBallot(page, "Schools");
+  await page.locator("main").getByText(/You voted here on/).waitFor();
 }));
