@@ -17,10 +17,10 @@ use chrono::Utc;
 use diesel::prelude::*;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
+use crate::db::budgets::{self, BallotRead};
 use crate::db::municipalities::{self, MunicipalityRow};
-use crate::db::residents::ResidentRow;
-use crate::db::schema::{accounts, residents, sessions};
-use crate::db::{Db, DbConn};
+use crate::db::schema::{accounts, sessions};
+use crate::db::{sessions as session_rows, Db, DbConn};
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AuthState;
@@ -54,10 +54,11 @@ fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> Que
     let now = Utc::now().naive_utc();
     let found: i64 = sessions::table
         .inner_join(accounts::table)
-        .filter(sessions::id.eq(session_id))
-        .filter(sessions::account_id.eq(account_id))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now))
+        .filter(session_rows::is_live(
+            session_id.to_string(),
+            account_id.to_string(),
+            now,
+        ))
         .filter(accounts::status.eq("active"))
         .count()
         .get_result(conn)?;
@@ -131,26 +132,32 @@ impl UncheckedCaller {
         Ok(self.0.clone())
     }
 
-    /// Like [`Self::check`], and the caller's resident registration (if any) read by the same
-    /// query: the ballot's path, where every round trip counts.
-    pub fn check_with_resident(
+    /// Like [`Self::check`], with the budget (its cycle under the ballot lock) and the caller's
+    /// resident registration read by the same query ([`budgets::find_for_ballot_locked`]): the
+    /// ballot's path, where every round trip counts. A dead session answers
+    /// `session_revoked` whether or not the budget exists, as from [`Caller`].
+    pub fn check_with_budget(
         &self,
         conn: &mut DbConn,
-    ) -> ApiResult<(Caller, Option<ResidentRow>)> {
+        budget_id: &str,
+    ) -> ApiResult<(Caller, BallotRead)> {
         let caller = &self.0;
         let now = Utc::now().naive_utc();
-        let found: Option<Option<ResidentRow>> = sessions::table
-            .inner_join(accounts::table.left_join(residents::table))
-            .filter(sessions::id.eq(&caller.session_id))
-            .filter(sessions::account_id.eq(&caller.account_id))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now))
-            .filter(accounts::status.eq("active"))
-            .select(Option::<ResidentRow>::as_select())
-            .first(conn)
-            .optional()?;
-        let resident = found.ok_or_else(session_revoked)?;
-        Ok((caller.clone(), resident))
+        let found = budgets::find_for_ballot_locked(
+            conn,
+            budget_id,
+            &caller.session_id,
+            &caller.account_id,
+            now,
+        )?;
+        match found {
+            Some(read) if read.live_account.is_some() => Ok((caller.clone(), read)),
+            Some(_) => Err(session_revoked()),
+            None => {
+                check_session(conn, caller)?;
+                Err(ApiError::not_found())
+            }
+        }
     }
 }
 

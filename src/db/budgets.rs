@@ -9,8 +9,9 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
 use super::cycles::CycleRow;
 use super::municipalities::MunicipalityRow;
-use super::schema::{budgets, cycles, municipalities};
-use super::DbConn;
+use super::residents::ResidentRow;
+use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
+use super::{sessions as session_rows, DbConn};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
@@ -47,6 +48,16 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BudgetRow> {
         .first(conn)
 }
 
+/// A budget joined with its cycle and the cycle's municipality (the start of the locked reads).
+macro_rules! budget_with_cycle {
+    ($id:expr) => {
+        budgets::table
+            .inner_join(cycles::table)
+            .inner_join(municipalities::table.on(municipalities::id.eq(cycles::municipality_id)))
+            .filter(budgets::id.eq($id))
+    };
+}
+
 /// A budget with its cycle and the cycle's municipality, in one query, the cycle read so that
 /// it cannot change status until this transaction ends: a shared lock on the cycle's row on
 /// PostgreSQL (ballots take it; a transition's `UPDATE` waits for them, and they wait for it),
@@ -58,12 +69,7 @@ pub fn find_with_cycle_locked(
 ) -> QueryResult<(BudgetRow, CycleRow, MunicipalityRow)> {
     macro_rules! query {
         () => {
-            budgets::table
-                .inner_join(cycles::table)
-                .inner_join(
-                    municipalities::table.on(municipalities::id.eq(cycles::municipality_id)),
-                )
-                .filter(budgets::id.eq(id))
+            budget_with_cycle!(id)
                 .select((
                     BudgetRow::as_select(),
                     CycleRow::as_select(),
@@ -76,6 +82,69 @@ pub fn find_with_cycle_locked(
         DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
     }
+}
+
+/// What a ballot reads first, in one round trip: the budget with its cycle (locked as by
+/// [`find_with_cycle_locked`]) and municipality, and the caller's session.
+pub struct BallotRead {
+    pub budget: BudgetRow,
+    pub cycle: CycleRow,
+    pub municipality: MunicipalityRow,
+    /// The session's account, when the session is live ([`session_rows::is_live`]) and the
+    /// account active; `None` otherwise.
+    pub live_account: Option<String>,
+    /// That account's resident registration, if it has one.
+    pub resident: Option<ResidentRow>,
+}
+
+/// [`find_with_cycle_locked`] and the session check of the same caller as one query (the
+/// session's tables are left-joined, so the budget row comes back whatever the session's
+/// state). `None`: no such budget.
+pub fn find_for_ballot_locked(
+    conn: &mut DbConn,
+    id: &str,
+    session_id: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<BallotRead>> {
+    macro_rules! query {
+        () => {
+            budget_with_cycle!(id)
+                .left_join(sessions::table.on(session_rows::is_live(
+                    session_id.to_string(),
+                    account_id.to_string(),
+                    now,
+                )))
+                .left_join(
+                    accounts::table.on(accounts::id
+                        .eq(sessions::account_id)
+                        .and(accounts::status.eq("active"))),
+                )
+                .left_join(residents::table.on(residents::account_id.eq(accounts::id)))
+                .select((
+                    BudgetRow::as_select(),
+                    CycleRow::as_select(),
+                    MunicipalityRow::as_select(),
+                    accounts::id.nullable(),
+                    Option::<ResidentRow>::as_select(),
+                ))
+                .limit(1)
+        };
+    }
+    let found = match conn {
+        DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
+        DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
+    }
+    .optional()?;
+    Ok(found.map(
+        |(budget, cycle, municipality, live_account, resident)| BallotRead {
+            budget,
+            cycle,
+            municipality,
+            live_account,
+            resident,
+        },
+    ))
 }
 
 /// `… FOR SHARE OF cycles` (diesel's `for_share()` has no `OF`, and would lock a row of every

@@ -32,6 +32,18 @@ pub struct RefreshTokenRow {
     pub used_at: Option<NaiveDateTime>,
 }
 
+/// The session `id` belongs to `account_id` and is neither revoked nor expired at `now`: the
+/// test behind every authenticated request.
+/// (Owned ids: a join's `ON` with borrowed binds does not compile.)
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn is_live(id: String, account_id: String, now: NaiveDateTime) -> _ {
+    sessions::id
+        .eq(id)
+        .and(sessions::account_id.eq(account_id))
+        .and(sessions::revoked_at.is_null())
+        .and(sessions::expires_at.gt(now))
+}
+
 pub fn insert_session(conn: &mut DbConn, row: &SessionRow) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values(row)

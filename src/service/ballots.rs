@@ -38,7 +38,7 @@ use crate::service::budgets::ballot_spec;
 use crate::service::municipalities::{record, settings_of};
 use crate::service::now;
 use crate::service::receipts;
-use crate::service::scope::{self, OFFICIALS};
+use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
 
 /// One choice on a ballot.
@@ -322,7 +322,7 @@ fn cast_in(
         selections,
         idempotency_key,
     } = request;
-    let (caller, resident) = caller.check_with_resident(conn)?;
+    let (caller, read) = caller.check_with_budget(conn, &budget_id)?;
     let caller = &caller;
     if let Some(key) = &idempotency_key {
         if let Some(stored) = rows::stored_reply(conn, &caller.account_id, key)? {
@@ -337,7 +337,8 @@ fn cast_in(
             return Ok((status, stored.response_body));
         }
     }
-    let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
+    let (budget, resident) = (read.budget, read.resident);
+    let scope = CycleScope::new(read.cycle, read.municipality)?;
     scope.check_read(Some(caller))?;
     if !caller.is(Role::Resident)
         || caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str())

@@ -580,8 +580,10 @@ async fn a_retried_request_gets_the_first_answer() {
     assert_eq!(problem(misuse).await["code"], "idempotency_key_reused");
 }
 
-/// The ballot checks the session inside its own transaction, not through the `Caller`
-/// extractor: a logged-out token is refused there too, and nothing is stored.
+/// The ballot checks the session inside its own transaction, in the same query as the budget,
+/// not through the `Caller` extractor: a logged-out token is refused there too, nothing is
+/// stored, and an unknown budget answers 401 to a dead session (before anything about the
+/// budget) and 404 to a live one.
 #[tokio::test]
 async fn a_ballot_with_a_revoked_session_is_refused() {
     let app = spawn_app().await;
@@ -595,6 +597,10 @@ async fn a_ballot_with_a_revoked_session_is_refused() {
     )
     .await;
     let voter = resident(&app, "konya", 31, "1980-01-01", None).await;
+    let live = resident(&app, "konya", 32, "1980-01-01", None).await;
+    let nowhere = uuid::Uuid::new_v4().to_string();
+    let unknown = vote(&app, &nowhere, &live, approvals(&[&p[0]])).await;
+    assert_eq!(unknown.status(), 404);
     let logout = app
         .request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&voter))
         .send()
@@ -605,6 +611,9 @@ async fn a_ballot_with_a_revoked_session_is_refused() {
     assert_eq!(refused.status(), 401);
     assert_eq!(problem(refused).await["code"], "session_revoked");
     assert_eq!(counted_rows(&app, &budget).await, (0, 0));
+    let unknown = vote(&app, &nowhere, &voter, approvals(&[&p[0]])).await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(problem(unknown).await["code"], "session_revoked");
 }
 
 async fn counted_rows(app: &TestApp, budget: &str) -> (i64, i64) {
