@@ -1,8 +1,8 @@
 # Shared by the load benchmarks (`bench/ballot_load.sh`, `bench/export_load.sh`): a throw-away
 # PostgreSQL cluster and a release server in production mode with generated secrets, cleaned
 # up on exit. Source it after `set -euo pipefail` and `cd` to the repository root; it reads
-# PGPORT, HTTP_PORT, POOL_SIZE, RUST_LOG and PG_OPTS and sets WORK, PGBIN, PSQL, BIN,
-# DATABASE_URL and (while a server runs) SERVER_PID. Runs as root (the cluster runs as the
+# PGPORT, HTTP_PORT, POOL_SIZE, RUST_LOG, PG_OPTS and KURULTAI_BIN and sets WORK, PGBIN, PSQL,
+# BIN, DATABASE_URL and (while a server runs) SERVER_PID. Runs as root (the cluster runs as the
 # `postgres` user, as in .ci/run).
 
 step() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BIN=$ROOT/target/release/kurultai
+# KURULTAI_BIN: another build of the server to measure (e.g. a copy of an earlier commit's).
+BIN=${KURULTAI_BIN:-$ROOT/target/release/kurultai}
 
 # The machine: cores, memory, load, PostgreSQL's version.
 describe_machine() {
