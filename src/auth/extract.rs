@@ -151,7 +151,7 @@ impl UncheckedCaller {
             now,
         )?;
         match found {
-            Some(read) if read.live_account.is_some() => Ok((caller.clone(), read)),
+            Some(read) if read.session_live => Ok((caller.clone(), read)),
             Some(_) => Err(session_revoked()),
             None => {
                 check_session(conn, caller)?;

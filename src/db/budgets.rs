@@ -90,9 +90,8 @@ pub struct BallotRead {
     pub budget: BudgetRow,
     pub cycle: CycleRow,
     pub municipality: MunicipalityRow,
-    /// The session's account, when the session is live ([`session_rows::is_live`]) and the
-    /// account active; `None` otherwise.
-    pub live_account: Option<String>,
+    /// The session is live ([`session_rows::is_live`]) and its account active.
+    pub session_live: bool,
     /// That account's resident registration, if it has one.
     pub resident: Option<ResidentRow>,
 }
@@ -131,7 +130,14 @@ pub fn find_for_ballot_locked(
                 .limit(1)
         };
     }
-    let found = match conn {
+    type Row = (
+        BudgetRow,
+        CycleRow,
+        MunicipalityRow,
+        Option<String>,
+        Option<ResidentRow>,
+    );
+    let found: Option<Row> = match conn {
         DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
     }
@@ -141,7 +147,7 @@ pub fn find_for_ballot_locked(
             budget,
             cycle,
             municipality,
-            live_account,
+            session_live: live_account.is_some(),
             resident,
         },
     ))
