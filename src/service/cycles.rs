@@ -5,6 +5,10 @@
 //! (`UPDATE … WHERE status = from`), and appends the move to the audit log. Opening voting
 //! freezes each budget's rules and puts its approved proposals on the ballot in that same
 //! transaction, so a ballot can never see a half-frozen cycle.
+//!
+//! Every move reads the cycle `FOR UPDATE` first and the clock after: a close waits for each
+//! ballot holding the cycle `FOR SHARE`, so its recorded instant is later than every accepted
+//! ballot's commit and `cast_at`, and no ballot commits after it.
 
 use std::collections::BTreeMap;
 
