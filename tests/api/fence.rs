@@ -432,7 +432,7 @@ async fn storm_across_the_close(close: Close) {
         voters.push(resident(&app, "alanya", 800 + n, "1980-01-01", None).await);
     }
     let cycle = new_cycle(&app, "alanya", &official).await;
-    let scheduled = Utc::now() + chrono::Duration::seconds(3);
+    let scheduled = Utc::now() + chrono::Duration::seconds(4);
     if close == Close::Scheduled {
         let body = json!({"voting_closes_at": scheduled.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
         let set = app
@@ -477,8 +477,9 @@ async fn storm_across_the_close(close: Close) {
         tokio::spawn(async move {
             let client = reqwest::Client::new();
             let mut accepted = Vec::new();
-            // Bounded: stops at the first refusal, or after 400 ballots.
-            for i in 0..400 {
+            let mut refused = false;
+            // Bounded: stops at the first refusal, or after 4,000 ballots.
+            for i in 0..4_000 {
                 let body = json!({"selections": [{"proposal_id": proposals[i % 2]}]});
                 let response = client
                     .put(format!("{address}/api/v1/budgets/{budget}/ballot"))
@@ -492,11 +493,13 @@ async fn storm_across_the_close(close: Close) {
                     409 => {
                         let problem: Value = response.json().await.unwrap();
                         assert_eq!(problem["code"], "cycle_not_in_voting");
+                        refused = true;
                         break;
                     }
                     other => panic!("{other}: {}", response.text().await.unwrap()),
                 }
             }
+            assert!(refused, "the storm went on until the close");
             accepted
         })
     });
