@@ -1,8 +1,9 @@
 //! Work that happens because time passes: closing voting at its scheduled instant.
 //!
 //! Ballots never rely on this job — each checks the scheduled close inside its own
-//! transaction — so a late or missing tick (or several instances ticking at once) can only
-//! delay when the stored status catches up, never let a late ballot in.
+//! transaction — and neither do counts (they write a passed close down themselves first), so
+//! a late or missing tick (or several instances ticking at once) can only delay when the
+//! stored status catches up, never let a late ballot in or one out of the count.
 
 use std::time::Duration;
 

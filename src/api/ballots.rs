@@ -137,7 +137,8 @@ pub async fn paper(
 }
 
 /// Whether the ballot behind a receipt is in the count (after the close). Never what it
-/// contains.
+/// contains. Just after a scheduled close the answer waits until the close is written down,
+/// so that `counted` is final.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "ballots",
     params(("code" = String, Path, description = "The receipt code, as given (case, spaces and dashes do not matter)")),
     responses(

@@ -43,6 +43,10 @@ pub struct CycleView {
     /// `voting_closes_at` as wall-clock time in the municipality's zone.
     pub voting_closes_local: Option<String>,
     pub voting_opened_at: Option<DateTime<Utc>>,
+    /// When the close was written down: no ballot committed after it, and every ballot was
+    /// cast no later. A scheduled close is written at or a moment after `voting_closes_at`
+    /// (later if a ballot accepted before that instant was still being stored); it is null
+    /// until then, though `status` already reads `closed`.
     pub voting_closed_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

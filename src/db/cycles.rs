@@ -42,6 +42,25 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
         .first(conn)
 }
 
+/// The cycle, read so that no ballot can commit under its current status until this
+/// transaction ends: `FOR UPDATE` on PostgreSQL waits for every ballot transaction holding the
+/// row `FOR SHARE` ([`super::budgets::find_for_ballot_locked`]), and ballots that come later
+/// wait for this one. On SQLite the write transaction already holds the one write lock.
+/// Every close reads its clock only after this.
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
+    match conn {
+        DbConn::Postgresql(pg) => cycles::table
+            .find(id)
+            .select(CycleRow::as_select())
+            .for_update()
+            .first(pg),
+        DbConn::Sqlite(sqlite) => cycles::table
+            .find(id)
+            .select(CycleRow::as_select())
+            .first(sqlite),
+    }
+}
+
 /// The municipality's cycles, newest first; drafts only when `with_drafts`.
 pub fn of_municipality(
     conn: &mut DbConn,

@@ -266,7 +266,10 @@ impl Db {
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-            conn.transaction(f)
+            match conn {
+                DbConn::Sqlite(_) => immediate_transaction(conn, f),
+                DbConn::Postgresql(_) => conn.transaction(f),
+            }
         })
         .await
     }
@@ -279,6 +282,43 @@ impl Db {
     /// For command-line tools that run outside the async runtime.
     pub fn blocking_conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// A SQLite transaction begun with `BEGIN IMMEDIATE`: it holds the database's one write lock
+/// from its first statement, so nothing it reads (a cycle's status, the clock) can be overtaken
+/// by another writer (another process on the same file) before it commits. A deferred
+/// transaction would read first and fail with `SQLITE_BUSY` when it upgrades while another
+/// writer holds the lock; this one waits for the lock (`busy_timeout`) before it reads anything.
+fn immediate_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    fn inner(conn: &mut DbConn) -> &mut SqliteConnection {
+        match conn {
+            DbConn::Sqlite(c) => c,
+            DbConn::Postgresql(_) => unreachable!("only called for SQLite"),
+        }
+    }
+    AnsiTransactionManager::begin_transaction_sql(inner(conn), "BEGIN IMMEDIATE")?;
+    let outcome = f(conn);
+    let sqlite = inner(conn);
+    // As diesel's own `transaction`: a failed rollback on a broken connection keeps the
+    // caller's error; any other failure of commit or rollback is the error.
+    match outcome {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(sqlite) {
+            Ok(()) => Ok(value),
+            Err(commit) => match AnsiTransactionManager::rollback_transaction(sqlite) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(commit.into()),
+                Err(rollback) => Err(rollback.into()),
+            },
+        },
+        Err(error) => match AnsiTransactionManager::rollback_transaction(sqlite) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 

@@ -64,7 +64,9 @@ impl CycleStatus {
 }
 
 /// The status a reader should see: a cycle still marked `voting` whose scheduled close has
-/// passed is closed, even before the background job has written that down.
+/// passed is closed, even before the background job has written that down. For display
+/// only: a ballot that passed its check before the instant may still be committing, so
+/// nothing that needs the ballot box final (a count, a receipt's answer) trusts it.
 pub fn effective_status(
     stored: CycleStatus,
     voting_closes_at: Option<NaiveDateTime>,

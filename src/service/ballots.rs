@@ -355,7 +355,9 @@ fn cast_in(
             },
         );
     }
-    let at = Utc::now();
+    // One instant, read while the cycle is locked against a close: checked against the
+    // close and stored as the cast time, so no ballot is cast later than a close it passed.
+    let at = now().and_utc();
     let ballot_key = open_ballot_key(&scope.cycle, at)?;
     let resident = crate::service::residents::check_eligible(
         &scope.municipality,
@@ -379,7 +381,7 @@ fn cast_in(
         channel: "online".into(),
         polling_station: None,
         selections: stored_selections,
-        cast_at: now(),
+        cast_at: at.naive_utc(),
         revision: 1,
         voter_district_id: resident.district_id.clone(),
         voter_age_band: age.map(|a| crate::domain::settings::age_band(a).to_string()),

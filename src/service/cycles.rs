@@ -5,6 +5,10 @@
 //! (`UPDATE … WHERE status = from`), and appends the move to the audit log. Opening voting
 //! freezes each budget's rules and puts its approved proposals on the ballot in that same
 //! transaction, so a ballot can never see a half-frozen cycle.
+//!
+//! Every move reads the cycle `FOR UPDATE` first and the clock after: a close waits for each
+//! ballot holding the cycle `FOR SHARE`, so its recorded instant is later than every accepted
+//! ballot's commit and `cast_at`, and no ballot commits after it.
 
 use std::collections::BTreeMap;
 
@@ -197,7 +201,9 @@ pub async fn transition(
 ) -> ApiResult<CycleScope> {
     let actor = actor.clone();
     db.write(move |conn| {
-        let scope = scope::cycle(conn, &id)?;
+        // Locked first, the clock read after: a manual close is later than every ballot that
+        // passed its check, and no ballot commits after it.
+        let scope = scope::cycle_for_update(conn, &id)?;
         scope.check_role(&actor, OFFICIALS)?;
         let mut scope = close_if_overdue(conn, scope)?;
         let from = scope.status;
@@ -219,7 +225,7 @@ pub async fn transition(
             CycleStatus::Published => {
                 let mut untallied = Vec::new();
                 for budget in &budgets {
-                    if tallies::find(conn, &budget.id).optional()?.is_none() {
+                    if !counts_every_ballot(conn, &budget.id)? {
                         untallied.push(budget.id.as_str());
                     }
                 }
@@ -261,6 +267,16 @@ pub async fn transition(
         Ok(scope)
     })
     .await
+}
+
+/// Whether the budget's stored count holds every ballot stored now: publishing a count that
+/// missed a ballot would leave results, receipts and exports disagreeing for good.
+fn counts_every_ballot(conn: &mut DbConn, budget_id: &str) -> ApiResult<bool> {
+    let Some(tally) = tallies::find(conn, budget_id).optional()? else {
+        return Ok(false);
+    };
+    let (online, paper) = crate::db::ballots::count_by_channel(conn, budget_id)?;
+    Ok(tally.ballots_counted == online + paper)
 }
 
 /// Checks that every budget has something to vote on, then freezes rules and ballots.
@@ -305,24 +321,29 @@ fn open_voting(
 
 /// Writes down a scheduled close that has passed (the reader already sees it as closed).
 fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> ApiResult<CycleScope> {
-    let stored: CycleStatus = scope.cycle.status.parse().map_err(ApiError::internal)?;
-    if stored == CycleStatus::Voting && scope.status == CycleStatus::Closed {
-        close_scheduled(conn, &scope.cycle)?;
+    if scope.close_pending() {
+        close_scheduled(conn, &scope.cycle.id)?;
         return scope::cycle(conn, &scope.cycle.id);
     }
     Ok(scope)
 }
 
-/// Closes a cycle at its scheduled instant, recorded as the system's act.
-fn close_scheduled(conn: &mut DbConn, cycle: &CycleRow) -> ApiResult<()> {
-    let Some(closes) = cycle.voting_closes_at else {
-        return Ok(());
-    };
-    if !rows::move_status(conn, &cycle.id, "voting", "closed", now())? {
-        return Ok(());
+/// Closes a cycle whose scheduled close has passed, recorded as the system's act; false if
+/// it is not (or no longer) due.
+///
+/// The row is locked before the clock is read, so the recorded close is later than the commit
+/// of every ballot that passed its check — usually a moment after the scheduled instant, later
+/// when a ballot was still committing — and no ballot commits after it.
+fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> ApiResult<bool> {
+    let cycle = rows::find_for_update(conn, cycle_id)?;
+    let at = now();
+    let due = cycle.status == CycleStatus::Voting.as_str()
+        && cycle.voting_closes_at.is_some_and(|close| close <= at);
+    if !due || !rows::move_status(conn, cycle_id, "voting", "closed", at)? {
+        return Ok(false);
     }
-    let mut row = rows::find(conn, &cycle.id)?;
-    row.voting_closed_at = Some(closes);
+    let mut row = rows::find(conn, cycle_id)?;
+    row.voting_closed_at = Some(at);
     rows::update(conn, &row)?;
     audit::append(
         conn,
@@ -332,12 +353,12 @@ fn close_scheduled(conn: &mut DbConn, cycle: &CycleRow) -> ApiResult<()> {
             actor_role: "system",
             action: "cycle.transition",
             target_type: "cycle",
-            target_id: Some(&cycle.id),
+            target_id: Some(cycle_id),
             details: serde_json::json!({"from": "voting", "to": "closed", "scheduled": true}),
         },
-        now(),
+        at,
     )?;
-    Ok(())
+    Ok(true)
 }
 
 /// Closes every cycle whose scheduled close has passed. Run periodically; ballots do not
@@ -345,12 +366,22 @@ fn close_scheduled(conn: &mut DbConn, cycle: &CycleRow) -> ApiResult<()> {
 pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
     db.write(|conn| {
         let due = rows::overdue_closes(conn, now())?;
+        let mut closed = 0;
         for cycle in &due {
-            close_scheduled(conn, cycle)?;
+            closed += usize::from(close_scheduled(conn, &cycle.id)?);
         }
-        Ok(due.len())
+        Ok(closed)
     })
     .await
+}
+
+/// Makes a passed scheduled close of the cycle durable, waiting for every ballot that passed
+/// its check before the instant to commit. Whatever needs the ballot box final (a count, a
+/// receipt's answer) calls it when the cycle reads as closed but is not yet written so
+/// ([`CycleScope::close_pending`]), then reads again in a later transaction.
+pub async fn settle(db: &Db, cycle_id: String) -> ApiResult<()> {
+    db.write(move |conn| close_scheduled(conn, &cycle_id).map(|_| ()))
+        .await
 }
 
 /// The cycles the caller may see, newest first, each with its budgets when `with_budgets`

@@ -57,6 +57,9 @@ where
     blocking(f).await
 }
 
+/// The current instant at the precision both databases store (microseconds), so that an
+/// instant compared in memory (a ballot's cast time against a close) is the one read back.
 pub fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }

@@ -80,11 +80,37 @@ pub struct ReceiptStatus {
     pub status: String,
 }
 
+/// What the receipt says. Between a scheduled close and the moment it is written down, a
+/// ballot that passed its check may still be committing (a replacement supersedes this
+/// receipt): the close is written down first, so `counted` is never said of a receipt that a
+/// later commit turns into `replaced`.
 pub async fn check(db: &Db, code: &str) -> ApiResult<ReceiptStatus> {
     let code = normalise(code).ok_or_else(ApiError::not_found)?;
+    match read_status(db, code.clone()).await? {
+        Read::Final(status) => Ok(status),
+        Read::ClosePending(cycle_id) => {
+            crate::service::cycles::settle(db, cycle_id).await?;
+            match read_status(db, code).await? {
+                Read::Final(status) => Ok(status),
+                Read::ClosePending(_) => Err(ApiError::internal("the close was not written")),
+            }
+        }
+    }
+}
+
+enum Read {
+    Final(ReceiptStatus),
+    /// The cycle's scheduled close passed but is not yet written down.
+    ClosePending(String),
+}
+
+async fn read_status(db: &Db, code: String) -> ApiResult<Read> {
     db.read(move |conn| {
         let receipt = ballots::receipt(conn, &code)?;
         let (_, scope) = scope::budget(conn, &receipt.budget_id)?;
+        if scope.close_pending() {
+            return Ok(Read::ClosePending(scope.cycle.id));
+        }
         let status = match scope.status {
             CycleStatus::Cancelled => "cycle_cancelled",
             CycleStatus::Closed | CycleStatus::Published if receipt.superseded_at.is_none() => {
@@ -93,11 +119,11 @@ pub async fn check(db: &Db, code: &str) -> ApiResult<ReceiptStatus> {
             CycleStatus::Closed | CycleStatus::Published => "replaced",
             _ => "recorded",
         };
-        Ok(ReceiptStatus {
+        Ok(Read::Final(ReceiptStatus {
             receipt: receipt.code,
             budget_id: receipt.budget_id,
             status: status.into(),
-        })
+        }))
     })
     .await
 }

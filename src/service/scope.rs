@@ -50,6 +50,19 @@ impl CycleScope {
         })
     }
 
+    /// A scheduled close has passed but is not yet written down: readers see the cycle closed,
+    /// yet a ballot that passed its check before the instant may still be committing. Whatever
+    /// depends on the ballot box being final (a count, a receipt's answer) first makes the
+    /// close durable ([`crate::service::cycles::settle`]).
+    pub fn close_pending(&self) -> bool {
+        self.status == CycleStatus::Closed && self.cycle.status == CycleStatus::Voting.as_str()
+    }
+
+    /// The close is written down, after every ballot that passed the close check committed.
+    pub fn closed_durably(&self) -> bool {
+        self.cycle.status == CycleStatus::Closed.as_str()
+    }
+
     /// Readable by anyone once out of draft, by the municipality's staff always.
     pub fn check_read(&self, caller: Option<&Caller>) -> ApiResult<()> {
         if self.status.is_public() || is_staff(caller, &self.municipality) {
@@ -67,6 +80,13 @@ impl CycleScope {
 
 pub fn cycle(conn: &mut DbConn, id: &str) -> ApiResult<CycleScope> {
     let row = cycles::find(conn, id)?;
+    CycleScope::load(conn, row)
+}
+
+/// The cycle locked against ballots ([`cycles::find_for_update`]): for every change of its
+/// status, which reads the clock only after this.
+pub fn cycle_for_update(conn: &mut DbConn, id: &str) -> ApiResult<CycleScope> {
+    let row = cycles::find_for_update(conn, id)?;
     CycleScope::load(conn, row)
 }
 

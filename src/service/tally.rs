@@ -20,6 +20,7 @@ use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
+use crate::service::cycles;
 use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::{blocking, now};
@@ -40,7 +41,9 @@ const PAGE: i64 = 5_000;
 fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Snapshot> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, OFFICIALS)?;
-    if scope.status != CycleStatus::Closed {
+    // Never on the clock alone: only a close written down (after every ballot that passed
+    // the close check committed) makes the ballot box final.
+    if !scope.closed_durably() {
         return Err(ApiError::conflict(
             "cycle_not_closed",
             "A budget is counted after voting closed and before the results are published.",
@@ -89,7 +92,12 @@ fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> ApiResult<Ballot> {
 }
 
 /// Counts a closed budget and stores the result (replacing an earlier count).
+///
+/// A scheduled close that has passed is first written down ([`cycles::settle`], which waits
+/// for ballots still committing); the ballots are read after that commit, so every ballot that
+/// was accepted is in the count.
 pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<TallyRow> {
+    settle_close(db, budget_id.clone()).await?;
     let actor = caller.clone();
     let snap = db
         .read(move |conn| snapshot(conn, &actor, &budget_id))
@@ -119,7 +127,7 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
         let scope = scope::cycle(conn, &cycle_id)?;
         let (online, paper) = ballots::count_by_channel(conn, &stored.budget_id)?;
         let now_counted = online + paper;
-        if scope.status != CycleStatus::Closed || now_counted != stored.ballots_counted {
+        if !scope.closed_durably() || now_counted != stored.ballots_counted {
             return Err(ApiError::conflict(
                 "cycle_changed",
                 "The ballots changed while counting; count again.",
@@ -142,6 +150,20 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
     })
     .await?;
     Ok(row)
+}
+
+/// Writes down the budget's cycle's scheduled close if it has passed and is not yet written.
+async fn settle_close(db: &Db, budget_id: String) -> ApiResult<()> {
+    let pending = db
+        .read(move |conn| {
+            let (_, scope) = scope::budget(conn, &budget_id)?;
+            Ok::<_, ApiError>(scope.close_pending().then_some(scope.cycle.id))
+        })
+        .await?;
+    match pending {
+        Some(cycle_id) => cycles::settle(db, cycle_id).await,
+        None => Ok(()),
+    }
 }
 
 /// One proposal's line in the results.

@@ -12,6 +12,7 @@ mod cycles;
 mod end_to_end;
 mod errors;
 mod exports;
+mod fence;
 mod health;
 mod helpers;
 mod proposals;
