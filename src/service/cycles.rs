@@ -13,6 +13,7 @@ use diesel::OptionalExtension;
 
 use crate::auth::extract::Caller;
 use crate::db::audit::{self, NewEntry};
+use crate::db::ballots as ballot_rows;
 use crate::db::budgets;
 use crate::db::cycles::{self as rows, CycleRow};
 use crate::db::municipalities::MunicipalityRow;
@@ -245,6 +246,10 @@ pub async fn transition(
                 "The cycle changed while this request ran; read it again.",
             ));
         }
+        if from == CycleStatus::Voting {
+            // Retries of ballots end with voting (closed or cancelled).
+            ballot_rows::forget_replies_of_cycle(conn, &scope.cycle.id)?;
+        }
         scope.cycle.status = to.as_str().to_string();
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
@@ -321,6 +326,7 @@ fn close_scheduled(conn: &mut DbConn, cycle: &CycleRow) -> ApiResult<()> {
     if !rows::move_status(conn, &cycle.id, "voting", "closed", now())? {
         return Ok(());
     }
+    ballot_rows::forget_replies_of_cycle(conn, &cycle.id)?;
     let mut row = rows::find(conn, &cycle.id)?;
     row.voting_closed_at = Some(closes);
     rows::update(conn, &row)?;
@@ -348,6 +354,8 @@ pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
         for cycle in &due {
             close_scheduled(conn, cycle)?;
         }
+        // Stored ballot replies live a few hours at most; the same tick forgets the old ones.
+        ballot_rows::forget_expired_replies(conn, now())?;
         Ok(due.len())
     })
     .await

@@ -14,6 +14,7 @@ mod errors;
 mod exports;
 mod health;
 mod helpers;
+mod linkability;
 mod proposals;
 mod residents;
 mod stats;
