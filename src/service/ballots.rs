@@ -597,6 +597,8 @@ pub struct OwnBallot {
     pub budget_id: String,
     pub selections: Vec<Selection>,
     pub receipt: Option<String>,
+    /// The UTC day it was cast (midnight UTC): the instant is not kept, since it would pair
+    /// the ballot with the voter's login.
     pub cast_at: DateTime<Utc>,
     /// 1 for the first ballot, +1 for each replacement.
     pub revision: i32,

@@ -403,3 +403,71 @@ async fn no_stored_chain_links_a_ballot_to_a_person() {
         "stored replies go at the close"
     );
 }
+
+fn stored_replies(app: &TestApp) -> usize {
+    let mut conn = app.db.blocking_conn().unwrap();
+    every_row(&mut conn)
+        .iter()
+        .filter(|r| r.table == "idempotency_keys")
+        .count()
+}
+
+/// A stored reply serves retries for a few hours, not longer: once expired (the scheduler's
+/// tick forgets it) the key is new again; and cancelling voting forgets every reply at once.
+#[tokio::test]
+async fn stored_replies_expire_and_end_with_voting() {
+    let app = spawn_app().await;
+    let slug = "sinop";
+    let (_, official) = open_city(&app, slug, "until_close").await;
+    let (cycle, budget, p) = crate::ballots::voting_budget(
+        &app,
+        slug,
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        &[100, 200],
+    )
+    .await;
+    let voter = resident(&app, slug, 950, "1980-01-01", None).await;
+    let first = json!([{"proposal_id": p[0]}]);
+    let other = json!([{"proposal_id": p[1]}]);
+    cast(&app, &budget, &voter, "k-1", &first).await;
+    assert_eq!(stored_replies(&app), 1);
+    // Within the hours the key is bound to its request.
+    let reused = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/budgets/{budget}/ballot"),
+            Some(&voter),
+        )
+        .header("Idempotency-Key", "k-1")
+        .json(&json!({ "selections": other }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reused.status(), 422);
+
+    // Four hours on (the default keeps a reply 3 hours, rounded up to the hour).
+    let later = chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(5);
+    let forgotten = app
+        .db
+        .write(move |conn| {
+            kurultai::db::ballots::forget_expired_replies(conn, later)
+                .map_err(kurultai::error::ApiError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    let reply = cast(&app, &budget, &voter, "k-1", &other).await;
+    assert_eq!(
+        reply["replaced"], true,
+        "an expired key starts a new request"
+    );
+
+    cast(&app, &budget, &voter, "k-2", &first).await;
+    assert_eq!(stored_replies(&app), 2);
+    assert_eq!(
+        move_to(&app, &cycle, &official, "cancelled").await.status(),
+        200
+    );
+    assert_eq!(stored_replies(&app), 0, "cancelling voting forgets them");
+}
