@@ -31,6 +31,39 @@ UPDATE ballots SET cast_at = date(cast_at) || ' 00:00:00';
 UPDATE receipts SET issued_at = date(issued_at) || ' 00:00:00';
 UPDATE receipts SET superseded_at = date(superseded_at) || ' 00:00:00' WHERE superseded_at IS NOT NULL;
 
+-- Ballots and receipts become WITHOUT ROWID tables, stored in the order of their random keys:
+-- a rowid table keeps the order of insertion, which pairs the n-th ballot with the n-th
+-- login. Receipts go first (they reference ballots), so that no foreign key is broken while
+-- the ballots are copied.
+CREATE TABLE receipts_copy AS SELECT * FROM receipts;
+DROP TABLE receipts;
+CREATE TABLE ballots_new (
+    id TEXT PRIMARY KEY,
+    budget_id TEXT NOT NULL REFERENCES budgets (id),
+    voter_key TEXT,
+    channel TEXT NOT NULL,
+    polling_station TEXT,
+    selections TEXT NOT NULL,
+    cast_at TIMESTAMP NOT NULL,
+    revision INTEGER NOT NULL,
+    UNIQUE (budget_id, voter_key)
+) WITHOUT ROWID;
+INSERT INTO ballots_new (id, budget_id, voter_key, channel, polling_station, selections, cast_at, revision)
+SELECT id, budget_id, voter_key, channel, polling_station, selections, cast_at, revision FROM ballots;
+DROP TABLE ballots;
+ALTER TABLE ballots_new RENAME TO ballots;
+CREATE TABLE receipts (
+    code TEXT PRIMARY KEY,
+    budget_id TEXT NOT NULL REFERENCES budgets (id),
+    ballot_id TEXT NOT NULL REFERENCES ballots (id),
+    issued_at TIMESTAMP NOT NULL,
+    superseded_at TIMESTAMP
+) WITHOUT ROWID;
+INSERT INTO receipts (code, budget_id, ballot_id, issued_at, superseded_at)
+SELECT code, budget_id, ballot_id, issued_at, superseded_at FROM receipts_copy;
+DROP TABLE receipts_copy;
+CREATE INDEX receipts_by_ballot ON receipts (ballot_id);
+
 DROP TABLE idempotency_keys;
 -- The first reply to a ballot sent with an Idempotency-Key, for retries: keyed by a keyed hash
 -- of the voter's key and the client's key, sealed, gone after a few hours or at the close.
