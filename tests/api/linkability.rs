@@ -471,3 +471,52 @@ async fn stored_replies_expire_and_end_with_voting() {
     );
     assert_eq!(stored_replies(&app), 0, "cancelling voting forgets them");
 }
+
+/// The scheduled close forgets the cycle's stored replies too (the scheduler's tick writes
+/// the close down and drops them in the same transaction).
+#[tokio::test]
+async fn the_scheduled_close_forgets_stored_replies() {
+    let app = spawn_app().await;
+    let slug = "ordu";
+    let (_, official) = open_city(&app, slug, "until_close").await;
+    let cycle = crate::cycles::new_cycle(&app, slug, &official).await;
+    let close = chrono::Utc::now() + chrono::TimeDelta::seconds(4);
+    let set = app
+        .patch(
+            &format!("/api/v1/cycles/{cycle}"),
+            Some(&official),
+            &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let budget = crate::cycles::new_budget(
+        &app,
+        &cycle,
+        &official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+    )
+    .await;
+    let budget = budget["id"].as_str().unwrap().to_string();
+    move_to(&app, &cycle, &official, "submission").await;
+    let p = crate::proposals::propose(&app, &budget, &official, "P", 100, "x").await;
+    crate::proposals::approve(&app, &p, &official).await;
+    move_to(&app, &cycle, &official, "review").await;
+    assert_eq!(
+        move_to(&app, &cycle, &official, "voting").await.status(),
+        200
+    );
+    let voter = resident(&app, slug, 960, "1980-01-01", None).await;
+    cast(&app, &budget, &voter, "k-1", &json!([{"proposal_id": p}])).await;
+    assert_eq!(stored_replies(&app), 1);
+    // The close passes; the scheduler ticks every 5 s.
+    let mut left = 1;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        left = stored_replies(&app);
+        if left == 0 {
+            break;
+        }
+    }
+    assert!(chrono::Utc::now() > close);
+    assert_eq!(left, 0, "the scheduled close forgot the stored reply");
+}
