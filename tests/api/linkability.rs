@@ -29,7 +29,9 @@
 //!
 //! The audit then walks every chain from each ballot and receipt row through any rows (audit
 //! entries, tallies, anything) and fails, printing the chain, when one reaches a row of
-//! [`PERSONAL`].
+//! [`PERSONAL`]. It also checks row order where the test can see it: ballot ids are uuid v4,
+//! and SQLite returns ballots in id order, not in the order they were cast. (PostgreSQL's heap
+//! keeps insertion order, which SQL does not show; that limit is documented, not tested.)
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -280,9 +282,32 @@ fn audit(app: &TestApp, moment: &str) -> usize {
     }
     // The walk does follow links: a receipt names its ballot.
     assert!(reached.contains("receipts") && reached.contains("ballots"));
+    random_order(&rows, !crate::helpers::on_postgres());
     rows.iter()
         .filter(|r| r.table == "idempotency_keys")
         .count()
+}
+
+/// Ballot ids are random (uuid v4: a v7 id would carry the instant), and on SQLite ballots are
+/// stored in the order of those ids, not in the order they were cast (which would pair the
+/// n-th ballot with the n-th login).
+fn random_order(rows: &[Row], sqlite: bool) {
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.table == "ballots")
+        .map(|r| {
+            let (_, id) = r.cells.iter().find(|(c, _)| c == "id").unwrap();
+            id.as_deref().unwrap()
+        })
+        .collect();
+    for id in &ids {
+        assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+    }
+    if sqlite {
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "SQLite reads ballots in key order");
+    }
 }
 
 async fn cast(app: &TestApp, budget: &str, voter: &str, key: &str, selections: &Value) -> Value {
