@@ -254,8 +254,10 @@ pub struct Participation {
     pub ballots: i64,
 }
 
-/// Rows per counter key.
-pub const SHARDS: i32 = 8;
+/// Rows per counter key. In a pgbench of one ballot insert plus this upsert per transaction
+/// (32 clients, one key, PostgreSQL 15 on 2 busy cores): one row 2,143 tps, 8 shards 4,252 to
+/// 5,238, 32 shards 6,295, no counter 10,401 to 11,675.
+pub const SHARDS: i32 = 32;
 
 /// Adds `row.ballots` to its counter: insert, or add on conflict, one statement on both
 /// backends (the multi-backend connection has no upsert, so each backend runs it itself).

@@ -435,19 +435,6 @@ fn cast_in(
         }
         None => {
             rows::insert(conn, &row)?;
-            let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
-                .map_err(ApiError::internal)?;
-            rows::count_participation(
-                conn,
-                &participation(
-                    &budget.id,
-                    "online",
-                    resident.district_id.clone(),
-                    age.map(|a| crate::domain::settings::age_band(a).to_string()),
-                    &zone.local_date(at).to_string(),
-                    1,
-                ),
-            )?;
             (row.id, false)
         }
     };
@@ -485,6 +472,22 @@ fn cast_in(
                 sealed_reply: sealed,
                 expires_at: expiry(cast_at, reply_ttl),
             },
+        )?;
+    }
+    if !replaced {
+        // Last in the transaction: the counter's row lock is then held the shortest time.
+        let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
+            .map_err(ApiError::internal)?;
+        rows::count_participation(
+            conn,
+            &participation(
+                &reply.budget_id,
+                "online",
+                resident.district_id.clone(),
+                age.map(|a| crate::domain::settings::age_band(a).to_string()),
+                &zone.local_date(at).to_string(),
+                1,
+            ),
         )?;
     }
     Ok((status, body))
