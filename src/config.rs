@@ -82,6 +82,10 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub jwt: JwtSettings,
     pub rate_limit: RateLimitSettings,
+    /// How long the reply to a ballot sent with an `Idempotency-Key` is kept for retries, in
+    /// hours (it goes at the close of voting anyway). Short: the row exists only so that a
+    /// retry after a lost answer gets the first reply.
+    pub ballot_idempotency_hours: u32,
     /// HMAC key for access tokens (at least 32 bytes; hex or plain text).
     #[serde(skip_serializing)]
     pub jwt_secret: Option<Secret>,
@@ -120,6 +124,7 @@ impl Default for Settings {
                 login_per_identifier_per_minute: 5,
                 login_per_identifier_burst: 10,
             },
+            ballot_idempotency_hours: 3,
             jwt_secret: None,
             jwt_previous_secrets: None,
             id_pepper: None,

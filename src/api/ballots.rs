@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::extract::{Caller, UncheckedCaller};
+use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -69,11 +70,22 @@ pub async fn cast(
         budget_id: id.to_string(),
         selections: body.into_inner().selections,
         idempotency_key,
+        reply_ttl: reply_ttl(&req),
     };
     let (status, body) = service::cast(&db, &pepper, &frozen, caller, request).await?;
     Ok(HttpResponse::build(status)
         .content_type(ContentType::json())
         .body(body))
+}
+
+/// How long a ballot's reply is kept for retries (`ballot_idempotency_hours`).
+fn reply_ttl(req: &HttpRequest) -> chrono::TimeDelta {
+    let hours = req
+        .app_data::<web::Data<Settings>>()
+        .map_or(Settings::default().ballot_idempotency_hours, |s| {
+            s.ballot_idempotency_hours
+        });
+    chrono::TimeDelta::hours(i64::from(hours))
 }
 
 /// The caller's own current ballot in a budget.

@@ -1,9 +1,10 @@
-//! Rows of `ballots` and `receipts`, and the idempotent replies of `idempotency_keys`.
+//! Rows of `ballots` and `receipts`, the idempotent replies of `idempotency_keys`, and the
+//! participation counters of `participation`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{ballots, idempotency_keys, receipts};
+use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -18,13 +19,10 @@ pub struct BallotRow {
     pub polling_station: Option<String>,
     /// JSON list of selections as cast.
     pub selections: String,
+    /// The UTC day it was cast (midnight): an exact instant would pair the ballot with the
+    /// voter's login ([`crate::service::ballots::stored_day`]).
     pub cast_at: NaiveDateTime,
     pub revision: i32,
-    /// The voter's district when this version was cast; `None` for paper ballots and voters
-    /// without a district. For participation statistics only.
-    pub voter_district_id: Option<String>,
-    /// The voter's age band then ([`crate::domain::settings::age_band`]); `None` for paper.
-    pub voter_age_band: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -33,6 +31,7 @@ pub struct ReceiptRow {
     pub code: String,
     pub budget_id: String,
     pub ballot_id: String,
+    /// Days, like the ballot's `cast_at`.
     pub issued_at: NaiveDateTime,
     pub superseded_at: Option<NaiveDateTime>,
 }
@@ -72,8 +71,6 @@ pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> 
             ballots::selections.eq(&new.selections),
             ballots::cast_at.eq(new.cast_at),
             ballots::revision.eq(ballots::revision + 1),
-            ballots::voter_district_id.eq(&new.voter_district_id),
-            ballots::voter_age_band.eq(&new.voter_age_band),
         ))
         .execute(conn)
         .map(|_| ())
@@ -160,35 +157,55 @@ pub fn receipt(conn: &mut DbConn, code: &str) -> QueryResult<ReceiptRow> {
         .first(conn)
 }
 
+/// The first reply to a ballot sent with an `Idempotency-Key`, kept so that a retry gets it
+/// again. Names nobody: the row's key is a keyed hash of the voter's key in the budget and the
+/// client's key, and the reply (with its receipt) is sealed under a key derived from the
+/// pepper and the cycle's ballot key ([`crate::service::ballots`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotentReply {
-    pub account_id: String,
-    pub idempotency_key: String,
-    /// SHA-256 of what was asked, so a reused key with another request is refused.
-    pub request_hash: String,
-    pub response_status: i32,
-    pub response_body: String,
-    pub created_at: NaiveDateTime,
+    pub key_mac: String,
+    /// Its rows all go when the cycle's voting closes.
+    pub cycle_id: String,
+    /// hex(nonce ‖ ciphertext) of the request's hash, the status and the body.
+    pub sealed_reply: String,
+    /// Rounded up to the hour, so it says no more than the hour of the ballot.
+    pub expires_at: NaiveDateTime,
 }
 
+/// The stored reply under this key, unless it has expired.
 pub fn stored_reply(
     conn: &mut DbConn,
-    account_id: &str,
-    key: &str,
+    key_mac: &str,
+    now: NaiveDateTime,
 ) -> QueryResult<Option<IdempotentReply>> {
     idempotency_keys::table
-        .find((account_id, key))
+        .find(key_mac)
+        .filter(idempotency_keys::expires_at.gt(now))
         .select(IdempotentReply::as_select())
         .first(conn)
         .optional()
 }
 
+/// Stores a reply, replacing an expired one under the same key.
 pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()> {
+    diesel::delete(idempotency_keys::table.find(&reply.key_mac)).execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values(reply)
         .execute(conn)
         .map(|_| ())
+}
+
+/// Forgets the cycle's stored replies (its voting is over).
+pub fn forget_replies_of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::cycle_id.eq(cycle_id)))
+        .execute(conn)
+}
+
+/// Forgets the replies that expired by `now`.
+pub fn forget_expired_replies(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::expires_at.le(now)))
+        .execute(conn)
 }
 
 /// (online, paper) ballots of a budget.
@@ -221,34 +238,54 @@ pub fn counted_receipts_after(
         .load(conn)
 }
 
-/// What participation statistics know of a ballot: channel, the voter's district and age
-/// band when it was cast, and when.
-pub type BallotFacts = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-);
+/// One counter of `participation`: who took part, coarsely, with no ballot id, time or order
+/// that matches a ballot. The district and age band are the voter's at their first ballot in
+/// the budget (`""` when unknown: paper, no district); the day is the municipality's calendar
+/// day then. Each key is spread over [`SHARDS`] rows so that ballots do not queue on one row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = participation)]
+pub struct Participation {
+    pub budget_id: String,
+    pub channel: String,
+    pub district_id: String,
+    pub age_band: String,
+    pub day: String,
+    pub shard: i32,
+    pub ballots: i64,
+}
 
-/// A page of the budget's ballots' facts (id first), after `after` in id order.
-pub fn facts_after(
-    conn: &mut DbConn,
-    budget_id: &str,
-    after: &str,
-    limit: i64,
-) -> QueryResult<Vec<BallotFacts>> {
-    ballots::table
-        .filter(ballots::budget_id.eq(budget_id))
-        .filter(ballots::id.gt(after))
-        .order(ballots::id.asc())
-        .limit(limit)
-        .select((
-            ballots::id,
-            ballots::channel,
-            ballots::voter_district_id,
-            ballots::voter_age_band,
-            ballots::cast_at,
+/// Rows per counter key. In a pgbench of one ballot insert plus this upsert per transaction
+/// (32 clients, one key, PostgreSQL 15 on 2 busy cores): one row 2,143 tps, 8 shards 4,252 to
+/// 5,238, 32 shards 6,295, no counter 10,401 to 11,675.
+pub const SHARDS: i32 = 32;
+
+/// Adds `row.ballots` to its counter: insert, or add on conflict, one statement on both
+/// backends (the multi-backend connection has no upsert, so each backend runs it itself).
+pub fn count_participation(conn: &mut DbConn, row: &Participation) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let upsert = diesel::insert_into(participation::table)
+        .values(row)
+        .on_conflict((
+            participation::budget_id,
+            participation::channel,
+            participation::district_id,
+            participation::age_band,
+            participation::day,
+            participation::shard,
         ))
+        .do_update()
+        .set(participation::ballots.eq(participation::ballots + excluded(participation::ballots)));
+    match conn {
+        DbConn::Sqlite(c) => upsert.execute(c),
+        DbConn::Postgresql(c) => upsert.execute(c),
+    }
+    .map(|_| ())
+}
+
+/// The budget's counters, shards not yet added up.
+pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Participation>> {
+    participation::table
+        .filter(participation::budget_id.eq(budget_id))
+        .select(Participation::as_select())
         .load(conn)
 }

@@ -187,10 +187,6 @@ diesel::table! {
         selections -> Text,
         cast_at -> Timestamp,
         revision -> Integer,
-        /// The voter's district when the counted ballot was cast (statistics only).
-        voter_district_id -> Nullable<Text>,
-        /// The voter's age band then, e.g. `25-34` (statistics only).
-        voter_age_band -> Nullable<Text>,
     }
 }
 
@@ -205,13 +201,25 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (account_id, idempotency_key) {
-        account_id -> Text,
-        idempotency_key -> Text,
-        request_hash -> Text,
-        response_status -> Integer,
-        response_body -> Text,
-        created_at -> Timestamp,
+    idempotency_keys (key_mac) {
+        key_mac -> Text,
+        cycle_id -> Text,
+        sealed_reply -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Who took part, coarsely, apart from the ballots (statistics only).
+    participation (budget_id, channel, district_id, age_band, day, shard) {
+        budget_id -> Text,
+        channel -> Text,
+        district_id -> Text,
+        age_band -> Text,
+        /// The municipality's calendar day, `YYYY-MM-DD`.
+        day -> Text,
+        shard -> Integer,
+        ballots -> BigInt,
     }
 }
 
@@ -250,5 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballots,
     receipts,
     idempotency_keys,
+    participation,
     tallies,
 );

@@ -12,19 +12,36 @@
 //! * **Anonymity.** `voter_key` is HMAC-SHA256 under the server's pepper of the cycle's ballot
 //!   key, the budget and the resident's national-ID hash: without the pepper the table does not
 //!   say whose ballot a row is; once the cycle is published its ballot key is destroyed and not
-//!   even the pepper links a ballot to anyone. Until then
-//!   is, a deleted account leaves its ballots counted, and registering again cannot vote twice.
+//!   even the pepper links a ballot to anyone. Since the key is the person's, not the account's,
+//!   a deleted account leaves its ballots counted, and registering again cannot vote twice.
+//!
+//! # Nothing stored pairs a ballot with its voter
+//! A reader of the whole database (without the pepper) must not connect a ballot's content or
+//! receipt to an account, resident, session, login or request (`tests/api/linkability.rs`):
+//! * ballots and receipts store the UTC day, not the instant ([`stored_day`]): an instant would
+//!   match the voter's login. The reply still tells the voter the exact instant;
+//! * the voter's district and age band are counted in `participation`, apart from the ballot
+//!   and at the first ballot only (a replacement would otherwise move a counter at the
+//!   replacement's instant);
+//! * an `Idempotency-Key`'s stored reply is keyed by a keyed hash of the voter's key and the
+//!   client's key, never the account, is sealed (ChaCha20-Poly1305) under a key derived from the
+//!   pepper and the cycle's ballot key, expires after a few hours (`ballot_idempotency_hours`)
+//!   and goes when voting closes, whichever comes first;
+//! * ids are random (uuid v4, random receipt codes), so their order says nothing of time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::StatusCode;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::extract::{Caller, UncheckedCaller};
-use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, ReceiptRow};
+use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, Participation, ReceiptRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
 use crate::db::municipalities::MunicipalityRow;
@@ -264,6 +281,8 @@ pub struct CastRequest {
     pub budget_id: String,
     pub selections: Vec<Selection>,
     pub idempotency_key: Option<String>,
+    /// How long a stored reply is kept for retries (the `ballot_idempotency_hours` setting).
+    pub reply_ttl: TimeDelta,
 }
 
 /// The longest `Idempotency-Key` accepted.
@@ -321,20 +340,34 @@ fn cast_in(
         budget_id,
         selections,
         idempotency_key,
+        reply_ttl,
     } = request;
     let (caller, read) = caller.check_with_budget(conn, &budget_id)?;
     let caller = &caller;
-    if let Some(key) = &idempotency_key {
-        if let Some(stored) = rows::stored_reply(conn, &caller.account_id, key)? {
+    // A retry is recognised by the voter and the key; there is none without a ballot key.
+    let retry = match (&idempotency_key, &read.cycle.ballot_key, &read.resident) {
+        (Some(key), Some(ballot_key), Some(resident)) => {
+            let voter = voter_key(
+                pepper,
+                ballot_key,
+                &read.budget.id,
+                &resident.national_id_hash,
+            );
+            Some(ReplyKey::new(pepper, ballot_key, &voter, key))
+        }
+        _ => None,
+    };
+    if let Some(retry) = &retry {
+        if let Some(stored) = rows::stored_reply(conn, &retry.mac, now())? {
+            let stored = retry.open(&stored.sealed_reply)?;
             if stored.request_hash != request_hash {
                 return Err(unprocessable(
                     "idempotency_key_reused",
                     "This Idempotency-Key was used for a different request.",
                 ));
             }
-            let status =
-                StatusCode::from_u16(stored.response_status as u16).map_err(ApiError::internal)?;
-            return Ok((status, stored.response_body));
+            let status = StatusCode::from_u16(stored.status).map_err(ApiError::internal)?;
+            return Ok((status, stored.body));
         }
     }
     let (budget, resident) = (read.budget, read.resident);
@@ -374,6 +407,9 @@ fn cast_in(
 
     let key = voter_key(pepper, &ballot_key, &budget.id, &resident.national_id_hash);
     let age = crate::service::residents::age_at(&scope.municipality, &resident, at)?;
+    // The instant the ballot passed the close check: the voter's reply carries it exactly, the
+    // stored row only its day.
+    let cast_at = at.naive_utc();
     let row = BallotRow {
         id: uuid::Uuid::new_v4().to_string(),
         budget_id: budget.id.clone(),
@@ -381,12 +417,9 @@ fn cast_in(
         channel: "online".into(),
         polling_station: None,
         selections: stored_selections,
-        cast_at: at.naive_utc(),
+        cast_at: stored_day(cast_at),
         revision: 1,
-        voter_district_id: resident.district_id.clone(),
-        voter_age_band: age.map(|a| crate::domain::settings::age_band(a).to_string()),
     };
-    let cast_at = row.cast_at;
     let (ballot_id, replaced) = match rows::of_voter(conn, &budget.id, &key)? {
         Some(existing) => {
             let policy: RevotePolicy = scope
@@ -401,7 +434,7 @@ fn cast_in(
                 ));
             }
             rows::replace(conn, &existing.id, &row)?;
-            rows::supersede_receipts(conn, &existing.id, cast_at)?;
+            rows::supersede_receipts(conn, &existing.id, stored_day(cast_at))?;
             (existing.id, true)
         }
         None => {
@@ -413,7 +446,7 @@ fn cast_in(
         code: receipts::generate(),
         budget_id: budget.id.clone(),
         ballot_id,
-        issued_at: cast_at,
+        issued_at: stored_day(cast_at),
         superseded_at: None,
     };
     rows::insert_receipt(conn, &receipt)?;
@@ -429,20 +462,140 @@ fn cast_in(
         StatusCode::CREATED
     };
     let body = serde_json::to_string(&reply).map_err(ApiError::internal)?;
-    if let Some(key) = idempotency_key {
+    if let Some(retry) = retry {
+        let sealed = retry.seal(&StoredReply {
+            request_hash,
+            status: status.as_u16(),
+            body: body.clone(),
+        })?;
         rows::store_reply(
             conn,
             &IdempotentReply {
-                account_id: caller.account_id.clone(),
-                idempotency_key: key,
-                request_hash,
-                response_status: i32::from(status.as_u16()),
-                response_body: body.clone(),
-                created_at: cast_at,
+                key_mac: retry.mac,
+                cycle_id: scope.cycle.id.clone(),
+                sealed_reply: sealed,
+                expires_at: expiry(cast_at, reply_ttl),
             },
         )?;
     }
+    if !replaced {
+        // Last in the transaction: the counter's row lock is then held the shortest time.
+        let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
+            .map_err(ApiError::internal)?;
+        rows::count_participation(
+            conn,
+            &participation(
+                &reply.budget_id,
+                "online",
+                resident.district_id.clone(),
+                age.map(|a| crate::domain::settings::age_band(a).to_string()),
+                &zone.local_date(at).to_string(),
+                1,
+            ),
+        )?;
+    }
     Ok((status, body))
+}
+
+/// What is stored of a time on a ballot or receipt: its UTC day (midnight). Shared by every
+/// ballot of the day, it pairs none with a login; being a floor, it is never after the
+/// instant, so a counted ballot's stored time stays before the close.
+pub fn stored_day(at: NaiveDateTime) -> NaiveDateTime {
+    at.date().and_time(chrono::NaiveTime::MIN)
+}
+
+/// When a stored reply expires: `ttl` after the ballot, rounded up to the next full hour so
+/// that the value is shared by the hour's ballots.
+fn expiry(at: NaiveDateTime, ttl: TimeDelta) -> NaiveDateTime {
+    use chrono::Timelike;
+    let hour = at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or(at);
+    hour + TimeDelta::hours(1) + ttl
+}
+
+/// A participation counter's increment, in a random shard.
+fn participation(
+    budget_id: &str,
+    channel: &str,
+    district_id: Option<String>,
+    age_band: Option<String>,
+    day: &str,
+    ballots: i64,
+) -> Participation {
+    Participation {
+        budget_id: budget_id.to_string(),
+        channel: channel.to_string(),
+        district_id: district_id.unwrap_or_default(),
+        age_band: age_band.unwrap_or_default(),
+        day: day.to_string(),
+        shard: (rand::rngs::OsRng.next_u32() % rows::SHARDS as u32) as i32,
+        ballots,
+    }
+}
+
+/// The first reply to a request, as sealed in `idempotency_keys`.
+#[derive(Serialize, Deserialize)]
+struct StoredReply {
+    /// SHA-256 of what was asked, so a reused key with another request is refused.
+    request_hash: String,
+    status: u16,
+    body: String,
+}
+
+/// Where a voter's retry finds its first reply, and the key that seals it.
+struct ReplyKey {
+    /// `HMAC(pepper, voter key ‖ client key)`: the row's key, naming nobody.
+    mac: String,
+    seal: Key,
+}
+
+impl ReplyKey {
+    fn new(pepper: &Pepper, ballot_key: &str, voter_key: &str, client_key: &str) -> Self {
+        let mac = pepper.mac(&[
+            b"idempotency:",
+            voter_key.as_bytes(),
+            b":",
+            client_key.as_bytes(),
+        ]);
+        // Once the ballot key is destroyed (publication) even the pepper cannot open a reply.
+        let seal = pepper.mac(&[b"idempotency-seal:", ballot_key.as_bytes()]);
+        let mut key = Key::default();
+        hex::decode_to_slice(seal, &mut key).expect("a MAC is 32 bytes of hex");
+        ReplyKey { mac, seal: key }
+    }
+
+    fn seal(&self, reply: &StoredReply) -> ApiResult<String> {
+        let plain = serde_json::to_vec(reply).map_err(ApiError::internal)?;
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = ChaCha20Poly1305::new(&self.seal)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: self.mac.as_bytes(),
+                },
+            )
+            .map_err(|_| ApiError::internal("sealing a reply failed"))?;
+        Ok(hex::encode([nonce.as_slice(), &sealed].concat()))
+    }
+
+    fn open(&self, stored: &str) -> ApiResult<StoredReply> {
+        let bytes = hex::decode(stored).map_err(ApiError::internal)?;
+        if bytes.len() < 12 {
+            return Err(ApiError::internal("a stored reply is too short"));
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let plain = ChaCha20Poly1305::new(&self.seal)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: self.mac.as_bytes(),
+                },
+            )
+            .map_err(|_| ApiError::internal("a stored reply does not open"))?;
+        serde_json::from_slice(&plain).map_err(ApiError::internal)
+    }
 }
 
 /// The caller's current ballot in a budget.
@@ -451,6 +604,8 @@ pub struct OwnBallot {
     pub budget_id: String,
     pub selections: Vec<Selection>,
     pub receipt: Option<String>,
+    /// The UTC day it was cast (midnight UTC): the instant is not kept, since it would pair
+    /// the ballot with the voter's login.
     pub cast_at: DateTime<Utc>,
     /// 1 for the first ballot, +1 for each replacement.
     pub revision: i32,
@@ -493,6 +648,7 @@ pub async fn own(
             budget_id: budget.id,
             selections: serde_json::from_str(&row.selections).map_err(ApiError::internal)?,
             receipt,
+            // The stored day: the instant is not kept.
             cast_at: row.cast_at.and_utc(),
             revision: row.revision,
         })
@@ -567,10 +723,8 @@ pub async fn enter_paper(
                     polling_station: Some(station.clone()),
                     selections: serde_json::to_string(&checked.selections)
                         .map_err(ApiError::internal)?,
-                    cast_at: at,
+                    cast_at: stored_day(at),
                     revision: 1,
-                    voter_district_id: None,
-                    voter_age_band: None,
                 }),
                 Err(e) => errors.push(crate::error::FieldError::new(
                     format!("ballots[{i}]"),
@@ -584,6 +738,13 @@ pub async fn enter_paper(
         }
         let accepted = rows_to_insert.len();
         rows::insert_many(conn, &rows_to_insert)?;
+        let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
+            .map_err(ApiError::internal)?;
+        let day = zone.local_date(at.and_utc()).to_string();
+        rows::count_participation(
+            conn,
+            &participation(&budget.id, "paper", None, None, &day, accepted as i64),
+        )?;
         tallies::discard(conn, &budget.id)?;
         record(
             conn,
@@ -626,4 +787,56 @@ pub async fn turnout(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<T
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod secrecy_tests {
+    use super::*;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn stored_times_are_days_and_never_later() {
+        let cast = at("2026-12-05 23:59:59.999999");
+        assert_eq!(stored_day(cast), at("2026-12-05 00:00:00"));
+        assert!(stored_day(cast) <= cast);
+    }
+
+    #[test]
+    fn replies_expire_on_the_hour_after_the_ttl() {
+        let ttl = TimeDelta::hours(3);
+        assert_eq!(
+            expiry(at("2026-12-05 12:34:56.1"), ttl),
+            at("2026-12-05 16:00:00")
+        );
+        // Every ballot of an hour shares the value.
+        assert_eq!(
+            expiry(at("2026-12-05 12:00:00"), ttl),
+            expiry(at("2026-12-05 12:59:59.9"), ttl)
+        );
+    }
+
+    #[test]
+    fn a_sealed_reply_opens_only_under_its_key() {
+        let pepper = Pepper::new(vec![7u8; 32]).unwrap();
+        let key = ReplyKey::new(&pepper, "ballot-key", "voter", "client-key");
+        let sealed = key
+            .seal(&StoredReply {
+                request_hash: "h".into(),
+                status: 201,
+                body: "{\"receipt\":\"ABCDE\"}".into(),
+            })
+            .unwrap();
+        assert!(!sealed.contains("ABCDE"));
+        let opened = key.open(&sealed).unwrap();
+        assert_eq!(
+            (opened.status, opened.body.as_str()),
+            (201, "{\"receipt\":\"ABCDE\"}")
+        );
+        // Another ballot key (a new cycle, or none after publication) cannot open it.
+        let other = ReplyKey::new(&pepper, "another-ballot-key", "voter", "client-key");
+        assert!(other.open(&sealed).is_err());
+    }
 }

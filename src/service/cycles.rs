@@ -17,6 +17,7 @@ use diesel::OptionalExtension;
 
 use crate::auth::extract::Caller;
 use crate::db::audit::{self, NewEntry};
+use crate::db::ballots as ballot_rows;
 use crate::db::budgets;
 use crate::db::cycles::{self as rows, CycleRow};
 use crate::db::municipalities::MunicipalityRow;
@@ -251,6 +252,10 @@ pub async fn transition(
                 "The cycle changed while this request ran; read it again.",
             ));
         }
+        if from == CycleStatus::Voting {
+            // Retries of ballots end with voting (closed or cancelled).
+            ballot_rows::forget_replies_of_cycle(conn, &scope.cycle.id)?;
+        }
         scope.cycle.status = to.as_str().to_string();
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
@@ -342,6 +347,7 @@ fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> ApiResult<bool> {
     if !due || !rows::move_status(conn, cycle_id, "voting", "closed", at)? {
         return Ok(false);
     }
+    ballot_rows::forget_replies_of_cycle(conn, cycle_id)?;
     let mut row = rows::find(conn, cycle_id)?;
     row.voting_closed_at = Some(at);
     rows::update(conn, &row)?;
@@ -370,6 +376,8 @@ pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
         for cycle in &due {
             closed += usize::from(close_scheduled(conn, &cycle.id)?);
         }
+        // Stored ballot replies live a few hours at most; the same tick forgets the old ones.
+        ballot_rows::forget_expired_replies(conn, now())?;
         Ok(closed)
     })
     .await

@@ -10,9 +10,10 @@
 //! smallest other non-zero cell is suppressed with it (secondary suppression). Proposals are
 //! public, so their counts are not suppressed.
 //!
-//! A ballot's district and age band are those of its voter when the counted version was cast
-//! (stored with the ballot for this purpose, never the person); its day is the municipality's
-//! calendar day of that casting. Paper ballots have no district or age band (`unknown`).
+//! A voter's district and age band are those at their first ballot in the budget, and the day
+//! the municipality's calendar day of it; they are counted in `participation`, apart from the
+//! ballots, so that nothing next to a ballot's content narrows down its voter (a replacement
+//! does not move them). Paper ballots have no district or age band (`unknown`).
 //! `registered_voters` counts verified residents (of the budget's district) now, and
 //! `online_turnout_percent` relates online ballots to them: paper voters need not register.
 
@@ -22,18 +23,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::extract::Caller;
-use crate::db::{ballots, budgets, by_pages, districts, proposals, residents, Db, DbConn};
+use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::AGE_BANDS;
-use crate::domain::TimeZoneName;
 use crate::error::{ApiError, ApiResult};
 use crate::service::scope::{self, is_staff, CycleScope};
 
 /// Counts of people below this are suppressed.
 pub const THRESHOLD: u64 = 10;
-
-/// Ballots read per query.
-const PAGE: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Cell {
@@ -110,7 +107,6 @@ pub async fn cycle_stats(
 
 fn gather(conn: &mut DbConn, scope: &CycleScope) -> ApiResult<CycleStats> {
     let municipality = &scope.municipality;
-    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
     let lang = &municipality.default_language;
     let name = |json: &str| -> ApiResult<String> {
         let names = crate::service::proposals::translations(json)?;
@@ -123,7 +119,7 @@ fn gather(conn: &mut DbConn, scope: &CycleScope) -> ApiResult<CycleStats> {
     let budgets = budgets::of_cycle(conn, &scope.cycle.id)?;
     let mut out = Vec::with_capacity(budgets.len());
     for budget in &budgets {
-        let tally = tally_ballots(conn, &budget.id, &zone, &district_names)?;
+        let tally = tally_ballots(conn, &budget.id, &district_names)?;
         let registered =
             residents::count_verified(conn, &municipality.id, budget.district_id.as_deref())?
                 as u64;
@@ -181,7 +177,6 @@ struct BallotTally {
 fn tally_ballots(
     conn: &mut DbConn,
     budget_id: &str,
-    zone: &TimeZoneName,
     district_names: &BTreeMap<String, String>,
 ) -> ApiResult<BallotTally> {
     let mut channel: BTreeMap<String, u64> = BTreeMap::new();
@@ -189,25 +184,19 @@ fn tally_ballots(
     let mut age: BTreeMap<String, u64> = AGE_BANDS.iter().map(|b| (b.to_string(), 0)).collect();
     let mut day: BTreeMap<String, u64> = BTreeMap::new();
     let mut total = 0;
-    by_pages::<_, ApiError>(
-        |after| ballots::facts_after(conn, budget_id, after, PAGE),
-        |facts| facts.0.as_str(),
-        |page| {
-            for (_, ch, d, band, cast_at) in page {
-                total += 1;
-                *channel.entry(ch).or_default() += 1;
-                let d = d.and_then(|d| district_names.get(&d).cloned());
-                *district
-                    .entry(d.unwrap_or_else(|| UNKNOWN.into()))
-                    .or_default() += 1;
-                *age.entry(band.unwrap_or_else(|| UNKNOWN.into()))
-                    .or_default() += 1;
-                let local = zone.local_date(cast_at.and_utc()).to_string();
-                *day.entry(local).or_default() += 1;
-            }
-            Ok(())
-        },
-    )?;
+    for row in ballots::participation_of(conn, budget_id)? {
+        let n = u64::try_from(row.ballots).map_err(ApiError::internal)?;
+        total += n;
+        *channel.entry(row.channel).or_default() += n;
+        let d = district_names.get(&row.district_id).cloned();
+        *district
+            .entry(d.unwrap_or_else(|| UNKNOWN.into()))
+            .or_default() += n;
+        let band = Some(row.age_band).filter(|b| !b.is_empty());
+        *age.entry(band.unwrap_or_else(|| UNKNOWN.into()))
+            .or_default() += n;
+        *day.entry(row.day).or_default() += n;
+    }
     let online = channel.get("online").copied().unwrap_or(0);
     let mut by_age_band: Vec<(String, u64)> = AGE_BANDS
         .iter()

@@ -15,6 +15,7 @@ mod exports;
 mod fence;
 mod health;
 mod helpers;
+mod linkability;
 mod proposals;
 mod residents;
 mod stats;

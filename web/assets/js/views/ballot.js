@@ -4,7 +4,7 @@
 
 import { account, api, signedInAt } from "../api.js";
 import { announce, h, nextId, show } from "../dom.js";
-import { dateTime, money, number, pick, t } from "../i18n.js";
+import { date, dateTime, money, number, pick, t } from "../i18n.js";
 import { readStoredJson, removeStored, writeStored } from "../storage.js";
 import { errorBox, href } from "../ui.js";
 
@@ -118,7 +118,7 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
   }
   if (!isCurrent()) return;
   if (own && city.revote_policy === "final") {
-    show(h("h1", {}, title), h("p", { class: "notice" }, t("ballot.already", { when: dateTime(own.cast_at, city.time_zone), revision: number(own.revision) }), " ", t("ballot.final")),
+    show(h("h1", {}, title), h("p", { class: "notice" }, t("ballot.already", { when: date(own.cast_at, "UTC"), revision: number(own.revision) }), " ", t("ballot.final")),
       own.receipt ? h("p", {}, t("ballot.receipt_intro"), " ", h("span", { class: "receipt-code" }, own.receipt)) : null);
     return;
   }
@@ -245,7 +245,7 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
       min: Math.max(1, budget.ballot.min_selections), max: budget.ballot.max_selections ?? proposals.length,
       points: budget.ballot.max_points ?? "", cap: money(budget.ballot.max_spend_minor ?? budget.amount_minor, budget.currency),
     })),
-    own ? h("p", { class: "notice" }, t("ballot.already", { when: dateTime(own.cast_at, city.time_zone), revision: number(own.revision) })) : null,
+    own ? h("p", { class: "notice" }, t("ballot.already", { when: date(own.cast_at, "UTC"), revision: number(own.revision) })) : null,
     restored ? h("p", { class: "notice" }, t("ballot.restored")) : null,
     form);
   refresh();

@@ -1,0 +1,44 @@
+-- Ballot secrecy in storage: nothing stored pairs a ballot or receipt with an account,
+-- resident, session, login or request (tests/api/linkability.rs).
+-- * Participation statistics move out of `ballots` into counters with no ballot id, time or
+--   order that matches a ballot (a few shards per key, so that ballots do not queue on one
+--   row). Existing ballots are counted by their UTC day.
+-- * Ballot and receipt times keep only the UTC day (an instant matched the voter's login).
+-- * Stored ballot replies no longer name the account nor hold the receipt in clear: the old
+--   rows (account, reply in clear) are dropped, and retries of ballots cast before this step
+--   are answered as new requests (voting replaces or refuses them as usual).
+CREATE TABLE participation (
+    budget_id TEXT NOT NULL REFERENCES budgets (id),
+    channel TEXT NOT NULL,
+    -- '' when not known (paper ballots, voters without a district or birth date).
+    district_id TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    -- The municipality's calendar day of the voter's first ballot, YYYY-MM-DD.
+    day TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    ballots BIGINT NOT NULL,
+    PRIMARY KEY (budget_id, channel, district_id, age_band, day, shard)
+);
+INSERT INTO participation (budget_id, channel, district_id, age_band, day, shard, ballots)
+SELECT budget_id, channel, COALESCE(voter_district_id, ''), COALESCE(voter_age_band, ''),
+       to_char(cast_at, 'YYYY-MM-DD'), 0, COUNT(*)
+FROM ballots
+GROUP BY budget_id, channel, COALESCE(voter_district_id, ''), COALESCE(voter_age_band, ''), to_char(cast_at, 'YYYY-MM-DD');
+ALTER TABLE ballots DROP COLUMN voter_district_id;
+ALTER TABLE ballots DROP COLUMN voter_age_band;
+
+UPDATE ballots SET cast_at = date_trunc('day', cast_at);
+UPDATE receipts SET issued_at = date_trunc('day', issued_at);
+UPDATE receipts SET superseded_at = date_trunc('day', superseded_at) WHERE superseded_at IS NOT NULL;
+
+DROP TABLE idempotency_keys;
+-- The first reply to a ballot sent with an Idempotency-Key, for retries: keyed by a keyed hash
+-- of the voter's key and the client's key, sealed, gone after a few hours or at the close.
+CREATE TABLE idempotency_keys (
+    key_mac TEXT PRIMARY KEY,
+    cycle_id TEXT NOT NULL,
+    sealed_reply TEXT NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX idempotency_keys_by_cycle ON idempotency_keys (cycle_id);
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at);
