@@ -96,7 +96,7 @@ impl ResidentView {
         (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView),
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many registrations from this address or with this ID", body = Problem, content_type = "application/problem+json"),
         (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -18,4 +18,5 @@ mod proposals;
 mod residents;
 mod stats;
 mod tenancy;
+mod text_input;
 mod web_client;
