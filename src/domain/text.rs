@@ -4,8 +4,8 @@
 //! checked by `api::text_guard` with these rules before any handler sees it, so no field can
 //! forget them:
 //! - no control characters (C0, DEL, C1): PostgreSQL cannot store NUL at all, and the others
-//!   garble logs, CSV exports and screens. Newline, carriage return and tab are allowed only
-//!   in fields written on several lines (descriptions, reasons);
+//!   garble logs, CSV exports and screens. Line breaks (also U+2028/2029) and tab are allowed
+//!   only in fields written on several lines (descriptions, reasons);
 //! - no bidirectional embeddings, overrides or isolates (U+202A–202E, U+2066–2069), which
 //!   make a text read differently from what it is (a name shown reversed);
 //! - not made only of invisible characters (zero-width spaces, joiners, fillers), which would
@@ -72,7 +72,8 @@ pub fn check(text: &str, kind: TextKind) -> Result<(), TextError> {
     let mut any_visible = text.is_empty();
     let mut any_invisible = false;
     for c in text.chars() {
-        if c.is_control() && !(multi_line && matches!(c, '\n' | '\r' | '\t')) {
+        let line_break = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+        if (c.is_control() || line_break) && !(multi_line && (line_break || c == '\t')) {
             return Err(TextError::ControlCharacter);
         }
         if is_bidi_control(c) {
@@ -152,7 +153,13 @@ mod tests {
                 Err(TextError::ControlCharacter)
             );
         }
-        for lines in ["one\ntwo", "one\r\ntwo", "a\tb"] {
+        for lines in [
+            "one\ntwo",
+            "one\r\ntwo",
+            "a\tb",
+            "one\u{2028}two",
+            "one\u{2029}two",
+        ] {
             assert_eq!(
                 check(lines, TextKind::Line),
                 Err(TextError::ControlCharacter)

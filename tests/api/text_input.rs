@@ -24,6 +24,7 @@ const HOSTILE: &[(&str, &str, bool)] = &[
     ("Hangul filler only", "\u{3164}", false),
     ("newline", "a\nb", true),
     ("tab", "a\tb", true),
+    ("line separator", "a\u{2028}b", true),
 ];
 
 fn openapi() -> Value {
