@@ -52,13 +52,26 @@ pub struct JwtSettings {
     pub refresh_ttl_days: i64,
 }
 
-/// Login attempts allowed per minute, with a burst on top.
+/// Login attempts allowed per minute and registrations per hour, each with a burst on top
+/// (see `auth::rate_limit` for the rules).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RateLimitSettings {
+    /// Login attempts from one client address, whatever the login.
     pub login_per_ip_per_minute: u32,
     pub login_per_ip_burst: u32,
+    /// Login attempts at one login from one address: the tight limit on guessing.
+    pub login_per_pair_per_minute: u32,
+    pub login_per_pair_burst: u32,
+    /// Login attempts at one login from all addresses together: much larger than the pair's,
+    /// so that a stranger cannot use it up and lock the owner out.
     pub login_per_identifier_per_minute: u32,
     pub login_per_identifier_burst: u32,
+    /// Registrations from one client address.
+    pub registration_per_ip_per_hour: u32,
+    pub registration_per_ip_burst: u32,
+    /// Registrations with one national ID (keyed by its hash), from anywhere.
+    pub registration_per_id_per_hour: u32,
+    pub registration_per_id_burst: u32,
 }
 
 // Unknown keys are tolerated: other tools share the KURULTAI_ prefix (e.g. the test suite's
@@ -121,8 +134,14 @@ impl Default for Settings {
             rate_limit: RateLimitSettings {
                 login_per_ip_per_minute: 30,
                 login_per_ip_burst: 30,
-                login_per_identifier_per_minute: 5,
-                login_per_identifier_burst: 10,
+                login_per_pair_per_minute: 5,
+                login_per_pair_burst: 10,
+                login_per_identifier_per_minute: 30,
+                login_per_identifier_burst: 100,
+                registration_per_ip_per_hour: 10,
+                registration_per_ip_burst: 10,
+                registration_per_id_per_hour: 3,
+                registration_per_id_burst: 3,
             },
             ballot_idempotency_hours: 3,
             jwt_secret: None,
@@ -182,7 +201,7 @@ mod tests {
     #[test]
     fn defaults_load_without_any_file_or_environment() {
         let settings = Settings::load(Some(Path::new("/nonexistent/kurultai.toml"))).unwrap();
-        assert_eq!(settings.rate_limit.login_per_identifier_per_minute, 5);
+        assert_eq!(settings.rate_limit.login_per_pair_per_minute, 5);
         assert!(settings.database_url().starts_with("sqlite://"));
     }
 

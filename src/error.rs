@@ -123,6 +123,19 @@ impl ApiError {
         Self::validation(vec![FieldError::new(field, code, message)])
     }
 
+    /// 422 `invalid_text`: a string of the request holds what no text field accepts
+    /// (`domain::text`); `field` names where and why.
+    pub fn invalid_text(field: FieldError) -> Self {
+        Self {
+            fields: vec![field],
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_text",
+                "The request holds text with control, bidirectional or only invisible characters.",
+            )
+        }
+    }
+
     pub fn too_many_requests(retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs.max(1)),

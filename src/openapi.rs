@@ -12,7 +12,11 @@ use crate::{admin, api};
     info(
         title = "Kurultai",
         description = "Participatory budgeting for the municipalities of the Turkic states. \
-            Errors are application/problem+json (RFC 9457) with a stable `code`.",
+            Errors are application/problem+json (RFC 9457) with a stable `code`. Any request \
+            whose body, query, path or `Idempotency-Key` holds a control character (line \
+            breaks and tabs are allowed only in descriptions and reasons), a bidirectional \
+            override or isolate, or text made only of invisible characters is answered 422 \
+            `invalid_text`; text is stored in Unicode NFC.",
         license(name = "AGPL-3.0-or-later"),
     ),
     paths(

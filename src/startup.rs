@@ -170,6 +170,7 @@ fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server
     let metrics = web::Data::new(Metrics::new());
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(api::text_guard::guard))
             .wrap(problems::error_handlers())
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())

@@ -8,7 +8,7 @@ use actix_web::web;
 
 use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::{Pepper, PepperError};
@@ -21,6 +21,7 @@ pub struct AuthState {
     pub access_ttl_minutes: i64,
     pub refresh_ttl_days: i64,
     pub limiter: LoginLimiter,
+    pub registration_limiter: RegistrationLimiter,
     pub trust_forwarded_for: bool,
 }
 
@@ -61,6 +62,7 @@ impl AppState {
             access_ttl_minutes: settings.jwt.access_ttl_minutes,
             refresh_ttl_days: settings.jwt.refresh_ttl_days,
             limiter: LoginLimiter::new(&settings.rate_limit),
+            registration_limiter: RegistrationLimiter::new(&settings.rate_limit),
             trust_forwarded_for: settings.trust_forwarded_for,
         };
         Ok(Self {

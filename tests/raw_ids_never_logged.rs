@@ -76,6 +76,10 @@ async fn national_ids_never_reach_the_log() {
         .arg("serve")
         .env("KURULTAI_BIND", "127.0.0.1:0")
         .env("RUST_LOG", "debug")
+        // Every scheme's registrations come from this one address.
+        .env("KURULTAI_RATE_LIMIT__REGISTRATION_PER_IP_PER_HOUR", "1000")
+        .env("KURULTAI_RATE_LIMIT__REGISTRATION_PER_IP_BURST", "1000")
+        .env("KURULTAI_RATE_LIMIT__REGISTRATION_PER_ID_BURST", "1000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

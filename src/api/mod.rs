@@ -17,6 +17,7 @@ pub mod proposals;
 pub mod residents;
 pub mod results;
 pub mod stats;
+pub mod text_guard;
 pub mod views;
 
 use actix_web::web;

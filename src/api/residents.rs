@@ -3,18 +3,19 @@
 //!
 //! No response ever carries the national ID: the server does not have it after the request.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::views::utc;
-use crate::auth::extract::{Officials, OfficialsAndAdmins, ResidentAuth, Staff};
+use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
 use crate::db::{municipalities, Db};
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::residents::{self as service, Decision, Profile, ProfilePatch, Registration};
+use crate::state::AuthState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -94,17 +95,23 @@ impl ResidentView {
     responses(
         (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView),
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`already_registered` (this ID) or `email_taken`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address or with this ID", body = Problem, content_type = "application/problem+json"),
         (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/municipalities/{slug}/residents")]
 pub async fn register(
+    req: HttpRequest,
     db: web::Data<Db>,
+    auth: web::Data<AuthState>,
     pepper: web::Data<Pepper>,
     slug: web::Path<String>,
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    auth.registration_limiter
+        .check_address(&client_ip(&req, auth.trust_forwarded_for))
+        .map_err(ApiError::too_many_requests)?;
     let slug = slug.into_inner();
     let municipality = db
         .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
@@ -121,7 +128,14 @@ pub async fn register(
         language: body.language,
     };
     let slug = municipality.slug.clone();
-    let registered = service::register(&db, &pepper, municipality, input).await?;
+    let registered = service::register(
+        &db,
+        &pepper,
+        &auth.registration_limiter,
+        municipality,
+        input,
+    )
+    .await?;
     let mut view = ResidentView::build(
         Profile {
             resident: registered.resident,

@@ -110,9 +110,11 @@ impl ManageConnection for Manager {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers go on while one writer commits; foreign keys are off by
-                // default in SQLite and our schema relies on them.
+                // default in SQLite and our schema relies on them. `synchronous = FULL`
+                // syncs the WAL at every commit: with NORMAL an acknowledged ballot could be
+                // lost to a power cut (issue 15, finding 8; cost in docs/performance.md).
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                 )
                 .map_err(r2d2::Error::QueryError)?;

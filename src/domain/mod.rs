@@ -14,6 +14,7 @@ pub mod policy;
 pub mod role;
 pub mod settings;
 pub mod slug;
+pub mod text;
 pub mod time_zone;
 pub mod translations;
 

@@ -12,6 +12,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::extract::Caller;
 use crate::auth::password;
+use crate::auth::rate_limit::RegistrationLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::districts::{self, DistrictRow};
 use crate::db::municipalities::MunicipalityRow;
@@ -200,10 +201,15 @@ fn district(
     }
 }
 
+/// The one answer registration gives when the ID or the e-mail is taken. A clerk at the
+/// counter would tell the person holding the ID "you are already registered"; the service
+/// cannot tell that person from a neighbour who knows the ID, so it says no more than that,
+/// never which of the two matched, and the answer is throttled per address and per ID.
 fn already_registered() -> ApiError {
     ApiError::conflict(
         "already_registered",
-        "Someone with this national ID is already registered here.",
+        "This national ID or this e-mail is already registered here. If it is yours, log in \
+         or ask the municipality's office.",
     )
 }
 
@@ -227,6 +233,7 @@ fn is_unique_violation(err: &DieselError) -> bool {
 pub async fn register(
     db: &Db,
     pepper: &Pepper,
+    limiter: &RegistrationLimiter,
     municipality: MunicipalityRow,
     input: Registration,
 ) -> ApiResult<Registered> {
@@ -295,6 +302,11 @@ pub async fn register(
     };
     let national_id_hash = id.keyed_hash(pepper);
     drop(id);
+    // Before the costly hash: whether this ID is registered is worth a limited number of
+    // questions, from any address.
+    limiter
+        .check_person(&national_id_hash)
+        .map_err(ApiError::too_many_requests)?;
     let password_hash = hashing(move || password::hash(&new_password))
         .await?
         .map_err(ApiError::internal)?;
@@ -328,7 +340,7 @@ pub async fn register(
         };
         account_rows::insert(conn, &account).map_err(|err| {
             if is_unique_violation(&err) {
-                email_taken()
+                already_registered()
             } else {
                 err.into()
             }

@@ -3,7 +3,7 @@ use serde_json::{json, Value};
 
 use kurultai::error::ApiError;
 
-use crate::helpers::{problem, spawn_app, spawn_app_with, PASSWORD, PLATFORM_EMAIL};
+use crate::helpers::{problem, spawn_app, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
 
 #[tokio::test]
 async fn platform_admin_logs_in_and_reads_me() {
@@ -255,4 +255,48 @@ async fn password_policy_refuses_short_and_common_passwords() {
         assert_eq!(body["errors"][0]["field"], "password");
         assert_eq!(body["errors"][0]["code"], code, "{body}");
     }
+}
+
+async fn login_from(app: &TestApp, address: &str, password: &str) -> reqwest::Response {
+    app.request(reqwest::Method::POST, "/api/v1/auth/login", None)
+        .header("X-Forwarded-For", address)
+        .json(&json!({"login": PLATFORM_EMAIL, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Issue 15, finding 7 (OWASP: no lock-out by a stranger). A stranger's address exhausts the
+/// throttle of a login; the owner, from their own address, still logs in with the right
+/// password, because the tight limit is per (login, address) and the login's own, much larger
+/// budget is not spent by attempts the pair's limit refused.
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let app = spawn_app_with(|s| {
+        s.trust_forwarded_for = true;
+        s.rate_limit.login_per_pair_per_minute = 1;
+        s.rate_limit.login_per_pair_burst = 3;
+        s.rate_limit.login_per_identifier_per_minute = 1;
+        s.rate_limit.login_per_identifier_burst = 6;
+    })
+    .await;
+    app.platform_admin_token().await; // the owner's account, and one login (another address)
+    for _ in 0..3 {
+        let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
+        assert_eq!(r.status(), 401);
+        assert_eq!(problem(r).await["code"], "invalid_credentials");
+    }
+    for _ in 0..20 {
+        let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
+        assert_eq!(r.status(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+    }
+    // Even the right password is refused to the stranger's address now…
+    assert_eq!(
+        login_from(&app, "203.0.113.66", PASSWORD).await.status(),
+        429
+    );
+    // …but not to the owner's.
+    let owner = login_from(&app, "198.51.100.7", PASSWORD).await;
+    assert_eq!(owner.status(), 200);
 }

@@ -69,3 +69,37 @@ async fn unknown_routes_are_problem_documents() {
     assert_eq!(response.status(), 404);
     assert_eq!(problem(response).await["code"], "not_found");
 }
+
+/// Issue 15, finding 8: every SQLite connection of the app's pool syncs the WAL at each
+/// commit (`synchronous = FULL`, 2), so an acknowledged ballot survives a power cut.
+#[tokio::test]
+async fn sqlite_connections_sync_every_commit() {
+    use diesel::sql_types::Integer;
+    use diesel::{QueryableByName, RunQueryDsl};
+    use kurultai::db::DbConn;
+
+    #[derive(QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = Integer)]
+        synchronous: i32,
+    }
+
+    let app = spawn_app().await;
+    if crate::helpers::on_postgres() {
+        return; // PostgreSQL's own default (`synchronous_commit = on`) already syncs.
+    }
+    // Hold several connections at once so that more than one is checked.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut conn = app.db.blocking_conn().expect("a pooled connection");
+        let DbConn::Sqlite(sqlite) = &mut **conn else {
+            panic!("a SQLite connection")
+        };
+        let level = diesel::sql_query("PRAGMA synchronous")
+            .get_result::<Synchronous>(sqlite)
+            .expect("PRAGMA synchronous answers")
+            .synchronous;
+        assert_eq!(level, 2, "PRAGMA synchronous must be FULL (2)");
+        held.push(conn);
+    }
+}

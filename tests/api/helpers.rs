@@ -40,8 +40,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         rate_limit: RateLimitSettings {
             login_per_ip_per_minute: 10_000,
             login_per_ip_burst: 10_000,
+            login_per_pair_per_minute: 10_000,
+            login_per_pair_burst: 10_000,
             login_per_identifier_per_minute: 10_000,
             login_per_identifier_burst: 10_000,
+            registration_per_ip_per_hour: 10_000,
+            registration_per_ip_burst: 10_000,
+            registration_per_id_per_hour: 10_000,
+            registration_per_id_burst: 10_000,
         },
         ..Settings::default()
     };

@@ -20,4 +20,5 @@ mod proposals;
 mod residents;
 mod stats;
 mod tenancy;
+mod text_input;
 mod web_client;
