@@ -289,3 +289,36 @@ pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<P
         .select(Participation::as_select())
         .load(conn)
 }
+
+/// Rewrites a budget's ballots and receipts in a random order (PostgreSQL). A heap keeps rows
+/// in the order they were inserted, and a dump lists them in that order: the order of first
+/// ballots could be laid beside the order of logins. Done when the cycle is published, with
+/// the ballot key's destruction, so what remains says nothing of who voted when. SQLite keeps
+/// both tables in key order (`WITHOUT ROWID`, random ids), so there is nothing to do there.
+pub fn shuffle_storage(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    let DbConn::Postgresql(pg) = conn else {
+        return Ok(());
+    };
+    // (A utility statement such as `CREATE TABLE … AS` takes no parameters.)
+    for table in ["ballots", "receipts"] {
+        diesel::sql_query(format!("CREATE TEMP TABLE shuffled_{table} (LIKE {table})"))
+            .execute(pg)?;
+    }
+    // Receipts point at ballots: kept aside and put back after them.
+    let steps = [
+        "INSERT INTO shuffled_ballots SELECT * FROM ballots WHERE budget_id = $1",
+        "INSERT INTO shuffled_receipts SELECT * FROM receipts WHERE budget_id = $1",
+        "DELETE FROM receipts WHERE budget_id = $1",
+        "DELETE FROM ballots WHERE budget_id = $1",
+        "INSERT INTO ballots SELECT * FROM shuffled_ballots WHERE budget_id = $1 ORDER BY random()",
+        "INSERT INTO receipts SELECT * FROM shuffled_receipts WHERE budget_id = $1 ORDER BY random()",
+    ];
+    for step in steps {
+        diesel::sql_query(step)
+            .bind::<Text, _>(budget_id)
+            .execute(pg)?;
+    }
+    diesel::sql_query("DROP TABLE shuffled_ballots, shuffled_receipts").execute(pg)?;
+    Ok(())
+}

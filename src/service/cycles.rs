@@ -240,8 +240,12 @@ pub async fn transition(
                     ));
                 }
                 scope.cycle.published_at = Some(at);
-                // From now on no ballot can be linked to its voter, whatever else leaks.
+                // From now on no ballot can be linked to its voter, whatever else leaks: not
+                // by its key, nor by where its row sits.
                 scope.cycle.ballot_key = None;
+                for budget in &budgets {
+                    ballot_rows::shuffle_storage(conn, &budget.id)?;
+                }
             }
             CycleStatus::Cancelled => scope.cycle.ballot_key = None,
             _ => {}
