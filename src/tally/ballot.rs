@@ -64,10 +64,12 @@ pub enum BallotError {
         max: i64,
         got: i64,
     },
+    // Totals are i128: a sum of i64 points cannot wrap there (it would take 2^64 entries), so
+    // the total compared with the limit is the true one (finding 1 of issue 15 wrapped an i64).
     #[error("{got} points were given, more than the allowed {max}")]
-    PointsTotalExceeded { max: i64, got: i64 },
+    PointsTotalExceeded { max: i64, got: i128 },
     #[error("{got} points were given, fewer than the required {min}")]
-    PointsTotalTooLow { min: i64, got: i64 },
+    PointsTotalTooLow { min: i64, got: i128 },
 }
 
 impl BallotError {
@@ -130,7 +132,11 @@ impl BallotRules {
         match self.kind {
             KindRules::Approval | KindRules::Ranked { .. } => Ok(()),
             KindRules::Knapsack { max_cost, min_cost } => {
-                let total: i128 = costs.iter().sum();
+                // Costs are non-negative, so a sum too large for i128 is over any cap.
+                let total = costs
+                    .iter()
+                    .try_fold(0i128, |sum, &c| sum.checked_add(c))
+                    .unwrap_or(i128::MAX);
                 if total > max_cost {
                     return Err(BallotError::OverBudget {
                         max: max_cost,
@@ -167,14 +173,14 @@ impl BallotRules {
                         });
                     }
                 }
-                let total: i64 = entries.iter().map(|&(_, p)| p).sum();
-                if total > max_total {
+                let total: i128 = entries.iter().map(|&(_, p)| i128::from(p)).sum();
+                if total > i128::from(max_total) {
                     return Err(BallotError::PointsTotalExceeded {
                         max: max_total,
                         got: total,
                     });
                 }
-                if total < min_total {
+                if total < i128::from(min_total) {
                     return Err(BallotError::PointsTotalTooLow {
                         min: min_total,
                         got: total,
