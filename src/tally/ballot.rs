@@ -132,11 +132,14 @@ impl BallotRules {
         match self.kind {
             KindRules::Approval | KindRules::Ranked { .. } => Ok(()),
             KindRules::Knapsack { max_cost, min_cost } => {
-                // Costs are non-negative, so a sum too large for i128 is over any cap.
-                let total = costs
-                    .iter()
-                    .try_fold(0i128, |sum, &c| sum.checked_add(c))
-                    .unwrap_or(i128::MAX);
+                // Costs are non-negative: a sum too large for i128 is over any cap (it is
+                // reported as i128::MAX, a lower bound of the true sum).
+                let Some(total) = costs.iter().try_fold(0i128, |sum, &c| sum.checked_add(c)) else {
+                    return Err(BallotError::OverBudget {
+                        max: max_cost,
+                        total: i128::MAX,
+                    });
+                };
                 if total > max_cost {
                     return Err(BallotError::OverBudget {
                         max: max_cost,
