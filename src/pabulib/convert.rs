@@ -251,7 +251,10 @@ fn parse_points(row: &Row, cell: &str) -> Result<Vec<i64>, PbError> {
             d.at_scale(0)
                 .and_then(|v| i64::try_from(v).ok())
                 .ok_or_else(|| {
-                    PbError::at(row.line, format!("points `{p}` are not a whole number"))
+                    PbError::at(
+                        row.line,
+                        format!("points `{p}` are not a whole number within ±{}", i64::MAX),
+                    )
                 })
         })
         .collect()

@@ -285,6 +285,24 @@ mod tests {
     }
 
     #[test]
+    fn a_ranking_longer_than_max_length_is_refused() {
+        // Ranks past k would score 0 and below (k − r): such a vote takes points away.
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fuzz/ranked_past_max_length.pb"
+        ))
+        .unwrap();
+        let f = read_str(&text).unwrap();
+        let e = f.election().unwrap();
+        let err = f.check_votes(&e).unwrap_err();
+        assert_eq!(err.line, 13, "{err}");
+        assert!(
+            err.message.contains("3 projects, more than max_length 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn money_limits_with_more_decimals_round_the_right_way() {
         let d = Decimal::parse("10.5").unwrap();
         assert_eq!(at_scale_rounded(d, 0, Round::Down), Some(10));

@@ -2,7 +2,11 @@
 //!
 //! [`BallotRules::validate`] returns the *first* rule broken as a [`BallotError`]; each variant
 //! has a stable snake_case [`BallotError::code`] the API layer returns as its error code.
-//! Counting never calls this: real published elections hold ballots that broke their rules.
+//! Counting never calls this: real published elections hold ballots that broke their rules
+//! (a `.pb`'s votes are checked against its own META by `pabulib::vote_rules` instead).
+//!
+//! Every number here may come from a voter: sums are exact (points in `i128`, costs with a
+//! checked sum), so no total can wrap into the allowed range (issue 15, finding 1).
 
 use crate::tally::election::{Ballot, Election};
 use std::collections::HashSet;
