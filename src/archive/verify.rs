@@ -1,7 +1,8 @@
 //! `kurultai verify ARCHIVE [--key PUBKEY]`: checks a cycle archive without the service.
 //!
 //! In order: the manifest's signature (with the municipality's published key when given),
-//! the SHA-256 of every file, every budget recounted from its `.pb` with the rule and
+//! the SHA-256 of every file, every budget's votes checked against the limits its `.pb`'s META
+//! declares, every budget recounted from its `.pb` with the rule and
 //! tie-break the manifest records and compared with the stored result, the results files, the
 //! `.pb`'s own `selected` column and the receipts list, then the audit log's hash chain from
 //! its first entry, its length and last hash against the manifest, and each stored result
@@ -332,6 +333,7 @@ fn check_budget(
         Ok(pb) => pb,
         Err(e) => return report.fail(&budget.pb, format!("not a valid Pabulib file: {e}")),
     };
+    check_votes(&pb, budget, report);
     let recount = match recount(&pb, budget) {
         Ok(r) => r,
         Err(e) => return report.fail(&budget.pb, format!("cannot be recounted: {e}")),
@@ -355,6 +357,35 @@ fn check_budget(
     check_receipts(files, budget, &pb, report);
 }
 
+/// Every vote respects the limits the `.pb`'s META declares: a recount alone would count a
+/// vote that no ballot form could have produced (issue 15, finding 1) and agree with it.
+fn check_votes(pb: &PbFile, budget: &BudgetEntry, report: &mut Report) {
+    let Ok(election) = pb.election() else {
+        return; // reported by the recount
+    };
+    match pb.vote_violations(&election) {
+        Ok((_, 0)) => report.ok(
+            &budget.pb,
+            format!(
+                "every one of {} votes respects the limits its META declares",
+                election.num_voters()
+            ),
+        ),
+        Ok((listed, total)) => {
+            for v in &listed {
+                report.fail(&budget.pb, format!("invalid vote: {v}"));
+            }
+            if total > listed.len() {
+                report.fail(
+                    &budget.pb,
+                    format!("{} more invalid vote(s)", total - listed.len()),
+                );
+            }
+        }
+        Err(e) => report.fail(&budget.pb, format!("its META limits cannot be read: {e}")),
+    }
+}
+
 fn recount(pb: &PbFile, budget: &BudgetEntry) -> Result<TallyResult, String> {
     let election = pb.election().map_err(|e| e.to_string())?;
     let args = TallyArgs {
@@ -365,6 +396,7 @@ fn recount(pb: &PbFile, budget: &BudgetEntry) -> Result<TallyResult, String> {
         seed: budget.seed.unwrap_or(0),
         json: false,
         time: false,
+        accept_invalid_votes: false,
     };
     crate::tally::tally(&election, &args.options()).map_err(|e| e.to_string())
 }

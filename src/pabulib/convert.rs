@@ -203,7 +203,9 @@ impl PbFile {
             ElectionError::UnknownProject { ballot, .. }
             | ElectionError::DuplicateInBallot { ballot, .. }
             | ElectionError::WrongBallotShape { ballot, .. } => line_of(&self.votes.rows, *ballot),
-            ElectionError::DuplicateProject(id) | ElectionError::NegativeCost(id) => {
+            ElectionError::DuplicateProject(id)
+            | ElectionError::NegativeCost(id)
+            | ElectionError::CostTooLarge(id) => {
                 let col = self.projects.column("project_id").unwrap_or(0);
                 self.projects
                     .rows
@@ -211,9 +213,9 @@ impl PbFile {
                     .rfind(|r| self.projects.cell(r, col) == id)
                     .map_or(0, |r| r.line)
             }
-            ElectionError::NegativeBudget | ElectionError::MoneyOutOfRange => {
-                self.meta_line("budget")
-            }
+            ElectionError::NegativeBudget
+            | ElectionError::BudgetTooLarge
+            | ElectionError::MoneyOutOfRange => self.meta_line("budget"),
         };
         PbError::at(line, e.to_string())
     }
@@ -249,7 +251,10 @@ fn parse_points(row: &Row, cell: &str) -> Result<Vec<i64>, PbError> {
             d.at_scale(0)
                 .and_then(|v| i64::try_from(v).ok())
                 .ok_or_else(|| {
-                    PbError::at(row.line, format!("points `{p}` are not a whole number"))
+                    PbError::at(
+                        row.line,
+                        format!("points `{p}` are not a whole number within ±{}", i64::MAX),
+                    )
                 })
         })
         .collect()

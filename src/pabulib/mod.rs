@@ -4,8 +4,10 @@
 mod convert;
 pub mod model;
 pub mod reader;
+pub mod vote_rules;
 pub mod writer;
 
 pub use model::{PbFile, Row, Table};
 pub use reader::{read_path, read_str, PbError};
+pub use vote_rules::VoteRules;
 pub use writer::{write_string, PbStreamWriter, PbWriteError};

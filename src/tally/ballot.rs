@@ -2,7 +2,11 @@
 //!
 //! [`BallotRules::validate`] returns the *first* rule broken as a [`BallotError`]; each variant
 //! has a stable snake_case [`BallotError::code`] the API layer returns as its error code.
-//! Counting never calls this: real published elections hold ballots that broke their rules.
+//! Counting never calls this: real published elections hold ballots that broke their rules
+//! (a `.pb`'s votes are checked against its own META by `pabulib::vote_rules` instead).
+//!
+//! Every number here may come from a voter: sums are exact (points in `i128`, costs with a
+//! checked sum), so no total can wrap into the allowed range (issue 15, finding 1).
 
 use crate::tally::election::{Ballot, Election};
 use std::collections::HashSet;
@@ -64,10 +68,12 @@ pub enum BallotError {
         max: i64,
         got: i64,
     },
+    // Totals are i128: a sum of i64 points cannot wrap there (it would take 2^64 entries), so
+    // the total compared with the limit is the true one (finding 1 of issue 15 wrapped an i64).
     #[error("{got} points were given, more than the allowed {max}")]
-    PointsTotalExceeded { max: i64, got: i64 },
+    PointsTotalExceeded { max: i64, got: i128 },
     #[error("{got} points were given, fewer than the required {min}")]
-    PointsTotalTooLow { min: i64, got: i64 },
+    PointsTotalTooLow { min: i64, got: i128 },
 }
 
 impl BallotError {
@@ -130,7 +136,14 @@ impl BallotRules {
         match self.kind {
             KindRules::Approval | KindRules::Ranked { .. } => Ok(()),
             KindRules::Knapsack { max_cost, min_cost } => {
-                let total: i128 = costs.iter().sum();
+                // Costs are non-negative: a sum too large for i128 is over any cap (it is
+                // reported as i128::MAX, a lower bound of the true sum).
+                let Some(total) = costs.iter().try_fold(0i128, |sum, &c| sum.checked_add(c)) else {
+                    return Err(BallotError::OverBudget {
+                        max: max_cost,
+                        total: i128::MAX,
+                    });
+                };
                 if total > max_cost {
                     return Err(BallotError::OverBudget {
                         max: max_cost,
@@ -167,14 +180,14 @@ impl BallotRules {
                         });
                     }
                 }
-                let total: i64 = entries.iter().map(|&(_, p)| p).sum();
-                if total > max_total {
+                let total: i128 = entries.iter().map(|&(_, p)| i128::from(p)).sum();
+                if total > i128::from(max_total) {
                     return Err(BallotError::PointsTotalExceeded {
                         max: max_total,
                         got: total,
                     });
                 }
-                if total < min_total {
+                if total < i128::from(min_total) {
                     return Err(BallotError::PointsTotalTooLow {
                         min: min_total,
                         got: total,

@@ -1,10 +1,13 @@
 //! `kurultai tally FILE.pb`: count a Pabulib file and print the outcome (or `--json`).
 //!
-//! Exit status: 0 on success, 2 when the file cannot be read or is malformed (the message names
-//! the line), 1 when the rule does not apply to the election.
+//! Exit status: 0 on success, 2 when the file cannot be read or is malformed, or holds a vote
+//! that breaks the limits its own META declares (the message names the line), 1 when the rule
+//! does not apply to the election.
 
-use crate::pabulib;
-use crate::tally::{tally, Completion, Rule, TallyOptions, TallyResult, TieBreak, TraceStep};
+use crate::pabulib::{self, PbError};
+use crate::tally::{
+    tally, Completion, Election, Rule, TallyOptions, TallyResult, TieBreak, TraceStep,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -48,6 +51,11 @@ pub struct TallyArgs {
     /// Print to stderr how long reading and counting took.
     #[arg(long)]
     pub time: bool,
+    /// Count votes that break the file's declared limits (`max_length`, `max_sum_points`, …)
+    /// instead of refusing the file, as pabutools does with research data; each is reported on
+    /// stderr. Never used by `kurultai verify`.
+    #[arg(long)]
+    pub accept_invalid_votes: bool,
 }
 
 impl TallyArgs {
@@ -73,7 +81,7 @@ impl TallyArgs {
 /// Runs `kurultai tally`.
 pub fn run(args: &TallyArgs) -> ExitCode {
     let started = Instant::now();
-    let election = match pabulib::read_path(&args.file).and_then(|f| f.election()) {
+    let election = match pabulib::read_path(&args.file).and_then(|f| read_election(&f, args)) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("{}: {e}", args.file.display());
@@ -105,6 +113,27 @@ pub fn run(args: &TallyArgs) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// The file's election, its votes checked against the limits its META declares.
+fn read_election(file: &pabulib::PbFile, args: &TallyArgs) -> Result<Election, PbError> {
+    let election = file.election()?;
+    if !args.accept_invalid_votes {
+        file.check_votes(&election)?;
+        return Ok(election);
+    }
+    let (listed, total) = file.vote_violations(&election)?;
+    for v in &listed {
+        eprintln!("{}: counted anyway: {v}", args.file.display());
+    }
+    if total > listed.len() {
+        eprintln!(
+            "{}: counted anyway: {} more invalid vote(s)",
+            args.file.display(),
+            total - listed.len()
+        );
+    }
+    Ok(election)
 }
 
 /// The human-readable report: funded projects with cost and votes, total spent, budget left.

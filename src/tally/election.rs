@@ -75,6 +75,12 @@ pub enum ElectionError {
     /// A budget below zero.
     #[error("the budget is negative")]
     NegativeBudget,
+    /// A cost above [`MAX_MONEY_UNITS`] engine units.
+    #[error("project `{0}` costs more than the largest amount counted (10^30 units)")]
+    CostTooLarge(String),
+    /// A budget above [`MAX_MONEY_UNITS`] engine units.
+    #[error("the budget is more than the largest amount counted (10^30 units)")]
+    BudgetTooLarge,
     /// Amounts too large or too precise to represent exactly.
     #[error("money amounts are too large or have too many decimals")]
     MoneyOutOfRange,
@@ -103,6 +109,12 @@ pub enum ElectionError {
         expected: &'static str,
     },
 }
+
+/// The largest budget or cost, in engine units, an election takes: 10^30 (a trillion main
+/// units at 18 decimals). Counting adds costs to what is spent and compares with the budget in
+/// `i128`; with every amount at most 2^100, no sum of fewer than 2^27 of them can wrap (a `.pb`
+/// cost of `i128::MAX` once wrapped greedy's spending negative and was funded).
+pub const MAX_MONEY_UNITS: i128 = 1_000_000_000_000_000_000_000_000_000_000;
 
 /// An election ready to be counted. Immutable once built.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,6 +230,9 @@ impl ElectionBuilder {
         if budget_units < 0 {
             return Err(ElectionError::NegativeBudget);
         }
+        if budget_units > MAX_MONEY_UNITS {
+            return Err(ElectionError::BudgetTooLarge);
+        }
         let mut index = HashMap::with_capacity(projects.len());
         let mut built = Vec::with_capacity(projects.len());
         for (i, p) in projects.into_iter().enumerate() {
@@ -227,6 +242,9 @@ impl ElectionBuilder {
                 .ok_or(ElectionError::MoneyOutOfRange)?;
             if cost < 0 {
                 return Err(ElectionError::NegativeCost(p.id));
+            }
+            if cost > MAX_MONEY_UNITS {
+                return Err(ElectionError::CostTooLarge(p.id));
             }
             if index.insert(p.id.clone(), i as u32).is_some() {
                 return Err(ElectionError::DuplicateProject(p.id));

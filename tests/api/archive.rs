@@ -607,14 +607,23 @@ async fn kurultai_verify_names_each_file_that_was_changed() {
 /// Changes a JSON file, fixes its digest in the manifest and signs the manifest again with the
 /// municipality's real key (derived here from the test's signing secret).
 fn forge(archive: &[u8], path: &str, change: impl Fn(&mut Value)) -> Vec<u8> {
+    forge_bytes(archive, path, |original| {
+        let mut value: Value = serde_json::from_slice(original).unwrap();
+        change(&mut value);
+        *original = serde_json::to_vec(&value).unwrap();
+    })
+}
+
+/// Changes any file, fixes its digest in the manifest and signs the manifest again (see
+/// [`forge`]).
+fn forge_bytes(archive: &[u8], path: &str, change: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
     let files = unpack(archive);
     let (_, original) = files
         .iter()
         .find(|(p, _)| p.ends_with(&format!("/{path}")))
         .unwrap();
-    let mut value: Value = serde_json::from_slice(original).unwrap();
-    change(&mut value);
-    let forged = serde_json::to_vec(&value).unwrap();
+    let mut forged = original.clone();
+    change(&mut forged);
     let digest = hex::encode(Sha256::digest(&forged));
     let (_, manifest) = files
         .iter()
@@ -636,4 +645,65 @@ fn forge(archive: &[u8], path: &str, change: impl Fn(&mut Value)) -> Vec<u8> {
     repack(&archive, "manifest.sig", |c| {
         *c = signature.clone().into_bytes()
     })
+}
+
+/// Issue 15, finding 1: the archive signed a `.pb` whose META said `max_sum_points` while a vote
+/// held two times `i64::MAX` and 12 (a wrapped i64 sum had let it in), and `kurultai verify`
+/// passed it, because a recount agrees with any ballots. Here the operator, holding the key,
+/// puts that ballot in the cumulative budget's file (whose ballot had no per-project maximum in
+/// the finding, so `max_points` goes too) and signs again: verify names the file and the line.
+#[tokio::test]
+async fn an_archive_holding_a_ballot_beyond_its_declared_rules_fails_verify() {
+    let c = counted_cycle().await;
+    close_and_count(&c).await;
+    let archive = download(&c, &c.auditor).await;
+    let key = kurultai::archive::PublicKey::parse(&published_key(&c.app, "izmir").await).unwrap();
+    let path = format!("budgets/{}.pb", c.budgets[1]);
+    let pb = unpack(&archive)
+        .into_iter()
+        .find(|(p, _)| p.ends_with(&path))
+        .map(|(_, content)| String::from_utf8(content).unwrap())
+        .unwrap();
+    let (text, line) = with_wrapping_vote(&pb);
+    let forged = forge_bytes(&archive, &path, |c| *c = text.clone().into_bytes());
+    let found = failures(&forged, &key);
+    let wanted = format!("line {line}: vote of voter");
+    assert!(
+        found.iter().any(|(s, m)| *s == path
+            && m.contains(&wanted)
+            && m.contains("18446744073709551626 points in all, more than max_sum_points 5")),
+        "{found:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (passed, out) = verify_cli(dir.path(), &forged, None);
+    assert!(!passed, "{out}");
+    assert!(
+        out.contains(&format!("FAIL  {path}: invalid vote: {wanted}")),
+        "{out}"
+    );
+}
+
+/// The `.pb` text with its first vote replaced by finding 1's ballot (every project; points
+/// `i64::MAX`, `i64::MAX`, 12) and no `max_points` in META; and the 1-based line of that vote.
+fn with_wrapping_vote(pb: &str) -> (String, usize) {
+    let mut lines: Vec<String> = pb
+        .lines()
+        .filter(|l| !l.starts_with("max_points;"))
+        .map(String::from)
+        .collect();
+    let at = |title: &str| lines.iter().position(|l| l == title).unwrap();
+    let (projects, votes) = (at("PROJECTS"), at("VOTES"));
+    let ids: Vec<String> = lines[projects + 2..votes]
+        .iter()
+        .map(|l| l.split(';').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3, "{pb}");
+    let header: Vec<&str> = lines[votes + 1].split(';').collect();
+    let row = votes + 2;
+    let mut cells: Vec<String> = lines[row].split(';').map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    cells[col("vote")] = format!("\"{}\"", ids.join(","));
+    cells[col("points")] = format!("\"{0},{0},12\"", i64::MAX);
+    lines[row] = cells.join(";");
+    (lines.join("\n") + "\n", row + 1)
 }

@@ -1029,3 +1029,56 @@ async fn residents_propose_during_submission_up_to_the_limit() {
         .await;
     assert_eq!(problem(late).await["code"], "cycle_not_accepting_proposals");
 }
+
+/// Issue 15, finding 1: a cumulative ballot whose points wrapped an i64 sum to the allowed
+/// total was accepted (201) and decided the count. Every such ballot is now a 422, on its
+/// true total; the honest ballot next to it still counts.
+#[tokio::test]
+async fn points_that_would_wrap_the_total_are_refused() {
+    let app = spawn_app().await;
+    let (_, official) = open_city(&app, "izmir", "until_close").await;
+    let (_, budget, p) = voting_budget(
+        &app,
+        "izmir",
+        &official,
+        json!({"names": {"en": "Points"}, "amount_minor": 1_000,
+               "ballot": {"type": "cumulative", "max_points": 10}}),
+        &[100, 100, 100],
+    )
+    .await;
+    let attacker = resident(&app, "izmir", 15, "1985-03-03", None).await;
+    let max = i64::MAX;
+    for (points, code) in [
+        ([max, max, 12], "points_total_exceeded"),
+        ([max, 1, 0], "invalid_points"),
+        ([max, max, max], "points_total_exceeded"),
+        ([i64::MIN, 5, 5], "invalid_points"),
+    ] {
+        let selections: Vec<Value> = p
+            .iter()
+            .zip(points)
+            .map(|(id, pts)| json!({"proposal_id": id, "points": pts}))
+            .collect();
+        let response = vote(&app, &budget, &attacker, Value::Array(selections)).await;
+        assert_eq!(response.status(), 422, "{points:?}");
+        assert_eq!(problem(response).await["code"], code, "{points:?}");
+    }
+    // Points beyond i64 are not a number the API takes: a 4xx problem, never a 500.
+    let response = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/v1/budgets/{budget}/ballot"),
+            Some(&attacker),
+            &json!({"selections": [{"proposal_id": p[0], "points": 9223372036854775808u64}]}),
+        )
+        .await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let honest = vote(
+        &app,
+        &budget,
+        &attacker,
+        json!([{"proposal_id": p[0], "points": 10}]),
+    )
+    .await;
+    assert_eq!(honest.status(), 201);
+}
