@@ -7,8 +7,8 @@ use kurultai::pabulib;
 use kurultai::tally::ballot::KindRules;
 use kurultai::tally::election::MAX_MONEY_UNITS;
 use kurultai::tally::{
-    tally, Ballot, BallotRules, Completion, Decimal, Election, ProjectSpec, Rule, TallyOptions,
-    TieBreak, VoteKind,
+    tally, Ballot, BallotRules, Decimal, Election, ProjectSpec, Rule, TallyOptions, TieBreak,
+    VoteKind,
 };
 use proptest::prelude::*;
 
@@ -317,15 +317,7 @@ fn a_cost_that_would_wrap_what_is_spent_is_refused_on_its_line() {
     }
 }
 
-const RULES: [Rule; 7] = [
-    Rule::Greedy,
-    Rule::Phragmen,
-    Rule::EqualShares(Completion::None),
-    Rule::EqualShares(Completion::Add1),
-    Rule::EqualShares(Completion::Add1Greedy),
-    Rule::EqualShares(Completion::EqualsharesAdd1),
-    Rule::EqualShares(Completion::EqualsharesAdd1u),
-];
+const RULES: [Rule; 7] = Rule::ALL;
 
 /// Reads `text` the way `kurultai tally` does, then counts it with every rule: whatever the
 /// input, an error names a line inside the file, and nothing panics.

@@ -7,15 +7,7 @@ use kurultai::tally::{
 };
 use proptest::prelude::*;
 
-const RULES: [Rule; 7] = [
-    Rule::Greedy,
-    Rule::Phragmen,
-    Rule::EqualShares(Completion::None),
-    Rule::EqualShares(Completion::Add1),
-    Rule::EqualShares(Completion::Add1Greedy),
-    Rule::EqualShares(Completion::EqualsharesAdd1),
-    Rule::EqualShares(Completion::EqualsharesAdd1u),
-];
+const RULES: [Rule; 7] = Rule::ALL;
 
 #[derive(Clone, Debug)]
 struct Spec {

@@ -4,18 +4,10 @@
 #![no_main]
 
 use kurultai::pabulib;
-use kurultai::tally::{tally, Completion, Rule, TallyOptions, TieBreak};
+use kurultai::tally::{tally, Rule, TallyOptions, TieBreak};
 use libfuzzer_sys::fuzz_target;
 
-const RULES: [Rule; 7] = [
-    Rule::Greedy,
-    Rule::Phragmen,
-    Rule::EqualShares(Completion::None),
-    Rule::EqualShares(Completion::Add1),
-    Rule::EqualShares(Completion::Add1Greedy),
-    Rule::EqualShares(Completion::EqualsharesAdd1),
-    Rule::EqualShares(Completion::EqualsharesAdd1u),
-];
+const RULES: [Rule; 7] = Rule::ALL;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

@@ -81,6 +81,20 @@ pub enum Rule {
     Phragmen,
 }
 
+impl Rule {
+    /// Every rule with every completion, the three whose time does not grow with the amounts
+    /// first (tests and fuzzing run the completions only on small amounts).
+    pub const ALL: [Rule; 7] = [
+        Rule::Greedy,
+        Rule::Phragmen,
+        Rule::EqualShares(Completion::None),
+        Rule::EqualShares(Completion::Add1),
+        Rule::EqualShares(Completion::Add1Greedy),
+        Rule::EqualShares(Completion::EqualsharesAdd1),
+        Rule::EqualShares(Completion::EqualsharesAdd1u),
+    ];
+}
+
 /// Everything that, with the election, determines the outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TallyOptions {

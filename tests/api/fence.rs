@@ -92,6 +92,40 @@ async fn receipt_status(app: &TestApp, code: &str) -> String {
         .to_string()
 }
 
+/// A cycle in submission with one approval budget, closing four seconds from now when the
+/// close is scheduled: (cycle, scheduled instant, budget).
+async fn budget_in_submission(
+    app: &TestApp,
+    slug: &str,
+    official: &str,
+    close: Close,
+) -> (String, DateTime<Utc>, String) {
+    let cycle = new_cycle(app, slug, official).await;
+    let scheduled = Utc::now() + chrono::Duration::seconds(4);
+    if close == Close::Scheduled {
+        let body = json!({"voting_closes_at": scheduled.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
+        let set = app
+            .patch(&format!("/api/v1/cycles/{cycle}"), Some(official), &body)
+            .await;
+        assert_eq!(set.status(), 200);
+    }
+    let budget = new_budget(
+        app,
+        &cycle,
+        official,
+        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        move_to(app, &cycle, official, "submission").await.status(),
+        200
+    );
+    (cycle, scheduled, budget)
+}
+
 /// Five honest ballots for P0, a late voter whose ballot stalls just before the close, the
 /// count asked just after it; then everything must agree.
 async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
@@ -107,31 +141,7 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
     let late_voter = voters.pop().unwrap();
 
     // Registration is done: the scheduled close can be near.
-    let cycle = new_cycle(&app, "antalya", &official).await;
-    let scheduled = Utc::now() + chrono::Duration::seconds(4);
-    if close == Close::Scheduled {
-        let body = json!({"voting_closes_at": scheduled.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
-        let set = app
-            .patch(&format!("/api/v1/cycles/{cycle}"), Some(&official), &body)
-            .await;
-        assert_eq!(set.status(), 200);
-    }
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
+    let (cycle, scheduled, budget) = budget_in_submission(&app, "antalya", &official, close).await;
     let p0 = propose(&app, &budget, &official, "P0", 300, "x").await;
     approve(&app, &p0, &official).await;
     let p1 = propose(&app, &budget, &official, "P1", 300, "x").await;
@@ -431,31 +441,7 @@ async fn storm_across_the_close(close: Close) {
     for n in 0..10 {
         voters.push(resident(&app, "alanya", 800 + n, "1980-01-01", None).await);
     }
-    let cycle = new_cycle(&app, "alanya", &official).await;
-    let scheduled = Utc::now() + chrono::Duration::seconds(4);
-    if close == Close::Scheduled {
-        let body = json!({"voting_closes_at": scheduled.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
-        let set = app
-            .patch(&format!("/api/v1/cycles/{cycle}"), Some(&official), &body)
-            .await;
-        assert_eq!(set.status(), 200);
-    }
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
+    let (cycle, scheduled, budget) = budget_in_submission(&app, "alanya", &official, close).await;
     let mut proposals = Vec::new();
     for name in ["P0", "P1"] {
         let p = propose(&app, &budget, &official, name, 300, "x").await;
