@@ -8,6 +8,8 @@
 //! A field's kind comes from its name anywhere on its path: under `descriptions` or `reason`
 //! text may have several lines; a key containing `password` holds a secret.
 
+use std::fmt::Write;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
@@ -51,18 +53,15 @@ fn invalid_text(field: &str, error: TextError) -> ApiError {
 }
 
 fn check_path_and_query(req: &ServiceRequest) -> Result<(), ApiError> {
+    // A segment that is not UTF-8 once decoded is left to the extractors to answer.
     for segment in req.path().split('/') {
-        if let Some(decoded) = percent_decode(segment, false) {
+        if let Ok(decoded) = percent_encoding::percent_decode_str(segment).decode_utf8() {
             text::check(&decoded, TextKind::Line).map_err(|e| invalid_text("path", e))?;
         }
     }
-    for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = percent_decode(key, true).unwrap_or_default();
+    for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
         text::check(&key, TextKind::Line).map_err(|e| invalid_text("query", e))?;
-        if let Some(value) = percent_decode(value, true) {
-            text::check(&value, TextKind::Line).map_err(|e| invalid_text(&key, e))?;
-        }
+        text::check(&value, TextKind::Line).map_err(|e| invalid_text(&key, e))?;
     }
     Ok(())
 }
@@ -76,33 +75,6 @@ fn check_headers(req: &ServiceRequest) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-/// `%XX` decoding (and `+` as a space in query strings). `None` when the result is not
-/// UTF-8: the extractors answer that case themselves.
-fn percent_decode(raw: &str, plus_is_space: bool) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let byte = match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        i += 2;
-                        b
-                    }
-                    None => b'%',
-                }
-            }
-            b'+' if plus_is_space => b' ',
-            b => b,
-        };
-        out.push(byte);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
 }
 
 fn is_json(req: &ServiceRequest) -> bool {
@@ -175,7 +147,8 @@ fn walk(
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                // Writing into a String cannot fail.
+                let _ = write!(path, "[{i}]");
                 walk(item, path, kind, changed)?;
                 path.truncate(len);
             }
@@ -245,10 +218,16 @@ mod tests {
     }
 
     #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%00b", false).unwrap(), "a\0b");
-        assert_eq!(percent_decode("a+b%2", true).unwrap(), "a b%2");
-        assert_eq!(percent_decode("%E2%80%AE", false).unwrap(), "\u{202E}");
-        assert!(percent_decode("%FF", false).is_none());
+    fn paths_and_queries_are_checked_once_decoded() {
+        let refused = |uri: &str| {
+            let req = actix_web::test::TestRequest::with_uri(uri).to_srv_request();
+            check_path_and_query(&req).is_err()
+        };
+        assert!(refused("/a%00b"));
+        assert!(refused("/x?q=a%E2%80%AEb"));
+        assert!(refused("/x?a%00=1"));
+        assert!(!refused("/x?q=a+b%2"));
+        // Not UTF-8 once decoded: the extractors answer it.
+        assert!(!refused("/%FF"));
     }
 }
