@@ -139,7 +139,7 @@ fn create_platform_admin(settings: Settings, email: &str, name: &str) -> Result<
             .map_err(|e| e.to_string())?;
         let account = crate::service::accounts::create_platform_admin(&db, email, name, password)
             .await
-            .map_err(|e| format!("{}: {}", e.code(), e.problem().detail))?;
+            .map_err(|e| e.to_string())?;
         println!(
             "created platform admin {} ({})",
             account.email.unwrap_or_default(),

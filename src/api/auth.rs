@@ -92,7 +92,8 @@ pub async fn refresh(
     auth: web::Data<AuthState>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let tokens = auth_service::refresh(&db, auth, body.into_inner().refresh_token).await?;
+    let tokens =
+        auth_service::refresh(&db, auth.into_inner(), body.into_inner().refresh_token).await?;
     token_response(&db, tokens).await
 }
 
@@ -105,7 +106,7 @@ pub async fn refresh(
     ))]
 #[post("/auth/logout")]
 pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
-    auth_service::logout(&db, caller.session_id).await?;
+    auth_service::logout(&db, caller.session_id.clone()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

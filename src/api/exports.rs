@@ -154,7 +154,7 @@ pub async fn results_csv(
 ) -> ApiResult<HttpResponse> {
     let (municipality, language) = budget_language(&req, &db, id.to_string()).await?;
     let results =
-        crate::service::tally::results(&db, caller.as_ref(), id.to_string(), Some(language))
+        crate::service::tally::results(&db, caller.as_deref(), id.to_string(), Some(language))
             .await?;
     let csv = crate::service::results_csv::results_csv(&results, &Money::of(&municipality)?)?;
     Ok(HttpResponse::Ok()

@@ -11,6 +11,7 @@ use crate::api::views::utc;
 use crate::db::districts::{self, DistrictRow};
 use crate::db::municipalities::{self, MunicipalityRow};
 use crate::db::Db;
+use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult, Problem};
 
 /// What anyone may know about a municipality.
@@ -52,16 +53,6 @@ pub fn decode(row: &MunicipalityRow) -> ApiResult<Decoded> {
         names: serde_json::from_str(&row.names).map_err(ApiError::internal)?,
         languages: serde_json::from_str(&row.languages).map_err(ApiError::internal)?,
     })
-}
-
-/// `names[lang]`, else the default language's, else any.
-pub fn pick(names: &BTreeMap<String, String>, lang: &str, default: &str) -> String {
-    names
-        .get(lang)
-        .or_else(|| names.get(default))
-        .or_else(|| names.values().next())
-        .cloned()
-        .unwrap_or_default()
 }
 
 impl MunicipalityView {

@@ -66,7 +66,10 @@ pub async fn results(
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();
     let (_, language) = budget_language(&req, &db, id.clone()).await?;
-    Ok(HttpResponse::Ok().json(service::results(&db, caller.as_ref(), id, Some(language)).await?))
+    Ok(
+        HttpResponse::Ok()
+            .json(service::results(&db, caller.as_deref(), id, Some(language)).await?),
+    )
 }
 
 /// The budget's municipality and the language to answer in (`?lang`, `Accept-Language`, else
