@@ -15,7 +15,6 @@ use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::{Caller, Officials, Staff};
-use crate::db::municipalities;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::translations::pick;
@@ -172,9 +171,7 @@ pub async fn list(
         }
     };
     let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+    let municipality = crate::service::directory::municipality(&db, slug).await?;
     let listed = service::list(&db, caller.as_deref(), municipality, with_budgets).await?;
     let views = listed
         .into_iter()

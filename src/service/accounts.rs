@@ -166,3 +166,9 @@ pub async fn prepare_staff(
         password_hash,
     })
 }
+
+/// The account of an id (`not_found` if none).
+pub async fn find(db: &Db, id: String) -> Result<AccountRow> {
+    db.read(move |conn| account_rows::by_id(conn, &id).map_err(Error::from))
+        .await
+}

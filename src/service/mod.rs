@@ -5,10 +5,12 @@
 pub mod accounts;
 pub mod actor;
 pub mod archive;
+pub mod audit_pages;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
 pub mod cycles;
+pub mod directory;
 pub mod districts;
 pub mod error;
 pub mod exports;
