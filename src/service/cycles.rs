@@ -210,7 +210,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
             CycleStatus::Voting => {
                 open_voting(conn, &scope.cycle, &budgets, at)?;
                 scope.cycle.voting_opened_at = Some(at);
-                scope.cycle.ballot_key = Some(crate::service::receipts::random_hex(32));
+                scope.cycle.ballot_key = Some(new_ballot_key());
             }
             CycleStatus::Closed => scope.cycle.voting_closed_at = Some(at),
             CycleStatus::Published => {
@@ -427,4 +427,12 @@ pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<CycleSco
         Ok(scope)
     })
     .await
+}
+
+/// A cycle's ballot key: 32 random bytes from the operating system, hex-encoded.
+fn new_ballot_key() -> String {
+    use rand::RngCore;
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    hex::encode(key)
 }

@@ -21,13 +21,6 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const GROUPS: usize = 4;
 const GROUP_LEN: usize = 5;
 
-/// `bytes` random bytes from the operating system, hex-encoded.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex::encode(buf)
-}
-
 /// A fresh receipt code.
 pub fn generate() -> String {
     let mut bytes = [0u8; 13];
