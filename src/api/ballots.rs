@@ -193,3 +193,24 @@ pub async fn turnout(
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::turnout(&db, &caller, id.to_string()).await?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_ballot_is_201_a_replacement_200_and_a_retry_as_its_first() {
+        let recorded = Cast::Recorded(String::new());
+        let replaced = Cast::Replaced(String::new());
+        assert_eq!(cast_status(&recorded), StatusCode::CREATED);
+        assert_eq!(cast_status(&replaced), StatusCode::OK);
+        assert_eq!(
+            cast_status(&Cast::Replayed(Box::new(recorded))),
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            cast_status(&Cast::Replayed(Box::new(replaced))),
+            StatusCode::OK
+        );
+    }
+}

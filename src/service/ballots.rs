@@ -870,3 +870,20 @@ mod secrecy_tests {
         assert!(other.open(&sealed).is_err());
     }
 }
+
+#[cfg(test)]
+mod cast_tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_reply_replays_as_the_kind_it_was() {
+        for first in [Cast::Recorded("{}".into()), Cast::Replaced("{}".into())] {
+            let stored = Cast::from_stored(first.stored_kind(), first.body().into()).unwrap();
+            assert_eq!(stored, first);
+            let replayed = Cast::Replayed(Box::new(stored));
+            assert_eq!(replayed.stored_kind(), first.stored_kind());
+            assert_eq!(replayed.into_body(), "{}");
+        }
+        assert!(Cast::from_stored(500, String::new()).is_err());
+    }
+}

@@ -1,6 +1,6 @@
 //! Why a rule refused, in the rules' own words: one enum of kinds, with no HTTP in it. The API
-//! edge turns each kind into a status and a problem document in one place
-//! (`impl From<Error> for crate::error::ApiError`); the command line prints `code: detail`.
+//! edge turns each kind into a status and a problem document in one place (`error.rs`, the
+//! `From<service::Error>` impl); the command line prints `code: detail`.
 //!
 //! Kinds are what a caller can act on (retry, show the fields, log in again); the stable
 //! snake_case `code` clients switch on travels with the kinds that have more than one.
