@@ -1,6 +1,7 @@
 //! The rules of the service, between the HTTP layer (`api/`, `admin/`) and the queries
-//! (`db/`). Functions here take plain inputs, check them, and run their writes as one
-//! transaction.
+//! (`db/`). Functions here take plain inputs (the acting account as an [`Actor`], never a
+//! request), check them, run their writes as one transaction, and refuse with an [`Error`]
+//! of their own: no status code, no web framework (`tests/layering.rs` holds them to it).
 
 pub mod accounts;
 pub mod actor;
