@@ -139,7 +139,7 @@ fn create_platform_admin(settings: Settings, email: &str, name: &str) -> Result<
             .map_err(|e| e.to_string())?;
         let account = crate::service::accounts::create_platform_admin(&db, email, name, password)
             .await
-            .map_err(|e| format!("{}: {}", e.code(), e.problem().detail))?;
+            .map_err(|e| e.to_string())?;
         println!(
             "created platform admin {} ({})",
             account.email.unwrap_or_default(),
@@ -195,11 +195,8 @@ fn show_key(settings: Settings, slug: &str) -> Result<(), String> {
     let db = crate::db::Db::connect(&settings.database_url(), 1).map_err(|e| e.to_string())?;
     let slug_owned = slug.to_string();
     let municipality = actix_web::rt::System::new()
-        .block_on(db.read(move |conn| {
-            crate::db::municipalities::by_slug(conn, &slug_owned)
-                .map_err(crate::error::ApiError::from)
-        }))
-        .map_err(|e| format!("municipality {slug}: {}", e.problem().detail))?;
+        .block_on(crate::service::directory::municipality(&db, slug_owned))
+        .map_err(|e| format!("municipality {slug}: {}", e.detail()))?;
     let keys = crate::archive::ArchiveKeys::new(secrets.signing_secret);
     let public = keys.for_municipality(&municipality.id).public();
     println!("municipality: {}", municipality.slug);

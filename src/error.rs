@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::service::Error;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One bad field in a request body or in settings.
@@ -208,28 +210,189 @@ impl ResponseError for ApiError {
 
 impl From<diesel::result::Error> for ApiError {
     fn from(err: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match err {
-            Error::NotFound => Self::not_found(),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("conflict", "That already exists.")
-            }
-            other => Self::internal(other),
-        }
+        Error::from(err).into()
     }
 }
 
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
+        Error::from(err).into()
+    }
+}
+
+/// The one place a rule's refusal becomes an HTTP problem: its status, code and title.
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let status = match &err {
+            Error::NotFound | Error::Missing { .. } => StatusCode::NOT_FOUND,
+            Error::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Error::Forbidden | Error::Refused { .. } => StatusCode::FORBIDDEN,
+            Error::Malformed { .. } => StatusCode::BAD_REQUEST,
+            Error::Conflict { .. } | Error::Duplicate => StatusCode::CONFLICT,
+            Error::Invalid(_) | Error::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            // The cause was logged where the service raised it.
+            Error::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let problem = Self::new(status, err.code(), err.detail());
         match err {
-            crate::db::DbError::Query(e) => e.into(),
-            crate::db::DbError::Pool(e) => {
-                tracing::error!(error = %e, "database pool");
-                Self::unavailable("database_unavailable", "The database is not answering.")
-            }
-            crate::db::DbError::Blocking => Self::internal("blocking task cancelled"),
+            Error::Invalid(fields) => Self {
+                fields: fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f.field, f.code, f.message))
+                    .collect(),
+                ..problem
+            },
+            Error::TooManyRequests { retry_after_secs } => Self {
+                retry_after_secs: Some(retry_after_secs.max(1)),
+                ..problem
+            },
+            _ => problem,
         }
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::FieldError as Bad;
+
+    /// The status, code, detail and `Retry-After` a service error leaves with.
+    fn answer(err: Error) -> (u16, String, String, Option<String>) {
+        let response = ApiError::from(err).error_response();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_string());
+        let content_type = response.headers().get(header::CONTENT_TYPE).unwrap();
+        assert_eq!(content_type, PROBLEM_JSON);
+        let status = response.status().as_u16();
+        let body = actix_web::body::to_bytes(response.into_body());
+        let body = futures_util::FutureExt::now_or_never(body)
+            .unwrap()
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["status"], status);
+        assert_eq!(
+            body["type"],
+            format!("urn:kurultai:problem:{}", body["code"].as_str().unwrap())
+        );
+        (
+            status,
+            body["code"].as_str().unwrap().to_string(),
+            body["detail"].as_str().unwrap().to_string(),
+            retry_after,
+        )
+    }
+
+    #[test]
+    fn not_found_is_404() {
+        let (status, code, detail, _) = answer(Error::NotFound);
+        assert_eq!((status, code.as_str()), (404, "not_found"));
+        assert_eq!(detail, "No such resource.");
+    }
+
+    #[test]
+    fn missing_is_404_with_its_code() {
+        let (status, code, _, _) = answer(Error::missing("no_results", "None yet."));
+        assert_eq!((status, code.as_str()), (404, "no_results"));
+    }
+
+    #[test]
+    fn unauthorized_is_401_with_its_code() {
+        let (status, code, detail, _) = answer(Error::invalid_credentials());
+        assert_eq!((status, code.as_str()), (401, "invalid_credentials"));
+        assert_eq!(detail, "The login or the password is wrong.");
+    }
+
+    #[test]
+    fn forbidden_is_403() {
+        let (status, code, detail, _) = answer(Error::Forbidden);
+        assert_eq!((status, code.as_str()), (403, "forbidden"));
+        assert_eq!(detail, "Your role may not do this.");
+    }
+
+    #[test]
+    fn refused_is_403_with_its_code() {
+        let (status, code, detail, _) =
+            answer(Error::refused("not_eligible", "Only residents vote."));
+        assert_eq!((status, code.as_str()), (403, "not_eligible"));
+        assert_eq!(detail, "Only residents vote.");
+    }
+
+    #[test]
+    fn malformed_is_400() {
+        let (status, code, _, _) = answer(Error::malformed("invalid_query", "status is …"));
+        assert_eq!((status, code.as_str()), (400, "invalid_query"));
+    }
+
+    #[test]
+    fn conflict_is_409_with_its_code() {
+        let (status, code, _, _) = answer(Error::conflict("already_voted", "Final."));
+        assert_eq!((status, code.as_str()), (409, "already_voted"));
+    }
+
+    #[test]
+    fn duplicate_is_409_conflict() {
+        let (status, code, detail, _) = answer(Error::Duplicate);
+        assert_eq!((status, code.as_str()), (409, "conflict"));
+        assert_eq!(detail, "That already exists.");
+    }
+
+    #[test]
+    fn invalid_is_422_listing_every_field() {
+        let err = Error::validation(vec![
+            Bad::new("names", "required", "names is required"),
+            Bad::new("currency", "unknown_currency", "no such currency"),
+        ]);
+        let api = ApiError::from(err);
+        assert_eq!(api.code(), "validation_failed");
+        assert_eq!(api.fields().len(), 2);
+        assert_eq!(api.fields()[1].code, "unknown_currency");
+        let problem = api.problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(
+            problem.detail,
+            "names: names is required; currency: no such currency"
+        );
+    }
+
+    #[test]
+    fn rule_is_422_with_its_code() {
+        let (status, code, _, _) = answer(Error::rule("over_budget", "Too dear."));
+        assert_eq!((status, code.as_str()), (422, "over_budget"));
+    }
+
+    #[test]
+    fn too_many_requests_is_429_with_retry_after_of_at_least_a_second() {
+        let (status, code, _, retry) = answer(Error::too_many_requests(0));
+        assert_eq!((status, code.as_str()), (429, "rate_limited"));
+        assert_eq!(retry.as_deref(), Some("1"));
+        let (_, _, _, retry) = answer(Error::too_many_requests(30));
+        assert_eq!(retry.as_deref(), Some("30"));
+    }
+
+    #[test]
+    fn unavailable_is_503_with_its_code() {
+        let (status, code, _, _) =
+            answer(Error::unavailable("database_unavailable", "Not answering."));
+        assert_eq!((status, code.as_str()), (503, "database_unavailable"));
+    }
+
+    #[test]
+    fn internal_is_500_and_tells_nothing() {
+        let (status, code, detail, _) = answer(Error::internal("disk on fire"));
+        assert_eq!((status, code.as_str()), (500, "internal_error"));
+        assert!(!detail.contains("disk"));
+    }
+
+    #[test]
+    fn the_title_is_the_status_reason() {
+        let problem = ApiError::from(Error::Forbidden).problem();
+        assert_eq!(problem.title, "Forbidden");
+        assert_eq!(problem.type_, "urn:kurultai:problem:forbidden");
+    }
+}

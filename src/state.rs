@@ -9,21 +9,12 @@ use actix_web::web;
 use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
 use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
+pub use crate::auth::AuthState;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
 use crate::service::ballots::FrozenBallots;
-
-/// Token issuing and checking, with the settings they need.
-pub struct AuthState {
-    pub tokens: AccessTokens,
-    pub access_ttl_minutes: i64,
-    pub refresh_ttl_days: i64,
-    pub limiter: LoginLimiter,
-    pub registration_limiter: RegistrationLimiter,
-    pub trust_forwarded_for: bool,
-}
 
 #[derive(Clone)]
 pub struct AppState {

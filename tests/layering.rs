@@ -93,3 +93,253 @@ fn no_floating_point_in_the_count() {
         found.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The one-way arrows between the layers: `api/`, `admin/` → `service/` → `db/`, and no import
+// cycle anywhere between the modules of `src/` (a top-level module, or a second-level one
+// inside a folder: `state`, `auth::extract`, `service::ballots`).
+
+/// Every `.rs` file under `src/` with its module path (`src/service/ballots.rs` →
+/// `["service", "ballots"]`) and its code without comments.
+fn modules() -> Vec<(Vec<String>, String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    files
+        .into_iter()
+        .map(|path| {
+            let relative = path.strip_prefix(root.join("src")).unwrap();
+            let mut module: Vec<String> = relative
+                .with_extension("")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if module.last().is_some_and(|m| m == "mod") {
+                module.pop();
+            }
+            let code = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let name = format!("src/{}", relative.to_string_lossy());
+            (module, name, code)
+        })
+        .collect()
+}
+
+/// The node of the graph a module belongs to: its first two levels (`tally::mes::run` →
+/// `tally::mes`), or one for a module that is a single file (`state`).
+fn node(module: &[String]) -> Option<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let first = module.first()?;
+    let folder = src.join(first);
+    if !folder.is_dir() && !src.join(format!("{first}.rs")).is_file() {
+        return None; // an item of the crate root, or a macro's `$crate`
+    }
+    match module.get(1) {
+        Some(second)
+            if folder.join(format!("{second}.rs")).is_file() || folder.join(second).is_dir() =>
+        {
+            Some(format!("{first}::{second}"))
+        }
+        _ => Some(first.clone()),
+    }
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Parses one `use` tree from `at` (`a::b::{c, d::e as f, self}`), pushing each path.
+fn use_tree(
+    code: &[char],
+    mut at: usize,
+    mut prefix: Vec<String>,
+    out: &mut Vec<Vec<String>>,
+) -> usize {
+    loop {
+        while at < code.len() && code[at].is_whitespace() {
+            at += 1;
+        }
+        if at < code.len() && code[at] == '{' {
+            at += 1;
+            loop {
+                while at < code.len() && (code[at].is_whitespace() || code[at] == ',') {
+                    at += 1;
+                }
+                if at >= code.len() || code[at] == '}' {
+                    return at + 1;
+                }
+                at = use_tree(code, at, prefix.clone(), out);
+                // Skip a rename (`as name`) up to the next item of the group.
+                while at < code.len() && code[at] != ',' && code[at] != '}' {
+                    at += 1;
+                }
+            }
+        }
+        let start = at;
+        while at < code.len() && is_ident(code[at]) {
+            at += 1;
+        }
+        if at > start {
+            let ident: String = code[start..at].iter().collect();
+            if ident != "self" {
+                prefix.push(ident);
+            }
+        }
+        if at > start && code[at..].starts_with(&[':', ':']) {
+            at += 2;
+            continue;
+        }
+        out.push(prefix);
+        return at;
+    }
+}
+
+/// Every `crate::…` path a file's code names (`use crate::…` and paths written in place).
+fn crate_paths(code: &str) -> Vec<Vec<String>> {
+    let chars: Vec<char> = code.chars().collect();
+    let needle: Vec<char> = "crate::".chars().collect();
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + needle.len() <= chars.len() {
+        let preceded = at > 0 && (is_ident(chars[at - 1]) || chars[at - 1] == '$');
+        if !preceded && chars[at..].starts_with(&needle) {
+            at = use_tree(&chars, at + needle.len(), Vec::new(), &mut out);
+        } else {
+            at += 1;
+        }
+    }
+    out
+}
+
+/// The module graph: each node and the nodes it names, with the file that names each.
+fn import_graph() -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>
+{
+    let mut graph = std::collections::BTreeMap::<_, std::collections::BTreeMap<_, _>>::new();
+    for (module, name, code) in modules() {
+        let Some(from) = node(&module) else { continue };
+        let edges = graph.entry(from.clone()).or_default();
+        for path in crate_paths(&code) {
+            if let Some(to) = node(&path) {
+                if to != from {
+                    edges.entry(to).or_insert_with(|| name.clone());
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// One cycle through the graph, as `a → b → … → a` with the file behind each arrow, if any.
+fn find_cycle(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+) -> Option<String> {
+    // Depth-first search; a node met again while still on the path closes a cycle.
+    fn visit(
+        at: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<String> {
+        if let Some(start) = path.iter().position(|p| p == at) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(at.to_string());
+            let steps: Vec<String> = cycle
+                .windows(2)
+                .map(|w| format!("{} → {} ({})", w[0], w[1], graph[&w[0]][&w[1]]))
+                .collect();
+            return Some(steps.join(", "));
+        }
+        if done.contains(at) {
+            return None;
+        }
+        path.push(at.to_string());
+        for next in graph.get(at).into_iter().flat_map(|edges| edges.keys()) {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(at.to_string());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|start| visit(start, graph, &mut Vec::new(), &mut done))
+}
+
+/// Lines of the files under `dir` that name one of `words`.
+fn naming(dir: &str, words: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (_, name, code) in modules() {
+        if !name.starts_with(dir) {
+            continue;
+        }
+        for line in code.lines() {
+            for word in words.iter().filter(|w| line.contains(*w)) {
+                found.push(format!("{name}: `{word}` in `{}`", line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn services_know_no_http() {
+    let found = naming(
+        "src/service/",
+        &[
+            "crate::api",
+            "crate::state",
+            "crate::admin",
+            "crate::error",
+            "actix_web",
+            "StatusCode",
+        ],
+    );
+    assert!(found.is_empty(), "HTTP in the rules:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_database_layer_knows_no_service_or_api() {
+    let found = naming("src/db/", &["crate::service", "crate::api", "crate::admin"]);
+    assert!(
+        found.is_empty(),
+        "the database layer reaches up:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn no_import_cycle_between_modules() {
+    let graph = import_graph();
+    assert!(
+        graph.contains_key("service::ballots")
+            && graph["api::ballots"].contains_key("service::ballots")
+    );
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle: {cycle}");
+    }
+}
+
+#[test]
+fn use_trees_are_read_whole() {
+    let paths = crate_paths(
+        "use crate::db::{self, x::{A, B as C}, Db};\nlet y = crate::state::S::new(); $crate::z",
+    );
+    let expected: Vec<Vec<String>> = [
+        vec!["db"],
+        vec!["db", "x", "A"],
+        vec!["db", "x", "B"],
+        vec!["db", "Db"],
+        vec!["state", "S", "new"],
+    ]
+    .iter()
+    .map(|p| p.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(paths, expected);
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::{AuditReaders, Staff};
-use crate::db::audit::{self, AuditRow};
+use crate::db::audit::AuditRow;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Problem};
 
@@ -95,20 +95,11 @@ pub async fn list(
     }
     let after = query.after.unwrap_or(0);
     let chain = staff.municipality.id.clone();
-    let page = db
-        .read(move |conn| {
-            let rows = audit::page(conn, &chain, after, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            let rows: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
-            let through = rows.last().map_or(after, |r| r.seq);
-            let broken = audit::first_broken_link(&audit::up_to(conn, &chain, through)?);
-            Ok::<_, ApiError>(AuditPage {
-                next_after: more.then_some(through),
-                chain_intact: broken.is_none(),
-                first_broken_seq: broken,
-                entries: rows.into_iter().map(AuditEntry::from_row).collect(),
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let page = crate::service::audit_pages::page(&db, chain, after, limit).await?;
+    Ok(HttpResponse::Ok().json(AuditPage {
+        next_after: page.next_after,
+        chain_intact: page.first_broken_seq.is_none(),
+        first_broken_seq: page.first_broken_seq,
+        entries: page.entries.into_iter().map(AuditEntry::from_row).collect(),
+    }))
 }

@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 
 use crate::api::views::AccountView;
 use crate::auth::extract::{client_ip, Caller};
-use crate::db::{accounts, Db};
+use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::service::auth::{self as auth_service, LoginInput, Tokens};
 use crate::state::AuthState;
 
@@ -92,7 +92,8 @@ pub async fn refresh(
     auth: web::Data<AuthState>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    let tokens = auth_service::refresh(&db, auth, body.into_inner().refresh_token).await?;
+    let tokens =
+        auth_service::refresh(&db, auth.into_inner(), body.into_inner().refresh_token).await?;
     token_response(&db, tokens).await
 }
 
@@ -105,7 +106,7 @@ pub async fn refresh(
     ))]
 #[post("/auth/logout")]
 pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
-    auth_service::logout(&db, caller.session_id).await?;
+    auth_service::logout(&db, caller.session_id.clone()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -118,9 +119,6 @@ pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse
     ))]
 #[get("/me")]
 pub async fn me(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
-    let id = caller.account_id.clone();
-    let row = db
-        .read(move |conn| accounts::by_id(conn, &id).map_err(ApiError::from))
-        .await?;
+    let row = crate::service::accounts::find(&db, caller.account_id.clone()).await?;
     Ok(HttpResponse::Ok().json(AccountView::load(&db, row).await?))
 }

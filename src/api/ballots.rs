@@ -2,6 +2,7 @@
 //! `GET /receipts/{code}`.
 
 use actix_web::http::header::ContentType;
+use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -13,8 +14,8 @@ use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::ballots::{
-    self as service, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch, PaperReply,
-    Selection,
+    self as service, Cast, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch,
+    PaperReply, Selection,
 };
 use crate::service::receipts::{self, ReceiptStatus};
 
@@ -72,10 +73,19 @@ pub async fn cast(
         idempotency_key,
         reply_ttl: reply_ttl(&req),
     };
-    let (status, body) = service::cast(&db, &pepper, &frozen, caller, request).await?;
-    Ok(HttpResponse::build(status)
+    let outcome = service::cast(&db, &pepper, &frozen, caller.0, request).await?;
+    Ok(HttpResponse::build(cast_status(&outcome))
         .content_type(ContentType::json())
-        .body(body))
+        .body(outcome.into_body()))
+}
+
+/// 201 for a new ballot, 200 for a replaced one; a retry answers as its first request did.
+fn cast_status(outcome: &Cast) -> StatusCode {
+    match outcome {
+        Cast::Recorded(_) => StatusCode::CREATED,
+        Cast::Replaced(_) => StatusCode::OK,
+        Cast::Replayed(first) => cast_status(first),
+    }
 }
 
 /// How long a ballot's reply is kept for retries (`ballot_idempotency_hours`).
@@ -182,4 +192,25 @@ pub async fn turnout(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::turnout(&db, &caller, id.to_string()).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_ballot_is_201_a_replacement_200_and_a_retry_as_its_first() {
+        let recorded = Cast::Recorded(String::new());
+        let replaced = Cast::Replaced(String::new());
+        assert_eq!(cast_status(&recorded), StatusCode::CREATED);
+        assert_eq!(cast_status(&replaced), StatusCode::OK);
+        assert_eq!(
+            cast_status(&Cast::Replayed(Box::new(recorded))),
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            cast_status(&Cast::Replayed(Box::new(replaced))),
+            StatusCode::OK
+        );
+    }
 }

@@ -9,13 +9,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::{decode, pick};
+use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::budgets::BudgetRow;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
+use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
 use crate::service::scope::CycleScope;
@@ -120,7 +121,7 @@ pub async fn list(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (rows, scope) = service::list(&db, caller.as_ref(), id.to_string()).await?;
+    let (rows, scope) = service::list(&db, caller.as_deref(), id.to_string()).await?;
     let views = rows
         .into_iter()
         .map(|row| BudgetView::build(&req, row, &scope))
@@ -170,7 +171,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (row, scope) = service::get(&db, caller.as_ref(), id.to_string()).await?;
+    let (row, scope) = service::get(&db, caller.as_deref(), id.to_string()).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
 }
 

@@ -11,13 +11,13 @@ use uuid::Uuid;
 
 use crate::api::budgets::BudgetView;
 use crate::api::lang;
-use crate::api::municipalities::{decode, pick};
+use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::{Caller, Officials, Staff};
-use crate::db::municipalities;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::cycles::{self as service, CycleInput};
 use crate::service::scope::CycleScope;
@@ -171,10 +171,8 @@ pub async fn list(
         }
     };
     let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
-    let listed = service::list(&db, caller.as_ref(), municipality, with_budgets).await?;
+    let municipality = crate::service::directory::municipality(&db, slug).await?;
+    let listed = service::list(&db, caller.as_deref(), municipality, with_budgets).await?;
     let views = listed
         .into_iter()
         .map(|(scope, rows)| {
@@ -240,7 +238,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let scope = service::get(&db, caller.as_ref(), id.to_string()).await?;
+    let scope = service::get(&db, caller.as_deref(), id.to_string()).await?;
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }
 

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::api::results::budget_language;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
-use crate::db::{municipalities, Db};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
 use crate::service::exports::{self, Money};
 
 /// A counted budget as a Pabulib `.pb` file (auditors and officials, once voting has closed):
@@ -119,9 +119,7 @@ pub async fn public_keys(
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+    let municipality = crate::service::directory::municipality(&db, slug).await?;
     let public = keys.for_municipality(&municipality.id).public();
     Ok(HttpResponse::Ok().json(Keys {
         municipality: municipality.slug,
@@ -154,7 +152,7 @@ pub async fn results_csv(
 ) -> ApiResult<HttpResponse> {
     let (municipality, language) = budget_language(&req, &db, id.to_string()).await?;
     let results =
-        crate::service::tally::results(&db, caller.as_ref(), id.to_string(), Some(language))
+        crate::service::tally::results(&db, caller.as_deref(), id.to_string(), Some(language))
             .await?;
     let csv = crate::service::results_csv::results_csv(&results, &Money::of(&municipality)?)?;
     Ok(HttpResponse::Ok()

@@ -8,10 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::lang;
 use crate::api::views::utc;
-use crate::db::districts::{self, DistrictRow};
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::districts::DistrictRow;
+use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
+use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::service::directory;
 
 /// What anyone may know about a municipality.
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,16 +54,6 @@ pub fn decode(row: &MunicipalityRow) -> ApiResult<Decoded> {
         names: serde_json::from_str(&row.names).map_err(ApiError::internal)?,
         languages: serde_json::from_str(&row.languages).map_err(ApiError::internal)?,
     })
-}
-
-/// `names[lang]`, else the default language's, else any.
-pub fn pick(names: &BTreeMap<String, String>, lang: &str, default: &str) -> String {
-    names
-        .get(lang)
-        .or_else(|| names.get(default))
-        .or_else(|| names.values().next())
-        .cloned()
-        .unwrap_or_default()
 }
 
 impl MunicipalityView {
@@ -141,11 +133,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 100));
     let cursor = query.cursor.clone();
-    let rows = db
-        .read(move |conn| {
-            municipalities::list(conn, cursor.as_deref(), limit + 1).map_err(ApiError::from)
-        })
-        .await?;
+    let rows = directory::municipalities(&db, cursor, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     let items = rows
         .into_iter()
@@ -170,9 +158,7 @@ pub async fn show(
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = slug.into_inner();
-    let row = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+    let row = directory::municipality(&db, slug).await?;
     Ok(HttpResponse::Ok().json(MunicipalityView::build(&req, row)?))
 }
 
@@ -190,13 +176,7 @@ pub async fn list_districts(
     slug: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = slug.into_inner();
-    let (municipality, rows) = db
-        .read(move |conn| {
-            let municipality = municipalities::by_slug(conn, &slug)?;
-            let rows = districts::of_municipality(conn, &municipality.id)?;
-            Ok::<_, ApiError>((municipality, rows))
-        })
-        .await?;
+    let (municipality, rows) = directory::districts_of(&db, slug).await?;
     let languages = decode(&municipality)?.languages;
     let lang = lang::negotiate(&req, &languages, &municipality.default_language);
     let views = rows

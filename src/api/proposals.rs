@@ -10,17 +10,19 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::{decode, pick};
+use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
+use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::proposals::{
     self as service, translations, ListQuery, Location, ProposalInput, Sort,
 };
 use crate::service::scope::{is_staff, CycleScope};
+use crate::service::Actor;
 
 /// A proposal, with its texts in every language and in the caller's.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,7 +57,7 @@ impl ProposalView {
         row: ProposalRow,
         scope: &CycleScope,
         lang: &str,
-        caller: Option<&Caller>,
+        caller: Option<&Actor>,
     ) -> ApiResult<Self> {
         let default = &scope.municipality.default_language;
         let titles = translations(&row.titles)?;
@@ -177,7 +179,7 @@ async fn list_of(
     let wanted = query.lang.clone().unwrap_or_default();
     let listed = service::list(
         db,
-        caller.as_ref(),
+        caller.as_deref(),
         budget,
         cycle,
         query.into_query(wanted)?,
@@ -187,7 +189,7 @@ async fn list_of(
     let items = listed
         .items
         .into_iter()
-        .map(|(row, _)| ProposalView::build(row, &listed.scope, &lang, caller.as_ref()))
+        .map(|(row, _)| ProposalView::build(row, &listed.scope, &lang, caller.as_deref()))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(ProposalPage {
         items,
@@ -343,9 +345,9 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (row, _, scope) = service::get(&db, caller.as_ref(), id.to_string()).await?;
+    let (row, _, scope) = service::get(&db, caller.as_deref(), id.to_string()).await?;
     let lang = language(&req, &scope)?;
-    Ok(HttpResponse::Ok().json(ProposalView::build(row, &scope, &lang, caller.as_ref())?))
+    Ok(HttpResponse::Ok().json(ProposalView::build(row, &scope, &lang, caller.as_deref())?))
 }
 
 /// Change a proposal: its author while it is `submitted` during `submission`, officials until

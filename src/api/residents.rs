@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::api::views::utc;
 use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
-use crate::db::{municipalities, Db};
+use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::residents::{self as service, Decision, Profile, ProfilePatch, Registration};
@@ -113,9 +113,7 @@ pub async fn register(
         .check_address(&client_ip(&req, auth.trust_forwarded_for))
         .map_err(ApiError::too_many_requests)?;
     let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+    let municipality = crate::service::directory::municipality(&db, slug).await?;
     let body = body.into_inner();
     let input = Registration {
         national_id: body.national_id,
@@ -275,13 +273,7 @@ pub async fn reject(
 
 async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     let id = profile.resident.municipality_id.clone();
-    let slug = db
-        .read(move |conn| {
-            municipalities::by_id(conn, &id)
-                .map(|m| m.slug)
-                .map_err(ApiError::from)
-        })
-        .await?;
+    let slug = crate::service::directory::slug_of(db, id).await?;
     Ok(ResidentView::build(profile, &slug))
 }
 

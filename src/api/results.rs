@@ -8,9 +8,9 @@ use uuid::Uuid;
 use crate::api::lang;
 use crate::api::municipalities::decode;
 use crate::auth::extract::Caller;
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::service::tally::{self as service, Results};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,7 +66,10 @@ pub async fn results(
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();
     let (_, language) = budget_language(&req, &db, id.clone()).await?;
-    Ok(HttpResponse::Ok().json(service::results(&db, caller.as_ref(), id, Some(language)).await?))
+    Ok(
+        HttpResponse::Ok()
+            .json(service::results(&db, caller.as_deref(), id, Some(language)).await?),
+    )
 }
 
 /// The budget's municipality and the language to answer in (`?lang`, `Accept-Language`, else
@@ -76,12 +79,7 @@ pub async fn budget_language(
     db: &Db,
     budget_id: String,
 ) -> ApiResult<(MunicipalityRow, String)> {
-    let municipality = db
-        .read(move |conn| {
-            let budget = crate::db::budgets::find(conn, &budget_id)?;
-            municipalities::by_id(conn, &budget.municipality_id).map_err(ApiError::from)
-        })
-        .await?;
+    let municipality = crate::service::directory::municipality_of_budget(db, budget_id).await?;
     let languages = decode(&municipality)?.languages;
     let language = lang::negotiate(req, &languages, &municipality.default_language);
     Ok((municipality, language))

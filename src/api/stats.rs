@@ -27,7 +27,7 @@ pub async fn cycle_stats(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let stats = stats::cycle_stats(&db, caller.as_ref(), id.to_string()).await?;
+    let stats = stats::cycle_stats(&db, caller.as_deref(), id.to_string()).await?;
     Ok(HttpResponse::Ok().json(stats))
 }
 
@@ -46,7 +46,7 @@ pub async fn cycle_stats_csv(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let stats = stats::cycle_stats(&db, caller.as_ref(), id.to_string()).await?;
+    let stats = stats::cycle_stats(&db, caller.as_deref(), id.to_string()).await?;
     let csv = stats::stats_csv(&stats)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

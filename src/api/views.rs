@@ -5,8 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::accounts::AccountRow;
-use crate::db::{municipalities, Db};
-use crate::error::{ApiError, ApiResult};
+use crate::db::Db;
+use crate::error::ApiResult;
 
 /// Stored times are UTC; the API speaks RFC 3339 with `Z`.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -33,14 +33,7 @@ impl AccountView {
     /// The view with the municipality's slug filled in, when the caller has only the row.
     pub async fn load(db: &Db, row: AccountRow) -> ApiResult<Self> {
         let slug = match row.municipality_id.clone() {
-            Some(id) => Some(
-                db.read(move |conn| {
-                    municipalities::by_id(conn, &id)
-                        .map(|m| m.slug)
-                        .map_err(ApiError::from)
-                })
-                .await?,
-            ),
+            Some(id) => Some(crate::service::directory::slug_of(db, id).await?),
             None => None,
         };
         Ok(Self::with_slug(row, slug))

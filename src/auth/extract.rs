@@ -14,29 +14,26 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::Utc;
-use diesel::prelude::*;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
-use crate::db::budgets::{self, BallotRead};
+use crate::auth::AuthState;
 use crate::db::municipalities::{self, MunicipalityRow};
-use crate::db::schema::{accounts, sessions};
-use crate::db::{sessions as session_rows, Db, DbConn};
+use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
-use crate::state::AuthState;
+use crate::service::scope::{self, authorise};
+use crate::service::{actor, Actor, Error, UncheckedActor};
 
-/// The authenticated account behind a request.
+/// The authenticated account behind a request, its session checked: the extractor of the
+/// plain [`Actor`] the services take (`&caller` hands it over).
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub account_id: String,
-    pub role: Role,
-    pub municipality_id: Option<String>,
-    pub session_id: String,
-}
+pub struct Caller(pub Actor);
 
-impl Caller {
-    pub fn is(&self, role: Role) -> bool {
-        self.role == role
+impl std::ops::Deref for Caller {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.0
     }
 }
 
@@ -49,40 +46,8 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The session is neither revoked nor expired and its account is active.
-fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> QueryResult<bool> {
-    let now = Utc::now().naive_utc();
-    let found: i64 = sessions::table
-        .inner_join(accounts::table)
-        .filter(session_rows::is_live(
-            session_id.to_string(),
-            account_id.to_string(),
-            now,
-        ))
-        .filter(accounts::status.eq("active"))
-        .count()
-        .get_result(conn)?;
-    Ok(found == 1)
-}
-
-fn check_session(conn: &mut DbConn, caller: &Caller) -> ApiResult<()> {
-    if session_is_live(conn, &caller.session_id, &caller.account_id)? {
-        Ok(())
-    } else {
-        Err(session_revoked())
-    }
-}
-
-fn session_revoked() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
-        "session_revoked",
-        "This session has ended; log in again.",
-    )
-}
-
 /// The caller named by a valid access token, before its session is checked.
-fn token_caller(req: &HttpRequest) -> ApiResult<Caller> {
+fn token_caller(req: &HttpRequest) -> ApiResult<Actor> {
     let auth = req
         .app_data::<web::Data<AuthState>>()
         .ok_or_else(|| ApiError::internal("auth state is not registered"))?;
@@ -93,7 +58,7 @@ fn token_caller(req: &HttpRequest) -> ApiResult<Caller> {
         tracing::debug!(reason = err.code(), "access token refused");
         ApiError::unauthorized("The access token is invalid or expired.")
     })?;
-    Ok(Caller {
+    Ok(Actor {
         account_id: claims.sub.to_string(),
         role: claims.role,
         municipality_id: claims.municipality.map(|m| m.to_string()),
@@ -112,66 +77,29 @@ impl FromRequest for Caller {
             let caller = caller?;
             let db = db.ok_or_else(|| ApiError::internal("the database is not registered"))?;
             let checking = caller.clone();
-            db.read(move |conn| check_session(conn, &checking)).await?;
-            Ok(caller)
+            db.read(move |conn| actor::check_session(conn, &checking))
+                .await?;
+            Ok(Caller(caller))
         })
     }
 }
 
 /// A caller with a valid access token whose session is still to be checked, for a handler
-/// that checks it on the connection of its own transaction (casting a ballot: one checkout
-/// and one blocking hand-off instead of two). [`Self::check`] is the only way to the
-/// [`Caller`], so the check cannot be left out.
+/// whose service checks it on the connection of its own transaction ([`UncheckedActor`]).
 #[derive(Clone)]
-pub struct UncheckedCaller(Caller);
-
-impl UncheckedCaller {
-    /// The caller, if the session is live (`session_revoked` otherwise, as from [`Caller`]).
-    pub fn check(&self, conn: &mut DbConn) -> ApiResult<Caller> {
-        check_session(conn, &self.0)?;
-        Ok(self.0.clone())
-    }
-
-    /// Like [`Self::check`], with the budget (its cycle under the ballot lock) and the caller's
-    /// resident registration read by the same query ([`budgets::find_for_ballot_locked`]): the
-    /// ballot's path, where every round trip counts. A dead session answers
-    /// `session_revoked` whether or not the budget exists, as from [`Caller`].
-    pub fn check_with_budget(
-        &self,
-        conn: &mut DbConn,
-        budget_id: &str,
-    ) -> ApiResult<(Caller, BallotRead)> {
-        let caller = &self.0;
-        let now = Utc::now().naive_utc();
-        let found = budgets::find_for_ballot_locked(
-            conn,
-            budget_id,
-            &caller.session_id,
-            &caller.account_id,
-            now,
-        )?;
-        match found {
-            Some(read) if read.session_live => Ok((caller.clone(), read)),
-            Some(_) => Err(session_revoked()),
-            None => {
-                check_session(conn, caller)?;
-                Err(ApiError::not_found())
-            }
-        }
-    }
-}
+pub struct UncheckedCaller(pub UncheckedActor);
 
 impl FromRequest for UncheckedCaller {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(token_caller(req).map(UncheckedCaller))
+        ready(token_caller(req).map(|actor| UncheckedCaller(UncheckedActor::new(actor))))
     }
 }
 
 /// A platform admin.
-pub struct PlatformAdmin(pub Caller);
+pub struct PlatformAdmin(pub Actor);
 
 impl FromRequest for PlatformAdmin {
     type Error = ApiError;
@@ -182,7 +110,7 @@ impl FromRequest for PlatformAdmin {
         Box::pin(async move {
             let caller = caller.await?;
             if caller.is(Role::PlatformAdmin) {
-                Ok(PlatformAdmin(caller))
+                Ok(PlatformAdmin(caller.0))
             } else {
                 Err(ApiError::forbidden())
             }
@@ -210,7 +138,7 @@ impl RoleSet for AuditReaders {
 /// Officials: reviewing registrations, running cycles, vetting proposals, counting.
 pub struct Officials;
 impl RoleSet for Officials {
-    const ROLES: &'static [Role] = &[Role::Official];
+    const ROLES: &'static [Role] = scope::OFFICIALS;
 }
 
 /// Officials and municipality admins: reading the list of residents.
@@ -228,7 +156,7 @@ impl RoleSet for MunicipalityAdmins {
 
 /// A resident acting on their own account (`/me/profile`, `DELETE /me`); any other role is
 /// 403.
-pub struct ResidentAuth(pub Caller);
+pub struct ResidentAuth(pub Actor);
 
 impl FromRequest for ResidentAuth {
     type Error = ApiError;
@@ -239,7 +167,7 @@ impl FromRequest for ResidentAuth {
         Box::pin(async move {
             let caller = caller.await?;
             if caller.is(Role::Resident) {
-                Ok(ResidentAuth(caller))
+                Ok(ResidentAuth(caller.0))
             } else {
                 Err(ApiError::forbidden())
             }
@@ -249,32 +177,9 @@ impl FromRequest for ResidentAuth {
 
 /// A caller allowed by `R` in the municipality of the path's `{slug}`, with that municipality.
 pub struct Staff<R: RoleSet> {
-    pub caller: Caller,
+    pub caller: Actor,
     pub municipality: MunicipalityRow,
     _roles: PhantomData<R>,
-}
-
-/// Decides whether `caller` may act on `municipality` with one of `allowed`.
-pub fn authorise(
-    caller: &Caller,
-    municipality: &MunicipalityRow,
-    allowed: &[Role],
-) -> ApiResult<()> {
-    if caller.role == Role::PlatformAdmin {
-        return if allowed.contains(&Role::PlatformAdmin) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden())
-        };
-    }
-    if caller.municipality_id.as_deref() != Some(municipality.id.as_str()) {
-        return Err(ApiError::not_found());
-    }
-    if allowed.contains(&caller.role) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
 }
 
 impl<R: RoleSet + 'static> FromRequest for Staff<R> {
@@ -292,11 +197,11 @@ impl<R: RoleSet + 'static> FromRequest for Staff<R> {
                 _ => return Err(ApiError::internal("Staff<R> used on a path without {slug}")),
             };
             let municipality = db
-                .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
+                .read(move |conn| municipalities::by_slug(conn, &slug).map_err(Error::from))
                 .await?;
             authorise(&caller, &municipality, R::ROLES)?;
             Ok(Staff {
-                caller,
+                caller: caller.0,
                 municipality,
                 _roles: PhantomData,
             })

@@ -6,3 +6,17 @@ pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;
+
+use jwt::AccessTokens;
+use rate_limit::{LoginLimiter, RegistrationLimiter};
+
+/// Token issuing and checking, with the settings they need: built once from the settings
+/// (`state.rs`), read by the extractors and handed to the services as a plain value.
+pub struct AuthState {
+    pub tokens: AccessTokens,
+    pub access_ttl_minutes: i64,
+    pub refresh_ttl_days: i64,
+    pub limiter: LoginLimiter,
+    pub registration_limiter: RegistrationLimiter,
+    pub trust_forwarded_for: bool,
+}

@@ -146,9 +146,32 @@ impl FromIterator<(LanguageTag, String)> for Translations {
     }
 }
 
+/// The text for `lang`, else the default language's, else any (the first by tag): what a
+/// reader sees of a name or title given in several languages.
+pub fn pick(texts: &BTreeMap<String, String>, lang: &str, default: &str) -> String {
+    texts
+        .get(lang)
+        .or_else(|| texts.get(default))
+        .or_else(|| texts.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pick_takes_the_language_then_the_default_then_any() {
+        let texts: BTreeMap<String, String> = [("kk", "Алматы"), ("ru", "Алма-Ата")]
+            .into_iter()
+            .map(|(l, t)| (l.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(pick(&texts, "ru", "kk"), "Алма-Ата");
+        assert_eq!(pick(&texts, "en", "kk"), "Алматы");
+        assert_eq!(pick(&texts, "en", "de"), "Алматы");
+        assert_eq!(pick(&BTreeMap::new(), "en", "de"), "");
+    }
 
     fn lt(s: &str) -> LanguageTag {
         LanguageTag::parse(s).unwrap()

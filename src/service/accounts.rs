@@ -7,8 +7,8 @@ use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{Db, DbConn};
 use crate::domain::Role;
-use crate::error::{ApiError, ApiResult};
 use crate::service::{hashing, now};
+use crate::service::{Error, Result};
 
 /// Account status values stored in `accounts.status`.
 pub const ACTIVE: &str = "active";
@@ -16,7 +16,7 @@ pub const DISABLED: &str = "disabled";
 
 /// Lower-cases and checks an e-mail address; the parse is deliberately loose (one `@`, a
 /// dot in the domain, no spaces) because the only real check is a message that arrives.
-pub fn normalise_email(field: &str, input: &str) -> ApiResult<String> {
+pub fn normalise_email(field: &str, input: &str) -> Result<String> {
     let email = input.trim().to_lowercase();
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
@@ -26,7 +26,7 @@ pub fn normalise_email(field: &str, input: &str) -> ApiResult<String> {
     if valid {
         Ok(email)
     } else {
-        Err(ApiError::field(
+        Err(Error::field(
             field,
             "invalid_email",
             "This is not an e-mail address.",
@@ -34,10 +34,10 @@ pub fn normalise_email(field: &str, input: &str) -> ApiResult<String> {
     }
 }
 
-pub fn display_name(field: &str, input: &str) -> ApiResult<String> {
+pub fn display_name(field: &str, input: &str) -> Result<String> {
     let name = input.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::field(
+        return Err(Error::field(
             field,
             "invalid_name",
             "Give a name of 1 to 200 characters.",
@@ -47,12 +47,12 @@ pub fn display_name(field: &str, input: &str) -> ApiResult<String> {
 }
 
 /// Checks the password policy and hashes it off the async workers.
-pub async fn hash_new_password(field: &str, password: String, email: &str) -> ApiResult<String> {
+pub async fn hash_new_password(field: &str, password: String, email: &str) -> Result<String> {
     let password = password::NewPassword::parse(&password, Some(email))
-        .map_err(|e| ApiError::field(field, e.code(), e.to_string()))?;
+        .map_err(|e| Error::field(field, e.code(), e.to_string()))?;
     hashing(move || password::hash(&password))
         .await?
-        .map_err(ApiError::internal)
+        .map_err(Error::internal)
 }
 
 /// A new account, ready to insert.
@@ -64,7 +64,7 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
-pub fn insert(conn: &mut DbConn, new: NewAccount) -> ApiResult<AccountRow> {
+pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
     let at = now();
     let row = AccountRow {
         id: uuid::Uuid::new_v4().to_string(),
@@ -80,7 +80,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount) -> ApiResult<AccountRow> {
         last_login_at: None,
     };
     account_rows::insert(conn, &row).map_err(|err| match err {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Error::conflict(
             "email_taken",
             "An account with this e-mail already exists here.",
         ),
@@ -95,7 +95,7 @@ pub async fn create_platform_admin(
     email: &str,
     name: &str,
     password: String,
-) -> ApiResult<AccountRow> {
+) -> Result<AccountRow> {
     let email = normalise_email("email", email)?;
     let name = display_name("name", name)?;
     let password_hash = hash_new_password("password", password, &email).await?;
@@ -136,10 +136,10 @@ pub struct StaffInput {
     pub password: String,
 }
 
-pub fn staff_role(field: &str, input: &str) -> ApiResult<Role> {
+pub fn staff_role(field: &str, input: &str) -> Result<Role> {
     match input.parse::<Role>() {
         Ok(role) if role.is_municipality_staff() => Ok(role),
-        _ => Err(ApiError::field(
+        _ => Err(Error::field(
             field,
             "invalid_role",
             "Staff roles are municipality_admin, official and auditor.",
@@ -152,7 +152,7 @@ pub async fn prepare_staff(
     municipality_id: &str,
     input: StaffInput,
     prefix: &str,
-) -> ApiResult<NewAccount> {
+) -> Result<NewAccount> {
     let field = |name: &str| format!("{prefix}{name}");
     let email = normalise_email(&field("email"), &input.email)?;
     let display_name = display_name(&field("display_name"), &input.display_name)?;
@@ -165,4 +165,10 @@ pub async fn prepare_staff(
         display_name,
         password_hash,
     })
+}
+
+/// The account of an id (`not_found` if none).
+pub async fn find(db: &Db, id: String) -> Result<AccountRow> {
+    db.read(move |conn| account_rows::by_id(conn, &id).map_err(Error::from))
+        .await
 }

@@ -15,12 +15,10 @@ use std::sync::Arc;
 
 use crate::archive::manifest::{AuditInfo, BudgetEntry, KeyInfo, Named, FORMAT};
 use crate::archive::{budget_paths, ArchiveKeys, ArchiveWriter, Manifest, AUDIT_LOG};
-use crate::auth::extract::Caller;
 use crate::db::audit::{self, GENESIS_HASH};
 use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::counting_rule;
 use crate::service::exports::{
     plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
@@ -30,6 +28,8 @@ use crate::service::results_csv::results_csv;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::BodyWriter;
 use crate::service::tally::build_results;
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 /// Receipt codes read per query.
 const RECEIPT_PAGE: i64 = 10_000;
@@ -53,9 +53,9 @@ struct Summary {
 pub async fn cycle_archive(
     db: &Db,
     keys: Arc<ArchiveKeys>,
-    caller: &Caller,
+    caller: &Actor,
     cycle_id: String,
-) -> ApiResult<StreamedExport> {
+) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db.read(move |conn| plan(conn, &actor, &cycle_id)).await?;
     let filename = format!("{}.tar.gz", folder(&plan.scope));
@@ -88,11 +88,11 @@ pub async fn cycle_archive(
     Ok(StreamedExport { filename, body })
 }
 
-fn plan(conn: &mut DbConn, caller: &Caller, cycle_id: &str) -> ApiResult<Plan> {
+fn plan(conn: &mut DbConn, caller: &Actor, cycle_id: &str) -> Result<Plan> {
     let scope = scope::cycle(conn, cycle_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "cycle_not_closed",
             "A cycle is exported once voting has closed.",
         ));
@@ -100,7 +100,7 @@ fn plan(conn: &mut DbConn, caller: &Caller, cycle_id: &str) -> ApiResult<Plan> {
     let budgets = budgets::of_cycle(conn, &scope.cycle.id)?
         .iter()
         .map(|budget| plan_pb(conn, caller, &budget.id))
-        .collect::<ApiResult<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(Plan { scope, budgets })
 }
 
@@ -114,7 +114,7 @@ fn write_archive(
     keys: &ArchiveKeys,
     plan: Plan,
     out: BodyWriter,
-) -> ApiResult<(BodyWriter, Summary)> {
+) -> Result<(BodyWriter, Summary)> {
     let Plan { scope, budgets } = plan;
     let key = keys.for_municipality(&scope.municipality.id);
     let public = key.public();
@@ -150,7 +150,7 @@ fn write_archive(
         audit_log,
         files: Vec::new(),
     };
-    let (out, manifest_sha256) = writer.finish(manifest, &key).map_err(ApiError::internal)?;
+    let (out, manifest_sha256) = writer.finish(manifest, &key).map_err(Error::internal)?;
     Ok((
         out,
         Summary {
@@ -164,10 +164,10 @@ fn write_archive(
 }
 
 /// A name in the municipality's default language.
-fn default_name(scope: &CycleScope, json: &str) -> ApiResult<String> {
+fn default_name(scope: &CycleScope, json: &str) -> Result<String> {
     let names = crate::service::proposals::translations(json)?;
     let lang = &scope.municipality.default_language;
-    Ok(crate::api::municipalities::pick(&names, lang, lang))
+    Ok(crate::domain::translations::pick(&names, lang, lang))
 }
 
 /// One budget's `.pb`, results (JSON, CSV, the engine's own) and receipts.
@@ -176,22 +176,22 @@ fn add_budget<W: Write>(
     writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
     plan: &mut PbPlan,
-) -> ApiResult<BudgetEntry> {
+) -> Result<BudgetEntry> {
     let paths = budget_paths(&plan.budget.id);
     let spool = write_pb(
         conn,
         plan,
-        BufWriter::new(tempfile::tempfile().map_err(ApiError::internal)?),
+        BufWriter::new(tempfile::tempfile().map_err(Error::internal)?),
     )?;
     let budget = &plan.budget;
     let mut spool = spool
         .into_inner()
-        .map_err(|e| ApiError::internal(e.into_error()))?;
-    let size = spool.stream_position().map_err(ApiError::internal)?;
-    spool.rewind().map_err(ApiError::internal)?;
+        .map_err(|e| Error::internal(e.into_error()))?;
+    let size = spool.stream_position().map_err(Error::internal)?;
+    spool.rewind().map_err(Error::internal)?;
     writer
         .add_reader(&paths.pb, "pabulib", size, std::io::BufReader::new(spool))
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
 
     let results = build_results(
         budget.clone(),
@@ -200,27 +200,27 @@ fn add_budget<W: Write>(
         plan.on_ballot.clone(),
         None,
     )?;
-    let mut json = serde_json::to_vec_pretty(&results).map_err(ApiError::internal)?;
+    let mut json = serde_json::to_vec_pretty(&results).map_err(Error::internal)?;
     json.push(b'\n');
     writer
         .add(&paths.results_json, "results_json", &json)
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     let csv = results_csv(&results, &Money::of(&scope.municipality)?)?;
     writer
         .add(&paths.results_csv, "results_csv", &csv)
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     writer
         .add(
             &paths.tally_json,
             "tally_json",
             plan.tally.result.as_bytes(),
         )
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     let receipts = counted_receipts(conn, &budget.id)?;
     let size = receipts.len() as u64 * (CODE_LEN as u64 + 1);
     writer
         .add_reader(&paths.receipts, "receipts", size, Lines::new(receipts))
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
 
     let rule = counting_rule(budget)?;
     Ok(BudgetEntry {
@@ -244,9 +244,9 @@ const CODE_LEN: usize = 23;
 
 /// The counted ballots' receipt codes in byte order (the same on both databases, whatever
 /// their collation). Read page by page and kept as fixed-size codes: 23 bytes a ballot.
-fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<[u8; CODE_LEN]>> {
+fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> Result<Vec<[u8; CODE_LEN]>> {
     let mut codes = Vec::new();
-    by_pages::<_, ApiError>(
+    by_pages::<_, Error>(
         |after| ballots::counted_receipts_after(conn, budget_id, after, RECEIPT_PAGE),
         String::as_str,
         |page| {
@@ -254,7 +254,7 @@ fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> ApiResult<Vec<[u8; CO
                 let code: [u8; CODE_LEN] = code
                     .as_bytes()
                     .try_into()
-                    .map_err(|_| ApiError::internal(format!("receipt code {code:?}")))?;
+                    .map_err(|_| Error::internal(format!("receipt code {code:?}")))?;
                 codes.push(code);
             }
             Ok(())
@@ -305,17 +305,17 @@ fn add_audit_log<W: Write>(
     conn: &mut DbConn,
     writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
-) -> ApiResult<AuditInfo> {
+) -> Result<AuditInfo> {
     let chain = scope.municipality.id.clone();
     let rows = audit::up_to(conn, &chain, i64::MAX)?;
     let mut text = Vec::new();
     for row in &rows {
-        serde_json::to_writer(&mut text, row).map_err(ApiError::internal)?;
+        serde_json::to_writer(&mut text, row).map_err(Error::internal)?;
         text.push(b'\n');
     }
     writer
         .add(AUDIT_LOG, "audit_log", &text)
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     Ok(AuditInfo {
         path: AUDIT_LOG.into(),
         chain,

@@ -8,9 +8,11 @@
 //! municipality's scheme and looked up by its keyed hash, never stored or logged as typed. A
 //! malformed ID is just another login that matches nobody.
 
-use actix_web::web;
+use std::sync::Arc;
+
 use chrono::{Duration, NaiveDateTime};
 
+use crate::auth::AuthState;
 use crate::auth::{password, refresh};
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::municipalities;
@@ -18,10 +20,9 @@ use crate::db::residents;
 use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
 use crate::db::{Db, DbConn};
 use crate::domain::{CheckDigitPolicy, NationalId, NationalIdScheme, Pepper, Role};
-use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::ACTIVE;
 use crate::service::{hashing, now};
-use crate::state::AuthState;
+use crate::service::{Error, Result};
 
 pub struct LoginInput {
     pub municipality: Option<String>,
@@ -63,7 +64,7 @@ pub async fn login(
     auth: &AuthState,
     pepper: &Pepper,
     input: LoginInput,
-) -> ApiResult<Tokens> {
+) -> Result<Tokens> {
     // Keyed like a national ID's hash: a login may be one, and the throttle's memory should
     // hold no clear ID either.
     let throttle_key = pepper.mac(&[
@@ -72,7 +73,7 @@ pub async fn login(
     ]);
     auth.limiter
         .check(&input.client_ip, &throttle_key)
-        .map_err(ApiError::too_many_requests)?;
+        .map_err(Error::too_many_requests)?;
 
     let municipality = input.municipality.clone();
     let login = input.login;
@@ -91,21 +92,21 @@ pub async fn login(
         }
     })
     .await?;
-    let (verification, password_text) = verification.map_err(ApiError::internal)?;
+    let (verification, password_text) = verification.map_err(Error::internal)?;
 
     let account = match account {
         Some(account) if verification.ok && account.status == ACTIVE => account,
-        _ => return Err(ApiError::invalid_credentials()),
+        _ => return Err(Error::invalid_credentials()),
     };
 
     if verification.needs_rehash {
         if let Some(password_text) = password_text {
             let new_hash = hashing(move || password::rehash(&password_text))
                 .await?
-                .map_err(ApiError::internal)?;
+                .map_err(Error::internal)?;
             let id = account.id.clone();
             db.write(move |conn| {
-                account_rows::set_password_hash(conn, &id, &new_hash, now()).map_err(ApiError::from)
+                account_rows::set_password_hash(conn, &id, &new_hash, now()).map_err(Error::from)
             })
             .await?;
         }
@@ -120,7 +121,7 @@ fn find_account(
     pepper: &Pepper,
     municipality: Option<&str>,
     login: &str,
-) -> ApiResult<Option<AccountRow>> {
+) -> Result<Option<AccountRow>> {
     let municipality = match municipality {
         None => None,
         Some(slug) => match municipalities::by_slug(conn, slug) {
@@ -151,7 +152,7 @@ fn find_account(
             _ => Err(()),
         },
     ) else {
-        return Err(ApiError::internal(format!(
+        return Err(Error::internal(format!(
             "stored ID settings of {} are invalid",
             municipality.slug
         )));
@@ -167,7 +168,7 @@ fn find_account(
     }
 }
 
-async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> ApiResult<Tokens> {
+async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> Result<Tokens> {
     let at = now();
     let session = SessionRow {
         id: uuid::Uuid::new_v4().to_string(),
@@ -185,7 +186,7 @@ async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> ApiRes
         sessions::insert_session(conn, &session)?;
         sessions::insert_refresh(conn, &refresh_row)?;
         account_rows::touch_login(conn, &account_id, at)?;
-        Ok::<_, ApiError>(())
+        Ok::<_, Error>(())
     })
     .await?;
     Ok(Tokens {
@@ -211,9 +212,9 @@ fn refresh_row(
     }
 }
 
-fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &str) -> ApiResult<String> {
-    let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(ApiError::internal);
-    let role = account.role.parse::<Role>().map_err(ApiError::internal)?;
+fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &str) -> Result<String> {
+    let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(Error::internal);
+    let role = account.role.parse::<Role>().map_err(Error::internal)?;
     let municipality = account.municipality_id.as_deref().map(uuid).transpose()?;
     auth.tokens
         .issue(
@@ -224,7 +225,7 @@ fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &str) -> Api
             chrono::Utc::now(),
         )
         .map(|issued| issued.token)
-        .map_err(ApiError::internal)
+        .map_err(Error::internal)
 }
 
 /// What refreshing found, decided inside one transaction.
@@ -236,7 +237,7 @@ enum RefreshOutcome {
 
 /// Exchanges a refresh token for a new pair. A token already exchanged is proof of theft or
 /// replay: the whole session is revoked, so the thief's successor token dies too.
-pub async fn refresh(db: &Db, auth: web::Data<AuthState>, presented: String) -> ApiResult<Tokens> {
+pub async fn refresh(db: &Db, auth: Arc<AuthState>, presented: String) -> Result<Tokens> {
     if !refresh::is_well_formed(&presented) {
         return Err(invalid_refresh());
     }
@@ -248,8 +249,7 @@ pub async fn refresh(db: &Db, auth: web::Data<AuthState>, presented: String) -> 
         .await?;
     match outcome {
         RefreshOutcome::Rotated(tokens) => Ok(*tokens),
-        RefreshOutcome::Reused => Err(ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
+        RefreshOutcome::Reused => Err(Error::unauthorized(
             "refresh_token_reused",
             "This refresh token was already used; the session has been ended. Log in again.",
         )),
@@ -257,9 +257,8 @@ pub async fn refresh(db: &Db, auth: web::Data<AuthState>, presented: String) -> 
     }
 }
 
-fn invalid_refresh() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::UNAUTHORIZED,
+fn invalid_refresh() -> Error {
+    Error::unauthorized(
         "invalid_refresh_token",
         "The refresh token is unknown, expired or revoked.",
     )
@@ -270,7 +269,7 @@ fn rotate(
     auth: &AuthState,
     token_hash: &str,
     successor: String,
-) -> ApiResult<RefreshOutcome> {
+) -> Result<RefreshOutcome> {
     let at = now();
     let Some(token) = sessions::refresh_token(conn, token_hash)? else {
         return Ok(RefreshOutcome::Invalid);
@@ -303,9 +302,9 @@ fn rotate(
     })))
 }
 
-pub async fn logout(db: &Db, session_id: String) -> ApiResult<()> {
+pub async fn logout(db: &Db, session_id: String) -> Result<()> {
     db.write(move |conn| {
-        sessions::revoke_session(conn, &session_id, "logout", now()).map_err(ApiError::from)
+        sessions::revoke_session(conn, &session_id, "logout", now()).map_err(Error::from)
     })
     .await
 }

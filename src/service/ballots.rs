@@ -32,7 +32,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use actix_web::http::StatusCode;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
@@ -40,7 +39,6 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, Participation, ReceiptRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
@@ -50,12 +48,13 @@ use crate::db::{tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
-use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::ballot_spec;
 use crate::service::municipalities::{record, settings_of};
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::{Actor, UncheckedActor};
+use crate::service::{Error, Result};
 use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
 
 /// One choice on a ballot.
@@ -84,8 +83,8 @@ pub struct CastReply {
     pub replaced: bool,
 }
 
-fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+fn unprocessable(code: &'static str, detail: impl Into<String>) -> Error {
+    Error::rule(code, detail)
 }
 
 /// A ballot checked against a budget's frozen ballot: the engine's ballot, in the order of the
@@ -105,10 +104,10 @@ pub fn ballot_election(
     spec: &BallotSpec,
     municipality: &MunicipalityRow,
     ballots: Vec<Ballot>,
-) -> ApiResult<Election> {
+) -> Result<Election> {
     let mut election = election_builder(budget, on_ballot, spec, municipality)?;
     for ballot in ballots {
-        election.push(ballot).map_err(ApiError::internal)?;
+        election.push(ballot).map_err(Error::internal)?;
     }
     Ok(election.finish())
 }
@@ -120,7 +119,7 @@ pub fn election_builder(
     on_ballot: &[ProposalRow],
     spec: &BallotSpec,
     municipality: &MunicipalityRow,
-) -> ApiResult<ElectionBuilder> {
+) -> Result<ElectionBuilder> {
     let exponent = u32::from(settings_of(municipality)?.currency.minor_unit_exponent());
     let projects = on_ballot
         .iter()
@@ -134,7 +133,7 @@ pub fn election_builder(
         projects,
         spec.vote_kind(),
     )
-    .map_err(ApiError::internal)
+    .map_err(Error::internal)
 }
 
 /// Checks the shape of each selection for the ballot type, then the rules.
@@ -142,7 +141,7 @@ pub fn check(
     spec: &BallotSpec,
     election: &Election,
     selections: Vec<Selection>,
-) -> ApiResult<Checked> {
+) -> Result<Checked> {
     let ballot_type = spec.ballot_type;
     let mut selections = selections;
     for s in &selections {
@@ -220,13 +219,13 @@ fn voter_key(pepper: &Pepper, ballot_key: &str, budget_id: &str, national_id_has
     ])
 }
 
-fn not_in_voting() -> ApiError {
-    ApiError::conflict("cycle_not_in_voting", "Voting is not open for this budget.")
+fn not_in_voting() -> Error {
+    Error::conflict("cycle_not_in_voting", "Voting is not open for this budget.")
 }
 
 /// The cycle's ballot key, if voting is open at `at`. `cycle` must have been read under the
 /// ballot lock ([`scope::budget_locked`]).
-fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> ApiResult<String> {
+fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
     let open = cycle.status == CycleStatus::Voting.as_str()
         && cycle
             .voting_closes_at
@@ -252,7 +251,7 @@ impl FrozenBallots {
     const MAX_ENTRIES: usize = 1024;
 
     /// The budget's ballot, from the cache once the budget is frozen.
-    fn on_ballot(&self, conn: &mut DbConn, budget: &BudgetRow) -> ApiResult<Arc<[ProposalRow]>> {
+    fn on_ballot(&self, conn: &mut DbConn, budget: &BudgetRow) -> Result<Arc<[ProposalRow]>> {
         let Some(frozen_at) = budget.frozen_at else {
             return Ok(proposals::on_ballot(conn, &budget.id)?.into());
         };
@@ -288,27 +287,74 @@ pub struct CastRequest {
 /// The longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// Casts or replaces the caller's ballot. Returns the HTTP status and the JSON reply (a retry
-/// with the same `Idempotency-Key` gets the first reply again, byte for byte). The caller's
-/// session is checked inside the ballot's transaction.
+/// What became of a ballot: the JSON reply, and whether it is new, replaces an earlier ballot
+/// or is a retry's copy of the first reply (byte for byte, with the first reply's kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cast {
+    /// The voter's first ballot in this budget.
+    Recorded(String),
+    /// The voter's earlier ballot was replaced.
+    Replaced(String),
+    /// A retry with the same `Idempotency-Key`: the first reply again.
+    Replayed(Box<Cast>),
+}
+
+impl Cast {
+    /// The reply's kind as stored with a retry's copy: the numbers earlier versions stored.
+    fn stored_kind(&self) -> u16 {
+        match self {
+            Self::Recorded(_) => 201,
+            Self::Replaced(_) => 200,
+            Self::Replayed(first) => first.stored_kind(),
+        }
+    }
+
+    /// The JSON reply.
+    pub fn body(&self) -> &str {
+        match self {
+            Self::Recorded(body) | Self::Replaced(body) => body,
+            Self::Replayed(first) => first.body(),
+        }
+    }
+
+    pub fn into_body(self) -> String {
+        match self {
+            Self::Recorded(body) | Self::Replaced(body) => body,
+            Self::Replayed(first) => first.into_body(),
+        }
+    }
+
+    fn from_stored(kind: u16, body: String) -> Result<Self> {
+        match kind {
+            201 => Ok(Self::Recorded(body)),
+            200 => Ok(Self::Replaced(body)),
+            other => Err(Error::internal(format!(
+                "stored ballot reply of kind {other}"
+            ))),
+        }
+    }
+}
+
+/// Casts or replaces the caller's ballot (a retry with the same `Idempotency-Key` gets the
+/// first reply again, byte for byte). The caller's session is checked inside the ballot's
+/// transaction.
 pub async fn cast(
     db: &Db,
     pepper: &Pepper,
     frozen: &FrozenBallots,
-    caller: UncheckedCaller,
+    caller: UncheckedActor,
     request: CastRequest,
-) -> ApiResult<(StatusCode, String)> {
+) -> Result<Cast> {
     if let Some(key) = &request.idempotency_key {
         if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.is_ascii() {
-            return Err(ApiError::bad_request(
+            return Err(Error::malformed(
                 "invalid_idempotency_key",
                 format!("an Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} ASCII characters"),
             ));
         }
     }
     let request_hash = hex::encode(Sha256::digest(
-        serde_json::to_vec(&(&request.budget_id, &request.selections))
-            .map_err(ApiError::internal)?,
+        serde_json::to_vec(&(&request.budget_id, &request.selections)).map_err(Error::internal)?,
     ));
     let pepper = pepper.clone();
     // A unique violation means a concurrent request of the same voter (or with the same
@@ -322,7 +368,7 @@ pub async fn cast(
             .write(move |conn| cast_in(conn, &pepper, &frozen, &caller, request, hash))
             .await;
         match outcome {
-            Err(e) if e.code() == "conflict" && attempts < 4 => continue,
+            Err(Error::Duplicate) if attempts < 4 => continue,
             other => return other,
         }
     }
@@ -332,10 +378,10 @@ fn cast_in(
     conn: &mut DbConn,
     pepper: &Pepper,
     frozen: &FrozenBallots,
-    caller: &UncheckedCaller,
+    caller: &UncheckedActor,
     request: CastRequest,
     request_hash: String,
-) -> ApiResult<(StatusCode, String)> {
+) -> Result<Cast> {
     let CastRequest {
         budget_id,
         selections,
@@ -366,8 +412,8 @@ fn cast_in(
                     "This Idempotency-Key was used for a different request.",
                 ));
             }
-            let status = StatusCode::from_u16(stored.status).map_err(ApiError::internal)?;
-            return Ok((status, stored.body));
+            let first = Cast::from_stored(stored.status, stored.body)?;
+            return Ok(Cast::Replayed(Box::new(first)));
         }
     }
     let (budget, resident) = (read.budget, read.resident);
@@ -378,13 +424,9 @@ fn cast_in(
     {
         return Err(
             if caller.municipality_id.as_deref() == Some(scope.municipality.id.as_str()) {
-                ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "not_eligible",
-                    "Only residents vote.",
-                )
+                Error::refused("not_eligible", "Only residents vote.")
             } else {
-                ApiError::not_found()
+                Error::not_found()
             },
         );
     }
@@ -402,8 +444,7 @@ fn cast_in(
     let on_ballot = frozen.on_ballot(conn, &budget)?;
     let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;
-    let stored_selections =
-        serde_json::to_string(&checked.selections).map_err(ApiError::internal)?;
+    let stored_selections = serde_json::to_string(&checked.selections).map_err(Error::internal)?;
 
     let key = voter_key(pepper, &ballot_key, &budget.id, &resident.national_id_hash);
     let age = crate::service::residents::age_at(&scope.municipality, &resident, at)?;
@@ -426,9 +467,9 @@ fn cast_in(
                 .municipality
                 .revote_policy
                 .parse()
-                .map_err(ApiError::internal)?;
+                .map_err(Error::internal)?;
             if policy == RevotePolicy::Final {
-                return Err(ApiError::conflict(
+                return Err(Error::conflict(
                     "already_voted",
                     "Your ballot in this budget is final.",
                 ));
@@ -456,17 +497,17 @@ fn cast_in(
         cast_at: cast_at.and_utc(),
         replaced,
     };
-    let status = if replaced {
-        StatusCode::OK
+    let body = serde_json::to_string(&reply).map_err(Error::internal)?;
+    let cast = if replaced {
+        Cast::Replaced(body)
     } else {
-        StatusCode::CREATED
+        Cast::Recorded(body)
     };
-    let body = serde_json::to_string(&reply).map_err(ApiError::internal)?;
     if let Some(retry) = retry {
         let sealed = retry.seal(&StoredReply {
             request_hash,
-            status: status.as_u16(),
-            body: body.clone(),
+            status: cast.stored_kind(),
+            body: cast.body().to_string(),
         })?;
         rows::store_reply(
             conn,
@@ -481,7 +522,7 @@ fn cast_in(
     if !replaced {
         // Last in the transaction: the counter's row lock is then held the shortest time.
         let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
-            .map_err(ApiError::internal)?;
+            .map_err(Error::internal)?;
         rows::count_participation(
             conn,
             &participation(
@@ -494,7 +535,7 @@ fn cast_in(
             ),
         )?;
     }
-    Ok((status, body))
+    Ok(cast)
 }
 
 /// What is stored of a time on a ballot or receipt: its UTC day (midnight). Shared by every
@@ -563,8 +604,8 @@ impl ReplyKey {
         ReplyKey { mac, seal: key }
     }
 
-    fn seal(&self, reply: &StoredReply) -> ApiResult<String> {
-        let plain = serde_json::to_vec(reply).map_err(ApiError::internal)?;
+    fn seal(&self, reply: &StoredReply) -> Result<String> {
+        let plain = serde_json::to_vec(reply).map_err(Error::internal)?;
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = ChaCha20Poly1305::new(&self.seal)
@@ -575,14 +616,14 @@ impl ReplyKey {
                     aad: self.mac.as_bytes(),
                 },
             )
-            .map_err(|_| ApiError::internal("sealing a reply failed"))?;
+            .map_err(|_| Error::internal("sealing a reply failed"))?;
         Ok(hex::encode([nonce.as_slice(), &sealed].concat()))
     }
 
-    fn open(&self, stored: &str) -> ApiResult<StoredReply> {
-        let bytes = hex::decode(stored).map_err(ApiError::internal)?;
+    fn open(&self, stored: &str) -> Result<StoredReply> {
+        let bytes = hex::decode(stored).map_err(Error::internal)?;
         if bytes.len() < 12 {
-            return Err(ApiError::internal("a stored reply is too short"));
+            return Err(Error::internal("a stored reply is too short"));
         }
         let (nonce, sealed) = bytes.split_at(12);
         let plain = ChaCha20Poly1305::new(&self.seal)
@@ -593,8 +634,8 @@ impl ReplyKey {
                     aad: self.mac.as_bytes(),
                 },
             )
-            .map_err(|_| ApiError::internal("a stored reply does not open"))?;
-        serde_json::from_slice(&plain).map_err(ApiError::internal)
+            .map_err(|_| Error::internal("a stored reply does not open"))?;
+        serde_json::from_slice(&plain).map_err(Error::internal)
     }
 }
 
@@ -611,12 +652,7 @@ pub struct OwnBallot {
     pub revision: i32,
 }
 
-pub async fn own(
-    db: &Db,
-    pepper: &Pepper,
-    caller: &Caller,
-    budget_id: String,
-) -> ApiResult<OwnBallot> {
+pub async fn own(db: &Db, pepper: &Pepper, caller: &Actor, budget_id: String) -> Result<OwnBallot> {
     let (caller, pepper) = (caller.clone(), pepper.clone());
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
@@ -627,13 +663,7 @@ pub async fn own(
                 .optional()?
                 .map(|r| r.national_id_hash)
         };
-        let no_ballot = || {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_ballot",
-                "You have not voted in this budget.",
-            )
-        };
+        let no_ballot = || Error::missing("no_ballot", "You have not voted in this budget.");
         let hash = hash.ok_or_else(no_ballot)?;
         // After publication the key is gone: the ballot no longer belongs to anyone.
         let ballot_key = scope.cycle.ballot_key.clone().ok_or_else(no_ballot)?;
@@ -646,7 +676,7 @@ pub async fn own(
         let receipt = rows::current_receipt(conn, &row.id)?.map(|r| r.code);
         Ok(OwnBallot {
             budget_id: budget.id,
-            selections: serde_json::from_str(&row.selections).map_err(ApiError::internal)?,
+            selections: serde_json::from_str(&row.selections).map_err(Error::internal)?,
             receipt,
             // The stored day: the instant is not kept.
             cast_at: row.cast_at.and_utc(),
@@ -677,20 +707,20 @@ pub const MAX_PAPER_BATCH: usize = 10_000;
 /// dropped, since it no longer covers every ballot.
 pub async fn enter_paper(
     db: &Db,
-    caller: &Caller,
+    caller: &Actor,
     budget_id: String,
     batch: PaperBatch,
-) -> ApiResult<PaperReply> {
+) -> Result<PaperReply> {
     let station = batch.polling_station.trim().to_string();
     if station.is_empty() || station.chars().count() > 200 {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "polling_station",
             "invalid_polling_station",
             "name the polling station (at most 200 characters)",
         ));
     }
     if batch.ballots.is_empty() || batch.ballots.len() > MAX_PAPER_BATCH {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "ballots",
             "out_of_range",
             format!("a batch holds 1 to {MAX_PAPER_BATCH} ballots"),
@@ -701,7 +731,7 @@ pub async fn enter_paper(
         let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
         scope.check_role(&caller, OFFICIALS)?;
         if !matches!(scope.cycle.status.as_str(), "voting" | "closed") {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "cycle_not_in_voting",
                 "Paper ballots are entered during voting or after the close, before publication.",
             ));
@@ -722,24 +752,24 @@ pub async fn enter_paper(
                     channel: "paper".into(),
                     polling_station: Some(station.clone()),
                     selections: serde_json::to_string(&checked.selections)
-                        .map_err(ApiError::internal)?,
+                        .map_err(Error::internal)?,
                     cast_at: stored_day(at),
                     revision: 1,
                 }),
-                Err(e) => errors.push(crate::error::FieldError::new(
+                Err(e) => errors.push(crate::domain::FieldError::new(
                     format!("ballots[{i}]"),
                     e.code(),
-                    e.problem().detail,
+                    e.detail(),
                 )),
             }
         }
         if !errors.is_empty() {
-            return Err(ApiError::validation(errors));
+            return Err(Error::validation(errors));
         }
         let accepted = rows_to_insert.len();
         rows::insert_many(conn, &rows_to_insert)?;
         let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
-            .map_err(ApiError::internal)?;
+            .map_err(Error::internal)?;
         let day = zone.local_date(at.and_utc()).to_string();
         rows::count_participation(
             conn,
@@ -773,7 +803,7 @@ pub struct Turnout {
     pub total: i64,
 }
 
-pub async fn turnout(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Turnout> {
+pub async fn turnout(db: &Db, caller: &Actor, budget_id: String) -> Result<Turnout> {
     let caller = caller.clone();
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
@@ -838,5 +868,22 @@ mod secrecy_tests {
         // Another ballot key (a new cycle, or none after publication) cannot open it.
         let other = ReplyKey::new(&pepper, "another-ballot-key", "voter", "client-key");
         assert!(other.open(&sealed).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cast_tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_reply_replays_as_the_kind_it_was() {
+        for first in [Cast::Recorded("{}".into()), Cast::Replaced("{}".into())] {
+            let stored = Cast::from_stored(first.stored_kind(), first.body().into()).unwrap();
+            assert_eq!(stored, first);
+            let replayed = Cast::Replayed(Box::new(stored));
+            assert_eq!(replayed.stored_kind(), first.stored_kind());
+            assert_eq!(replayed.into_body(), "{}");
+        }
+        assert!(Cast::from_stored(500, String::new()).is_err());
     }
 }

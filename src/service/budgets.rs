@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use crate::auth::extract::Caller;
 use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::{FieldError, ValidationErrors};
-use crate::error::{ApiError, ApiResult};
 use crate::service::municipalities::{names_json, parse_names, record, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 /// A budget as sent; on update, absent fields keep their value. `district_id: Some(None)`
 /// makes the budget city-wide.
@@ -26,12 +26,12 @@ pub struct BudgetInput {
 }
 
 /// The stored rules of a budget, decoded.
-pub fn ballot_spec(row: &BudgetRow) -> ApiResult<BallotSpec> {
-    serde_json::from_str(&row.ballot_rules).map_err(ApiError::internal)
+pub fn ballot_spec(row: &BudgetRow) -> Result<BallotSpec> {
+    serde_json::from_str(&row.ballot_rules).map_err(Error::internal)
 }
 
-pub fn counting_rule(row: &BudgetRow) -> ApiResult<CountingRule> {
-    serde_json::from_str(&row.counting_rule).map_err(ApiError::internal)
+pub fn counting_rule(row: &BudgetRow) -> Result<CountingRule> {
+    serde_json::from_str(&row.counting_rule).map_err(Error::internal)
 }
 
 /// The most a budget may hold: far above any city's budget, and small enough that sums of
@@ -44,7 +44,7 @@ fn apply(
     row: &mut BudgetRow,
     input: &BudgetInput,
     scope: &CycleScope,
-) -> ApiResult<()> {
+) -> Result<()> {
     let settings = settings_of(&scope.municipality)?;
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
@@ -93,14 +93,14 @@ fn apply(
         return Err(errors.into());
     }
     if let (Some(ballot), Some(rule)) = (ballot, rule) {
-        row.ballot_rules = serde_json::to_string(&ballot).map_err(ApiError::internal)?;
-        row.counting_rule = serde_json::to_string(&rule).map_err(ApiError::internal)?;
+        row.ballot_rules = serde_json::to_string(&ballot).map_err(Error::internal)?;
+        row.counting_rule = serde_json::to_string(&rule).map_err(Error::internal)?;
     }
     Ok(())
 }
 
 /// The stored ballot rules as an input (empty for a new budget: the defaults apply).
-fn stored_ballot_input(row: &BudgetRow) -> ApiResult<BallotInput> {
+fn stored_ballot_input(row: &BudgetRow) -> Result<BallotInput> {
     if row.ballot_rules.is_empty() {
         return Ok(BallotInput::default());
     }
@@ -117,7 +117,7 @@ fn stored_ballot_input(row: &BudgetRow) -> ApiResult<BallotInput> {
     })
 }
 
-fn stored_rule_input(row: &BudgetRow) -> ApiResult<RuleInput> {
+fn stored_rule_input(row: &BudgetRow) -> Result<RuleInput> {
     if row.counting_rule.is_empty() {
         return Ok(RuleInput::default());
     }
@@ -130,11 +130,11 @@ fn stored_rule_input(row: &BudgetRow) -> ApiResult<RuleInput> {
     })
 }
 
-fn refuse_if_frozen(scope: &CycleScope) -> ApiResult<()> {
+fn refuse_if_frozen(scope: &CycleScope) -> Result<()> {
     if scope.status.before_voting() {
         Ok(())
     } else {
-        Err(ApiError::conflict(
+        Err(Error::conflict(
             "budget_frozen",
             "Voting has opened: the budgets of this cycle can no longer change.",
         ))
@@ -143,10 +143,10 @@ fn refuse_if_frozen(scope: &CycleScope) -> ApiResult<()> {
 
 pub async fn create(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     cycle_id: String,
     input: BudgetInput,
-) -> ApiResult<BudgetRow> {
+) -> Result<BudgetRow> {
     let actor = actor.clone();
     db.write(move |conn| {
         let scope = scope::cycle(conn, &cycle_id)?;
@@ -196,12 +196,7 @@ pub async fn create(
     .await
 }
 
-pub async fn update(
-    db: &Db,
-    actor: &Caller,
-    id: String,
-    input: BudgetInput,
-) -> ApiResult<BudgetRow> {
+pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> Result<BudgetRow> {
     let actor = actor.clone();
     db.write(move |conn| {
         let (mut row, scope) = scope::budget(conn, &id)?;
@@ -233,11 +228,7 @@ fn audit_details(row: &BudgetRow) -> serde_json::Value {
     })
 }
 
-pub async fn get(
-    db: &Db,
-    caller: Option<&Caller>,
-    id: String,
-) -> ApiResult<(BudgetRow, CycleScope)> {
+pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<(BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let (row, scope) = scope::budget(conn, &id)?;
@@ -249,9 +240,9 @@ pub async fn get(
 
 pub async fn list(
     db: &Db,
-    caller: Option<&Caller>,
+    caller: Option<&Actor>,
     cycle_id: String,
-) -> ApiResult<(Vec<BudgetRow>, CycleScope)> {
+) -> Result<(Vec<BudgetRow>, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &cycle_id)?;

@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::OptionalExtension;
 
-use crate::auth::extract::Caller;
 use crate::db::audit::{self, NewEntry};
 use crate::db::ballots as ballot_rows;
 use crate::db::budgets;
@@ -26,10 +25,11 @@ use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, ValidationErrors};
-use crate::error::{ApiError, ApiResult};
 use crate::service::municipalities::{names_json, parse_names, record, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 /// A cycle's editable details as sent. Times are RFC 3339 instants, or wall-clock times
 /// (`2027-05-31T20:00`) read in the municipality's time zone.
@@ -69,7 +69,7 @@ fn parse_time(
 }
 
 /// Applies `input` to `row`, reporting every bad field.
-fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow) -> ApiResult<()> {
+fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow) -> Result<()> {
     let settings = settings_of(municipality)?;
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
@@ -123,12 +123,12 @@ fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow)
 
 pub async fn create(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     input: CycleInput,
-) -> ApiResult<CycleRow> {
+) -> Result<CycleRow> {
     if input.names.is_none() {
-        return Err(ApiError::field("names", "required", "names is required"));
+        return Err(Error::field("names", "required", "names is required"));
     }
     let at = now();
     let mut row = CycleRow {
@@ -158,18 +158,13 @@ pub async fn create(
 }
 
 /// Changes a draft's names and scheduled times.
-pub async fn update(
-    db: &Db,
-    actor: &Caller,
-    id: String,
-    input: CycleInput,
-) -> ApiResult<CycleScope> {
+pub async fn update(db: &Db, actor: &Actor, id: String, input: CycleInput) -> Result<CycleScope> {
     let actor = actor.clone();
     db.write(move |conn| {
         let mut scope = scope::cycle(conn, &id)?;
         scope.check_role(&actor, OFFICIALS)?;
         if scope.status != CycleStatus::Draft {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "cycle_not_draft",
                 "Only a draft cycle can be edited.",
             ));
@@ -194,12 +189,7 @@ pub async fn update(
 }
 
 /// Moves a cycle to `to`, checking the move and what it needs.
-pub async fn transition(
-    db: &Db,
-    actor: &Caller,
-    id: String,
-    to: CycleStatus,
-) -> ApiResult<CycleScope> {
+pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> Result<CycleScope> {
     let actor = actor.clone();
     db.write(move |conn| {
         // Locked first, the clock read after: a manual close is later than every ballot that
@@ -209,7 +199,7 @@ pub async fn transition(
         let mut scope = close_if_overdue(conn, scope)?;
         let from = scope.status;
         if !from.can_move_to(to) {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "invalid_transition",
                 format!("A cycle cannot move from {from} to {to}."),
             ));
@@ -220,7 +210,7 @@ pub async fn transition(
             CycleStatus::Voting => {
                 open_voting(conn, &scope.cycle, &budgets, at)?;
                 scope.cycle.voting_opened_at = Some(at);
-                scope.cycle.ballot_key = Some(crate::service::receipts::random_hex(32));
+                scope.cycle.ballot_key = Some(new_ballot_key());
             }
             CycleStatus::Closed => scope.cycle.voting_closed_at = Some(at),
             CycleStatus::Published => {
@@ -231,7 +221,7 @@ pub async fn transition(
                     }
                 }
                 if !untallied.is_empty() {
-                    return Err(ApiError::conflict(
+                    return Err(Error::conflict(
                         "tally_missing",
                         format!(
                             "Count every budget before publishing; not yet counted: {}.",
@@ -251,7 +241,7 @@ pub async fn transition(
             _ => {}
         }
         if !rows::move_status(conn, &scope.cycle.id, from.as_str(), to.as_str(), at)? {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "cycle_changed",
                 "The cycle changed while this request ran; read it again.",
             ));
@@ -280,7 +270,7 @@ pub async fn transition(
 
 /// Whether the budget's stored count holds every ballot stored now: publishing a count that
 /// missed a ballot would leave results, receipts and exports disagreeing for good.
-fn counts_every_ballot(conn: &mut DbConn, budget_id: &str) -> ApiResult<bool> {
+fn counts_every_ballot(conn: &mut DbConn, budget_id: &str) -> Result<bool> {
     let Some(tally) = tallies::find(conn, budget_id).optional()? else {
         return Ok(false);
     };
@@ -294,9 +284,9 @@ fn open_voting(
     cycle: &CycleRow,
     budgets: &[budgets::BudgetRow],
     at: NaiveDateTime,
-) -> ApiResult<()> {
+) -> Result<()> {
     if budgets.is_empty() {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "no_budgets",
             "Voting cannot open in a cycle without budgets.",
         ));
@@ -308,7 +298,7 @@ fn open_voting(
         }
     }
     if !empty.is_empty() {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "budget_without_proposals",
             format!(
                 "Every budget needs at least one approved proposal; these have none: {}.",
@@ -317,7 +307,7 @@ fn open_voting(
         ));
     }
     if cycle.voting_closes_at.is_some_and(|close| close <= at) {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "close_in_past",
             "The scheduled close has already passed; change it before opening voting.",
         ));
@@ -329,7 +319,7 @@ fn open_voting(
 }
 
 /// Writes down a scheduled close that has passed (the reader already sees it as closed).
-fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> ApiResult<CycleScope> {
+fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> Result<CycleScope> {
     if scope.close_pending() {
         close_scheduled(conn, &scope.cycle.id)?;
         return scope::cycle(conn, &scope.cycle.id);
@@ -343,7 +333,7 @@ fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> ApiResult<CycleScop
 /// The row is locked before the clock is read, so the recorded close is later than the commit
 /// of every ballot that passed its check — usually a moment after the scheduled instant, later
 /// when a ballot was still committing — and no ballot commits after it.
-fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> ApiResult<bool> {
+fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
     let cycle = rows::find_for_update(conn, cycle_id)?;
     let at = now();
     let due = cycle.status == CycleStatus::Voting.as_str()
@@ -373,7 +363,7 @@ fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> ApiResult<bool> {
 
 /// Closes every cycle whose scheduled close has passed. Run periodically; ballots do not
 /// depend on it (they check the scheduled instant themselves).
-pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
+pub async fn close_overdue(db: &Db) -> Result<usize> {
     db.write(|conn| {
         let due = rows::overdue_closes(conn, now())?;
         let mut closed = 0;
@@ -391,7 +381,7 @@ pub async fn close_overdue(db: &Db) -> ApiResult<usize> {
 /// its check before the instant to commit. Whatever needs the ballot box final (a count, a
 /// receipt's answer) calls it when the cycle reads as closed but is not yet written so
 /// ([`CycleScope::close_pending`]), then reads again in a later transaction.
-pub async fn settle(db: &Db, cycle_id: String) -> ApiResult<()> {
+pub async fn settle(db: &Db, cycle_id: String) -> Result<()> {
     db.write(move |conn| close_scheduled(conn, &cycle_id).map(|_| ()))
         .await
 }
@@ -400,16 +390,16 @@ pub async fn settle(db: &Db, cycle_id: String) -> ApiResult<()> {
 /// (read in the same unit of work, so the two agree).
 pub async fn list(
     db: &Db,
-    caller: Option<&Caller>,
+    caller: Option<&Actor>,
     municipality: MunicipalityRow,
     with_budgets: bool,
-) -> ApiResult<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
+) -> Result<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
     let staff = scope::is_staff(caller, &municipality);
     db.read(move |conn| {
         let scopes = rows::of_municipality(conn, &municipality.id, staff)?
             .into_iter()
             .map(|row| CycleScope::new(row, municipality.clone()))
-            .collect::<ApiResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let mut budgets = if with_budgets {
             let ids: Vec<String> = scopes.iter().map(|s| s.cycle.id.clone()).collect();
             Some(budgets::of_cycles(conn, &ids)?)
@@ -429,7 +419,7 @@ pub async fn list(
     .await
 }
 
-pub async fn get(db: &Db, caller: Option<&Caller>, id: String) -> ApiResult<CycleScope> {
+pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<CycleScope> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &id)?;
@@ -437,4 +427,12 @@ pub async fn get(db: &Db, caller: Option<&Caller>, id: String) -> ApiResult<Cycl
         Ok(scope)
     })
     .await
+}
+
+/// A cycle's ballot key: 32 random bytes from the operating system, hex-encoded.
+fn new_ballot_key() -> String {
+    use rand::RngCore;
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    hex::encode(key)
 }

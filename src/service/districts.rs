@@ -2,19 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use crate::auth::extract::Caller;
 use crate::db::districts::{self as rows, DistrictRow};
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::ValidationErrors;
-use crate::error::{ApiError, ApiResult};
 use crate::service::municipalities::{names_json, parse_names, record, settings_of};
 use crate::service::now;
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 fn checked_names(
     municipality: &MunicipalityRow,
     input: &BTreeMap<String, String>,
-) -> ApiResult<String> {
+) -> Result<String> {
     let settings = settings_of(municipality)?;
     let mut errors = ValidationErrors::new();
     match parse_names("names", input, &settings, &mut errors) {
@@ -25,10 +25,10 @@ fn checked_names(
 
 pub async fn create(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     names: BTreeMap<String, String>,
-) -> ApiResult<DistrictRow> {
+) -> Result<DistrictRow> {
     let names = checked_names(municipality, &names)?;
     let at = now();
     let row = DistrictRow {
@@ -50,11 +50,11 @@ pub async fn create(
 
 pub async fn rename(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     id: String,
     names: BTreeMap<String, String>,
-) -> ApiResult<DistrictRow> {
+) -> Result<DistrictRow> {
     let names = checked_names(municipality, &names)?;
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
@@ -72,10 +72,10 @@ pub async fn rename(
 
 pub async fn delete(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     id: String,
-) -> ApiResult<()> {
+) -> Result<()> {
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {
@@ -84,7 +84,7 @@ pub async fn delete(
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::ForeignKeyViolation,
                 _,
-            ) => ApiError::conflict(
+            ) => Error::conflict(
                 "district_in_use",
                 "Residents or budgets still refer to this district.",
             ),

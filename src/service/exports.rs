@@ -34,7 +34,6 @@ use std::io::Write;
 use rand::seq::SliceRandom;
 use uuid::Uuid;
 
-use crate::auth::extract::Caller;
 use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::municipalities::MunicipalityRow;
@@ -44,7 +43,6 @@ use crate::db::{by_pages, districts, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule, RuleKind};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Country, Role};
-use crate::error::{ApiError, ApiResult};
 use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
@@ -52,6 +50,8 @@ use crate::service::municipalities::{record, settings_of};
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
+use crate::service::Actor;
+use crate::service::{Error, Result};
 use crate::tally::Decimal;
 
 /// Who may take a budget's ballots away: its auditors and officials.
@@ -82,8 +82,8 @@ pub struct PbPlan {
     ids: Vec<Uuid>,
 }
 
-fn not_tallied() -> ApiError {
-    ApiError::conflict(
+fn not_tallied() -> Error {
+    Error::conflict(
         "not_tallied",
         "The budget has no count covering every ballot yet; count it first.",
     )
@@ -91,7 +91,7 @@ fn not_tallied() -> ApiError {
 
 /// The budget as a Pabulib file, streamed, and recorded in the audit log with its SHA-256
 /// before its last bytes go out (see [`crate::service::stream`]).
-pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<StreamedExport> {
+pub async fn pb(db: &Db, caller: &Actor, budget_id: String) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db
         .read(move |conn| plan_pb(conn, &actor, &budget_id))
@@ -133,23 +133,24 @@ pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Stream
 pub fn stream_export<S, W, R>(db: Db, write: W, record: R) -> BodyStream
 where
     S: Send + 'static,
-    W: FnOnce(&mut DbConn, BodyWriter) -> ApiResult<(BodyWriter, S)> + Send + 'static,
-    R: FnOnce(&mut DbConn, S, &Written) -> ApiResult<()> + Send + 'static,
+    W: FnOnce(&mut DbConn, BodyWriter) -> Result<(BodyWriter, S)> + Send + 'static,
+    R: FnOnce(&mut DbConn, S, &Written) -> Result<()> + Send + 'static,
 {
     let (writer, body) = stream::body();
     let alarm = writer.alarm();
-    actix_web::rt::spawn(async move {
+    // On the worker's own thread, as handlers run (the stream needs no `Send`).
+    tokio::task::spawn_local(async move {
         let written = db
             .read(move |conn| {
                 let (writer, state) = write(conn, writer)?;
-                Ok::<_, ApiError>((writer.seal(), state))
+                Ok::<_, Error>((writer.seal(), state))
             })
             .await;
         let (sealed, state) = match written {
             Ok(done) => done,
             Err(e) => {
-                tracing::error!(code = e.code(), detail = %e.problem().detail, "an export failed while streaming");
-                let _ = actix_web::web::block(move || alarm.raise("export failed")).await;
+                tracing::error!(code = e.code(), detail = %e.detail(), "an export failed while streaming");
+                let _ = tokio::task::spawn_blocking(move || alarm.raise("export failed")).await;
                 return;
             }
         };
@@ -178,7 +179,7 @@ pub struct Written {
 }
 
 /// Authorises, checks the cycle and the count, builds the head and shuffles the ballot ids.
-pub fn plan_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<PbPlan> {
+pub fn plan_pb(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
     let mut plan = head(conn, caller, budget_id)?;
     plan.ids = shuffled_ids(conn, &plan.budget.id, plan.tally.ballots_counted)?;
     Ok(plan)
@@ -186,9 +187,9 @@ pub fn plan_pb(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult
 
 /// Writes the planned `.pb` into `out`, reading the ballots page by page. Uses up the plan's
 /// ballot ids (their memory goes as soon as the file is written).
-pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> ApiResult<W> {
+pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> Result<W> {
     let ids = std::mem::take(&mut plan.ids);
-    let mut writer = PbStreamWriter::start(out, &plan.file).map_err(ApiError::internal)?;
+    let mut writer = PbStreamWriter::start(out, &plan.file).map_err(Error::internal)?;
     for page in ids.chunks(PAGE) {
         let page: Vec<String> = page.iter().map(Uuid::to_string).collect();
         let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, &page)?
@@ -200,18 +201,18 @@ pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> ApiRe
             let ballot = rows.remove(id).ok_or_else(not_tallied)?;
             // Anonymous ids `1..N` in the shuffled order.
             let line = vote_row(writer.written() + 1, &ballot, &plan.spec)?;
-            writer.vote(&line).map_err(ApiError::internal)?;
+            writer.vote(&line).map_err(Error::internal)?;
         }
     }
-    writer.finish().map_err(ApiError::internal)
+    writer.finish().map_err(Error::internal)
 }
 
 /// Refuses to hand out an export when the count it describes is no longer the stored one
 /// (a recount in between would make its `selected` column stale) or a paper batch came in.
 /// Call it in the transaction that records the export.
-pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> ApiResult<()> {
+pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> Result<()> {
     let changed = || {
-        ApiError::conflict(
+        Error::conflict(
             "cycle_changed",
             "The count changed while exporting; export again.",
         )
@@ -229,11 +230,11 @@ pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> ApiResult<()> {
 }
 
 /// Authorises, checks the cycle and the count, and builds META and PROJECTS (no ids yet).
-fn head(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<PbPlan> {
+fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "cycle_not_closed",
             "A budget is exported once voting has closed.",
         ));
@@ -294,9 +295,9 @@ struct Names {
 
 impl Names {
     /// The name in the default language (else any) of a JSON map of translations.
-    fn pick(&self, json: &str) -> ApiResult<String> {
+    fn pick(&self, json: &str) -> Result<String> {
         let names = translations(json)?;
-        Ok(crate::api::municipalities::pick(
+        Ok(crate::domain::translations::pick(
             &names,
             &self.default,
             &self.default,
@@ -311,7 +312,7 @@ pub struct Money {
 }
 
 impl Money {
-    pub fn of(municipality: &MunicipalityRow) -> ApiResult<Self> {
+    pub fn of(municipality: &MunicipalityRow) -> Result<Self> {
         let currency = settings_of(municipality)?.currency;
         Ok(Money {
             code: currency.code().to_string(),
@@ -362,13 +363,13 @@ fn meta(
     spec: &BallotSpec,
     rule: &CountingRule,
     num_projects: usize,
-) -> ApiResult<()> {
+) -> Result<()> {
     let municipality = &scope.municipality;
     let settings = settings_of(municipality)?;
     let unit = names.pick(&municipality.names)?;
     let cycle = names.pick(&scope.cycle.names)?;
     let budget_name = names.pick(&budget.names)?;
-    let country = Country::parse(&municipality.country).map_err(ApiError::internal)?;
+    let country = Country::parse(&municipality.country).map_err(Error::internal)?;
     let date = |at: Option<chrono::NaiveDateTime>| {
         let at = at.unwrap_or(scope.cycle.updated_at).and_utc();
         settings
@@ -468,9 +469,8 @@ fn projects(
     spec: &BallotSpec,
     names: &Names,
     money: &Money,
-) -> ApiResult<Table> {
-    let result: serde_json::Value =
-        serde_json::from_str(&tally.result).map_err(ApiError::internal)?;
+) -> Result<Table> {
+    let result: serde_json::Value = serde_json::from_str(&tally.result).map_err(Error::internal)?;
     let selected: Vec<&str> = result["selected"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
@@ -511,7 +511,7 @@ fn projects(
             cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
             Ok(Row { cells, line: 0 })
         })
-        .collect::<ApiResult<_>>()?;
+        .collect::<Result<_>>()?;
     Ok(Table {
         columns: columns.into_iter().map(String::from).collect(),
         rows,
@@ -530,14 +530,14 @@ fn vote_columns(spec: &BallotSpec) -> Vec<String> {
 /// The ids of every counted ballot, in a uniformly random order from a generator seeded by
 /// the OS and forgotten afterwards: nothing stored orders the ballots this way. 16 bytes a
 /// ballot: the one thing an export holds for every ballot at once (a permutation needs them).
-fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> ApiResult<Vec<Uuid>> {
+fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> Result<Vec<Uuid>> {
     let mut ids = Vec::with_capacity(usize::try_from(counted).unwrap_or(0));
-    by_pages::<_, ApiError>(
+    by_pages::<_, Error>(
         |after| ballots::ids_of_budget_after(conn, budget_id, after, ID_PAGE),
         String::as_str,
         |page| {
             for id in &page {
-                ids.push(Uuid::parse_str(id).map_err(ApiError::internal)?);
+                ids.push(Uuid::parse_str(id).map_err(Error::internal)?);
             }
             Ok(())
         },
@@ -550,9 +550,9 @@ fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> ApiResult<V
 }
 
 /// One ballot's line: its anonymous id, its choices (and points), its channel. Nothing else.
-fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> ApiResult<Row> {
+fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Row> {
     let mut selections: Vec<Selection> =
-        serde_json::from_str(&ballot.selections).map_err(ApiError::internal)?;
+        serde_json::from_str(&ballot.selections).map_err(Error::internal)?;
     let cumulative = spec.ballot_type == BallotType::Cumulative;
     if cumulative {
         // Pabulib lists points ballots in decreasing points (stable, so ties keep their order).

@@ -1,14 +1,19 @@
 //! The rules of the service, between the HTTP layer (`api/`, `admin/`) and the queries
-//! (`db/`). Functions here take plain inputs, check them, and run their writes as one
-//! transaction.
+//! (`db/`). Functions here take plain inputs (the acting account as an [`Actor`], never a
+//! request), check them, run their writes as one transaction, and refuse with an [`Error`]
+//! of their own: no status code, no web framework (`tests/layering.rs` holds them to it).
 
 pub mod accounts;
+pub mod actor;
 pub mod archive;
+pub mod audit_pages;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
 pub mod cycles;
+pub mod directory;
 pub mod districts;
+pub mod error;
 pub mod exports;
 pub mod municipalities;
 pub mod proposals;
@@ -21,26 +26,27 @@ pub mod stats;
 pub mod stream;
 pub mod tally;
 
-use crate::error::{ApiError, ApiResult};
+pub use actor::{Actor, UncheckedActor};
+pub use error::{Error, Result};
 
 /// Runs CPU-heavy work (argon2) on the blocking pool, keeping the caller's tracing span, so
 /// it never stalls the async workers.
-pub async fn blocking<T, F>(f: F) -> ApiResult<T>
+pub async fn blocking<T, F>(f: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     let span = tracing::Span::current();
-    actix_web::web::block(move || span.in_scope(f))
+    tokio::task::spawn_blocking(move || span.in_scope(f))
         .await
-        .map_err(|_| ApiError::internal("blocking task cancelled"))
+        .map_err(|_| Error::internal("blocking task cancelled"))
 }
 
 /// Runs argon2 (hashing or verifying a password) like [`blocking`], but at most one per core at
 /// a time. Each takes 19 MiB; without a bound the blocking pool (hundreds of threads) runs every
 /// concurrent login at once, no sooner done on the cores there are, and the allocator keeps what
 /// each thread used. Waiting for a turn happens here, off the blocking pool.
-pub async fn hashing<T, F>(f: F) -> ApiResult<T>
+pub async fn hashing<T, F>(f: F) -> Result<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
@@ -53,7 +59,7 @@ where
     let _turn = turns
         .acquire()
         .await
-        .map_err(|_| ApiError::internal("the hashing limiter is closed"))?;
+        .map_err(|_| Error::internal("the hashing limiter is closed"))?;
     blocking(f).await
 }
 

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::auth::extract::Caller;
 use crate::db::accounts::AccountRow;
 use crate::db::audit::{self, NewEntry};
 use crate::db::districts;
@@ -17,9 +16,10 @@ use crate::domain::{
     CheckDigitPolicy, Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug,
     Translations, ValidationErrors,
 };
-use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, StaffInput};
 use crate::service::now;
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 /// Longest name of a municipality or district, in characters.
 pub const NAME_MAX_CHARS: usize = 200;
@@ -42,7 +42,7 @@ pub struct SettingsPatch {
     pub settings: SettingsInput,
 }
 
-pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResult<Created> {
+pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Created> {
     let mut errors = ValidationErrors::new();
     let slug = Slug::parse(&input.slug)
         .map_err(|e| errors.push(FieldError::from_error("slug", &e)))
@@ -91,7 +91,7 @@ pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResul
     db.write(move |conn| {
         rows::insert(conn, &municipality).map_err(|err| match err {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict("slug_taken", "Another municipality already has this slug.")
+                Error::conflict("slug_taken", "Another municipality already has this slug.")
             }
             other => other.into(),
         })?;
@@ -116,10 +116,10 @@ pub async fn create(db: &Db, actor: &Caller, input: NewMunicipality) -> ApiResul
 
 pub async fn update_settings(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     current: MunicipalityRow,
     patch: SettingsPatch,
-) -> ApiResult<MunicipalityRow> {
+) -> Result<MunicipalityRow> {
     let base = settings_of(&current)?;
     let mut errors = ValidationErrors::new();
     let settings = MunicipalitySettings::resolve(&patch.settings, Some(&base))
@@ -133,7 +133,7 @@ pub async fn update_settings(
         None => {
             // The stored names must still hold under new languages.
             let stored: BTreeMap<String, String> =
-                serde_json::from_str(&current.names).map_err(ApiError::internal)?;
+                serde_json::from_str(&current.names).map_err(Error::internal)?;
             parse_names("names", &stored, &settings, &mut errors)
         }
     };
@@ -146,7 +146,7 @@ pub async fn update_settings(
     store_settings(&mut row, &settings);
     row.updated_at = now();
     let actor = actor.clone();
-    let changes = serde_json::to_value(&patch.settings).map_err(ApiError::internal)?;
+    let changes = serde_json::to_value(&patch.settings).map_err(Error::internal)?;
     let voting_sensitive = voting_sensitive_changes(&base, &settings);
     db.write(move |conn| {
         check_districts_have_default(conn, &row.id, &settings)?;
@@ -194,11 +194,7 @@ fn voting_sensitive_changes(
 
 /// Refuses `fields` while a cycle of the municipality is in voting (checked in the same
 /// transaction as the change).
-fn refuse_during_voting(
-    conn: &mut DbConn,
-    municipality_id: &str,
-    fields: &[&str],
-) -> ApiResult<()> {
+fn refuse_during_voting(conn: &mut DbConn, municipality_id: &str, fields: &[&str]) -> Result<()> {
     if fields.is_empty() {
         return Ok(());
     }
@@ -206,7 +202,7 @@ fn refuse_during_voting(
         .into_iter()
         .any(|c| c.status == "voting");
     if voting {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "cycle_in_voting",
             format!(
                 "A cycle is in voting; these settings cannot change until it closes: {}.",
@@ -222,11 +218,11 @@ fn check_districts_have_default(
     conn: &mut DbConn,
     municipality_id: &str,
     settings: &MunicipalitySettings,
-) -> ApiResult<()> {
+) -> Result<()> {
     let mut errors = ValidationErrors::new();
     for district in districts::of_municipality(conn, municipality_id)? {
         let names: BTreeMap<String, String> =
-            serde_json::from_str(&district.names).map_err(ApiError::internal)?;
+            serde_json::from_str(&district.names).map_err(Error::internal)?;
         let has_default = names
             .get(settings.default_language.as_str())
             .is_some_and(|n| !n.trim().is_empty());
@@ -292,9 +288,8 @@ pub fn names_json(names: &Translations) -> String {
 }
 
 /// The stored settings, parsed back into the domain type.
-pub fn settings_of(row: &MunicipalityRow) -> ApiResult<MunicipalitySettings> {
-    let languages: Vec<String> =
-        serde_json::from_str(&row.languages).map_err(ApiError::internal)?;
+pub fn settings_of(row: &MunicipalityRow) -> Result<MunicipalitySettings> {
+    let languages: Vec<String> = serde_json::from_str(&row.languages).map_err(Error::internal)?;
     let input = SettingsInput {
         currency: Some(row.currency.clone()),
         time_zone: Some(row.time_zone.clone()),
@@ -308,7 +303,7 @@ pub fn settings_of(row: &MunicipalityRow) -> ApiResult<MunicipalitySettings> {
         max_proposals_per_resident: Some(i64::from(row.max_proposals_per_resident)),
     };
     MunicipalitySettings::resolve(&input, None).map_err(|e| {
-        ApiError::internal(format!(
+        Error::internal(format!(
             "stored settings of {} are invalid: {e:?}",
             row.slug
         ))
@@ -336,13 +331,13 @@ fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
 /// Appends a staff action to the municipality's audit chain.
 pub fn record(
     conn: &mut DbConn,
-    actor: &Caller,
+    actor: &Actor,
     municipality_id: &str,
     action: &str,
     target_type: &str,
     target_id: &str,
     details: serde_json::Value,
-) -> ApiResult<()> {
+) -> Result<()> {
     audit::append(
         conn,
         NewEntry {
@@ -357,16 +352,4 @@ pub fn record(
         now(),
     )?;
     Ok(())
-}
-
-impl From<ValidationErrors> for ApiError {
-    fn from(errors: ValidationErrors) -> Self {
-        ApiError::validation(
-            errors
-                .0
-                .into_iter()
-                .map(|e| crate::error::FieldError::new(e.field, e.code, e.message))
-                .collect(),
-        )
-    }
 }

@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::extract::Caller;
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::schema::residents;
 use crate::db::{budgets, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, Role, ValidationErrors};
-use crate::error::{ApiError, ApiResult};
 use crate::service::municipalities::{names_json, parse_texts, record, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
@@ -57,7 +57,7 @@ fn apply(
     input: &ProposalInput,
     budget: &BudgetRow,
     scope: &CycleScope,
-) -> ApiResult<()> {
+) -> Result<()> {
     let settings = settings_of(&scope.municipality)?;
     let mut errors = ValidationErrors::new();
     if let Some(titles) = &input.titles {
@@ -117,7 +117,7 @@ fn apply(
         Some(None) => row.location = None,
         Some(Some(loc)) => {
             if (-90.0..=90.0).contains(&loc.lat) && (-180.0..=180.0).contains(&loc.lon) {
-                row.location = Some(serde_json::to_string(loc).map_err(ApiError::internal)?);
+                row.location = Some(serde_json::to_string(loc).map_err(Error::internal)?);
             } else {
                 errors.push(FieldError::new(
                     "location",
@@ -135,9 +135,9 @@ fn apply(
 }
 
 /// The caller as a verified resident of the municipality, or why not.
-fn check_resident(conn: &mut DbConn, caller: &Caller, scope: &CycleScope) -> ApiResult<()> {
+fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Result<()> {
     if caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str()) {
-        return Err(ApiError::not_found());
+        return Err(Error::not_found());
     }
     let status: Option<String> = residents::table
         .find(&caller.account_id)
@@ -146,16 +146,15 @@ fn check_resident(conn: &mut DbConn, caller: &Caller, scope: &CycleScope) -> Api
         .optional()?;
     match status.as_deref() {
         Some("verified") => Ok(()),
-        _ => Err(ApiError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
+        _ => Err(Error::refused(
             "not_verified",
             "Only verified residents can submit proposals.",
         )),
     }
 }
 
-fn closed_for(what: &str) -> ApiError {
-    ApiError::conflict(
+fn closed_for(what: &str) -> Error {
+    Error::conflict(
         "cycle_not_accepting_proposals",
         format!("The cycle is not in a phase where {what}."),
     )
@@ -163,10 +162,10 @@ fn closed_for(what: &str) -> ApiError {
 
 pub async fn create(
     db: &Db,
-    caller: &Caller,
+    caller: &Actor,
     budget_id: String,
     input: ProposalInput,
-) -> ApiResult<ProposalRow> {
+) -> Result<ProposalRow> {
     let caller = caller.clone();
     db.write(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
@@ -182,7 +181,7 @@ pub async fn create(
                 .collect();
             let limit = i64::from(scope.municipality.max_proposals_per_resident);
             if rows::count_by_author(conn, &budget_ids, &caller.account_id)? >= limit {
-                return Err(ApiError::conflict(
+                return Err(Error::conflict(
                     "proposal_limit_reached",
                     format!("A resident may submit at most {limit} proposals in a cycle."),
                 ));
@@ -247,15 +246,15 @@ pub async fn create(
 /// official (until voting).
 fn for_change(
     conn: &mut DbConn,
-    caller: &Caller,
+    caller: &Actor,
     id: &str,
-) -> ApiResult<(ProposalRow, BudgetRow, CycleScope)> {
+) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let row = rows::find(conn, id)?;
     let (budget, scope) = scope::budget(conn, &row.budget_id)?;
     let is_author = row.author_account_id.as_deref() == Some(caller.account_id.as_str());
     if caller.is(Role::Resident) {
         if !is_author {
-            return Err(ApiError::not_found());
+            return Err(Error::not_found());
         }
         if scope.status != CycleStatus::Submission || row.status != status::SUBMITTED {
             return Err(closed_for("the author can change the proposal"));
@@ -271,10 +270,10 @@ fn for_change(
 
 pub async fn update(
     db: &Db,
-    caller: &Caller,
+    caller: &Actor,
     id: String,
     input: ProposalInput,
-) -> ApiResult<ProposalRow> {
+) -> Result<ProposalRow> {
     let caller = caller.clone();
     db.write(move |conn| {
         let (mut row, budget, scope) = for_change(conn, &caller, &id)?;
@@ -298,16 +297,16 @@ pub async fn update(
 /// An official's decision.
 pub async fn review(
     db: &Db,
-    caller: &Caller,
+    caller: &Actor,
     id: String,
     approve: bool,
     reason: Option<String>,
-) -> ApiResult<ProposalRow> {
+) -> Result<ProposalRow> {
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
     if !approve && reason.is_none() {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason",
             "required",
             "a rejection needs a reason",
@@ -317,7 +316,7 @@ pub async fn review(
         .as_ref()
         .is_some_and(|r| r.chars().count() > DESCRIPTION_MAX_CHARS)
     {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason",
             "text_too_long",
             "the reason is too long",
@@ -333,7 +332,7 @@ pub async fn review(
             return Err(closed_for("proposals can be reviewed"));
         }
         if row.status == status::WITHDRAWN {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "proposal_withdrawn",
                 "The author withdrew this proposal.",
             ));
@@ -361,7 +360,7 @@ pub async fn review(
     .await
 }
 
-pub async fn withdraw(db: &Db, caller: &Caller, id: String) -> ApiResult<ProposalRow> {
+pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow> {
     let caller = caller.clone();
     db.write(move |conn| {
         let mut row = rows::find(conn, &id)?;
@@ -370,16 +369,16 @@ pub async fn withdraw(db: &Db, caller: &Caller, id: String) -> ApiResult<Proposa
             // Officials and everyone else: the author alone withdraws.
             scope.check_read(Some(&caller))?;
             return Err(if is_staff(Some(&caller), &scope.municipality) {
-                ApiError::forbidden()
+                Error::forbidden()
             } else {
-                ApiError::not_found()
+                Error::not_found()
             });
         }
         if !scope.status.before_voting() {
             return Err(closed_for("proposals can be withdrawn"));
         }
         if row.status == status::WITHDRAWN || row.status == status::REJECTED {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "proposal_not_withdrawable",
                 format!("The proposal is {}.", row.status),
             ));
@@ -403,7 +402,7 @@ pub async fn withdraw(db: &Db, caller: &Caller, id: String) -> ApiResult<Proposa
 
 /// Whether `caller` may read `row`: approved ones are public with their cycle; authors see
 /// their own; staff see all.
-fn readable(row: &ProposalRow, caller: Option<&Caller>, scope: &CycleScope) -> bool {
+fn readable(row: &ProposalRow, caller: Option<&Actor>, scope: &CycleScope) -> bool {
     row.status == status::APPROVED && scope.status.is_public()
         || is_staff(caller, &scope.municipality)
         || caller.is_some_and(|c| row.author_account_id.as_deref() == Some(c.account_id.as_str()))
@@ -411,15 +410,15 @@ fn readable(row: &ProposalRow, caller: Option<&Caller>, scope: &CycleScope) -> b
 
 pub async fn get(
     db: &Db,
-    caller: Option<&Caller>,
+    caller: Option<&Actor>,
     id: String,
-) -> ApiResult<(ProposalRow, BudgetRow, CycleScope)> {
+) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let row = rows::find(conn, &id)?;
         let (budget, scope) = scope::budget(conn, &row.budget_id)?;
         if !readable(&row, caller.as_ref(), &scope) {
-            return Err(ApiError::not_found());
+            return Err(Error::not_found());
         }
         Ok((row, budget, scope))
     })
@@ -440,8 +439,8 @@ pub enum Sort {
 }
 
 impl std::str::FromStr for Sort {
-    type Err = ApiError;
-    fn from_str(s: &str) -> Result<Self, ApiError> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
         Ok(match s {
             "submitted" => Sort::Submitted,
             "newest" => Sort::Newest,
@@ -449,7 +448,7 @@ impl std::str::FromStr for Sort {
             "-cost" => Sort::CostDesc,
             "title" => Sort::Title,
             _ => {
-                return Err(ApiError::bad_request(
+                return Err(Error::malformed(
                     "invalid_query",
                     "sort is one of submitted, newest, cost, -cost, title",
                 ))
@@ -481,11 +480,11 @@ pub struct Listed {
 /// Proposals of one budget (`budget_id`) or of every budget of a cycle.
 pub async fn list(
     db: &Db,
-    caller: Option<&Caller>,
+    caller: Option<&Actor>,
     budget_id: Option<String>,
     cycle_id: Option<String>,
     query: ListQuery,
-) -> ApiResult<Listed> {
+) -> Result<Listed> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let (budgets, scope) = match (budget_id, cycle_id) {
@@ -497,13 +496,13 @@ pub async fn list(
                 let scope = scope::cycle(conn, &c)?;
                 (budgets::of_cycle(conn, &scope.cycle.id)?, scope)
             }
-            (None, None) => return Err(ApiError::internal("list needs a budget or a cycle")),
+            (None, None) => return Err(Error::internal("list needs a budget or a cycle")),
         };
         scope.check_read(caller.as_ref())?;
         if query.status.is_some() && !is_staff(caller.as_ref(), &scope.municipality) {
             // The public sees approved proposals only; a filter must not hint at the others.
             if query.status.as_deref() != Some(status::APPROVED) {
-                return Err(ApiError::forbidden());
+                return Err(Error::forbidden());
             }
         }
         let mut items = Vec::new();
@@ -569,7 +568,7 @@ fn matches(row: &ProposalRow, query: &ListQuery) -> bool {
 /// The text of a stored translation map in `language`, else the default.
 pub fn text_in(json: &str, language: &str, default: &str) -> String {
     let map: BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
-    crate::api::municipalities::pick(&map, language, default)
+    crate::domain::translations::pick(&map, language, default)
 }
 
 fn sort(items: &mut [(ProposalRow, BudgetRow)], sort: Sort, language: &str, default: &str) {
@@ -596,6 +595,6 @@ fn sort(items: &mut [(ProposalRow, BudgetRow)], sort: Sort, language: &str, defa
 }
 
 /// Stored translations, decoded for a view.
-pub fn translations(json: &str) -> ApiResult<BTreeMap<String, String>> {
-    serde_json::from_str(json).map_err(ApiError::internal)
+pub fn translations(json: &str) -> Result<BTreeMap<String, String>> {
+    serde_json::from_str(json).map_err(Error::internal)
 }

@@ -14,19 +14,12 @@ use serde::Serialize;
 use crate::db::ballots;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
-use crate::error::{ApiError, ApiResult};
 use crate::service::scope;
+use crate::service::{Error, Result};
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const GROUPS: usize = 4;
 const GROUP_LEN: usize = 5;
-
-/// `bytes` random bytes from the operating system, hex-encoded.
-pub fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex::encode(buf)
-}
 
 /// A fresh receipt code.
 pub fn generate() -> String {
@@ -84,15 +77,15 @@ pub struct ReceiptStatus {
 /// ballot that passed its check may still be committing (a replacement supersedes this
 /// receipt): the close is written down first, so `counted` is never said of a receipt that a
 /// later commit turns into `replaced`.
-pub async fn check(db: &Db, code: &str) -> ApiResult<ReceiptStatus> {
-    let code = normalise(code).ok_or_else(ApiError::not_found)?;
+pub async fn check(db: &Db, code: &str) -> Result<ReceiptStatus> {
+    let code = normalise(code).ok_or_else(Error::not_found)?;
     match read_status(db, code.clone()).await? {
         Read::Final(status) => Ok(status),
         Read::ClosePending(cycle_id) => {
             crate::service::cycles::settle(db, cycle_id).await?;
             match read_status(db, code).await? {
                 Read::Final(status) => Ok(status),
-                Read::ClosePending(_) => Err(ApiError::internal("the close was not written")),
+                Read::ClosePending(_) => Err(Error::internal("the close was not written")),
             }
         }
     }
@@ -104,7 +97,7 @@ enum Read {
     ClosePending(String),
 }
 
-async fn read_status(db: &Db, code: String) -> ApiResult<Read> {
+async fn read_status(db: &Db, code: String) -> Result<Read> {
     db.read(move |conn| {
         let receipt = ballots::receipt(conn, &code)?;
         let (_, scope) = scope::budget(conn, &receipt.budget_id)?;

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::auth::extract::Caller;
 use crate::auth::password;
 use crate::auth::rate_limit::RegistrationLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
@@ -24,10 +23,11 @@ use crate::domain::{
     age_on, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper, RegistrationPolicy,
     Role, TimeZoneName, ValidationErrors,
 };
-use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, ACTIVE};
 use crate::service::municipalities::{record, settings_of};
+use crate::service::Actor;
 use crate::service::{blocking, hashing, now};
+use crate::service::{Error, Result};
 
 /// `accounts.status` of a resident who deleted their account.
 pub const DELETED: &str = "deleted";
@@ -60,11 +60,11 @@ fn field_error(errors: &mut ValidationErrors, field: &str, code: &'static str, m
 
 /// Moves the one field error of a shared check (`accounts::display_name`,
 /// `accounts::normalise_email`) into this request's list, under `code`.
-fn api_field(field: &str, code: &'static str, error: ApiError, errors: &mut ValidationErrors) {
-    let message = error
-        .fields()
-        .first()
-        .map_or_else(|| error.problem().detail, |f| f.message.clone());
+fn api_field(field: &str, code: &'static str, error: Error, errors: &mut ValidationErrors) {
+    let message = match &error {
+        Error::Invalid(fields) if !fields.is_empty() => fields[0].message.clone(),
+        _ => error.detail(),
+    };
     errors.push(FieldError::new(field, code, message));
 }
 
@@ -205,16 +205,16 @@ fn district(
 /// counter would tell the person holding the ID "you are already registered"; the service
 /// cannot tell that person from a neighbour who knows the ID, so it says no more than that,
 /// never which of the two matched, and the answer is throttled per address and per ID.
-fn already_registered() -> ApiError {
-    ApiError::conflict(
+fn already_registered() -> Error {
+    Error::conflict(
         "already_registered",
         "This national ID or this e-mail is already registered here. If it is yours, log in \
          or ask the municipality's office.",
     )
 }
 
-fn email_taken() -> ApiError {
-    ApiError::conflict(
+fn email_taken() -> Error {
+    Error::conflict(
         "email_taken",
         "An account with this e-mail already exists here.",
     )
@@ -236,13 +236,11 @@ pub async fn register(
     limiter: &RegistrationLimiter,
     municipality: MunicipalityRow,
     input: Registration,
-) -> ApiResult<Registered> {
+) -> Result<Registered> {
     let settings = settings_of(&municipality)?;
     let municipality_id = municipality.id.clone();
     let district_rows = db
-        .read(move |conn| {
-            districts::of_municipality(conn, &municipality_id).map_err(ApiError::from)
-        })
+        .read(move |conn| districts::of_municipality(conn, &municipality_id).map_err(Error::from))
         .await?;
 
     let mut errors = ValidationErrors::new();
@@ -306,10 +304,10 @@ pub async fn register(
     // questions, from any address.
     limiter
         .check_person(&national_id_hash)
-        .map_err(ApiError::too_many_requests)?;
+        .map_err(Error::too_many_requests)?;
     let password_hash = hashing(move || password::hash(&new_password))
         .await?
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
 
     let policy = settings.registration_policy;
     db.write(move |conn| {
@@ -384,12 +382,12 @@ pub struct Profile {
 }
 
 /// The statuses an official can filter by.
-pub fn parse_status(input: &str) -> ApiResult<&'static str> {
+pub fn parse_status(input: &str) -> Result<&'static str> {
     [PENDING, VERIFIED, REJECTED]
         .into_iter()
         .find(|s| *s == input)
         .ok_or_else(|| {
-            ApiError::bad_request(
+            Error::malformed(
                 "invalid_query",
                 "status must be pending, verified or rejected.",
             )
@@ -404,7 +402,7 @@ pub async fn list(
     status: Option<&'static str>,
     cursor: Option<String>,
     limit: i64,
-) -> ApiResult<(Vec<Profile>, bool)> {
+) -> Result<(Vec<Profile>, bool)> {
     let municipality_id = municipality.id.clone();
     db.read(move |conn| {
         let after = match cursor {
@@ -412,7 +410,7 @@ pub async fn list(
             Some(id) => match rows::find(conn, &municipality_id, &id) {
                 Ok(row) => Some((row.created_at, row.account_id)),
                 Err(DieselError::NotFound) => {
-                    return Err(ApiError::bad_request(
+                    return Err(Error::malformed(
                         "invalid_cursor",
                         "The cursor does not name a resident of this list.",
                     ))
@@ -441,10 +439,10 @@ pub enum Decision {
 /// Longest rejection reason, in characters.
 pub const REASON_MAX_CHARS: usize = 500;
 
-pub fn rejection_reason(input: &str) -> ApiResult<String> {
+pub fn rejection_reason(input: &str) -> Result<String> {
     let reason = input.trim();
     if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
-        return Err(ApiError::field(
+        return Err(Error::field(
             "reason",
             "invalid_reason",
             format!("Give a reason of 1 to {REASON_MAX_CHARS} characters."),
@@ -459,11 +457,11 @@ pub fn rejection_reason(input: &str) -> ApiResult<String> {
 /// verified one found to be ineligible).
 pub async fn review(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     account_id: String,
     decision: Decision,
-) -> ApiResult<Profile> {
+) -> Result<Profile> {
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {
@@ -669,16 +667,16 @@ fn parse_roll(
 pub async fn upload_roll(
     db: &Db,
     pepper: &Pepper,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     csv_bytes: Vec<u8>,
-) -> ApiResult<RollOutcome> {
+) -> Result<RollOutcome> {
     let settings = settings_of(municipality)?;
     let pepper = pepper.clone();
     let municipality_id = municipality.id.clone();
     let roll = blocking(move || parse_roll(&csv_bytes, &settings, &pepper, &municipality_id))
         .await?
-        .map_err(ApiError::from)?;
+        .map_err(Error::from)?;
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {
@@ -703,10 +701,10 @@ pub async fn upload_roll(
 }
 
 /// The caller's own profile.
-pub async fn own_profile(db: &Db, caller: &Caller) -> ApiResult<Profile> {
+pub async fn own_profile(db: &Db, caller: &Actor) -> Result<Profile> {
     let account_id = caller.account_id.clone();
     db.read(move |conn| {
-        let resident = rows::by_account(conn, &account_id)?.ok_or_else(ApiError::not_found)?;
+        let resident = rows::by_account(conn, &account_id)?.ok_or_else(Error::not_found)?;
         let account = account_rows::by_id(conn, &account_id)?;
         Ok(Profile { resident, account })
     })
@@ -728,7 +726,7 @@ pub struct ProfilePatch {
 /// are what the ID check, the voter roll match and the minimum-age rule were decided on, so a
 /// wrong one is fixed by deleting the registration and registering again (and, under `review`
 /// or `roll`, passing that check again), never by a self-service edit.
-pub async fn update_profile(db: &Db, caller: &Caller, patch: ProfilePatch) -> ApiResult<Profile> {
+pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Result<Profile> {
     let Profile {
         mut resident,
         mut account,
@@ -738,7 +736,7 @@ pub async fn update_profile(db: &Db, caller: &Caller, patch: ProfilePatch) -> Ap
         .read(move |conn| {
             let m = crate::db::municipalities::by_id(conn, &municipality_id)?;
             let d = districts::of_municipality(conn, &municipality_id)?;
-            Ok::<_, ApiError>((m, d))
+            Ok::<_, Error>((m, d))
         })
         .await?;
     let settings = settings_of(&municipality)?;
@@ -802,11 +800,11 @@ pub async fn update_profile(db: &Db, caller: &Caller, patch: ProfilePatch) -> Ap
 /// emptied of e-mail, name and password and marked `deleted` — it stays only so that foreign
 /// keys hold. Cast ballots are keyed by a keyed hash of (budget, ID hash), never by the
 /// account, so they stay counted and can no longer be tied to anyone.
-pub async fn delete_self(db: &Db, caller: &Caller) -> ApiResult<()> {
+pub async fn delete_self(db: &Db, caller: &Actor) -> Result<()> {
     let account_id = caller.account_id.clone();
     db.write(move |conn| {
         if rows::by_account(conn, &account_id)?.is_none() {
-            return Err(ApiError::not_found());
+            return Err(Error::not_found());
         }
         let at = now();
         sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
@@ -817,12 +815,8 @@ pub async fn delete_self(db: &Db, caller: &Caller) -> ApiResult<()> {
     .await
 }
 
-fn not_eligible(reason: &str, explanation: &str) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::FORBIDDEN,
-        "not_eligible",
-        format!("{reason}: {explanation}"),
-    )
+fn not_eligible(reason: &str, explanation: &str) -> Error {
+    Error::refused("not_eligible", format!("{reason}: {explanation}"))
 }
 
 /// Whether the account may vote in a budget of `municipality` at the instant `at`; for the
@@ -843,8 +837,8 @@ pub fn age_at(
     municipality: &MunicipalityRow,
     resident: &ResidentRow,
     at: DateTime<Utc>,
-) -> ApiResult<Option<u32>> {
-    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(ApiError::internal)?;
+) -> Result<Option<u32>> {
+    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(Error::internal)?;
     Ok(age_on(resident.birth_date, zone.local_date(at)))
 }
 
@@ -855,7 +849,7 @@ pub fn check_eligible(
     resident: Option<ResidentRow>,
     budget_district: Option<&str>,
     at: DateTime<Utc>,
-) -> ApiResult<ResidentRow> {
+) -> Result<ResidentRow> {
     let resident = resident
         .filter(|r| r.municipality_id == municipality.id)
         .ok_or_else(|| {

@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
-use crate::error::{ApiError, ApiResult};
 use crate::service::exports::Money;
 use crate::service::tally::Results;
+use crate::service::{Error, Result};
 
 const HEADER: [&str; 9] = [
     "proposal_id",
@@ -23,12 +23,12 @@ const HEADER: [&str; 9] = [
 ];
 
 /// The CSV of `results`, names in the language they were built for.
-pub fn results_csv(results: &Results, money: &Money) -> ApiResult<Vec<u8>> {
+pub fn results_csv(results: &Results, money: &Money) -> Result<Vec<u8>> {
     let rounds = mes_rounds(&results.tally);
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::Writer::from_writer(&mut out);
-        writer.write_record(HEADER).map_err(ApiError::internal)?;
+        writer.write_record(HEADER).map_err(Error::internal)?;
         for line in &results.proposals {
             let round = rounds.get(line.proposal_id.as_str());
             writer
@@ -43,9 +43,9 @@ pub fn results_csv(results: &Results, money: &Money) -> ApiResult<Vec<u8>> {
                     &line.funded_order.map(|o| o.to_string()).unwrap_or_default(),
                     &round.map(|r| r.to_string()).unwrap_or_default(),
                 ])
-                .map_err(ApiError::internal)?;
+                .map_err(Error::internal)?;
         }
-        writer.flush().map_err(ApiError::internal)?;
+        writer.flush().map_err(Error::internal)?;
     }
     Ok(out)
 }

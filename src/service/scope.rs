@@ -1,28 +1,48 @@
 //! Who may see and change a cycle's resources when the path names the resource (`/cycles/{id}`,
 //! `/budgets/{id}`, `/proposals/{id}`) rather than the municipality: load the resource with its
-//! municipality, then apply the same tenancy rule as [`crate::auth::extract::Staff`] — another
+//! municipality, then apply the tenancy rule ([`authorise`], which `auth::extract::Staff` applies
+//! to a path's `{slug}`) — another
 //! municipality's staff get 404, and a draft cycle does not exist for the public.
 
-use crate::auth::extract::{authorise, Caller};
 use crate::db::budgets::{self, BudgetRow};
 use crate::db::cycles::{self, CycleRow};
 use crate::db::municipalities::{self, MunicipalityRow};
 use crate::db::DbConn;
 use crate::domain::cycle::{effective_status, CycleStatus};
 use crate::domain::Role;
-use crate::error::{ApiError, ApiResult};
+use crate::service::{Actor, Error, Result};
 
 /// Officials run cycles.
-pub const OFFICIALS: &[Role] =
-    <crate::auth::extract::Officials as crate::auth::extract::RoleSet>::ROLES;
+pub const OFFICIALS: &[Role] = &[Role::Official];
 /// Everyone who works for a municipality and may read its unpublished data.
 pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
 
 /// Whether the caller is staff of this municipality.
-pub fn is_staff(caller: Option<&Caller>, municipality: &MunicipalityRow) -> bool {
+pub fn is_staff(caller: Option<&Actor>, municipality: &MunicipalityRow) -> bool {
     caller.is_some_and(|c| {
         STAFF.contains(&c.role) && c.municipality_id.as_deref() == Some(municipality.id.as_str())
     })
+}
+
+/// Decides whether `actor` may act on `municipality` with one of `allowed`: another
+/// municipality's caller gets 404 (ids and slugs of other tenants do not leak), a role not
+/// allowed 403. Platform admins act only where `allowed` names them.
+pub fn authorise(actor: &Actor, municipality: &MunicipalityRow, allowed: &[Role]) -> Result<()> {
+    if actor.role == Role::PlatformAdmin {
+        return if allowed.contains(&Role::PlatformAdmin) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        };
+    }
+    if actor.municipality_id.as_deref() != Some(municipality.id.as_str()) {
+        return Err(Error::NotFound);
+    }
+    if allowed.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 /// A cycle with its municipality and its status as readers should see it.
@@ -33,15 +53,15 @@ pub struct CycleScope {
 }
 
 impl CycleScope {
-    pub fn load(conn: &mut DbConn, cycle: CycleRow) -> ApiResult<Self> {
+    pub fn load(conn: &mut DbConn, cycle: CycleRow) -> Result<Self> {
         let municipality = municipalities::by_id(conn, &cycle.municipality_id)?;
         Self::new(cycle, municipality)
     }
 
     /// `cycle` of `municipality`, already read (its own `municipality_id`).
-    pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> ApiResult<Self> {
+    pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> Result<Self> {
         debug_assert_eq!(cycle.municipality_id, municipality.id);
-        let stored: CycleStatus = cycle.status.parse().map_err(ApiError::internal)?;
+        let stored: CycleStatus = cycle.status.parse().map_err(Error::internal)?;
         let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {
             cycle,
@@ -64,34 +84,34 @@ impl CycleScope {
     }
 
     /// Readable by anyone once out of draft, by the municipality's staff always.
-    pub fn check_read(&self, caller: Option<&Caller>) -> ApiResult<()> {
+    pub fn check_read(&self, caller: Option<&Actor>) -> Result<()> {
         if self.status.is_public() || is_staff(caller, &self.municipality) {
             Ok(())
         } else {
-            Err(ApiError::not_found())
+            Err(Error::not_found())
         }
     }
 
     /// The caller has one of `roles` in this municipality (404 for other tenants).
-    pub fn check_role(&self, caller: &Caller, roles: &[Role]) -> ApiResult<()> {
+    pub fn check_role(&self, caller: &Actor, roles: &[Role]) -> Result<()> {
         authorise(caller, &self.municipality, roles)
     }
 }
 
-pub fn cycle(conn: &mut DbConn, id: &str) -> ApiResult<CycleScope> {
+pub fn cycle(conn: &mut DbConn, id: &str) -> Result<CycleScope> {
     let row = cycles::find(conn, id)?;
     CycleScope::load(conn, row)
 }
 
 /// The cycle locked against ballots ([`cycles::find_for_update`]): for every change of its
 /// status, which reads the clock only after this.
-pub fn cycle_for_update(conn: &mut DbConn, id: &str) -> ApiResult<CycleScope> {
+pub fn cycle_for_update(conn: &mut DbConn, id: &str) -> Result<CycleScope> {
     let row = cycles::find_for_update(conn, id)?;
     CycleScope::load(conn, row)
 }
 
 /// A budget with its cycle's scope.
-pub fn budget(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)> {
+pub fn budget(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
     let budget = budgets::find(conn, id)?;
     let scope = cycle(conn, &budget.cycle_id)?;
     Ok((budget, scope))
@@ -100,7 +120,7 @@ pub fn budget(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)>
 /// A budget with its cycle's scope, in one query, the cycle under the ballot lock
 /// ([`budgets::find_with_cycle_locked`]): for writes that must not race a change of the
 /// cycle's status (ballots). `scope.cycle` is the locked read.
-pub fn budget_locked(conn: &mut DbConn, id: &str) -> ApiResult<(BudgetRow, CycleScope)> {
+pub fn budget_locked(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
     let (budget, cycle, municipality) = budgets::find_with_cycle_locked(conn, id)?;
     Ok((budget, CycleScope::new(cycle, municipality)?))
 }

@@ -1,15 +1,15 @@
 //! Staff accounts of a municipality: officials, auditors and admins.
 
-use crate::auth::extract::Caller;
 use crate::db::accounts::{self as rows, AccountRow};
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::sessions;
 use crate::db::Db;
 use crate::domain::Role;
-use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, StaffInput, ACTIVE, DISABLED};
 use crate::service::municipalities::record;
 use crate::service::now;
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 pub struct StaffChange {
     pub display_name: Option<String>,
@@ -17,18 +17,18 @@ pub struct StaffChange {
     pub status: Option<String>,
 }
 
-pub async fn list(db: &Db, municipality: &MunicipalityRow) -> ApiResult<Vec<AccountRow>> {
+pub async fn list(db: &Db, municipality: &MunicipalityRow) -> Result<Vec<AccountRow>> {
     let id = municipality.id.clone();
-    db.read(move |conn| rows::staff_of(conn, &id).map_err(ApiError::from))
+    db.read(move |conn| rows::staff_of(conn, &id).map_err(Error::from))
         .await
 }
 
 pub async fn create(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     input: StaffInput,
-) -> ApiResult<AccountRow> {
+) -> Result<AccountRow> {
     let new = accounts::prepare_staff(&municipality.id, input, "").await?;
     let actor = actor.clone();
     db.write(move |conn| {
@@ -50,11 +50,11 @@ pub async fn create(
 
 pub async fn update(
     db: &Db,
-    actor: &Caller,
+    actor: &Actor,
     municipality: &MunicipalityRow,
     id: String,
     change: StaffChange,
-) -> ApiResult<AccountRow> {
+) -> Result<AccountRow> {
     let role = change
         .role
         .as_deref()
@@ -64,7 +64,7 @@ pub async fn update(
         None => None,
         Some(s @ (ACTIVE | DISABLED)) => Some(s.to_string()),
         Some(_) => {
-            return Err(ApiError::field(
+            return Err(Error::field(
                 "status",
                 "invalid_status",
                 "Status is active or disabled.",
@@ -84,7 +84,7 @@ pub async fn update(
         let is_staff_here = row.municipality_id.as_deref() == Some(municipality_id.as_str())
             && row.role.parse::<Role>().is_ok_and(Role::is_municipality_staff);
         if !is_staff_here {
-            return Err(ApiError::not_found());
+            return Err(Error::not_found());
         }
         let was_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
         let role_changed = role.is_some_and(|r| r.as_str() != row.role);
@@ -99,7 +99,7 @@ pub async fn update(
         }
         let still_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
         if was_active_admin && !still_active_admin && rows::count_active_admins(conn, &municipality_id)? <= 1 {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "last_admin",
                 "A municipality must keep at least one active admin.",
             ));

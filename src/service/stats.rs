@@ -22,12 +22,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::extract::Caller;
 use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::AGE_BANDS;
-use crate::error::{ApiError, ApiResult};
 use crate::service::scope::{self, is_staff, CycleScope};
+use crate::service::Actor;
+use crate::service::{Error, Result};
 
 /// Counts of people below this are suppressed.
 pub const THRESHOLD: u64 = 10;
@@ -83,19 +83,14 @@ pub struct CycleStats {
 }
 
 /// The cycle's statistics, if the caller may see them.
-pub async fn cycle_stats(
-    db: &Db,
-    caller: Option<&Caller>,
-    cycle_id: String,
-) -> ApiResult<CycleStats> {
+pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: String) -> Result<CycleStats> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &cycle_id)?;
         scope.check_read(caller.as_ref())?;
         if scope.status != CycleStatus::Published && !is_staff(caller.as_ref(), &scope.municipality)
         {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::NOT_FOUND,
+            return Err(Error::missing(
                 "no_stats",
                 "Participation statistics are public once the results are published.",
             ));
@@ -105,17 +100,17 @@ pub async fn cycle_stats(
     .await
 }
 
-fn gather(conn: &mut DbConn, scope: &CycleScope) -> ApiResult<CycleStats> {
+fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
     let municipality = &scope.municipality;
     let lang = &municipality.default_language;
-    let name = |json: &str| -> ApiResult<String> {
+    let name = |json: &str| -> Result<String> {
         let names = crate::service::proposals::translations(json)?;
-        Ok(crate::api::municipalities::pick(&names, lang, lang))
+        Ok(crate::domain::translations::pick(&names, lang, lang))
     };
     let district_names = districts::of_municipality(conn, &municipality.id)?
         .into_iter()
         .map(|d| Ok((d.id, name(&d.names)?)))
-        .collect::<ApiResult<BTreeMap<String, String>>>()?;
+        .collect::<Result<BTreeMap<String, String>>>()?;
     let budgets = budgets::of_cycle(conn, &scope.cycle.id)?;
     let mut out = Vec::with_capacity(budgets.len());
     for budget in &budgets {
@@ -178,14 +173,14 @@ fn tally_ballots(
     conn: &mut DbConn,
     budget_id: &str,
     district_names: &BTreeMap<String, String>,
-) -> ApiResult<BallotTally> {
+) -> Result<BallotTally> {
     let mut channel: BTreeMap<String, u64> = BTreeMap::new();
     let mut district: BTreeMap<String, u64> = BTreeMap::new();
     let mut age: BTreeMap<String, u64> = AGE_BANDS.iter().map(|b| (b.to_string(), 0)).collect();
     let mut day: BTreeMap<String, u64> = BTreeMap::new();
     let mut total = 0;
     for row in ballots::participation_of(conn, budget_id)? {
-        let n = u64::try_from(row.ballots).map_err(ApiError::internal)?;
+        let n = u64::try_from(row.ballots).map_err(Error::internal)?;
         total += n;
         *channel.entry(row.channel).or_default() += n;
         let d = district_names.get(&row.district_id).cloned();
@@ -257,7 +252,7 @@ fn percent(part: u64, whole: u64) -> Option<String> {
 
 /// The statistics as CSV (UTF-8 with BOM, header row): one row per number, in the order of
 /// the JSON: `section,budget_id,budget,key,value,suppressed`.
-pub fn stats_csv(stats: &CycleStats) -> ApiResult<Vec<u8>> {
+pub fn stats_csv(stats: &CycleStats) -> Result<Vec<u8>> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -269,7 +264,7 @@ pub fn stats_csv(stats: &CycleStats) -> ApiResult<Vec<u8>> {
             "value",
             "suppressed",
         ])
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
         let mut row = |section: &str,
                        budget: Option<&BudgetStats>,
                        key: &str,
@@ -283,7 +278,7 @@ pub fn stats_csv(stats: &CycleStats) -> ApiResult<Vec<u8>> {
                 value.as_deref().unwrap_or(""),
                 if suppressed { "yes" } else { "no" },
             ])
-            .map_err(ApiError::internal)
+            .map_err(Error::internal)
         };
         for b in &stats.budgets {
             let count = |c: &Cell| c.count.map(|n| n.to_string());

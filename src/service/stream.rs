@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use futures_util::Stream;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -148,12 +148,12 @@ mod tests {
         })
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn a_released_body_is_whole_and_its_digest_is_of_all_of_it() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         let (writer, stream) = body();
-        let reader = actix_web::rt::spawn(collect(stream));
-        let writer = actix_web::web::block(move || write_all(writer, data).join().unwrap())
+        let reader = tokio::spawn(collect(stream));
+        let writer = tokio::task::spawn_blocking(move || write_all(writer, data).join().unwrap())
             .await
             .unwrap();
         let sealed = writer.seal();
@@ -166,15 +166,16 @@ mod tests {
         assert_eq!(body, expected);
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn an_aborted_body_never_completes() {
         // Exactly one chunk's worth: the writer still holds the last byte back.
         let (writer, stream) = body();
-        let reader = actix_web::rt::spawn(collect(stream));
-        let writer =
-            actix_web::web::block(move || write_all(writer, vec![7; CHUNK + 1]).join().unwrap())
-                .await
-                .unwrap();
+        let reader = tokio::spawn(collect(stream));
+        let writer = tokio::task::spawn_blocking(move || {
+            write_all(writer, vec![7; CHUNK + 1]).join().unwrap()
+        })
+        .await
+        .unwrap();
         writer.seal().abort("not recorded").await;
         let (body, error) = reader.await.unwrap();
         assert_eq!(body.len(), CHUNK);

@@ -9,7 +9,6 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::extract::Caller;
 use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self, ProposalRow};
@@ -17,13 +16,14 @@ use crate::db::tallies::{self, TallyRow};
 use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
-use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::cycles;
 use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
+use crate::service::Actor;
 use crate::service::{blocking, now};
+use crate::service::{Error, Result};
 use crate::tally::{self as engine, Ballot};
 
 /// Everything the engine needs, read in one transaction.
@@ -38,13 +38,13 @@ struct Snapshot {
 /// the rows (their JSON) are never all in memory at once.
 const PAGE: i64 = 5_000;
 
-fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Snapshot> {
+fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapshot> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, OFFICIALS)?;
     // Never on the clock alone: only a close written down (after every ballot that passed
     // the close check committed) makes the ballot box final.
     if !scope.closed_durably() {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "cycle_not_closed",
             "A budget is counted after voting closed and before the results are published.",
         ));
@@ -53,14 +53,14 @@ fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Sn
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
     let mut election = election_builder(&budget, &on_ballot, &spec, &scope.municipality)?;
     let mut counted = 0;
-    by_pages::<_, ApiError>(
+    by_pages::<_, Error>(
         |after| ballots::of_budget_after(conn, &budget.id, after, PAGE),
         |row| row.id.as_str(),
         |page| {
             for row in page {
                 election
                     .push(engine_ballot(&row, &spec)?)
-                    .map_err(ApiError::internal)?;
+                    .map_err(Error::internal)?;
                 counted += 1;
             }
             Ok(())
@@ -75,9 +75,9 @@ fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Sn
 }
 
 /// A stored ballot as the engine reads it.
-fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> ApiResult<Ballot> {
+fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> Result<Ballot> {
     let selections: Vec<Selection> =
-        serde_json::from_str(&row.selections).map_err(ApiError::internal)?;
+        serde_json::from_str(&row.selections).map_err(Error::internal)?;
     let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
     Ok(match spec.vote_kind() {
         engine::VoteKind::Approval => Ballot::Approval(ids()),
@@ -96,7 +96,7 @@ fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> ApiResult<Ballot> {
 /// A scheduled close that has passed is first written down ([`cycles::settle`], which waits
 /// for ballots still committing); the ballots are read after that commit, so every ballot that
 /// was accepted is in the count.
-pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<TallyRow> {
+pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow> {
     settle_close(db, budget_id.clone()).await?;
     let actor = caller.clone();
     let snap = db
@@ -108,8 +108,8 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
     // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.
     let result = blocking(move || engine::tally(&election, &options))
         .await?
-        .map_err(|e| ApiError::conflict("rule_not_applicable", e.to_string()))?;
-    let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+        .map_err(|e| Error::conflict("rule_not_applicable", e.to_string()))?;
+    let json = serde_json::to_string(&result).map_err(Error::internal)?;
     let row = TallyRow {
         budget_id: snap.budget.id.clone(),
         result: json,
@@ -128,7 +128,7 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
         let (online, paper) = ballots::count_by_channel(conn, &stored.budget_id)?;
         let now_counted = online + paper;
         if !scope.closed_durably() || now_counted != stored.ballots_counted {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "cycle_changed",
                 "The ballots changed while counting; count again.",
             ));
@@ -153,11 +153,11 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
 }
 
 /// Writes down the budget's cycle's scheduled close if it has passed and is not yet written.
-async fn settle_close(db: &Db, budget_id: String) -> ApiResult<()> {
+async fn settle_close(db: &Db, budget_id: String) -> Result<()> {
     let pending = db
         .read(move |conn| {
             let (_, scope) = scope::budget(conn, &budget_id)?;
-            Ok::<_, ApiError>(scope.close_pending().then_some(scope.cycle.id))
+            Ok::<_, Error>(scope.close_pending().then_some(scope.cycle.id))
         })
         .await?;
     match pending {
@@ -205,10 +205,10 @@ pub struct Results {
 /// The stored result, for the public once published and for staff once counted.
 pub async fn results(
     db: &Db,
-    caller: Option<&Caller>,
+    caller: Option<&Actor>,
     budget_id: String,
     language: Option<String>,
-) -> ApiResult<Results> {
+) -> Result<Results> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
@@ -216,13 +216,7 @@ pub async fn results(
         let visible = scope.status == CycleStatus::Published
             || (scope.status == CycleStatus::Closed
                 && is_staff(caller.as_ref(), &scope.municipality));
-        let missing = || {
-            ApiError::new(
-                actix_web::http::StatusCode::NOT_FOUND,
-                "no_results",
-                "There are no results to show yet.",
-            )
-        };
+        let missing = || Error::missing("no_results", "There are no results to show yet.");
         if !visible {
             return Err(missing());
         }
@@ -242,8 +236,8 @@ pub fn build_results(
     row: TallyRow,
     on_ballot: Vec<ProposalRow>,
     language: Option<String>,
-) -> ApiResult<Results> {
-    let tally: serde_json::Value = serde_json::from_str(&row.result).map_err(ApiError::internal)?;
+) -> Result<Results> {
+    let tally: serde_json::Value = serde_json::from_str(&row.result).map_err(Error::internal)?;
     let selected: Vec<String> = tally["selected"]
         .as_array()
         .map(|a| {
@@ -268,7 +262,7 @@ pub fn build_results(
             let titles = crate::service::proposals::translations(&p.titles)?;
             let f = figures.get(&p.id);
             Ok(ResultLine {
-                title: crate::api::municipalities::pick(&titles, &lang, default),
+                title: crate::domain::translations::pick(&titles, &lang, default),
                 titles,
                 cost_minor: p.cost_minor,
                 votes: f.and_then(|f| f["votes"].as_u64()).unwrap_or(0),
@@ -281,7 +275,7 @@ pub fn build_results(
                 proposal_id: p.id,
             })
         })
-        .collect::<ApiResult<_>>()?;
+        .collect::<Result<_>>()?;
     let total_cost_minor = lines
         .iter()
         .filter(|l| l.selected)

@@ -6,8 +6,8 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use kurultai::db::{municipalities, DbConn};
-use kurultai::error::ApiError;
 use kurultai::service::residents::check_eligible;
+use kurultai::service::Error as ServiceError;
 
 use crate::helpers::{problem, spawn_app, TestApp};
 
@@ -656,14 +656,14 @@ async fn eligible(
     );
     app.db
         .read(move |conn: &mut DbConn| {
-            let municipality = municipalities::by_slug(conn, &slug).map_err(ApiError::from)?;
+            let municipality = municipalities::by_slug(conn, &slug).map_err(ServiceError::from)?;
             let resident = kurultai::db::residents::by_account(conn, &account_id)?;
             check_eligible(&municipality, resident, district.as_deref(), at).map(|_| ())
         })
         .await
-        .map_err(|e: ApiError| {
+        .map_err(|e: ServiceError| {
             assert_eq!(e.code(), "not_eligible");
-            e.problem().detail
+            e.detail()
         })
 }
 

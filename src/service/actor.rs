@@ -1,0 +1,104 @@
+//! Who is acting: the account behind a request as a plain value, handed to the rules by the
+//! edge (`auth::extract` reads it from a bearer token), and the check that its session is
+//! still live, which every caller's request passes before any rule runs.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use crate::db::budgets::{self, BallotRead};
+use crate::db::schema::{accounts, sessions};
+use crate::db::{sessions as session_rows, DbConn};
+use crate::domain::Role;
+use crate::service::{Error, Result};
+
+/// The authenticated account behind a request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub account_id: String,
+    pub role: Role,
+    pub municipality_id: Option<String>,
+    pub session_id: String,
+}
+
+impl Actor {
+    pub fn is(&self, role: Role) -> bool {
+        self.role == role
+    }
+}
+
+/// The session is neither revoked nor expired and its account is active.
+fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> QueryResult<bool> {
+    let now = Utc::now().naive_utc();
+    let found: i64 = sessions::table
+        .inner_join(accounts::table)
+        .filter(session_rows::is_live(
+            session_id.to_string(),
+            account_id.to_string(),
+            now,
+        ))
+        .filter(accounts::status.eq("active"))
+        .count()
+        .get_result(conn)?;
+    Ok(found == 1)
+}
+
+/// `session_revoked` unless the actor's session is live.
+pub fn check_session(conn: &mut DbConn, actor: &Actor) -> Result<()> {
+    if session_is_live(conn, &actor.session_id, &actor.account_id)? {
+        Ok(())
+    } else {
+        Err(session_revoked())
+    }
+}
+
+fn session_revoked() -> Error {
+    Error::unauthorized("session_revoked", "This session has ended; log in again.")
+}
+
+/// An actor named by a valid access token whose session is still to be checked, for a rule
+/// that checks it on the connection of its own transaction (casting a ballot: one checkout
+/// and one blocking hand-off instead of two). [`Self::check`] is the only way to the
+/// [`Actor`], so the check cannot be left out.
+#[derive(Debug, Clone)]
+pub struct UncheckedActor(Actor);
+
+impl UncheckedActor {
+    /// The actor of a token whose signature and claims were verified.
+    pub fn new(actor: Actor) -> Self {
+        Self(actor)
+    }
+
+    /// The actor, if the session is live (`session_revoked` otherwise).
+    pub fn check(&self, conn: &mut DbConn) -> Result<Actor> {
+        check_session(conn, &self.0)?;
+        Ok(self.0.clone())
+    }
+
+    /// Like [`Self::check`], with the budget (its cycle under the ballot lock) and the actor's
+    /// resident registration read by the same query ([`budgets::find_for_ballot_locked`]): the
+    /// ballot's path, where every round trip counts. A dead session answers
+    /// `session_revoked` whether or not the budget exists, as from [`Self::check`].
+    pub fn check_with_budget(
+        &self,
+        conn: &mut DbConn,
+        budget_id: &str,
+    ) -> Result<(Actor, BallotRead)> {
+        let actor = &self.0;
+        let now = Utc::now().naive_utc();
+        let found = budgets::find_for_ballot_locked(
+            conn,
+            budget_id,
+            &actor.session_id,
+            &actor.account_id,
+            now,
+        )?;
+        match found {
+            Some(read) if read.session_live => Ok((actor.clone(), read)),
+            Some(_) => Err(session_revoked()),
+            None => {
+                check_session(conn, actor)?;
+                Err(Error::NotFound)
+            }
+        }
+    }
+}
