@@ -12,10 +12,11 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{open_city, resident, tally, vote};
-use crate::cycles::{audit_actions, audit_details, move_to, new_budget, new_cycle};
 use crate::helpers::{problem, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
-use crate::proposals::{approve, propose};
+use crate::support::{
+    approve, audit_actions, audit_details, move_to, new_budget, new_cycle, open_city, propose,
+    resident, tally, vote,
+};
 
 const SIGNING_SECRET: &str = "6b7572756c7461692d746573742d7369676e696e672d7365637265742d2d2d2d";
 

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use kurultai::db::schema::audit_log;
 use serde_json::Value;
 
-use crate::cycles::{city, move_to, new_cycle};
 use crate::helpers::{spawn_app, TestApp};
+use crate::support::{city, move_to, new_cycle};
 
 async fn log(app: &TestApp, token: &str) -> Value {
     let response = app

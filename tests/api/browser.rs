@@ -12,10 +12,11 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::ballots::{open_city, resident, tally, tckn, vote, voting_budget};
-use crate::cycles::{move_to, new_budget, new_cycle};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
-use crate::proposals::{approve, propose};
+use crate::support::{
+    approve, move_to, new_budget, new_cycle, open_city, propose, resident, tally, tckn, vote,
+    voting_budget,
+};
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")

@@ -3,49 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, spawn_app, TestApp};
-
-/// A municipality with an official; returns (admin token, official token).
-pub async fn city(app: &TestApp, slug: &str) -> (String, String) {
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, slug, "TR").await;
-    let official = app.staff(&admin, slug, "official").await;
-    (admin, official)
-}
-
-pub async fn new_cycle(app: &TestApp, slug: &str, official: &str) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/municipalities/{slug}/cycles"),
-            Some(official),
-            &json!({"names": {"en": "People's Budget 2027"}}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let body: Value = response.json().await.unwrap();
-    body["id"].as_str().unwrap().to_string()
-}
-
-pub async fn new_budget(app: &TestApp, cycle: &str, official: &str, body: Value) -> Value {
-    let response = app
-        .post(
-            &format!("/api/v1/cycles/{cycle}/budgets"),
-            Some(official),
-            &body,
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
-}
-
-pub async fn move_to(app: &TestApp, cycle: &str, official: &str, to: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/cycles/{cycle}/transition"),
-        Some(official),
-        &json!({ "to": to }),
-    )
-    .await
-}
+use crate::helpers::{problem, spawn_app};
+use crate::support::{audit_actions, city, move_to, new_budget, new_cycle};
 
 #[tokio::test]
 async fn drafts_are_for_staff_and_officials_create_them() {
@@ -269,44 +228,6 @@ async fn the_lifecycle_is_checked_and_audited() {
 
     let moves = audit_actions(&app, "cycle.transition").await;
     assert_eq!(moves, 3, "every move is audited");
-}
-
-/// How many audit entries of every municipality record `action`.
-pub async fn audit_actions(app: &TestApp, action: &str) -> usize {
-    let action = action.to_string();
-    app.db
-        .read(move |conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq(action))
-                .count()
-                .get_result::<i64>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap() as usize
-}
-
-/// The details of every audit entry recording `action`, oldest first.
-pub async fn audit_details(app: &TestApp, action: &str) -> Vec<Value> {
-    let action = action.to_string();
-    app.db
-        .read(move |conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq(action))
-                .order(audit_log::seq.asc())
-                .select(audit_log::details)
-                .load::<String>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect()
 }
 
 #[tokio::test]

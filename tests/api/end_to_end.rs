@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::ballots::{tckn, vote};
-use crate::cycles::{move_to, new_budget};
 use crate::helpers::{problem, spawn_app, TestApp, PASSWORD};
-use crate::proposals::approve;
+use crate::support::{approve, move_to, new_budget, tckn, vote};
 
 async fn ok(response: reqwest::Response, status: u16) -> Value {
     let got = response.status().as_u16();

@@ -10,9 +10,11 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
-use crate::cycles::{audit_actions, audit_details, move_to};
 use crate::helpers::{problem, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{
+    approve, audit_actions, audit_details, district, move_to, new_budget, new_cycle, open_city,
+    propose, resident, tally, vote, voting_budget,
+};
 
 fn export_path(budget: &str) -> String {
     format!("/api/v1/budgets/{budget}/export.pb")
@@ -330,9 +332,6 @@ fn reference_tools(
 /// pabulib-checker and pabutools.
 #[tokio::test]
 async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::{approve, propose};
-
     let app = crate::helpers::spawn_app().await;
     let (admin, official) = open_city(&app, "izmir", "until_close").await;
     let auditor = app.staff(&admin, "izmir", "auditor").await;

@@ -17,10 +17,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use serde_json::{json, Value};
 
-use crate::ballots::{open_city, resident, vote};
-use crate::cycles::{move_to, new_budget, new_cycle};
 use crate::helpers::{on_postgres, spawn_app_with, TestApp};
-use crate::proposals::{approve, propose};
+use crate::support::{approve, move_to, new_budget, new_cycle, open_city, propose, resident, vote};
 
 const SIGNING_SECRET: &str = "6b7572756c7461692d746573742d7369676e696e672d7365637265742d2d2d2d";
 /// How long the second connection holds its lock.

@@ -40,9 +40,11 @@ use kurultai::db::DbConn;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::ballots::{district, open_city, resident, tally, tckn};
-use crate::cycles::move_to;
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::support::{
+    approve, district, move_to, new_budget, new_cycle, open_city, propose, resident, tally, tckn,
+    voting_budget,
+};
 
 /// A value in more rows than this is shared, not identifying.
 const MAX_SHARE: usize = 5;
@@ -337,7 +339,7 @@ async fn no_stored_chain_links_a_ballot_to_a_person() {
     let (admin, official) = open_city(&app, slug, "until_close").await;
     let north = district(&app, slug, &admin, "Kocasinan").await;
     let south = district(&app, slug, &admin, "Melikgazi").await;
-    let (cycle, budget, p) = crate::ballots::voting_budget(
+    let (cycle, budget, p) = voting_budget(
         &app,
         slug,
         &official,
@@ -503,7 +505,7 @@ async fn stored_replies_expire_and_end_with_voting() {
     let app = spawn_app().await;
     let slug = "sinop";
     let (_, official) = open_city(&app, slug, "until_close").await;
-    let (cycle, budget, p) = crate::ballots::voting_budget(
+    let (cycle, budget, p) = voting_budget(
         &app,
         slug,
         &official,
@@ -563,7 +565,7 @@ async fn the_scheduled_close_forgets_stored_replies() {
     let app = spawn_app().await;
     let slug = "ordu";
     let (_, official) = open_city(&app, slug, "until_close").await;
-    let cycle = crate::cycles::new_cycle(&app, slug, &official).await;
+    let cycle = new_cycle(&app, slug, &official).await;
     let close = chrono::Utc::now() + chrono::TimeDelta::seconds(4);
     let set = app
         .patch(
@@ -573,7 +575,7 @@ async fn the_scheduled_close_forgets_stored_replies() {
         )
         .await;
     assert_eq!(set.status(), 200);
-    let budget = crate::cycles::new_budget(
+    let budget = new_budget(
         &app,
         &cycle,
         &official,
@@ -582,8 +584,8 @@ async fn the_scheduled_close_forgets_stored_replies() {
     .await;
     let budget = budget["id"].as_str().unwrap().to_string();
     move_to(&app, &cycle, &official, "submission").await;
-    let p = crate::proposals::propose(&app, &budget, &official, "P", 100, "x").await;
-    crate::proposals::approve(&app, &p, &official).await;
+    let p = propose(&app, &budget, &official, "P", 100, "x").await;
+    approve(&app, &p, &official).await;
     move_to(&app, &cycle, &official, "review").await;
     assert_eq!(
         move_to(&app, &cycle, &official, "voting").await.status(),

@@ -3,42 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::cycles::{city, move_to, new_budget, new_cycle};
-use crate::helpers::{problem, spawn_app, TestApp};
-
-pub async fn propose(
-    app: &TestApp,
-    budget: &str,
-    token: &str,
-    title: &str,
-    cost: i64,
-    category: &str,
-) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(token),
-            &json!({"titles": {"en": title}, "descriptions": {"en": format!("About {title}")},
-                    "cost_minor": cost, "category": category}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-pub async fn approve(app: &TestApp, proposal: &str, official: &str) {
-    let response = app
-        .post(
-            &format!("/api/v1/proposals/{proposal}/review"),
-            Some(official),
-            &json!({"decision": "approve"}),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-}
+use crate::helpers::{problem, spawn_app};
+use crate::support::{approve, city, move_to, new_budget, new_cycle, propose};
 
 fn titles(page: &Value) -> Vec<String> {
     page["items"]

@@ -4,9 +4,8 @@
 
 use serde_json::{json, Value};
 
-use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
-use crate::cycles::move_to;
 use crate::helpers::{spawn_app, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{district, move_to, open_city, resident, tally, vote, voting_budget};
 
 fn stats_path(cycle: &str) -> String {
     format!("/api/v1/cycles/{cycle}/stats")

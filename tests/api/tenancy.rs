@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::support::{new_budget, new_cycle, open_city, propose, resident};
 
 struct Call {
     method: Method,
@@ -261,10 +262,6 @@ async fn every_protected_endpoint_needs_a_token() {
 /// never a read of B's draft or a write of anything of B's (404).
 #[tokio::test]
 async fn no_role_of_one_municipality_touches_another_municipalitys_cycles() {
-    use crate::ballots::{open_city, resident};
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::propose;
-
     let app = spawn_app().await;
     let (admin_a, official_a) = open_city(&app, "a-city", "until_close").await;
     let auditor_a = app.staff(&admin_a, "a-city", "auditor").await;
@@ -418,9 +415,6 @@ fn voting_calls(draft: &str, cycle: &str, budget: &str, proposal: &str) -> Vec<C
 /// voting core answers 403 and leaves the cycle, budget and proposal as they were.
 #[tokio::test]
 async fn an_auditor_is_read_only_in_their_own_municipality() {
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::propose;
-
     let app = spawn_app().await;
     let platform = app.platform_admin_token().await;
     let admin = app.municipality(&platform, "c-city", "TR").await;

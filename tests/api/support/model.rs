@@ -1,0 +1,164 @@
+//! The shapes the tests read back from the API, decoded from the real responses. Only the
+//! fields some test looks at are named; serde leaves the rest alone, so a new field in a
+//! response never breaks a test that does not care about it.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Anything a path can name by id: a decoded record, or an id a test already holds.
+pub trait Id {
+    fn id(&self) -> &str;
+}
+
+impl Id for str {
+    fn id(&self) -> &str {
+        self
+    }
+}
+
+impl Id for String {
+    fn id(&self) -> &str {
+        self
+    }
+}
+
+impl<T: Id + ?Sized> Id for &T {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+}
+
+/// Anything that names a municipality by slug.
+pub trait Slug {
+    fn slug(&self) -> &str;
+}
+
+impl Slug for str {
+    fn slug(&self) -> &str {
+        self
+    }
+}
+
+impl Slug for String {
+    fn slug(&self) -> &str {
+        self
+    }
+}
+
+impl<T: Slug + ?Sized> Slug for &T {
+    fn slug(&self) -> &str {
+        (**self).slug()
+    }
+}
+
+macro_rules! has_id {
+    ($($t:ty),*) => {$(
+        impl Id for $t {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    )*};
+}
+
+/// The staff roles an admin can create (the API's `role` values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Official,
+    Auditor,
+    MunicipalityAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Official => "official",
+            Role::Auditor => "auditor",
+            Role::MunicipalityAdmin => "municipality_admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Cycle {
+    pub id: String,
+    pub status: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Budget {
+    pub id: String,
+    pub cycle_id: String,
+    pub name: String,
+    pub amount_minor: i64,
+    pub district_id: Option<String>,
+    pub frozen_at: Option<String>,
+    pub cycle_status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Proposal {
+    pub id: String,
+    pub budget_id: String,
+    pub status: String,
+    pub title: String,
+    pub cost_minor: i64,
+    pub category: Option<String>,
+    pub on_ballot: bool,
+    pub mine: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProposalPage {
+    pub items: Vec<Proposal>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct District {
+    pub id: String,
+    pub name: String,
+}
+
+/// The answer to casting or replacing a ballot.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CastReply {
+    pub budget_id: String,
+    pub receipt: String,
+    pub replaced: bool,
+}
+
+/// A voter's own ballot as `GET /budgets/{id}/ballot` shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OwnBallot {
+    pub budget_id: String,
+    pub receipt: String,
+    pub revision: i64,
+    pub selections: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Turnout {
+    pub online: i64,
+    pub paper: i64,
+    pub total: i64,
+}
+
+has_id!(Cycle, Budget, Proposal, District);
+
+/// A problem+json body: the stable `code` every test checks, and the whole body for the rest
+/// (`errors`, extension members).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub code: String,
+    pub status: u16,
+    pub body: Value,
+}
+
+impl std::ops::Index<&str> for Problem {
+    type Output = Value;
+
+    fn index(&self, key: &str) -> &Value {
+        &self.body[key]
+    }
+}
