@@ -84,6 +84,10 @@ pub struct Cycle {
     pub id: String,
     pub status: String,
     pub name: String,
+    pub time_zone: String,
+    pub voting_opens_at: Option<String>,
+    pub voting_closes_at: Option<String>,
+    pub voting_closes_local: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,9 +96,13 @@ pub struct Budget {
     pub cycle_id: String,
     pub name: String,
     pub amount_minor: i64,
+    pub currency: String,
     pub district_id: Option<String>,
     pub frozen_at: Option<String>,
     pub cycle_status: String,
+    /// The ballot rules and the counting rule stay JSON: tests read single members of them.
+    pub ballot: Value,
+    pub rule: Value,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +113,8 @@ pub struct Proposal {
     pub title: String,
     pub cost_minor: i64,
     pub category: Option<String>,
+    pub description: String,
+    pub status_reason: Option<String>,
     pub on_ballot: bool,
     pub mine: bool,
 }
@@ -112,6 +122,13 @@ pub struct Proposal {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ProposalPage {
     pub items: Vec<Proposal>,
+    pub total: i64,
+}
+
+impl ProposalPage {
+    pub fn titles(&self) -> Vec<&str> {
+        self.items.iter().map(|p| p.title.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,6 +170,26 @@ pub struct Problem {
     pub code: String,
     pub status: u16,
     pub body: Value,
+}
+
+/// One field's complaint in a 422 problem's `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+}
+
+impl Problem {
+    /// The field errors of a validation problem, in the order the API lists them.
+    pub fn errors(&self) -> Vec<FieldError> {
+        serde_json::from_value(self.body["errors"].clone())
+            .unwrap_or_else(|e| panic!("no field errors ({e}) in {}", self.body))
+    }
+
+    /// Just the fields named by `errors`.
+    pub fn fields(&self) -> Vec<String> {
+        self.errors().into_iter().map(|e| e.field).collect()
+    }
 }
 
 impl std::ops::Index<&str> for Problem {
