@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use super::builders::{
     BudgetBuilder, MunicipalityBuilder, ProposalBuilder, ResidentBuilder, DEFAULT_CYCLE_NAME,
 };
-use super::model::{Budget, CastReply, Cycle, District, Id, Problem, Proposal, Role, Slug};
+use super::model::{
+    Budget, CastReply, Cycle, District, Id, Problem, Proposal, Role, Slug, TallyReply,
+};
 use crate::helpers::{TestApp, PASSWORD};
 
 /// One answer, read whole: its status, headers and body.
@@ -70,6 +72,19 @@ impl Reply {
             panic!(
                 "{}: body does not decode as {} ({e}): {}",
                 self.request,
+                std::any::type_name::<T>(),
+                self.text()
+            )
+        })
+    }
+
+    /// The body decoded as `T` whatever the status, for the tests that never checked it.
+    pub fn json_as<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} answered {}; the body does not decode as {} ({e}): {}",
+                self.request,
+                self.status,
                 std::any::type_name::<T>(),
                 self.text()
             )
@@ -226,10 +241,31 @@ impl Session {
         self.cast(budget, selections).await.created()
     }
 
-    /// Counts a closed budget and fails the test unless the count is stored.
-    pub async fn tally(&self, budget: &(impl Id + ?Sized)) {
+    /// Asks for the count of a budget; the answer is the test's to check.
+    pub async fn count(&self, budget: &(impl Id + ?Sized)) -> Reply {
         let path = format!("/api/v1/budgets/{}/tally", budget.id());
-        self.post(&path, &json!({})).await.expect_status(200);
+        self.post(&path, &json!({})).await
+    }
+
+    /// Counts a closed budget and fails the test unless the count is stored.
+    pub async fn tally(&self, budget: &(impl Id + ?Sized)) -> TallyReply {
+        self.count(budget).await.ok()
+    }
+
+    /// Anyone's look at a receipt code.
+    pub async fn receipt(&self, code: &str) -> Reply {
+        self.get(&format!("/api/v1/receipts/{code}")).await
+    }
+
+    // The session itself.
+
+    pub async fn logout(&self) -> Reply {
+        self.send(Method::POST, "/api/v1/auth/logout", None).await
+    }
+
+    /// Deletes the caller's own account.
+    pub async fn delete_account(&self) -> Reply {
+        self.delete("/api/v1/me").await
     }
 
     // Municipalities, as their admin.

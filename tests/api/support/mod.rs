@@ -27,6 +27,6 @@ pub use fixtures::{
 };
 #[allow(unused_imports)]
 pub use model::{
-    Budget, CastReply, Cycle, District, FieldError, Id, OwnBallot, Problem, Proposal, ProposalPage,
-    Role, Slug, Turnout,
+    Budget, CastReply, Cycle, District, FieldError, Id, OwnBallot, PaperReply, Problem, Proposal,
+    ProposalPage, ReceiptStatus, ResultLine, Results, Role, Slug, TallyReply, Turnout,
 };

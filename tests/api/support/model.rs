@@ -161,6 +161,40 @@ pub struct Turnout {
     pub total: i64,
 }
 
+/// What a receipt code tells anyone: only the state of the ballot it was given for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReceiptStatus {
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TallyReply {
+    pub ballots_counted: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaperReply {
+    pub accepted: i64,
+}
+
+/// A budget's published results.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Results {
+    pub ballots_counted: i64,
+    pub selected: Vec<String>,
+    pub total_cost_minor: i64,
+    pub proposals: Vec<ResultLine>,
+    /// How the count was made (rule, seed, …): tests read single members.
+    pub tally: Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResultLine {
+    pub proposal_id: String,
+    pub votes: i64,
+    pub selected: bool,
+}
+
 has_id!(Cycle, Budget, Proposal, District);
 
 /// A problem+json body: the stable `code` every test checks, and the whole body for the rest
