@@ -32,8 +32,18 @@ impl MunicipalityBuilder {
     }
 
     /// Residents are verified as they register, and may replace their ballot per `revote`.
-    pub fn open_registration(mut self, revote: &str) -> Self {
-        self.settings = Some(json!({"registration_policy": "open", "revote_policy": revote}));
+    pub fn open_registration(self, revote: &str) -> Self {
+        self.registration("open").setting("revote_policy", revote)
+    }
+
+    /// How residents are verified: `open`, `review` or `roll`.
+    pub fn registration(self, policy: &str) -> Self {
+        self.setting("registration_policy", policy)
+    }
+
+    /// One member of the settings update applied after creation.
+    pub fn setting(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.settings.get_or_insert_with(|| json!({}))[name] = value.into();
         self
     }
 }

@@ -148,12 +148,19 @@ impl Session {
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let request = format!("{method} {path}");
         let mut builder = self.request(method, path);
         if let Some(body) = body {
             builder = builder.json(body);
         }
-        Reply::read(request, builder.send().await.expect("request sent")).await
+        self.exchange(builder).await
+    }
+
+    /// Sends a request a test built itself (its own headers or body) and reads the answer.
+    pub async fn exchange(&self, builder: reqwest::RequestBuilder) -> Reply {
+        let request = builder.build().expect("a well-formed request");
+        let label = format!("{} {}", request.method(), request.url().path());
+        let response = self.client.execute(request).await.expect("request sent");
+        Reply::read(label, response).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -340,6 +347,27 @@ impl TestApp {
             token: Some(token.to_string()),
             ..self.anonymous()
         }
+    }
+
+    /// A login attempt; the answer is the test's to check.
+    pub async fn attempt_login(
+        &self,
+        municipality: Option<&str>,
+        login: &str,
+        password: &str,
+    ) -> Reply {
+        let body = json!({"municipality": municipality, "login": login, "password": password});
+        self.anonymous().post("/api/v1/auth/login", &body).await
+    }
+
+    /// Logs in and fails the test unless the login succeeds.
+    pub async fn logged_in(
+        &self,
+        municipality: Option<&str>,
+        login: &str,
+        password: &str,
+    ) -> Session {
+        self.session(&self.login(municipality, login, password).await)
     }
 
     /// The platform admin, created on first use.

@@ -27,6 +27,7 @@ pub use fixtures::{
 };
 #[allow(unused_imports)]
 pub use model::{
-    Budget, CastReply, Cycle, District, FieldError, Id, OwnBallot, PaperReply, Problem, Proposal,
-    ProposalPage, ReceiptStatus, ResultLine, Results, Role, Slug, TallyReply, Turnout,
+    Account, Budget, CastReply, Cycle, District, FieldError, Id, OwnBallot, PaperReply, Problem,
+    Proposal, ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role,
+    Slug, TallyReply, Tokens, Turnout,
 };

@@ -161,6 +161,44 @@ pub struct Turnout {
     pub total: i64,
 }
 
+/// A resident as registration, review and the profile show them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResidentView {
+    pub id: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub birth_date: String,
+    pub municipality: String,
+    pub district_id: Option<String>,
+    /// Left out of the answer when empty (openapi.yaml lists it as required).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResidentPage {
+    pub items: Vec<ResidentView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub role: String,
+    pub municipality: Option<String>,
+}
+
+/// The answer to a successful login or refresh.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub account: Account,
+}
+
 /// What a receipt code tells anyone: only the state of the ballot it was given for.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReceiptStatus {
@@ -195,7 +233,7 @@ pub struct ResultLine {
     pub selected: bool,
 }
 
-has_id!(Cycle, Budget, Proposal, District);
+has_id!(Cycle, Budget, Proposal, District, ResidentView, Account);
 
 /// A problem+json body: the stable `code` every test checks, and the whole body for the rest
 /// (`errors`, extension members).
@@ -218,6 +256,18 @@ impl Problem {
     pub fn errors(&self) -> Vec<FieldError> {
         serde_json::from_value(self.body["errors"].clone())
             .unwrap_or_else(|e| panic!("no field errors ({e}) in {}", self.body))
+    }
+
+    /// The (field, code) pairs of `errors`; none when the problem has no `errors`.
+    pub fn field_codes(&self) -> Vec<(String, String)> {
+        match self.body.get("errors") {
+            Some(_) => self
+                .errors()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect(),
+            None => Vec::new(),
+        }
     }
 
     /// Just the fields named by `errors`.
