@@ -199,6 +199,22 @@ pub struct Tokens {
     pub account: Account,
 }
 
+/// A municipality's published signing keys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Keys {
+    pub municipality: String,
+    pub keys: Vec<Key>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Key {
+    pub algorithm: String,
+    pub key_id: String,
+    pub public_key: String,
+    #[serde(rename = "use")]
+    pub purpose: String,
+}
+
 /// What a receipt code tells anyone: only the state of the ballot it was given for.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReceiptStatus {
