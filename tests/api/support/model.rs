@@ -88,6 +88,7 @@ pub struct Cycle {
     pub voting_opens_at: Option<String>,
     pub voting_closes_at: Option<String>,
     pub voting_closes_local: Option<String>,
+    pub voting_closed_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,11 +139,12 @@ pub struct District {
 }
 
 /// The answer to casting or replacing a ballot.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CastReply {
     pub budget_id: String,
     pub receipt: String,
     pub replaced: bool,
+    pub cast_at: String,
 }
 
 /// A voter's own ballot as `GET /budgets/{id}/ballot` shows it.
