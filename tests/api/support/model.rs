@@ -247,6 +247,7 @@ pub struct Results {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ResultLine {
     pub proposal_id: String,
+    pub title: String,
     pub votes: i64,
     pub selected: bool,
 }
