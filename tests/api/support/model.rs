@@ -190,6 +190,7 @@ pub struct ResidentPage {
 pub struct Account {
     pub id: String,
     pub role: String,
+    pub email: Option<String>,
     pub municipality: Option<String>,
 }
 
@@ -256,7 +257,7 @@ has_id!(Cycle, Budget, Proposal, District, ResidentView, Account);
 
 /// A problem+json body: the stable `code` every test checks, and the whole body for the rest
 /// (`errors`, extension members).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub code: String,
     pub status: u16,
