@@ -27,7 +27,7 @@ pub use fixtures::{
 };
 #[allow(unused_imports)]
 pub use model::{
-    Account, Budget, CastReply, Cycle, District, FieldError, Id, Key, Keys, OwnBallot, PaperReply,
-    Problem, Proposal, ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine,
-    Results, Role, Slug, TallyReply, Tokens, Turnout,
+    Account, Budget, CastReply, CreatedMunicipality, Cycle, District, FieldError, Id, Key, Keys,
+    Municipality, OwnBallot, PaperReply, Problem, Proposal, ProposalPage, ReceiptStatus,
+    ResidentPage, ResidentView, ResultLine, Results, Role, Slug, TallyReply, Tokens, Turnout,
 };

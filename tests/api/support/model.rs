@@ -202,6 +202,31 @@ pub struct Tokens {
     pub account: Account,
 }
 
+/// A municipality as anyone sees it, and (with `id`) as its admins see its settings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Municipality {
+    pub id: Option<String>,
+    pub slug: String,
+    pub name: String,
+    pub country: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub national_id_scheme: String,
+    pub default_language: String,
+    pub languages: Vec<String>,
+    pub min_voting_age: i64,
+    pub registration_policy: String,
+    pub revote_policy: String,
+    pub max_proposals_per_resident: Option<i64>,
+}
+
+/// The answer to creating a municipality: it and its first admin.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatedMunicipality {
+    pub municipality: Municipality,
+    pub admin: Account,
+}
+
 /// A municipality's published signing keys.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Keys {
