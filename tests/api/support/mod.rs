@@ -27,7 +27,8 @@ pub use fixtures::{
 };
 #[allow(unused_imports)]
 pub use model::{
-    Account, Budget, CastReply, CreatedMunicipality, Cycle, District, FieldError, Id, Key, Keys,
-    Municipality, OwnBallot, PaperReply, Problem, Proposal, ProposalPage, ReceiptStatus,
-    ResidentPage, ResidentView, ResultLine, Results, Role, Slug, TallyReply, Tokens, Turnout,
+    Account, AuditEntry, AuditPage, Budget, CastReply, CreatedMunicipality, Cycle, District,
+    FieldError, Id, Key, Keys, Municipality, OwnBallot, PaperReply, Problem, Proposal,
+    ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role, Slug,
+    TallyReply, Tokens, Turnout,
 };

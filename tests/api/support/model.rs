@@ -227,6 +227,25 @@ pub struct CreatedMunicipality {
     pub admin: Account,
 }
 
+/// A page of a municipality's audit log, with the verdict on its hash chain.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub chain_intact: bool,
+    pub first_broken_seq: Option<i64>,
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditEntry {
+    pub id: String,
+    pub seq: i64,
+    pub action: String,
+    pub actor_role: String,
+    /// Each action records its own details: tests read single members.
+    pub details: Value,
+}
+
 /// A municipality's published signing keys.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Keys {
