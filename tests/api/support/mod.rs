@@ -1,11 +1,15 @@
 //! What the API tests share, in one place: a typed client over the real HTTP app
 //! (`client.rs`), builders for the bodies tests send (`builders.rs`), the shapes they read back
-//! (`model.rs`), and the string-level fixtures the modules not yet moved onto the typed client
-//! still call (`fixtures.rs`). Test modules import from here and from `helpers`, never from each
-//! other: `layering::test_modules_share_fixtures_only_through_support` checks it.
+//! (`model.rs`), and what no endpoint gives (`fixtures.rs`: national ids, the stored audit
+//! log). Test modules import from here and from `helpers`, never from each other:
+//! `layering::test_modules_share_fixtures_only_through_support` checks it.
+//!
+//! `app.create_municipality(..)`, `app.staff_login(..)`, `app.register_resident(..)` and
+//! `app.open_voting(..)` set a test up; a `Session` (`official.create_cycle(..)`,
+//! `voter.cast(..)`) acts; a `Reply` is checked (`.created::<Budget>()`, `.problem().code`).
 
-// A kit shared by many modules: some of its helpers serve only a few of them, and a module
-// rewritten later may need the rest.
+// A kit shared by many modules: a model field or a helper may serve only a test or two, and
+// the compiler would call the rest dead in a build where no test uses it.
 #![allow(dead_code)]
 
 mod builders;
@@ -21,10 +25,7 @@ pub use builders::{
 #[allow(unused_imports)]
 pub use client::{City, Reply, Resident, Session, Voting};
 #[allow(unused_imports)]
-pub use fixtures::{
-    approve, audit_actions, audit_details, city, district, move_to, new_budget, new_cycle,
-    open_city, propose, resident, tally, tckn, vote, voting_budget,
-};
+pub use fixtures::{audit_actions, audit_details, tckn};
 #[allow(unused_imports)]
 pub use model::{
     Account, AuditEntry, AuditPage, Budget, CastReply, CreatedMunicipality, Cycle, District,
