@@ -313,10 +313,7 @@ async fn each_broken_rule_has_its_code() {
         .cast(&knapsack, json!([{"proposal_id": ids["k3"]}]))
         .await;
     assert_eq!(wrong.status, 403);
-    assert!(wrong.problem()["detail"]
-        .as_str()
-        .unwrap()
-        .contains("wrong_district"));
+    assert!(wrong.problem().detail().contains("wrong_district"));
     let today = chrono::Utc::now().date_naive();
     let seventeen = (today - chrono::Duration::days(17 * 366)).to_string();
     let young = app

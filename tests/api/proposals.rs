@@ -223,7 +223,7 @@ async fn opening_voting_freezes_rules_and_ballot() {
     assert_eq!(refused.status, 409);
     let body = refused.problem();
     assert_eq!(body.code, "budget_without_proposals");
-    assert!(body["detail"].as_str().unwrap().contains(&other.id));
+    assert!(body.detail().contains(&other.id));
     let c = official
         .propose(&other, ProposalBuilder::new("C").cost(100))
         .await;
@@ -274,10 +274,7 @@ async fn opening_voting_freezes_rules_and_ballot() {
         .await;
     let body = revote.problem();
     assert_eq!(body.code, "cycle_in_voting");
-    assert!(body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("min_voting_age, revote_policy"));
+    assert!(body.detail().contains("min_voting_age, revote_policy"));
     let limit = city
         .admin
         .patch(settings, &json!({"max_proposals_per_resident": 2}))

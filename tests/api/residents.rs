@@ -172,7 +172,7 @@ async fn one_registration_per_person_and_municipality() {
     // One answer for both: it does not say whether the ID or the e-mail matched.
     let (by_email, by_id) = (same_email.problem(), again.problem());
     assert_eq!(by_email.code, "already_registered");
-    assert_eq!(by_email["detail"], by_id["detail"]);
+    assert_eq!(by_email.detail(), by_id.detail());
 
     // The same person may register in another municipality.
     let other = town(&app, "konya", "TR", "open").await;

@@ -316,6 +316,13 @@ pub struct FieldError {
 }
 
 impl Problem {
+    /// The human-readable detail; a test asking for it expects one.
+    pub fn detail(&self) -> &str {
+        self.body["detail"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no detail in {}", self.body))
+    }
+
     /// The field errors of a validation problem, in the order the API lists them.
     pub fn errors(&self) -> Vec<FieldError> {
         serde_json::from_value(self.body["errors"].clone())
