@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 mod builders;
+mod checks;
 mod client;
 mod fixtures;
 mod model;
