@@ -145,6 +145,13 @@ impl BudgetBuilder {
     }
 }
 
+/// `BudgetBuilder`s are sent as the JSON they build.
+impl From<BudgetBuilder> for Value {
+    fn from(budget: BudgetBuilder) -> Value {
+        budget.build()
+    }
+}
+
 /// A proposal titled `title`, described as `About <title>`, in category "x".
 pub struct ProposalBuilder {
     title: String,

@@ -17,6 +17,8 @@ mod checks;
 mod client;
 mod fixtures;
 mod model;
+mod reply;
+mod session;
 
 // Re-exported whole: each module takes what it needs.
 #[allow(unused_imports)]
@@ -24,7 +26,7 @@ pub use builders::{
     approvals, BudgetBuilder, MunicipalityBuilder, ProposalBuilder, ResidentBuilder,
 };
 #[allow(unused_imports)]
-pub use client::{City, Reply, Resident, Session, Voting};
+pub use client::{City, Resident, Voting};
 #[allow(unused_imports)]
 pub use fixtures::{audit_actions, audit_details, tckn};
 #[allow(unused_imports)]
@@ -34,3 +36,7 @@ pub use model::{
     ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role, Slug,
     TallyReply, Tokens, Turnout,
 };
+#[allow(unused_imports)]
+pub use reply::Reply;
+#[allow(unused_imports)]
+pub use session::Session;
