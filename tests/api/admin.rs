@@ -3,16 +3,23 @@ use serde_json::{json, Value};
 
 use kurultai::error::ApiError;
 
-use crate::helpers::{problem, spawn_app, PASSWORD};
+use crate::helpers::{spawn_app, PASSWORD};
+use crate::support::{
+    Account, City, CreatedMunicipality, District, Municipality, MunicipalityBuilder, Role,
+};
+
+async fn city(app: &crate::helpers::TestApp, slug: &str, country: &str) -> City {
+    app.create_municipality(MunicipalityBuilder::new(slug, country))
+        .await
+}
 
 #[tokio::test]
 async fn a_new_municipality_takes_its_countrys_defaults() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let response = app
+    let platform = app.platform_admin().await;
+    let response = platform
         .post(
             "/api/v1/municipalities",
-            Some(&platform),
             &json!({
                 "slug": "almaty",
                 "country": "KZ",
@@ -21,36 +28,31 @@ async fn a_new_municipality_takes_its_countrys_defaults() {
             }),
         )
         .await;
-    assert_eq!(response.status(), 201);
-    let body: Value = response.json().await.unwrap();
-    let m = &body["municipality"];
-    assert_eq!(m["currency"], "KZT");
-    assert_eq!(m["time_zone"], "Asia/Almaty");
-    assert_eq!(m["national_id_scheme"], "kz_iin");
-    assert_eq!(m["default_language"], "kk");
-    assert_eq!(body["admin"]["role"], "municipality_admin");
-    assert_eq!(body["admin"]["email"], "admin@almaty.example");
+    assert_eq!(response.status, 201);
+    let body: CreatedMunicipality = response.created();
+    let m = &body.municipality;
+    assert_eq!(m.currency, "KZT");
+    assert_eq!(m.time_zone, "Asia/Almaty");
+    assert_eq!(m.national_id_scheme, "kz_iin");
+    assert_eq!(m.default_language, "kk");
+    assert_eq!(body.admin.role, "municipality_admin");
+    assert_eq!(body.admin.email.as_deref(), Some("admin@almaty.example"));
 
     // The first admin can log in and read the settings; the public sees public fields.
     let admin = app
-        .login(Some("almaty"), "admin@almaty.example", PASSWORD)
+        .logged_in(Some("almaty"), "admin@almaty.example", PASSWORD)
         .await;
-    let settings: Value = app
-        .get("/api/v1/municipalities/almaty/settings", Some(&admin))
+    let settings: Municipality = admin
+        .get("/api/v1/municipalities/almaty/settings")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(settings["slug"], "almaty");
-    let public: Value = app
-        .request(Method::GET, "/api/v1/municipalities/almaty", None)
-        .header("Accept-Language", "ru")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json_as();
+    assert_eq!(settings.slug, "almaty");
+    let anyone = app.anonymous();
+    let request = anyone
+        .request(Method::GET, "/api/v1/municipalities/almaty")
+        .header("Accept-Language", "ru");
+    // Whether `id` is there at all is under test: the public view stays JSON.
+    let public: Value = anyone.exchange(request).await.json();
     assert_eq!(public["name"], "Алматы");
     assert!(public.get("id").is_none());
 }
@@ -58,29 +60,26 @@ async fn a_new_municipality_takes_its_countrys_defaults() {
 #[tokio::test]
 async fn a_taken_slug_is_a_conflict() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    app.municipality(&platform, "baku", "AZ").await;
-    let again = app
+    let platform = app.platform_admin().await;
+    city(&app, "baku", "AZ").await;
+    let again = platform
         .post(
             "/api/v1/municipalities",
-            Some(&platform),
             &json!({"slug": "baku", "country": "AZ", "names": {"az": "Bakı"},
                     "admin": {"email": "x@baku.example", "display_name": "X", "password": PASSWORD}}),
         )
         .await;
-    assert_eq!(again.status(), 409);
-    assert_eq!(problem(again).await["code"], "slug_taken");
+    assert_eq!(again.status, 409);
+    assert_eq!(again.problem().code, "slug_taken");
 }
 
 #[tokio::test]
 async fn bad_settings_name_every_bad_field() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "bishkek", "KG").await;
-    let response = app
+    let admin = city(&app, "bishkek", "KG").await.admin;
+    let response = admin
         .patch(
             "/api/v1/municipalities/bishkek/settings",
-            Some(&admin),
             &json!({
                 "currency": "XYZ",
                 "time_zone": "Asia/Nowhere",
@@ -90,15 +89,10 @@ async fn bad_settings_name_every_bad_field() {
             }),
         )
         .await;
-    assert_eq!(response.status(), 422);
-    let body = problem(response).await;
-    assert_eq!(body["code"], "validation_failed");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    assert_eq!(response.status, 422);
+    let body = response.problem();
+    assert_eq!(body.code, "validation_failed");
+    let fields = body.fields();
     for field in [
         "currency",
         "time_zone",
@@ -106,43 +100,40 @@ async fn bad_settings_name_every_bad_field() {
         "min_voting_age",
         "registration_policy",
     ] {
-        assert!(fields.contains(&field), "{field} missing in {fields:?}");
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{field} missing in {fields:?}"
+        );
     }
 
     // A default language that is not enabled.
-    let response = app
+    let response = admin
         .patch(
             "/api/v1/municipalities/bishkek/settings",
-            Some(&admin),
             &json!({"languages": ["en"], "default_language": "ru"}),
         )
         .await;
-    let body = problem(response).await;
-    assert!(body["errors"]
-        .as_array()
-        .unwrap()
+    assert!(response
+        .problem()
+        .errors()
         .iter()
-        .any(|e| e["field"] == "default_language" && e["code"] == "default_language_not_enabled"));
+        .any(|e| e.field == "default_language" && e.code == "default_language_not_enabled"));
 
     // Nothing was written by the refused requests.
-    let settings: Value = app
-        .get("/api/v1/municipalities/bishkek/settings", Some(&admin))
+    let settings: Municipality = admin
+        .get("/api/v1/municipalities/bishkek/settings")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(settings["currency"], "KGS");
+        .json_as();
+    assert_eq!(settings.currency, "KGS");
 }
 
 #[tokio::test]
 async fn settings_change_and_stay_changed() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "tashkent", "UZ").await;
-    let response = app
+    let admin = city(&app, "tashkent", "UZ").await.admin;
+    let response = admin
         .patch(
             "/api/v1/municipalities/tashkent/settings",
-            Some(&admin),
             &json!({
                 "languages": ["en", "uz-Latn", "ru"],
                 "names": {"en": "Tashkent", "uz-Latn": "Toshkent"},
@@ -154,184 +145,142 @@ async fn settings_change_and_stay_changed() {
             }),
         )
         .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let settings: Value = app
-        .get("/api/v1/municipalities/tashkent/settings", Some(&admin))
+    response.expect_status(200);
+    let settings: Municipality = admin
+        .get("/api/v1/municipalities/tashkent/settings")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(settings["min_voting_age"], 16);
-    assert_eq!(settings["registration_policy"], "roll");
-    assert_eq!(settings["revote_policy"], "final");
-    assert_eq!(settings["time_zone"], "Asia/Samarkand");
-    assert_eq!(settings["languages"], json!(["en", "uz-Latn", "ru"]));
+        .json_as();
+    assert_eq!(settings.min_voting_age, 16);
+    assert_eq!(settings.registration_policy, "roll");
+    assert_eq!(settings.revote_policy, "final");
+    assert_eq!(settings.time_zone, "Asia/Samarkand");
+    assert_eq!(settings.languages, ["en", "uz-Latn", "ru"]);
 }
 
 #[tokio::test]
 async fn districts_need_a_name_in_the_default_language() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "izmir", "TR").await;
-    let missing = app
+    let admin = city(&app, "izmir", "TR").await.admin;
+    let missing = admin
         .post(
             "/api/v1/municipalities/izmir/districts",
-            Some(&admin),
             &json!({"names": {"tr": "Konak"}}),
         )
         .await;
-    assert_eq!(missing.status(), 422);
-    let body = problem(missing).await;
-    let codes: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap())
-        .collect();
-    assert!(codes.contains(&"missing_default_language"), "{body}");
+    assert_eq!(missing.status, 422);
+    let body = missing.problem();
+    let codes: Vec<String> = body.errors().into_iter().map(|e| e.code).collect();
+    assert!(
+        codes.iter().any(|c| c == "missing_default_language"),
+        "{body:?}"
+    );
 
-    let created = app
+    let created = admin
         .post(
             "/api/v1/municipalities/izmir/districts",
-            Some(&admin),
             &json!({"names": {"en": "Konak"}}),
         )
         .await;
-    assert_eq!(created.status(), 201);
-    let district: Value = created.json().await.unwrap();
-    let id = district["id"].as_str().unwrap();
+    assert_eq!(created.status, 201);
+    let district: District = created.created();
+    let path = format!("/api/v1/municipalities/izmir/districts/{}", district.id);
 
-    let renamed = app
-        .patch(
-            &format!("/api/v1/municipalities/izmir/districts/{id}"),
-            Some(&admin),
-            &json!({"names": {"en": "Konak Centre"}}),
-        )
+    let renamed = admin
+        .patch(&path, &json!({"names": {"en": "Konak Centre"}}))
         .await;
-    assert_eq!(renamed.status(), 200);
-    let list: Value = app
-        .get("/api/v1/municipalities/izmir/districts", None)
+    assert_eq!(renamed.status, 200);
+    let list: Vec<District> = app
+        .anonymous()
+        .get("/api/v1/municipalities/izmir/districts")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list[0]["name"], "Konak Centre");
+        .json_as();
+    assert_eq!(list[0].name, "Konak Centre");
 
     // The default language cannot move to one the district has no name in.
-    let response = app
+    let response = admin
         .patch(
             "/api/v1/municipalities/izmir/settings",
-            Some(&admin),
             &json!({"languages": ["en", "tr"], "default_language": "tr", "names": {"tr": "İzmir"}}),
         )
         .await;
-    assert_eq!(response.status(), 422);
+    assert_eq!(response.status, 422);
     assert_eq!(
-        problem(response).await["errors"][0]["code"],
+        response.problem().errors()[0].code,
         "district_missing_default_language"
     );
 
-    let deleted = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/municipalities/izmir/districts/{id}"),
-            Some(&admin),
-        )
-        .send()
+    let deleted = admin.delete(&path).await;
+    assert_eq!(deleted.status, 204);
+    let list: Vec<District> = app
+        .anonymous()
+        .get("/api/v1/municipalities/izmir/districts")
         .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
-    let list: Value = app
-        .get("/api/v1/municipalities/izmir/districts", None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list, json!([]));
+        .json_as();
+    assert!(list.is_empty());
 }
 
 #[tokio::test]
 async fn staff_are_created_listed_and_disabled() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "pecs", "HU").await;
-    let official = app.staff(&admin, "pecs", "official").await;
-    app.staff(&admin, "pecs", "auditor").await;
+    let city = city(&app, "pecs", "HU").await;
+    let admin = &city.admin;
+    let official = app.staff_login(&city, Role::Official).await;
+    app.staff_login(&city, Role::Auditor).await;
 
-    let staff: Value = app
-        .get("/api/v1/municipalities/pecs/staff", Some(&admin))
+    let staff: Vec<Account> = admin
+        .get("/api/v1/municipalities/pecs/staff")
         .await
-        .json()
-        .await
-        .unwrap();
-    let roles: Vec<&str> = staff
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["role"].as_str().unwrap())
-        .collect();
+        .json_as();
+    let roles: Vec<&str> = staff.iter().map(|a| a.role.as_str()).collect();
     assert_eq!(roles, ["municipality_admin", "official", "auditor"]);
-    let official_id = staff[1]["id"].as_str().unwrap();
+    let official_id = &staff[1].id;
 
     // Same e-mail twice in one municipality: conflict.
-    let dup = app
+    let dup = admin
         .post(
             "/api/v1/municipalities/pecs/staff",
-            Some(&admin),
             &json!({"email": "official@pecs.example", "display_name": "Again", "role": "auditor", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(dup.status(), 409);
+    assert_eq!(dup.status, 409);
 
     // Staff cannot be given the resident or platform role.
-    let bad_role = app
+    let bad_role = admin
         .post(
             "/api/v1/municipalities/pecs/staff",
-            Some(&admin),
             &json!({"email": "p@pecs.example", "display_name": "P", "role": "platform_admin", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(problem(bad_role).await["errors"][0]["code"], "invalid_role");
+    assert_eq!(bad_role.problem().errors()[0].code, "invalid_role");
 
-    let disabled = app
-        .request(
-            Method::DELETE,
-            &format!("/api/v1/municipalities/pecs/staff/{official_id}"),
-            Some(&admin),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(disabled.status(), 204);
-    // Its session ends at once and it cannot log in again.
-    assert_eq!(app.get("/api/v1/me", Some(&official)).await.status(), 401);
-    let login = app
-        .login_response(Some("pecs"), "official@pecs.example", PASSWORD)
+    let disabled = admin
+        .delete(&format!("/api/v1/municipalities/pecs/staff/{official_id}"))
         .await;
-    assert_eq!(login.status(), 401);
+    assert_eq!(disabled.status, 204);
+    // Its session ends at once and it cannot log in again.
+    assert_eq!(official.get("/api/v1/me").await.status, 401);
+    let login = app
+        .attempt_login(Some("pecs"), "official@pecs.example", PASSWORD)
+        .await;
+    assert_eq!(login.status, 401);
 }
 
 #[tokio::test]
 async fn the_last_active_admin_cannot_be_disabled_or_demoted() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "ashgabat", "TM").await;
-    let staff: Value = app
-        .get("/api/v1/municipalities/ashgabat/staff", Some(&admin))
+    let admin = city(&app, "ashgabat", "TM").await.admin;
+    let staff: Vec<Account> = admin
+        .get("/api/v1/municipalities/ashgabat/staff")
         .await
-        .json()
-        .await
-        .unwrap();
-    let id = staff[0]["id"].as_str().unwrap();
-    let response = app
+        .json_as();
+    let response = admin
         .patch(
-            &format!("/api/v1/municipalities/ashgabat/staff/{id}"),
-            Some(&admin),
+            &format!("/api/v1/municipalities/ashgabat/staff/{}", staff[0].id),
             &json!({"role": "official"}),
         )
         .await;
-    assert_eq!(response.status(), 409);
-    assert_eq!(problem(response).await["code"], "last_admin");
+    assert_eq!(response.status, 409);
+    assert_eq!(response.problem().code, "last_admin");
 }
 
 #[tokio::test]

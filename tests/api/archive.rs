@@ -12,10 +12,11 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{open_city, resident, tally, vote};
-use crate::cycles::{audit_actions, audit_details, move_to, new_budget, new_cycle};
-use crate::helpers::{problem, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
-use crate::proposals::{approve, propose};
+use crate::helpers::{spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{
+    audit_actions, audit_details, CastReply, Keys, MunicipalityBuilder, ProposalBuilder,
+    ResidentBuilder, Role, Session,
+};
 
 const SIGNING_SECRET: &str = "6b7572756c7461692d746573742d7369676e696e672d7365637265742d2d2d2d";
 
@@ -24,9 +25,9 @@ struct Counted {
     app: TestApp,
     cycle: String,
     budgets: [String; 2],
-    official: String,
-    auditor: String,
-    admin: String,
+    official: Session,
+    auditor: Session,
+    admin: Session,
     /// The receipts of the counted online ballots, and one that was replaced.
     receipts: Vec<String>,
     replaced: String,
@@ -37,75 +38,45 @@ async fn counted_cycle() -> Counted {
         s.signing_secret = Some(kurultai::config::Secret::new(SIGNING_SECRET));
     })
     .await;
-    let (admin, official) = open_city(&app, "izmir", "until_close").await;
-    let auditor = app.staff(&admin, "izmir", "auditor").await;
-    let cycle = new_cycle(&app, "izmir", &official).await;
-    let approval = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "City budget"}, "amount_minor": 1_000_000,
-               "ballot": {"type": "approval", "max_selections": 3},
-               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let cumulative = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Parks"}, "amount_minor": 500_000,
-               "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3},
-               "rule": {"kind": "greedy"}}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
-    let mut a = Vec::new();
-    for (i, cost) in [400_000, 350_000, 250_000, 200_000].iter().enumerate() {
-        let id = propose(
-            &app,
-            &approval,
-            &official,
-            &format!("Kütüphane {i}"),
-            *cost,
-            "x",
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("izmir").open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let cycle = official.create_cycle(&city).await;
+    let approval = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "City budget"}, "amount_minor": 1_000_000,
+                   "ballot": {"type": "approval", "max_selections": 3},
+                   "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
         )
         .await;
-        approve(&app, &id, &official).await;
-        a.push(id);
+    let cumulative = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Parks"}, "amount_minor": 500_000,
+                   "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3},
+                   "rule": {"kind": "greedy"}}),
+        )
+        .await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    let mut a = Vec::new();
+    for (i, cost) in [400_000, 350_000, 250_000, 200_000].iter().enumerate() {
+        let proposal = ProposalBuilder::new(&format!("Kütüphane {i}")).cost(*cost);
+        let proposal = official.propose(&approval, proposal).await;
+        official.approve(&proposal).await;
+        a.push(proposal.id);
     }
     let mut c = Vec::new();
     for (i, cost) in [300_000, 200_000, 100_000].iter().enumerate() {
-        let id = propose(
-            &app,
-            &cumulative,
-            &official,
-            &format!("Park {i}"),
-            *cost,
-            "x",
-        )
-        .await;
-        approve(&app, &id, &official).await;
-        c.push(id);
+        let proposal = ProposalBuilder::new(&format!("Park {i}")).cost(*cost);
+        let proposal = official.propose(&cumulative, proposal).await;
+        official.approve(&proposal).await;
+        c.push(proposal.id);
     }
-    assert_eq!(
-        move_to(&app, &cycle, &official, "review").await.status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
     let approve_of =
         |idx: &[usize]| -> Value { idx.iter().map(|&i| json!({"proposal_id": a[i]})).collect() };
@@ -118,48 +89,37 @@ async fn counted_cycle() -> Counted {
     let mut replaced = String::new();
     let choices = [[0usize, 1].as_slice(), &[0, 2, 3], &[1, 2], &[3]];
     for (n, choice) in choices.iter().enumerate() {
-        let voter = resident(&app, "izmir", 900 + n as u64, "1980-01-01", None).await;
+        let voter = app
+            .register_resident(&city, ResidentBuilder::adult(900 + n as u64))
+            .await;
         if n == 0 {
-            let first: Value = vote(&app, &approval, &voter, approve_of(&[2]))
-                .await
-                .json()
-                .await
-                .unwrap();
-            replaced = first["receipt"].as_str().unwrap().to_string();
+            let first: CastReply = voter.cast(&approval, approve_of(&[2])).await.json_as();
+            replaced = first.receipt;
         }
-        let cast: Value = vote(&app, &approval, &voter, approve_of(choice))
-            .await
-            .json()
-            .await
-            .unwrap();
-        receipts.push(cast["receipt"].as_str().unwrap().to_string());
+        let cast: CastReply = voter.cast(&approval, approve_of(choice)).await.json_as();
+        receipts.push(cast.receipt);
         let points = points_of(&[(n % 3, 3), ((n + 1) % 3, 2)]);
-        let cast: Value = vote(&app, &cumulative, &voter, points)
-            .await
-            .json()
-            .await
-            .unwrap();
-        receipts.push(cast["receipt"].as_str().unwrap().to_string());
+        let cast: CastReply = voter.cast(&cumulative, points).await.json_as();
+        receipts.push(cast.receipt);
     }
     let batch: Vec<Value> = [[0usize, 3].as_slice(), &[1]]
         .iter()
         .map(|c| json!({"selections": approve_of(c)}))
         .collect();
-    let response = app
+    official
         .post(
-            &format!("/api/v1/budgets/{approval}/paper-ballots"),
-            Some(&official),
+            &format!("/api/v1/budgets/{}/paper-ballots", approval.id),
             &json!({"polling_station": "Okul 7", "ballots": batch}),
         )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        .await
+        .expect_status(201);
     Counted {
         app,
-        cycle,
-        budgets: [approval, cumulative],
+        cycle: cycle.id,
+        budgets: [approval.id, cumulative.id],
         official,
         auditor,
-        admin,
+        admin: city.admin,
         receipts,
         replaced,
     }
@@ -170,28 +130,22 @@ fn export_path(cycle: &str) -> String {
 }
 
 async fn close_and_count(c: &Counted) {
-    assert_eq!(
-        move_to(&c.app, &c.cycle, &c.official, "closed")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(c.official.move_cycle(&c.cycle, "closed").await.status, 200);
     for budget in &c.budgets {
-        tally(&c.app, budget, &c.official).await;
+        c.official.tally(budget).await;
     }
 }
 
-async fn download(c: &Counted, token: &str) -> Vec<u8> {
-    let response = c.app.get(&export_path(&c.cycle), Some(token)).await;
-    assert_eq!(response.status(), 200);
-    let headers = response.headers().clone();
-    assert_eq!(headers["content-type"], "application/gzip");
-    let disposition = headers["content-disposition"].to_str().unwrap();
+async fn download(c: &Counted, who: &Session) -> Vec<u8> {
+    let response = who.get(&export_path(&c.cycle)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers["content-type"], "application/gzip");
+    let disposition = response.header("content-disposition").unwrap();
     assert_eq!(
         disposition,
         format!("attachment; filename=\"kurultai-izmir-{}.tar.gz\"", c.cycle)
     );
-    response.bytes().await.unwrap().to_vec()
+    response.body
 }
 
 /// The archive's files in order, by path inside its folder.
@@ -269,58 +223,59 @@ fn show_key(app: &TestApp, slug: &str) -> (bool, String) {
 }
 
 async fn published_key(app: &TestApp, slug: &str) -> String {
-    let keys: Value = app
-        .get(&format!("/api/v1/municipalities/{slug}/keys"), None)
+    let keys: Keys = app
+        .anonymous()
+        .get(&format!("/api/v1/municipalities/{slug}/keys"))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(keys["municipality"], slug);
-    assert_eq!(keys["keys"][0]["algorithm"], "Ed25519");
-    assert_eq!(keys["keys"][0]["use"], "cycle-archive");
-    keys["keys"][0]["public_key"].as_str().unwrap().to_string()
+        .json_as();
+    assert_eq!(keys.municipality, slug);
+    assert_eq!(keys.keys[0].algorithm, "Ed25519");
+    assert_eq!(keys.keys[0].purpose, "cycle-archive");
+    keys.keys[0].public_key.clone()
 }
 
 #[tokio::test]
 async fn a_counted_cycle_exports_a_signed_archive_that_verifies_offline() {
     let c = counted_cycle().await;
     let app = &c.app;
-    let platform = app.login(None, PLATFORM_EMAIL, PASSWORD).await;
-    let other_admin = app.municipality(&platform, "bursa", "TR").await;
-    let other_official = app.staff(&other_admin, "bursa", "official").await;
-    let refused = |token: Option<String>, status: u16| {
+    let platform = app.logged_in(None, PLATFORM_EMAIL, PASSWORD).await;
+    let other_admin = app.municipality(platform.token(), "bursa", "TR").await;
+    let other_official = app.session(&app.staff(&other_admin, "bursa", "official").await);
+    let refused = |who: Session, status: u16| {
         let path = export_path(&c.cycle);
         async move {
-            let response = app.get(&path, token.as_deref()).await;
-            assert_eq!(response.status(), status);
-            problem(response).await
+            let response = who.get(&path).await;
+            assert_eq!(response.status, status);
+            response.problem()
         }
     };
 
     // Not before the close, not before every budget is counted, only for its own staff.
-    let early = refused(Some(c.auditor.clone()), 409).await;
-    assert_eq!(early["code"], "cycle_not_closed");
-    assert_eq!(
-        move_to(app, &c.cycle, &c.official, "closed").await.status(),
-        200
-    );
-    tally(app, &c.budgets[0], &c.official).await;
-    let half = refused(Some(c.auditor.clone()), 409).await;
-    assert_eq!(half["code"], "not_tallied");
-    tally(app, &c.budgets[1], &c.official).await;
-    let voter = resident(app, "izmir", 999, "1980-01-01", None).await;
-    refused(Some(voter), 403).await;
-    refused(Some(c.admin.clone()), 403).await;
-    refused(Some(other_official), 404).await;
-    refused(None, 401).await;
+    let early = refused(c.auditor.clone(), 409).await;
+    assert_eq!(early.code, "cycle_not_closed");
+    assert_eq!(c.official.move_cycle(&c.cycle, "closed").await.status, 200);
+    c.official.tally(&c.budgets[0]).await;
+    let half = refused(c.auditor.clone(), 409).await;
+    assert_eq!(half.code, "not_tallied");
+    c.official.tally(&c.budgets[1]).await;
+    let voter = app
+        .register_resident("izmir", ResidentBuilder::adult(999))
+        .await;
+    refused(voter.session, 403).await;
+    refused(c.admin.clone(), 403).await;
+    refused(other_official, 404).await;
+    refused(app.anonymous(), 401).await;
     assert_eq!(audit_actions(app, "cycle.exported").await, 0);
 
     // The key is public; unknown municipalities have none.
     let key = published_key(app, "izmir").await;
     let other_key = published_key(app, "bursa").await;
     assert_ne!(key, other_key);
-    let missing = app.get("/api/v1/municipalities/nowhere/keys", None).await;
-    assert_eq!(missing.status(), 404);
+    let missing = app
+        .anonymous()
+        .get("/api/v1/municipalities/nowhere/keys")
+        .await;
+    assert_eq!(missing.status, 404);
     let (ok, shown) = show_key(app, "izmir");
     assert!(ok, "{shown}");
     assert!(shown.contains(&format!("public_key: {key}\n")), "{shown}");
@@ -405,34 +360,25 @@ async fn a_counted_cycle_exports_a_signed_archive_that_verifies_offline() {
     assert!(!listed_receipts.contains(&c.replaced));
 
     // Results: JSON as the API shows it; CSV for spreadsheets, the same as results.csv.
-    let api_results: Value = app
-        .get(&format!("/api/v1/budgets/{a}/results"), Some(&c.official))
+    // Compared whole with the archive's copy: it stays JSON.
+    let api_results: Value = c
+        .official
+        .get(&format!("/api/v1/budgets/{a}/results"))
         .await
-        .json()
-        .await
-        .unwrap();
+        .json_as();
     let in_archive: Value = serde_json::from_slice(file(&format!("results/{a}.json"))).unwrap();
     assert_eq!(in_archive["selected"], api_results["selected"]);
     assert_eq!(in_archive["proposals"], api_results["proposals"]);
     assert!(!in_archive["tally"]["trace"].as_array().unwrap().is_empty());
     let csv = file(&format!("results/{a}.csv"));
-    let response = app
-        .get(
-            &format!("/api/v1/budgets/{a}/results.csv"),
-            Some(&c.auditor),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers()["content-type"],
-        "text/csv; charset=utf-8"
-    );
-    assert_eq!(response.bytes().await.unwrap().as_ref(), csv);
+    let results_csv = format!("/api/v1/budgets/{a}/results.csv");
+    let response = c.auditor.get(&results_csv).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(response.body, csv);
     results_csv_reads_as_a_table(csv, &api_results);
-    let public = app
-        .get(&format!("/api/v1/budgets/{a}/results.csv"), None)
-        .await;
-    assert_eq!(public.status(), 404, "not public before publication");
+    let public = app.anonymous().get(&results_csv).await;
+    assert_eq!(public.status, 404, "not public before publication");
 
     // The export is in the audit log with the archive's digest.
     let records = audit_details(app, "cycle.exported").await;
@@ -464,18 +410,14 @@ async fn a_counted_cycle_exports_a_signed_archive_that_verifies_offline() {
 
     // Published: still exportable, and the CSV is public.
     assert_eq!(
-        move_to(app, &c.cycle, &c.official, "published")
-            .await
-            .status(),
+        c.official.move_cycle(&c.cycle, "published").await.status,
         200
     );
     let again = download(&c, &c.official).await;
     let (passed, report) = verify_cli(dir.path(), &again, Some(&key));
     assert!(passed, "{report}");
-    let public = app
-        .get(&format!("/api/v1/budgets/{a}/results.csv"), None)
-        .await;
-    assert_eq!(public.status(), 200);
+    let public = app.anonymous().get(&results_csv).await;
+    assert_eq!(public.status, 200);
     assert_eq!(audit_actions(app, "cycle.exported").await, 2);
 }
 

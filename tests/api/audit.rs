@@ -1,22 +1,16 @@
 //! The audit log over HTTP: who may read it, and that any edit to a past entry (or removing
 //! one) breaks the chain where it happened.
 
+use crate::helpers::{spawn_app, TestApp};
+use crate::support::{AuditEntry, AuditPage, MunicipalityBuilder, Role, Session};
 use diesel::prelude::*;
 use kurultai::db::schema::audit_log;
-use serde_json::Value;
 
-use crate::cycles::{city, move_to, new_cycle};
-use crate::helpers::{spawn_app, TestApp};
-
-async fn log(app: &TestApp, token: &str) -> Value {
-    let response = app
-        .get(
-            "/api/v1/municipalities/kars/audit-log?limit=500",
-            Some(token),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+async fn log(reader: &Session) -> AuditPage {
+    reader
+        .get("/api/v1/municipalities/kars/audit-log?limit=500")
+        .await
+        .ok()
 }
 
 /// Runs `sql` (one statement with the entry id bound) on the test database.
@@ -36,51 +30,43 @@ async fn tamper(app: &TestApp, sql: &'static str, id: String) {
 #[tokio::test]
 async fn any_edit_to_a_past_entry_breaks_the_chain() {
     let app = spawn_app().await;
-    let (admin, official) = city(&app, "kars").await;
-    let auditor = app.staff(&admin, "kars", "auditor").await;
-    let cycle = new_cycle(&app, "kars", &official).await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "cancelled").await.status(),
-        200
-    );
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kars"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let cycle = official.create_cycle(&city).await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "cancelled").await.status, 200);
 
-    let intact = log(&app, &auditor).await;
-    assert_eq!(intact["chain_intact"], true);
-    let entries = intact["entries"].as_array().unwrap();
+    let intact = log(&auditor).await;
+    assert!(intact.chain_intact);
+    let entries = &intact.entries;
     assert!(entries.len() >= 5, "{entries:?}");
-    let moves: Vec<&Value> = entries
+    let moves: Vec<&AuditEntry> = entries
         .iter()
-        .filter(|e| e["action"] == "cycle.transition")
+        .filter(|e| e.action == "cycle.transition")
         .collect();
-    assert_eq!(moves[0]["details"]["to"], "submission");
-    assert_eq!(moves[0]["actor_role"], "official");
+    assert_eq!(moves[0].details["to"], "submission");
+    assert_eq!(moves[0].actor_role, "official");
     assert_eq!(
-        app.get("/api/v1/municipalities/kars/audit-log", Some(&official))
+        official
+            .get("/api/v1/municipalities/kars/audit-log")
             .await
-            .status(),
+            .status,
         403
     );
-    let paged: Value = app
-        .get(
-            "/api/v1/municipalities/kars/audit-log?limit=2",
-            Some(&admin),
-        )
+    let paged: AuditPage = city
+        .admin
+        .get("/api/v1/municipalities/kars/audit-log?limit=2")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(paged["entries"].as_array().unwrap().len(), 2);
-    assert_eq!(paged["next_after"], 2);
+        .json_as();
+    assert_eq!(paged.entries.len(), 2);
+    assert_eq!(paged.next_after, Some(2));
 
     // Edit one column of a middle entry at a time; each edit is caught at that entry.
-    let victim = entries[2]["id"].as_str().unwrap().to_string();
-    let seq = entries[2]["seq"].as_i64().unwrap();
+    let victim = entries[2].id.clone();
+    let seq = entries[2].seq;
     let edits: [(&str, &str); 5] = [
         (
             "UPDATE audit_log SET details = '{\"to\":\"published\"}' WHERE id = $1",
@@ -135,12 +121,9 @@ async fn any_edit_to_a_past_entry_breaks_the_chain() {
             sql
         };
         tamper(&app, sql, victim.clone()).await;
-        let broken = log(&app, &auditor).await;
-        assert_eq!(
-            broken["chain_intact"], false,
-            "editing {column} went unnoticed"
-        );
-        assert_eq!(broken["first_broken_seq"], seq, "editing {column}");
+        let broken = log(&auditor).await;
+        assert!(!broken.chain_intact, "editing {column} went unnoticed");
+        assert_eq!(broken.first_broken_seq, Some(seq), "editing {column}");
         // Put it back and the chain holds again.
         let (details, action, role, target, at) = original.clone();
         let id = victim.clone();
@@ -159,11 +142,7 @@ async fn any_edit_to_a_past_entry_breaks_the_chain() {
             })
             .await
             .unwrap();
-        assert_eq!(
-            log(&app, &auditor).await["chain_intact"],
-            true,
-            "after restoring {column}"
-        );
+        assert!(log(&auditor).await.chain_intact, "after restoring {column}");
     }
 
     // Removing an entry breaks the link of the one after it.
@@ -173,8 +152,8 @@ async fn any_edit_to_a_past_entry_breaks_the_chain() {
         "DELETE FROM audit_log WHERE id = $1"
     };
     tamper(&app, sql, victim).await;
-    let broken = log(&app, &auditor).await;
-    assert_eq!(broken["first_broken_seq"], seq + 1);
+    let broken = log(&auditor).await;
+    assert_eq!(broken.first_broken_seq, Some(seq + 1));
 }
 
 fn kurultai_on_sqlite() -> bool {

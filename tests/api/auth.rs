@@ -1,24 +1,21 @@
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use kurultai::error::ApiError;
 
-use crate::helpers::{problem, spawn_app, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{Account, MunicipalityBuilder, Reply, Tokens};
 
 #[tokio::test]
 async fn platform_admin_logs_in_and_reads_me() {
     let app = spawn_app().await;
-    let token = app.platform_admin_token().await;
-    let me: Value = app
-        .get("/api/v1/me", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(me["role"], "platform_admin");
-    assert_eq!(me["email"], PLATFORM_EMAIL);
-    assert!(me["municipality"].is_null());
-    assert!(me.get("password_hash").is_none());
+    let platform = app.platform_admin().await;
+    let reply = platform.get("/api/v1/me").await;
+    let me: Account = reply.json_as();
+    assert_eq!(me.role, "platform_admin");
+    assert_eq!(me.email.as_deref(), Some(PLATFORM_EMAIL));
+    assert!(me.municipality.is_none());
+    assert!(reply.json().get("password_hash").is_none());
 }
 
 #[tokio::test]
@@ -26,27 +23,27 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
     let app = spawn_app().await;
     app.platform_admin_token().await;
     let wrong = app
-        .login_response(None, PLATFORM_EMAIL, "not the right password")
+        .attempt_login(None, PLATFORM_EMAIL, "not the right password")
         .await;
     let unknown = app
-        .login_response(None, "nobody@kurultai.example", PASSWORD)
+        .attempt_login(None, "nobody@kurultai.example", PASSWORD)
         .await;
-    assert_eq!(wrong.status(), 401);
-    assert_eq!(unknown.status(), 401);
-    let (wrong, unknown) = (problem(wrong).await, problem(unknown).await);
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    let (wrong, unknown) = (wrong.problem(), unknown.problem());
     assert_eq!(wrong, unknown);
-    assert_eq!(wrong["code"], "invalid_credentials");
+    assert_eq!(wrong.code, "invalid_credentials");
     // An unknown municipality is no different either.
     let elsewhere = app
-        .login_response(Some("atlantis"), PLATFORM_EMAIL, PASSWORD)
+        .attempt_login(Some("atlantis"), PLATFORM_EMAIL, PASSWORD)
         .await;
-    assert_eq!(problem(elsewhere).await, wrong);
+    assert_eq!(elsewhere.problem(), wrong);
 }
 
 #[tokio::test]
 async fn missing_or_forged_tokens_are_refused() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/api/v1/me", None).await.status(), 401);
+    assert_eq!(app.anonymous().get("/api/v1/me").await.status, 401);
     // `alg: none` with a plausible payload.
     let forged = format!(
         "{}.{}.",
@@ -55,11 +52,11 @@ async fn missing_or_forged_tokens_are_refused() {
             r#"{"sub":"x","role":"platform_admin","iss":"kurultai","aud":"kurultai-api","exp":4102444800}"#
         )
     );
-    let response = app.get("/api/v1/me", Some(&forged)).await;
-    assert_eq!(response.status(), 401);
-    assert_eq!(problem(response).await["code"], "unauthorized");
-    let response = app.get("/api/v1/me", Some("not-a-jwt")).await;
-    assert_eq!(response.status(), 401);
+    let response = app.session(&forged).get("/api/v1/me").await;
+    assert_eq!(response.status, 401);
+    assert_eq!(response.problem().code, "unauthorized");
+    let response = app.session("not-a-jwt").get("/api/v1/me").await;
+    assert_eq!(response.status, 401);
 }
 
 fn base64_url(text: &str) -> String {
@@ -67,10 +64,25 @@ fn base64_url(text: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
 }
 
-async fn login_pair(app: &crate::helpers::TestApp) -> Value {
-    let response = app.login_response(None, PLATFORM_EMAIL, PASSWORD).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+async fn login_pair(app: &TestApp) -> Tokens {
+    app.attempt_login(None, PLATFORM_EMAIL, PASSWORD).await.ok()
+}
+
+async fn refresh(app: &TestApp, refresh_token: &str) -> Reply {
+    app.anonymous()
+        .post(
+            "/api/v1/auth/refresh",
+            &json!({ "refresh_token": refresh_token }),
+        )
+        .await
+}
+
+async fn me_status(app: &TestApp, access_token: &str) -> u16 {
+    app.session(access_token)
+        .get("/api/v1/me")
+        .await
+        .status
+        .as_u16()
 }
 
 #[tokio::test]
@@ -78,35 +90,25 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = spawn_app().await;
     app.platform_admin_token().await;
     let first = login_pair(&app).await;
-    let r1 = first["refresh_token"].as_str().unwrap();
+    let r1 = &first.refresh_token;
 
-    let second: Value = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": r1}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let r2 = second["refresh_token"].as_str().unwrap();
+    let second: Tokens = refresh(&app, r1).await.json_as();
+    let r2 = &second.refresh_token;
     assert_ne!(r1, r2);
-    let access2 = second["access_token"].as_str().unwrap();
-    assert_eq!(app.get("/api/v1/me", Some(access2)).await.status(), 200);
+    let access2 = &second.access_token;
+    assert_eq!(me_status(&app, access2).await, 200);
 
     // Presenting the rotated token again: refused, and the family dies with it.
-    let reuse = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": r1}))
-        .await;
-    assert_eq!(reuse.status(), 401);
-    assert_eq!(problem(reuse).await["code"], "refresh_token_reused");
-    let successor = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": r2}))
-        .await;
-    assert_eq!(successor.status(), 401);
-    assert_eq!(app.get("/api/v1/me", Some(access2)).await.status(), 401);
+    let reuse = refresh(&app, r1).await;
+    assert_eq!(reuse.status, 401);
+    assert_eq!(reuse.problem().code, "refresh_token_reused");
+    let successor = refresh(&app, r2).await;
+    assert_eq!(successor.status, 401);
+    assert_eq!(me_status(&app, access2).await, 401);
 
     // Another login is a separate family and still works.
     let other = login_pair(&app).await;
-    let access = other["access_token"].as_str().unwrap();
-    assert_eq!(app.get("/api/v1/me", Some(access)).await.status(), 200);
+    assert_eq!(me_status(&app, &other.access_token).await, 200);
 }
 
 #[tokio::test]
@@ -114,24 +116,14 @@ async fn logout_revokes_access_and_refresh_tokens() {
     let app = spawn_app().await;
     app.platform_admin_token().await;
     let pair = login_pair(&app).await;
-    let access = pair["access_token"].as_str().unwrap();
-    let response = app
-        .request(Method::POST, "/api/v1/auth/logout", Some(access))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    let me = app.get("/api/v1/me", Some(access)).await;
-    assert_eq!(me.status(), 401);
-    assert_eq!(problem(me).await["code"], "session_revoked");
-    let refresh = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            &json!({"refresh_token": pair["refresh_token"]}),
-        )
-        .await;
-    assert_eq!(refresh.status(), 401);
+    let session = app.session(&pair.access_token);
+    let response = session.logout().await;
+    assert_eq!(response.status, 204);
+    let me = session.get("/api/v1/me").await;
+    assert_eq!(me.status, 401);
+    assert_eq!(me.problem().code, "session_revoked");
+    let refresh = refresh(&app, &pair.refresh_token).await;
+    assert_eq!(refresh.status, 401);
 }
 
 #[tokio::test]
@@ -143,26 +135,22 @@ async fn login_is_throttled_per_identifier_with_retry_after() {
     .await;
     for _ in 0..3 {
         let r = app
-            .login_response(None, "someone@kurultai.example", "wrong password here")
+            .attempt_login(None, "someone@kurultai.example", "wrong password here")
             .await;
-        assert_eq!(r.status(), 401);
+        assert_eq!(r.status, 401);
     }
     let throttled = app
-        .login_response(None, "SOMEONE@kurultai.example", "wrong password here")
+        .attempt_login(None, "SOMEONE@kurultai.example", "wrong password here")
         .await;
-    assert_eq!(throttled.status(), 429);
-    let retry_after: u64 = throttled.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    assert_eq!(throttled.status, 429);
+    let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));
-    assert_eq!(problem(throttled).await["code"], "rate_limited");
+    assert_eq!(throttled.problem().code, "rate_limited");
     // Another identifier from the same address is still allowed.
     let other = app
-        .login_response(None, "other@kurultai.example", "wrong password here")
+        .attempt_login(None, "other@kurultai.example", "wrong password here")
         .await;
-    assert_eq!(other.status(), 401);
+    assert_eq!(other.status, 401);
 }
 
 #[tokio::test]
@@ -174,19 +162,19 @@ async fn login_is_throttled_per_address() {
     .await;
     for i in 0..2 {
         let r = app
-            .login_response(
+            .attempt_login(
                 None,
                 &format!("u{i}@kurultai.example"),
                 "wrong password here",
             )
             .await;
-        assert_eq!(r.status(), 401);
+        assert_eq!(r.status, 401);
     }
     let throttled = app
-        .login_response(None, "u9@kurultai.example", "wrong password here")
+        .attempt_login(None, "u9@kurultai.example", "wrong password here")
         .await;
-    assert_eq!(throttled.status(), 429);
-    assert!(throttled.headers().contains_key("retry-after"));
+    assert_eq!(throttled.status, 429);
+    assert!(throttled.headers.contains_key("retry-after"));
 }
 
 #[tokio::test]
@@ -237,33 +225,34 @@ async fn weak_stored_hashes_are_upgraded_at_login() {
 #[tokio::test]
 async fn password_policy_refuses_short_and_common_passwords() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "ankara", "TR").await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("ankara"))
+        .await;
     for (password, code) in [
         ("short pass", "password_too_short"),
         ("123456789012", "password_too_common"),
     ] {
-        let response = app
+        let response = city
+            .admin
             .post(
                 "/api/v1/municipalities/ankara/staff",
-                Some(&admin),
                 &json!({"email": "o@ankara.example", "display_name": "O", "role": "official", "password": password}),
             )
             .await;
-        assert_eq!(response.status(), 422, "{password}");
-        let body = problem(response).await;
-        assert_eq!(body["errors"][0]["field"], "password");
-        assert_eq!(body["errors"][0]["code"], code, "{body}");
+        assert_eq!(response.status, 422, "{password}");
+        let body = response.problem();
+        assert_eq!(body.errors()[0].field, "password");
+        assert_eq!(body.errors()[0].code, code, "{body:?}");
     }
 }
 
-async fn login_from(app: &TestApp, address: &str, password: &str) -> reqwest::Response {
-    app.request(reqwest::Method::POST, "/api/v1/auth/login", None)
+async fn login_from(app: &TestApp, address: &str, password: &str) -> Reply {
+    let anyone = app.anonymous();
+    let request = anyone
+        .request(Method::POST, "/api/v1/auth/login")
         .header("X-Forwarded-For", address)
-        .json(&json!({"login": PLATFORM_EMAIL, "password": password}))
-        .send()
-        .await
-        .unwrap()
+        .json(&json!({"login": PLATFORM_EMAIL, "password": password}));
+    anyone.exchange(request).await
 }
 
 /// Issue 15, finding 7 (OWASP: no lock-out by a stranger). A stranger's address exhausts the
@@ -283,20 +272,17 @@ async fn a_stranger_cannot_lock_the_owner_out() {
     app.platform_admin_token().await; // the owner's account, and one login (another address)
     for _ in 0..3 {
         let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
-        assert_eq!(r.status(), 401);
-        assert_eq!(problem(r).await["code"], "invalid_credentials");
+        assert_eq!(r.status, 401);
+        assert_eq!(r.problem().code, "invalid_credentials");
     }
     for _ in 0..20 {
         let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
-        assert_eq!(r.status(), 429);
-        assert!(r.headers().contains_key("retry-after"));
+        assert_eq!(r.status, 429);
+        assert!(r.headers.contains_key("retry-after"));
     }
     // Even the right password is refused to the stranger's address now…
-    assert_eq!(
-        login_from(&app, "203.0.113.66", PASSWORD).await.status(),
-        429
-    );
+    assert_eq!(login_from(&app, "203.0.113.66", PASSWORD).await.status, 429);
     // …but not to the owner's.
     let owner = login_from(&app, "198.51.100.7", PASSWORD).await;
-    assert_eq!(owner.status(), 200);
+    assert_eq!(owner.status, 200);
 }

@@ -4,298 +4,120 @@
 
 use serde_json::{json, Value};
 
-use crate::cycles::{audit_actions, move_to, new_budget, new_cycle};
-use crate::helpers::{problem, spawn_app, TestApp, PASSWORD};
-use crate::proposals::{approve, propose};
+use crate::helpers::{spawn_app, TestApp};
+use crate::support::{
+    approvals, audit_actions, BudgetBuilder, CastReply, City, Cycle, MunicipalityBuilder,
+    OwnBallot, PaperReply, Proposal, ProposalBuilder, ReceiptStatus, ResidentBuilder, Results,
+    Role, Session, TallyReply, Turnout,
+};
 
-/// A valid T.C. Kimlik No built from `seed` (nine digits, then the two check digits).
-pub fn tckn(seed: u64) -> String {
-    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).unwrap())
-        .collect();
-    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
-    let even = d[1] + d[3] + d[5] + d[7];
-    d.push(((7 * odd) as i64 - even as i64).rem_euclid(10) as u32);
-    d.push(d.iter().sum::<u32>() % 10);
-    d.iter().map(|x| x.to_string()).collect()
-}
-
-/// A Turkish city with open registration, an official, and `districts` districts.
-pub async fn open_city(app: &TestApp, slug: &str, revote: &str) -> (String, String) {
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, slug, "TR").await;
-    let response = app
-        .patch(
-            &format!("/api/v1/municipalities/{slug}/settings"),
-            Some(&admin),
-            &json!({"registration_policy": "open", "revote_policy": revote}),
-        )
+/// A Turkish city with open registration under `revote`, and its official.
+async fn open_city(app: &TestApp, slug: &str, revote: &str) -> (City, Session) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).open_registration(revote))
         .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let official = app.staff(&admin, slug, "official").await;
-    (admin, official)
+    let official = app.staff_login(&city, Role::Official).await;
+    (city, official)
 }
 
-pub async fn district(app: &TestApp, slug: &str, admin: &str, name: &str) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/municipalities/{slug}/districts"),
-            Some(admin),
-            &json!({"names": {"en": name}}),
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Registers a resident (verified at once under `open`) and logs them in.
-pub async fn resident(
-    app: &TestApp,
-    slug: &str,
-    n: u64,
-    birth_date: &str,
-    district: Option<&str>,
-) -> String {
-    let email = format!("resident{n}@{slug}.example");
-    let response = app
-        .post(
-            &format!("/api/v1/municipalities/{slug}/residents"),
-            None,
-            &json!({"national_id": tckn(n), "full_name": format!("Resident {n}"), "birth_date": birth_date,
-                    "district_id": district, "email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    app.login(Some(slug), &email, PASSWORD).await
-}
-
-/// A cycle in voting with one budget of `ballot` rules and proposals costing `costs`.
-pub async fn voting_budget(
-    app: &TestApp,
-    slug: &str,
-    official: &str,
-    body: Value,
-    costs: &[i64],
-) -> (String, String, Vec<String>) {
-    let cycle = new_cycle(app, slug, official).await;
-    let budget = new_budget(app, &cycle, official, body).await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        move_to(app, &cycle, official, "submission").await.status(),
-        200
-    );
-    let mut proposals = Vec::new();
-    for (i, cost) in costs.iter().enumerate() {
-        let id = propose(app, &budget, official, &format!("P{i}"), *cost, "x").await;
-        approve(app, &id, official).await;
-        proposals.push(id);
-    }
-    assert_eq!(move_to(app, &cycle, official, "review").await.status(), 200);
-    assert_eq!(move_to(app, &cycle, official, "voting").await.status(), 200);
-    (cycle, budget, proposals)
-}
-
-/// Counts a closed budget as its official.
-pub async fn tally(app: &TestApp, budget: &str, official: &str) {
-    let response = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-}
-
-pub async fn vote(
-    app: &TestApp,
-    budget: &str,
-    token: &str,
-    selections: Value,
-) -> reqwest::Response {
-    app.send_json(
-        reqwest::Method::PUT,
-        &format!("/api/v1/budgets/{budget}/ballot"),
-        Some(token),
-        &json!({ "selections": selections }),
-    )
-    .await
-}
-
-fn approvals(ids: &[&String]) -> Value {
-    Value::Array(ids.iter().map(|id| json!({"proposal_id": id})).collect())
+/// "All", 1,000 in minor units, the default ballot.
+fn small_budget() -> Value {
+    json!({"names": {"en": "All"}, "amount_minor": 1_000})
 }
 
 #[tokio::test]
 async fn a_budget_runs_from_ballots_to_published_results() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "ankara", "until_close").await;
-    let (cycle, budget, p) = voting_budget(
-        &app,
-        "ankara",
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 100_000, "ballot": {"type": "approval", "max_selections": 2}}),
-        &[60_000, 50_000, 30_000],
-    )
-    .await;
-    let alice = resident(&app, "ankara", 1, "1980-01-01", None).await;
-    let bob = resident(&app, "ankara", 2, "1990-05-05", None).await;
-    let cem = resident(&app, "ankara", 3, "1970-12-31", None).await;
-
-    let first = vote(&app, &budget, &alice, approvals(&[&p[1]])).await;
-    assert_eq!(first.status(), 201);
-    let first: Value = first.json().await.unwrap();
-    assert_eq!(first["replaced"], false);
-    let again = vote(&app, &budget, &alice, approvals(&[&p[0], &p[2]])).await;
-    assert_eq!(again.status(), 200);
-    let again: Value = again.json().await.unwrap();
-    assert_eq!(again["replaced"], true);
-    assert_ne!(again["receipt"], first["receipt"]);
-    assert_eq!(
-        vote(&app, &budget, &bob, approvals(&[&p[0]]))
-            .await
-            .status(),
-        201
-    );
-    assert_eq!(
-        vote(&app, &budget, &cem, approvals(&[&p[1], &p[2]]))
-            .await
-            .status(),
-        201
-    );
-
-    let own: Value = app
-        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&alice))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(own["revision"], 2);
-    assert_eq!(own["receipt"], again["receipt"]);
-    assert_eq!(own["selections"].as_array().unwrap().len(), 2);
-
-    // While voting is open: turnout for staff only, no totals per proposal for anyone.
-    let turnout: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/turnout"),
-            Some(&official),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(turnout["online"], 3);
-    assert_eq!(turnout["total"], 3);
-    assert_eq!(
-        app.get(&format!("/api/v1/budgets/{budget}/turnout"), Some(&alice))
-            .await
-            .status(),
-        403
-    );
-    let running = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/results"),
-            Some(&official),
+    let (city, official) = open_city(&app, "ankara", "until_close").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(2),
+            &[60_000, 50_000, 30_000],
         )
         .await;
-    assert_eq!(problem(running).await["code"], "no_results");
-    let listed: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&official),
-        )
+    let (cycle, budget, p) = (&voting.cycle, &voting.budget, &voting.proposals);
+    let alice = app
+        .register_resident(&city, ResidentBuilder::adult(1).born("1980-01-01"))
+        .await;
+    let bob = app
+        .register_resident(&city, ResidentBuilder::adult(2).born("1990-05-05"))
+        .await;
+    let cem = app
+        .register_resident(&city, ResidentBuilder::adult(3).born("1970-12-31"))
+        .await;
+    let anyone = app.anonymous();
+
+    let first = alice.cast(budget, approvals(&[&p[1]])).await;
+    assert_eq!(first.status, 201);
+    let first: CastReply = first.created();
+    assert!(!first.replaced);
+    let again = alice.cast(budget, approvals(&[&p[0], &p[2]])).await;
+    assert_eq!(again.status, 200);
+    let again: CastReply = again.ok();
+    assert!(again.replaced);
+    assert_ne!(again.receipt, first.receipt);
+    assert_eq!(bob.cast(budget, approvals(&[&p[0]])).await.status, 201);
+    assert_eq!(
+        cem.cast(budget, approvals(&[&p[1], &p[2]])).await.status,
+        201
+    );
+
+    let ballot = format!("/api/v1/budgets/{}/ballot", budget.id);
+    let own: OwnBallot = alice.get(&ballot).await.ok();
+    assert_eq!(own.revision, 2);
+    assert_eq!(own.receipt, again.receipt);
+    assert_eq!(own.selections.len(), 2);
+
+    // While voting is open: turnout for staff only, no totals per proposal for anyone.
+    let turnout_path = format!("/api/v1/budgets/{}/turnout", budget.id);
+    let turnout: Turnout = official.get(&turnout_path).await.ok();
+    assert_eq!(turnout.online, 3);
+    assert_eq!(turnout.total, 3);
+    assert_eq!(alice.get(&turnout_path).await.status, 403);
+    let results_path = format!("/api/v1/budgets/{}/results", budget.id);
+    let running = official.get(&results_path).await;
+    assert_eq!(running.problem().code, "no_results");
+    // The member's absence is under test: the list stays JSON.
+    let listed: Value = official
+        .get(&format!("/api/v1/budgets/{}/proposals", budget.id))
         .await
-        .json()
-        .await
-        .unwrap();
+        .ok();
     assert!(
         listed["items"][0].get("votes").is_none(),
         "proposal lists carry no votes"
     );
 
     // While voting is open a receipt says only that it was recorded.
-    let receipt = |code: &Value| format!("/api/v1/receipts/{}", code.as_str().unwrap());
-    let open: Value = app
-        .get(&receipt(&first["receipt"]), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(open["status"], "recorded");
-    assert_eq!(
-        app.post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({})
-        )
-        .await
-        .status(),
-        409
-    );
+    let open: ReceiptStatus = anyone.receipt(&first.receipt).await.ok();
+    assert_eq!(open.status, "recorded");
+    assert_eq!(official.count(budget).await.status, 409);
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "closed").await.status(),
-        200
-    );
-    let late = vote(&app, &budget, &bob, approvals(&[&p[1]])).await;
-    assert_eq!(problem(late).await["code"], "cycle_not_in_voting");
-    let replaced: Value = app
-        .get(&receipt(&first["receipt"]), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(replaced["status"], "replaced");
-    let counted: Value = app
-        .get(&receipt(&again["receipt"]), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(official.move_cycle(cycle, "closed").await.status, 200);
+    let late = bob.cast(budget, approvals(&[&p[1]])).await;
+    assert_eq!(late.problem().code, "cycle_not_in_voting");
+    let replaced: ReceiptStatus = anyone.receipt(&first.receipt).await.ok();
+    assert_eq!(replaced.status, "replaced");
+    let counted: Value = anyone.receipt(&again.receipt).await.ok();
     assert_eq!(counted["status"], "counted");
     assert!(
         counted.get("selections").is_none(),
         "a receipt never shows the ballot"
     );
-    assert_eq!(
-        app.get("/api/v1/receipts/0000-nonsense", None)
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(anyone.receipt("0000-nonsense").await.status, 404);
 
-    assert_eq!(
-        app.get(
-            &format!("/api/v1/budgets/{budget}/results"),
-            Some(&official)
-        )
-        .await
-        .status(),
-        404
-    );
-    let tally = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(tally.status(), 200, "{}", tally.text().await.unwrap());
-    let publish_needs_nothing_more = move_to(&app, &cycle, &official, "published").await;
-    assert_eq!(publish_needs_nothing_more.status(), 200);
+    assert_eq!(official.get(&results_path).await.status, 404);
+    official.tally(budget).await;
+    let publish_needs_nothing_more = official.move_cycle(cycle, "published").await;
+    assert_eq!(publish_needs_nothing_more.status, 200);
 
     // Greedy by votes: P0 (alice, bob) and P2 (alice, cem) have 2 votes, P1 (cem) 1.
     // P0 (60,000) then P2 (30,000) fit in 100,000; P1 (50,000) no longer does.
     // Publication destroys the cycle's ballot key: no ballot can be linked to its voter.
-    let own = app
-        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&alice))
-        .await;
-    assert_eq!(problem(own).await["code"], "no_ballot");
-    let cycle_id = cycle.clone();
+    let own = alice.get(&ballot).await;
+    assert_eq!(own.problem().code, "no_ballot");
+    let cycle_id = cycle.id.clone();
     let key: Option<String> = app
         .db
         .read(move |conn| {
@@ -311,65 +133,49 @@ async fn a_budget_runs_from_ballots_to_published_results() {
         .unwrap();
     assert_eq!(key, None);
 
-    let results: Value = app
-        .get(&format!("/api/v1/budgets/{budget}/results"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(results["ballots_counted"], 3);
-    let mut selected: Vec<&str> = results["selected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
+    let results: Results = anyone.get(&results_path).await.ok();
+    assert_eq!(results.ballots_counted, 3);
+    let mut selected = results.selected.clone();
     selected.sort();
-    let mut expected = vec![p[0].as_str(), p[2].as_str()];
+    let mut expected = vec![p[0].id.clone(), p[2].id.clone()];
     expected.sort();
     assert_eq!(selected, expected);
-    assert_eq!(results["total_cost_minor"], 90_000);
-    assert_eq!(results["proposals"][2]["proposal_id"], p[1].as_str());
-    assert_eq!(results["proposals"][2]["votes"], 1);
-    assert_eq!(results["tally"]["rule"], "greedy");
+    assert_eq!(results.total_cost_minor, 90_000);
+    assert_eq!(results.proposals[2].proposal_id, p[1].id);
+    assert_eq!(results.proposals[2].votes, 1);
+    assert_eq!(results.tally["rule"], "greedy");
     assert_eq!(audit_actions(&app, "budget.tallied").await, 1);
 }
 
 #[tokio::test]
 async fn each_broken_rule_has_its_code() {
     let app = spawn_app().await;
-    let (admin, official) = open_city(&app, "izmir", "until_close").await;
-    let north = district(&app, "izmir", &admin, "North").await;
-    let south = district(&app, "izmir", &admin, "South").await;
-    let cycle = new_cycle(&app, "izmir", &official).await;
-    let knapsack = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "North"}, "amount_minor": 1_000,
-        "district_id": north, "ballot": {"type": "knapsack", "max_selections": 2}}),
-    )
-    .await;
-    let knapsack = knapsack["id"].as_str().unwrap().to_string();
-    let points = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Points"}, "amount_minor": 1_000,
-        "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
-    )
-    .await;
-    let points = points["id"].as_str().unwrap().to_string();
-    let ranked = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Ranked"}, "amount_minor": 1_000,
-        "ballot": {"type": "ranked", "max_selections": 2}}),
-    )
-    .await;
-    let ranked = ranked["id"].as_str().unwrap().to_string();
-    move_to(&app, &cycle, &official, "submission").await;
+    let (city, official) = open_city(&app, "izmir", "until_close").await;
+    let north = city.admin.add_district(&city, "North").await;
+    let south = city.admin.add_district(&city, "South").await;
+    let cycle = official.create_cycle(&city).await;
+    let knapsack = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "North"}, "amount_minor": 1_000,
+            "district_id": north.id, "ballot": {"type": "knapsack", "max_selections": 2}}),
+        )
+        .await;
+    let points = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Points"}, "amount_minor": 1_000,
+            "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
+        )
+        .await;
+    let ranked = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Ranked"}, "amount_minor": 1_000,
+            "ballot": {"type": "ranked", "max_selections": 2}}),
+        )
+        .await;
+    official.move_cycle(&cycle, "submission").await;
     let mut ids = std::collections::HashMap::new();
     for (budget, name, cost) in [
         (&knapsack, "k1", 600),
@@ -381,24 +187,26 @@ async fn each_broken_rule_has_its_code() {
         (&ranked, "r2", 10),
         (&ranked, "r3", 10),
     ] {
-        let id = propose(&app, budget, &official, name, cost, "x").await;
-        approve(&app, &id, &official).await;
-        ids.insert(name, id);
+        let proposal = official
+            .propose(budget, ProposalBuilder::new(name).cost(cost))
+            .await;
+        official.approve(&proposal).await;
+        ids.insert(name, proposal.id);
     }
-    let voter = resident(&app, "izmir", 11, "1985-03-03", Some(&north)).await;
-    let early = vote(
-        &app,
-        &points,
-        &voter,
-        json!([{"proposal_id": ids["c1"], "points": 1}]),
-    )
-    .await;
-    assert_eq!(problem(early).await["code"], "cycle_not_in_voting");
-    move_to(&app, &cycle, &official, "review").await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    let voter = app
+        .register_resident(
+            &city,
+            ResidentBuilder::adult(11)
+                .born("1985-03-03")
+                .district(&north),
+        )
+        .await;
+    let early = voter
+        .cast(&points, json!([{"proposal_id": ids["c1"], "points": 1}]))
+        .await;
+    assert_eq!(early.problem().code, "cycle_not_in_voting");
+    official.move_cycle(&cycle, "review").await;
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
     let cases = [
         (
@@ -453,111 +261,96 @@ async fn each_broken_rule_has_its_code() {
         ),
     ];
     for (budget, selections, code) in cases {
-        let response = vote(&app, budget, &voter, selections.clone()).await;
-        assert_eq!(response.status(), 422, "{selections}");
-        assert_eq!(problem(response).await["code"], code, "{selections}");
+        let response = voter.cast(budget, selections.clone()).await;
+        assert_eq!(response.status, 422, "{selections}");
+        assert_eq!(response.problem().code, code, "{selections}");
     }
     // Nothing was stored by the refused ballots.
     assert_eq!(
-        app.get(&format!("/api/v1/budgets/{knapsack}/ballot"), Some(&voter))
+        voter
+            .get(&format!("/api/v1/budgets/{}/ballot", knapsack.id))
             .await
-            .status(),
+            .status,
         404
     );
     assert_eq!(
-        vote(
-            &app,
-            &knapsack,
-            &voter,
-            json!([{"proposal_id": ids["k1"]}, {"proposal_id": ids["k3"]}])
-        )
-        .await
-        .status(),
+        voter
+            .cast(
+                &knapsack,
+                json!([{"proposal_id": ids["k1"]}, {"proposal_id": ids["k3"]}])
+            )
+            .await
+            .status,
         201
     );
-    let ranked_ok = vote(
-        &app,
-        &ranked,
-        &voter,
-        json!([{"proposal_id": ids["r2"], "rank": 2}, {"proposal_id": ids["r1"], "rank": 1}]),
-    )
-    .await;
-    assert_eq!(ranked_ok.status(), 201);
-    let own: Value = app
-        .get(&format!("/api/v1/budgets/{ranked}/ballot"), Some(&voter))
+    let ranked_ok = voter
+        .cast(
+            &ranked,
+            json!([{"proposal_id": ids["r2"], "rank": 2}, {"proposal_id": ids["r1"], "rank": 1}]),
+        )
+        .await;
+    assert_eq!(ranked_ok.status, 201);
+    let own: OwnBallot = voter
+        .get(&format!("/api/v1/budgets/{}/ballot", ranked.id))
         .await
-        .json()
-        .await
-        .unwrap();
+        .ok();
     assert_eq!(
-        own["selections"][0]["proposal_id"],
+        own.selections[0]["proposal_id"],
         ids["r1"].as_str(),
         "stored in rank order"
     );
 
     // Eligibility: the district, the age on today's date, and staff.
-    let southerner = resident(&app, "izmir", 12, "1985-03-03", Some(&south)).await;
-    let wrong = vote(
-        &app,
-        &knapsack,
-        &southerner,
-        json!([{"proposal_id": ids["k3"]}]),
-    )
-    .await;
-    assert_eq!(wrong.status(), 403);
-    assert!(problem(wrong).await["detail"]
-        .as_str()
-        .unwrap()
-        .contains("wrong_district"));
+    let southerner = app
+        .register_resident(
+            &city,
+            ResidentBuilder::adult(12)
+                .born("1985-03-03")
+                .district(&south),
+        )
+        .await;
+    let wrong = southerner
+        .cast(&knapsack, json!([{"proposal_id": ids["k3"]}]))
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert!(wrong.problem().detail().contains("wrong_district"));
     let today = chrono::Utc::now().date_naive();
-    let young = resident(
-        &app,
-        "izmir",
-        13,
-        &(today - chrono::Duration::days(17 * 366)).to_string(),
-        Some(&north),
-    )
-    .await;
-    let too_young = vote(
-        &app,
-        &points,
-        &young,
-        json!([{"proposal_id": ids["c1"], "points": 1}]),
-    )
-    .await;
-    assert_eq!(problem(too_young).await["code"], "not_eligible");
-    let staff = vote(
-        &app,
-        &points,
-        &official,
-        json!([{"proposal_id": ids["c1"], "points": 1}]),
-    )
-    .await;
-    assert_eq!(problem(staff).await["code"], "not_eligible");
+    let seventeen = (today - chrono::Duration::days(17 * 366)).to_string();
+    let young = app
+        .register_resident(
+            &city,
+            ResidentBuilder::adult(13).born(&seventeen).district(&north),
+        )
+        .await;
+    let too_young = young
+        .cast(&points, json!([{"proposal_id": ids["c1"], "points": 1}]))
+        .await;
+    assert_eq!(too_young.problem().code, "not_eligible");
+    let staff = official
+        .cast(&points, json!([{"proposal_id": ids["c1"], "points": 1}]))
+        .await;
+    assert_eq!(staff.problem().code, "not_eligible");
 }
 
 #[tokio::test]
 async fn a_retried_request_gets_the_first_answer() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "bursa", "until_close").await;
-    let (_, budget, p) = voting_budget(
-        &app,
-        "bursa",
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-        &[100, 200],
-    )
-    .await;
-    let voter = resident(&app, "bursa", 21, "1980-01-01", None).await;
+    let (city, official) = open_city(&app, "bursa", "until_close").await;
+    let voting = app
+        .open_voting(&city, &official, small_budget(), &[100, 200])
+        .await;
+    let p = &voting.proposals;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(21))
+        .await;
+    let ballot = format!("/api/v1/budgets/{}/ballot", voting.budget.id);
+    // The header is what is under test: these requests are built by hand.
     let put = |key: &'static str, selections: Value| {
-        app.request(
-            reqwest::Method::PUT,
-            &format!("/api/v1/budgets/{budget}/ballot"),
-            Some(&voter),
-        )
-        .header("Idempotency-Key", key)
-        .json(&json!({ "selections": selections }))
-        .send()
+        voter
+            .request(reqwest::Method::PUT, &ballot)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "selections": selections }))
+            .send()
     };
     let first = put("k-1", approvals(&[&p[0]])).await.unwrap();
     assert_eq!(first.status(), 201);
@@ -569,15 +362,13 @@ async fn a_retried_request_gets_the_first_answer() {
         "the retry answers like the first request"
     );
     assert_eq!(retry.text().await.unwrap(), first);
-    let own: Value = app
-        .get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&voter))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(own["revision"], 1, "the retry did not vote again");
+    let own: OwnBallot = voter.get(&ballot).await.ok();
+    assert_eq!(own.revision, 1, "the retry did not vote again");
     let misuse = put("k-1", approvals(&[&p[1]])).await.unwrap();
-    assert_eq!(problem(misuse).await["code"], "idempotency_key_reused");
+    assert_eq!(
+        crate::helpers::problem(misuse).await["code"],
+        "idempotency_key_reused"
+    );
 }
 
 /// The ballot checks the session inside its own transaction, in the same query as the budget,
@@ -587,33 +378,29 @@ async fn a_retried_request_gets_the_first_answer() {
 #[tokio::test]
 async fn a_ballot_with_a_revoked_session_is_refused() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "konya", "until_close").await;
-    let (_, budget, p) = voting_budget(
-        &app,
-        "konya",
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-        &[100, 200],
-    )
-    .await;
-    let voter = resident(&app, "konya", 31, "1980-01-01", None).await;
-    let live = resident(&app, "konya", 32, "1980-01-01", None).await;
+    let (city, official) = open_city(&app, "konya", "until_close").await;
+    let voting = app
+        .open_voting(&city, &official, small_budget(), &[100, 200])
+        .await;
+    let (budget, p) = (&voting.budget, &voting.proposals);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(31))
+        .await;
+    let live = app
+        .register_resident(&city, ResidentBuilder::adult(32))
+        .await;
     let nowhere = uuid::Uuid::new_v4().to_string();
-    let unknown = vote(&app, &nowhere, &live, approvals(&[&p[0]])).await;
-    assert_eq!(unknown.status(), 404);
-    let logout = app
-        .request(reqwest::Method::POST, "/api/v1/auth/logout", Some(&voter))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logout.status(), 204);
-    let refused = vote(&app, &budget, &voter, approvals(&[&p[0]])).await;
-    assert_eq!(refused.status(), 401);
-    assert_eq!(problem(refused).await["code"], "session_revoked");
-    assert_eq!(counted_rows(&app, &budget).await, (0, 0));
-    let unknown = vote(&app, &nowhere, &voter, approvals(&[&p[0]])).await;
-    assert_eq!(unknown.status(), 401);
-    assert_eq!(problem(unknown).await["code"], "session_revoked");
+    let unknown = live.cast(&nowhere, approvals(&[&p[0]])).await;
+    assert_eq!(unknown.status, 404);
+    let logout = voter.logout().await;
+    assert_eq!(logout.status, 204);
+    let refused = voter.cast(budget, approvals(&[&p[0]])).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.problem().code, "session_revoked");
+    assert_eq!(counted_rows(&app, &budget.id).await, (0, 0));
+    let unknown = voter.cast(&nowhere, approvals(&[&p[0]])).await;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(unknown.problem().code, "session_revoked");
 }
 
 async fn counted_rows(app: &TestApp, budget: &str) -> (i64, i64) {
@@ -639,27 +426,25 @@ async fn counted_rows(app: &TestApp, budget: &str) -> (i64, i64) {
 
 async fn fifty_at_once(revote: &str) -> Vec<u16> {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "konya", revote).await;
-    let (_, budget, p) = voting_budget(
-        &app,
-        "konya",
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-        &[100, 200],
-    )
-    .await;
-    let voter = resident(&app, "konya", 31, "1980-01-01", None).await;
+    let (city, official) = open_city(&app, "konya", revote).await;
+    let voting = app
+        .open_voting(&city, &official, small_budget(), &[100, 200])
+        .await;
+    let (budget, p) = (&voting.budget, &voting.proposals);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(31))
+        .await;
     let requests = (0..50).map(|i| {
         let choice = if i % 2 == 0 { &p[0] } else { &p[1] };
-        vote(&app, &budget, &voter, approvals(&[choice]))
+        voter.cast(budget, approvals(&[choice]))
     });
     let mut statuses: Vec<u16> = futures_util::future::join_all(requests)
         .await
         .into_iter()
-        .map(|r| r.status().as_u16())
+        .map(|r| r.status.as_u16())
         .collect();
     statuses.sort_unstable();
-    let (ballots, current_receipts) = counted_rows(&app, &budget).await;
+    let (ballots, current_receipts) = counted_rows(&app, &budget.id).await;
     assert_eq!(ballots, 1, "one ballot per voter per budget");
     assert_eq!(current_receipts, 1, "one receipt is the counted one");
     statuses
@@ -698,48 +483,38 @@ async fn fifty_concurrent_ballots_of_one_voter_leave_one_when_replaceable() {
 #[tokio::test]
 async fn no_ballot_is_taken_after_the_scheduled_close() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "mersin", "until_close").await;
-    let cycle = new_cycle(&app, "mersin", &official).await;
+    let (city, official) = open_city(&app, "mersin", "until_close").await;
+    let cycle = official.create_cycle(&city).await;
     let close = chrono::Utc::now() + chrono::Duration::seconds(4);
-    let set = app
-        .patch(&format!("/api/v1/cycles/{cycle}"), Some(&official),
+    let set = official
+        .patch(&format!("/api/v1/cycles/{}", cycle.id),
             &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}))
         .await;
-    assert_eq!(set.status(), 200);
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    move_to(&app, &cycle, &official, "submission").await;
-    let p = propose(&app, &budget, &official, "P", 100, "x").await;
-    approve(&app, &p, &official).await;
-    move_to(&app, &cycle, &official, "review").await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
-    let voter = resident(&app, "mersin", 41, "1980-01-01", None).await;
-    assert_eq!(
-        vote(&app, &budget, &voter, approvals(&[&p])).await.status(),
-        201
-    );
+    assert_eq!(set.status, 200);
+    let budget = official.create_budget(&cycle, small_budget()).await;
+    official.move_cycle(&cycle, "submission").await;
+    let p = official
+        .propose(&budget, ProposalBuilder::new("P").cost(100))
+        .await;
+    official.approve(&p).await;
+    official.move_cycle(&cycle, "review").await;
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(41))
+        .await;
+    assert_eq!(voter.cast(&budget, approvals(&[&p])).await.status, 201);
 
     let wait = (close - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + std::time::Duration::from_millis(50)).await;
-    let late = vote(&app, &budget, &voter, approvals(&[&p])).await;
-    assert_eq!(late.status(), 409);
-    assert_eq!(problem(late).await["code"], "cycle_not_in_voting");
-    let view: Value = app
-        .get(&format!("/api/v1/cycles/{cycle}"), None)
+    let late = voter.cast(&budget, approvals(&[&p])).await;
+    assert_eq!(late.status, 409);
+    assert_eq!(late.problem().code, "cycle_not_in_voting");
+    let view: Cycle = app
+        .anonymous()
+        .get(&format!("/api/v1/cycles/{}", cycle.id))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(view["status"], "closed", "readers see the close at once");
+        .ok();
+    assert_eq!(view.status, "closed", "readers see the close at once");
 
     // The scheduler writes the close down with the system as actor.
     let mut recorded = 0;
@@ -754,163 +529,116 @@ async fn no_ballot_is_taken_after_the_scheduled_close() {
         recorded, 4,
         "submission, review, voting, and the scheduled close"
     );
-    let tally = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(tally.status(), 200);
+    assert_eq!(official.count(&budget).await.status, 200);
 }
 
 #[tokio::test]
 async fn paper_batches_are_all_or_nothing_and_counted() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "samsun", "until_close").await;
-    let (cycle, budget, p) = voting_budget(&app, "samsun", &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
-        &[600, 500]).await;
+    let (city, official) = open_city(&app, "samsun", "until_close").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(1).amount(1_000),
+            &[600, 500],
+        )
+        .await;
+    let (budget, p) = (&voting.budget, voting.proposal_ids());
+    let paper = format!("/api/v1/budgets/{}/paper-ballots", budget.id);
     let batch = |ballots: Value| json!({"polling_station": "School 7", "ballots": ballots});
-    let bad = app
-        .post(&format!("/api/v1/budgets/{budget}/paper-ballots"), Some(&official),
+    let bad = official
+        .post(&paper,
             &batch(json!([{"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[0]}, {"proposal_id": p[1]}]}])))
         .await;
-    assert_eq!(bad.status(), 422);
-    let body = problem(bad).await;
-    assert_eq!(body["errors"][0]["field"], "ballots[1]");
-    assert_eq!(body["errors"][0]["code"], "too_many_selections");
+    assert_eq!(bad.status, 422);
+    let body = bad.problem();
+    assert_eq!(body.errors()[0].field, "ballots[1]");
+    assert_eq!(body.errors()[0].code, "too_many_selections");
 
-    move_to(&app, &cycle, &official, "closed").await;
-    let good = app
-        .post(&format!("/api/v1/budgets/{budget}/paper-ballots"), Some(&official),
+    official.move_cycle(&voting.cycle, "closed").await;
+    let good = official
+        .post(&paper,
             &batch(json!([{"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[1]}]}, {"selections": [{"proposal_id": p[0]}]}])))
         .await;
-    assert_eq!(good.status(), 201, "after the close, before the count");
-    assert_eq!(good.json::<Value>().await.unwrap()["accepted"], 3);
-    let tally = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
+    assert_eq!(good.status, 201, "after the close, before the count");
+    assert_eq!(good.created::<PaperReply>().accepted, 3);
+    let tally: TallyReply = official.count(budget).await.json_as();
     assert_eq!(
-        tally.json::<Value>().await.unwrap()["ballots_counted"],
-        3,
+        tally.ballots_counted, 3,
         "the refused batch left nothing behind"
     );
-    let results: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/results"),
-            Some(&official),
-        )
+    let results: Results = official
+        .get(&format!("/api/v1/budgets/{}/results", budget.id))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(results["selected"], json!([p[1]]));
+        .ok();
+    assert_eq!(results.selected, [p[1].clone()]);
     assert_eq!(audit_actions(&app, "paper_ballots.entered").await, 1);
 }
 
 #[tokio::test]
 async fn a_deleted_account_leaves_its_ballot_counted_and_cannot_vote_again() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "adana", "until_close").await;
-    let (cycle, budget, p) = voting_budget(&app, "adana", &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
-        &[600, 500]).await;
-    let voter = resident(&app, "adana", 51, "1980-01-01", None).await;
-    let cast: Value = vote(&app, &budget, &voter, approvals(&[&p[1]]))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let deleted = app
-        .request(reqwest::Method::DELETE, "/api/v1/me", Some(&voter))
-        .send()
-        .await
-        .unwrap();
-    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let (city, official) = open_city(&app, "adana", "until_close").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(1).amount(1_000),
+            &[600, 500],
+        )
+        .await;
+    let (budget, p) = (&voting.budget, &voting.proposals);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(51))
+        .await;
+    let cast: CastReply = voter.cast(budget, approvals(&[&p[1]])).await.json_as();
+    let deleted = voter.delete_account().await;
+    assert!(deleted.status.is_success(), "{}", deleted.status);
     assert_eq!(
-        app.get(&format!("/api/v1/budgets/{budget}/ballot"), Some(&voter))
+        voter
+            .get(&format!("/api/v1/budgets/{}/ballot", budget.id))
             .await
-            .status(),
+            .status,
         401
     );
 
     // The same person registers again: their ballot is still theirs, replaced, not doubled.
-    let again = resident(&app, "adana", 51, "1980-01-01", None).await;
-    let second = vote(&app, &budget, &again, approvals(&[&p[0]])).await;
+    let again = app
+        .register_resident(&city, ResidentBuilder::adult(51))
+        .await;
+    let second = again.cast(budget, approvals(&[&p[0]])).await;
     assert_eq!(
-        second.status(),
-        200,
+        second.status, 200,
         "the person's earlier ballot is replaced"
     );
-    assert_eq!(counted_rows(&app, &budget).await, (1, 1));
+    assert_eq!(counted_rows(&app, &budget.id).await, (1, 1));
 
-    move_to(&app, &cycle, &official, "closed").await;
-    let first: Value = app
-        .get(
-            &format!("/api/v1/receipts/{}", cast["receipt"].as_str().unwrap()),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(first["status"], "replaced");
-    let tally: Value = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(tally["ballots_counted"], 1);
+    official.move_cycle(&voting.cycle, "closed").await;
+    let first: ReceiptStatus = app.anonymous().receipt(&cast.receipt).await.json_as();
+    assert_eq!(first.status, "replaced");
+    let tally: TallyReply = official.count(budget).await.json_as();
+    assert_eq!(tally.ballots_counted, 1);
 }
 
 #[tokio::test]
 async fn a_deleted_accounts_ballot_stays_in_the_count() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "antalya", "until_close").await;
-    let (cycle, budget, p) = voting_budget(
-        &app,
-        "antalya",
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-        &[600],
-    )
-    .await;
-    let voter = resident(&app, "antalya", 61, "1980-01-01", None).await;
+    let (city, official) = open_city(&app, "antalya", "until_close").await;
+    let voting = app
+        .open_voting(&city, &official, small_budget(), &[600])
+        .await;
+    let (budget, p) = (&voting.budget, &voting.proposals);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(61))
+        .await;
+    assert_eq!(voter.cast(budget, approvals(&[&p[0]])).await.status, 201);
+    let deleted = voter.delete_account().await;
+    assert!(deleted.status.is_success());
+    official.move_cycle(&voting.cycle, "closed").await;
+    let tally: TallyReply = official.count(budget).await.json_as();
     assert_eq!(
-        vote(&app, &budget, &voter, approvals(&[&p[0]]))
-            .await
-            .status(),
-        201
-    );
-    let deleted = app
-        .request(reqwest::Method::DELETE, "/api/v1/me", Some(&voter))
-        .send()
-        .await
-        .unwrap();
-    assert!(deleted.status().is_success());
-    move_to(&app, &cycle, &official, "closed").await;
-    let tally: Value = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        tally["ballots_counted"], 1,
+        tally.ballots_counted, 1,
         "deleting the account kept the ballot"
     );
 }
@@ -918,116 +646,63 @@ async fn a_deleted_accounts_ballot_stays_in_the_count() {
 #[tokio::test]
 async fn residents_propose_during_submission_up_to_the_limit() {
     let app = spawn_app().await;
-    let (admin, official) = open_city(&app, "sivas", "until_close").await;
-    let limit = app
+    let (city, official) = open_city(&app, "sivas", "until_close").await;
+    let limit = city
+        .admin
         .patch(
             "/api/v1/municipalities/sivas/settings",
-            Some(&admin),
             &json!({"max_proposals_per_resident": 2}),
         )
         .await;
-    assert_eq!(limit.status(), 200);
-    let cycle = new_cycle(&app, "sivas", &official).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    let author = resident(&app, "sivas", 71, "1980-01-01", None).await;
+    assert_eq!(limit.status, 200);
+    let cycle = official.create_cycle(&city).await;
+    let budget = official.create_budget(&cycle, small_budget()).await;
+    let proposals = format!("/api/v1/budgets/{}/proposals", budget.id);
+    let author = app
+        .register_resident(&city, ResidentBuilder::adult(71))
+        .await;
     let body =
         |t: &str| json!({"titles": {"en": t}, "descriptions": {"en": "d"}, "cost_minor": 100});
-    let early = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&author),
-            &body("early"),
-        )
-        .await;
+    let early = author.post(&proposals, &body("early")).await;
     assert_eq!(
-        early.status(),
-        404,
+        early.status, 404,
         "a draft cycle does not exist for residents"
     );
-    move_to(&app, &cycle, &official, "submission").await;
-    let first = app
+    official.move_cycle(&cycle, "submission").await;
+    let first = author.post(&proposals, &body("one")).await;
+    assert_eq!(first.status, 201);
+    let first: Proposal = first.created();
+    assert!(first.mine);
+    let own = format!("/api/v1/proposals/{}", first.id);
+    let edit = author.patch(&own, &json!({"cost_minor": 150})).await;
+    assert_eq!(edit.status, 200);
+    let second: Proposal = author.post(&proposals, &body("two")).await.json_as();
+    let withdrawn: Proposal = author
         .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&author),
-            &body("one"),
-        )
-        .await;
-    assert_eq!(first.status(), 201);
-    let first: Value = first.json().await.unwrap();
-    assert_eq!(first["mine"], true);
-    let id = first["id"].as_str().unwrap();
-    let edit = app
-        .patch(
-            &format!("/api/v1/proposals/{id}"),
-            Some(&author),
-            &json!({"cost_minor": 150}),
-        )
-        .await;
-    assert_eq!(edit.status(), 200);
-    let second = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&author),
-            &body("two"),
-        )
-        .await;
-    let second: Value = second.json().await.unwrap();
-    let withdrawn = app
-        .post(
-            &format!(
-                "/api/v1/proposals/{}/withdraw",
-                second["id"].as_str().unwrap()
-            ),
-            Some(&author),
+            &format!("/api/v1/proposals/{}/withdraw", second.id),
             &json!({}),
         )
-        .await;
+        .await
+        .json_as();
+    assert_eq!(withdrawn.status, "withdrawn");
+    let third = author.post(&proposals, &body("three")).await;
     assert_eq!(
-        withdrawn.json::<Value>().await.unwrap()["status"],
-        "withdrawn"
-    );
-    let third = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&author),
-            &body("three"),
-        )
-        .await;
-    assert_eq!(
-        problem(third).await["code"],
+        third.problem().code,
         "proposal_limit_reached",
         "withdrawing does not give a slot back"
     );
 
-    let other = resident(&app, "sivas", 72, "1980-01-01", None).await;
-    let foreign = app
-        .patch(
-            &format!("/api/v1/proposals/{id}"),
-            Some(&other),
-            &json!({"cost_minor": 1}),
-        )
+    let other = app
+        .register_resident(&city, ResidentBuilder::adult(72))
         .await;
+    let foreign = other.patch(&own, &json!({"cost_minor": 1})).await;
     assert_eq!(
-        foreign.status(),
-        404,
+        foreign.status, 404,
         "someone else's submitted proposal is not visible"
     );
-    move_to(&app, &cycle, &official, "review").await;
-    let late = app
-        .patch(
-            &format!("/api/v1/proposals/{id}"),
-            Some(&author),
-            &json!({"cost_minor": 120}),
-        )
-        .await;
-    assert_eq!(problem(late).await["code"], "cycle_not_accepting_proposals");
+    official.move_cycle(&cycle, "review").await;
+    let late = author.patch(&own, &json!({"cost_minor": 120})).await;
+    assert_eq!(late.problem().code, "cycle_not_accepting_proposals");
 }
 
 /// Issue 15, finding 1: a cumulative ballot whose points wrapped an i64 sum to the allowed
@@ -1036,17 +711,21 @@ async fn residents_propose_during_submission_up_to_the_limit() {
 #[tokio::test]
 async fn points_that_would_wrap_the_total_are_refused() {
     let app = spawn_app().await;
-    let (_, official) = open_city(&app, "izmir", "until_close").await;
-    let (_, budget, p) = voting_budget(
-        &app,
-        "izmir",
-        &official,
-        json!({"names": {"en": "Points"}, "amount_minor": 1_000,
-               "ballot": {"type": "cumulative", "max_points": 10}}),
-        &[100, 100, 100],
-    )
-    .await;
-    let attacker = resident(&app, "izmir", 15, "1985-03-03", None).await;
+    let (city, official) = open_city(&app, "izmir", "until_close").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::with_ballot(json!({"type": "cumulative", "max_points": 10}))
+                .name("Points")
+                .amount(1_000),
+            &[100, 100, 100],
+        )
+        .await;
+    let (budget, p) = (&voting.budget, voting.proposal_ids());
+    let attacker = app
+        .register_resident(&city, ResidentBuilder::adult(15).born("1985-03-03"))
+        .await;
     let max = i64::MAX;
     for (points, code) in [
         ([max, max, 12], "points_total_exceeded"),
@@ -1059,26 +738,20 @@ async fn points_that_would_wrap_the_total_are_refused() {
             .zip(points)
             .map(|(id, pts)| json!({"proposal_id": id, "points": pts}))
             .collect();
-        let response = vote(&app, &budget, &attacker, Value::Array(selections)).await;
-        assert_eq!(response.status(), 422, "{points:?}");
-        assert_eq!(problem(response).await["code"], code, "{points:?}");
+        let response = attacker.cast(budget, Value::Array(selections)).await;
+        assert_eq!(response.status, 422, "{points:?}");
+        assert_eq!(response.problem().code, code, "{points:?}");
     }
     // Points beyond i64 are not a number the API takes: a 4xx problem, never a 500.
-    let response = app
-        .send_json(
-            reqwest::Method::PUT,
-            &format!("/api/v1/budgets/{budget}/ballot"),
-            Some(&attacker),
-            &json!({"selections": [{"proposal_id": p[0], "points": 9223372036854775808u64}]}),
+    let response = attacker
+        .cast(
+            budget,
+            json!([{"proposal_id": p[0], "points": 9223372036854775808u64}]),
         )
         .await;
-    assert!(response.status().is_client_error(), "{}", response.status());
-    let honest = vote(
-        &app,
-        &budget,
-        &attacker,
-        json!([{"proposal_id": p[0], "points": 10}]),
-    )
-    .await;
-    assert_eq!(honest.status(), 201);
+    assert!(response.status.is_client_error(), "{}", response.status);
+    let honest = attacker
+        .cast(budget, json!([{"proposal_id": p[0], "points": 10}]))
+        .await;
+    assert_eq!(honest.status, 201);
 }

@@ -10,12 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::ballots::{open_city, resident, tally, tckn, vote, voting_budget};
-use crate::cycles::{move_to, new_budget, new_cycle};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
-use crate::proposals::{approve, propose};
+use crate::support::{
+    approvals, tckn, City, MunicipalityBuilder, ProposalBuilder, ResidentBuilder, Role, Session,
+};
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -41,88 +41,77 @@ fn prerequisites() -> Result<PathBuf, String> {
     chromium().ok_or_else(|| "chromium is not installed (apt-get install chromium)".into())
 }
 
-/// Creates a budget in `cycle`; its id.
-async fn budget_id(app: &TestApp, cycle: &str, official: &str, body: Value) -> String {
-    new_budget(app, cycle, official, body).await["id"]
-        .as_str()
-        .expect("a budget id")
-        .to_string()
+/// A Turkish city with open registration, and its official.
+async fn open_city(app: &TestApp, slug: &str) -> (City, Session) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    (city, official)
 }
 
 /// A municipality where a resident can do everything: results of a published cycle, and a
 /// cycle in voting with an approval and a knapsack budget.
 async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
-    let (_admin, official) = open_city(app, slug, "until_close").await;
+    let (city, official) = open_city(app, slug).await;
 
     // Last year's cycle: counted and published, so its results can be looked at.
-    let (past, past_budget, p) = voting_budget(
-        app,
-        slug,
-        &official,
-        json!({"names": {"en": "Last year's parks"}, "amount_minor": 100_000,
-               "ballot": {"type": "approval", "max_selections": 2},
-               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
-        &[60_000, 50_000, 30_000],
-    )
-    .await;
+    let past = app
+        .open_voting(
+            &city,
+            &official,
+            json!({"names": {"en": "Last year's parks"}, "amount_minor": 100_000,
+                   "ballot": {"type": "approval", "max_selections": 2},
+                   "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+            &[60_000, 50_000, 30_000],
+        )
+        .await;
+    let p = &past.proposals;
     for (n, choice) in [(1, [0, 1]), (2, [0, 2]), (3, [1, 2]), (4, [0, 2])] {
-        let voter = resident(app, slug, n, "1980-01-01", None).await;
-        let selections: Vec<Value> = choice
-            .iter()
-            .map(|&i| json!({ "proposal_id": p[i] }))
-            .collect();
-        assert_eq!(
-            vote(app, &past_budget, &voter, json!(selections))
-                .await
-                .status(),
-            201
-        );
+        let voter = app
+            .register_resident(&city, ResidentBuilder::adult(n))
+            .await;
+        let selections = approvals(&choice.map(|i| &p[i]));
+        assert_eq!(voter.cast(&past.budget, selections).await.status, 201);
     }
-    assert_eq!(move_to(app, &past, &official, "closed").await.status(), 200);
-    tally(app, &past_budget, &official).await;
+    assert_eq!(official.move_cycle(&past.cycle, "closed").await.status, 200);
+    official.tally(&past.budget).await;
     assert_eq!(
-        move_to(app, &past, &official, "published").await.status(),
+        official.move_cycle(&past.cycle, "published").await.status,
         200
     );
 
     // This year's cycle, in voting, with a budget of each ballot type.
-    let cycle = new_cycle(app, slug, &official).await;
-    let parks = budget_id(
-        app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Parks and streets"}, "amount_minor": 200_000,
-               "ballot": {"type": "approval", "max_selections": 2}}),
-    )
-    .await;
-    let schools = budget_id(
-        app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Schools"}, "amount_minor": 100_000,
-               "ballot": {"type": "knapsack"}}),
-    )
-    .await;
-    let culture = budget_id(
-        app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Culture"}, "amount_minor": 100_000,
-               "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
-    )
-    .await;
-    let sports = budget_id(
-        app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Sports"}, "amount_minor": 100_000,
-               "ballot": {"type": "ranked", "max_selections": 2}}),
-    )
-    .await;
-    assert_eq!(
-        move_to(app, &cycle, &official, "submission").await.status(),
-        200
-    );
+    let cycle = official.create_cycle(&city).await;
+    let parks = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Parks and streets"}, "amount_minor": 200_000,
+                   "ballot": {"type": "approval", "max_selections": 2}}),
+        )
+        .await;
+    let schools = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Schools"}, "amount_minor": 100_000,
+                   "ballot": {"type": "knapsack"}}),
+        )
+        .await;
+    let culture = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Culture"}, "amount_minor": 100_000,
+                   "ballot": {"type": "cumulative", "max_points": 5, "max_points_per_proposal": 3}}),
+        )
+        .await;
+    let sports = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Sports"}, "amount_minor": 100_000,
+                   "ballot": {"type": "ranked", "max_selections": 2}}),
+        )
+        .await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
     for (budget, title, cost) in [
         (&culture, "Open-air cinema", 40_000),
         (&culture, "Folk music festival", 50_000),
@@ -136,17 +125,12 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         (&schools, "Science lab equipment", 60_000),
         (&schools, "Sports hall roof", 70_000),
     ] {
-        let id = propose(app, budget, &official, title, cost, "town").await;
-        approve(app, &id, &official).await;
+        let proposal = ProposalBuilder::new(title).cost(cost).category("town");
+        let proposal = official.propose(budget, proposal).await;
+        official.approve(&proposal).await;
     }
-    assert_eq!(
-        move_to(app, &cycle, &official, "review").await.status(),
-        200
-    );
-    assert_eq!(
-        move_to(app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
     let national_id = tckn(777);
     let last = national_id.chars().last().unwrap().to_digit(10).unwrap();
@@ -156,7 +140,7 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         ("KURULTAI_NATIONAL_ID", national_id),
         ("KURULTAI_MISTYPED_ID", mistyped),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
-        ("KURULTAI_RESULTS_BUDGET", past_budget),
+        ("KURULTAI_RESULTS_BUDGET", past.budget.id),
     ]
 }
 
@@ -216,50 +200,38 @@ async fn a_resident_registers_votes_and_checks_in_a_real_browser() {
 /// A cycle in review whose proposals are still to be vetted, a registration waiting for an
 /// official, and the staff accounts.
 async fn stage_for_staff(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
-    let (admin, official) = open_city(app, slug, "until_close").await;
-    app.staff(&admin, slug, "auditor").await;
-    let response = app
-        .patch(
-            &format!("/api/v1/municipalities/{slug}/settings"),
-            Some(&admin),
-            &json!({"registration_policy": "review"}),
-        )
+    let (city, official) = open_city(app, slug).await;
+    app.staff_login(&city, Role::Auditor).await;
+    city.admin
+        .update_settings(&city, &json!({"registration_policy": "review"}))
         .await;
-    assert_eq!(response.status(), 200);
-    let response = app
+    app.anonymous()
         .post(
             &format!("/api/v1/municipalities/{slug}/residents"),
-            None,
             &json!({"national_id": tckn(4242), "full_name": "Mehmet Demir", "birth_date": "1975-03-09",
                     "password": PASSWORD}),
         )
+        .await
+        .expect_status(201);
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Green spaces"}, "amount_minor": 100_000,
+                   "ballot": {"type": "approval", "max_selections": 1},
+                   "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+        )
         .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let cycle = new_cycle(app, slug, &official).await;
-    let budget = budget_id(
-        app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Green spaces"}, "amount_minor": 100_000,
-               "ballot": {"type": "approval", "max_selections": 1},
-               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
-    )
-    .await;
-    assert_eq!(
-        move_to(app, &cycle, &official, "submission").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
     for (title, cost) in [
         ("Community garden", 40_000),
         ("Fountain repair", 50_000),
         ("Dog park", 30_000),
     ] {
-        propose(app, &budget, &official, title, cost, "parks").await;
+        let proposal = ProposalBuilder::new(title).cost(cost).category("parks");
+        official.propose(&budget, proposal).await;
     }
-    assert_eq!(
-        move_to(app, &cycle, &official, "review").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
     vec![
         ("KURULTAI_SLUG", slug.to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),

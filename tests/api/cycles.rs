@@ -3,111 +3,59 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{problem, spawn_app, TestApp};
-
-/// A municipality with an official; returns (admin token, official token).
-pub async fn city(app: &TestApp, slug: &str) -> (String, String) {
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, slug, "TR").await;
-    let official = app.staff(&admin, slug, "official").await;
-    (admin, official)
-}
-
-pub async fn new_cycle(app: &TestApp, slug: &str, official: &str) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/municipalities/{slug}/cycles"),
-            Some(official),
-            &json!({"names": {"en": "People's Budget 2027"}}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let body: Value = response.json().await.unwrap();
-    body["id"].as_str().unwrap().to_string()
-}
-
-pub async fn new_budget(app: &TestApp, cycle: &str, official: &str, body: Value) -> Value {
-    let response = app
-        .post(
-            &format!("/api/v1/cycles/{cycle}/budgets"),
-            Some(official),
-            &body,
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
-}
-
-pub async fn move_to(app: &TestApp, cycle: &str, official: &str, to: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/cycles/{cycle}/transition"),
-        Some(official),
-        &json!({ "to": to }),
-    )
-    .await
-}
+use crate::helpers::spawn_app;
+use crate::support::{audit_actions, Budget, Cycle, MunicipalityBuilder, Role};
 
 #[tokio::test]
 async fn drafts_are_for_staff_and_officials_create_them() {
     let app = spawn_app().await;
-    let (admin, official) = city(&app, "ankara").await;
-    let auditor = app.staff(&admin, "ankara", "auditor").await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("ankara"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let anyone = app.anonymous();
 
     // Only officials start cycles.
-    let refused = app
+    let refused = auditor
         .post(
             "/api/v1/municipalities/ankara/cycles",
-            Some(&auditor),
             &json!({"names": {"en": "x"}}),
         )
         .await;
-    assert_eq!(refused.status(), 403);
-    let missing = app
-        .post(
-            "/api/v1/municipalities/ankara/cycles",
-            Some(&official),
-            &json!({}),
-        )
+    assert_eq!(refused.status, 403);
+    let missing = official
+        .post("/api/v1/municipalities/ankara/cycles", &json!({}))
         .await;
-    assert_eq!(missing.status(), 422);
-    assert_eq!(problem(missing).await["errors"][0]["field"], "names");
+    assert_eq!(missing.status, 422);
+    assert_eq!(missing.problem().errors()[0].field, "names");
 
-    let cycle = new_cycle(&app, "ankara", &official).await;
-    let public: Value = app
-        .get("/api/v1/municipalities/ankara/cycles", None)
+    let cycle = official.create_cycle(&city).await;
+    let public: Vec<Cycle> = anyone
+        .get("/api/v1/municipalities/ankara/cycles")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(public.as_array().unwrap().len(), 0, "drafts are not public");
+        .ok();
+    assert_eq!(public.len(), 0, "drafts are not public");
     assert_eq!(
-        app.get(&format!("/api/v1/cycles/{cycle}"), None)
+        anyone
+            .get(&format!("/api/v1/cycles/{}", cycle.id))
             .await
-            .status(),
+            .status,
         404
     );
-    let staff: Value = app
-        .get("/api/v1/municipalities/ankara/cycles", Some(&auditor))
+    let staff: Vec<Cycle> = auditor
+        .get("/api/v1/municipalities/ankara/cycles")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(staff[0]["id"], cycle.as_str());
-    assert_eq!(staff[0]["status"], "draft");
+        .ok();
+    assert_eq!(staff[0].id, cycle.id);
+    assert_eq!(staff[0].status, "draft");
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
-    let public: Value = app
-        .get(&format!("/api/v1/cycles/{cycle}"), None)
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    let public: Cycle = anyone
+        .get(&format!("/api/v1/cycles/{}", cycle.id))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(public["status"], "submission");
+        .ok();
+    assert_eq!(public.status, "submission");
 }
 
 /// `?include=budgets` gives each cycle its budgets exactly as `GET /cycles/{id}/budgets` does
@@ -115,241 +63,191 @@ async fn drafts_are_for_staff_and_officials_create_them() {
 #[tokio::test]
 async fn cycles_come_with_their_budgets_when_asked() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "bursa").await;
-    let open = new_cycle(&app, "bursa", &official).await;
-    let draft = new_cycle(&app, "bursa", &official).await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("bursa"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let open = official.create_cycle(&city).await;
+    let draft = official.create_cycle(&city).await;
     for name in ["Parks", "Schools"] {
-        new_budget(
-            &app,
-            &open,
-            &official,
-            json!({"names": {"en": name}, "amount_minor": 1_000_000, "ballot": {"type": "approval"},
+        official
+            .create_budget(
+                &open,
+                json!({"names": {"en": name}, "amount_minor": 1_000_000, "ballot": {"type": "approval"},
+                       "rule": {"kind": "greedy"}}),
+            )
+            .await;
+    }
+    official
+        .create_budget(
+            &draft,
+            json!({"names": {"en": "Secret"}, "amount_minor": 5_000, "ballot": {"type": "approval"},
                    "rule": {"kind": "greedy"}}),
         )
         .await;
-    }
-    new_budget(
-        &app,
-        &draft,
-        &official,
-        json!({"names": {"en": "Secret"}, "amount_minor": 5_000, "ballot": {"type": "approval"},
-               "rule": {"kind": "greedy"}}),
-    )
-    .await;
-    assert_eq!(
-        move_to(&app, &open, &official, "submission").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&open, "submission").await.status, 200);
 
-    let get = |path: String, token: Option<String>| {
-        let app = &app;
-        async move {
-            let response = app.get(&path, token.as_deref()).await;
-            assert_eq!(response.status(), 200, "{path}");
-            response.json::<Value>().await.unwrap()
-        }
-    };
-    let plain = get("/api/v1/municipalities/bursa/cycles".into(), None).await;
+    // The shapes themselves are under test here (a member present or not), so these stay JSON.
+    let plain: Value = app
+        .anonymous()
+        .get("/api/v1/municipalities/bursa/cycles")
+        .await
+        .ok();
     assert!(
         plain[0].get("budgets").is_none(),
         "only when asked: {plain}"
     );
-    let public = get(
-        "/api/v1/municipalities/bursa/cycles?include=budgets".into(),
-        None,
-    )
-    .await;
+    let public: Value = app
+        .anonymous()
+        .get("/api/v1/municipalities/bursa/cycles?include=budgets")
+        .await
+        .ok();
     assert_eq!(public.as_array().unwrap().len(), 1, "no draft: {public}");
-    let separately = get(format!("/api/v1/cycles/{open}/budgets"), None).await;
+    let separately: Value = app
+        .anonymous()
+        .get(&format!("/api/v1/cycles/{}/budgets", open.id))
+        .await
+        .ok();
     assert_eq!(public[0]["budgets"], separately);
     assert_eq!(separately.as_array().unwrap().len(), 2);
 
-    let staff = get(
-        "/api/v1/municipalities/bursa/cycles?include=budgets".into(),
-        Some(official.clone()),
-    )
-    .await;
+    let staff: Value = official
+        .get("/api/v1/municipalities/bursa/cycles?include=budgets")
+        .await
+        .ok();
     let draft_view = staff
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == draft.as_str())
+        .find(|c| c["id"] == draft.id.as_str())
         .expect("staff see the draft");
     assert_eq!(draft_view["budgets"][0]["names"]["en"], "Secret");
 
     let bad = app
-        .get(
-            "/api/v1/municipalities/bursa/cycles?include=proposals",
-            None,
-        )
+        .anonymous()
+        .get("/api/v1/municipalities/bursa/cycles?include=proposals")
         .await;
-    assert_eq!(bad.status(), 400);
-    assert_eq!(problem(bad).await["code"], "invalid_query");
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.problem().code, "invalid_query");
 }
 
 #[tokio::test]
 async fn scheduled_times_are_read_in_the_municipality_zone() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "izmir").await;
-    let cycle = new_cycle(&app, "izmir", &official).await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("izmir"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let path = format!("/api/v1/cycles/{}", cycle.id);
     // Europe/Istanbul is UTC+3 all year.
-    let response = app
+    let response = official
         .patch(
-            &format!("/api/v1/cycles/{cycle}"),
-            Some(&official),
+            &path,
             &json!({"voting_opens_at": "2027-05-01T09:00", "voting_closes_at": "2027-05-31T20:00"}),
         )
         .await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["voting_closes_at"], "2027-05-31T17:00:00Z");
-    assert_eq!(body["voting_closes_local"], "2027-05-31T20:00:00");
-    assert_eq!(body["time_zone"], "Europe/Istanbul");
+    assert_eq!(response.status, 200);
+    let body: Cycle = response.ok();
+    assert_eq!(
+        body.voting_closes_at.as_deref(),
+        Some("2027-05-31T17:00:00Z")
+    );
+    assert_eq!(
+        body.voting_closes_local.as_deref(),
+        Some("2027-05-31T20:00:00")
+    );
+    assert_eq!(body.time_zone, "Europe/Istanbul");
 
-    let bad = app
+    let bad = official
         .patch(
-            &format!("/api/v1/cycles/{cycle}"),
-            Some(&official),
+            &path,
             &json!({"voting_closes_at": "2027-04-01T09:00", "submission_opens_at": "soon"}),
         )
         .await;
-    assert_eq!(bad.status(), 422);
-    let fields: Vec<String> = problem(bad).await["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(fields, ["submission_opens_at", "voting_closes_at"]);
+    assert_eq!(bad.status, 422);
+    assert_eq!(
+        bad.problem().fields(),
+        ["submission_opens_at", "voting_closes_at"]
+    );
 }
 
 #[tokio::test]
 async fn the_lifecycle_is_checked_and_audited() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "bursa").await;
-    let cycle = new_cycle(&app, "bursa", &official).await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("bursa"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
 
-    let skip = move_to(&app, &cycle, &official, "voting").await;
-    assert_eq!(skip.status(), 409);
-    assert_eq!(problem(skip).await["code"], "invalid_transition");
-    let unknown = move_to(&app, &cycle, &official, "finished").await;
-    assert_eq!(unknown.status(), 422);
+    let skip = official.move_cycle(&cycle, "voting").await;
+    assert_eq!(skip.status, 409);
+    assert_eq!(skip.problem().code, "invalid_transition");
+    let unknown = official.move_cycle(&cycle, "finished").await;
+    assert_eq!(unknown.status, 422);
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "review").await.status(),
-        200
-    );
-    let empty = move_to(&app, &cycle, &official, "voting").await;
-    assert_eq!(empty.status(), 409);
-    assert_eq!(problem(empty).await["code"], "no_budgets");
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    let empty = official.move_cycle(&cycle, "voting").await;
+    assert_eq!(empty.status, 409);
+    assert_eq!(empty.problem().code, "no_budgets");
 
     // A draft can no longer be edited once it moved on.
-    let edit = app
+    let edit = official
         .patch(
-            &format!("/api/v1/cycles/{cycle}"),
-            Some(&official),
+            &format!("/api/v1/cycles/{}", cycle.id),
             &json!({"names": {"en": "y"}}),
         )
         .await;
-    assert_eq!(edit.status(), 409);
-    assert_eq!(problem(edit).await["code"], "cycle_not_draft");
+    assert_eq!(edit.status, 409);
+    assert_eq!(edit.problem().code, "cycle_not_draft");
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "cancelled").await.status(),
-        200
-    );
-    let again = move_to(&app, &cycle, &official, "submission").await;
-    assert_eq!(problem(again).await["code"], "invalid_transition");
+    assert_eq!(official.move_cycle(&cycle, "cancelled").await.status, 200);
+    let again = official.move_cycle(&cycle, "submission").await;
+    assert_eq!(again.problem().code, "invalid_transition");
 
     let moves = audit_actions(&app, "cycle.transition").await;
     assert_eq!(moves, 3, "every move is audited");
 }
 
-/// How many audit entries of every municipality record `action`.
-pub async fn audit_actions(app: &TestApp, action: &str) -> usize {
-    let action = action.to_string();
-    app.db
-        .read(move |conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq(action))
-                .count()
-                .get_result::<i64>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap() as usize
-}
-
-/// The details of every audit entry recording `action`, oldest first.
-pub async fn audit_details(app: &TestApp, action: &str) -> Vec<Value> {
-    let action = action.to_string();
-    app.db
-        .read(move |conn| {
-            use diesel::prelude::*;
-            use kurultai::db::schema::audit_log;
-            audit_log::table
-                .filter(audit_log::action.eq(action))
-                .order(audit_log::seq.asc())
-                .select(audit_log::details)
-                .load::<String>(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| serde_json::from_str(d).unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn budget_rules_are_validated_together() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "konya").await;
-    let cycle = new_cycle(&app, "konya", &official).await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("konya"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
 
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "City-wide"}, "amount_minor": 50_000_000,
-               "ballot": {"type": "knapsack"}, "rule": {"kind": "equal_shares", "completion": "add1_greedy"}}),
-    )
-    .await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "City-wide"}, "amount_minor": 50_000_000,
+                   "ballot": {"type": "knapsack"}, "rule": {"kind": "equal_shares", "completion": "add1_greedy"}}),
+        )
+        .await;
     assert_eq!(
-        budget["ballot"]["max_spend_minor"], 50_000_000,
+        budget.ballot["max_spend_minor"], 50_000_000,
         "the cap defaults to the amount"
     );
-    assert_eq!(budget["rule"]["tie_break"], "pabutools");
-    assert_eq!(budget["currency"], "TRY");
-    assert_eq!(budget["district_id"], Value::Null);
+    assert_eq!(budget.rule["tie_break"], "pabutools");
+    assert_eq!(budget.currency, "TRY");
+    assert_eq!(budget.district_id, None);
 
-    let bad = app
+    let bad = official
         .post(
-            &format!("/api/v1/cycles/{cycle}/budgets"),
-            Some(&official),
+            &format!("/api/v1/cycles/{}/budgets", cycle.id),
             &json!({"names": {"en": "x"}, "amount_minor": 0, "district_id": "00000000-0000-0000-0000-000000000000",
                     "ballot": {"type": "cumulative"}, "rule": {"kind": "phragmen", "completion": "add1"}}),
         )
         .await;
-    assert_eq!(bad.status(), 422);
-    let codes: Vec<(String, String)> = problem(bad).await["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().into(),
-                e["code"].as_str().unwrap().into(),
-            )
-        })
+    assert_eq!(bad.status, 422);
+    let codes: Vec<(String, String)> = bad
+        .problem()
+        .errors()
+        .into_iter()
+        .map(|e| (e.field, e.code))
         .collect();
     for expected in [
         ("district_id", "unknown_district"),
@@ -365,39 +263,33 @@ async fn budget_rules_are_validated_together() {
         );
     }
 
-    let seeded = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Seeded"}, "amount_minor": 1000,
-               "rule": {"kind": "equal_shares", "tie_break": "equalshares"}}),
-    )
-    .await;
+    let seeded: Budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Seeded"}, "amount_minor": 1000,
+                   "rule": {"kind": "equal_shares", "tie_break": "equalshares"}}),
+        )
+        .await;
     assert!(
-        seeded["rule"]["seed"].is_u64(),
+        seeded.rule["seed"].is_u64(),
         "the seed is drawn and published before counting"
     );
 
-    let id = budget["id"].as_str().unwrap();
-    let patched = app
-        .patch(
-            &format!("/api/v1/budgets/{id}"),
-            Some(&official),
-            &json!({"rule": {"kind": "phragmen"}}),
-        )
+    let path = format!("/api/v1/budgets/{}", budget.id);
+    let patched = official
+        .patch(&path, &json!({"rule": {"kind": "phragmen"}}))
         .await;
-    assert_eq!(patched.status(), 200);
+    assert_eq!(patched.status, 200);
     // Changing the ballot type re-checks the stored rule: Phragmén needs approval ballots.
-    let patched = app
+    let patched = official
         .patch(
-            &format!("/api/v1/budgets/{id}"),
-            Some(&official),
+            &path,
             &json!({"ballot": {"type": "cumulative", "max_points": 10}}),
         )
         .await;
-    assert_eq!(patched.status(), 422);
+    assert_eq!(patched.status, 422);
     assert_eq!(
-        problem(patched).await["errors"][0]["code"],
+        patched.problem().errors()[0].code,
         "phragmen_needs_approval"
     );
 }

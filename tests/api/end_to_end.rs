@@ -8,160 +8,115 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::ballots::{tckn, vote};
-use crate::cycles::{move_to, new_budget};
-use crate::helpers::{problem, spawn_app, TestApp, PASSWORD};
-use crate::proposals::approve;
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::support::{
+    tckn, Cycle, District, MunicipalityBuilder, Proposal, ResidentView, Results, Role, Session,
+    TallyReply,
+};
 
-async fn ok(response: reqwest::Response, status: u16) -> Value {
-    let got = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// Registers a resident under the `review` policy; returns (resident id, login token).
-async fn register(app: &TestApp, n: u64, district: &str) -> (String, String) {
+/// Registers a resident under the `review` policy; returns (resident id, their session).
+async fn register(app: &TestApp, n: u64, district: &str) -> (String, Session) {
     let email = format!("r{n}@eskisehir.example");
-    let body = ok(
-        app.post(
+    let resident: ResidentView = app
+        .anonymous()
+        .post(
             "/api/v1/municipalities/eskisehir/residents",
-            None,
             &json!({"national_id": tckn(n), "full_name": format!("Resident {n}"), "birth_date": "1984-06-15",
                     "district_id": district, "email": email, "password": PASSWORD, "language": "tr"}),
         )
-        .await,
-        201,
-    )
-    .await;
-    let id = body["id"]
-        .as_str()
-        .or(body["account_id"].as_str())
-        .unwrap()
-        .to_string();
-    (id, app.login(Some("eskisehir"), &email, PASSWORD).await)
+        .await
+        .created();
+    let session = app.logged_in(Some("eskisehir"), &email, PASSWORD).await;
+    (resident.id, session)
 }
 
 #[tokio::test]
 async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "eskisehir", "TR").await;
-    ok(
-        app.patch(
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("eskisehir"))
+        .await;
+    let admin = &city.admin;
+    admin
+        .patch(
             "/api/v1/municipalities/eskisehir/settings",
-            Some(&admin),
             &json!({"names": {"tr": "Eskişehir", "en": "Eskisehir"}, "languages": ["tr", "en"], "default_language": "tr", "registration_policy": "review",
                     "revote_policy": "until_close", "max_proposals_per_resident": 3}),
         )
-        .await,
-        200,
-    )
-    .await;
-    let district = ok(
-        app.post(
+        .await
+        .expect_status(200);
+    let district: District = admin
+        .post(
             "/api/v1/municipalities/eskisehir/districts",
-            Some(&admin),
             &json!({"names": {"tr": "Odunpazarı", "en": "Odunpazari"}}),
         )
-        .await,
-        201,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let official = app.staff(&admin, "eskisehir", "official").await;
+        .await
+        .created();
+    let official = app.staff_login(&city, Role::Official).await;
 
     // Six residents register; an official verifies five and rejects one.
     let mut voters = Vec::new();
     for n in 0..6u64 {
-        let (id, token) = register(&app, 900 + n, &district).await;
+        let (id, voter) = register(&app, 900 + n, &district.id).await;
         let (path, body) = if n == 5 {
             ("reject", json!({"reason": "Not a resident of Eskişehir"}))
         } else {
             ("verify", json!({}))
         };
-        ok(
-            app.post(
+        official
+            .post(
                 &format!("/api/v1/municipalities/eskisehir/residents/{id}/{path}"),
-                Some(&official),
                 &body,
             )
-            .await,
-            200,
-        )
-        .await;
-        voters.push(token);
+            .await
+            .expect_status(200);
+        voters.push(voter);
     }
 
     // A cycle with an Equal Shares budget; residents and the official propose, the official vets.
-    let cycle = ok(
-        app.post(
+    let cycle: Cycle = official
+        .post(
             "/api/v1/municipalities/eskisehir/cycles",
-            Some(&official),
             &json!({"names": {"tr": "Halk Bütçesi 2027", "en": "People's Budget 2027"}}),
         )
-        .await,
-        201,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"tr": "Kent geneli"}, "amount_minor": 1_000_000,
-               "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
-               "rule": {"kind": "equal_shares", "completion": "add1_greedy", "tie_break": "pabutools"}}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    ok(move_to(&app, &cycle, &official, "submission").await, 200).await;
+        .await
+        .created();
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"tr": "Kent geneli"}, "amount_minor": 1_000_000,
+                   "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
+                   "rule": {"kind": "equal_shares", "completion": "add1_greedy", "tie_break": "pabutools"}}),
+        )
+        .await;
+    let proposals_path = format!("/api/v1/budgets/{}/proposals", budget.id);
+    official.advance(&cycle, "submission").await;
     let costs = [400_000_i64, 350_000, 250_000, 200_000, 150_000, 90_000];
     let mut proposals = Vec::new();
     for (i, cost) in costs.iter().enumerate() {
         let author = if i < 3 { &voters[i] } else { &official };
         let body = json!({"titles": {"tr": format!("Proje {i}"), "en": format!("Project {i}")},
                           "descriptions": {"tr": "Açıklama"}, "cost_minor": cost, "category": "park"});
-        let created = ok(
-            app.post(
-                &format!("/api/v1/budgets/{budget}/proposals"),
-                Some(author),
-                &body,
-            )
-            .await,
-            201,
-        )
-        .await;
-        proposals.push(created["id"].as_str().unwrap().to_string());
+        let created: Proposal = author.post(&proposals_path, &body).await.created();
+        proposals.push(created.id);
     }
-    let rejected = ok(
-        app.post(&format!("/api/v1/budgets/{budget}/proposals"), Some(&voters[3]),
-            &json!({"titles": {"tr": "Uzay üssü"}, "descriptions": {"tr": "?"}, "cost_minor": 900_000})).await,
-        201,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    ok(move_to(&app, &cycle, &official, "review").await, 200).await;
+    let rejected: Proposal = voters[3]
+        .post(&proposals_path,
+            &json!({"titles": {"tr": "Uzay üssü"}, "descriptions": {"tr": "?"}, "cost_minor": 900_000}))
+        .await
+        .created();
+    official.advance(&cycle, "review").await;
     for id in &proposals {
-        approve(&app, id, &official).await;
+        official.approve(id).await;
     }
-    ok(
-        app.post(
-            &format!("/api/v1/proposals/{rejected}/review"),
-            Some(&official),
+    official
+        .review(
+            &rejected,
             &json!({"decision": "reject", "reason": "Out of scope"}),
         )
-        .await,
-        200,
-    )
-    .await;
-    ok(move_to(&app, &cycle, &official, "voting").await, 200).await;
+        .await
+        .expect_status(200);
+    official.advance(&cycle, "voting").await;
 
     // Online ballots (voter 0 replaces theirs; voter 5 was rejected) and a paper batch.
     let pick = |idx: &[usize]| {
@@ -172,53 +127,36 @@ async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
         )
     };
     let online: [&[usize]; 5] = [&[0, 1], &[0, 3, 5], &[1, 2], &[2, 3, 4], &[0, 4]];
-    ok(vote(&app, &budget, &voters[0], pick(&[5])).await, 201).await;
+    voters[0].cast(&budget, pick(&[5])).await.expect_status(201);
     for (voter, choice) in voters.iter().zip(online) {
-        let response = vote(&app, &budget, voter, pick(choice)).await;
-        assert!(
-            response.status().is_success(),
-            "{}",
-            response.text().await.unwrap()
-        );
+        let response = voter.cast(&budget, pick(choice)).await;
+        assert!(response.status.is_success(), "{}", response.text());
     }
-    let refused = vote(&app, &budget, &voters[5], pick(&[0])).await;
-    assert_eq!(problem(refused).await["code"], "not_eligible");
+    let refused = voters[5].cast(&budget, pick(&[0])).await;
+    assert_eq!(refused.problem().code, "not_eligible");
     let paper: [&[usize]; 3] = [&[1, 3], &[2], &[0, 2, 5]];
     let batch: Vec<Value> = paper
         .iter()
         .map(|c| json!({"selections": pick(c)}))
         .collect();
-    ok(
-        app.post(
-            &format!("/api/v1/budgets/{budget}/paper-ballots"),
-            Some(&official),
+    official
+        .post(
+            &format!("/api/v1/budgets/{}/paper-ballots", budget.id),
             &json!({"polling_station": "Okul 3", "ballots": batch}),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await
+        .expect_status(201);
 
-    ok(move_to(&app, &cycle, &official, "closed").await, 200).await;
-    let counted = ok(
-        app.post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    assert_eq!(counted["ballots_counted"], 8);
-    ok(move_to(&app, &cycle, &official, "published").await, 200).await;
-    let results = ok(
-        app.get(&format!("/api/v1/budgets/{budget}/results?lang=en"), None)
-            .await,
-        200,
-    )
-    .await;
-    let title = results["proposals"][0]["title"].as_str().unwrap();
+    official.advance(&cycle, "closed").await;
+    let counted: TallyReply = official.tally(&budget).await;
+    assert_eq!(counted.ballots_counted, 8);
+    official.advance(&cycle, "published").await;
+    let results = app
+        .anonymous()
+        .get(&format!("/api/v1/budgets/{}/results?lang=en", budget.id))
+        .await;
+    let results: Results = results.ok();
+    let title = &results.proposals[0].title;
     assert!(
         title.starts_with("Project"),
         "titles in the asked language: {title}"
@@ -249,20 +187,22 @@ async fn a_whole_cycle_over_http_matches_the_command_line_tally() {
         "{}",
         String::from_utf8_lossy(&cli.stderr)
     );
+    // The command line's output is compared whole: it stays JSON.
     let from_cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
     assert_eq!(
-        results["selected"], from_cli["selected"],
+        json!(results.selected),
+        from_cli["selected"],
         "the service and the command line agree, in funding order"
     );
     assert_eq!(
-        results["tally"]["trace"], from_cli["trace"],
+        results.tally["trace"], from_cli["trace"],
         "and so does the trace"
     );
     assert_eq!(
-        results["tally"], from_cli,
+        results.tally, from_cli,
         "the stored result is the engine's, byte for byte, whichever database stored the ballots"
     );
-    assert!(!results["selected"].as_array().unwrap().is_empty());
+    assert!(!results.selected.is_empty());
 }
 
 /// A minimal Pabulib file; money in main units (the service counts in minor units with two

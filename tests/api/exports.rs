@@ -10,57 +10,75 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
-use crate::cycles::{audit_actions, audit_details, move_to};
-use crate::helpers::{problem, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::helpers::{TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{
+    approvals, audit_actions, audit_details, City, Id, MunicipalityBuilder, Problem,
+    ProposalBuilder, ResidentBuilder, Results, Role, Session,
+};
 
 fn export_path(budget: &str) -> String {
     format!("/api/v1/budgets/{budget}/export.pb")
 }
 
-async fn export(app: &TestApp, budget: &str, token: &str) -> String {
-    let response = app.get(&export_path(budget), Some(token)).await;
-    assert_eq!(response.status(), 200);
-    let headers = response.headers().clone();
-    assert_eq!(headers["content-type"], "text/plain; charset=utf-8");
-    let disposition = headers["content-disposition"].to_str().unwrap();
+async fn export(who: &Session, budget: &str) -> String {
+    let response = who.get(&export_path(budget)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.headers["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    let disposition = response.header("content-disposition").unwrap();
     assert!(
         disposition.starts_with("attachment; filename=\"izmir-") && disposition.ends_with(".pb\""),
         "{disposition}"
     );
-    response.text().await.unwrap()
+    response.text()
 }
 
-async fn refused(app: &TestApp, budget: &str, token: Option<&str>, status: u16) -> Value {
-    let response = app.get(&export_path(budget), token).await;
-    assert_eq!(response.status(), status);
-    problem(response).await
+async fn refused(who: &Session, budget: &str, status: u16) -> Problem {
+    let response = who.get(&export_path(budget)).await;
+    assert_eq!(response.status, status);
+    response.problem()
 }
 
-fn selections(ids: &[&String]) -> Value {
-    Value::Array(ids.iter().map(|id| json!({"proposal_id": id})).collect())
+/// İzmir with open registration, its official and its auditor.
+async fn izmir(app: &TestApp) -> (City, Session, Session) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("izmir").open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    (city, official, auditor)
+}
+
+/// The stored result, as the official reads it.
+async fn results(official: &Session, budget: &impl Id) -> Results {
+    official
+        .get(&format!("/api/v1/budgets/{}/results", budget.id()))
+        .await
+        .json_as()
 }
 
 #[tokio::test]
 async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_result() {
     let app = crate::helpers::spawn_app().await;
-    let (admin, official) = open_city(&app, "izmir", "until_close").await;
-    let auditor = app.staff(&admin, "izmir", "auditor").await;
-    let platform = app.login(None, PLATFORM_EMAIL, PASSWORD).await;
-    let other_admin = app.municipality(&platform, "bursa", "TR").await;
-    let other_official = app.staff(&other_admin, "bursa", "official").await;
-    let konak = district(&app, "izmir", &admin, "Konak").await;
+    let (city, official, auditor) = izmir(&app).await;
+    let platform = app.logged_in(None, PLATFORM_EMAIL, PASSWORD).await;
+    let other_admin = app.municipality(platform.token(), "bursa", "TR").await;
+    let other_official = app.session(&app.staff(&other_admin, "bursa", "official").await);
+    let konak = city.admin.add_district(&city, "Konak").await;
     let costs = [400_000, 350_000, 250_000, 200_000, 150_000, 90_050];
-    let (cycle, budget, p) = voting_budget(
-        &app,
-        "izmir",
-        &official,
-        json!({"names": {"en": "Konak budget"}, "district_id": konak, "amount_minor": 1_000_000,
-               "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
-               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
-        &costs,
-    )
-    .await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            json!({"names": {"en": "Konak budget"}, "district_id": konak.id, "amount_minor": 1_000_000,
+                   "ballot": {"type": "approval", "min_selections": 1, "max_selections": 3},
+                   "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+            &costs,
+        )
+        .await;
+    let (cycle, budget, p) = (&voting.cycle, &voting.budget.id, voting.proposal_ids());
 
     // Thirteen distinct ballots, so that each line of the file names its ballot: three online
     // (the first replaced once), then a paper batch of ten. `cast` is the casting order.
@@ -79,65 +97,52 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
         vec![1, 4, 5],
         vec![2, 4],
     ];
-    let pick = |idx: &[usize]| selections(&idx.iter().map(|&i| &p[i]).collect::<Vec<_>>());
+    let pick = |idx: &[usize]| approvals(&idx.iter().map(|&i| &p[i]).collect::<Vec<_>>());
     for (n, choice) in cast.iter().take(3).enumerate() {
-        let voter = resident(&app, "izmir", 700 + n as u64, "1980-01-01", Some(&konak)).await;
+        let voter = app
+            .register_resident(
+                &city,
+                ResidentBuilder::adult(700 + n as u64).district(&konak),
+            )
+            .await;
         if n == 0 {
-            assert_eq!(vote(&app, &budget, &voter, pick(&[5])).await.status(), 201);
+            assert_eq!(voter.cast(budget, pick(&[5])).await.status, 201);
         }
-        assert!(vote(&app, &budget, &voter, pick(choice))
-            .await
-            .status()
-            .is_success());
+        assert!(voter.cast(budget, pick(choice)).await.status.is_success());
     }
     let batch: Vec<Value> = cast[3..]
         .iter()
         .map(|c| json!({"selections": pick(c)}))
         .collect();
-    let response = app
+    official
         .post(
             &format!("/api/v1/budgets/{budget}/paper-ballots"),
-            Some(&official),
             &json!({"polling_station": "Okul 7", "ballots": batch}),
         )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        .await
+        .expect_status(201);
 
     // Not before the close, and not before the count.
-    let early = refused(&app, &budget, Some(&official), 409).await;
-    assert_eq!(early["code"], "cycle_not_closed");
-    assert_eq!(
-        move_to(&app, &cycle, &official, "closed").await.status(),
-        200
-    );
-    let uncounted = refused(&app, &budget, Some(&auditor), 409).await;
-    assert_eq!(uncounted["code"], "not_tallied");
-    tally(&app, &budget, &official).await;
+    let early = refused(&official, budget, 409).await;
+    assert_eq!(early.code, "cycle_not_closed");
+    assert_eq!(official.move_cycle(cycle, "closed").await.status, 200);
+    let uncounted = refused(&auditor, budget, 409).await;
+    assert_eq!(uncounted.code, "not_tallied");
+    official.tally(budget).await;
 
     // Only this municipality's auditors and officials.
-    let voter = resident(&app, "izmir", 799, "1980-01-01", Some(&konak)).await;
-    refused(&app, &budget, Some(&voter), 403).await;
-    refused(&app, &budget, Some(&admin), 403).await;
-    refused(&app, &budget, Some(&other_official), 404).await;
-    refused(&app, &budget, None, 401).await;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(799).district(&konak))
+        .await;
+    refused(&voter, budget, 403).await;
+    refused(&city.admin, budget, 403).await;
+    refused(&other_official, budget, 404).await;
+    refused(&app.anonymous(), budget, 401).await;
     assert_eq!(audit_actions(&app, "budget.exported").await, 0);
 
-    let text = export(&app, &budget, &auditor).await;
-    let results: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/results"),
-            Some(&official),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let stored: BTreeSet<String> = results["selected"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let text = export(&auditor, budget).await;
+    let results = results(&official, budget).await;
+    let stored: BTreeSet<String> = results.selected.iter().cloned().collect();
     assert!(!stored.is_empty());
 
     // META, read back with our reader.
@@ -186,13 +191,12 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
             .iter()
             .position(|x| *x == id)
             .expect("a proposal of the budget");
-        let line = results["proposals"]
-            .as_array()
-            .unwrap()
+        let line = results
+            .proposals
             .iter()
-            .find(|l| l["proposal_id"] == id.as_str())
+            .find(|l| l.proposal_id == id)
             .unwrap();
-        assert_eq!(t.cell(row, col("votes")), line["votes"].to_string());
+        assert_eq!(t.cell(row, col("votes")), line.votes.to_string());
         assert_eq!(t.cell(row, col("name")), format!("P{i}"));
         let cost = kurultai::tally::Decimal::parse(t.cell(row, col("cost"))).unwrap();
         assert_eq!(cost.at_scale(2), Some(costs[i].into()), "main units");
@@ -250,7 +254,8 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     );
     let recount: Value = serde_json::from_slice(&cli.stdout).unwrap();
     assert_eq!(
-        recount["selected"], results["selected"],
+        recount["selected"],
+        json!(results.selected),
         "same projects, in the same order"
     );
 
@@ -263,7 +268,7 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
         hex::encode(Sha256::digest(text.as_bytes()))
     );
     assert_eq!(records[0]["ballots"], 13);
-    let again = export(&app, &budget, &official).await;
+    let again = export(&official, budget).await;
     assert_eq!(audit_actions(&app, "budget.exported").await, 2);
     let reread = kurultai::pabulib::read_str(&again).unwrap();
     assert_eq!(reread.projects, file.projects);
@@ -272,11 +277,8 @@ async fn a_counted_budget_exports_as_a_pabulib_file_that_recounts_to_the_stored_
     reference_tools(&path, &stored, "equal_shares", "add1");
 
     // Still exportable once published.
-    assert_eq!(
-        move_to(&app, &cycle, &official, "published").await.status(),
-        200
-    );
-    export(&app, &budget, &auditor).await;
+    assert_eq!(official.move_cycle(cycle, "published").await.status, 200);
+    export(&auditor, budget).await;
 }
 
 /// pabulib-checker accepts the file; pabutools with the same rule selects `stored`.
@@ -330,13 +332,9 @@ fn reference_tools(
 /// pabulib-checker and pabutools.
 #[tokio::test]
 async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::{approve, propose};
-
     let app = crate::helpers::spawn_app().await;
-    let (admin, official) = open_city(&app, "izmir", "until_close").await;
-    let auditor = app.staff(&admin, "izmir", "auditor").await;
-    let cycle = new_cycle(&app, "izmir", &official).await;
+    let (city, official, auditor) = izmir(&app).await;
+    let cycle = official.create_cycle(&city).await;
     let kinds = [
         (
             json!({"type": "knapsack"}),
@@ -361,38 +359,24 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
     for (i, (ballot, rule, ..)) in kinds.iter().enumerate() {
         let body = json!({"names": {"en": format!("Budget {i}")}, "amount_minor": 1_000_000,
                           "ballot": ballot, "rule": rule});
-        budgets.push(
-            new_budget(&app, &cycle, &official, body).await["id"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        budgets.push(official.create_budget(&cycle, body).await.id);
     }
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
     let costs = [450_000, 400_000, 300_000, 250_000, 100_000];
     let mut proposals = Vec::new();
     for budget in &budgets {
         let mut ids = Vec::new();
         for (i, cost) in costs.iter().enumerate() {
-            let id = propose(&app, budget, &official, &format!("P{i}"), *cost, "x").await;
-            approve(&app, &id, &official).await;
-            ids.push(id);
+            let proposal = official
+                .propose(budget, ProposalBuilder::new(&format!("P{i}")).cost(*cost))
+                .await;
+            official.approve(&proposal).await;
+            ids.push(proposal.id);
         }
         proposals.push(ids);
     }
-    assert_eq!(
-        move_to(&app, &cycle, &official, "review").await.status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
     // Knapsack choices within 1,000,000; rankings of up to 3; up to 6 points, 4 on one.
     let choices: [[usize; 3]; 6] = [
@@ -404,7 +388,9 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
         [0, 2, 3],
     ];
     for (n, c) in choices.iter().enumerate() {
-        let voter = resident(&app, "izmir", 800 + n as u64, "1980-01-01", None).await;
+        let voter = app
+            .register_resident(&city, ResidentBuilder::adult(800 + n as u64))
+            .await;
         let ids = |b: usize| {
             c.iter()
                 .map(|&i| proposals[b][i].clone())
@@ -422,23 +408,16 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
             .map(|(id, p)| json!({"proposal_id": id, "points": p}))
             .collect();
         for (budget, selections) in budgets.iter().zip([knapsack, ranked, points]) {
-            let response = vote(&app, budget, &voter, selections).await;
-            assert!(
-                response.status().is_success(),
-                "{}",
-                response.text().await.unwrap()
-            );
+            let response = voter.cast(budget, selections).await;
+            assert!(response.status.is_success(), "{}", response.text());
         }
     }
-    assert_eq!(
-        move_to(&app, &cycle, &official, "closed").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "closed").await.status, 200);
 
     let dir = tempfile::tempdir().unwrap();
     for (b, (budget, (_, _, rule, completion))) in budgets.iter().zip(&kinds).enumerate() {
-        tally(&app, budget, &official).await;
-        let text = export(&app, budget, &auditor).await;
+        official.tally(budget).await;
+        let text = export(&auditor, budget).await;
         let file = kurultai::pabulib::read_str(&text).expect("the export reads back");
         let meta = |k: &str| file.meta(k).map(str::to_string);
         match b {
@@ -469,15 +448,7 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
             }
         }
         assert_eq!(file.votes.rows.len(), 6);
-        let results: Value = app
-            .get(
-                &format!("/api/v1/budgets/{budget}/results"),
-                Some(&official),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
+        let results = results(&official, budget).await;
         let path = dir.path().join(format!("budget-{b}.pb"));
         std::fs::write(&path, &text).unwrap();
         let cli = std::process::Command::new(env!("CARGO_BIN_EXE_kurultai"))
@@ -492,13 +463,8 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
             String::from_utf8_lossy(&cli.stderr)
         );
         let recount: Value = serde_json::from_slice(&cli.stdout).unwrap();
-        assert_eq!(recount["selected"], results["selected"], "budget {b}");
-        let stored: BTreeSet<String> = results["selected"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
+        assert_eq!(recount["selected"], json!(results.selected), "budget {b}");
+        let stored: BTreeSet<String> = results.selected.iter().cloned().collect();
         assert!(!stored.is_empty());
         reference_tools(&path, &stored, rule, completion);
     }

@@ -15,12 +15,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::ballots::{open_city, resident, vote};
-use crate::cycles::{move_to, new_budget, new_cycle};
 use crate::helpers::{on_postgres, spawn_app_with, TestApp};
-use crate::proposals::{approve, propose};
+use crate::support::{
+    Budget, BudgetBuilder, CastReply, City, Cycle, Keys, MunicipalityBuilder, ProposalBuilder,
+    ReceiptStatus, Resident, ResidentBuilder, Results, Role, Session, TallyReply,
+};
 
 const SIGNING_SECRET: &str = "6b7572756c7461692d746573742d7369676e696e672d7365637265742d2d2d2d";
 /// How long the second connection holds its lock.
@@ -66,12 +67,15 @@ fn stall_ballots(app: &TestApp) -> std::thread::JoinHandle<()> {
     holder
 }
 
-fn at(value: &Value) -> DateTime<Utc> {
+fn at(value: &str) -> DateTime<Utc> {
     value
-        .as_str()
-        .unwrap_or_else(|| panic!("a time: {value}"))
         .parse()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("a time ({e}): {value}"))
+}
+
+/// When the cycle's voting was recorded as closed.
+fn closed_at(cycle: &Cycle) -> DateTime<Utc> {
+    at(cycle.voting_closed_at.as_deref().expect("a recorded close"))
 }
 
 async fn sleep_until(instant: DateTime<Utc>) {
@@ -79,50 +83,53 @@ async fn sleep_until(instant: DateTime<Utc>) {
     tokio::time::sleep(wait).await;
 }
 
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json().await.unwrap()
+async fn receipt_status(app: &TestApp, code: &str) -> String {
+    let receipt: ReceiptStatus = app.anonymous().receipt(code).await.ok();
+    receipt.status
 }
 
-async fn receipt_status(app: &TestApp, code: &str) -> String {
-    let response = app.get(&format!("/api/v1/receipts/{code}"), None).await;
-    assert_eq!(response.status(), 200);
-    json_of(response).await["status"]
-        .as_str()
-        .unwrap()
-        .to_string()
+/// A Turkish city with open registration, its official, and `count` residents numbered from
+/// `first`.
+async fn city_with_voters(
+    app: &TestApp,
+    slug: &str,
+    first: u64,
+    count: u64,
+) -> (City, Session, Vec<Resident>) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let mut voters = Vec::new();
+    for n in first..first + count {
+        voters.push(
+            app.register_resident(&city, ResidentBuilder::adult(n))
+                .await,
+        );
+    }
+    (city, official, voters)
 }
 
 /// A cycle in submission with one approval budget, closing four seconds from now when the
 /// close is scheduled: (cycle, scheduled instant, budget).
 async fn budget_in_submission(
-    app: &TestApp,
-    slug: &str,
-    official: &str,
+    city: &City,
+    official: &Session,
     close: Close,
-) -> (String, DateTime<Utc>, String) {
-    let cycle = new_cycle(app, slug, official).await;
+) -> (Cycle, DateTime<Utc>, Budget) {
+    let cycle = official.create_cycle(city).await;
     let scheduled = Utc::now() + chrono::Duration::seconds(4);
     if close == Close::Scheduled {
         let body = json!({"voting_closes_at": scheduled.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
-        let set = app
-            .patch(&format!("/api/v1/cycles/{cycle}"), Some(official), &body)
+        let set = official
+            .patch(&format!("/api/v1/cycles/{}", cycle.id), &body)
             .await;
-        assert_eq!(set.status(), 200);
+        assert_eq!(set.status, 200);
     }
-    let budget = new_budget(
-        app,
-        &cycle,
-        official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000, "ballot": {"type": "approval", "max_selections": 1}}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(
-        move_to(app, &cycle, official, "submission").await.status(),
-        200
-    );
+    let budget = official
+        .create_budget(&cycle, BudgetBuilder::approval(1).amount(1_000))
+        .await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
     (cycle, scheduled, budget)
 }
 
@@ -133,40 +140,34 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
         s.signing_secret = Some(kurultai::config::Secret::new(SIGNING_SECRET));
     })
     .await;
-    let (_, official) = open_city(&app, "antalya", "until_close").await;
-    let mut voters = Vec::new();
-    for n in 0..6 {
-        voters.push(resident(&app, "antalya", 700 + n, "1980-01-01", None).await);
-    }
+    let (city, official, mut voters) = city_with_voters(&app, "antalya", 700, 6).await;
     let late_voter = voters.pop().unwrap();
 
     // Registration is done: the scheduled close can be near.
-    let (cycle, scheduled, budget) = budget_in_submission(&app, "antalya", &official, close).await;
-    let p0 = propose(&app, &budget, &official, "P0", 300, "x").await;
-    approve(&app, &p0, &official).await;
-    let p1 = propose(&app, &budget, &official, "P1", 300, "x").await;
-    approve(&app, &p1, &official).await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "review").await.status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    let (cycle, scheduled, budget) = budget_in_submission(&city, &official, close).await;
+    let p0 = official
+        .propose(&budget, ProposalBuilder::new("P0").cost(300))
+        .await;
+    official.approve(&p0).await;
+    let p1 = official
+        .propose(&budget, ProposalBuilder::new("P1").cost(300))
+        .await;
+    official.approve(&p1).await;
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
     let choose = |p: &str| json!([{"proposal_id": p}]);
-    let mut replies = Vec::new();
+    let mut replies: Vec<CastReply> = Vec::new();
     for voter in &voters {
-        let response = vote(&app, &budget, voter, choose(&p0)).await;
-        assert_eq!(response.status(), 201);
-        replies.push(json_of(response).await);
+        let response = voter.cast(&budget, choose(&p0.id)).await;
+        assert_eq!(response.status, 201);
+        replies.push(response.created());
     }
-    let earlier = match late {
+    let earlier: Option<CastReply> = match late {
         Late::Replacement => {
-            let response = vote(&app, &budget, &late_voter, choose(&p0)).await;
-            assert_eq!(response.status(), 201);
-            Some(json_of(response).await)
+            let response = late_voter.cast(&budget, choose(&p0.id)).await;
+            assert_eq!(response.status, 201);
+            Some(response.created())
         }
         Late::First => None,
     };
@@ -181,50 +182,33 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
     let holder = stall_ballots(&app);
     sleep_until(close_at - chrono::Duration::milliseconds(1_200)).await;
     let stalled = {
-        let (app_address, token, body) = (app.address.clone(), late_voter.clone(), choose(&p1));
-        let budget = budget.clone();
-        tokio::spawn(async move {
-            reqwest::Client::new()
-                .put(format!("{app_address}/api/v1/budgets/{budget}/ballot"))
-                .bearer_auth(token)
-                .json(&json!({ "selections": body }))
-                .send()
-                .await
-                .unwrap()
-        })
+        let (voter, body, budget) = (
+            late_voter.session.clone(),
+            choose(&p1.id),
+            budget.id.clone(),
+        );
+        tokio::spawn(async move { voter.cast(&budget, body).await })
     };
     sleep_until(close_at).await;
     if close == Close::Manual {
-        let closed = move_to(&app, &cycle, &official, "closed").await;
-        assert_eq!(closed.status(), 200, "{}", closed.text().await.unwrap());
+        let closed = official.move_cycle(&cycle, "closed").await;
+        closed.expect_status(200);
     }
     // While the ballot may still be committing: what the earlier receipt says must be final.
     let window_receipt = earlier.as_ref().map(|e| {
-        let (app_address, code) = (
-            app.address.clone(),
-            e["receipt"].as_str().unwrap().to_string(),
-        );
+        let (anyone, code) = (app.anonymous(), e.receipt.clone());
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let r: Value = reqwest::get(format!("{app_address}/api/v1/receipts/{code}"))
+            anyone
+                .receipt(&code)
                 .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["status"].as_str().unwrap().to_string()
+                .json_as::<ReceiptStatus>()
+                .status
         })
     });
     sleep_until(close_at + chrono::Duration::milliseconds(500)).await;
-    let counted = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(counted.status(), 200, "{}", counted.text().await.unwrap());
-    let counted = json_of(counted).await;
+    let counted = official.count(&budget).await;
+    let counted: TallyReply = counted.ok();
     let stalled = stalled.await.unwrap();
     holder.join().unwrap();
     let window_receipt = match window_receipt {
@@ -234,14 +218,11 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
 
     // The stalled ballot was accepted (on PostgreSQL it had passed the close check before it
     // stalled, so it must be), or refused as too late.
-    let status = stalled.status().as_u16();
+    let status = stalled.status.as_u16();
     let accepted = match status {
         200 | 201 => true,
         409 => false,
-        other => panic!(
-            "the stalled ballot got {other}: {}",
-            stalled.text().await.unwrap()
-        ),
+        other => panic!("the stalled ballot got {other}: {}", stalled.text()),
     };
     if on_postgres() || close == Close::Manual {
         assert!(
@@ -250,9 +231,9 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
         );
     }
     let late_reply = if accepted {
-        Some(json_of(stalled).await)
+        Some(stalled.json_as::<CastReply>())
     } else {
-        assert_eq!(json_of(stalled).await["code"], "cycle_not_in_voting");
+        assert_eq!(stalled.json()["code"], "cycle_not_in_voting");
         None
     };
     replies.extend(earlier.clone());
@@ -261,31 +242,30 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
     // The count holds every accepted ballot of every voter.
     let voters_counted = 5 + usize::from(late == Late::Replacement || accepted);
     assert_eq!(
-        counted["ballots_counted"], voters_counted as i64,
-        "{counted}"
+        counted.ballots_counted, voters_counted as i64,
+        "{counted:?}"
     );
 
     // The recorded close is no earlier than any accepted ballot, and a scheduled close no
     // earlier than its instant.
-    let cycle_view = json_of(
-        app.get(&format!("/api/v1/cycles/{cycle}"), Some(&official))
-            .await,
-    )
-    .await;
-    assert_eq!(cycle_view["status"], "closed");
-    let closed_at = at(&cycle_view["voting_closed_at"]);
+    let cycle_view: Cycle = official
+        .get(&format!("/api/v1/cycles/{}", cycle.id))
+        .await
+        .json_as();
+    assert_eq!(cycle_view.status, "closed");
+    let closed_at = closed_at(&cycle_view);
     for reply in &replies {
         assert!(
-            at(&reply["cast_at"]) <= closed_at,
-            "{reply} cast after the close {closed_at}"
+            at(&reply.cast_at) <= closed_at,
+            "{reply:?} cast after the close {closed_at}"
         );
     }
     if close == Close::Scheduled {
         assert!(closed_at >= scheduled);
         for reply in &replies {
             assert!(
-                at(&reply["cast_at"]) < scheduled,
-                "{reply} cast after {scheduled}"
+                at(&reply.cast_at) < scheduled,
+                "{reply:?} cast after {scheduled}"
             );
         }
     }
@@ -297,26 +277,20 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
     // The results agree with the ballots: P1 has the late ballot's vote, P0 the others'.
     let late_on_p1 = usize::from(accepted);
     let late_on_p0 = usize::from(late == Late::Replacement && !accepted);
-    let results = json_of(
-        app.get(
-            &format!("/api/v1/budgets/{budget}/results"),
-            Some(&official),
-        )
-        .await,
-    )
-    .await;
+    let results: Results = official
+        .get(&format!("/api/v1/budgets/{}/results", budget.id))
+        .await
+        .json_as();
     let votes = |p: &str| {
-        results["proposals"]
-            .as_array()
-            .unwrap()
+        results
+            .proposals
             .iter()
-            .find(|l| l["proposal_id"] == p)
-            .unwrap()["votes"]
-            .as_u64()
-            .unwrap() as usize
+            .find(|l| l.proposal_id == p)
+            .unwrap()
+            .votes as usize
     };
-    assert_eq!(votes(&p0), 5 + late_on_p0, "{results}");
-    assert_eq!(votes(&p1), late_on_p1, "{results}");
+    assert_eq!(votes(&p0.id), 5 + late_on_p0, "{results:?}");
+    assert_eq!(votes(&p1.id), late_on_p1, "{results:?}");
 
     // The receipts: every current one reads as counted, a replaced one as replaced — and what
     // the earlier receipt said during the window is what it says now.
@@ -324,11 +298,14 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
         .iter()
         .filter(|r| Some(*r) != earlier.as_ref() || !accepted)
     {
-        let code = reply["receipt"].as_str().unwrap();
-        assert_eq!(receipt_status(&app, code).await, "counted", "{reply}");
+        assert_eq!(
+            receipt_status(&app, &reply.receipt).await,
+            "counted",
+            "{reply:?}"
+        );
     }
     if let Some(earlier) = &earlier {
-        let now = receipt_status(&app, earlier["receipt"].as_str().unwrap()).await;
+        let now = receipt_status(&app, &earlier.receipt).await;
         assert_eq!(now, if accepted { "replaced" } else { "counted" });
         assert_eq!(
             window_receipt.as_deref(),
@@ -339,37 +316,33 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
 
     // The .pb export and the signed archive hold the same count, and `kurultai verify`
     // accepts the archive; then the cycle publishes.
-    let pb = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/export.pb"),
-            Some(&official),
-        )
+    let pb = official
+        .get(&format!("/api/v1/budgets/{}/export.pb", budget.id))
         .await;
-    assert_eq!(pb.status(), 200);
-    let pb = pb.text().await.unwrap();
+    assert_eq!(pb.status, 200);
+    let pb = pb.text();
     assert!(
         pb.contains(&format!("num_votes;{voters_counted}\n")),
         "{pb}"
     );
-    let archive = app
-        .get(&format!("/api/v1/cycles/{cycle}/export"), Some(&official))
+    let archive = official
+        .get(&format!("/api/v1/cycles/{}/export", cycle.id))
         .await;
-    assert_eq!(archive.status(), 200);
-    let archive = archive.bytes().await.unwrap();
-    let receipts = receipts_in(&archive, &budget);
+    assert_eq!(archive.status, 200);
+    let receipts = receipts_in(&archive.body, &budget.id);
     for reply in &replies {
-        let code = reply["receipt"].as_str().unwrap().to_string();
         let current = Some(reply) != earlier.as_ref() || !accepted;
-        assert_eq!(receipts.contains(&code), current, "{reply} in {receipts:?}");
+        assert_eq!(
+            receipts.contains(&reply.receipt),
+            current,
+            "{reply:?} in {receipts:?}"
+        );
     }
     assert_eq!(receipts.len(), voters_counted);
     let key = published_key(&app).await;
-    let (ok, report) = verify(&archive, &key);
+    let (ok, report) = verify(&archive.body, &key);
     assert!(ok, "{report}");
-    assert_eq!(
-        move_to(&app, &cycle, &official, "published").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "published").await.status, 200);
 }
 
 /// The receipt codes the archive lists for a budget.
@@ -389,8 +362,12 @@ fn receipts_in(archive: &[u8], budget: &str) -> Vec<String> {
 }
 
 async fn published_key(app: &TestApp) -> String {
-    let keys = json_of(app.get("/api/v1/municipalities/antalya/keys", None).await).await;
-    keys["keys"][0]["public_key"].as_str().unwrap().to_string()
+    let keys: Keys = app
+        .anonymous()
+        .get("/api/v1/municipalities/antalya/keys")
+        .await
+        .json_as();
+    keys.keys[0].public_key.clone()
 }
 
 fn verify(archive: &[u8], key: &str) -> (bool, String) {
@@ -436,53 +413,38 @@ async fn a_replacement_stalled_across_a_manual_close_is_counted() {
 /// instant), and the count holds each voter's last accepted ballot.
 async fn storm_across_the_close(close: Close) {
     let app = spawn_app_with(|_| {}).await;
-    let (_, official) = open_city(&app, "alanya", "until_close").await;
-    let mut voters = Vec::new();
-    for n in 0..10 {
-        voters.push(resident(&app, "alanya", 800 + n, "1980-01-01", None).await);
-    }
-    let (cycle, scheduled, budget) = budget_in_submission(&app, "alanya", &official, close).await;
+    let (city, official, voters) = city_with_voters(&app, "alanya", 800, 10).await;
+    let (cycle, scheduled, budget) = budget_in_submission(&city, &official, close).await;
     let mut proposals = Vec::new();
     for name in ["P0", "P1"] {
-        let p = propose(&app, &budget, &official, name, 300, "x").await;
-        approve(&app, &p, &official).await;
-        proposals.push(p);
+        let p = official
+            .propose(&budget, ProposalBuilder::new(name).cost(300))
+            .await;
+        official.approve(&p).await;
+        proposals.push(p.id);
     }
-    assert_eq!(
-        move_to(&app, &cycle, &official, "review").await.status(),
-        200
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
 
-    let storms = voters.iter().map(|token| {
-        let (address, token, proposals) = (app.address.clone(), token.clone(), proposals.clone());
-        let budget = budget.clone();
+    let storms = voters.iter().map(|voter| {
+        let (voter, proposals) = (voter.session.clone(), proposals.clone());
+        let budget = budget.id.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let mut accepted = Vec::new();
+            let mut accepted: Vec<CastReply> = Vec::new();
             let mut refused = false;
             // Bounded: stops at the first refusal, or after 4,000 ballots.
             for i in 0..4_000 {
-                let body = json!({"selections": [{"proposal_id": proposals[i % 2]}]});
-                let response = client
-                    .put(format!("{address}/api/v1/budgets/{budget}/ballot"))
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
-                match response.status().as_u16() {
-                    200 | 201 => accepted.push(response.json::<Value>().await.unwrap()),
+                let response = voter
+                    .cast(&budget, json!([{"proposal_id": proposals[i % 2]}]))
+                    .await;
+                match response.status.as_u16() {
+                    200 | 201 => accepted.push(response.json_as()),
                     409 => {
-                        let problem: Value = response.json().await.unwrap();
-                        assert_eq!(problem["code"], "cycle_not_in_voting");
+                        assert_eq!(response.json()["code"], "cycle_not_in_voting");
                         refused = true;
                         break;
                     }
-                    other => panic!("{other}: {}", response.text().await.unwrap()),
+                    other => panic!("{other}: {}", response.text()),
                 }
             }
             assert!(refused, "the storm went on until the close");
@@ -492,8 +454,8 @@ async fn storm_across_the_close(close: Close) {
     let storms: Vec<_> = storms.collect();
     if close == Close::Manual {
         tokio::time::sleep(Duration::from_millis(600)).await;
-        let closed = move_to(&app, &cycle, &official, "closed").await;
-        assert_eq!(closed.status(), 200, "{}", closed.text().await.unwrap());
+        let closed = official.move_cycle(&cycle, "closed").await;
+        closed.expect_status(200);
     }
     let mut last = Vec::new();
     let mut all = Vec::new();
@@ -506,26 +468,15 @@ async fn storm_across_the_close(close: Close) {
         last.push(accepted.last().unwrap().clone());
         all.extend(accepted);
     }
-    let counted = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/tally"),
-            Some(&official),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(counted.status(), 200, "{}", counted.text().await.unwrap());
-    assert_eq!(json_of(counted).await["ballots_counted"], 10);
+    let counted: TallyReply = official.count(&budget).await.ok();
+    assert_eq!(counted.ballots_counted, 10);
 
-    let cycle_view = json_of(
-        app.get(&format!("/api/v1/cycles/{cycle}"), Some(&official))
-            .await,
-    )
-    .await;
-    let closed_at = at(&cycle_view["voting_closed_at"]);
-    let late: Vec<&Value> = all
-        .iter()
-        .filter(|r| at(&r["cast_at"]) > closed_at)
-        .collect();
+    let cycle_view: Cycle = official
+        .get(&format!("/api/v1/cycles/{}", cycle.id))
+        .await
+        .json_as();
+    let closed_at = closed_at(&cycle_view);
+    let late: Vec<&CastReply> = all.iter().filter(|r| at(&r.cast_at) > closed_at).collect();
     assert!(
         late.is_empty(),
         "{} of {} cast after the close {closed_at}: {late:?}",
@@ -534,10 +485,7 @@ async fn storm_across_the_close(close: Close) {
     );
     if close == Close::Scheduled {
         assert!(closed_at >= scheduled);
-        let late: Vec<&Value> = all
-            .iter()
-            .filter(|r| at(&r["cast_at"]) >= scheduled)
-            .collect();
+        let late: Vec<&CastReply> = all.iter().filter(|r| at(&r.cast_at) >= scheduled).collect();
         assert!(
             late.is_empty(),
             "{} cast at or after {scheduled}: {late:?}",
@@ -545,8 +493,11 @@ async fn storm_across_the_close(close: Close) {
         );
     }
     for reply in &last {
-        let code = reply["receipt"].as_str().unwrap();
-        assert_eq!(receipt_status(&app, code).await, "counted", "{reply}");
+        assert_eq!(
+            receipt_status(&app, &reply.receipt).await,
+            "counted",
+            "{reply:?}"
+        );
     }
 }
 

@@ -40,9 +40,11 @@ use kurultai::db::DbConn;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::ballots::{district, open_city, resident, tally, tckn};
-use crate::cycles::move_to;
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::support::{
+    approvals, tckn, BudgetBuilder, CastReply, City, Id, MunicipalityBuilder, ProposalBuilder,
+    ResidentBuilder, Role, Session,
+};
 
 /// A value in more rows than this is shared, not identifying.
 const MAX_SHARE: usize = 5;
@@ -310,42 +312,54 @@ fn random_order(rows: &[Row], sqlite: bool) {
     }
 }
 
-async fn cast(app: &TestApp, budget: &str, voter: &str, key: &str, selections: &Value) -> Value {
-    let response = app
+/// Casts with an `Idempotency-Key` (as the web client does); the answer, once accepted.
+async fn cast(voter: &Session, budget: &impl Id, key: &str, selections: &Value) -> CastReply {
+    let response = keyed_cast(voter, budget, key, selections).await;
+    assert!(response.status.is_success(), "{}", response.text());
+    response.json_as()
+}
+
+async fn keyed_cast(
+    voter: &Session,
+    budget: &impl Id,
+    key: &str,
+    selections: &Value,
+) -> crate::support::Reply {
+    let request = voter
         .request(
             Method::PUT,
-            &format!("/api/v1/budgets/{budget}/ballot"),
-            Some(voter),
+            &format!("/api/v1/budgets/{}/ballot", budget.id()),
         )
         .header("Idempotency-Key", key)
-        .json(&json!({ "selections": selections }))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
-    response.json().await.unwrap()
+        .json(&json!({ "selections": selections }));
+    voter.exchange(request).await
+}
+
+/// A Turkish city with open registration, and its official.
+async fn open_city(app: &TestApp, slug: &str) -> (City, Session) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    (city, official)
 }
 
 #[tokio::test]
 async fn no_stored_chain_links_a_ballot_to_a_person() {
     let app = spawn_app().await;
     let slug = "kayseri";
-    let (admin, official) = open_city(&app, slug, "until_close").await;
-    let north = district(&app, slug, &admin, "Kocasinan").await;
-    let south = district(&app, slug, &admin, "Melikgazi").await;
-    let (cycle, budget, p) = crate::ballots::voting_budget(
-        &app,
-        slug,
-        &official,
-        json!({"names": {"en": "City"}, "amount_minor": 1_000_000,
-               "ballot": {"type": "approval", "max_selections": 2}}),
-        &[300_000, 200_000, 100_000],
-    )
-    .await;
+    let (city, official) = open_city(&app, slug).await;
+    let north = city.admin.add_district(&city, "Kocasinan").await;
+    let south = city.admin.add_district(&city, "Melikgazi").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(2).name("City").amount(1_000_000),
+            &[300_000, 200_000, 100_000],
+        )
+        .await;
+    let (cycle, budget, p) = (&voting.cycle, &voting.budget, voting.proposal_ids());
     // Every choice is popular: a proposal id says nothing about who chose it.
     let choices = [
         json!([{"proposal_id": p[0]}, {"proposal_id": p[1]}]),
@@ -361,70 +375,63 @@ async fn no_stored_chain_links_a_ballot_to_a_person() {
         } else {
             ("1960-03-01", &south)
         };
-        let voter = resident(&app, slug, 900 + n, born, Some(home)).await;
+        let voter = app
+            .register_resident(
+                &city,
+                ResidentBuilder::adult(900 + n).born(born).district(home),
+            )
+            .await;
         let key = format!("web-{}", uuid::Uuid::new_v4());
         let choice = &choices[n as usize % 3];
-        let first = cast(&app, &budget, &voter, &key, choice).await;
+        let first = cast(&voter, budget, &key, choice).await;
         // A retry of the same request gets the same answer.
-        assert_eq!(cast(&app, &budget, &voter, &key, choice).await, first);
-        issued.push(first["receipt"].as_str().unwrap().to_string());
+        assert_eq!(cast(&voter, budget, &key, choice).await, first);
+        issued.push(first.receipt);
         voters.push(voter);
     }
     // Three voters change their minds, each with a new key.
     for (i, voter) in voters.iter().take(3).enumerate() {
         let key = format!("web-{}", uuid::Uuid::new_v4());
-        let reply = cast(&app, &budget, voter, &key, &choices[(i + 1) % 3]).await;
-        assert_eq!(reply["replaced"], true);
+        let reply = cast(voter, budget, &key, &choices[(i + 1) % 3]).await;
+        assert!(reply.replaced);
     }
     // A polling station's batch.
     let paper: Vec<Value> = (0..8)
         .map(|i| json!({"selections": choices[i % 3]}))
         .collect();
-    let response = app
+    official
         .post(
-            &format!("/api/v1/budgets/{budget}/paper-ballots"),
-            Some(&official),
+            &format!("/api/v1/budgets/{}/paper-ballots", budget.id),
             &json!({"polling_station": "Polling station 17", "ballots": paper}),
         )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    // A voter deletes their account, registers again and votes again (a replacement).
-    let response = app
-        .request(Method::DELETE, "/api/v1/me", Some(&voters[5]))
-        .send()
         .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+        .expect_status(201);
+    // A voter deletes their account, registers again and votes again (a replacement).
+    let response = voters[5].delete_account().await;
+    assert_eq!(response.status, 204);
     let email = format!("again@{slug}.example");
-    let response = app
+    app.anonymous()
         .post(
             &format!("/api/v1/municipalities/{slug}/residents"),
-            None,
             &json!({"national_id": tckn(905), "full_name": "Resident again",
-                    "birth_date": "1960-03-01", "district_id": south, "email": email,
+                    "birth_date": "1960-03-01", "district_id": south.id, "email": email,
                     "password": PASSWORD}),
         )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let again = app.login(Some(slug), &email, PASSWORD).await;
+        .await
+        .expect_status(201);
+    let again = app.logged_in(Some(slug), &email, PASSWORD).await;
     let key = format!("web-{}", uuid::Uuid::new_v4());
-    let reply = cast(&app, &budget, &again, &key, &choices[0]).await;
-    assert_eq!(reply["replaced"], true, "the same person, the same ballot");
+    let reply = cast(&again, budget, &key, &choices[0]).await;
+    assert!(reply.replaced, "the same person, the same ballot");
 
     assert!(
         audit(&app, "during voting") >= 18,
         "every ballot sent with a key has its reply stored while voting runs"
     );
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "closed").await.status(),
-        200
-    );
-    tally(&app, &budget, &official).await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "published").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(cycle, "closed").await.status, 200);
+    official.tally(budget).await;
+    assert_eq!(official.move_cycle(cycle, "published").await.status, 200);
     assert_eq!(
         audit(&app, "after publication"),
         0,
@@ -502,33 +509,26 @@ fn stored_replies(app: &TestApp) -> usize {
 async fn stored_replies_expire_and_end_with_voting() {
     let app = spawn_app().await;
     let slug = "sinop";
-    let (_, official) = open_city(&app, slug, "until_close").await;
-    let (cycle, budget, p) = crate::ballots::voting_budget(
-        &app,
-        slug,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-        &[100, 200],
-    )
-    .await;
-    let voter = resident(&app, slug, 950, "1980-01-01", None).await;
-    let first = json!([{"proposal_id": p[0]}]);
-    let other = json!([{"proposal_id": p[1]}]);
-    cast(&app, &budget, &voter, "k-1", &first).await;
+    let (city, official) = open_city(&app, slug).await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+            &[100, 200],
+        )
+        .await;
+    let (cycle, budget, p) = (&voting.cycle, &voting.budget, &voting.proposals);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(950))
+        .await;
+    let first = approvals(&p[..1]);
+    let other = approvals(&p[1..]);
+    cast(&voter, budget, "k-1", &first).await;
     assert_eq!(stored_replies(&app), 1);
     // Within the hours the key is bound to its request.
-    let reused = app
-        .request(
-            Method::PUT,
-            &format!("/api/v1/budgets/{budget}/ballot"),
-            Some(&voter),
-        )
-        .header("Idempotency-Key", "k-1")
-        .json(&json!({ "selections": other }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reused.status(), 422);
+    let reused = keyed_cast(&voter, budget, "k-1", &other).await;
+    assert_eq!(reused.status, 422);
 
     // Four hours on (the default keeps a reply 3 hours, rounded up to the hour).
     let later = chrono::Utc::now().naive_utc() + chrono::TimeDelta::hours(5);
@@ -541,18 +541,12 @@ async fn stored_replies_expire_and_end_with_voting() {
         .await
         .unwrap();
     assert_eq!(forgotten, 1);
-    let reply = cast(&app, &budget, &voter, "k-1", &other).await;
-    assert_eq!(
-        reply["replaced"], true,
-        "an expired key starts a new request"
-    );
+    let reply = cast(&voter, budget, "k-1", &other).await;
+    assert!(reply.replaced, "an expired key starts a new request");
 
-    cast(&app, &budget, &voter, "k-2", &first).await;
+    cast(&voter, budget, "k-2", &first).await;
     assert_eq!(stored_replies(&app), 2);
-    assert_eq!(
-        move_to(&app, &cycle, &official, "cancelled").await.status(),
-        200
-    );
+    assert_eq!(official.move_cycle(cycle, "cancelled").await.status, 200);
     assert_eq!(stored_replies(&app), 0, "cancelling voting forgets them");
 }
 
@@ -562,35 +556,33 @@ async fn stored_replies_expire_and_end_with_voting() {
 async fn the_scheduled_close_forgets_stored_replies() {
     let app = spawn_app().await;
     let slug = "ordu";
-    let (_, official) = open_city(&app, slug, "until_close").await;
-    let cycle = crate::cycles::new_cycle(&app, slug, &official).await;
+    let (city, official) = open_city(&app, slug).await;
+    let cycle = official.create_cycle(&city).await;
     let close = chrono::Utc::now() + chrono::TimeDelta::seconds(4);
-    let set = app
+    let set = official
         .patch(
-            &format!("/api/v1/cycles/{cycle}"),
-            Some(&official),
+            &format!("/api/v1/cycles/{}", cycle.id),
             &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}),
         )
         .await;
-    assert_eq!(set.status(), 200);
-    let budget = crate::cycles::new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    move_to(&app, &cycle, &official, "submission").await;
-    let p = crate::proposals::propose(&app, &budget, &official, "P", 100, "x").await;
-    crate::proposals::approve(&app, &p, &official).await;
-    move_to(&app, &cycle, &official, "review").await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
-    let voter = resident(&app, slug, 960, "1980-01-01", None).await;
-    cast(&app, &budget, &voter, "k-1", &json!([{"proposal_id": p}])).await;
+    assert_eq!(set.status, 200);
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        )
+        .await;
+    official.move_cycle(&cycle, "submission").await;
+    let p = official
+        .propose(&budget, ProposalBuilder::new("P").cost(100))
+        .await;
+    official.approve(&p).await;
+    official.move_cycle(&cycle, "review").await;
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(960))
+        .await;
+    cast(&voter, &budget, "k-1", &approvals(&[&p])).await;
     assert_eq!(stored_replies(&app), 1);
     // The close passes; the scheduler ticks every 5 s.
     let mut left = 1;

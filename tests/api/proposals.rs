@@ -1,101 +1,46 @@
 //! Proposals: officials' submissions and reviews, what the public sees, texts in the caller's
 //! language, filters and sorting, and the freeze when voting opens.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::cycles::{city, move_to, new_budget, new_cycle};
-use crate::helpers::{problem, spawn_app, TestApp};
-
-pub async fn propose(
-    app: &TestApp,
-    budget: &str,
-    token: &str,
-    title: &str,
-    cost: i64,
-    category: &str,
-) -> String {
-    let response = app
-        .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(token),
-            &json!({"titles": {"en": title}, "descriptions": {"en": format!("About {title}")},
-                    "cost_minor": cost, "category": category}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-pub async fn approve(app: &TestApp, proposal: &str, official: &str) {
-    let response = app
-        .post(
-            &format!("/api/v1/proposals/{proposal}/review"),
-            Some(official),
-            &json!({"decision": "approve"}),
-        )
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-}
-
-fn titles(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::spawn_app;
+use crate::support::{Budget, MunicipalityBuilder, Proposal, ProposalBuilder, ProposalPage, Role};
 
 #[tokio::test]
 async fn officials_propose_and_review_and_the_public_sees_approved_ones() {
     let app = spawn_app().await;
-    let (_, official) = city(&app, "kayseri").await;
-    let cycle = new_cycle(&app, "kayseri", &official).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 100_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap();
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kayseri"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let anyone = app.anonymous();
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 100_000}),
+        )
+        .await;
+    let proposals = format!("/api/v1/budgets/{}/proposals", budget.id);
 
-    let draft = app
+    let draft = official
         .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&official),
+            &proposals,
             &json!({"titles": {"en": "x"}, "descriptions": {"en": "y"}, "cost_minor": 5}),
         )
         .await;
-    assert_eq!(
-        problem(draft).await["code"],
-        "cycle_not_accepting_proposals"
-    );
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(draft.problem().code, "cycle_not_accepting_proposals");
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
 
-    let bad = app
+    let bad = official
         .post(
-            &format!("/api/v1/budgets/{budget}/proposals"),
-            Some(&official),
+            &proposals,
             &json!({"titles": {"fr": "Parc"}, "descriptions": {"en": "y"}, "cost_minor": 100_001,
                     "location": {"lat": 91.0, "lon": 0.0}}),
         )
         .await;
-    assert_eq!(bad.status(), 422);
-    let codes: Vec<String> = problem(bad).await["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["code"].as_str().unwrap().to_string())
-        .collect();
+    assert_eq!(bad.status, 422);
+    let codes: Vec<String> = bad.problem().errors().into_iter().map(|e| e.code).collect();
     for code in [
         "missing_default_language",
         "language_not_enabled",
@@ -105,158 +50,129 @@ async fn officials_propose_and_review_and_the_public_sees_approved_ones() {
         assert!(codes.iter().any(|c| c == code), "{code} in {codes:?}");
     }
 
-    let park = propose(&app, budget, &official, "Park", 60_000, "Green").await;
-    let bench = propose(&app, budget, &official, "Benches", 10_000, "green").await;
-    let lamp = propose(&app, budget, &official, "Lamps", 30_000, "light").await;
-    approve(&app, &park, &official).await;
-    approve(&app, &lamp, &official).await;
-    let reject = app
-        .post(
-            &format!("/api/v1/proposals/{bench}/review"),
-            Some(&official),
-            &json!({"decision": "reject"}),
+    let park = official
+        .propose(
+            &budget,
+            ProposalBuilder::new("Park").cost(60_000).category("Green"),
         )
         .await;
+    let bench = official
+        .propose(
+            &budget,
+            ProposalBuilder::new("Benches")
+                .cost(10_000)
+                .category("green"),
+        )
+        .await;
+    let lamp = official
+        .propose(
+            &budget,
+            ProposalBuilder::new("Lamps").cost(30_000).category("light"),
+        )
+        .await;
+    official.approve(&park).await;
+    official.approve(&lamp).await;
+    let reject = official
+        .review(&bench, &json!({"decision": "reject"}))
+        .await;
     assert_eq!(
-        problem(reject).await["errors"][0]["code"],
+        reject.problem().errors()[0].code,
         "required",
         "a rejection needs a reason"
     );
-    let reject = app
-        .post(
-            &format!("/api/v1/proposals/{bench}/review"),
-            Some(&official),
+    let reject = official
+        .review(
+            &bench,
             &json!({"decision": "reject", "reason": "Already planned"}),
         )
         .await;
-    assert_eq!(reject.status(), 200);
+    assert_eq!(reject.status, 200);
 
-    let public: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals?sort=cost"),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(titles(&public), ["Lamps", "Park"]);
-    assert_eq!(public["total"], 2);
+    let public: ProposalPage = anyone.get(&format!("{proposals}?sort=cost")).await.ok();
+    assert_eq!(public.titles(), ["Lamps", "Park"]);
+    assert_eq!(public.total, 2);
     assert_eq!(
-        app.get(&format!("/api/v1/proposals/{bench}"), None)
+        anyone
+            .get(&format!("/api/v1/proposals/{}", bench.id))
             .await
-            .status(),
+            .status,
         404
     );
-    let peek = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals?status=rejected"),
-            None,
-        )
-        .await;
-    assert_eq!(peek.status(), 403);
+    let peek = anyone.get(&format!("{proposals}?status=rejected")).await;
+    assert_eq!(peek.status, 403);
 
-    let staff: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals?status=rejected"),
-            Some(&official),
-        )
+    let staff: ProposalPage = official
+        .get(&format!("{proposals}?status=rejected"))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(titles(&staff), ["Benches"]);
-    assert_eq!(staff["items"][0]["status_reason"], "Already planned");
-    let green: Value = app
-        .get(
-            &format!("/api/v1/cycles/{cycle}/proposals?category=GREEN&sort=-cost"),
-            Some(&official),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .ok();
+    assert_eq!(staff.titles(), ["Benches"]);
     assert_eq!(
-        titles(&green),
+        staff.items[0].status_reason.as_deref(),
+        Some("Already planned")
+    );
+    let green: ProposalPage = official
+        .get(&format!(
+            "/api/v1/cycles/{}/proposals?category=GREEN&sort=-cost",
+            cycle.id
+        ))
+        .await
+        .ok();
+    assert_eq!(
+        green.titles(),
         ["Park", "Benches"],
         "categories compare without case"
     );
-    let found: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals?q=about%20lam"),
-            None,
-        )
+    let found: ProposalPage = anyone.get(&format!("{proposals}?q=about%20lam")).await.ok();
+    assert_eq!(found.titles(), ["Lamps"]);
+    let paged: ProposalPage = anyone
+        .get(&format!("{proposals}?sort=title&limit=1&page=2"))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(titles(&found), ["Lamps"]);
-    let paged: Value = app
-        .get(
-            &format!("/api/v1/budgets/{budget}/proposals?sort=title&limit=1&page=2"),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(titles(&paged), ["Park"]);
+        .ok();
+    assert_eq!(paged.titles(), ["Park"]);
 }
 
 #[tokio::test]
 async fn texts_come_in_the_callers_language_with_the_default_as_fallback() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "almaty", "KZ").await;
-    let settings = app
-        .patch(
-            "/api/v1/municipalities/almaty/settings",
-            Some(&admin),
+    let city = app
+        .create_municipality(MunicipalityBuilder::new("almaty", "KZ"))
+        .await;
+    city.admin
+        .update_settings(
+            &city,
             &json!({"languages": ["kk", "ru", "en"], "default_language": "en"}),
         )
         .await;
-    assert_eq!(settings.status(), 200, "{}", settings.text().await.unwrap());
-    let official = app.staff(&admin, "almaty", "official").await;
-    let cycle = new_cycle(&app, "almaty", &official).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap();
-    assert_eq!(
-        move_to(&app, &cycle, &official, "submission")
-            .await
-            .status(),
-        200
-    );
-    let response = app
-        .post(&format!("/api/v1/budgets/{budget}/proposals"), Some(&official),
-            &json!({"titles": {"en": "Playground", "kk": "Ойын алаңы"}, "descriptions": {"en": "Swings"}, "cost_minor": 500}))
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        )
         .await;
-    let id = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    approve(&app, &id, &official).await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    let proposal: Proposal = official
+        .post(&format!("/api/v1/budgets/{}/proposals", budget.id),
+            &json!({"titles": {"en": "Playground", "kk": "Ойын алаңы"}, "descriptions": {"en": "Swings"}, "cost_minor": 500}))
+        .await
+        .created();
+    official.approve(&proposal).await;
 
-    let kk: Value = app
-        .get(&format!("/api/v1/proposals/{id}?lang=kk"), None)
+    let kk: Proposal = app
+        .anonymous()
+        .get(&format!("/api/v1/proposals/{}?lang=kk", proposal.id))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(kk["title"], "Ойын алаңы");
+        .ok();
+    assert_eq!(kk.title, "Ойын алаңы");
     assert_eq!(
-        kk["description"], "Swings",
+        kk.description, "Swings",
         "no Kazakh description: the default language"
     );
-    let ru: Value = app
+    let ru: Proposal = app
         .request(
             reqwest::Method::GET,
-            &format!("/api/v1/proposals/{id}"),
+            &format!("/api/v1/proposals/{}", proposal.id),
             None,
         )
         .header("Accept-Language", "ru-KZ, kk;q=0.5")
@@ -267,7 +183,7 @@ async fn texts_come_in_the_callers_language_with_the_default_as_fallback() {
         .await
         .unwrap();
     assert_eq!(
-        ru["title"], "Playground",
+        ru.title, "Playground",
         "no Russian title: the default language"
     );
 }
@@ -275,120 +191,94 @@ async fn texts_come_in_the_callers_language_with_the_default_as_fallback() {
 #[tokio::test]
 async fn opening_voting_freezes_rules_and_ballot() {
     let app = spawn_app().await;
-    let (admin, official) = city(&app, "trabzon").await;
-    let cycle = new_cycle(&app, "trabzon", &official).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap();
-    let other = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "Other"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let other = other["id"].as_str().unwrap();
-    move_to(&app, &cycle, &official, "submission").await;
-    let a = propose(&app, budget, &official, "A", 500, "x").await;
-    let b = propose(&app, budget, &official, "B", 500, "x").await;
-    approve(&app, &a, &official).await;
-    move_to(&app, &cycle, &official, "review").await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("trabzon"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let anyone = app.anonymous();
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        )
+        .await;
+    let other = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "Other"}, "amount_minor": 1_000}),
+        )
+        .await;
+    official.move_cycle(&cycle, "submission").await;
+    let a = official
+        .propose(&budget, ProposalBuilder::new("A").cost(500))
+        .await;
+    let b = official
+        .propose(&budget, ProposalBuilder::new("B").cost(500))
+        .await;
+    official.approve(&a).await;
+    official.move_cycle(&cycle, "review").await;
 
-    let refused = move_to(&app, &cycle, &official, "voting").await;
-    assert_eq!(refused.status(), 409);
-    let body = problem(refused).await;
-    assert_eq!(body["code"], "budget_without_proposals");
-    assert!(body["detail"].as_str().unwrap().contains(other));
-    let c = propose(&app, other, &official, "C", 100, "x").await;
-    approve(&app, &c, &official).await;
+    let refused = official.move_cycle(&cycle, "voting").await;
+    assert_eq!(refused.status, 409);
+    let body = refused.problem();
+    assert_eq!(body.code, "budget_without_proposals");
+    assert!(body.detail().contains(&other.id));
+    let c = official
+        .propose(&other, ProposalBuilder::new("C").cost(100))
+        .await;
+    official.approve(&c).await;
 
-    assert_eq!(
-        move_to(&app, &cycle, &official, "voting").await.status(),
-        200
-    );
-    let frozen: Value = app
-        .get(&format!("/api/v1/budgets/{budget}"), None)
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let frozen: Budget = anyone
+        .get(&format!("/api/v1/budgets/{}", budget.id))
         .await
-        .json()
+        .ok();
+    assert!(frozen.frozen_at.is_some());
+    let a_view: Proposal = anyone
+        .get(&format!("/api/v1/proposals/{}", a.id))
         .await
-        .unwrap();
-    assert!(frozen["frozen_at"].is_string());
-    let a_view: Value = app
-        .get(&format!("/api/v1/proposals/{a}"), None)
+        .ok();
+    assert!(a_view.on_ballot);
+    let b_view: Proposal = official
+        .get(&format!("/api/v1/proposals/{}", b.id))
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(a_view["on_ballot"], true);
-    let b_view: Value = app
-        .get(&format!("/api/v1/proposals/{b}"), Some(&official))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        b_view["on_ballot"], false,
-        "not approved in time: not on the ballot"
-    );
+        .ok();
+    assert!(!b_view.on_ballot, "not approved in time: not on the ballot");
 
-    let change = app
+    let change = official
         .patch(
-            &format!("/api/v1/budgets/{budget}"),
-            Some(&official),
+            &format!("/api/v1/budgets/{}", budget.id),
             &json!({"amount_minor": 2_000}),
         )
         .await;
-    assert_eq!(problem(change).await["code"], "budget_frozen");
-    let approve_late = app
+    assert_eq!(change.problem().code, "budget_frozen");
+    let approve_late = official.review(&b, &json!({"decision": "approve"})).await;
+    assert_eq!(approve_late.problem().code, "cycle_not_accepting_proposals");
+    let add = official
         .post(
-            &format!("/api/v1/proposals/{b}/review"),
-            Some(&official),
-            &json!({"decision": "approve"}),
-        )
-        .await;
-    assert_eq!(
-        problem(approve_late).await["code"],
-        "cycle_not_accepting_proposals"
-    );
-    let add = app
-        .post(
-            &format!("/api/v1/cycles/{cycle}/budgets"),
-            Some(&official),
+            &format!("/api/v1/cycles/{}/budgets", cycle.id),
             &json!({"names": {"en": "Late"}, "amount_minor": 5}),
         )
         .await;
-    assert_eq!(problem(add).await["code"], "budget_frozen");
+    assert_eq!(add.problem().code, "budget_frozen");
 
     // Settings a running vote depends on are refused; others are not.
     let settings = "/api/v1/municipalities/trabzon/settings";
-    let revote = app
+    let revote = city
+        .admin
         .patch(
             settings,
-            Some(&admin),
             &json!({"revote_policy": "final", "min_voting_age": 16}),
         )
         .await;
-    let body = problem(revote).await;
-    assert_eq!(body["code"], "cycle_in_voting");
-    assert!(body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("min_voting_age, revote_policy"));
-    let limit = app
-        .patch(
-            settings,
-            Some(&admin),
-            &json!({"max_proposals_per_resident": 2}),
-        )
+    let body = revote.problem();
+    assert_eq!(body.code, "cycle_in_voting");
+    assert!(body.detail().contains("min_voting_age, revote_policy"));
+    let limit = city
+        .admin
+        .patch(settings, &json!({"max_proposals_per_resident": 2}))
         .await;
-    assert_eq!(limit.status(), 200);
-    assert_eq!(
-        limit.json::<Value>().await.unwrap()["max_proposals_per_resident"],
-        2
-    );
+    assert_eq!(limit.status, 200);
+    assert_eq!(limit.json()["max_proposals_per_resident"], 2);
 }

@@ -4,18 +4,18 @@
 
 use serde_json::{json, Value};
 
-use crate::ballots::{district, open_city, resident, tally, vote, voting_budget};
-use crate::cycles::move_to;
-use crate::helpers::{spawn_app, TestApp, PASSWORD, PLATFORM_EMAIL};
+use crate::helpers::{spawn_app, PASSWORD, PLATFORM_EMAIL};
+use crate::support::{
+    approvals, BudgetBuilder, MunicipalityBuilder, ResidentBuilder, Role, Session,
+};
 
 fn stats_path(cycle: &str) -> String {
     format!("/api/v1/cycles/{cycle}/stats")
 }
 
-async fn stats(app: &TestApp, cycle: &str, token: Option<&str>) -> Value {
-    let response = app.get(&stats_path(cycle), token).await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+/// The statistics stay JSON: `nobody_singled_out` walks every count in them, wherever it is.
+async fn stats(who: &Session, cycle: &str) -> Value {
+    who.get(&stats_path(cycle)).await.ok()
 }
 
 /// `(key, count)` of a breakdown, `None` where suppressed.
@@ -58,19 +58,22 @@ fn nobody_singled_out(value: &Value) {
 #[tokio::test]
 async fn participation_statistics_suppress_small_groups() {
     let app = spawn_app().await;
-    let (admin, official) = open_city(&app, "konya", "until_close").await;
-    let meram = district(&app, "konya", &admin, "Meram").await;
-    let selcuklu = district(&app, "konya", &admin, "Selçuklu").await;
-    let (cycle, budget, p) = voting_budget(
-        &app,
-        "konya",
-        &official,
-        json!({"names": {"en": "City"}, "amount_minor": 1_000_000,
-               "ballot": {"type": "approval", "max_selections": 2}}),
-        &[300_000, 200_000],
-    )
-    .await;
-    let pick = json!([{"proposal_id": p[0]}]);
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("konya").open_registration("until_close"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let meram = city.admin.add_district(&city, "Meram").await;
+    let selcuklu = city.admin.add_district(&city, "Selçuklu").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(2).name("City").amount(1_000_000),
+            &[300_000, 200_000],
+        )
+        .await;
+    let (cycle, budget) = (&voting.cycle.id, &voting.budget);
+    let pick = approvals(&voting.proposals[..1]);
     // 14 voters in Meram in their thirties, 6 in Selçuklu over 65, and 2 paper ballots.
     for n in 0..20u64 {
         let (born, home) = if n < 14 {
@@ -78,34 +81,33 @@ async fn participation_statistics_suppress_small_groups() {
         } else {
             ("1950-06-01", &selcuklu)
         };
-        let voter = resident(&app, "konya", 500 + n, born, Some(home)).await;
-        assert!(vote(&app, &budget, &voter, pick.clone())
-            .await
-            .status()
-            .is_success());
+        let voter = app
+            .register_resident(
+                &city,
+                ResidentBuilder::adult(500 + n).born(born).district(home),
+            )
+            .await;
+        assert!(voter.cast(budget, pick.clone()).await.status.is_success());
     }
-    let paper = app
+    let paper = official
         .post(
-            &format!("/api/v1/budgets/{budget}/paper-ballots"),
-            Some(&official),
+            &format!("/api/v1/budgets/{}/paper-ballots", budget.id),
             &json!({"polling_station": "Okul 3", "ballots": [{"selections": pick}, {"selections": pick}]}),
         )
         .await;
-    assert_eq!(paper.status(), 201);
+    assert_eq!(paper.status, 201);
 
     // Not public before publication; another municipality's staff never see it.
-    let hidden = app.get(&stats_path(&cycle), None).await;
-    assert_eq!(hidden.status(), 404);
-    assert_eq!(crate::helpers::problem(hidden).await["code"], "no_stats");
-    let platform = app.login(None, PLATFORM_EMAIL, PASSWORD).await;
-    let other_admin = app.municipality(&platform, "sivas", "TR").await;
-    let other = app.staff(&other_admin, "sivas", "official").await;
-    assert_eq!(
-        app.get(&stats_path(&cycle), Some(&other)).await.status(),
-        404
-    );
+    let anyone = app.anonymous();
+    let hidden = anyone.get(&stats_path(cycle)).await;
+    assert_eq!(hidden.status, 404);
+    assert_eq!(hidden.problem().code, "no_stats");
+    let platform = app.logged_in(None, PLATFORM_EMAIL, PASSWORD).await;
+    let other_admin = app.municipality(platform.token(), "sivas", "TR").await;
+    let other = app.session(&app.staff(&other_admin, "sivas", "official").await);
+    assert_eq!(other.get(&stats_path(cycle)).await.status, 404);
 
-    let s = stats(&app, &cycle, Some(&official)).await;
+    let s = stats(&official, cycle).await;
     nobody_singled_out(&s);
     assert_eq!(s["suppression_threshold"], 10);
     let b = &s["budgets"][0];
@@ -141,21 +143,15 @@ async fn participation_statistics_suppress_small_groups() {
     );
 
     // Published: public, as JSON and as CSV.
-    assert_eq!(
-        move_to(&app, &cycle, &official, "closed").await.status(),
-        200
-    );
-    tally(&app, &budget, &official).await;
-    assert_eq!(
-        move_to(&app, &cycle, &official, "published").await.status(),
-        200
-    );
-    let public = stats(&app, &cycle, None).await;
+    assert_eq!(official.move_cycle(cycle, "closed").await.status, 200);
+    official.tally(budget).await;
+    assert_eq!(official.move_cycle(cycle, "published").await.status, 200);
+    let public = stats(&anyone, cycle).await;
     assert_eq!(public["budgets"][0]["by_district"], b["by_district"]);
-    let csv = app.get(&format!("{}.csv", stats_path(&cycle)), None).await;
-    assert_eq!(csv.status(), 200);
-    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
-    let text = csv.text().await.unwrap();
+    let csv = anyone.get(&format!("{}.csv", stats_path(cycle))).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text();
     let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(

@@ -6,6 +6,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::support::{
+    Account, City, Cycle, District, MunicipalityBuilder, Proposal, ProposalBuilder,
+    ResidentBuilder, Role, Session,
+};
 
 struct Call {
     method: Method,
@@ -55,12 +59,10 @@ fn admin_calls(slug: &str, district: &str, staff: &str) -> Vec<Call> {
     ]
 }
 
-async fn send(app: &TestApp, c: &Call, token: Option<&str>) -> reqwest::StatusCode {
-    let mut builder = app.request(c.method.clone(), &c.path, token);
-    if let Some(body) = &c.body {
-        builder = builder.json(body);
-    }
-    builder.send().await.unwrap().status()
+async fn send(who: &Session, c: &Call) -> reqwest::StatusCode {
+    who.send(c.method.clone(), &c.path, c.body.as_ref())
+        .await
+        .status
 }
 
 fn new_municipality() -> Value {
@@ -69,45 +71,41 @@ fn new_municipality() -> Value {
 }
 
 struct Tenant {
-    admin: String,
-    official: String,
-    auditor: String,
-    resident: String,
+    admin: Session,
+    official: Session,
+    auditor: Session,
+    resident: Session,
     district: String,
     staff_id: String,
 }
 
-async fn tenant(app: &TestApp, platform: &str, slug: &str) -> Tenant {
-    let admin = app.municipality(platform, slug, "TR").await;
-    let official = app.staff(&admin, slug, "official").await;
-    let auditor = app.staff(&admin, slug, "auditor").await;
-    let resident = resident_token(app, slug).await;
-    let district: Value = app
+async fn tenant(app: &TestApp, slug: &str) -> Tenant {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let resident = app.session(&resident_token(app, slug).await);
+    let district: District = city
+        .admin
         .post(
             &format!("/api/v1/municipalities/{slug}/districts"),
-            Some(&admin),
             &json!({"names": {"en": "Centre"}}),
         )
         .await
-        .json()
+        .json_as();
+    let staff: Vec<Account> = city
+        .admin
+        .get(&format!("/api/v1/municipalities/{slug}/staff"))
         .await
-        .unwrap();
-    let staff: Value = app
-        .get(
-            &format!("/api/v1/municipalities/{slug}/staff"),
-            Some(&admin),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json_as();
     Tenant {
-        admin,
+        admin: city.admin,
         official,
         auditor,
         resident,
-        district: district["id"].as_str().unwrap().to_string(),
-        staff_id: staff[1]["id"].as_str().unwrap().to_string(),
+        district: district.id,
+        staff_id: staff[1].id.clone(),
     }
 }
 
@@ -142,22 +140,20 @@ async fn resident_token(app: &TestApp, slug: &str) -> String {
 #[tokio::test]
 async fn no_role_of_one_municipality_reaches_another() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let a = tenant(&app, &platform, "city-a").await;
-    let b = tenant(&app, &platform, "city-b").await;
+    let a = tenant(&app, "city-a").await;
+    let b = tenant(&app, "city-b").await;
 
-    let settings_before: Value = app
-        .get("/api/v1/municipalities/city-b/settings", Some(&b.admin))
+    // Compared whole before and after: these stay JSON.
+    let settings_before: Value = b
+        .admin
+        .get("/api/v1/municipalities/city-b/settings")
         .await
-        .json()
+        .json_as();
+    let staff_before: Value = b
+        .admin
+        .get("/api/v1/municipalities/city-b/staff")
         .await
-        .unwrap();
-    let staff_before: Value = app
-        .get("/api/v1/municipalities/city-b/staff", Some(&b.admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json_as();
 
     let roles = [
         ("municipality_admin", &a.admin),
@@ -165,10 +161,10 @@ async fn no_role_of_one_municipality_reaches_another() {
         ("auditor", &a.auditor),
         ("resident", &a.resident),
     ];
-    for (role, token) in roles {
+    for (role, who) in roles {
         // B's resources through B's paths.
         for c in admin_calls("city-b", &b.district, &b.staff_id) {
-            let status = send(&app, &c, Some(token)).await;
+            let status = send(who, &c).await;
             assert_eq!(status, 404, "{role}: {} {}", c.method, c.path);
         }
         // B's ids smuggled under A's own slug.
@@ -176,7 +172,7 @@ async fn no_role_of_one_municipality_reaches_another() {
             .into_iter()
             .filter(|c| c.path.contains(&b.district) || c.path.contains(&b.staff_id));
         for c in smuggled {
-            let status = send(&app, &c, Some(token)).await;
+            let status = send(who, &c).await;
             let expected = if role == "municipality_admin" {
                 404
             } else {
@@ -191,49 +187,45 @@ async fn no_role_of_one_municipality_reaches_another() {
             Some(new_municipality()),
         );
         assert_eq!(
-            send(&app, &create, Some(token)).await,
+            send(who, &create).await,
             403,
             "{role} creating a municipality"
         );
     }
 
     // B is exactly as it was.
-    let settings_after: Value = app
-        .get("/api/v1/municipalities/city-b/settings", Some(&b.admin))
+    let settings_after: Value = b
+        .admin
+        .get("/api/v1/municipalities/city-b/settings")
         .await
-        .json()
+        .json_as();
+    let staff_after: Value = b
+        .admin
+        .get("/api/v1/municipalities/city-b/staff")
         .await
-        .unwrap();
-    let staff_after: Value = app
-        .get("/api/v1/municipalities/city-b/staff", Some(&b.admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json_as();
     assert_eq!(settings_before, settings_after);
     assert_eq!(staff_before, staff_after);
-    let districts: Value = app
-        .get("/api/v1/municipalities/city-b/districts", None)
+    let districts: Vec<District> = app
+        .anonymous()
+        .get("/api/v1/municipalities/city-b/districts")
         .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(districts.as_array().unwrap().len(), 1);
-    assert_eq!(districts[0]["name"], "Centre");
+        .json_as();
+    assert_eq!(districts.len(), 1);
+    assert_eq!(districts[0].name, "Centre");
 }
 
 #[tokio::test]
 async fn roles_without_admin_rights_get_403_in_their_own_municipality() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let a = tenant(&app, &platform, "city-a").await;
-    for (role, token) in [
+    let a = tenant(&app, "city-a").await;
+    for (role, who) in [
         ("official", &a.official),
         ("auditor", &a.auditor),
         ("resident", &a.resident),
     ] {
         for c in admin_calls("city-a", &a.district, &a.staff_id) {
-            let status = send(&app, &c, Some(token)).await;
+            let status = send(who, &c).await;
             assert_eq!(status, 403, "{role}: {} {}", c.method, c.path);
         }
     }
@@ -242,8 +234,7 @@ async fn roles_without_admin_rights_get_403_in_their_own_municipality() {
 #[tokio::test]
 async fn every_protected_endpoint_needs_a_token() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let a = tenant(&app, &platform, "city-a").await;
+    let a = tenant(&app, "city-a").await;
     let mut calls = admin_calls("city-a", &a.district, &a.staff_id);
     calls.push(call(Method::GET, "/api/v1/me".into(), None));
     calls.push(call(Method::POST, "/api/v1/auth/logout".into(), None));
@@ -253,7 +244,13 @@ async fn every_protected_endpoint_needs_a_token() {
         Some(new_municipality()),
     ));
     for c in calls {
-        assert_eq!(send(&app, &c, None).await, 401, "{} {}", c.method, c.path);
+        assert_eq!(
+            send(&app.anonymous(), &c).await,
+            401,
+            "{} {}",
+            c.method,
+            c.path
+        );
     }
 }
 
@@ -261,70 +258,75 @@ async fn every_protected_endpoint_needs_a_token() {
 /// never a read of B's draft or a write of anything of B's (404).
 #[tokio::test]
 async fn no_role_of_one_municipality_touches_another_municipalitys_cycles() {
-    use crate::ballots::{open_city, resident};
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::propose;
-
     let app = spawn_app().await;
-    let (admin_a, official_a) = open_city(&app, "a-city", "until_close").await;
-    let auditor_a = app.staff(&admin_a, "a-city", "auditor").await;
-    let resident_a = resident(&app, "a-city", 81, "1980-01-01", None).await;
-    let platform = app
-        .login(None, crate::helpers::PLATFORM_EMAIL, PASSWORD)
-        .await;
-    let admin_b = app.municipality(&platform, "b-city", "TR").await;
-    let official_b = app.staff(&admin_b, "b-city", "official").await;
-
-    // B's draft cycle (invisible to outsiders) and a second cycle in submission.
-    let draft = new_cycle(&app, "b-city", &official_b).await;
-    let cycle = new_cycle(&app, "b-city", &official_b).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official_b,
-        json!({"names": {"en": "B"}, "amount_minor": 1_000}),
-    )
-    .await;
-    let budget = budget["id"].as_str().unwrap().to_string();
-    let to = |s: &str| json!({ "to": s });
-    let moved = app
-        .post(
-            &format!("/api/v1/cycles/{cycle}/transition"),
-            Some(&official_b),
-            &to("submission"),
+    let city_a = app
+        .create_municipality(
+            MunicipalityBuilder::turkish("a-city").open_registration("until_close"),
         )
         .await;
-    assert_eq!(moved.status(), 200);
-    let proposal = propose(&app, &budget, &official_b, "B's", 100, "x").await;
+    let official_a = app.staff_login(&city_a, Role::Official).await;
+    let auditor_a = app.staff_login(&city_a, Role::Auditor).await;
+    let resident_a = app
+        .register_resident(&city_a, ResidentBuilder::adult(81))
+        .await;
+    let city_b = app
+        .create_municipality(MunicipalityBuilder::turkish("b-city"))
+        .await;
+    let official_b = app.staff_login(&city_b, Role::Official).await;
 
+    // B's draft cycle (invisible to outsiders) and a second cycle in submission.
+    let (draft, cycle, budget, proposal) = draft_and_proposal(&city_b, &official_b, "B").await;
     let calls = voting_calls(&draft, &cycle, &budget, &proposal);
-    for (role, token) in [
-        ("admin", &admin_a),
+    for (role, who) in [
+        ("admin", &city_a.admin),
         ("official", &official_a),
         ("auditor", &auditor_a),
-        ("resident", &resident_a),
+        ("resident", &resident_a.session),
     ] {
         for c in &calls {
-            let status = send(&app, c, Some(token)).await;
+            let status = send(who, c).await;
             assert_eq!(status, 404, "{role} of A: {} {}", c.method, c.path);
         }
     }
     // Nothing of B's changed.
-    let view: Value = app
-        .get(&format!("/api/v1/cycles/{cycle}"), None)
+    let view: Cycle = app
+        .anonymous()
+        .get(&format!("/api/v1/cycles/{cycle}"))
         .await
-        .json()
+        .json_as();
+    assert_eq!(view.status, "submission");
+    let p: Proposal = official_b
+        .get(&format!("/api/v1/proposals/{proposal}"))
         .await
-        .unwrap();
-    assert_eq!(view["status"], "submission");
-    let p: Value = app
-        .get(&format!("/api/v1/proposals/{proposal}"), Some(&official_b))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(p["status"], "submitted");
-    assert_eq!(p["cost_minor"], 100);
+        .json_as();
+    assert_eq!(p.status, "submitted");
+    assert_eq!(p.cost_minor, 100);
+}
+
+/// A draft cycle, and a second cycle in submission with a budget and a proposal costing 100
+/// named after `name`: their ids.
+async fn draft_and_proposal(
+    city: &City,
+    official: &Session,
+    name: &str,
+) -> (String, String, String, String) {
+    let draft = official.create_cycle(city).await;
+    let cycle = official.create_cycle(city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": name}, "amount_minor": 1_000}),
+        )
+        .await;
+    let moved = official.move_cycle(&cycle, "submission").await;
+    assert_eq!(moved.status, 200);
+    let proposal = official
+        .propose(
+            &budget,
+            ProposalBuilder::new(&format!("{name}'s")).cost(100),
+        )
+        .await;
+    (draft.id, cycle.id, budget.id, proposal.id)
 }
 
 /// Every voting-core and export endpoint aimed at one cycle, budget and proposal (and a draft
@@ -418,45 +420,17 @@ fn voting_calls(draft: &str, cycle: &str, budget: &str, proposal: &str) -> Vec<C
 /// voting core answers 403 and leaves the cycle, budget and proposal as they were.
 #[tokio::test]
 async fn an_auditor_is_read_only_in_their_own_municipality() {
-    use crate::cycles::{new_budget, new_cycle};
-    use crate::proposals::propose;
-
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "c-city", "TR").await;
-    let official = app.staff(&admin, "c-city", "official").await;
-    let auditor = app.staff(&admin, "c-city", "auditor").await;
-    let draft = new_cycle(&app, "c-city", &official).await;
-    let cycle = new_cycle(&app, "c-city", &official).await;
-    let budget = new_budget(
-        &app,
-        &cycle,
-        &official,
-        json!({"names": {"en": "C"}, "amount_minor": 1_000}),
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let moved = app
-        .post(
-            &format!("/api/v1/cycles/{cycle}/transition"),
-            Some(&official),
-            &json!({"to": "submission"}),
-        )
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("c-city"))
         .await;
-    assert_eq!(moved.status(), 200);
-    let proposal = propose(&app, &budget, &official, "C's", 100, "x").await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let (draft, cycle, budget, proposal) = draft_and_proposal(&city, &official, "C").await;
+    // Compared whole before and after: these stay JSON.
     let before = |path: String| {
-        let app = &app;
         let official = official.clone();
-        async move {
-            app.get(&path, Some(&official))
-                .await
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
+        async move { official.get(&path).await.json_as::<Value>() }
     };
     let snapshot = [
         before(format!("/api/v1/cycles/{draft}")).await,
@@ -465,7 +439,7 @@ async fn an_auditor_is_read_only_in_their_own_municipality() {
         before(format!("/api/v1/proposals/{proposal}")).await,
     ];
     for c in voting_calls(&draft, &cycle, &budget, &proposal) {
-        let status = send(&app, &c, Some(&auditor)).await;
+        let status = send(&auditor, &c).await;
         if c.method == Method::GET {
             assert_ne!(status, 403, "auditors read: {} {}", c.method, c.path);
         } else {
