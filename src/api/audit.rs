@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::extract::{AuditReaders, Staff};
 use crate::db::audit::{self, AuditRow};
 use crate::db::Db;
+use crate::domain::audit_chain;
 use crate::error::{ApiError, ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,7 +102,8 @@ pub async fn list(
             let more = rows.len() as i64 > limit;
             let rows: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
             let through = rows.last().map_or(after, |r| r.seq);
-            let broken = audit::first_broken_link(&audit::up_to(conn, &chain, through)?);
+            let whole = audit::up_to(conn, &chain, through)?;
+            let broken = audit_chain::first_break(&whole, &chain).map(|b| b.seq);
             Ok::<_, ApiError>(AuditPage {
                 next_after: more.then_some(through),
                 chain_intact: broken.is_none(),

@@ -17,7 +17,7 @@ use clap::ValueEnum;
 use super::manifest::{sha256_hex, BudgetEntry, Manifest, FORMAT};
 use super::signing::PublicKey;
 use super::{MANIFEST, SIGNATURE};
-use crate::db::audit::{entry_hash, AuditRow, GENESIS_HASH};
+use crate::domain::audit_chain::{self, Entry};
 use crate::pabulib::{self, PbFile};
 use crate::tally::cli::{RuleArg, TallyArgs, TieBreakArg};
 use crate::tally::{Completion, TallyResult};
@@ -251,7 +251,7 @@ fn check_audit_log(
     files: &BTreeMap<String, Vec<u8>>,
     manifest: &Manifest,
     report: &mut Report,
-) -> Option<Vec<AuditRow>> {
+) -> Option<Vec<Entry>> {
     let info = &manifest.audit_log;
     let path = info.path.as_str();
     let Some(content) = files.get(path) else {
@@ -260,7 +260,7 @@ fn check_audit_log(
     };
     let mut rows = Vec::new();
     for (i, line) in String::from_utf8_lossy(content).lines().enumerate() {
-        match serde_json::from_str::<AuditRow>(line) {
+        match serde_json::from_str::<Entry>(line) {
             Ok(row) => rows.push(row),
             Err(e) => {
                 report.fail(path, format!("line {}: not an audit entry: {e}", i + 1));
@@ -268,37 +268,26 @@ fn check_audit_log(
             }
         }
     }
-    let mut prev = GENESIS_HASH.to_string();
-    for (i, row) in rows.iter().enumerate() {
-        let broken = if row.seq != i as i64 + 1 || row.chain_key != info.chain {
-            Some("out of place (sequence or chain)")
-        } else if row.prev_hash != prev {
-            Some("does not link to the entry before it")
-        } else if entry_hash(row) != row.hash {
-            Some("its content does not match its hash")
-        } else {
-            None
-        };
-        if let Some(why) = broken {
-            report.fail(
-                path,
-                format!(
-                    "line {} (seq {}): the entry {why}; the chain breaks here",
-                    i + 1,
-                    row.seq
-                ),
-            );
-            return Some(rows);
-        }
-        prev = row.hash.clone();
+    if let Some(broken) = audit_chain::first_break(&rows, &info.chain) {
+        report.fail(
+            path,
+            format!(
+                "line {} (seq {}): the entry {}; the chain breaks here",
+                broken.index + 1,
+                broken.seq,
+                broken.fault.describe()
+            ),
+        );
+        return Some(rows);
     }
+    let prev = audit_chain::head(&rows);
     if rows.len() as i64 != info.entries || prev != info.last_hash {
         report.fail(
             path,
             format!(
                 "holds {} entries ending in {}, the manifest says {} ending in {}",
                 rows.len(),
-                short(&prev),
+                short(prev),
                 info.entries,
                 short(&info.last_hash)
             ),
@@ -323,7 +312,7 @@ fn short(hash: &str) -> &str {
 fn check_budget(
     files: &BTreeMap<String, Vec<u8>>,
     budget: &BudgetEntry,
-    audit: Option<&[AuditRow]>,
+    audit: Option<&[Entry]>,
     report: &mut Report,
 ) {
     let Some(pb_text) = files.get(&budget.pb) else {
@@ -441,7 +430,7 @@ fn check_tally_json(
     files: &BTreeMap<String, Vec<u8>>,
     budget: &BudgetEntry,
     recount: &TallyResult,
-    audit: Option<&[AuditRow]>,
+    audit: Option<&[Entry]>,
     report: &mut Report,
 ) {
     let path = &budget.tally_json;

@@ -16,9 +16,10 @@ use std::sync::Arc;
 use crate::archive::manifest::{AuditInfo, BudgetEntry, KeyInfo, Named, FORMAT};
 use crate::archive::{budget_paths, ArchiveKeys, ArchiveWriter, Manifest, AUDIT_LOG};
 use crate::auth::extract::Caller;
-use crate::db::audit::{self, GENESIS_HASH};
+use crate::db::audit;
 use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
+use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::counting_rule;
@@ -320,9 +321,7 @@ fn add_audit_log<W: Write>(
         path: AUDIT_LOG.into(),
         chain,
         entries: rows.len() as i64,
-        last_hash: rows
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |r| r.hash.clone()),
+        last_hash: audit_chain::head(&rows).to_string(),
     })
 }
 
