@@ -22,11 +22,11 @@ use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
+use crate::service::audit_log;
 use crate::service::budgets::counting_rule;
 use crate::service::exports::{
     plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
 };
-use crate::service::municipalities::record;
 use crate::service::results_csv::results_csv;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::BodyWriter;
@@ -68,7 +68,7 @@ pub async fn cycle_archive(
             for tally in &summary.tallies {
                 still_counted_as(conn, tally)?;
             }
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &summary.municipality_id,

@@ -51,8 +51,9 @@ use crate::domain::budget::{BallotSpec, BallotType};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
 use crate::error::{ApiError, ApiResult};
+use crate::service::audit_log;
 use crate::service::budgets::ballot_spec;
-use crate::service::municipalities::{record, settings_of};
+use crate::service::municipalities::settings_of;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
@@ -746,7 +747,7 @@ pub async fn enter_paper(
             &participation(&budget.id, "paper", None, None, &day, accepted as i64),
         )?;
         tallies::discard(conn, &budget.id)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,

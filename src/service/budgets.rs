@@ -10,7 +10,8 @@ use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::{FieldError, ValidationErrors};
 use crate::error::{ApiError, ApiResult};
-use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_names, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 
@@ -182,7 +183,7 @@ pub async fn create(
         };
         apply(conn, &mut row, &input, &scope)?;
         rows::insert(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,
@@ -210,7 +211,7 @@ pub async fn update(
         apply(conn, &mut row, &input, &scope)?;
         row.updated_at = now();
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,

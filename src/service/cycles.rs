@@ -27,7 +27,8 @@ use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::error::{ApiError, ApiResult};
-use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_names, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 
@@ -150,7 +151,7 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        record(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
+        audit_log::append(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
             serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
         Ok(row)
     })
@@ -177,7 +178,7 @@ pub async fn update(
         apply(&mut scope.cycle, &input, &scope.municipality)?;
         scope.cycle.updated_at = now();
         rows::update(conn, &scope.cycle)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,
@@ -263,7 +264,7 @@ pub async fn transition(
         scope.cycle.status = to.as_str().to_string();
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,

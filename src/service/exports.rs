@@ -46,9 +46,10 @@ use crate::domain::cycle::CycleStatus;
 use crate::domain::{Country, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
+use crate::service::audit_log;
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::municipalities::{record, settings_of};
+use crate::service::municipalities::settings_of;
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
@@ -106,7 +107,7 @@ pub async fn pb(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Stream
         },
         move |conn, plan, written| {
             still_counted_as(conn, &plan.tally)?;
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &plan.municipality.id,

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod archive;
+pub mod audit_log;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;

@@ -26,7 +26,8 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::service::accounts::{self, ACTIVE};
-use crate::service::municipalities::{record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::settings_of;
 use crate::service::{blocking, hashing, now};
 
 /// `accounts.status` of a resident who deleted their account.
@@ -482,7 +483,7 @@ pub async fn review(
                 Some(&actor.account_id),
                 at,
             )?;
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &municipality_id,
@@ -688,7 +689,7 @@ pub async fn upload_roll(
             rows: roll.len(),
             newly_verified,
         };
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,

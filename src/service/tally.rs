@@ -18,10 +18,10 @@ use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult};
+use crate::service::audit_log;
 use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::cycles;
-use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::{blocking, now};
 use crate::tally::{self as engine, Ballot};
@@ -134,7 +134,7 @@ pub async fn run(db: &Db, caller: &Caller, budget_id: String) -> ApiResult<Tally
             ));
         }
         tallies::store(conn, &stored)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,
