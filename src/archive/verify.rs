@@ -12,15 +12,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use clap::ValueEnum;
-
 use super::manifest::{sha256_hex, BudgetEntry, Manifest, FORMAT};
 use super::signing::PublicKey;
 use super::{MANIFEST, SIGNATURE};
 use crate::domain::audit_chain::{self, Entry};
+use crate::domain::budget::CountingRule;
+use crate::domain::UnknownVariant;
 use crate::pabulib::{self, PbFile};
-use crate::tally::cli::{RuleArg, TallyArgs, TieBreakArg};
-use crate::tally::{Completion, TallyResult};
+use crate::tally::TallyResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -377,17 +376,16 @@ fn check_votes(pb: &PbFile, budget: &BudgetEntry, report: &mut Report) {
 
 fn recount(pb: &PbFile, budget: &BudgetEntry) -> Result<TallyResult, String> {
     let election = pb.election().map_err(|e| e.to_string())?;
-    let args = TallyArgs {
-        file: Default::default(),
-        rule: RuleArg::from_str(&budget.rule, false)?,
-        completion: Completion::from_str(&budget.completion, false)?,
-        tie_break: TieBreakArg::from_str(&budget.tie_break, false)?,
-        seed: budget.seed.unwrap_or(0),
-        json: false,
-        time: false,
-        accept_invalid_votes: false,
+    // The names are the ones a budget's counting rule is stored under; an unknown one is
+    // reported as `kurultai tally` would report it.
+    let unknown = |e: UnknownVariant| format!("invalid variant: {}", e.value);
+    let rule = CountingRule {
+        kind: budget.rule.parse().map_err(unknown)?,
+        completion: budget.completion.parse().map_err(unknown)?,
+        tie_break: budget.tie_break.parse().map_err(unknown)?,
+        seed: budget.seed,
     };
-    crate::tally::tally(&election, &args.options()).map_err(|e| e.to_string())
+    crate::tally::tally(&election, &rule.engine_options()).map_err(|e| e.to_string())
 }
 
 /// The `.pb`'s `selected` column and vote count agree with the recount and the manifest.
