@@ -57,6 +57,7 @@ use crate::service::municipalities::settings_of;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::selections;
 use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
 
 /// One choice on a ballot.
@@ -187,22 +188,7 @@ pub fn check(
             s.rank = Some(i as u32 + 1);
         }
     }
-    let ids = || {
-        selections
-            .iter()
-            .map(|s| s.proposal_id.clone())
-            .collect::<Vec<_>>()
-    };
-    let ballot = match ballot_type {
-        BallotType::Approval | BallotType::Knapsack => Ballot::Approval(ids()),
-        BallotType::Ranked => Ballot::Ranking(ids()),
-        BallotType::Cumulative => Ballot::Points(
-            selections
-                .iter()
-                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
-                .collect(),
-        ),
-    };
+    let ballot = selections::engine_ballot(ballot_type, &selections);
     spec.engine_rules()
         .validate(election, &ballot)
         .map_err(|e| unprocessable(e.code(), e.to_string()))?;

@@ -17,6 +17,7 @@ pub mod receipts;
 pub mod residents;
 pub mod results_csv;
 pub mod scope;
+pub mod selections;
 pub mod staff;
 pub mod stats;
 pub mod stream;

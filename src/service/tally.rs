@@ -23,6 +23,7 @@ use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::cycles;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
+use crate::service::selections;
 use crate::service::{blocking, now};
 use crate::tally::{self as engine, Ballot};
 
@@ -78,17 +79,7 @@ fn snapshot(conn: &mut DbConn, caller: &Caller, budget_id: &str) -> ApiResult<Sn
 fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> ApiResult<Ballot> {
     let selections: Vec<Selection> =
         serde_json::from_str(&row.selections).map_err(ApiError::internal)?;
-    let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
-    Ok(match spec.vote_kind() {
-        engine::VoteKind::Approval => Ballot::Approval(ids()),
-        engine::VoteKind::Ranked { .. } => Ballot::Ranking(ids()),
-        _ => Ballot::Points(
-            selections
-                .iter()
-                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
-                .collect(),
-        ),
-    })
+    Ok(selections::engine_ballot(spec.ballot_type, &selections))
 }
 
 /// Counts a closed budget and stores the result (replacing an earlier count).
