@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::budgets::BudgetView;
+use crate::api::by_slug;
 use crate::api::lang;
 use crate::api::municipalities::{decode, pick};
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::{Caller, Officials, Staff};
-use crate::db::municipalities;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -157,7 +157,6 @@ pub async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Option<Caller>,
-    slug: web::Path<String>,
     query: web::Query<CycleListQuery>,
 ) -> ApiResult<HttpResponse> {
     let with_budgets = match query.include.as_deref() {
@@ -170,10 +169,8 @@ pub async fn list(
             ))
         }
     };
-    let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+    // Loaded after the query is checked: a bad `include` is 400 even for an unknown slug.
+    let municipality = by_slug::load(&req).await?;
     let listed = service::list(&db, caller.as_ref(), municipality, with_budgets).await?;
     let views = listed
         .into_iter()

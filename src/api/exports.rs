@@ -8,11 +8,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::by_slug::BySlug;
 use crate::api::results::budget_language;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
-use crate::db::{municipalities, Db};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
 use crate::service::exports::{self, Money};
 
 /// A counted budget as a Pabulib `.pb` file (auditors and officials, once voting has closed):
@@ -114,14 +115,9 @@ pub struct KeyView {
     ))]
 #[get("/municipalities/{slug}/keys")]
 pub async fn public_keys(
-    db: web::Data<Db>,
     keys: web::Data<ArchiveKeys>,
-    slug: web::Path<String>,
+    BySlug(municipality): BySlug,
 ) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let municipality = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
     let public = keys.for_municipality(&municipality.id).public();
     Ok(HttpResponse::Ok().json(Keys {
         municipality: municipality.slug,

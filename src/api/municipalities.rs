@@ -6,6 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::by_slug::BySlug;
 use crate::api::lang;
 use crate::api::views::utc;
 use crate::db::districts::{self, DistrictRow};
@@ -164,15 +165,7 @@ pub async fn list(
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/municipalities/{slug}")]
-pub async fn show(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    slug: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let row = db
-        .read(move |conn| municipalities::by_slug(conn, &slug).map_err(ApiError::from))
-        .await?;
+pub async fn show(req: HttpRequest, BySlug(row): BySlug) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(MunicipalityView::build(&req, row)?))
 }
 
@@ -187,15 +180,11 @@ pub async fn show(
 pub async fn list_districts(
     req: HttpRequest,
     db: web::Data<Db>,
-    slug: web::Path<String>,
+    BySlug(municipality): BySlug,
 ) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let (municipality, rows) = db
-        .read(move |conn| {
-            let municipality = municipalities::by_slug(conn, &slug)?;
-            let rows = districts::of_municipality(conn, &municipality.id)?;
-            Ok::<_, ApiError>((municipality, rows))
-        })
+    let id = municipality.id.clone();
+    let rows = db
+        .read(move |conn| districts::of_municipality(conn, &id).map_err(ApiError::from))
         .await?;
     let languages = decode(&municipality)?.languages;
     let lang = lang::negotiate(&req, &languages, &municipality.default_language);
