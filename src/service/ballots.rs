@@ -58,21 +58,8 @@ use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::selections;
+pub use crate::service::selections::Selection;
 use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
-
-/// One choice on a ballot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Selection {
-    pub proposal_id: String,
-    /// Cumulative ballots: the points given (at least 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub points: Option<i64>,
-    /// Ranked ballots: 1 for the first choice, 2 for the second, … (or leave every rank out
-    /// and list the selections in order).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-}
 
 /// What a resident is told when their ballot is accepted.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
