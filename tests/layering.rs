@@ -1,12 +1,12 @@
 //! ARCHITECTURE.md's first invariants, checked on the source: the pure modules (`tally/`,
 //! `pabulib/`, `domain/`) never reach the database, HTTP or the clock, and no floating-point
-//! value takes part in counting. `tally/cli.rs` is the command-line front of the engine (it
-//! reads files and times the count), so it is the one file let off.
+//! value takes part in counting. And each rule's one home: the engine has no command line
+//! (that is `cli/tally.rs`), the cycle archive is checked without the database, and the audit
+//! hash chain is computed only in `domain/audit_chain.rs`.
 
 use std::path::{Path, PathBuf};
 
 const PURE: [&str; 3] = ["src/tally", "src/pabulib", "src/domain"];
-const FRONTS: [&str; 1] = ["src/tally/cli.rs"];
 
 /// What a pure module must not name: the database, HTTP, the clock.
 const IMPURE: [&str; 9] = [
@@ -34,10 +34,20 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Each pure file with its code lines (comments left out: they may name what they avoid).
 fn pure_sources() -> Vec<(String, Vec<String>)> {
+    sources(&PURE)
+}
+
+/// Each Rust file under `dirs` with its code lines, comments left out.
+fn sources(dirs: &[&str]) -> Vec<(String, Vec<String>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in PURE {
-        rust_files(&root.join(dir), &mut files);
+    for dir in dirs {
+        let path = root.join(dir);
+        if path.is_dir() {
+            rust_files(&path, &mut files);
+        } else {
+            files.push(path);
+        }
     }
     files
         .into_iter()
@@ -55,8 +65,35 @@ fn pure_sources() -> Vec<(String, Vec<String>)> {
                 .collect();
             (name, code)
         })
-        .filter(|(name, _)| !FRONTS.contains(&name.as_str()))
         .collect()
+}
+
+/// `sources`, each cut at its unit tests (a `#[cfg(test)]` at the start of a line): tests
+/// may read fixture files.
+fn production_sources(dirs: &[&str]) -> Vec<(String, Vec<String>)> {
+    sources(dirs)
+        .into_iter()
+        .map(|(name, lines)| {
+            let code = lines
+                .into_iter()
+                .take_while(|l| l != "#[cfg(test)]")
+                .collect();
+            (name, code)
+        })
+        .collect()
+}
+
+/// Every `word` found in `files`, with its file and line.
+fn named_in(files: Vec<(String, Vec<String>)>, words: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, lines) in files {
+        for line in &lines {
+            for word in words.iter().filter(|w| line.contains(*w)) {
+                found.push(format!("{name}: `{word}` in `{}`", line.trim()));
+            }
+        }
+    }
+    found
 }
 
 fn offences(words: &[&str], dirs: &[&str]) -> Vec<String> {
@@ -314,6 +351,27 @@ fn the_database_layer_knows_no_service_or_api() {
     );
 }
 
+/// `kurultai tally` (clap, files, exit codes, timing) lives in `cli/tally.rs`, not in the engine.
+#[test]
+fn the_engine_has_no_command_line() {
+    let found = named_in(
+        production_sources(&["src/tally"]),
+        &[
+            "clap",
+            "std::fs",
+            "std::process",
+            "ExitCode",
+            "Instant",
+            "println!",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "the command line in the engine:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn no_import_cycle_between_modules() {
     let graph = import_graph();
@@ -342,4 +400,44 @@ fn use_trees_are_read_whole() {
     .map(|p| p.iter().map(|s| s.to_string()).collect())
     .collect();
     assert_eq!(paths, expected);
+}
+
+/// `kurultai verify` checks an archive without the service's database.
+#[test]
+fn the_archive_never_reaches_the_database() {
+    let found = named_in(sources(&["src/archive"]), &["crate::db", "diesel"]);
+    assert!(
+        found.is_empty(),
+        "the archive reaches the database:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The audit chain's rule has one home: no other file hashes entries or walks the chain.
+#[test]
+fn the_audit_chain_is_computed_in_one_pure_module() {
+    const CHAIN: &str = "src/domain/audit_chain.rs";
+    let chain = sources(&[CHAIN]);
+    assert!(
+        named_in(chain, &IMPURE).is_empty(),
+        "{CHAIN} must stay pure"
+    );
+    let others: Vec<_> = sources(&["src"])
+        .into_iter()
+        .filter(|(name, _)| name != CHAIN)
+        .collect();
+    let found = named_in(
+        others,
+        &[
+            "fn entry_hash",
+            "fn first_break",
+            "prev_hash !=",
+            "GENESIS_HASH:",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "the audit chain computed outside {CHAIN}:\n{}",
+        found.join("\n")
+    );
 }

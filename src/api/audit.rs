@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::extract::{AuditReaders, Staff};
 use crate::db::audit::AuditRow;
 use crate::db::Db;
+
 use crate::error::{ApiError, ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]

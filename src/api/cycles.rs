@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::budgets::BudgetView;
+use crate::api::by_slug;
 use crate::api::lang;
 use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
@@ -157,7 +158,6 @@ pub async fn list(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Option<Caller>,
-    slug: web::Path<String>,
     query: web::Query<CycleListQuery>,
 ) -> ApiResult<HttpResponse> {
     let with_budgets = match query.include.as_deref() {
@@ -170,8 +170,8 @@ pub async fn list(
             ))
         }
     };
-    let slug = slug.into_inner();
-    let municipality = crate::service::directory::municipality(&db, slug).await?;
+    // Loaded after the query is checked: a bad `include` is 400 even for an unknown slug.
+    let municipality = by_slug::load(&req).await?;
     let listed = service::list(&db, caller.as_deref(), municipality, with_budgets).await?;
     let views = listed
         .into_iter()

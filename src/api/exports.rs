@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::by_slug::BySlug;
 use crate::api::results::budget_language;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
@@ -114,12 +115,9 @@ pub struct KeyView {
     ))]
 #[get("/municipalities/{slug}/keys")]
 pub async fn public_keys(
-    db: web::Data<Db>,
     keys: web::Data<ArchiveKeys>,
-    slug: web::Path<String>,
+    BySlug(municipality): BySlug,
 ) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let municipality = crate::service::directory::municipality(&db, slug).await?;
     let public = keys.for_municipality(&municipality.id).public();
     Ok(HttpResponse::Ok().json(Keys {
         municipality: municipality.slug,

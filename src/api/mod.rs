@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
+pub mod by_slug;
 pub mod cycles;
 pub mod exports;
 pub mod lang;

@@ -6,6 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::by_slug::BySlug;
 use crate::api::lang;
 use crate::api::views::utc;
 use crate::db::districts::DistrictRow;
@@ -152,13 +153,7 @@ pub async fn list(
         (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
     ))]
 #[get("/municipalities/{slug}")]
-pub async fn show(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    slug: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let row = directory::municipality(&db, slug).await?;
+pub async fn show(req: HttpRequest, BySlug(row): BySlug) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(MunicipalityView::build(&req, row)?))
 }
 
@@ -173,10 +168,9 @@ pub async fn show(
 pub async fn list_districts(
     req: HttpRequest,
     db: web::Data<Db>,
-    slug: web::Path<String>,
+    BySlug(municipality): BySlug,
 ) -> ApiResult<HttpResponse> {
-    let slug = slug.into_inner();
-    let (municipality, rows) = directory::districts_of(&db, slug).await?;
+    let rows = directory::districts(&db, municipality.id.clone()).await?;
     let languages = decode(&municipality)?.languages;
     let lang = lang::negotiate(&req, &languages, &municipality.default_language);
     let views = rows

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::by_slug;
 use crate::api::views::utc;
 use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
 use crate::db::Db;
@@ -106,14 +107,13 @@ pub async fn register(
     db: web::Data<Db>,
     auth: web::Data<AuthState>,
     pepper: web::Data<Pepper>,
-    slug: web::Path<String>,
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     auth.registration_limiter
         .check_address(&client_ip(&req, auth.trust_forwarded_for))
         .map_err(ApiError::too_many_requests)?;
-    let slug = slug.into_inner();
-    let municipality = crate::service::directory::municipality(&db, slug).await?;
+    // Loaded after the address is throttled, so an unknown slug counts as an attempt too.
+    let municipality = by_slug::load(&req).await?;
     let body = body.into_inner();
     let input = Registration {
         national_id: body.national_id,

@@ -12,15 +12,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use clap::ValueEnum;
-
 use super::manifest::{sha256_hex, BudgetEntry, Manifest, FORMAT};
 use super::signing::PublicKey;
 use super::{MANIFEST, SIGNATURE};
-use crate::db::audit::{entry_hash, AuditRow, GENESIS_HASH};
+use crate::domain::audit_chain::{self, Entry};
+use crate::domain::budget::CountingRule;
+use crate::domain::UnknownVariant;
 use crate::pabulib::{self, PbFile};
-use crate::tally::cli::{RuleArg, TallyArgs, TieBreakArg};
-use crate::tally::{Completion, TallyResult};
+use crate::tally::TallyResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -251,7 +250,7 @@ fn check_audit_log(
     files: &BTreeMap<String, Vec<u8>>,
     manifest: &Manifest,
     report: &mut Report,
-) -> Option<Vec<AuditRow>> {
+) -> Option<Vec<Entry>> {
     let info = &manifest.audit_log;
     let path = info.path.as_str();
     let Some(content) = files.get(path) else {
@@ -260,7 +259,7 @@ fn check_audit_log(
     };
     let mut rows = Vec::new();
     for (i, line) in String::from_utf8_lossy(content).lines().enumerate() {
-        match serde_json::from_str::<AuditRow>(line) {
+        match serde_json::from_str::<Entry>(line) {
             Ok(row) => rows.push(row),
             Err(e) => {
                 report.fail(path, format!("line {}: not an audit entry: {e}", i + 1));
@@ -268,37 +267,26 @@ fn check_audit_log(
             }
         }
     }
-    let mut prev = GENESIS_HASH.to_string();
-    for (i, row) in rows.iter().enumerate() {
-        let broken = if row.seq != i as i64 + 1 || row.chain_key != info.chain {
-            Some("out of place (sequence or chain)")
-        } else if row.prev_hash != prev {
-            Some("does not link to the entry before it")
-        } else if entry_hash(row) != row.hash {
-            Some("its content does not match its hash")
-        } else {
-            None
-        };
-        if let Some(why) = broken {
-            report.fail(
-                path,
-                format!(
-                    "line {} (seq {}): the entry {why}; the chain breaks here",
-                    i + 1,
-                    row.seq
-                ),
-            );
-            return Some(rows);
-        }
-        prev = row.hash.clone();
+    if let Some(broken) = audit_chain::first_break(&rows, &info.chain) {
+        report.fail(
+            path,
+            format!(
+                "line {} (seq {}): the entry {}; the chain breaks here",
+                broken.index + 1,
+                broken.seq,
+                broken.fault.describe()
+            ),
+        );
+        return Some(rows);
     }
+    let prev = audit_chain::head(&rows);
     if rows.len() as i64 != info.entries || prev != info.last_hash {
         report.fail(
             path,
             format!(
                 "holds {} entries ending in {}, the manifest says {} ending in {}",
                 rows.len(),
-                short(&prev),
+                short(prev),
                 info.entries,
                 short(&info.last_hash)
             ),
@@ -323,7 +311,7 @@ fn short(hash: &str) -> &str {
 fn check_budget(
     files: &BTreeMap<String, Vec<u8>>,
     budget: &BudgetEntry,
-    audit: Option<&[AuditRow]>,
+    audit: Option<&[Entry]>,
     report: &mut Report,
 ) {
     let Some(pb_text) = files.get(&budget.pb) else {
@@ -388,17 +376,16 @@ fn check_votes(pb: &PbFile, budget: &BudgetEntry, report: &mut Report) {
 
 fn recount(pb: &PbFile, budget: &BudgetEntry) -> Result<TallyResult, String> {
     let election = pb.election().map_err(|e| e.to_string())?;
-    let args = TallyArgs {
-        file: Default::default(),
-        rule: RuleArg::from_str(&budget.rule, false)?,
-        completion: Completion::from_str(&budget.completion, false)?,
-        tie_break: TieBreakArg::from_str(&budget.tie_break, false)?,
-        seed: budget.seed.unwrap_or(0),
-        json: false,
-        time: false,
-        accept_invalid_votes: false,
+    // The names are the ones a budget's counting rule is stored under; an unknown one is
+    // reported as `kurultai tally` would report it.
+    let unknown = |e: UnknownVariant| format!("invalid variant: {}", e.value);
+    let rule = CountingRule {
+        kind: budget.rule.parse().map_err(unknown)?,
+        completion: budget.completion.parse().map_err(unknown)?,
+        tie_break: budget.tie_break.parse().map_err(unknown)?,
+        seed: budget.seed,
     };
-    crate::tally::tally(&election, &args.options()).map_err(|e| e.to_string())
+    crate::tally::tally(&election, &rule.engine_options()).map_err(|e| e.to_string())
 }
 
 /// The `.pb`'s `selected` column and vote count agree with the recount and the manifest.
@@ -441,7 +428,7 @@ fn check_tally_json(
     files: &BTreeMap<String, Vec<u8>>,
     budget: &BudgetEntry,
     recount: &TallyResult,
-    audit: Option<&[AuditRow]>,
+    audit: Option<&[Entry]>,
     report: &mut Report,
 ) {
     let path = &budget.tally_json;

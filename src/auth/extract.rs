@@ -17,12 +17,12 @@ use chrono::Utc;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use crate::auth::AuthState;
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::service::scope::{self, authorise};
-use crate::service::{actor, Actor, Error, UncheckedActor};
+use crate::service::{actor, Actor, UncheckedActor};
 
 /// The authenticated account behind a request, its session checked: the extractor of the
 /// plain [`Actor`] the services take (`&caller` hands it over).
@@ -188,17 +188,11 @@ impl<R: RoleSet + 'static> FromRequest for Staff<R> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let caller = Caller::from_request(req, payload);
-        let slug = req.match_info().get("slug").map(str::to_string);
-        let db = req.app_data::<web::Data<Db>>().cloned();
+        // The same loader as `BySlug`: a handler taking both reads the municipality once.
+        let municipality = crate::api::by_slug::load(req);
         Box::pin(async move {
             let caller = caller.await?;
-            let (slug, db) = match (slug, db) {
-                (Some(slug), Some(db)) => (slug, db),
-                _ => return Err(ApiError::internal("Staff<R> used on a path without {slug}")),
-            };
-            let municipality = db
-                .read(move |conn| municipalities::by_slug(conn, &slug).map_err(Error::from))
-                .await?;
+            let municipality = municipality.await?;
             authorise(&caller, &municipality, R::ROLES)?;
             Ok(Staff {
                 caller: caller.0,

@@ -1,37 +1,76 @@
-//! The append-only, hash-chained audit log.
+//! The append-only, hash-chained audit log in the database.
 //!
-//! Each municipality has its own chain (platform actions form the `platform` chain). An
-//! entry's hash covers the previous entry's hash and every field of the entry, so editing,
-//! removing or reordering any entry breaks every later hash. `(chain_key, seq)` is unique: two
-//! writers racing for the same position cannot both commit, so the chain never forks.
+//! The chain itself (how an entry is placed and hashed, and the check of a sequence) is
+//! [`crate::domain::audit_chain`]; this file stores and reads it. `(chain_key, seq)` is unique:
+//! two writers racing for the same position cannot both commit, so the chain never forks.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::schema::audit_log;
 use super::DbConn;
+use crate::domain::audit_chain::{self, entry_hash};
 
-/// The hash that stands before the first entry of every chain.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// A stored entry is exactly a chain entry.
+pub use crate::domain::audit_chain::Entry as AuditRow;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+/// The table's row, field for field an [`AuditRow`].
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
-pub struct AuditRow {
-    pub id: String,
-    pub chain_key: String,
-    pub seq: i64,
-    pub municipality_id: Option<String>,
-    pub actor_account_id: Option<String>,
-    pub actor_role: String,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: Option<String>,
-    pub details: String,
-    pub created_at: NaiveDateTime,
-    pub prev_hash: String,
-    pub hash: String,
+struct Row {
+    id: String,
+    chain_key: String,
+    seq: i64,
+    municipality_id: Option<String>,
+    actor_account_id: Option<String>,
+    actor_role: String,
+    action: String,
+    target_type: String,
+    target_id: Option<String>,
+    details: String,
+    created_at: NaiveDateTime,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<Row> for AuditRow {
+    fn from(r: Row) -> Self {
+        AuditRow {
+            id: r.id,
+            chain_key: r.chain_key,
+            seq: r.seq,
+            municipality_id: r.municipality_id,
+            actor_account_id: r.actor_account_id,
+            actor_role: r.actor_role,
+            action: r.action,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            details: r.details,
+            created_at: r.created_at,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        }
+    }
+}
+
+impl From<AuditRow> for Row {
+    fn from(e: AuditRow) -> Self {
+        Row {
+            id: e.id,
+            chain_key: e.chain_key,
+            seq: e.seq,
+            municipality_id: e.municipality_id,
+            actor_account_id: e.actor_account_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            target_type: e.target_type,
+            target_id: e.target_id,
+            details: e.details,
+            created_at: e.created_at,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
 }
 
 /// What happened, before it is placed in the chain.
@@ -56,10 +95,7 @@ pub fn append(conn: &mut DbConn, entry: NewEntry<'_>, at: NaiveDateTime) -> Quer
         .select((audit_log::seq, audit_log::hash))
         .first(conn)
         .optional()?;
-    let (seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, GENESIS_HASH.to_string()),
-    };
+    let (seq, prev_hash) = audit_chain::next_place(last);
     let mut row = AuditRow {
         id: uuid::Uuid::now_v7().to_string(),
         chain_key,
@@ -77,36 +113,9 @@ pub fn append(conn: &mut DbConn, entry: NewEntry<'_>, at: NaiveDateTime) -> Quer
     };
     row.hash = entry_hash(&row);
     diesel::insert_into(audit_log::table)
-        .values(&row)
+        .values(Row::from(row.clone()))
         .execute(conn)?;
     Ok(row)
-}
-
-/// SHA-256 over the previous hash and the entry's fields, each length-prefixed so that no
-/// two different entries can be written as the same byte string.
-pub fn entry_hash(row: &AuditRow) -> String {
-    let created = row.created_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let seq = row.seq.to_string();
-    let fields: [&str; 12] = [
-        &row.prev_hash,
-        &row.id,
-        &row.chain_key,
-        &seq,
-        row.municipality_id.as_deref().unwrap_or(""),
-        row.actor_account_id.as_deref().unwrap_or(""),
-        &row.actor_role,
-        &row.action,
-        &row.target_type,
-        row.target_id.as_deref().unwrap_or(""),
-        &row.details,
-        &created,
-    ];
-    let mut hasher = Sha256::new();
-    for field in fields {
-        hasher.update((field.len() as u64).to_be_bytes());
-        hasher.update(field.as_bytes());
-    }
-    hex::encode(hasher.finalize())
 }
 
 /// A page of one chain in order, after `after_seq`.
@@ -121,20 +130,16 @@ pub fn page(
         .filter(audit_log::seq.gt(after_seq))
         .order(audit_log::seq.asc())
         .limit(limit)
-        .select(AuditRow::as_select())
-        .load(conn)
+        .select(Row::as_select())
+        .load::<Row>(conn)
+        .map(|rows| rows.into_iter().map(AuditRow::from).collect())
 }
 
-/// Checks that `rows` (a whole chain, in order) links up; returns the first broken seq.
+/// The first broken seq of a whole chain read from the database (see
+/// [`audit_chain::first_break`]).
 pub fn first_broken_link(rows: &[AuditRow]) -> Option<i64> {
-    let mut prev = GENESIS_HASH.to_string();
-    for row in rows {
-        if row.prev_hash != prev || entry_hash(row) != row.hash {
-            return Some(row.seq);
-        }
-        prev = row.hash.clone();
-    }
-    None
+    let chain_key = rows.first().map_or("", |r| r.chain_key.as_str());
+    audit_chain::first_break(rows, chain_key).map(|b| b.seq)
 }
 
 /// The chain from its start through `through_seq`, in order.
@@ -143,6 +148,7 @@ pub fn up_to(conn: &mut DbConn, chain_key: &str, through_seq: i64) -> QueryResul
         .filter(audit_log::chain_key.eq(chain_key))
         .filter(audit_log::seq.le(through_seq))
         .order(audit_log::seq.asc())
-        .select(AuditRow::as_select())
-        .load(conn)
+        .select(Row::as_select())
+        .load::<Row>(conn)
+        .map(|rows| rows.into_iter().map(AuditRow::from).collect())
 }

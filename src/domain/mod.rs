@@ -3,6 +3,7 @@
 //! function says so in its name; everything is parsed once at the edge ("parse, don't
 //! validate") so that code holding one of these types never has to check it again.
 
+pub mod audit_chain;
 pub mod budget;
 pub mod country;
 pub mod currency;

@@ -15,15 +15,16 @@ use std::sync::Arc;
 
 use crate::archive::manifest::{AuditInfo, BudgetEntry, KeyInfo, Named, FORMAT};
 use crate::archive::{budget_paths, ArchiveKeys, ArchiveWriter, Manifest, AUDIT_LOG};
-use crate::db::audit::{self, GENESIS_HASH};
+use crate::db::audit;
 use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
+use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
+use crate::service::audit_log;
 use crate::service::budgets::counting_rule;
 use crate::service::exports::{
     plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
 };
-use crate::service::municipalities::record;
 use crate::service::results_csv::results_csv;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::BodyWriter;
@@ -67,7 +68,7 @@ pub async fn cycle_archive(
             for tally in &summary.tallies {
                 still_counted_as(conn, tally)?;
             }
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &summary.municipality_id,
@@ -320,9 +321,7 @@ fn add_audit_log<W: Write>(
         path: AUDIT_LOG.into(),
         chain,
         entries: rows.len() as i64,
-        last_hash: rows
-            .last()
-            .map_or(GENESIS_HASH.to_string(), |r| r.hash.clone()),
+        last_hash: audit_chain::head(&rows).to_string(),
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crate::db::audit::{self, AuditRow};
 use crate::db::Db;
+use crate::domain::audit_chain;
 use crate::service::{Error, Result};
 
 /// One page of the chain.
@@ -22,7 +23,8 @@ pub async fn page(db: &Db, chain_key: String, after: i64, limit: i64) -> Result<
         let more = rows.len() as i64 > limit;
         let entries: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
         let through = entries.last().map_or(after, |r| r.seq);
-        let broken = audit::first_broken_link(&audit::up_to(conn, &chain_key, through)?);
+        let whole = audit::up_to(conn, &chain_key, through)?;
+        let broken = audit_chain::first_break(&whole, &chain_key).map(|b| b.seq);
         Ok::<_, Error>(Page {
             entries,
             next_after: more.then_some(through),

@@ -48,28 +48,17 @@ use crate::db::{tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
+use crate::service::audit_log;
 use crate::service::budgets::ballot_spec;
-use crate::service::municipalities::{record, settings_of};
+use crate::service::municipalities::settings_of;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
+use crate::service::selections;
+pub use crate::service::selections::Selection;
 use crate::service::{Actor, UncheckedActor};
 use crate::service::{Error, Result};
 use crate::tally::{Ballot, Decimal, Election, ElectionBuilder, ProjectSpec};
-
-/// One choice on a ballot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Selection {
-    pub proposal_id: String,
-    /// Cumulative ballots: the points given (at least 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub points: Option<i64>,
-    /// Ranked ballots: 1 for the first choice, 2 for the second, … (or leave every rank out
-    /// and list the selections in order).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-}
 
 /// What a resident is told when their ballot is accepted.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -185,22 +174,7 @@ pub fn check(
             s.rank = Some(i as u32 + 1);
         }
     }
-    let ids = || {
-        selections
-            .iter()
-            .map(|s| s.proposal_id.clone())
-            .collect::<Vec<_>>()
-    };
-    let ballot = match ballot_type {
-        BallotType::Approval | BallotType::Knapsack => Ballot::Approval(ids()),
-        BallotType::Ranked => Ballot::Ranking(ids()),
-        BallotType::Cumulative => Ballot::Points(
-            selections
-                .iter()
-                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
-                .collect(),
-        ),
-    };
+    let ballot = selections::engine_ballot(ballot_type, &selections);
     spec.engine_rules()
         .validate(election, &ballot)
         .map_err(|e| unprocessable(e.code(), e.to_string()))?;
@@ -776,7 +750,7 @@ pub async fn enter_paper(
             &participation(&budget.id, "paper", None, None, &day, accepted as i64),
         )?;
         tallies::discard(conn, &budget.id)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,

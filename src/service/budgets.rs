@@ -8,7 +8,8 @@ use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::{FieldError, ValidationErrors};
-use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_names, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -182,7 +183,7 @@ pub async fn create(
         };
         apply(conn, &mut row, &input, &scope)?;
         rows::insert(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,
@@ -205,7 +206,7 @@ pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> R
         apply(conn, &mut row, &input, &scope)?;
         row.updated_at = now();
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,

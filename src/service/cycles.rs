@@ -25,7 +25,8 @@ use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, ValidationErrors};
-use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_names, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -150,7 +151,7 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        record(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
+        audit_log::append(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
             serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
         Ok(row)
     })
@@ -172,7 +173,7 @@ pub async fn update(db: &Db, actor: &Actor, id: String, input: CycleInput) -> Re
         apply(&mut scope.cycle, &input, &scope.municipality)?;
         scope.cycle.updated_at = now();
         rows::update(conn, &scope.cycle)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,
@@ -253,7 +254,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
         scope.cycle.status = to.as_str().to_string();
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &scope.municipality.id,

@@ -23,14 +23,10 @@ pub async fn municipalities(
         .await
 }
 
-/// The municipality of a slug and its districts, oldest first.
-pub async fn districts_of(db: &Db, slug: String) -> Result<(MunicipalityRow, Vec<DistrictRow>)> {
-    db.read(move |conn| {
-        let municipality = municipalities::by_slug(conn, &slug)?;
-        let rows = districts::of_municipality(conn, &municipality.id)?;
-        Ok((municipality, rows))
-    })
-    .await
+/// The districts of a municipality, oldest first.
+pub async fn districts(db: &Db, municipality_id: String) -> Result<Vec<DistrictRow>> {
+    db.read(move |conn| districts::of_municipality(conn, &municipality_id).map_err(Error::from))
+        .await
 }
 
 /// The slug of a municipality id.

@@ -6,7 +6,8 @@ use crate::db::districts::{self as rows, DistrictRow};
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::ValidationErrors;
-use crate::service::municipalities::{names_json, parse_names, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_names, settings_of};
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
@@ -41,7 +42,7 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        record(conn, &actor, &row.municipality_id, "district.created", "district", &row.id,
+        audit_log::append(conn, &actor, &row.municipality_id, "district.created", "district", &row.id,
             serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
         Ok(row)
     })
@@ -63,7 +64,7 @@ pub async fn rename(
         row.updated_at = now();
         rows::rename(conn, &row.id, &names, row.updated_at)?;
         row.names = names;
-        record(conn, &actor, &municipality_id, "district.renamed", "district", &row.id,
+        audit_log::append(conn, &actor, &municipality_id, "district.renamed", "district", &row.id,
             serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
         Ok(row)
     })
@@ -90,7 +91,7 @@ pub async fn delete(
             ),
             other => other.into(),
         })?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,

@@ -44,9 +44,10 @@ use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Country, Role};
 use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
+use crate::service::audit_log;
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::municipalities::{record, settings_of};
+use crate::service::municipalities::settings_of;
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
@@ -106,7 +107,7 @@ pub async fn pb(db: &Db, caller: &Actor, budget_id: String) -> Result<StreamedEx
         },
         move |conn, plan, written| {
             still_counted_as(conn, &plan.tally)?;
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &plan.municipality.id,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod archive;
+pub mod audit_log;
 pub mod audit_pages;
 pub mod auth;
 pub mod ballots;
@@ -21,6 +22,7 @@ pub mod receipts;
 pub mod residents;
 pub mod results_csv;
 pub mod scope;
+pub mod selections;
 pub mod staff;
 pub mod stats;
 pub mod stream;

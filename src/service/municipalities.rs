@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::accounts::AccountRow;
-use crate::db::audit::{self, NewEntry};
 use crate::db::districts;
 use crate::db::municipalities::{self as rows, MunicipalityRow};
 use crate::db::{Db, DbConn};
@@ -17,6 +16,7 @@ use crate::domain::{
     Translations, ValidationErrors,
 };
 use crate::service::accounts::{self, StaffInput};
+use crate::service::audit_log;
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
@@ -96,7 +96,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
             other => other.into(),
         })?;
         let admin = accounts::insert(conn, admin)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality.id,
@@ -152,7 +152,7 @@ pub async fn update_settings(
         check_districts_have_default(conn, &row.id, &settings)?;
         refuse_during_voting(conn, &row.id, &voting_sensitive)?;
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &row.id,
@@ -326,30 +326,4 @@ fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
     row.registration_policy = settings.registration_policy.as_str().to_string();
     row.revote_policy = settings.revote_policy.as_str().to_string();
     row.max_proposals_per_resident = i32::from(settings.max_proposals_per_resident);
-}
-
-/// Appends a staff action to the municipality's audit chain.
-pub fn record(
-    conn: &mut DbConn,
-    actor: &Actor,
-    municipality_id: &str,
-    action: &str,
-    target_type: &str,
-    target_id: &str,
-    details: serde_json::Value,
-) -> Result<()> {
-    audit::append(
-        conn,
-        NewEntry {
-            municipality_id: Some(municipality_id),
-            actor_account_id: Some(&actor.account_id),
-            actor_role: actor.role.as_str(),
-            action,
-            target_type,
-            target_id: Some(target_id),
-            details,
-        },
-        now(),
-    )?;
-    Ok(())
 }

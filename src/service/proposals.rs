@@ -16,7 +16,8 @@ use crate::db::schema::residents;
 use crate::db::{budgets, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, Role, ValidationErrors};
-use crate::service::municipalities::{names_json, parse_texts, record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::{names_json, parse_texts, settings_of};
 use crate::service::now;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -228,7 +229,7 @@ pub async fn create(
         };
         apply(&mut row, &input, &budget, &scope)?;
         rows::insert(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,
@@ -280,7 +281,7 @@ pub async fn update(
         apply(&mut row, &input, &budget, &scope)?;
         row.updated_at = now();
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,
@@ -346,7 +347,7 @@ pub async fn review(
         row.status_reason = reason;
         row.updated_at = now();
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,
@@ -386,7 +387,7 @@ pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow
         row.status = status::WITHDRAWN.into();
         row.updated_at = now();
         rows::update(conn, &row)?;
-        record(
+        audit_log::append(
             conn,
             &caller,
             &scope.municipality.id,

@@ -24,7 +24,8 @@ use crate::domain::{
     Role, TimeZoneName, ValidationErrors,
 };
 use crate::service::accounts::{self, ACTIVE};
-use crate::service::municipalities::{record, settings_of};
+use crate::service::audit_log;
+use crate::service::municipalities::settings_of;
 use crate::service::Actor;
 use crate::service::{blocking, hashing, now};
 use crate::service::{Error, Result};
@@ -480,7 +481,7 @@ pub async fn review(
                 Some(&actor.account_id),
                 at,
             )?;
-            record(
+            audit_log::append(
                 conn,
                 &actor,
                 &municipality_id,
@@ -686,7 +687,7 @@ pub async fn upload_roll(
             rows: roll.len(),
             newly_verified,
         };
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,

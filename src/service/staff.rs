@@ -6,7 +6,7 @@ use crate::db::sessions;
 use crate::db::Db;
 use crate::domain::Role;
 use crate::service::accounts::{self, StaffInput, ACTIVE, DISABLED};
-use crate::service::municipalities::record;
+use crate::service::audit_log;
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
@@ -34,7 +34,7 @@ pub async fn create(
     db.write(move |conn| {
         let row = accounts::insert(conn, new)?;
         let municipality_id = row.municipality_id.clone().unwrap_or_default();
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,
@@ -110,7 +110,7 @@ pub async fn update(
         if row.status == DISABLED || role_changed {
             sessions::revoke_all_of_account(conn, &row.id, "account_changed", row.updated_at)?;
         }
-        record(conn, &actor, &municipality_id, "staff.changed", "account", &row.id,
+        audit_log::append(conn, &actor, &municipality_id, "staff.changed", "account", &row.id,
             serde_json::json!({"role": row.role, "status": row.status, "display_name": row.display_name}))?;
         Ok(row)
     })

@@ -16,11 +16,12 @@ use crate::db::tallies::{self, TallyRow};
 use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
+use crate::service::audit_log;
 use crate::service::ballots::{election_builder, Selection};
 use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::cycles;
-use crate::service::municipalities::record;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
+use crate::service::selections;
 use crate::service::Actor;
 use crate::service::{blocking, now};
 use crate::service::{Error, Result};
@@ -78,17 +79,7 @@ fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapsh
 fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> Result<Ballot> {
     let selections: Vec<Selection> =
         serde_json::from_str(&row.selections).map_err(Error::internal)?;
-    let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
-    Ok(match spec.vote_kind() {
-        engine::VoteKind::Approval => Ballot::Approval(ids()),
-        engine::VoteKind::Ranked { .. } => Ballot::Ranking(ids()),
-        _ => Ballot::Points(
-            selections
-                .iter()
-                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
-                .collect(),
-        ),
-    })
+    Ok(selections::engine_ballot(spec.ballot_type, &selections))
 }
 
 /// Counts a closed budget and stores the result (replacing an earlier count).
@@ -134,7 +125,7 @@ pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow>
             ));
         }
         tallies::store(conn, &stored)?;
-        record(
+        audit_log::append(
             conn,
             &actor,
             &municipality_id,

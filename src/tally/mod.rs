@@ -3,7 +3,8 @@
 //!
 //! Pure code: no database, no HTTP. The service builds an [`Election`] from its rows
 //! ([`Election::new`]), checks single ballots with [`ballot::BallotRules::validate`], and counts
-//! with [`tally`]. `kurultai tally FILE.pb` ([`cli`]) does the same from a Pabulib file.
+//! with [`tally`]. `kurultai tally FILE.pb` (`cli::tally`, outside the engine) does the same from a Pabulib
+//! file.
 //!
 //! Rules ([`Rule`]): `greedy` ([`greedy`]), the Method of Equal Shares with its completions
 //! ([`mes`], [`completion`]) and sequential Phragmén ([`phragmen`]). They reproduce pabutools
@@ -16,7 +17,6 @@
 //! takes part in a decision; decimals in the trace are rounded only for reading.
 
 pub mod ballot;
-pub mod cli;
 mod completion;
 pub mod election;
 pub mod exact;
@@ -45,8 +45,7 @@ use profile::Profile;
 use result::{Exact, ProjectLine, RuleName, Stage, SCHEMA};
 
 /// How Equal Shares spends what its first run leaves (see [`completion`] for the semantics).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Completion {
     /// One run with share budget/n.
     None,

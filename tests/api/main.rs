@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod ballots;
 mod browser;
+mod by_slug;
 mod cycles;
 mod end_to_end;
 mod errors;

@@ -1,4 +1,6 @@
-//! `kurultai tally FILE.pb`: count a Pabulib file and print the outcome (or `--json`).
+//! `kurultai tally FILE.pb`: count a Pabulib file and print the outcome (or `--json`). The
+//! command line's front of the engine: it reads the file, times the count and picks the exit
+//! status, so that `tally/` stays pure.
 //!
 //! Exit status: 0 on success, 2 when the file cannot be read or is malformed, or holds a vote
 //! that breaks the limits its own META declares (the message names the line), 1 when the rule
@@ -21,6 +23,23 @@ pub enum RuleArg {
     Phragmen,
 }
 
+/// How Equal Shares spends what its first run leaves, on the command line (the engine's
+/// [`Completion`], which knows nothing of clap).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CompletionArg {
+    /// One run with share budget/n.
+    None,
+    /// pabutools' `voter_budget_increment = 1` (one main unit).
+    Add1,
+    /// `add1`, then greedy by votes (points).
+    Add1Greedy,
+    /// equalshares.net's Add1: floor(budget/n) + 1, + 2, … while within the budget.
+    EqualsharesAdd1,
+    /// `equalshares_add1`, then the utilitarian completion.
+    EqualsharesAdd1u,
+}
+
 /// The tie-breaking order on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TieBreakArg {
@@ -38,7 +57,7 @@ pub struct TallyArgs {
     pub rule: RuleArg,
     /// How Equal Shares spends what it leaves (ignored by other rules).
     #[arg(long, value_enum, default_value = "add1_greedy")]
-    pub completion: Completion,
+    pub completion: CompletionArg,
     /// Tie-breaking order.
     #[arg(long = "tie-break", value_enum, default_value = "pabutools")]
     pub tie_break: TieBreakArg,
@@ -61,9 +80,16 @@ pub struct TallyArgs {
 impl TallyArgs {
     /// The engine options these arguments select.
     pub fn options(&self) -> TallyOptions {
+        let completion = match self.completion {
+            CompletionArg::None => Completion::None,
+            CompletionArg::Add1 => Completion::Add1,
+            CompletionArg::Add1Greedy => Completion::Add1Greedy,
+            CompletionArg::EqualsharesAdd1 => Completion::EqualsharesAdd1,
+            CompletionArg::EqualsharesAdd1u => Completion::EqualsharesAdd1u,
+        };
         let rule = match self.rule {
             RuleArg::Greedy => Rule::Greedy,
-            RuleArg::EqualShares => Rule::EqualShares(self.completion),
+            RuleArg::EqualShares => Rule::EqualShares(completion),
             RuleArg::Phragmen => Rule::Phragmen,
         };
         let tie_break = match self.tie_break {

@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 
+pub mod tally;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "kurultai",
@@ -34,7 +36,7 @@ enum Command {
     /// Print the OpenAPI document (YAML).
     Openapi,
     /// Count a Pabulib `.pb` election.
-    Tally(crate::tally::cli::TallyArgs),
+    Tally(tally::TallyArgs),
     /// Check a cycle archive (`GET /cycles/{id}/export`) without the service: its signature,
     /// every file's SHA-256, every budget recounted, the audit log's hash chain. Exit status 0
     /// only when every check holds, 1 when one fails, 2 when the key cannot be read.
@@ -69,7 +71,7 @@ enum AdminCommand {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Tally(args)) => crate::tally::cli::run(&args),
+        Some(Command::Tally(args)) => tally::run(&args),
         Some(Command::Verify { archive, key }) => verify(&archive, key.as_deref()),
         Some(Command::Openapi) => {
             print!("{}", crate::openapi::yaml());

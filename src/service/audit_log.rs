@@ -1,0 +1,35 @@
+//! The audit appender: every staff action is appended to its municipality's hash chain inside
+//! the transaction of the action, so the action and its record commit together or not at all.
+//! `db::audit` stores the entry; `domain::audit_chain` places and hashes it.
+
+use crate::db::audit::{self, NewEntry};
+use crate::db::DbConn;
+use crate::service::now;
+use crate::service::Actor;
+use crate::service::Result;
+
+/// Appends what `actor` did to `target_type` `target_id` in the municipality's audit chain.
+pub fn append(
+    conn: &mut DbConn,
+    actor: &Actor,
+    municipality_id: &str,
+    action: &str,
+    target_type: &str,
+    target_id: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        conn,
+        NewEntry {
+            municipality_id: Some(municipality_id),
+            actor_account_id: Some(&actor.account_id),
+            actor_role: actor.role.as_str(),
+            action,
+            target_type,
+            target_id: Some(target_id),
+            details,
+        },
+        now(),
+    )?;
+    Ok(())
+}
