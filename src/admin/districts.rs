@@ -11,7 +11,7 @@ use crate::api::lang;
 use crate::api::municipalities::{decode, DistrictView};
 use crate::auth::extract::{Admins, Staff};
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::districts as service;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,11 +38,11 @@ fn view(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = DistrictView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid names"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/districts")]
 pub async fn create(
@@ -69,11 +69,11 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Renamed", body = DistrictView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such district here"),
+        (status = 422, description = "Invalid names"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/districts/{id}")]
 pub async fn update(
@@ -102,11 +102,11 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The district is in use", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such district here"),
+        (status = 409, description = "The district is in use"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[delete("/municipalities/{slug}/districts/{id}")]
 pub async fn delete(

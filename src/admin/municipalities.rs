@@ -11,7 +11,7 @@ use crate::api::views::AccountView;
 use crate::auth::extract::PlatformAdmin;
 use crate::db::Db;
 use crate::domain::SettingsInput;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::accounts::StaffInput;
 use crate::service::municipalities::{self as service, NewMunicipality};
 
@@ -62,11 +62,11 @@ pub struct CreatedMunicipality {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = CreatedMunicipality),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a platform admin"),
+        (status = 409, description = "The slug is taken"),
+        (status = 422, description = "Invalid fields, each named"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities")]
 pub async fn create(

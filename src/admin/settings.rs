@@ -12,7 +12,7 @@ use crate::auth::extract::{Admins, Staff};
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::SettingsInput;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::municipalities::{self as service, SettingsPatch};
 
 /// A municipality's settings as its admins see them.
@@ -63,9 +63,9 @@ pub struct SettingsUpdate {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/settings")]
 pub async fn show(req: HttpRequest, staff: Staff<Admins>) -> ApiResult<HttpResponse> {
@@ -79,11 +79,11 @@ pub async fn show(req: HttpRequest, staff: Staff<Admins>) -> ApiResult<HttpRespo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new settings", body = SettingsView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid settings, each field named", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid settings, each field named"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/settings")]
 pub async fn update(

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::api::views::AccountView;
 use crate::auth::extract::{Admins, Staff};
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::accounts::StaffInput;
 use crate::service::staff::{self as service, StaffChange};
 
@@ -47,9 +47,9 @@ fn views(slug: &str, rows: Vec<crate::db::accounts::AccountRow>) -> Vec<AccountV
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Staff, oldest first", body = Vec<AccountView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/staff")]
 pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResponse> {
@@ -64,12 +64,12 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 409, description = "The e-mail is taken here"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/staff")]
 pub async fn create(
@@ -96,12 +96,12 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such staff account here"),
+        (status = 409, description = "It would leave the municipality without an active admin"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/staff/{id}")]
 pub async fn update(
@@ -128,11 +128,11 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Disabled"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such staff account here"),
+        (status = 409, description = "It would leave the municipality without an active admin"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[delete("/municipalities/{slug}/staff/{id}")]
 pub async fn disable(

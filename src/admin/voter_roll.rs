@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::{MunicipalityAdmins, Staff};
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::residents::{self as service, MAX_ROLL_BYTES};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,12 +44,12 @@ fn is_csv(req: &HttpRequest) -> bool {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The roll was replaced", body = RollView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than 64 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad lines, with their numbers; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 413, description = "The file is larger than 64 MiB"),
+        (status = 415, description = "Not text/csv"),
+        (status = 422, description = "Bad lines, with their numbers; nothing was stored"),
     ))]
 #[post("/municipalities/{slug}/voter-roll")]
 pub async fn upload(

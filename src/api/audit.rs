@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::extract::{AuditReaders, Staff};
 use crate::db::audit::{self, AuditRow};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -75,10 +75,10 @@ pub struct AuditQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of the log", body = AuditPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/audit-log")]
 pub async fn list(

@@ -8,7 +8,7 @@ use crate::api::views::AccountView;
 use crate::auth::extract::{client_ip, Caller};
 use crate::db::{accounts, Db};
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::auth::{self as auth_service, LoginInput, Tokens};
 use crate::state::AuthState;
 
@@ -56,9 +56,9 @@ async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong login or password"),
+        (status = 429, description = "Too many attempts"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/auth/login")]
 pub async fn login(
@@ -83,8 +83,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/auth/refresh")]
 pub async fn refresh(
@@ -101,7 +101,7 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
     ))]
 #[post("/auth/logout")]
 pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -114,7 +114,7 @@ pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
     ))]
 #[get("/me")]
 pub async fn me(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {

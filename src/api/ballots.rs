@@ -11,7 +11,7 @@ use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{
     self as service, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch, PaperReply,
     Selection,
@@ -36,12 +36,12 @@ pub struct BallotBody {
     responses(
         (status = 201, description = "Cast", body = CastReply),
         (status = 200, description = "Replaced an earlier ballot", body = CastReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not eligible here (`not_eligible`: not verified, too young, another district, not a resident)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting is not open (`cycle_not_in_voting`) or the ballot is final (`already_voted`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The ballot breaks a rule: `too_many_selections`, `too_few_selections`, `over_budget`, `under_minimum_spend`, `points_exceeded`, `points_total_exceeded`, `duplicate_selection`, `proposal_not_on_ballot`, `invalid_selection`, `invalid_points`, `invalid_ranks`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not eligible here (`not_eligible`: not verified, too young, another district, not a resident)"),
+        (status = 404, description = "No such budget"),
+        (status = 409, description = "Voting is not open (`cycle_not_in_voting`) or the ballot is final (`already_voted`)"),
+        (status = 422, description = "The ballot breaks a rule: `too_many_selections`, `too_few_selections`, `over_budget`, `under_minimum_spend`, `points_exceeded`, `points_total_exceeded`, `duplicate_selection`, `proposal_not_on_ballot`, `invalid_selection`, `invalid_points`, `invalid_ranks`, `idempotency_key_reused`"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[put("/budgets/{id}/ballot")]
 pub async fn cast(
@@ -94,9 +94,9 @@ fn reply_ttl(req: &HttpRequest) -> chrono::TimeDelta {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ballot", body = OwnBallot),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No ballot (`no_ballot`) or no such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 404, description = "No ballot (`no_ballot`) or no such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/ballot")]
 pub async fn own(
@@ -125,12 +125,12 @@ pub struct PaperBody {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The batch was stored", body = PaperReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not during voting or after the close (`cycle_not_in_voting`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Ballots that break a rule, each named `ballots[i]` with its code", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Not during voting or after the close (`cycle_not_in_voting`)"),
+        (status = 422, description = "Ballots that break a rule, each named `ballots[i]` with its code"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/paper-ballots")]
 pub async fn paper(
@@ -155,8 +155,8 @@ pub async fn paper(
     params(("code" = String, Path, description = "The receipt code, as given (case, spaces and dashes do not matter)")),
     responses(
         (status = 200, description = "The receipt's status", body = ReceiptStatus),
-        (status = 404, description = "No such receipt", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such receipt"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/receipts/{code}")]
 pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -170,10 +170,10 @@ pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<Ht
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Ballot counts", body = crate::service::ballots::Turnout),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not staff of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not staff of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/turnout")]
 pub async fn turnout(

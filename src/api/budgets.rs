@@ -16,7 +16,7 @@ use crate::auth::extract::Caller;
 use crate::db::budgets::BudgetRow;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
 use crate::service::scope::CycleScope;
 
@@ -110,8 +110,8 @@ impl From<BudgetBody> for BudgetInput {
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The budgets", body = Vec<BudgetView>),
-        (status = 404, description = "No such cycle", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/budgets")]
 pub async fn list(
@@ -135,12 +135,12 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = BudgetView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/cycles/{id}/budgets")]
 pub async fn create(
@@ -160,8 +160,8 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The budget")),
     responses(
         (status = 200, description = "The budget", body = BudgetView),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}")]
 pub async fn show(
@@ -181,12 +181,12 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = BudgetView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/budgets/{id}")]
 pub async fn update(

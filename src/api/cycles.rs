@@ -18,7 +18,7 @@ use crate::auth::extract::{Caller, Officials, Staff};
 use crate::db::municipalities;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::cycles::{self as service, CycleInput};
 use crate::service::scope::CycleScope;
 
@@ -148,9 +148,9 @@ pub struct TransitionBody {
     params(("slug" = String, Path, description = "The municipality's slug"), CycleListQuery),
     responses(
         (status = 200, description = "The cycles", body = Vec<CycleView>),
-        (status = 400, description = "`include` is not `budgets` (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`include` is not `budgets` (`invalid_query`)"),
+        (status = 404, description = "No such municipality"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/cycles")]
 pub async fn list(
@@ -201,11 +201,11 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/cycles")]
 pub async fn create(
@@ -230,8 +230,8 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The cycle", body = CycleView),
-        (status = 404, description = "No such cycle (or a draft of another municipality)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle (or a draft of another municipality)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}")]
 pub async fn show(
@@ -251,12 +251,12 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a draft (`cycle_not_draft`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Not a draft (`cycle_not_draft`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/cycles/{id}")]
 pub async fn update(
@@ -280,12 +280,12 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Moved", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Move not allowed now (`invalid_transition`, `no_budgets`, `budget_without_proposals`, `close_in_past`, `tally_missing`, `cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Move not allowed now (`invalid_transition`, `no_budgets`, `budget_without_proposals`, `close_in_past`, `tally_missing`, `cycle_changed`)"),
+        (status = 422, description = "Unknown status"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/cycles/{id}/transition")]
 pub async fn transition(

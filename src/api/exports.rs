@@ -12,7 +12,7 @@ use crate::api::results::budget_language;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
 use crate::db::{municipalities, Db};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::exports::{self, Money};
 
 /// A counted budget as a Pabulib `.pb` file (auditors and officials, once voting has closed):
@@ -25,11 +25,11 @@ use crate::service::exports::{self, Money};
     responses(
         (status = 200, description = "The Pabulib file, as an attachment", body = String, content_type = "text/plain; charset=utf-8",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"<slug>-<budget id>.pb\"`"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has not closed (`cycle_not_closed`), the budget is not counted (`not_tallied`), or the count changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Voting has not closed (`cycle_not_closed`), the budget is not counted (`not_tallied`), or the count changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/export.pb")]
 pub async fn budget_pb(
@@ -59,11 +59,11 @@ pub async fn budget_pb(
     responses(
         (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = Vec<u8>, content_type = "application/gzip",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has not closed (`cycle_not_closed`), a budget is not counted (`not_tallied`), or a count changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Voting has not closed (`cycle_not_closed`), a budget is not counted (`not_tallied`), or a count changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/export")]
 pub async fn cycle_archive(
@@ -109,8 +109,8 @@ pub struct KeyView {
     params(("slug" = String, Path, description = "The municipality")),
     responses(
         (status = 200, description = "The municipality's public keys", body = Keys),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/keys")]
 pub async fn public_keys(
@@ -142,8 +142,8 @@ pub async fn public_keys(
            ("lang" = Option<String>, Query, description = "Language of the names")),
     responses(
         (status = 200, description = "The results as CSV", body = String, content_type = "text/csv; charset=utf-8"),
-        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/results.csv")]
 pub async fn results_csv(

@@ -11,7 +11,7 @@ use crate::api::views::utc;
 use crate::db::districts::{self, DistrictRow};
 use crate::db::municipalities::{self, MunicipalityRow};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 
 /// What anyone may know about a municipality.
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,7 +131,7 @@ pub struct MunicipalityPage {
 #[utoipa::path(get, path = "/api/v1/municipalities", tag = "municipalities", params(PageQuery),
     responses(
         (status = 200, description = "A page of municipalities", body = MunicipalityPage),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query"),
     ))]
 #[get("/municipalities")]
 pub async fn list(
@@ -161,7 +161,7 @@ pub async fn list(
     params(("slug" = String, Path, description = "The municipality's slug")),
     responses(
         (status = 200, description = "The municipality", body = MunicipalityView),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
     ))]
 #[get("/municipalities/{slug}")]
 pub async fn show(
@@ -181,7 +181,7 @@ pub async fn show(
     params(("slug" = String, Path, description = "The municipality's slug")),
     responses(
         (status = 200, description = "Its districts, oldest first", body = Vec<DistrictView>),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
     ))]
 #[get("/municipalities/{slug}/districts")]
 pub async fn list_districts(

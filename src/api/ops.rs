@@ -36,8 +36,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
-        (status = 503, description = "The database does not answer", body = crate::error::Problem,
-            content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer"),
     ))]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
@@ -60,8 +59,4 @@ pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResp
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics.render(&db))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(metrics);
 }

@@ -16,7 +16,7 @@ use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::proposals::{
     self as service, translations, ListQuery, Location, ProposalInput, Sort,
 };
@@ -202,9 +202,9 @@ async fn list_of(
     params(("id" = Uuid, Path, description = "The budget"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
-        (status = 403, description = "A status filter other than `approved` from a non-staff caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A status filter other than `approved` from a non-staff caller"),
+        (status = 404, description = "No such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/proposals")]
 pub async fn list(
@@ -230,9 +230,9 @@ pub async fn list(
     params(("id" = Uuid, Path, description = "The cycle"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
-        (status = 403, description = "A status filter other than `approved` from a non-staff caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A status filter other than `approved` from a non-staff caller"),
+        (status = 404, description = "No such cycle"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/proposals")]
 pub async fn list_in_cycle(
@@ -309,12 +309,12 @@ async fn respond(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Submitted", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a verified resident (`not_verified`) or not an official", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now (`cycle_not_accepting_proposals`) or over the limit (`proposal_limit_reached`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a verified resident (`not_verified`) or not an official"),
+        (status = 404, description = "No such budget"),
+        (status = 409, description = "Not now (`cycle_not_accepting_proposals`) or over the limit (`proposal_limit_reached`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/proposals")]
 pub async fn create(
@@ -333,8 +333,8 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The proposal")),
     responses(
         (status = 200, description = "The proposal", body = ProposalView),
-        (status = 404, description = "No such proposal (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such proposal (or not visible to the caller)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/proposals/{id}")]
 pub async fn show(
@@ -356,12 +356,12 @@ pub async fn show(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now (`cycle_not_accepting_proposals`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not allowed"),
+        (status = 404, description = "No such proposal here"),
+        (status = 409, description = "Not now (`cycle_not_accepting_proposals`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/proposals/{id}")]
 pub async fn update(
@@ -391,12 +391,12 @@ pub struct ReviewBody {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Decided", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now, or withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown decision or a rejection without reason", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such proposal here"),
+        (status = 409, description = "Not now, or withdrawn"),
+        (status = 422, description = "Unknown decision or a rejection without reason"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/proposals/{id}/review")]
 pub async fn review(
@@ -428,11 +428,11 @@ pub async fn review(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Withdrawn", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now, or already withdrawn or rejected", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not the author"),
+        (status = 404, description = "No such proposal"),
+        (status = 409, description = "Not now, or already withdrawn or rejected"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/proposals/{id}/withdraw")]
 pub async fn withdraw(

@@ -13,7 +13,7 @@ use crate::api::views::utc;
 use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
 use crate::db::{municipalities, Db};
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::residents::{self as service, Decision, Profile, ProfilePatch, Registration};
 use crate::state::AuthState;
 
@@ -94,11 +94,11 @@ impl ResidentView {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this address or with this ID", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
+        (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)"),
+        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)"),
+        (status = 429, description = "Too many registrations from this address or with this ID"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents")]
 pub async fn register(
@@ -173,10 +173,10 @@ pub struct ResidentPage {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of residents", body = ResidentPage),
-        (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official or admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query or cursor"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official or admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/residents")]
 pub async fn list(
@@ -208,10 +208,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Verified (also when already verified)", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resident here", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such resident here"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents/{id}/verify")]
 pub async fn verify(
@@ -247,11 +247,11 @@ pub struct RejectRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Rejected (also when already rejected)", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resident here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason, or too long", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such resident here"),
+        (status = 422, description = "No reason, or too long"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents/{id}/reject")]
 pub async fn reject(
@@ -290,8 +290,8 @@ async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's profile", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
     ))]
 #[get("/me/profile")]
 pub async fn show_profile(db: web::Data<Db>, resident: ResidentAuth) -> ApiResult<HttpResponse> {
@@ -334,11 +334,11 @@ pub struct ProfileUpdate {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The corrected profile", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
+        (status = 409, description = "The e-mail is taken here"),
+        (status = 422, description = "Every bad field"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/me/profile")]
 pub async fn update_profile(
@@ -364,8 +364,8 @@ pub async fn update_profile(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
     ))]
 #[delete("/me")]
 pub async fn delete_me(db: web::Data<Db>, resident: ResidentAuth) -> ApiResult<HttpResponse> {

@@ -10,7 +10,7 @@ use crate::api::municipalities::decode;
 use crate::auth::extract::Caller;
 use crate::db::municipalities::{self, MunicipalityRow};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::tally::{self as service, Results};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -27,11 +27,11 @@ pub struct TallyReply {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Counted", body = TallyReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The cycle is not closed (`cycle_not_closed`) or changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "The cycle is not closed (`cycle_not_closed`) or changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/tally")]
 pub async fn tally(
@@ -54,8 +54,8 @@ pub async fn tally(
            ("lang" = Option<String>, Query, description = "Language of the titles")),
     responses(
         (status = 200, description = "The result", body = Results),
-        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/results")]
 pub async fn results(

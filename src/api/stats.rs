@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::extract::Caller;
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::stats::{self, CycleStats};
 
 /// A cycle's participation statistics: turnout per budget, by channel, district, age band and
@@ -18,8 +18,8 @@ use crate::service::stats::{self, CycleStats};
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The statistics", body = CycleStats),
-        (status = 404, description = "No such cycle, or not public yet (`no_stats`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle, or not public yet (`no_stats`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/stats")]
 pub async fn cycle_stats(
@@ -37,8 +37,8 @@ pub async fn cycle_stats(
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The statistics as CSV", body = String, content_type = "text/csv; charset=utf-8"),
-        (status = 404, description = "No such cycle, or not public yet (`no_stats`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle, or not public yet (`no_stats`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/stats.csv")]
 pub async fn cycle_stats_csv(

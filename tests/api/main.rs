@@ -16,6 +16,7 @@ mod fence;
 mod health;
 mod helpers;
 mod linkability;
+mod methods;
 mod proposals;
 mod residents;
 mod stats;
