@@ -23,9 +23,20 @@ use crate::routes;
             breaks and tabs are allowed only in descriptions and reasons), a bidirectional \
             override or isolate, or text made only of invisible characters is answered 422 \
             `invalid_text`; text is stored in Unicode NFC.",
-        license(name = "AGPL-3.0-or-later"),
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
-    components(schemas(Problem)),
+    servers((
+        url = "{origin}",
+        description = "A Kurultai server. The API is under `/api/v1`; health, readiness and \
+            metrics are at the root.",
+        variables(("origin" = (
+            default = "http://127.0.0.1:8080",
+            description = "Scheme, host and port of the deployment"
+        )))
+    )),
+    // The problem body is added to error responses by `ProblemBodies`; a query parameter's
+    // schema is not collected from the handlers the way a body's is.
+    components(schemas(Problem, crate::api::closed_sets::ProposalSort)),
     modifiers(&RouteTable, &BearerAuth, &ProblemBodies),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),

@@ -33,6 +33,7 @@ fn view(
 
 /// Add a district.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/districts", tag = "admin",
+    operation_id = "createDistrict",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = DistrictInput,
     security(("bearer" = [])),
@@ -63,6 +64,7 @@ pub async fn create(
 
 /// Rename a district.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    operation_id = "updateDistrict",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The district")),
     request_body = DistrictInput,
@@ -97,6 +99,7 @@ pub async fn update(
 
 /// Remove a district that nothing refers to yet.
 #[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    operation_id = "deleteDistrict",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The district")),
     security(("bearer" = [])),

@@ -39,11 +39,15 @@ pub struct CreateMunicipality {
     pub currency: Option<String>,
     pub time_zone: Option<String>,
     /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
+    #[schema(value_type = Option<crate::domain::NationalIdScheme>)]
     pub national_id_scheme: Option<String>,
     /// `enforce` (a wrong check digit refuses the ID) or `warn`.
+    #[schema(value_type = Option<crate::domain::CheckDigitPolicy>)]
     pub check_digit_policy: Option<String>,
     pub min_voting_age: Option<i64>,
+    #[schema(value_type = Option<crate::domain::RegistrationPolicy>)]
     pub registration_policy: Option<String>,
+    #[schema(value_type = Option<crate::domain::RevotePolicy>)]
     pub revote_policy: Option<String>,
     /// How many proposals one resident may submit in a cycle (0–100, default 5).
     pub max_proposals_per_resident: Option<i64>,
@@ -58,6 +62,7 @@ pub struct CreatedMunicipality {
 
 /// Create a municipality together with its first municipality admin.
 #[utoipa::path(post, path = "/api/v1/municipalities", tag = "admin",
+    operation_id = "createMunicipality",
     request_body = CreateMunicipality,
     security(("bearer" = [])),
     responses(

@@ -47,11 +47,15 @@ pub struct SettingsUpdate {
     pub currency: Option<String>,
     pub time_zone: Option<String>,
     /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
+    #[schema(value_type = Option<crate::domain::NationalIdScheme>)]
     pub national_id_scheme: Option<String>,
     /// `enforce` (a wrong check digit refuses the ID) or `warn`.
+    #[schema(value_type = Option<crate::domain::CheckDigitPolicy>)]
     pub check_digit_policy: Option<String>,
     pub min_voting_age: Option<i64>,
+    #[schema(value_type = Option<crate::domain::RegistrationPolicy>)]
     pub registration_policy: Option<String>,
+    #[schema(value_type = Option<crate::domain::RevotePolicy>)]
     pub revote_policy: Option<String>,
     /// How many proposals one resident may submit in a cycle (0–100, default 5).
     pub max_proposals_per_resident: Option<i64>,
@@ -59,6 +63,7 @@ pub struct SettingsUpdate {
 
 /// Read the municipality's settings.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/settings", tag = "admin",
+    operation_id = "getSettings",
     params(("slug" = String, Path, description = "The municipality's slug")),
     security(("bearer" = [])),
     responses(
@@ -74,6 +79,7 @@ pub async fn show(req: HttpRequest, staff: Staff<Admins>) -> ApiResult<HttpRespo
 
 /// Change the municipality's settings. Every bad field is named in one 422 answer.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/settings", tag = "admin",
+    operation_id = "updateSettings",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = SettingsUpdate,
     security(("bearer" = [])),

@@ -20,6 +20,7 @@ pub struct CreateStaff {
     pub email: String,
     pub display_name: String,
     /// `municipality_admin`, `official` or `auditor`.
+    #[schema(value_type = crate::api::closed_sets::StaffRole)]
     pub role: String,
     /// The initial password: at least 12 characters, not a common one.
     pub password: String,
@@ -30,8 +31,10 @@ pub struct CreateStaff {
 pub struct UpdateStaff {
     pub display_name: Option<String>,
     /// `municipality_admin`, `official` or `auditor`.
+    #[schema(value_type = Option<crate::api::closed_sets::StaffRole>)]
     pub role: Option<String>,
     /// `active` or `disabled`.
+    #[schema(value_type = Option<crate::api::closed_sets::AccountStatus>)]
     pub status: Option<String>,
 }
 
@@ -43,6 +46,7 @@ fn views(slug: &str, rows: Vec<crate::db::accounts::AccountRow>) -> Vec<AccountV
 
 /// The municipality's staff accounts.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    operation_id = "listStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
     security(("bearer" = [])),
     responses(
@@ -59,6 +63,7 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
 
 /// Create an official, auditor or municipality admin.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    operation_id = "createStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = CreateStaff,
     security(("bearer" = [])),
@@ -90,6 +95,7 @@ pub async fn create(
 
 /// Change a staff account's name, role or status.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    operation_id = "updateStaff",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The account")),
     request_body = UpdateStaff,
@@ -123,6 +129,7 @@ pub async fn update(
 
 /// Disable a staff account: it can no longer log in and its sessions end now.
 #[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    operation_id = "disableStaff",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The account")),
     security(("bearer" = [])),

@@ -38,8 +38,9 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// `line[n].birth_date`, the header is line 1). Otherwise the roll is replaced in one
 /// transaction and pending residents who are on it are verified.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/voter-roll", tag = "admin",
+    operation_id = "uploadVoterRoll",
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body(content = String, content_type = "text/csv",
+    request_body(content = inline(crate::api::views::FileBytes), content_type = "text/csv",
         description = "national_id,birth_date then one line per person"),
     security(("bearer" = [])),
     responses(

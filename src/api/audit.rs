@@ -64,13 +64,16 @@ pub struct AuditPage {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries after this sequence number (default: from the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// At most this many entries (1–500, default 100).
+    /// At most this many entries.
+    #[param(minimum = 1, maximum = 500, default = 100)]
     pub limit: Option<i64>,
 }
 
 /// The municipality's audit log, oldest first, with the hash chain checked.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/audit-log", tag = "audit",
+    operation_id = "listAuditLog",
     params(("slug" = String, Path, description = "The municipality's slug"), AuditQuery),
     security(("bearer" = [])),
     responses(

@@ -54,6 +54,8 @@ async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
 
 /// Log in with an e-mail (or, for residents, a national ID) and a password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    operation_id = "login",
+    security(()),
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong login or password"),
@@ -81,6 +83,8 @@ pub async fn login(
 
 /// Exchange a refresh token for a new access token and a new refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    operation_id = "refreshTokens",
+    security(()),
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
         (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
@@ -98,6 +102,7 @@ pub async fn refresh(
 
 /// End the current session: its access and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    operation_id = "logout",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
@@ -111,6 +116,7 @@ pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse
 
 /// The calling account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    operation_id = "getMe",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = AccountView),

@@ -26,9 +26,11 @@ pub struct BallotBody {
     pub selections: Vec<Selection>,
 }
 
-/// Cast or replace the caller's ballot while voting is open. A retry with the same
-/// `Idempotency-Key` header gets the first answer again.
+/// Cast or replace the caller's ballot while voting is open.
+///
+/// A retry with the same `Idempotency-Key` header gets the first answer again.
 #[utoipa::path(put, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    operation_id = "castBallot",
     params(("id" = Uuid, Path, description = "The budget"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
     request_body = BallotBody,
@@ -90,6 +92,7 @@ fn reply_ttl(req: &HttpRequest) -> chrono::TimeDelta {
 
 /// The caller's own current ballot in a budget.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    operation_id = "getOwnBallot",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
@@ -116,10 +119,12 @@ pub struct PaperBody {
     pub ballots: Vec<BallotBody>,
 }
 
-/// An official enters a polling station's paper ballots (during voting, or after the close
-/// before publication). The batch is checked like online ballots and stored all or nothing;
-/// a stored count of the budget is dropped.
+/// An official enters a polling station's paper ballots.
+///
+/// During voting, or after the close before publication. The batch is checked like online
+/// ballots and stored all or nothing; a stored count of the budget is dropped.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/paper-ballots", tag = "ballots",
+    operation_id = "enterPaperBallots",
     params(("id" = Uuid, Path, description = "The budget")),
     request_body = PaperBody,
     security(("bearer" = [])),
@@ -148,10 +153,13 @@ pub async fn paper(
     Ok(HttpResponse::Created().json(reply))
 }
 
-/// Whether the ballot behind a receipt is in the count (after the close). Never what it
-/// contains. Just after a scheduled close the answer waits until the close is written down,
-/// so that `counted` is final.
+/// Whether the ballot behind a receipt is in the count (after the close).
+///
+/// Never what it contains. Just after a scheduled close the answer waits until the close is
+/// written down, so that `counted` is final.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "ballots",
+    operation_id = "checkReceipt",
+    security(()),
     params(("code" = String, Path, description = "The receipt code, as given (case, spaces and dashes do not matter)")),
     responses(
         (status = 200, description = "The receipt's status", body = ReceiptStatus),
@@ -163,9 +171,12 @@ pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<Ht
     Ok(HttpResponse::Ok().json(receipts::check(&db, &code).await?))
 }
 
-/// How many ballots a budget holds, by channel: for the municipality's staff, also while
-/// voting runs. No endpoint shows running totals per proposal before the close.
+/// How many ballots a budget holds, by channel.
+///
+/// For the municipality's staff, also while voting runs. No endpoint shows running totals per
+/// proposal before the close.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/turnout", tag = "ballots",
+    operation_id = "getTurnout",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(

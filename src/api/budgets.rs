@@ -107,6 +107,8 @@ impl From<BudgetBody> for BudgetInput {
 
 /// The cycle's budgets.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    operation_id = "listBudgets",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The budgets", body = Vec<BudgetView>),
@@ -130,6 +132,7 @@ pub async fn list(
 
 /// Add a budget to a cycle that has not opened voting.
 #[utoipa::path(post, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    operation_id = "createBudget",
     params(("id" = Uuid, Path, description = "The cycle")),
     request_body = BudgetBody,
     security(("bearer" = [])),
@@ -157,6 +160,8 @@ pub async fn create(
 
 /// One budget.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets",
+    operation_id = "getBudget",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget")),
     responses(
         (status = 200, description = "The budget", body = BudgetView),
@@ -176,6 +181,7 @@ pub async fn show(
 
 /// Change a budget before voting opens.
 #[utoipa::path(patch, path = "/api/v1/budgets/{id}", tag = "budgets",
+    operation_id = "updateBudget",
     params(("id" = Uuid, Path, description = "The budget")),
     request_body = BudgetBody,
     security(("bearer" = [])),

@@ -33,6 +33,7 @@ pub struct CycleView {
     pub name: String,
     /// `draft`, `submission`, `review`, `voting`, `closed`, `published` or `cancelled`. A
     /// cycle whose scheduled close has passed reads `closed`.
+    #[schema(value_type = CycleStatus)]
     pub status: String,
     /// The municipality's IANA zone, in which the `*_local` times are given.
     pub time_zone: String,
@@ -139,12 +140,14 @@ impl From<CycleBody> for CycleInput {
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
     /// The status to move to.
-    #[schema(example = "submission")]
+    #[schema(example = "submission", value_type = CycleStatus)]
     pub to: String,
 }
 
 /// The municipality's cycles, newest first (drafts only for its staff).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
+    operation_id = "listCycles",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The municipality's slug"), CycleListQuery),
     responses(
         (status = 200, description = "The cycles", body = Vec<CycleView>),
@@ -196,6 +199,7 @@ pub async fn list(
 
 /// Start a cycle (as a draft).
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
+    operation_id = "createCycle",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = CycleBody,
     security(("bearer" = [])),
@@ -227,6 +231,8 @@ pub async fn create(
 
 /// One cycle.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}", tag = "cycles",
+    operation_id = "getCycle",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The cycle", body = CycleView),
@@ -246,6 +252,7 @@ pub async fn show(
 
 /// Change a draft's names or scheduled times.
 #[utoipa::path(patch, path = "/api/v1/cycles/{id}", tag = "cycles",
+    operation_id = "updateCycle",
     params(("id" = Uuid, Path, description = "The cycle")),
     request_body = CycleBody,
     security(("bearer" = [])),
@@ -270,11 +277,13 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }
 
-/// Move the cycle along its lifecycle: `draft → submission → review → voting → closed →
-/// published`, or to `cancelled` before `published`. Opening voting needs at least one
-/// approved proposal in every budget and freezes the rules and the ballots; publishing needs
-/// every budget counted.
+/// Move the cycle along its lifecycle.
+///
+/// `draft → submission → review → voting → closed → published`, or to `cancelled` before
+/// `published`. Opening voting needs at least one approved proposal in every budget and
+/// freezes the rules and the ballots; publishing needs every budget counted.
 #[utoipa::path(post, path = "/api/v1/cycles/{id}/transition", tag = "cycles",
+    operation_id = "transitionCycle",
     params(("id" = Uuid, Path, description = "The cycle")),
     request_body = TransitionBody,
     security(("bearer" = [])),

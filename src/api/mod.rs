@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
+pub mod closed_sets;
 pub mod cycles;
 pub mod exports;
 pub mod lang;

@@ -39,6 +39,7 @@ pub struct ProposalView {
     pub category: Option<String>,
     pub location: Option<Location>,
     /// `submitted`, `approved`, `rejected` or `withdrawn`.
+    #[schema(value_type = crate::api::closed_sets::ProposalStatus)]
     pub status: String,
     /// Why it was rejected (shown to its author and to staff).
     pub status_reason: Option<String>,
@@ -118,20 +119,24 @@ pub struct ProposalPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
-    /// Staff only (the public sees `approved`): `submitted`, `approved`, `rejected`, `withdrawn`.
+    /// Staff only (the public sees `approved`).
+    #[param(value_type = Option<crate::api::closed_sets::ProposalStatus>)]
     pub status: Option<String>,
     pub category: Option<String>,
     /// Only budgets of this district.
     pub district: Option<Uuid>,
     /// Words that must all occur in the title or description, in any language.
     pub q: Option<String>,
-    /// `submitted` (default), `newest`, `cost`, `-cost`, `title`.
+    /// `cost` is cheapest first, `-cost` dearest first.
+    #[param(value_type = Option<crate::api::closed_sets::ProposalSort>)]
     pub sort: Option<String>,
     /// Language of `title` and `description`.
     pub lang: Option<String>,
-    /// 1-based page (default 1).
+    /// 1-based page.
+    #[param(minimum = 1, default = 1)]
     pub page: Option<u32>,
-    /// Items per page, 1–100 (default 50).
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
 }
 
@@ -199,6 +204,8 @@ async fn list_of(
 
 /// A budget's proposals: approved ones for the public, all for staff, plus the caller's own.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/proposals", tag = "proposals",
+    operation_id = "listBudgetProposals",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
@@ -227,6 +234,8 @@ pub async fn list(
 
 /// The proposals of every budget of a cycle (filter by `district`).
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/proposals", tag = "proposals",
+    operation_id = "listCycleProposals",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
@@ -301,9 +310,12 @@ async fn respond(
     })
 }
 
-/// Submit a proposal: verified residents during `submission` (up to the municipality's
-/// per-resident limit), officials until voting opens.
+/// Submit a proposal to a budget.
+///
+/// Verified residents during `submission` (up to the municipality's per-resident limit),
+/// officials until voting opens.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/proposals", tag = "proposals",
+    operation_id = "createProposal",
     params(("id" = Uuid, Path, description = "The budget")),
     request_body = ProposalBody,
     security(("bearer" = [])),
@@ -330,6 +342,8 @@ pub async fn create(
 
 /// One proposal.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals",
+    operation_id = "getProposal",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The proposal")),
     responses(
         (status = 200, description = "The proposal", body = ProposalView),
@@ -348,9 +362,11 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(ProposalView::build(row, &scope, &lang, caller.as_ref())?))
 }
 
-/// Change a proposal: its author while it is `submitted` during `submission`, officials until
-/// voting opens.
+/// Change a proposal.
+///
+/// Its author while it is `submitted` during `submission`, officials until voting opens.
 #[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals",
+    operation_id = "updateProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     request_body = ProposalBody,
     security(("bearer" = [])),
@@ -379,6 +395,7 @@ pub async fn update(
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
     /// `approve` or `reject`.
+    #[schema(value_type = crate::api::closed_sets::ReviewDecision)]
     pub decision: String,
     /// Required to reject; shown to the author.
     pub reason: Option<String>,
@@ -386,6 +403,7 @@ pub struct ReviewBody {
 
 /// An official approves or rejects a proposal (until voting opens).
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/review", tag = "proposals",
+    operation_id = "reviewProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     request_body = ReviewBody,
     security(("bearer" = [])),
@@ -424,6 +442,7 @@ pub async fn review(
 
 /// The author withdraws their proposal (until voting opens).
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals",
+    operation_id = "withdrawProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     security(("bearer" = [])),
     responses(

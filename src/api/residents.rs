@@ -55,6 +55,7 @@ pub struct ResidentView {
     pub phone: Option<String>,
     pub language: Option<String>,
     /// `pending`, `verified` or `rejected`.
+    #[schema(value_type = crate::api::closed_sets::ResidentStatus)]
     pub status: String,
     /// Why the registration was rejected.
     pub status_reason: Option<String>,
@@ -90,6 +91,8 @@ impl ResidentView {
 
 /// Register as a resident of a municipality.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
+    operation_id = "registerResident",
+    security(()),
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = RegisterRequest,
     responses(
@@ -152,8 +155,10 @@ pub async fn register(
 #[serde(deny_unknown_fields)]
 pub struct ResidentQuery {
     /// `pending`, `verified` or `rejected`; all when absent.
+    #[param(value_type = Option<crate::api::closed_sets::ResidentStatus>)]
     pub status: Option<String>,
-    /// At most this many items (1–100, default 50).
+    /// At most this many items.
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -169,6 +174,7 @@ pub struct ResidentPage {
 
 /// The municipality's residents, oldest registration first (e.g. `?status=pending` to review).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
+    operation_id = "listResidents",
     params(("slug" = String, Path, description = "The municipality's slug"), ResidentQuery),
     security(("bearer" = [])),
     responses(
@@ -203,6 +209,7 @@ pub async fn list(
 
 /// Verify a registration.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/verify", tag = "residents",
+    operation_id = "verifyResident",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The resident")),
     security(("bearer" = [])),
@@ -241,6 +248,7 @@ pub struct RejectRequest {
 
 /// Reject a registration, with a reason.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/reject", tag = "residents",
+    operation_id = "rejectResident",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The resident")),
     request_body = RejectRequest,
@@ -287,6 +295,7 @@ async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
 
 /// The caller's own resident profile.
 #[utoipa::path(get, path = "/api/v1/me/profile", tag = "residents",
+    operation_id = "getProfile",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's profile", body = ResidentView),
@@ -330,6 +339,7 @@ pub struct ProfileUpdate {
 
 /// Correct the caller's name, district, e-mail, phone or language.
 #[utoipa::path(patch, path = "/api/v1/me/profile", tag = "residents",
+    operation_id = "updateProfile",
     request_body = ProfileUpdate,
     security(("bearer" = [])),
     responses(
@@ -358,9 +368,12 @@ pub async fn update_profile(
     Ok(HttpResponse::Ok().json(own_view(&db, profile).await?))
 }
 
-/// Delete the caller's registration and account. Every session ends; ballots already cast
-/// stay counted and can no longer be linked to anyone.
+/// Delete the caller's registration and account.
+///
+/// Every session ends; ballots already cast stay counted and can no longer be linked to
+/// anyone.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "residents",
+    operation_id = "deleteMe",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),

@@ -20,9 +20,11 @@ pub struct TallyReply {
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Count a budget of a closed cycle with its frozen rule and store the result (a later count
-/// replaces it until the cycle is published).
+/// Count a budget of a closed cycle with its frozen rule and store the result.
+///
+/// A later count replaces it until the cycle is published.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/tally", tag = "results",
+    operation_id = "tallyBudget",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
@@ -47,9 +49,12 @@ pub async fn tally(
     }))
 }
 
-/// A budget's result: public once the cycle is published, for the municipality's staff once
-/// counted.
+/// A budget's result.
+///
+/// Public once the cycle is published, for the municipality's staff once counted.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/results", tag = "results",
+    operation_id = "getResults",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget"),
            ("lang" = Option<String>, Query, description = "Language of the titles")),
     responses(
