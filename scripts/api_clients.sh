@@ -21,10 +21,13 @@ if [ ! -x "$TOOLS/node_modules/.bin/spectral" ]; then
   npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error --no-save \
     openapi-typescript@7.13.0 typescript@5.9.3 @stoplight/spectral-cli@6.16.3 >/dev/null
 fi
-if [ ! -x "$TOOLS/venv/bin/openapi-python-client" ]; then
-  python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check openapi-python-client==0.28.4
+# Into a directory of its own rather than a venv (Debian's python3 may lack `venv`).
+if [ ! -d "$TOOLS/py/openapi_python_client" ]; then
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check \
+    --no-warn-conflicts --target "$TOOLS/py" \
+    openapi-python-client==0.28.4
 fi
+openapi_python_client() { PYTHONPATH="$TOOLS/py" python3 -m openapi_python_client "$@"; }
 BIN=$TOOLS/node_modules/.bin
 status=0
 
@@ -42,7 +45,7 @@ fi
 
 # --- Python -----------------------------------------------------------------------------------
 echo "--- openapi-python-client"
-(cd "$WORK" && "$TOOLS/venv/bin/openapi-python-client" generate --path "$SPEC" \
+(cd "$WORK" && openapi_python_client generate --path "$SPEC" \
   --config "$ROOT/scripts/openapi-python-client.yaml" --meta none --output-path "$WORK/py" >"$WORK/py.log" 2>&1) || { cat "$WORK/py.log"; status=1; }
 # It reports what it could not generate as warnings and carries on; any of them is a failure.
 if grep -qiE 'warning|skipp|unable|could not|error' "$WORK/py.log"; then

@@ -169,3 +169,41 @@ fn the_document_names_its_servers() {
     let servers = doc["servers"].as_sequence().expect("servers");
     assert!(!servers.is_empty());
 }
+
+#[test]
+fn the_main_flows_have_request_and_response_examples() {
+    let doc = document();
+    let ops = operations(&doc);
+    let main_flows = [
+        "createMunicipality",
+        "registerResident",
+        "login",
+        "createCycle",
+        "createBudget",
+        "createProposal",
+        "castBallot",
+        "getResults",
+    ];
+    for id in main_flows {
+        let (name, op) = ops
+            .iter()
+            .find(|(_, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"));
+        if let Some(request) = op["requestBody"]["content"]["application/json"].as_mapping() {
+            assert!(
+                request.contains_key("example"),
+                "{name}: no request example"
+            );
+        }
+        let responses = op["responses"].as_mapping().unwrap();
+        let success = responses
+            .iter()
+            .find(|(status, _)| status.as_str().is_some_and(|s| s.starts_with('2')))
+            .map(|(_, response)| response)
+            .unwrap_or_else(|| panic!("{name}: no success response"));
+        assert!(
+            success["content"]["application/json"]["example"].is_mapping(),
+            "{name}: no response example"
+        );
+    }
+}

@@ -63,10 +63,11 @@ pub struct CreatedMunicipality {
 /// Create a municipality together with its first municipality admin.
 #[utoipa::path(post, path = "/api/v1/municipalities", tag = "admin",
     operation_id = "createMunicipality",
-    request_body = CreateMunicipality,
+    request_body(content = CreateMunicipality, example = crate::api::examples::create_municipality),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CreatedMunicipality),
+        (status = 201, description = "Created", body = CreatedMunicipality,
+            example = crate::api::examples::created_municipality),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a platform admin"),
         (status = 409, description = "The slug is taken"),

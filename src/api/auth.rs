@@ -53,11 +53,12 @@ async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
 }
 
 /// Log in with an e-mail (or, for residents, a national ID) and a password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = LoginRequest, example = crate::api::examples::login),
     operation_id = "login",
     security(()),
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in", body = TokenResponse, example = crate::api::examples::logged_in),
         (status = 401, description = "Wrong login or password"),
         (status = 429, description = "Too many attempts"),
         (status = "4XX", description = "Malformed request"),

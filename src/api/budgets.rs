@@ -38,6 +38,7 @@ pub struct BudgetView {
     /// When voting opened and these rules were frozen.
     pub frozen_at: Option<DateTime<Utc>>,
     /// The cycle's status, as in `GET /cycles/{id}`.
+    #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -134,10 +135,10 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
     operation_id = "createBudget",
     params(("id" = Uuid, Path, description = "The cycle")),
-    request_body = BudgetBody,
+    request_body(content = BudgetBody, example = crate::api::examples::create_budget),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = BudgetView),
+        (status = 201, description = "Created", body = BudgetView, example = crate::api::examples::budget),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an official of this municipality"),
         (status = 404, description = "No such cycle here"),

@@ -201,10 +201,10 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
     operation_id = "createCycle",
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body = CycleBody,
+    request_body(content = CycleBody, example = crate::api::examples::create_cycle),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CycleView),
+        (status = 201, description = "Created", body = CycleView, example = crate::api::examples::cycle),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an official of this municipality"),
         (status = 404, description = "No such municipality (or another tenant's)"),

@@ -9,6 +9,7 @@ pub mod ballots;
 pub mod budgets;
 pub mod closed_sets;
 pub mod cycles;
+pub mod examples;
 pub mod exports;
 pub mod lang;
 pub mod municipalities;

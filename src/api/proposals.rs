@@ -317,10 +317,10 @@ async fn respond(
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/proposals", tag = "proposals",
     operation_id = "createProposal",
     params(("id" = Uuid, Path, description = "The budget")),
-    request_body = ProposalBody,
+    request_body(content = ProposalBody, example = crate::api::examples::create_proposal),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Submitted", body = ProposalView),
+        (status = 201, description = "Submitted", body = ProposalView, example = crate::api::examples::proposal),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a verified resident (`not_verified`) or not an official"),
         (status = 404, description = "No such budget"),

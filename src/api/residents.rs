@@ -94,9 +94,10 @@ impl ResidentView {
     operation_id = "registerResident",
     security(()),
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body = RegisterRequest,
+    request_body(content = RegisterRequest, example = crate::api::examples::register_resident),
     responses(
-        (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView),
+        (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView,
+            example = crate::api::examples::registered_resident),
         (status = 404, description = "No such municipality"),
         (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)"),
         (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)"),

@@ -58,7 +58,7 @@ pub async fn tally(
     params(("id" = Uuid, Path, description = "The budget"),
            ("lang" = Option<String>, Query, description = "Language of the titles")),
     responses(
-        (status = 200, description = "The result", body = Results),
+        (status = 200, description = "The result", body = Results, example = crate::api::examples::results),
         (status = 404, description = "No such budget, or no result to show yet (`no_results`)"),
         (status = "4XX", description = "Malformed request"),
     ))]
