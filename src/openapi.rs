@@ -36,7 +36,11 @@ use crate::routes;
     )),
     // The problem body is added to error responses by `ProblemBodies`; a query parameter's
     // schema is not collected from the handlers the way a body's is.
-    components(schemas(Problem, crate::api::closed_sets::ProposalSort)),
+    components(schemas(
+        Problem,
+        crate::api::closed_sets::ProposalSort,
+        crate::api::closed_sets::CycleInclude
+    )),
     modifiers(&RouteTable, &BearerAuth, &ProblemBodies),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),

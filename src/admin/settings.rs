@@ -46,7 +46,6 @@ pub struct SettingsUpdate {
     pub default_language: Option<String>,
     pub currency: Option<String>,
     pub time_zone: Option<String>,
-    /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
     #[schema(value_type = Option<crate::domain::NationalIdScheme>)]
     pub national_id_scheme: Option<String>,
     /// `enforce` (a wrong check digit refuses the ID) or `warn`.

@@ -19,7 +19,6 @@ use crate::service::staff::{self as service, StaffChange};
 pub struct CreateStaff {
     pub email: String,
     pub display_name: String,
-    /// `municipality_admin`, `official` or `auditor`.
     #[schema(value_type = crate::api::closed_sets::StaffRole)]
     pub role: String,
     /// The initial password: at least 12 characters, not a common one.
@@ -30,10 +29,8 @@ pub struct CreateStaff {
 #[serde(deny_unknown_fields)]
 pub struct UpdateStaff {
     pub display_name: Option<String>,
-    /// `municipality_admin`, `official` or `auditor`.
     #[schema(value_type = Option<crate::api::closed_sets::StaffRole>)]
     pub role: Option<String>,
-    /// `active` or `disabled`.
     #[schema(value_type = Option<crate::api::closed_sets::AccountStatus>)]
     pub status: Option<String>,
 }

@@ -74,3 +74,10 @@ pub enum DatabaseBackend {
     Sqlite,
     Postgres,
 }
+
+/// What a cycle list may embed.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CycleInclude {
+    Budgets,
+}

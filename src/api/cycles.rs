@@ -31,8 +31,7 @@ pub struct CycleView {
     pub names: BTreeMap<String, String>,
     /// The name in the caller's language, else the default language.
     pub name: String,
-    /// `draft`, `submission`, `review`, `voting`, `closed`, `published` or `cancelled`. A
-    /// cycle whose scheduled close has passed reads `closed`.
+    /// A cycle whose scheduled close has passed reads `closed`.
     #[schema(value_type = CycleStatus)]
     pub status: String,
     /// The municipality's IANA zone, in which the `*_local` times are given.
@@ -101,6 +100,7 @@ impl CycleView {
 pub struct CycleListQuery {
     /// `budgets`: each cycle with its budgets, so a city's page needs one request, not one per
     /// cycle (a round trip each on a phone's 3G).
+    #[param(value_type = Option<crate::api::closed_sets::CycleInclude>)]
     pub include: Option<String>,
     /// Language of `name` (else `Accept-Language`).
     pub lang: Option<String>,

@@ -29,15 +29,14 @@ pub struct MunicipalityView {
     pub currency: String,
     /// IANA time zone name.
     pub time_zone: String,
+    #[schema(value_type = crate::domain::NationalIdScheme)]
     pub national_id_scheme: String,
-    /// `enforce` or `warn`: what a wrong check digit does.
+    /// What a wrong check digit does.
     #[schema(value_type = crate::domain::CheckDigitPolicy)]
     pub check_digit_policy: String,
     pub min_voting_age: i32,
-    /// `open`, `review` or `roll`.
     #[schema(value_type = crate::domain::RegistrationPolicy)]
     pub registration_policy: String,
-    /// `final` or `until_close`.
     #[schema(value_type = crate::domain::RevotePolicy)]
     pub revote_policy: String,
     /// How many proposals one resident may submit in a cycle.

@@ -18,7 +18,6 @@ pub struct Health {
 pub struct Readiness {
     /// `ready` when the database answers.
     pub status: String,
-    /// `sqlite` or `postgres`.
     #[schema(value_type = crate::api::closed_sets::DatabaseBackend)]
     pub database: String,
 }

@@ -38,7 +38,6 @@ pub struct ProposalView {
     pub currency: String,
     pub category: Option<String>,
     pub location: Option<Location>,
-    /// `submitted`, `approved`, `rejected` or `withdrawn`.
     #[schema(value_type = crate::api::closed_sets::ProposalStatus)]
     pub status: String,
     /// Why it was rejected (shown to its author and to staff).
@@ -394,7 +393,6 @@ pub async fn update(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
-    /// `approve` or `reject`.
     #[schema(value_type = crate::api::closed_sets::ReviewDecision)]
     pub decision: String,
     /// Required to reject; shown to the author.

@@ -54,7 +54,6 @@ pub struct ResidentView {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub language: Option<String>,
-    /// `pending`, `verified` or `rejected`.
     #[schema(value_type = crate::api::closed_sets::ResidentStatus)]
     pub status: String,
     /// Why the registration was rejected.
@@ -155,7 +154,7 @@ pub async fn register(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentQuery {
-    /// `pending`, `verified` or `rejected`; all when absent.
+    /// All when absent.
     #[param(value_type = Option<crate::api::closed_sets::ResidentStatus>)]
     pub status: Option<String>,
     /// At most this many items.

@@ -24,12 +24,10 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
-    /// `platform_admin`, `municipality_admin`, `official`, `auditor` or `resident`.
     #[schema(value_type = crate::domain::Role)]
     pub role: String,
     pub email: Option<String>,
     pub display_name: String,
-    /// `active` or `disabled`.
     #[schema(value_type = crate::api::closed_sets::AccountStatus)]
     pub status: String,
     /// The municipality's slug; null for platform admins.
