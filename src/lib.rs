@@ -14,6 +14,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod pabulib;
+pub mod routes;
 pub mod scheduler;
 pub mod secrets;
 pub mod service;

@@ -2,10 +2,16 @@
 //! of the repository is this document written out; `tests/openapi_in_step.rs` fails when they
 //! differ (`cargo run -- openapi > openapi.yaml` brings the file up to date).
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, api};
+use crate::error::{Problem, PROBLEM_JSON};
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,69 +23,25 @@ use crate::{admin, api};
             breaks and tabs are allowed only in descriptions and reasons), a bidirectional \
             override or isolate, or text made only of invisible characters is answered 422 \
             `invalid_text`; text is stored in Unicode NFC.",
-        license(name = "AGPL-3.0-or-later"),
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
-    paths(
-        api::ops::healthz,
-        api::ops::readyz,
-        api::ops::metrics,
-        api::auth::login,
-        api::auth::refresh,
-        api::auth::logout,
-        api::auth::me,
-        api::municipalities::list,
-        api::municipalities::show,
-        api::municipalities::list_districts,
-        api::cycles::list,
-        api::cycles::create,
-        api::cycles::show,
-        api::cycles::update,
-        api::cycles::transition,
-        api::budgets::list,
-        api::budgets::create,
-        api::budgets::show,
-        api::budgets::update,
-        api::proposals::list,
-        api::proposals::list_in_cycle,
-        api::proposals::create,
-        api::proposals::show,
-        api::proposals::update,
-        api::proposals::review,
-        api::proposals::withdraw,
-        api::ballots::cast,
-        api::ballots::own,
-        api::ballots::paper,
-        api::ballots::receipt,
-        api::ballots::turnout,
-        api::audit::list,
-        api::results::tally,
-        api::results::results,
-        api::exports::budget_pb,
-        api::exports::cycle_archive,
-        api::exports::public_keys,
-        api::exports::results_csv,
-        api::stats::cycle_stats,
-        api::stats::cycle_stats_csv,
-        admin::municipalities::create,
-        admin::settings::show,
-        admin::settings::update,
-        admin::districts::create,
-        admin::districts::update,
-        admin::districts::delete,
-        admin::staff::list,
-        admin::staff::create,
-        admin::staff::update,
-        admin::staff::disable,
-        admin::voter_roll::upload,
-        api::residents::register,
-        api::residents::list,
-        api::residents::verify,
-        api::residents::reject,
-        api::residents::show_profile,
-        api::residents::update_profile,
-        api::residents::delete_me,
-    ),
-    modifiers(&BearerAuth),
+    servers((
+        url = "{origin}",
+        description = "A Kurultai server. The API is under `/api/v1`; health, readiness and \
+            metrics are at the root.",
+        variables(("origin" = (
+            default = "http://127.0.0.1:8080",
+            description = "Scheme, host and port of the deployment"
+        )))
+    )),
+    // The problem body is added to error responses by `ProblemBodies`; a query parameter's
+    // schema is not collected from the handlers the way a body's is.
+    components(schemas(
+        Problem,
+        crate::api::closed_sets::ProposalSort,
+        crate::api::closed_sets::CycleInclude
+    )),
+    modifiers(&RouteTable, &BearerAuth, &ProblemBodies),
     tags(
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "auth", description = "Logging in and tokens"),
@@ -96,6 +58,25 @@ use crate::{admin, api};
     )
 )]
 pub struct ApiDoc;
+
+/// Every operation in `routes.rs`, with the schemas it refers to.
+struct RouteTable;
+
+impl Modify for RouteTable {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut schemas = Vec::new();
+        for route in routes::ALL.iter().copied().flatten() {
+            openapi.paths.add_path_operation(
+                (route.path)(),
+                (route.methods)(),
+                (route.operation)(),
+            );
+            (route.schemas)(&mut schemas);
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.extend(schemas);
+    }
+}
 
 struct BearerAuth;
 
@@ -119,4 +100,62 @@ pub fn yaml() -> String {
     ApiDoc::openapi()
         .to_yaml()
         .expect("the OpenAPI document serialises")
+}
+
+/// Every error response is a problem (RFC 9457): the annotations give each one its status and
+/// description, and this pass gives them all the same `application/problem+json` body, and
+/// every 429 its `Retry-After` header.
+struct ProblemBodies;
+
+impl Modify for ProblemBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let retry_after = HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .description(Some("Seconds to wait before trying again"))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if status.starts_with('4') || status.starts_with('5') {
+                        response
+                            .content
+                            .entry(PROBLEM_JSON.to_string())
+                            .or_insert_with(|| problem.clone());
+                    }
+                    if status == "429" {
+                        response
+                            .headers
+                            .entry("Retry-After".to_string())
+                            .or_insert_with(|| retry_after.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The operations of a path item, whatever their method.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -13,6 +13,7 @@ use crate::api::{self, problems};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::metrics::{self, Metrics};
+use crate::routes;
 use crate::secrets::{Secrets, SecretsError};
 use crate::state::AppState;
 
@@ -185,22 +186,18 @@ fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server
 }
 
 fn routes(cfg: &mut web::ServiceConfig, mount: Mount) {
-    cfg.configure(api::ops::configure);
+    routes::register(cfg, "", &[routes::OPERATIONS]);
     if mount.public {
         cfg.configure(crate::web_client::configure);
     }
-    cfg.service(web::scope("/api/v1").configure(|scope| {
-        if mount.public {
-            api::configure(scope);
-        }
-        if mount.admin {
-            crate::admin::configure(scope);
-        }
-        if mount.public {
-            api::method_fallbacks(scope, api::PATHS);
-        }
-        if mount.admin {
-            api::method_fallbacks(scope, crate::admin::PATHS);
-        }
-    }));
+    let scoped: &[&[routes::Route]] = match (mount.public, mount.admin) {
+        (true, true) => &[routes::PUBLIC, routes::ADMIN],
+        (true, false) => &[routes::PUBLIC],
+        (false, true) => &[routes::ADMIN],
+        (false, false) => &[],
+    };
+    cfg.service(
+        web::scope(routes::API_SCOPE)
+            .configure(|scope| routes::register(scope, routes::API_SCOPE, scoped)),
+    );
 }

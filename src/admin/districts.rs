@@ -11,7 +11,7 @@ use crate::api::lang;
 use crate::api::municipalities::{decode, DistrictView};
 use crate::auth::extract::{Admins, Staff};
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::districts as service;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,16 +33,17 @@ fn view(
 
 /// Add a district.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/districts", tag = "admin",
+    operation_id = "createDistrict",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = DistrictInput,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = DistrictView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid names"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/districts")]
 pub async fn create(
@@ -63,17 +64,18 @@ pub async fn create(
 
 /// Rename a district.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    operation_id = "updateDistrict",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The district")),
     request_body = DistrictInput,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Renamed", body = DistrictView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid names", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such district here"),
+        (status = 422, description = "Invalid names"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/districts/{id}")]
 pub async fn update(
@@ -97,16 +99,17 @@ pub async fn update(
 
 /// Remove a district that nothing refers to yet.
 #[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/districts/{id}", tag = "admin",
+    operation_id = "deleteDistrict",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The district")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such district here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The district is in use", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such district here"),
+        (status = 409, description = "The district is in use"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[delete("/municipalities/{slug}/districts/{id}")]
 pub async fn delete(

@@ -11,7 +11,7 @@ use crate::api::views::AccountView;
 use crate::auth::extract::PlatformAdmin;
 use crate::db::Db;
 use crate::domain::SettingsInput;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::accounts::StaffInput;
 use crate::service::municipalities::{self as service, NewMunicipality};
 
@@ -38,12 +38,15 @@ pub struct CreateMunicipality {
     pub default_language: Option<String>,
     pub currency: Option<String>,
     pub time_zone: Option<String>,
-    /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
+    #[schema(value_type = Option<crate::domain::NationalIdScheme>)]
     pub national_id_scheme: Option<String>,
     /// `enforce` (a wrong check digit refuses the ID) or `warn`.
+    #[schema(value_type = Option<crate::domain::CheckDigitPolicy>)]
     pub check_digit_policy: Option<String>,
     pub min_voting_age: Option<i64>,
+    #[schema(value_type = Option<crate::domain::RegistrationPolicy>)]
     pub registration_policy: Option<String>,
+    #[schema(value_type = Option<crate::domain::RevotePolicy>)]
     pub revote_policy: Option<String>,
     /// How many proposals one resident may submit in a cycle (0–100, default 5).
     pub max_proposals_per_resident: Option<i64>,
@@ -58,15 +61,17 @@ pub struct CreatedMunicipality {
 
 /// Create a municipality together with its first municipality admin.
 #[utoipa::path(post, path = "/api/v1/municipalities", tag = "admin",
-    request_body = CreateMunicipality,
+    operation_id = "createMunicipality",
+    request_body(content = CreateMunicipality, example = crate::api::examples::create_municipality),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CreatedMunicipality),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a platform admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, each named", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = CreatedMunicipality,
+            example = crate::api::examples::created_municipality),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a platform admin"),
+        (status = 409, description = "The slug is taken"),
+        (status = 422, description = "Invalid fields, each named"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities")]
 pub async fn create(

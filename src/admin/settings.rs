@@ -12,7 +12,7 @@ use crate::auth::extract::{Admins, Staff};
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::SettingsInput;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::municipalities::{self as service, SettingsPatch};
 
 /// A municipality's settings as its admins see them.
@@ -46,12 +46,15 @@ pub struct SettingsUpdate {
     pub default_language: Option<String>,
     pub currency: Option<String>,
     pub time_zone: Option<String>,
-    /// `tr_tckn`, `kz_iin`, `kg_pin`, `uz_pinfl`, `az_fin`, `hu_tax_id` or `generic`.
+    #[schema(value_type = Option<crate::domain::NationalIdScheme>)]
     pub national_id_scheme: Option<String>,
     /// `enforce` (a wrong check digit refuses the ID) or `warn`.
+    #[schema(value_type = Option<crate::domain::CheckDigitPolicy>)]
     pub check_digit_policy: Option<String>,
     pub min_voting_age: Option<i64>,
+    #[schema(value_type = Option<crate::domain::RegistrationPolicy>)]
     pub registration_policy: Option<String>,
+    #[schema(value_type = Option<crate::domain::RevotePolicy>)]
     pub revote_policy: Option<String>,
     /// How many proposals one resident may submit in a cycle (0–100, default 5).
     pub max_proposals_per_resident: Option<i64>,
@@ -59,13 +62,14 @@ pub struct SettingsUpdate {
 
 /// Read the municipality's settings.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/settings", tag = "admin",
+    operation_id = "getSettings",
     params(("slug" = String, Path, description = "The municipality's slug")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/settings")]
 pub async fn show(req: HttpRequest, staff: Staff<Admins>) -> ApiResult<HttpResponse> {
@@ -74,16 +78,17 @@ pub async fn show(req: HttpRequest, staff: Staff<Admins>) -> ApiResult<HttpRespo
 
 /// Change the municipality's settings. Every bad field is named in one 422 answer.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/settings", tag = "admin",
+    operation_id = "updateSettings",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = SettingsUpdate,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new settings", body = SettingsView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid settings, each field named", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid settings, each field named"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/settings")]
 pub async fn update(

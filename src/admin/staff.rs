@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::api::views::AccountView;
 use crate::auth::extract::{Admins, Staff};
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::accounts::StaffInput;
 use crate::service::staff::{self as service, StaffChange};
 
@@ -19,7 +19,7 @@ use crate::service::staff::{self as service, StaffChange};
 pub struct CreateStaff {
     pub email: String,
     pub display_name: String,
-    /// `municipality_admin`, `official` or `auditor`.
+    #[schema(value_type = crate::api::closed_sets::StaffRole)]
     pub role: String,
     /// The initial password: at least 12 characters, not a common one.
     pub password: String,
@@ -29,9 +29,9 @@ pub struct CreateStaff {
 #[serde(deny_unknown_fields)]
 pub struct UpdateStaff {
     pub display_name: Option<String>,
-    /// `municipality_admin`, `official` or `auditor`.
+    #[schema(value_type = Option<crate::api::closed_sets::StaffRole>)]
     pub role: Option<String>,
-    /// `active` or `disabled`.
+    #[schema(value_type = Option<crate::api::closed_sets::AccountStatus>)]
     pub status: Option<String>,
 }
 
@@ -43,13 +43,14 @@ fn views(slug: &str, rows: Vec<crate::db::accounts::AccountRow>) -> Vec<AccountV
 
 /// The municipality's staff accounts.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    operation_id = "listStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Staff, oldest first", body = Vec<AccountView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/staff")]
 pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResponse> {
@@ -59,17 +60,18 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
 
 /// Create an official, auditor or municipality admin.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
+    operation_id = "createStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = CreateStaff,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 409, description = "The e-mail is taken here"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/staff")]
 pub async fn create(
@@ -90,18 +92,19 @@ pub async fn create(
 
 /// Change a staff account's name, role or status.
 #[utoipa::path(patch, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    operation_id = "updateStaff",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The account")),
     request_body = UpdateStaff,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such staff account here"),
+        (status = 409, description = "It would leave the municipality without an active admin"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/municipalities/{slug}/staff/{id}")]
 pub async fn update(
@@ -123,16 +126,17 @@ pub async fn update(
 
 /// Disable a staff account: it can no longer log in and its sessions end now.
 #[utoipa::path(delete, path = "/api/v1/municipalities/{slug}/staff/{id}", tag = "admin",
+    operation_id = "disableStaff",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The account")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Disabled"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such staff account here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It would leave the municipality without an active admin", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such staff account here"),
+        (status = 409, description = "It would leave the municipality without an active admin"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[delete("/municipalities/{slug}/staff/{id}")]
 pub async fn disable(

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::extract::{MunicipalityAdmins, Staff};
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::residents::{self as service, MAX_ROLL_BYTES};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,18 +38,19 @@ fn is_csv(req: &HttpRequest) -> bool {
 /// `line[n].birth_date`, the header is line 1). Otherwise the roll is replaced in one
 /// transaction and pending residents who are on it are verified.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/voter-roll", tag = "admin",
+    operation_id = "uploadVoterRoll",
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body(content = String, content_type = "text/csv",
+    request_body(content = inline(crate::api::views::FileBytes), content_type = "text/csv",
         description = "national_id,birth_date then one line per person"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The roll was replaced", body = RollView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than 64 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad lines, with their numbers; nothing was stored", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 413, description = "The file is larger than 64 MiB"),
+        (status = 415, description = "Not text/csv"),
+        (status = 422, description = "Bad lines, with their numbers; nothing was stored"),
     ))]
 #[post("/municipalities/{slug}/voter-roll")]
 pub async fn upload(

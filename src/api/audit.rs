@@ -10,7 +10,7 @@ use crate::auth::extract::{AuditReaders, Staff};
 use crate::db::audit::AuditRow;
 use crate::db::Db;
 
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -65,21 +65,24 @@ pub struct AuditPage {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Entries after this sequence number (default: from the start).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
-    /// At most this many entries (1–500, default 100).
+    /// At most this many entries.
+    #[param(minimum = 1, maximum = 500, default = 100)]
     pub limit: Option<i64>,
 }
 
 /// The municipality's audit log, oldest first, with the hash chain checked.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/audit-log", tag = "audit",
+    operation_id = "listAuditLog",
     params(("slug" = String, Path, description = "The municipality's slug"), AuditQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of the log", body = AuditPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/audit-log")]
 pub async fn list(

@@ -8,7 +8,7 @@ use crate::api::views::AccountView;
 use crate::auth::extract::{client_ip, Caller};
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::auth::{self as auth_service, LoginInput, Tokens};
 use crate::state::AuthState;
 
@@ -53,12 +53,15 @@ async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
 }
 
 /// Log in with an e-mail (or, for residents, a national ID) and a password.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = LoginRequest, example = crate::api::examples::login),
+    operation_id = "login",
+    security(()),
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 401, description = "Wrong login or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Logged in", body = TokenResponse, example = crate::api::examples::logged_in),
+        (status = 401, description = "Wrong login or password"),
+        (status = 429, description = "Too many attempts"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/auth/login")]
 pub async fn login(
@@ -81,10 +84,12 @@ pub async fn login(
 
 /// Exchange a refresh token for a new access token and a new refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    operation_id = "refreshTokens",
+    security(()),
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/auth/refresh")]
 pub async fn refresh(
@@ -99,10 +104,11 @@ pub async fn refresh(
 
 /// End the current session: its access and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    operation_id = "logout",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
     ))]
 #[post("/auth/logout")]
 pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -112,10 +118,11 @@ pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse
 
 /// The calling account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    operation_id = "getMe",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = AccountView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
     ))]
 #[get("/me")]
 pub async fn me(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {

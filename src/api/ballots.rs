@@ -12,7 +12,7 @@ use crate::auth::extract::{Caller, UncheckedCaller};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{
     self as service, Cast, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch,
     PaperReply, Selection,
@@ -27,22 +27,25 @@ pub struct BallotBody {
     pub selections: Vec<Selection>,
 }
 
-/// Cast or replace the caller's ballot while voting is open. A retry with the same
-/// `Idempotency-Key` header gets the first answer again.
+/// Cast or replace the caller's ballot while voting is open.
+///
+/// A retry with the same `Idempotency-Key` header gets the first answer again.
 #[utoipa::path(put, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    operation_id = "castBallot",
     params(("id" = Uuid, Path, description = "The budget"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request return the first answer")),
-    request_body = BallotBody,
+    request_body(content = BallotBody, example = crate::api::examples::ballot),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Cast", body = CastReply),
-        (status = 200, description = "Replaced an earlier ballot", body = CastReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not eligible here (`not_eligible`: not verified, too young, another district, not a resident)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting is not open (`cycle_not_in_voting`) or the ballot is final (`already_voted`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The ballot breaks a rule: `too_many_selections`, `too_few_selections`, `over_budget`, `under_minimum_spend`, `points_exceeded`, `points_total_exceeded`, `duplicate_selection`, `proposal_not_on_ballot`, `invalid_selection`, `invalid_points`, `invalid_ranks`, `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Cast", body = CastReply, example = crate::api::examples::cast),
+        (status = 200, description = "Replaced an earlier ballot", body = CastReply,
+            example = crate::api::examples::recast),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not eligible here (`not_eligible`: not verified, too young, another district, not a resident)"),
+        (status = 404, description = "No such budget"),
+        (status = 409, description = "Voting is not open (`cycle_not_in_voting`) or the ballot is final (`already_voted`)"),
+        (status = 422, description = "The ballot breaks a rule: `too_many_selections`, `too_few_selections`, `over_budget`, `under_minimum_spend`, `points_exceeded`, `points_total_exceeded`, `duplicate_selection`, `proposal_not_on_ballot`, `invalid_selection`, `invalid_points`, `invalid_ranks`, `idempotency_key_reused`"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[put("/budgets/{id}/ballot")]
 pub async fn cast(
@@ -100,13 +103,14 @@ fn reply_ttl(req: &HttpRequest) -> chrono::TimeDelta {
 
 /// The caller's own current ballot in a budget.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/ballot", tag = "ballots",
+    operation_id = "getOwnBallot",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ballot", body = OwnBallot),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No ballot (`no_ballot`) or no such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 404, description = "No ballot (`no_ballot`) or no such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/ballot")]
 pub async fn own(
@@ -126,21 +130,23 @@ pub struct PaperBody {
     pub ballots: Vec<BallotBody>,
 }
 
-/// An official enters a polling station's paper ballots (during voting, or after the close
-/// before publication). The batch is checked like online ballots and stored all or nothing;
-/// a stored count of the budget is dropped.
+/// An official enters a polling station's paper ballots.
+///
+/// During voting, or after the close before publication. The batch is checked like online
+/// ballots and stored all or nothing; a stored count of the budget is dropped.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/paper-ballots", tag = "ballots",
+    operation_id = "enterPaperBallots",
     params(("id" = Uuid, Path, description = "The budget")),
     request_body = PaperBody,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The batch was stored", body = PaperReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not during voting or after the close (`cycle_not_in_voting`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Ballots that break a rule, each named `ballots[i]` with its code", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Not during voting or after the close (`cycle_not_in_voting`)"),
+        (status = 422, description = "Ballots that break a rule, each named `ballots[i]` with its code"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/paper-ballots")]
 pub async fn paper(
@@ -158,32 +164,38 @@ pub async fn paper(
     Ok(HttpResponse::Created().json(reply))
 }
 
-/// Whether the ballot behind a receipt is in the count (after the close). Never what it
-/// contains. Just after a scheduled close the answer waits until the close is written down,
-/// so that `counted` is final.
+/// Whether the ballot behind a receipt is in the count (after the close).
+///
+/// Never what it contains. Just after a scheduled close the answer waits until the close is
+/// written down, so that `counted` is final.
 #[utoipa::path(get, path = "/api/v1/receipts/{code}", tag = "ballots",
+    operation_id = "checkReceipt",
+    security(()),
     params(("code" = String, Path, description = "The receipt code, as given (case, spaces and dashes do not matter)")),
     responses(
         (status = 200, description = "The receipt's status", body = ReceiptStatus),
-        (status = 404, description = "No such receipt", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such receipt"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/receipts/{code}")]
 pub async fn receipt(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(receipts::check(&db, &code).await?))
 }
 
-/// How many ballots a budget holds, by channel: for the municipality's staff, also while
-/// voting runs. No endpoint shows running totals per proposal before the close.
+/// How many ballots a budget holds, by channel.
+///
+/// For the municipality's staff, also while voting runs. No endpoint shows running totals per
+/// proposal before the close.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/turnout", tag = "ballots",
+    operation_id = "getTurnout",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Ballot counts", body = crate::service::ballots::Turnout),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not staff of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not staff of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/turnout")]
 pub async fn turnout(

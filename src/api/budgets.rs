@@ -17,7 +17,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
 use crate::service::scope::CycleScope;
 
@@ -39,6 +39,7 @@ pub struct BudgetView {
     /// When voting opened and these rules were frozen.
     pub frozen_at: Option<DateTime<Utc>>,
     /// The cycle's status, as in `GET /cycles/{id}`.
+    #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -108,11 +109,13 @@ impl From<BudgetBody> for BudgetInput {
 
 /// The cycle's budgets.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    operation_id = "listBudgets",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The budgets", body = Vec<BudgetView>),
-        (status = 404, description = "No such cycle", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/budgets")]
 pub async fn list(
@@ -131,17 +134,18 @@ pub async fn list(
 
 /// Add a budget to a cycle that has not opened voting.
 #[utoipa::path(post, path = "/api/v1/cycles/{id}/budgets", tag = "budgets",
+    operation_id = "createBudget",
     params(("id" = Uuid, Path, description = "The cycle")),
-    request_body = BudgetBody,
+    request_body(content = BudgetBody, example = crate::api::examples::create_budget),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = BudgetView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = BudgetView, example = crate::api::examples::budget),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/cycles/{id}/budgets")]
 pub async fn create(
@@ -158,11 +162,13 @@ pub async fn create(
 
 /// One budget.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets",
+    operation_id = "getBudget",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget")),
     responses(
         (status = 200, description = "The budget", body = BudgetView),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}")]
 pub async fn show(
@@ -177,17 +183,18 @@ pub async fn show(
 
 /// Change a budget before voting opens.
 #[utoipa::path(patch, path = "/api/v1/budgets/{id}", tag = "budgets",
+    operation_id = "updateBudget",
     params(("id" = Uuid, Path, description = "The budget")),
     request_body = BudgetBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = BudgetView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has opened (`budget_frozen`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Voting has opened (`budget_frozen`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/budgets/{id}")]
 pub async fn update(

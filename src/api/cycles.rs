@@ -19,7 +19,7 @@ use crate::auth::extract::{Caller, Officials, Staff};
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::cycles::{self as service, CycleInput};
 use crate::service::scope::CycleScope;
 
@@ -32,8 +32,8 @@ pub struct CycleView {
     pub names: BTreeMap<String, String>,
     /// The name in the caller's language, else the default language.
     pub name: String,
-    /// `draft`, `submission`, `review`, `voting`, `closed`, `published` or `cancelled`. A
-    /// cycle whose scheduled close has passed reads `closed`.
+    /// A cycle whose scheduled close has passed reads `closed`.
+    #[schema(value_type = CycleStatus)]
     pub status: String,
     /// The municipality's IANA zone, in which the `*_local` times are given.
     pub time_zone: String,
@@ -101,6 +101,7 @@ impl CycleView {
 pub struct CycleListQuery {
     /// `budgets`: each cycle with its budgets, so a city's page needs one request, not one per
     /// cycle (a round trip each on a phone's 3G).
+    #[param(value_type = Option<crate::api::closed_sets::CycleInclude>)]
     pub include: Option<String>,
     /// Language of `name` (else `Accept-Language`).
     pub lang: Option<String>,
@@ -140,18 +141,20 @@ impl From<CycleBody> for CycleInput {
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
     /// The status to move to.
-    #[schema(example = "submission")]
+    #[schema(example = "submission", value_type = CycleStatus)]
     pub to: String,
 }
 
 /// The municipality's cycles, newest first (drafts only for its staff).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
+    operation_id = "listCycles",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "The municipality's slug"), CycleListQuery),
     responses(
         (status = 200, description = "The cycles", body = Vec<CycleView>),
-        (status = 400, description = "`include` is not `budgets` (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`include` is not `budgets` (`invalid_query`)"),
+        (status = 404, description = "No such municipality"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/cycles")]
 pub async fn list(
@@ -194,16 +197,17 @@ pub async fn list(
 
 /// Start a cycle (as a draft).
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/cycles", tag = "cycles",
+    operation_id = "createCycle",
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body = CycleBody,
+    request_body(content = CycleBody, example = crate::api::examples::create_cycle),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created", body = CycleView, example = crate::api::examples::cycle),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/cycles")]
 pub async fn create(
@@ -225,11 +229,13 @@ pub async fn create(
 
 /// One cycle.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}", tag = "cycles",
+    operation_id = "getCycle",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The cycle", body = CycleView),
-        (status = 404, description = "No such cycle (or a draft of another municipality)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle (or a draft of another municipality)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}")]
 pub async fn show(
@@ -244,17 +250,18 @@ pub async fn show(
 
 /// Change a draft's names or scheduled times.
 #[utoipa::path(patch, path = "/api/v1/cycles/{id}", tag = "cycles",
+    operation_id = "updateCycle",
     params(("id" = Uuid, Path, description = "The cycle")),
     request_body = CycleBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a draft (`cycle_not_draft`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Not a draft (`cycle_not_draft`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/cycles/{id}")]
 pub async fn update(
@@ -268,22 +275,24 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }
 
-/// Move the cycle along its lifecycle: `draft → submission → review → voting → closed →
-/// published`, or to `cancelled` before `published`. Opening voting needs at least one
-/// approved proposal in every budget and freezes the rules and the ballots; publishing needs
-/// every budget counted.
+/// Move the cycle along its lifecycle.
+///
+/// `draft → submission → review → voting → closed → published`, or to `cancelled` before
+/// `published`. Opening voting needs at least one approved proposal in every budget and
+/// freezes the rules and the ballots; publishing needs every budget counted.
 #[utoipa::path(post, path = "/api/v1/cycles/{id}/transition", tag = "cycles",
+    operation_id = "transitionCycle",
     params(("id" = Uuid, Path, description = "The cycle")),
     request_body = TransitionBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Moved", body = CycleView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Move not allowed now (`invalid_transition`, `no_budgets`, `budget_without_proposals`, `close_in_past`, `tally_missing`, `cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Move not allowed now (`invalid_transition`, `no_budgets`, `budget_without_proposals`, `close_in_past`, `tally_missing`, `cycle_changed`)"),
+        (status = 422, description = "Unknown status"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/cycles/{id}/transition")]
 pub async fn transition(

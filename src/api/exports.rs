@@ -10,27 +10,30 @@ use uuid::Uuid;
 
 use crate::api::by_slug::BySlug;
 use crate::api::results::budget_language;
+use crate::api::views::FileBytes;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::exports::{self, Money};
 
-/// A counted budget as a Pabulib `.pb` file (auditors and officials, once voting has closed):
-/// META with our exact rule in `comment`, PROJECTS with `selected` from the stored result,
-/// VOTES with anonymous ids in a random order. The export is recorded in the audit log with
-/// the file's SHA-256.
+/// A counted budget as a Pabulib `.pb` file.
+///
+/// For auditors and officials, once voting has closed: META with our exact rule in `comment`,
+/// PROJECTS with `selected` from the stored result, VOTES with anonymous ids in a random
+/// order. The export is recorded in the audit log with the file's SHA-256.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/export.pb", tag = "exports",
+    operation_id = "exportBudgetPb",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The Pabulib file, as an attachment", body = String, content_type = "text/plain; charset=utf-8",
+        (status = 200, description = "The Pabulib file, as an attachment", body = inline(FileBytes), content_type = "text/plain; charset=utf-8",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"<slug>-<budget id>.pb\"`"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has not closed (`cycle_not_closed`), the budget is not counted (`not_tallied`), or the count changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Voting has not closed (`cycle_not_closed`), the budget is not counted (`not_tallied`), or the count changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/export.pb")]
 pub async fn budget_pb(
@@ -48,23 +51,26 @@ pub async fn budget_pb(
         .streaming(export.body))
 }
 
-/// Everything a counted cycle produced, as one signed `.tar.gz` (auditors and officials, once
-/// voting has closed and every budget is counted): each budget's `.pb`, results as JSON and
-/// CSV, the engine's stored result, the counted receipt codes, the municipality's audit log,
-/// and `manifest.json` with the SHA-256 of every file, signed with the municipality's Ed25519
-/// key (`manifest.sig`). Check it offline with `kurultai verify ARCHIVE --key PUBKEY`. The
-/// export is recorded in the audit log with the archive's SHA-256.
+/// Everything a counted cycle produced, as one signed `.tar.gz`.
+///
+/// For auditors and officials, once voting has closed and every budget is counted: each
+/// budget's `.pb`, results as JSON and CSV, the engine's stored result, the counted receipt
+/// codes, the municipality's audit log, and `manifest.json` with the SHA-256 of every file,
+/// signed with the municipality's Ed25519 key (`manifest.sig`). Check it offline with
+/// `kurultai verify ARCHIVE --key PUBKEY`. The export is recorded in the audit log with the
+/// archive's SHA-256.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/export", tag = "exports",
+    operation_id = "exportCycleArchive",
     params(("id" = Uuid, Path, description = "The cycle")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = Vec<u8>, content_type = "application/gzip",
+        (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = inline(FileBytes), content_type = "application/gzip",
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"))),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an auditor or official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Voting has not closed (`cycle_not_closed`), a budget is not counted (`not_tallied`), or a count changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an auditor or official of this municipality"),
+        (status = 404, description = "No such cycle here"),
+        (status = 409, description = "Voting has not closed (`cycle_not_closed`), a budget is not counted (`not_tallied`), or a count changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/export")]
 pub async fn cycle_archive(
@@ -107,11 +113,13 @@ pub struct KeyView {
 
 /// The public key that signs the municipality's cycle archives (anyone may read it).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/keys", tag = "exports",
+    operation_id = "getSigningKeys",
+    security(()),
     params(("slug" = String, Path, description = "The municipality")),
     responses(
         (status = 200, description = "The municipality's public keys", body = Keys),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/municipalities/{slug}/keys")]
 pub async fn public_keys(
@@ -130,16 +138,20 @@ pub async fn public_keys(
     }))
 }
 
-/// A budget's results for spreadsheets (UTF-8 with BOM, header row, one row per proposal: id,
-/// name, cost in main units, currency, votes, score, selected `yes`/`no`, funding order, and
-/// the Equal Shares round that funded it). Visible as `GET /budgets/{id}/results` is.
+/// A budget's results as CSV, for spreadsheets.
+///
+/// UTF-8 with BOM, a header row, one row per proposal: id, name, cost in main units, currency,
+/// votes, score, selected `yes`/`no`, funding order, and the Equal Shares round that funded
+/// it. Visible as `GET /budgets/{id}/results` is.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/results.csv", tag = "results",
+    operation_id = "getResultsCsv",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget"),
            ("lang" = Option<String>, Query, description = "Language of the names")),
     responses(
-        (status = 200, description = "The results as CSV", body = String, content_type = "text/csv; charset=utf-8"),
-        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The results as CSV", body = inline(FileBytes), content_type = "text/csv; charset=utf-8"),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/results.csv")]
 pub async fn results_csv(

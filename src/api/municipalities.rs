@@ -13,7 +13,7 @@ use crate::db::districts::DistrictRow;
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::directory;
 
 /// What anyone may know about a municipality.
@@ -32,13 +32,15 @@ pub struct MunicipalityView {
     pub currency: String,
     /// IANA time zone name.
     pub time_zone: String,
+    #[schema(value_type = crate::domain::NationalIdScheme)]
     pub national_id_scheme: String,
-    /// `enforce` or `warn`: what a wrong check digit does.
+    /// What a wrong check digit does.
+    #[schema(value_type = crate::domain::CheckDigitPolicy)]
     pub check_digit_policy: String,
     pub min_voting_age: i32,
-    /// `open`, `review` or `roll`.
+    #[schema(value_type = crate::domain::RegistrationPolicy)]
     pub registration_policy: String,
-    /// `final` or `until_close`.
+    #[schema(value_type = crate::domain::RevotePolicy)]
     pub revote_policy: String,
     /// How many proposals one resident may submit in a cycle.
     pub max_proposals_per_resident: i32,
@@ -105,7 +107,8 @@ impl DistrictView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// At most this many items (1–100, default 50).
+    /// At most this many items.
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -122,9 +125,11 @@ pub struct MunicipalityPage {
 
 /// All municipalities, by slug.
 #[utoipa::path(get, path = "/api/v1/municipalities", tag = "municipalities", params(PageQuery),
+    operation_id = "listMunicipalities",
+    security(()),
     responses(
         (status = 200, description = "A page of municipalities", body = MunicipalityPage),
-        (status = 400, description = "Malformed query", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query"),
     ))]
 #[get("/municipalities")]
 pub async fn list(
@@ -147,10 +152,12 @@ pub async fn list(
 
 /// One municipality's public settings.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}", tag = "municipalities",
+    operation_id = "getMunicipality",
+    security(()),
     params(("slug" = String, Path, description = "The municipality's slug")),
     responses(
         (status = 200, description = "The municipality", body = MunicipalityView),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
     ))]
 #[get("/municipalities/{slug}")]
 pub async fn show(req: HttpRequest, BySlug(row): BySlug) -> ApiResult<HttpResponse> {
@@ -159,10 +166,12 @@ pub async fn show(req: HttpRequest, BySlug(row): BySlug) -> ApiResult<HttpRespon
 
 /// A municipality's districts.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/districts", tag = "municipalities",
+    operation_id = "listDistricts",
+    security(()),
     params(("slug" = String, Path, description = "The municipality's slug")),
     responses(
         (status = 200, description = "Its districts, oldest first", body = Vec<DistrictView>),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such municipality"),
     ))]
 #[get("/municipalities/{slug}/districts")]
 pub async fn list_districts(

@@ -18,12 +18,14 @@ pub struct Health {
 pub struct Readiness {
     /// `ready` when the database answers.
     pub status: String,
-    /// `sqlite` or `postgres`.
+    #[schema(value_type = crate::api::closed_sets::DatabaseBackend)]
     pub database: String,
 }
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
+    operation_id = "getHealth",
+    security(()),
     responses((status = 200, description = "The process answers", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
@@ -34,10 +36,11 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers; 503 when it does not.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
+    operation_id = "getReadiness",
+    security(()),
     responses(
         (status = 200, description = "Ready to serve", body = Readiness),
-        (status = 503, description = "The database does not answer", body = crate::error::Problem,
-            content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer"),
     ))]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
@@ -53,6 +56,8 @@ pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
+    operation_id = "getMetrics",
+    security(()),
     responses((status = 200, description = "Prometheus text format", body = String,
         content_type = "text/plain")))]
 #[get("/metrics")]
@@ -60,8 +65,4 @@ pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResp
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics.render(&db))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(metrics);
 }

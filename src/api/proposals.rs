@@ -17,7 +17,7 @@ use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::proposals::{
     self as service, translations, ListQuery, Location, ProposalInput, Sort,
 };
@@ -40,7 +40,7 @@ pub struct ProposalView {
     pub currency: String,
     pub category: Option<String>,
     pub location: Option<Location>,
-    /// `submitted`, `approved`, `rejected` or `withdrawn`.
+    #[schema(value_type = crate::api::closed_sets::ProposalStatus)]
     pub status: String,
     /// Why it was rejected (shown to its author and to staff).
     pub status_reason: Option<String>,
@@ -120,20 +120,24 @@ pub struct ProposalPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
-    /// Staff only (the public sees `approved`): `submitted`, `approved`, `rejected`, `withdrawn`.
+    /// Staff only (the public sees `approved`).
+    #[param(value_type = Option<crate::api::closed_sets::ProposalStatus>)]
     pub status: Option<String>,
     pub category: Option<String>,
     /// Only budgets of this district.
     pub district: Option<Uuid>,
     /// Words that must all occur in the title or description, in any language.
     pub q: Option<String>,
-    /// `submitted` (default), `newest`, `cost`, `-cost`, `title`.
+    /// `cost` is cheapest first, `-cost` dearest first.
+    #[param(value_type = Option<crate::api::closed_sets::ProposalSort>)]
     pub sort: Option<String>,
     /// Language of `title` and `description`.
     pub lang: Option<String>,
-    /// 1-based page (default 1).
+    /// 1-based page.
+    #[param(minimum = 1, default = 1)]
     pub page: Option<u32>,
-    /// Items per page, 1–100 (default 50).
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
 }
 
@@ -201,12 +205,14 @@ async fn list_of(
 
 /// A budget's proposals: approved ones for the public, all for staff, plus the caller's own.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/proposals", tag = "proposals",
+    operation_id = "listBudgetProposals",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
-        (status = 403, description = "A status filter other than `approved` from a non-staff caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A status filter other than `approved` from a non-staff caller"),
+        (status = 404, description = "No such budget"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/proposals")]
 pub async fn list(
@@ -229,12 +235,14 @@ pub async fn list(
 
 /// The proposals of every budget of a cycle (filter by `district`).
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/proposals", tag = "proposals",
+    operation_id = "listCycleProposals",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle"), ProposalQuery),
     responses(
         (status = 200, description = "A page of proposals", body = ProposalPage),
-        (status = 403, description = "A status filter other than `approved` from a non-staff caller", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such cycle", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A status filter other than `approved` from a non-staff caller"),
+        (status = 404, description = "No such cycle"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/proposals")]
 pub async fn list_in_cycle(
@@ -303,20 +311,23 @@ async fn respond(
     })
 }
 
-/// Submit a proposal: verified residents during `submission` (up to the municipality's
-/// per-resident limit), officials until voting opens.
+/// Submit a proposal to a budget.
+///
+/// Verified residents during `submission` (up to the municipality's per-resident limit),
+/// officials until voting opens.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/proposals", tag = "proposals",
+    operation_id = "createProposal",
     params(("id" = Uuid, Path, description = "The budget")),
-    request_body = ProposalBody,
+    request_body(content = ProposalBody, example = crate::api::examples::create_proposal),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Submitted", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a verified resident (`not_verified`) or not an official", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now (`cycle_not_accepting_proposals`) or over the limit (`proposal_limit_reached`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Submitted", body = ProposalView, example = crate::api::examples::proposal),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a verified resident (`not_verified`) or not an official"),
+        (status = 404, description = "No such budget"),
+        (status = 409, description = "Not now (`cycle_not_accepting_proposals`) or over the limit (`proposal_limit_reached`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/proposals")]
 pub async fn create(
@@ -332,11 +343,13 @@ pub async fn create(
 
 /// One proposal.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals",
+    operation_id = "getProposal",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The proposal")),
     responses(
         (status = 200, description = "The proposal", body = ProposalView),
-        (status = 404, description = "No such proposal (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such proposal (or not visible to the caller)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/proposals/{id}")]
 pub async fn show(
@@ -350,20 +363,22 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(ProposalView::build(row, &scope, &lang, caller.as_deref())?))
 }
 
-/// Change a proposal: its author while it is `submitted` during `submission`, officials until
-/// voting opens.
+/// Change a proposal.
+///
+/// Its author while it is `submitted` during `submission`, officials until voting opens.
 #[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals",
+    operation_id = "updateProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     request_body = ProposalBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now (`cycle_not_accepting_proposals`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not allowed"),
+        (status = 404, description = "No such proposal here"),
+        (status = 409, description = "Not now (`cycle_not_accepting_proposals`)"),
+        (status = 422, description = "Invalid fields"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/proposals/{id}")]
 pub async fn update(
@@ -380,7 +395,7 @@ pub async fn update(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewBody {
-    /// `approve` or `reject`.
+    #[schema(value_type = crate::api::closed_sets::ReviewDecision)]
     pub decision: String,
     /// Required to reject; shown to the author.
     pub reason: Option<String>,
@@ -388,17 +403,18 @@ pub struct ReviewBody {
 
 /// An official approves or rejects a proposal (until voting opens).
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/review", tag = "proposals",
+    operation_id = "reviewProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     request_body = ReviewBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Decided", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now, or withdrawn", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown decision or a rejection without reason", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such proposal here"),
+        (status = 409, description = "Not now, or withdrawn"),
+        (status = 422, description = "Unknown decision or a rejection without reason"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/proposals/{id}/review")]
 pub async fn review(
@@ -426,15 +442,16 @@ pub async fn review(
 
 /// The author withdraws their proposal (until voting opens).
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "proposals",
+    operation_id = "withdrawProposal",
     params(("id" = Uuid, Path, description = "The proposal")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Withdrawn", body = ProposalView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the author", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such proposal", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not now, or already withdrawn or rejected", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not the author"),
+        (status = 404, description = "No such proposal"),
+        (status = 409, description = "Not now, or already withdrawn or rejected"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/proposals/{id}/withdraw")]
 pub async fn withdraw(

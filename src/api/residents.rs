@@ -14,7 +14,7 @@ use crate::api::views::utc;
 use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult};
 use crate::service::residents::{self as service, Decision, Profile, ProfilePatch, Registration};
 use crate::state::AuthState;
 
@@ -55,7 +55,7 @@ pub struct ResidentView {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub language: Option<String>,
-    /// `pending`, `verified` or `rejected`.
+    #[schema(value_type = crate::api::closed_sets::ResidentStatus)]
     pub status: String,
     /// Why the registration was rejected.
     pub status_reason: Option<String>,
@@ -91,15 +91,18 @@ impl ResidentView {
 
 /// Register as a resident of a municipality.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
+    operation_id = "registerResident",
+    security(()),
     params(("slug" = String, Path, description = "The municipality's slug")),
-    request_body = RegisterRequest,
+    request_body(content = RegisterRequest, example = crate::api::examples::register_resident),
     responses(
-        (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView),
-        (status = 404, description = "No such municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this address or with this ID", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Registered: `verified`, or `pending` until an official or the voter roll verifies", body = ResidentView,
+            example = crate::api::examples::registered_resident),
+        (status = 404, description = "No such municipality"),
+        (status = 409, description = "`already_registered`: this ID or this e-mail (the answer does not say which)"),
+        (status = 422, description = "Every bad field: `invalid_check_digit`, `birth_date_mismatch`, `unknown_district`, password policy…; or `invalid_text` (control, bidirectional or only invisible characters, in any field of any request)"),
+        (status = 429, description = "Too many registrations from this address or with this ID"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents")]
 pub async fn register(
@@ -149,9 +152,11 @@ pub async fn register(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentQuery {
-    /// `pending`, `verified` or `rejected`; all when absent.
+    /// All when absent.
+    #[param(value_type = Option<crate::api::closed_sets::ResidentStatus>)]
     pub status: Option<String>,
-    /// At most this many items (1–100, default 50).
+    /// At most this many items.
+    #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -167,14 +172,15 @@ pub struct ResidentPage {
 
 /// The municipality's residents, oldest registration first (e.g. `?status=pending` to review).
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
+    operation_id = "listResidents",
     params(("slug" = String, Path, description = "The municipality's slug"), ResidentQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of residents", body = ResidentPage),
-        (status = 400, description = "Malformed query or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official or admin of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such municipality (or another tenant's)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed query or cursor"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official or admin of this municipality"),
+        (status = 404, description = "No such municipality (or another tenant's)"),
     ))]
 #[get("/municipalities/{slug}/residents")]
 pub async fn list(
@@ -201,15 +207,16 @@ pub async fn list(
 
 /// Verify a registration.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/verify", tag = "residents",
+    operation_id = "verifyResident",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The resident")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Verified (also when already verified)", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resident here", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such resident here"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents/{id}/verify")]
 pub async fn verify(
@@ -239,17 +246,18 @@ pub struct RejectRequest {
 
 /// Reject a registration, with a reason.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/reject", tag = "residents",
+    operation_id = "rejectResident",
     params(("slug" = String, Path, description = "The municipality's slug"),
            ("id" = Uuid, Path, description = "The resident")),
     request_body = RejectRequest,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Rejected (also when already rejected)", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such resident here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason, or too long", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such resident here"),
+        (status = 422, description = "No reason, or too long"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities/{slug}/residents/{id}/reject")]
 pub async fn reject(
@@ -279,11 +287,12 @@ async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
 
 /// The caller's own resident profile.
 #[utoipa::path(get, path = "/api/v1/me/profile", tag = "residents",
+    operation_id = "getProfile",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's profile", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
     ))]
 #[get("/me/profile")]
 pub async fn show_profile(db: web::Data<Db>, resident: ResidentAuth) -> ApiResult<HttpResponse> {
@@ -322,15 +331,16 @@ pub struct ProfileUpdate {
 
 /// Correct the caller's name, district, e-mail, phone or language.
 #[utoipa::path(patch, path = "/api/v1/me/profile", tag = "residents",
+    operation_id = "updateProfile",
     request_body = ProfileUpdate,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The corrected profile", body = ResidentView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The e-mail is taken here", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Every bad field", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
+        (status = 409, description = "The e-mail is taken here"),
+        (status = 422, description = "Every bad field"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[patch("/me/profile")]
 pub async fn update_profile(
@@ -350,14 +360,17 @@ pub async fn update_profile(
     Ok(HttpResponse::Ok().json(own_view(&db, profile).await?))
 }
 
-/// Delete the caller's registration and account. Every session ends; ballots already cast
-/// stay counted and can no longer be linked to anyone.
+/// Delete the caller's registration and account.
+///
+/// Every session ends; ballots already cast stay counted and can no longer be linked to
+/// anyone.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "residents",
+    operation_id = "deleteMe",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a resident", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not a resident"),
     ))]
 #[delete("/me")]
 pub async fn delete_me(db: web::Data<Db>, resident: ResidentAuth) -> ApiResult<HttpResponse> {

@@ -10,7 +10,7 @@ use crate::api::municipalities::decode;
 use crate::auth::extract::Caller;
 use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::tally::{self as service, Results};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -20,18 +20,20 @@ pub struct TallyReply {
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Count a budget of a closed cycle with its frozen rule and store the result (a later count
-/// replaces it until the cycle is published).
+/// Count a budget of a closed cycle with its frozen rule and store the result.
+///
+/// A later count replaces it until the cycle is published.
 #[utoipa::path(post, path = "/api/v1/budgets/{id}/tally", tag = "results",
+    operation_id = "tallyBudget",
     params(("id" = Uuid, Path, description = "The budget")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Counted", body = TallyReply),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an official of this municipality", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such budget here", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The cycle is not closed (`cycle_not_closed`) or changed meanwhile (`cycle_changed`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "The cycle is not closed (`cycle_not_closed`) or changed meanwhile (`cycle_changed`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/budgets/{id}/tally")]
 pub async fn tally(
@@ -47,15 +49,18 @@ pub async fn tally(
     }))
 }
 
-/// A budget's result: public once the cycle is published, for the municipality's staff once
-/// counted.
+/// A budget's result.
+///
+/// Public once the cycle is published, for the municipality's staff once counted.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/results", tag = "results",
+    operation_id = "getResults",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The budget"),
            ("lang" = Option<String>, Query, description = "Language of the titles")),
     responses(
-        (status = 200, description = "The result", body = Results),
-        (status = 404, description = "No such budget, or no result to show yet (`no_results`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The result", body = Results, example = crate::api::examples::results),
+        (status = 404, description = "No such budget, or no result to show yet (`no_results`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/budgets/{id}/results")]
 pub async fn results(

@@ -6,20 +6,23 @@ use uuid::Uuid;
 
 use crate::auth::extract::Caller;
 use crate::db::Db;
-use crate::error::{ApiResult, Problem};
+use crate::error::ApiResult;
 use crate::service::stats::{self, CycleStats};
 
-/// A cycle's participation statistics: turnout per budget, by channel, district, age band and
-/// day; registrations by status; proposals by category and outcome. Counts of fewer than 10
-/// people are suppressed (`null`, `suppressed: true`), with a second cell where one could be
-/// recovered from a total. For the municipality's staff at any time, for everyone once the
-/// cycle is published.
+/// A cycle's participation statistics.
+///
+/// Turnout per budget, by channel, district, age band and day; registrations by status;
+/// proposals by category and outcome. Counts of fewer than 10 people are suppressed (`null`,
+/// `suppressed: true`), with a second cell where one could be recovered from a total. For the
+/// municipality's staff at any time, for everyone once the cycle is published.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/stats", tag = "results",
+    operation_id = "getCycleStats",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
         (status = 200, description = "The statistics", body = CycleStats),
-        (status = 404, description = "No such cycle, or not public yet (`no_stats`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such cycle, or not public yet (`no_stats`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/stats")]
 pub async fn cycle_stats(
@@ -31,14 +34,18 @@ pub async fn cycle_stats(
     Ok(HttpResponse::Ok().json(stats))
 }
 
-/// The same statistics as CSV for spreadsheets (UTF-8 with BOM, header row
-/// `section,budget_id,budget,key,value,suppressed`, one row per number).
+/// The same statistics as CSV, for spreadsheets.
+///
+/// UTF-8 with BOM, the header row `section,budget_id,budget,key,value,suppressed`, one row per
+/// number.
 #[utoipa::path(get, path = "/api/v1/cycles/{id}/stats.csv", tag = "results",
+    operation_id = "getCycleStatsCsv",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The cycle")),
     responses(
-        (status = 200, description = "The statistics as CSV", body = String, content_type = "text/csv; charset=utf-8"),
-        (status = 404, description = "No such cycle, or not public yet (`no_stats`)", body = Problem, content_type = "application/problem+json"),
-        (status = "4XX", description = "Malformed request", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The statistics as CSV", body = inline(crate::api::views::FileBytes), content_type = "text/csv; charset=utf-8"),
+        (status = 404, description = "No such cycle, or not public yet (`no_stats`)"),
+        (status = "4XX", description = "Malformed request"),
     ))]
 #[get("/cycles/{id}/stats.csv")]
 pub async fn cycle_stats_csv(

@@ -8,6 +8,13 @@ use crate::db::accounts::AccountRow;
 use crate::db::Db;
 use crate::error::ApiResult;
 
+// A file (an export, a CSV) in the API document: `type: string, format: binary`, which
+// generated clients read as a blob or bytes rather than as text or JSON.
+/// The file's bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
 /// Stored times are UTC; the API speaks RFC 3339 with `Z`.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
     at.and_utc()
@@ -17,11 +24,11 @@ pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountView {
     pub id: String,
-    /// `platform_admin`, `municipality_admin`, `official`, `auditor` or `resident`.
+    #[schema(value_type = crate::domain::Role)]
     pub role: String,
     pub email: Option<String>,
     pub display_name: String,
-    /// `active` or `disabled`.
+    #[schema(value_type = crate::api::closed_sets::AccountStatus)]
     pub status: String,
     /// The municipality's slug; null for platform admins.
     pub municipality: Option<String>,

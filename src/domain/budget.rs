@@ -60,7 +60,7 @@ string_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BallotSpec {
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "approval")]
+    #[schema(example = "approval")]
     pub ballot_type: BallotType,
     pub min_selections: u32,
     /// Most proposals a ballot may name; for `ranked`, how many ranks there are (the first
@@ -79,11 +79,11 @@ pub struct BallotSpec {
 /// Validated counting rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CountingRule {
-    #[schema(value_type = String, example = "equal_shares")]
+    #[schema(example = "equal_shares")]
     pub kind: RuleKind,
-    #[schema(value_type = String, example = "add1_greedy")]
+    #[schema(example = "add1_greedy")]
     pub completion: CompletionName,
-    #[schema(value_type = String, example = "pabutools")]
+    #[schema(example = "pabutools")]
     pub tie_break: TieBreakName,
     /// The published seed of the `equalshares` random order (drawn when the budget is created
     /// unless given).
@@ -95,6 +95,7 @@ pub struct CountingRule {
 #[serde(deny_unknown_fields)]
 pub struct BallotInput {
     #[serde(rename = "type", default)]
+    #[schema(value_type = Option<BallotType>)]
     pub ballot_type: Option<String>,
     #[serde(default)]
     pub min_selections: Option<i64>,
@@ -115,10 +116,13 @@ pub struct BallotInput {
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
     #[serde(default)]
+    #[schema(value_type = Option<RuleKind>)]
     pub kind: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<CompletionName>)]
     pub completion: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<TieBreakName>)]
     pub tie_break: Option<String>,
     #[serde(default)]
     pub seed: Option<u64>,

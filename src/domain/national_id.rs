@@ -81,7 +81,17 @@ impl NationalIdScheme {
 
 /// What a municipality does with a failed check digit of a scheme whose algorithm is not
 /// officially published (today only `uz_pinfl`). Official check digits are always enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckDigitPolicy {
     #[default]

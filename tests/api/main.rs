@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod layering;
 mod linkability;
+mod methods;
 mod proposals;
 mod residents;
 mod stats;

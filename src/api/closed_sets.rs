@@ -1,0 +1,83 @@
+//! Closed sets of strings the API reads and writes that have no Rust enum yet (the handlers
+//! and services still carry them as `String`). These types exist only for the OpenAPI
+//! document, so that clients get an `enum` rather than prose: fields name them with
+//! `#[schema(value_type = ...)]`. When a domain enum takes a set over, point the field at it
+//! and delete the type here. The sets the domain already has (roles, cycle statuses,
+//! policies, ID schemes and check-digit policies, ballot and counting rules) derive their schema in `domain/`.
+
+use utoipa::ToSchema;
+
+/// Whether an account may log in.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+/// The roles a municipality admin may give a staff account.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum StaffRole {
+    MunicipalityAdmin,
+    Official,
+    Auditor,
+}
+
+/// Where a resident's registration stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ResidentStatus {
+    Pending,
+    Verified,
+    Rejected,
+}
+
+/// Where a proposal stands.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Submitted,
+    Approved,
+    Rejected,
+    Withdrawn,
+}
+
+/// An official's decision on a proposal.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Approve,
+    Reject,
+}
+
+/// The order of a proposal list: by submission (the default), newest first, by cost up or
+/// down, or by title.
+#[derive(ToSchema)]
+pub enum ProposalSort {
+    #[schema(rename = "submitted")]
+    Submitted,
+    #[schema(rename = "newest")]
+    Newest,
+    #[schema(rename = "cost")]
+    CostAscending,
+    #[schema(rename = "-cost")]
+    CostDescending,
+    #[schema(rename = "title")]
+    Title,
+}
+
+/// The database a server runs on.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum DatabaseBackend {
+    Sqlite,
+    Postgres,
+}
+
+/// What a cycle list may embed.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CycleInclude {
+    Budgets,
+}
