@@ -32,9 +32,9 @@ pub use fixtures::{audit_actions, audit_details, tckn};
 #[allow(unused_imports)]
 pub use model::{
     Account, AuditEntry, AuditPage, Budget, CastReply, CreatedMunicipality, Cycle, District,
-    FieldError, Id, Key, Keys, Municipality, OwnBallot, PaperReply, Problem, Proposal,
-    ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role, Slug,
-    TallyReply, Tokens, Turnout,
+    FieldError, Health, Id, Key, Keys, Municipality, OwnBallot, PaperReply, Problem, Proposal,
+    ProposalPage, Readiness, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role,
+    Slug, TallyReply, Tokens, Turnout,
 };
 #[allow(unused_imports)]
 pub use reply::Reply;

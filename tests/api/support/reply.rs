@@ -101,11 +101,6 @@ impl Reply {
             self.status,
             self.text()
         );
-        let body = self.json();
-        Problem {
-            code: body["code"].as_str().unwrap_or_default().to_string(),
-            status: body["status"].as_u64().unwrap_or_default() as u16,
-            body,
-        }
+        Problem::from(self.json())
     }
 }

@@ -23,6 +23,14 @@ impl Session {
         self.token.as_deref().expect("an authenticated session")
     }
 
+    /// The same caller talking to another listener of the app (the admin one).
+    pub fn at(&self, address: &str) -> Session {
+        Session {
+            address: address.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let builder = self
             .client
