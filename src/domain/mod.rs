@@ -5,6 +5,7 @@
 
 pub mod audit_chain;
 pub mod budget;
+pub mod closed_sets;
 pub mod country;
 pub mod currency;
 pub mod cycle;

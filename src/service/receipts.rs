@@ -70,6 +70,7 @@ pub struct ReceiptStatus {
     /// `recorded` (voting still open: the ballot was accepted), `counted` (after the close:
     /// this ballot is in the count), `replaced` (after the close: a later ballot of the same
     /// voter counts instead), or `cycle_cancelled`.
+    #[schema(value_type = crate::domain::closed_sets::ReceiptState)]
     pub status: String,
 }
 
