@@ -13,6 +13,7 @@ pub mod field_error;
 pub mod language;
 pub mod national_id;
 pub mod policy;
+pub mod receipt_code;
 pub mod role;
 pub mod settings;
 pub mod slug;
