@@ -15,6 +15,7 @@
 mod builders;
 mod checks;
 mod client;
+mod conformance;
 mod fixtures;
 mod model;
 mod reply;

@@ -175,7 +175,7 @@ pub struct ResidentView {
     pub birth_date: String,
     pub municipality: String,
     pub district_id: Option<String>,
-    /// Left out of the answer when empty (openapi.yaml lists it as required).
+    /// Left out of the answer when empty (openapi.yaml does not list it as required).
     #[serde(default)]
     pub warnings: Vec<String>,
 }
