@@ -343,7 +343,10 @@ fn services_know_no_http() {
 
 #[test]
 fn the_database_layer_knows_no_service_or_api() {
-    let found = naming("src/db/", &["crate::service", "crate::api", "crate::admin"]);
+    let found = naming(
+        "src/db/",
+        &["crate::service", "crate::api", "crate::admin", "actix_web"],
+    );
     assert!(
         found.is_empty(),
         "the database layer reaches up:\n{}",
@@ -352,6 +355,48 @@ fn the_database_layer_knows_no_service_or_api() {
 }
 
 /// `kurultai tally` (clap, files, exit codes, timing) lives in `cli/tally.rs`, not in the engine.
+/// What `api/` and `admin/` may name from `db/` outside their unit tests: the handle they pass
+/// to services (`Db`), and the stored rows that services hand back and the edge renders into
+/// views (until `db/` returns typed records). Nothing else: a query module or function named
+/// there would be a handler reading the database itself, past the rules.
+const EDGE_MAY_NAME_FROM_DB: [&str; 7] = [
+    "Db",
+    "AccountRow",
+    "AuditRow",
+    "BudgetRow",
+    "DistrictRow",
+    "MunicipalityRow",
+    "ProposalRow",
+];
+
+#[test]
+fn handlers_and_extractors_reach_the_database_only_through_services() {
+    let mut found = Vec::new();
+    for (_, name, code) in modules() {
+        if !(name.starts_with("src/api/") || name.starts_with("src/admin/")) {
+            continue;
+        }
+        let code = code.split("\n#[cfg(test)]").next().unwrap_or_default();
+        for path in crate_paths(code) {
+            let allowed = path
+                .last()
+                .is_some_and(|item| EDGE_MAY_NAME_FROM_DB.contains(&item.as_str()));
+            if path.first().is_some_and(|m| m == "db") && !allowed {
+                found.push(format!("{name}: `crate::{}`", path.join("::")));
+            }
+        }
+        // The handle itself opens a connection with `read`/`write`: only services do that.
+        for line in code.lines().filter(|l| l.contains("|conn|")) {
+            found.push(format!("{name}: a connection in `{}`", line.trim()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the edge reads the database itself:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn the_engine_has_no_command_line() {
     let found = named_in(
@@ -402,13 +447,17 @@ fn use_trees_are_read_whole() {
     assert_eq!(paths, expected);
 }
 
-/// `kurultai verify` checks an archive without the service's database.
+/// `kurultai verify` checks an archive without the service's database or its rules: what it
+/// shares with them (the audit chain, the receipt code's format) lives in `domain/`.
 #[test]
 fn the_archive_never_reaches_the_database() {
-    let found = named_in(sources(&["src/archive"]), &["crate::db", "diesel"]);
+    let found = named_in(
+        sources(&["src/archive"]),
+        &["crate::db", "diesel", "crate::service"],
+    );
     assert!(
         found.is_empty(),
-        "the archive reaches the database:\n{}",
+        "the archive reaches the database or a service:\n{}",
         found.join("\n")
     );
 }

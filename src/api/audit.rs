@@ -18,6 +18,7 @@ pub struct AuditEntry {
     pub id: String,
     pub actor_account_id: Option<String>,
     /// The actor's role, or `system` for scheduled acts.
+    #[schema(value_type = crate::api::closed_sets::ActorRole)]
     pub actor_role: String,
     pub action: String,
     pub target_type: String,

@@ -10,13 +10,13 @@ use std::rc::Rc;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use diesel::OptionalExtension;
 use futures_util::future::LocalBoxFuture;
 use tokio::sync::OnceCell;
 
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::MunicipalityRow;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::service::{self, directory};
 
 /// The municipality of the path's `{slug}`; an unknown slug answers 404 before the handler runs.
 pub struct BySlug(pub MunicipalityRow);
@@ -60,12 +60,12 @@ pub fn load(req: &HttpRequest) -> impl Future<Output = ApiResult<MunicipalityRow
         };
         let found = loaded
             .0
-            .get_or_try_init(|| {
-                db.read(move |conn| {
-                    municipalities::by_slug(conn, &slug)
-                        .optional()
-                        .map_err(ApiError::from)
-                })
+            .get_or_try_init(|| async move {
+                match directory::municipality(&db, slug).await {
+                    Ok(found) => Ok(Some(found)),
+                    Err(service::Error::NotFound) => Ok(None),
+                    Err(err) => Err(ApiError::from(err)),
+                }
             })
             .await?;
         found.clone().ok_or_else(ApiError::not_found)
@@ -78,6 +78,7 @@ mod tests {
     use diesel::prelude::*;
 
     use super::*;
+    use crate::db::municipalities;
     use crate::db::schema::municipalities as table;
 
     /// A database holding one municipality, `ankara`.

@@ -33,15 +33,8 @@ pub enum ResidentStatus {
     Rejected,
 }
 
-/// Where a proposal stands.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    Submitted,
-    Approved,
-    Rejected,
-    Withdrawn,
-}
+/// Where a proposal stands (in `domain/`: service responses name it too).
+pub use crate::domain::closed_sets::ProposalStatus;
 
 /// An official's decision on a proposal.
 #[derive(ToSchema)]
@@ -80,4 +73,32 @@ pub enum DatabaseBackend {
 #[schema(rename_all = "snake_case")]
 pub enum CycleInclude {
     Budgets,
+}
+
+/// Who acted in an audit entry: a staff or resident role, `system` for scheduled acts (a
+/// scheduled close), `operator` for the command line (`kurultai admin …`).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ActorRole {
+    PlatformAdmin,
+    MunicipalityAdmin,
+    Official,
+    Auditor,
+    Resident,
+    System,
+    Operator,
+}
+
+/// The liveness answer's one value.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+}
+
+/// The readiness answer's one value (a database that does not answer is a 503 problem).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ready,
 }

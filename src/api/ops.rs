@@ -11,12 +11,14 @@ use crate::metrics::Metrics;
 #[derive(Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` when the process answers.
+    #[schema(value_type = crate::api::closed_sets::HealthStatus)]
     pub status: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
     /// `ready` when the database answers.
+    #[schema(value_type = crate::api::closed_sets::ReadinessStatus)]
     pub status: String,
     #[schema(value_type = crate::api::closed_sets::DatabaseBackend)]
     pub database: String,

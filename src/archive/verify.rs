@@ -564,7 +564,7 @@ fn check_receipts(
     let codes: Vec<&str> = text.lines().collect();
     if let Some(bad) = codes
         .iter()
-        .find(|c| crate::service::receipts::normalise(c).as_deref() != Some(**c))
+        .find(|c| crate::domain::receipt_code::normalise(c).as_deref() != Some(**c))
     {
         return report.fail(path, format!("{bad:?} is not a receipt code"));
     }

@@ -239,7 +239,9 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
-        actix_web::web::block(move || {
+        // The runtime's blocking pool (what `actix_web::web::block` calls, without naming actix
+        // here); a panic in `f` ends as `DbError::Blocking`.
+        tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
                 let mut conn = pool.get().map_err(DbError::from)?;
                 let result = f(&mut conn);

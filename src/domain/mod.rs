@@ -5,6 +5,7 @@
 
 pub mod audit_chain;
 pub mod budget;
+pub mod closed_sets;
 pub mod country;
 pub mod currency;
 pub mod cycle;
@@ -12,6 +13,7 @@ pub mod field_error;
 pub mod language;
 pub mod national_id;
 pub mod policy;
+pub mod receipt_code;
 pub mod role;
 pub mod settings;
 pub mod slug;

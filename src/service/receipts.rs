@@ -1,8 +1,7 @@
 //! Receipt codes: random, unguessable, easy to read aloud and type, and what a receipt says.
 //!
-//! A code is 100 random bits in Crockford's base 32 (no I, L, O, U), as four groups of five
-//! (`7XK2M-…`). Typing is forgiving: case, spaces and dashes do not matter, and `I`/`L` read
-//! as `1`, `O` as `0`.
+//! A code is 100 random bits in the format of `domain::receipt_code` (Crockford's base 32, in
+//! four groups of five; forgiving when typed).
 //!
 //! Before the close a receipt only says that it exists: telling whether it was replaced while
 //! voting is still open would let someone who took a voter's receipt check that the voter did
@@ -14,12 +13,9 @@ use serde::Serialize;
 use crate::db::ballots;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::receipt_code::{self, normalise};
 use crate::service::scope;
 use crate::service::{Error, Result};
-
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const GROUPS: usize = 4;
-const GROUP_LEN: usize = 5;
 
 /// A fresh receipt code.
 pub fn generate() -> String {
@@ -29,37 +25,7 @@ pub fn generate() -> String {
     for b in bytes {
         bits = (bits << 8) | u128::from(b);
     }
-    let symbols: Vec<u8> = (0..GROUPS * GROUP_LEN)
-        .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize])
-        .collect();
-    symbols
-        .chunks(GROUP_LEN)
-        .map(|c| std::str::from_utf8(c).expect("ASCII"))
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// The canonical form of a typed code, or `None` if it cannot be one.
-pub fn normalise(input: &str) -> Option<String> {
-    let mut symbols = Vec::with_capacity(GROUPS * GROUP_LEN);
-    for c in input.chars().filter(|c| !c.is_whitespace() && *c != '-') {
-        let c = match c.to_ascii_uppercase() {
-            'I' | 'L' => '1',
-            'O' => '0',
-            c => c,
-        };
-        if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
-            return None;
-        }
-        symbols.push(c as u8);
-    }
-    (symbols.len() == GROUPS * GROUP_LEN).then(|| {
-        symbols
-            .chunks(GROUP_LEN)
-            .map(|c| std::str::from_utf8(c).expect("ASCII"))
-            .collect::<Vec<_>>()
-            .join("-")
-    })
+    receipt_code::encode(bits)
 }
 
 /// What anyone holding a receipt may learn.
@@ -70,6 +36,7 @@ pub struct ReceiptStatus {
     /// `recorded` (voting still open: the ballot was accepted), `counted` (after the close:
     /// this ballot is in the count), `replaced` (after the close: a later ballot of the same
     /// voter counts instead), or `cycle_cancelled`.
+    #[schema(value_type = crate::domain::closed_sets::ReceiptState)]
     pub status: String,
 }
 

@@ -66,6 +66,7 @@ pub struct ProposalCount {
     /// `null` for proposals without a category.
     pub category: Option<String>,
     /// The proposal's status: `approved`, `rejected`, `withdrawn`, `submitted`…
+    #[schema(value_type = crate::domain::closed_sets::ProposalStatus)]
     pub outcome: String,
     pub proposals: u64,
 }
@@ -73,6 +74,7 @@ pub struct ProposalCount {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CycleStats {
     pub cycle_id: String,
+    #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
     pub generated_at: chrono::DateTime<chrono::Utc>,
     pub suppression_threshold: u64,

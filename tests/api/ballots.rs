@@ -346,29 +346,25 @@ async fn a_retried_request_gets_the_first_answer() {
     let ballot = format!("/api/v1/budgets/{}/ballot", voting.budget.id);
     // The header is what is under test: these requests are built by hand.
     let put = |key: &'static str, selections: Value| {
-        voter
-            .request(reqwest::Method::PUT, &ballot)
-            .header("Idempotency-Key", key)
-            .json(&json!({ "selections": selections }))
-            .send()
+        voter.exchange(
+            voter
+                .request(reqwest::Method::PUT, &ballot)
+                .header("Idempotency-Key", key)
+                .json(&json!({ "selections": selections })),
+        )
     };
-    let first = put("k-1", approvals(&[&p[0]])).await.unwrap();
-    assert_eq!(first.status(), 201);
-    let first = first.text().await.unwrap();
-    let retry = put("k-1", approvals(&[&p[0]])).await.unwrap();
+    let first = put("k-1", approvals(&[&p[0]])).await;
+    assert_eq!(first.status, 201);
+    let retry = put("k-1", approvals(&[&p[0]])).await;
     assert_eq!(
-        retry.status(),
-        201,
+        retry.status, 201,
         "the retry answers like the first request"
     );
-    assert_eq!(retry.text().await.unwrap(), first);
+    assert_eq!(retry.text(), first.text());
     let own: OwnBallot = voter.get(&ballot).await.ok();
     assert_eq!(own.revision, 1, "the retry did not vote again");
-    let misuse = put("k-1", approvals(&[&p[1]])).await.unwrap();
-    assert_eq!(
-        crate::helpers::problem(misuse).await["code"],
-        "idempotency_key_reused"
-    );
+    let misuse = put("k-1", approvals(&[&p[1]])).await;
+    assert_eq!(misuse.problem().code, "idempotency_key_reused");
 }
 
 /// The ballot checks the session inside its own transaction, in the same query as the budget,

@@ -4,7 +4,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{problem, spawn_app, spawn_app_with};
+use crate::helpers::{spawn_app, spawn_app_with};
+use crate::support::Reply;
+
+/// Fails the test unless the answer is a problem of `status` with `code`.
+fn assert_problem(reply: &Reply, status: u16, code: &str) {
+    reply.expect_status(status);
+    assert_eq!(reply.problem().code, code);
+}
 
 const NOWHERE: &str = "/api/v1/municipalities/nowhere";
 
@@ -20,24 +27,22 @@ fn someone() -> serde_json::Value {
 #[tokio::test]
 async fn an_unknown_slug_is_not_found_on_every_path_that_names_one() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
+    let anyone = app.anonymous();
     for path in ["", "/districts", "/cycles", "/keys"] {
-        let path = format!("{NOWHERE}{path}");
-        let response = app.get(&path, None).await;
-        assert_eq!(response.status(), 404, "{path}");
-        assert_eq!(problem(response).await["code"], "not_found", "{path}");
+        let reply = anyone.get(&format!("{NOWHERE}{path}")).await;
+        assert_problem(&reply, 404, "not_found");
     }
-    let response = app
-        .post(&format!("{NOWHERE}/residents"), None, &someone())
+    let reply = anyone
+        .post(&format!("{NOWHERE}/residents"), &someone())
         .await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(problem(response).await["code"], "not_found");
+    assert_problem(&reply, 404, "not_found");
     // `Staff<R>` uses the same loader: a platform admin passes the role check and meets 404.
-    let response = app
-        .get(&format!("{NOWHERE}/audit-log"), Some(&platform))
+    let reply = app
+        .platform_admin()
+        .await
+        .get(&format!("{NOWHERE}/audit-log"))
         .await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(problem(response).await["code"], "not_found");
+    assert_problem(&reply, 404, "not_found");
 }
 
 #[tokio::test]
@@ -49,22 +54,21 @@ async fn what_was_checked_before_the_lookup_still_answers_first() {
     })
     .await;
     // A bad `include` is 400 even where the slug is unknown.
-    let response = app
-        .get(&format!("{NOWHERE}/cycles?include=everything"), None)
+    let anyone = app.anonymous();
+    let reply = anyone
+        .get(&format!("{NOWHERE}/cycles?include=everything"))
         .await;
-    assert_eq!(response.status(), 400);
-    assert_eq!(problem(response).await["code"], "invalid_query");
+    assert_problem(&reply, 400, "invalid_query");
     // The address is throttled before the municipality is looked up: the unknown slug takes
     // the one attempt, and the next is 429.
     let register = || {
-        app.request(reqwest::Method::POST, &format!("{NOWHERE}/residents"), None)
-            .header("x-forwarded-for", "203.0.113.7")
-            .json(&someone())
-            .send()
+        anyone.exchange(
+            anyone
+                .request(reqwest::Method::POST, &format!("{NOWHERE}/residents"))
+                .header("x-forwarded-for", "203.0.113.7")
+                .json(&someone()),
+        )
     };
-    let first = register().await.unwrap();
-    assert_eq!(first.status(), 404);
-    let second = register().await.unwrap();
-    assert_eq!(second.status(), 429);
-    assert_eq!(problem(second).await["code"], "rate_limited");
+    register().await.expect_status(404);
+    assert_problem(&register().await, 429, "rate_limited");
 }

@@ -233,7 +233,7 @@ async fn stalled_ballot_is_counted_or_refused(close: Close, late: Late) {
     let late_reply = if accepted {
         Some(stalled.json_as::<CastReply>())
     } else {
-        assert_eq!(stalled.json()["code"], "cycle_not_in_voting");
+        assert_eq!(stalled.problem().code, "cycle_not_in_voting");
         None
     };
     replies.extend(earlier.clone());
@@ -440,7 +440,7 @@ async fn storm_across_the_close(close: Close) {
                 match response.status.as_u16() {
                     200 | 201 => accepted.push(response.json_as()),
                     409 => {
-                        assert_eq!(response.json()["code"], "cycle_not_in_voting");
+                        assert_eq!(response.problem().code, "cycle_not_in_voting");
                         refused = true;
                         break;
                     }

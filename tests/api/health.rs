@@ -1,26 +1,23 @@
-use crate::helpers::{problem, spawn_app};
+use crate::helpers::spawn_app;
+use crate::support::{Health, Problem, Readiness};
 
 #[tokio::test]
 async fn healthz_answers_ok() {
     let app = spawn_app().await;
-    let response = app.get("/healthz", None).await;
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
+    let health: Health = app.anonymous().get("/healthz").await.ok();
+    assert_eq!(health.status, "ok");
 }
 
 #[tokio::test]
 async fn readyz_names_the_database_it_reached() {
     let app = spawn_app().await;
-    let response = app.get("/readyz", None).await;
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
+    let readiness: Readiness = app.anonymous().get("/readyz").await.ok();
     let expected = if crate::helpers::on_postgres() {
         "postgres"
     } else {
         "sqlite"
     };
-    assert_eq!(body["database"], expected);
+    assert_eq!(readiness.database, expected);
 }
 
 #[tokio::test]
@@ -45,14 +42,15 @@ async fn readyz_is_503_problem_when_the_database_does_not_answer() {
         "application/problem+json"
     );
     let body: serde_json::Value = actix_web::test::read_body_json(response).await;
-    assert_eq!(body["code"], "database_unavailable");
+    assert_eq!(Problem::from(body).code, "database_unavailable");
 }
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
     let app = spawn_app().await;
-    app.get("/api/v1/municipalities/nowhere", None).await;
-    let text = app.get("/metrics", None).await.text().await.unwrap();
+    let anyone = app.anonymous();
+    anyone.get("/api/v1/municipalities/nowhere").await;
+    let text = anyone.get("/metrics").await.text();
     assert!(text.contains("kurultai_http_requests_total"), "{text}");
     assert!(
         text.contains(r#"route="/api/v1/municipalities/{slug}",status="404""#),
@@ -65,9 +63,9 @@ async fn metrics_count_requests_by_route_template() {
 #[tokio::test]
 async fn unknown_routes_are_problem_documents() {
     let app = spawn_app().await;
-    let response = app.get("/api/v1/no/such/thing", None).await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(problem(response).await["code"], "not_found");
+    let reply = app.anonymous().get("/api/v1/no/such/thing").await;
+    reply.expect_status(404);
+    assert_eq!(reply.problem().code, "not_found");
 }
 
 /// Issue 15, finding 8: every SQLite connection of the app's pool syncs the WAL at each

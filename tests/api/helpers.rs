@@ -123,13 +123,6 @@ impl TestApp {
         }
     }
 
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
-        self.request(Method::GET, path, token)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
     pub async fn send_json(
         &self,
         method: Method,
@@ -190,8 +183,8 @@ impl TestApp {
     pub async fn login(&self, municipality: Option<&str>, login: &str, password: &str) -> String {
         let response = self.login_response(municipality, login, password).await;
         assert_eq!(response.status(), 200, "login of {login} should succeed");
-        let body: Value = response.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_string()
+        let tokens: crate::support::Tokens = response.json().await.unwrap();
+        tokens.access_token
     }
 
     /// Creates a municipality of `country` with its first admin `admin@<slug>.example`;
@@ -229,19 +222,4 @@ impl TestApp {
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         self.login(Some(slug), &email, PASSWORD).await
     }
-}
-
-/// Reads a problem+json body and checks its content type.
-pub async fn problem(response: Response) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "expected problem+json, got {content_type}"
-    );
-    response.json().await.expect("a JSON problem body")
 }

@@ -10,7 +10,8 @@ use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
 
-use crate::helpers::{problem, spawn_app, TestApp};
+use crate::helpers::spawn_app;
+use crate::support::{FieldError, MunicipalityBuilder, ResidentView, Session};
 
 /// What each hostile value is, and whether a multi-line field may hold it.
 const HOSTILE: &[(&str, &str, bool)] = &[
@@ -151,39 +152,37 @@ fn fill(template: &str, slug: &str) -> String {
         .join("/")
 }
 
-struct Sent<'a> {
-    app: &'a TestApp,
-    token: &'a str,
+struct Sent {
+    /// The platform admin: every request is sent with its token.
+    platform: Session,
     failures: Vec<String>,
     requests: usize,
 }
 
-impl Sent<'_> {
+impl Sent {
     /// Sends the request; `refused` says whether `invalid_text` is the required answer.
     async fn check(&mut self, what: String, request: reqwest::RequestBuilder, refused: bool) {
         self.requests += 1;
-        let response = request.bearer_auth(self.token).send().await.unwrap();
-        let status = response.status();
+        let reply = self.platform.exchange(request).await;
+        let status = reply.status;
         if status.is_server_error() {
             self.failures.push(format!("{what}: {status}"));
             return;
         }
         if refused || status.is_client_error() {
-            let is_problem = response.headers().get("content-type").is_some_and(|v| {
-                v.to_str()
-                    .unwrap_or("")
-                    .starts_with("application/problem+json")
-            });
+            let is_problem = reply
+                .header("content-type")
+                .is_some_and(|v| v.starts_with("application/problem+json"));
             if !is_problem {
                 self.failures
                     .push(format!("{what}: {status} without problem+json"));
                 return;
             }
-            let body = problem(response).await;
-            if refused && (status != 422 || body["code"] != "invalid_text") {
+            let problem = reply.problem();
+            if refused && (status != 422 || problem.code != "invalid_text") {
                 self.failures.push(format!(
-                    "{what}: {status} {} instead of 422 invalid_text",
-                    body["code"]
+                    "{what}: {status} {:?} instead of 422 invalid_text",
+                    problem.code
                 ));
             }
         }
@@ -193,13 +192,12 @@ impl Sent<'_> {
 #[tokio::test]
 async fn every_declared_text_field_refuses_hostile_text() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
     let slug = "textville";
-    app.municipality(&platform, slug, "TR").await;
+    app.create_municipality(MunicipalityBuilder::turkish(slug))
+        .await;
     let api = openapi();
     let mut sent = Sent {
-        app: &app,
-        token: &platform,
+        platform: app.platform_admin().await,
         failures: Vec::new(),
         requests: 0,
     };
@@ -220,7 +218,7 @@ async fn every_declared_text_field_refuses_hostile_text() {
                         !(is_multi_line(&path) && *multi_line_ok)
                     };
                     let body = body_with(&path, value);
-                    let request = sent.app.request(method.clone(), &url, None).json(&body);
+                    let request = sent.platform.request(method.clone(), &url).json(&body);
                     let what = format!("{method} {template} body{} {name}", describe(&path));
                     sent.check(what, request, refused).await;
                 }
@@ -237,14 +235,14 @@ async fn every_declared_text_field_refuses_hostile_text() {
                 let what = format!("{method} {template} {place} {name} {hostile}");
                 if place == "query" && is_text {
                     let url = format!("{url}?{name}={}", percent_encode(value));
-                    let request = sent.app.request(method.clone(), &url, None);
+                    let request = sent.platform.request(method.clone(), &url);
                     sent.check(what, request, true).await;
                 } else if place == "path" {
                     let url = fill(
                         &template.replace(&format!("{{{name}}}"), &percent_encode(value)),
                         slug,
                     );
-                    let request = sent.app.request(method.clone(), &url, None);
+                    let request = sent.platform.request(method.clone(), &url);
                     sent.check(what, request, true).await;
                 } else if place == "header" && is_text {
                     // HTTP itself cannot carry control characters in a header; the rest can.
@@ -252,8 +250,8 @@ async fn every_declared_text_field_refuses_hostile_text() {
                         continue;
                     };
                     let request = sent
-                        .app
-                        .request(method.clone(), &url, None)
+                        .platform
+                        .request(method.clone(), &url)
                         .header(HeaderName::from_bytes(name.as_bytes()).unwrap(), header)
                         .json(&json!({}));
                     sent.check(what, request, true).await;
@@ -280,53 +278,53 @@ async fn every_declared_text_field_refuses_hostile_text() {
 #[tokio::test]
 async fn nul_in_the_reported_fields_is_invalid_text_not_a_server_error() {
     let app = spawn_app().await;
-    let platform = app.platform_admin_token().await;
-    let admin = app.municipality(&platform, "nulton", "TR").await;
-    let register = app
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("nulton"))
+        .await;
+    let anyone = app.anonymous();
+    let register = anyone
         .post(
             "/api/v1/municipalities/nulton/residents",
-            None,
             &json!({"national_id": "10000000146", "full_name": "Ayşe\u{0}Yılmaz",
                     "birth_date": "1990-01-01", "password": "a long and unusual passphrase"}),
         )
         .await;
     let login = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            &json!({"municipality": "nulton", "login": "a\u{0}@x.example", "password": "whatever it is"}),
-        )
+        .attempt_login(Some("nulton"), "a\u{0}@x.example", "whatever it is")
         .await;
-    let staff = app
+    let staff = city
+        .admin
         .post(
             "/api/v1/municipalities/nulton/staff",
-            Some(&admin),
             &json!({"email": "o@nulton.example", "display_name": "Official\u{0}",
                     "password": "a long and unusual passphrase", "role": "official"}),
         )
         .await;
-    for (response, field) in [
+    for (reply, field) in [
         (register, "full_name"),
         (login, "login"),
         (staff, "display_name"),
     ] {
-        assert_eq!(response.status(), 422, "{field}");
-        let body = problem(response).await;
-        assert_eq!(body["code"], "invalid_text", "{field}");
-        assert_eq!(body["errors"][0]["field"], field);
-        assert_eq!(body["errors"][0]["code"], "control_character");
+        assert_eq!(reply.status, 422, "{field}");
+        let problem = reply.problem();
+        assert_eq!(problem.code, "invalid_text", "{field}");
+        assert_eq!(
+            problem.errors()[0],
+            FieldError {
+                field: field.into(),
+                code: "control_character".into()
+            }
+        );
     }
     // Nothing of it was stored: the ID registers cleanly afterwards.
-    let again = app
+    let resident: ResidentView = anyone
         .post(
             "/api/v1/municipalities/nulton/residents",
-            None,
             &json!({"national_id": "10000000146", "full_name": "Ays\u{327}e Yılmaz",
                     "birth_date": "1990-01-01", "password": "a long and unusual passphrase"}),
         )
-        .await;
-    assert_eq!(again.status(), 201);
-    let resident: Value = again.json().await.unwrap();
+        .await
+        .created();
     // Stored in NFC: the decomposed "s + combining cedilla" became "ş".
-    assert_eq!(resident["full_name"], "Ayşe Yılmaz");
+    assert_eq!(resident.full_name, "Ayşe Yılmaz");
 }

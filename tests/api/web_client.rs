@@ -1,7 +1,9 @@
 //! The web client is served by the same binary: the page, its assets, their headers, and how
 //! much a phone downloads for the first page.
 
-use crate::helpers::{problem, spawn_app};
+use reqwest::Method;
+
+use crate::helpers::spawn_app;
 
 /// More than the first page loads, for an upper bound: the page, the style sheet, every
 /// script (pages' modules load only when visited) and the English and one other language's
@@ -32,27 +34,24 @@ fn first_page_files() -> Vec<String> {
 #[tokio::test]
 async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
     let app = spawn_app().await;
-    let page = app.get("/", None).await;
-    assert_eq!(page.status(), 200);
-    let headers = page.headers().clone();
-    assert!(headers["content-type"]
-        .to_str()
+    let anyone = app.anonymous();
+    let page = anyone.get("/").await;
+    page.expect_status(200);
+    assert!(page
+        .header("content-type")
         .unwrap()
         .starts_with("text/html"));
-    let csp = headers["content-security-policy"].to_str().unwrap();
+    let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    let html = page.text().await.unwrap();
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    let html = page.text();
     assert!(html.contains(r#"<script type="module" src="/assets/js/app.js">"#));
     assert!(html.contains(r#"aria-live="polite""#));
 
     for path in first_page_files() {
-        let response = app.get(&path, None).await;
-        assert_eq!(response.status(), 200, "{path}");
-        let kind = response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let reply = anyone.get(&path).await;
+        assert_eq!(reply.status, 200, "{path}");
+        let kind = reply.header("content-type").unwrap();
         let expected = match path.rsplit('.').next() {
             Some("js") => "javascript",
             Some("css") => "text/css",
@@ -66,18 +65,19 @@ async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
 #[tokio::test]
 async fn an_unchanged_asset_is_revalidated_without_a_body() {
     let app = spawn_app().await;
-    let first = app.get("/assets/js/app.js", None).await;
-    let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    assert_eq!(first.headers()["cache-control"], "no-cache");
-    let again = app
-        .client
-        .get(app.url("/assets/js/app.js"))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 304);
-    assert!(again.bytes().await.unwrap().is_empty());
+    let anyone = app.anonymous();
+    let first = anyone.get("/assets/js/app.js").await;
+    let etag = first.header("etag").unwrap();
+    assert_eq!(first.header("cache-control"), Some("no-cache"));
+    let again = anyone
+        .exchange(
+            anyone
+                .request(Method::GET, "/assets/js/app.js")
+                .header("if-none-match", etag),
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
 }
 
 #[tokio::test]
@@ -89,9 +89,9 @@ async fn an_unknown_asset_is_a_problem_not_the_page() {
         "/index.html",
         "/assets/",
     ] {
-        let response = app.get(path, None).await;
-        assert_eq!(response.status(), 404, "{path}");
-        assert_eq!(problem(response).await["code"], "not_found", "{path}");
+        let reply = app.anonymous().get(path).await;
+        assert_eq!(reply.status, 404, "{path}");
+        assert_eq!(reply.problem().code, "not_found", "{path}");
     }
 }
 
@@ -100,18 +100,19 @@ async fn an_unknown_asset_is_a_problem_not_the_page() {
 #[tokio::test]
 async fn the_first_page_is_under_150_kb_compressed() {
     let app = spawn_app().await;
+    let anyone = app.anonymous();
     let mut total = 0;
     for path in first_page_files() {
-        let response = app
-            .client
-            .get(app.url(&path))
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()["content-encoding"], "gzip", "{path}");
-        total += response.bytes().await.unwrap().len();
+        let reply = anyone
+            .exchange(
+                anyone
+                    .request(Method::GET, &path)
+                    .header("accept-encoding", "gzip"),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.header("content-encoding"), Some("gzip"), "{path}");
+        total += reply.body.len();
     }
     println!("first page: {total} bytes gzip-compressed");
     assert!(total < 150 * 1024, "first page is {total} bytes compressed");

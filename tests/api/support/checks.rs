@@ -40,3 +40,28 @@ async fn an_unexpected_answer_names_the_request_status_and_body() {
     assert!(message.contains("does not decode as"), "{message}");
     assert!(message.contains("404"), "{message}");
 }
+
+/// The conformance check is not vacuous: it finds the operation behind a concrete path and
+/// refuses a missing required member, a null the type does not allow, and a value outside an
+/// `enum`; it keeps out of what the document does not declare.
+#[test]
+fn answers_are_held_to_the_document() {
+    use super::conformance::mismatches;
+    let json = "application/json";
+    assert_eq!(
+        mismatches("GET", "/healthz", 200, json, br#"{"status":"ok"}"#),
+        Vec::<String>::new()
+    );
+    let wrong = mismatches("GET", "/healthz", 200, json, br#"{"status":"fine"}"#);
+    assert!(wrong[0].contains("is not one of"), "{wrong:?}");
+    let wrong = mismatches("GET", "/readyz", 200, json, br#"{"status":"ready"}"#);
+    assert!(wrong[0].contains("required `database`"), "{wrong:?}");
+    let receipt = br#"{"receipt":"R","budget_id":null,"status":"counted"}"#;
+    let wrong = mismatches("GET", "/api/v1/receipts/R", 200, json, receipt);
+    assert!(wrong[0].contains("$.budget_id: null"), "{wrong:?}");
+    let problem = "application/problem+json";
+    let wrong = mismatches("GET", "/api/v1/receipts/R", 404, problem, b"{}");
+    assert!(wrong.iter().any(|w| w.contains("`code`")), "{wrong:?}");
+    assert!(mismatches("GET", "/nothing-here", 404, problem, b"{}").is_empty());
+    assert!(mismatches("GET", "/healthz", 418, json, b"{}").is_empty());
+}

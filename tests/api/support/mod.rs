@@ -15,6 +15,7 @@
 mod builders;
 mod checks;
 mod client;
+mod conformance;
 mod fixtures;
 mod model;
 mod reply;
@@ -32,9 +33,9 @@ pub use fixtures::{audit_actions, audit_details, tckn};
 #[allow(unused_imports)]
 pub use model::{
     Account, AuditEntry, AuditPage, Budget, CastReply, CreatedMunicipality, Cycle, District,
-    FieldError, Id, Key, Keys, Municipality, OwnBallot, PaperReply, Problem, Proposal,
-    ProposalPage, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role, Slug,
-    TallyReply, Tokens, Turnout,
+    FieldError, Health, Id, Key, Keys, Municipality, OwnBallot, PaperReply, Problem, Proposal,
+    ProposalPage, Readiness, ReceiptStatus, ResidentPage, ResidentView, ResultLine, Results, Role,
+    Slug, TallyReply, Tokens, Turnout,
 };
 #[allow(unused_imports)]
 pub use reply::Reply;

@@ -175,7 +175,7 @@ pub struct ResidentView {
     pub birth_date: String,
     pub municipality: String,
     pub district_id: Option<String>,
-    /// Left out of the answer when empty (openapi.yaml lists it as required).
+    /// Left out of the answer when empty (openapi.yaml does not list it as required).
     #[serde(default)]
     pub warnings: Vec<String>,
 }
@@ -299,6 +299,19 @@ pub struct ResultLine {
 
 has_id!(Cycle, Budget, Proposal, District, ResidentView, Account);
 
+/// The liveness answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
+/// The readiness answer: which database the server reached.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Readiness {
+    pub status: String,
+    pub database: String,
+}
+
 /// A problem+json body: the stable `code` every test checks, and the whole body for the rest
 /// (`errors`, extension members).
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +326,17 @@ pub struct Problem {
 pub struct FieldError {
     pub field: String,
     pub code: String,
+}
+
+impl From<Value> for Problem {
+    /// A problem read from a body a test already holds as JSON.
+    fn from(body: Value) -> Problem {
+        Problem {
+            code: body["code"].as_str().unwrap_or_default().to_string(),
+            status: body["status"].as_u64().unwrap_or_default() as u16,
+            body,
+        }
+    }
 }
 
 impl Problem {

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::conformance;
 use super::model::Problem;
 
 /// One answer, read whole: its status, headers and body.
@@ -18,10 +19,23 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub(super) async fn read(request: String, response: reqwest::Response) -> Reply {
+    /// Reads the answer to `method path` and fails the test if it breaks `openapi.yaml`.
+    pub(super) async fn read(method: &str, path: &str, response: reqwest::Response) -> Reply {
+        let request = format!("{method} {path}");
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.expect("a response body").to_vec();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let wrong = conformance::mismatches(method, path, status.as_u16(), content_type, &body);
+        assert!(
+            wrong.is_empty(),
+            "{request} answered {status} with a body that breaks openapi.yaml:\n{}\n{}",
+            wrong.join("\n"),
+            String::from_utf8_lossy(&body)
+        );
         Reply {
             status,
             headers,
@@ -101,11 +115,6 @@ impl Reply {
             self.status,
             self.text()
         );
-        let body = self.json();
-        Problem {
-            code: body["code"].as_str().unwrap_or_default().to_string(),
-            status: body["status"].as_u64().unwrap_or_default() as u16,
-            body,
-        }
+        Problem::from(self.json())
     }
 }

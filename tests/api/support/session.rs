@@ -23,6 +23,14 @@ impl Session {
         self.token.as_deref().expect("an authenticated session")
     }
 
+    /// The same caller talking to another listener of the app (the admin one).
+    pub fn at(&self, address: &str) -> Session {
+        Session {
+            address: address.to_string(),
+            ..self.clone()
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let builder = self
             .client
@@ -44,9 +52,12 @@ impl Session {
     /// Sends a request a test built itself (its own headers or body) and reads the answer.
     pub async fn exchange(&self, builder: reqwest::RequestBuilder) -> Reply {
         let request = builder.build().expect("a well-formed request");
-        let label = format!("{} {}", request.method(), request.url().path());
+        let (method, path) = (
+            request.method().to_string(),
+            request.url().path().to_string(),
+        );
         let response = self.client.execute(request).await.expect("request sent");
-        Reply::read(label, response).await
+        Reply::read(&method, &path, response).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
