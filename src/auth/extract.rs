@@ -76,10 +76,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let caller = caller?;
             let db = db.ok_or_else(|| ApiError::internal("the database is not registered"))?;
-            let checking = caller.clone();
-            db.read(move |conn| actor::check_session(conn, &checking))
-                .await?;
-            Ok(Caller(caller))
+            Ok(Caller(actor::confirm(&db, caller).await?))
         })
     }
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::db::budgets::{self, BallotRead};
 use crate::db::schema::{accounts, sessions};
-use crate::db::{sessions as session_rows, DbConn};
+use crate::db::{sessions as session_rows, Db, DbConn};
 use crate::domain::Role;
 use crate::service::{Error, Result};
 
@@ -53,6 +53,13 @@ pub fn check_session(conn: &mut DbConn, actor: &Actor) -> Result<()> {
 
 fn session_revoked() -> Error {
     Error::unauthorized("session_revoked", "This session has ended; log in again.")
+}
+
+/// The actor, once its session is found live on a connection of its own (an extractor's check,
+/// before the handler runs).
+pub async fn confirm(db: &Db, actor: Actor) -> Result<Actor> {
+    db.read(move |conn| check_session(conn, &actor).map(|()| actor))
+        .await
 }
 
 /// An actor named by a valid access token whose session is still to be checked, for a rule
