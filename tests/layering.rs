@@ -2,7 +2,8 @@
 //! `pabulib/`, `domain/`) never reach the database, HTTP or the clock, and no floating-point
 //! value takes part in counting. And each rule's one home: the engine has no command line
 //! (that is `cli/tally.rs`), the cycle archive is checked without the database, and the audit
-//! hash chain is computed only in `domain/audit_chain.rs`.
+//! hash chain is computed only in `domain/audit_chain.rs`. And rooms stay small: no source file
+//! over 500 lines unless its top says `//! One algorithm: <why>`.
 
 use std::path::{Path, PathBuf};
 
