@@ -611,8 +611,16 @@ mod tests {
         assert_eq!(text_in(TITLES, "ru", "kk"), "Парк");
         assert_eq!(text_in(TITLES, "kk", "kk"), "Саябақ");
         assert_eq!(text_in(TITLES, "en", "kk"), "Саябақ");
-        assert_eq!(text_in(r#"{"ru":"Парк"}"#, "en", "kk"), "Парк", "any text beats none");
-        assert_eq!(text_in("not json", "ru", "kk"), "", "a broken column shows nothing");
+        assert_eq!(
+            text_in(r#"{"ru":"Парк"}"#, "en", "kk"),
+            "Парк",
+            "any text beats none"
+        );
+        assert_eq!(
+            text_in("not json", "ru", "kk"),
+            "",
+            "a broken column shows nothing"
+        );
     }
 
     #[test]
