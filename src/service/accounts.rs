@@ -172,3 +172,94 @@ pub async fn find(db: &Db, id: String) -> Result<AccountRow> {
     db.read(move |conn| account_rows::by_id(conn, &id).map_err(Error::from))
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field and code of a one-field refusal.
+    fn refusal<T: std::fmt::Debug>(result: Result<T>) -> (String, &'static str) {
+        match result {
+            Err(Error::Invalid(fields)) if fields.len() == 1 => {
+                (fields[0].field.clone(), fields[0].code)
+            }
+            other => panic!("expected one field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalise_email("email", "  Ayse.Yilmaz@Example.ORG ").unwrap(),
+            "ayse.yilmaz@example.org"
+        );
+        assert_eq!(normalise_email("email", "a@b.c").unwrap(), "a@b.c");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_under_the_given_field() {
+        for bad in [
+            "",
+            "   ",
+            "no-at-sign.example.org",
+            "@example.org",
+            "someone@localhost",
+            "two@@example.org",
+            "a@b@example.org",
+            "someone@.example.org",
+            "someone@example.org.",
+            "some one@example.org",
+        ] {
+            assert_eq!(
+                refusal(normalise_email("staff[0].email", bad)),
+                ("staff[0].email".to_string(), "invalid_email"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn emails_longer_than_254_characters_are_refused() {
+        let local = "a".repeat(64);
+        let longest = format!("{local}@{}.org", "d".repeat(254 - 64 - 1 - 4));
+        assert_eq!(longest.len(), 254);
+        assert!(normalise_email("email", &longest).is_ok());
+        let too_long = format!("{local}@{}.org", "d".repeat(254 - 64 - 4));
+        assert_eq!(
+            refusal(normalise_email("email", &too_long)).1,
+            "invalid_email"
+        );
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_1_to_200_characters() {
+        assert_eq!(display_name("name", "  Aigerim  ").unwrap(), "Aigerim");
+        // Counted in characters, not bytes: 200 Cyrillic letters are 400 bytes.
+        assert!(display_name("name", &"Ж".repeat(200)).is_ok());
+        assert_eq!(
+            refusal(display_name("name", &"Ж".repeat(201))).1,
+            "invalid_name"
+        );
+        assert_eq!(
+            refusal(display_name("display_name", " \t ")),
+            ("display_name".to_string(), "invalid_name")
+        );
+    }
+
+    #[test]
+    fn only_municipality_staff_roles_can_be_given_to_staff() {
+        assert_eq!(staff_role("role", "official").unwrap(), Role::Official);
+        assert_eq!(staff_role("role", "auditor").unwrap(), Role::Auditor);
+        assert_eq!(
+            staff_role("role", "municipality_admin").unwrap(),
+            Role::MunicipalityAdmin
+        );
+        for refused in ["platform_admin", "resident", "", "Official", "admin"] {
+            assert_eq!(
+                refusal(staff_role("role", refused)).1,
+                "invalid_role",
+                "{refused:?}"
+            );
+        }
+    }
+}

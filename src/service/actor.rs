@@ -109,3 +109,42 @@ impl UncheckedActor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            account_id: "a1".into(),
+            role,
+            municipality_id: Some("m1".into()),
+            session_id: "s1".into(),
+        }
+    }
+
+    #[test]
+    fn an_actor_is_exactly_its_own_role() {
+        let roles = [
+            Role::PlatformAdmin,
+            Role::MunicipalityAdmin,
+            Role::Official,
+            Role::Auditor,
+            Role::Resident,
+        ];
+        for mine in roles {
+            for asked in roles {
+                assert_eq!(actor(mine).is(asked), mine == asked, "{mine} is {asked}?");
+            }
+        }
+    }
+
+    #[test]
+    fn a_revoked_session_is_told_apart_from_a_bad_token() {
+        assert_eq!(session_revoked().code(), "session_revoked");
+        assert_ne!(
+            session_revoked().code(),
+            Error::invalid_credentials().code()
+        );
+    }
+}

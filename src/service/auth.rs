@@ -308,3 +308,45 @@ pub async fn logout(db: &Db, session_id: String) -> Result<()> {
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e_mail_logins_share_a_bucket_whatever_their_case_and_padding() {
+        assert_eq!(
+            identifier_key(Some("Almaty"), "  Ayse@Example.org "),
+            identifier_key(Some("almaty"), "ayse@example.org")
+        );
+        assert_eq!(
+            identifier_key(Some("almaty"), "ayse@example.org"),
+            "almaty:ayse@example.org"
+        );
+    }
+
+    #[test]
+    fn national_ids_share_a_bucket_however_spaced_or_dashed() {
+        assert_eq!(
+            identifier_key(Some("almaty"), "900101-300 017"),
+            "almaty:900101300017"
+        );
+        assert_eq!(
+            identifier_key(Some("almaty"), "9001 0130-0017"),
+            identifier_key(Some("almaty"), "900101300017")
+        );
+    }
+
+    #[test]
+    fn an_e_mail_keeps_its_dashes_and_platform_logins_have_their_own_bucket() {
+        assert_eq!(
+            identifier_key(None, "ops-team@example.org"),
+            "platform:ops-team@example.org"
+        );
+        assert_ne!(
+            identifier_key(None, "ayse@example.org"),
+            identifier_key(Some("almaty"), "ayse@example.org")
+        );
+        assert_eq!(identifier_key(None, ""), "platform:");
+    }
+}

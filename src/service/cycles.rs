@@ -437,3 +437,18 @@ fn new_ballot_key() -> String {
     rand::rngs::OsRng.fill_bytes(&mut key);
     hex::encode(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballot_keys_are_256_random_bits_in_hex() {
+        let (a, b) = (new_ballot_key(), new_ballot_key());
+        assert_eq!(a.len(), 64);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b, "two cycles never share a key");
+    }
+}

@@ -574,3 +574,102 @@ fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Ro
     );
     Ok(Row { cells, line: 0 })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::budget::{BallotInput, TieBreakName};
+    use crate::domain::ValidationErrors;
+
+    fn rule(kind: RuleKind, completion: CompletionName, seed: Option<u64>) -> CountingRule {
+        CountingRule {
+            kind,
+            completion,
+            tie_break: TieBreakName::Pabutools,
+            seed,
+        }
+    }
+
+    fn spec(ballot_type: &str, max_points: Option<i64>) -> BallotSpec {
+        let input = BallotInput {
+            ballot_type: Some(ballot_type.to_string()),
+            max_points,
+            ..BallotInput::default()
+        };
+        let mut errors = ValidationErrors::new();
+        BallotSpec::parse(&input, 1_000_000, &mut errors).expect("valid ballot rules")
+    }
+
+    #[test]
+    fn pabulib_names_only_the_rules_it_knows() {
+        use BallotType::*;
+        use CompletionName as C;
+        use RuleKind::*;
+        let cases = [
+            (Greedy, C::None, Approval, "greedy"),
+            (Greedy, C::None, Cumulative, "greedy"),
+            (Greedy, C::None, Ranked, "unknown"),
+            (EqualShares, C::None, Approval, "equalshares"),
+            (EqualShares, C::Add1, Approval, "equalshares/add1"),
+            (
+                EqualShares,
+                C::EqualsharesAdd1,
+                Approval,
+                "equalshares/add1",
+            ),
+            (EqualShares, C::Add1Greedy, Approval, "unknown"),
+            (EqualShares, C::EqualsharesAdd1u, Approval, "unknown"),
+            (Phragmen, C::None, Approval, "unknown"),
+        ];
+        for (kind, completion, ballot, name) in cases {
+            assert_eq!(
+                pabulib_rule(&rule(kind, completion, None), ballot),
+                name,
+                "{kind} / {completion} on a {ballot} ballot"
+            );
+        }
+    }
+
+    #[test]
+    fn tally_options_name_every_choice_and_the_seed_only_when_there_is_one() {
+        assert_eq!(
+            tally_options(&rule(RuleKind::Greedy, CompletionName::None, None)),
+            "--rule greedy --completion none --tie-break pabutools"
+        );
+        assert_eq!(
+            tally_options(&rule(RuleKind::EqualShares, CompletionName::Add1, Some(u64::MAX))),
+            "--rule equal_shares --completion add1 --tie-break pabutools --seed 18446744073709551615"
+        );
+        assert_eq!(
+            tally_options(&rule(RuleKind::EqualShares, CompletionName::Add1, Some(0))),
+            "--rule equal_shares --completion add1 --tie-break pabutools --seed 0"
+        );
+    }
+
+    #[test]
+    fn only_cumulative_ballots_have_a_points_column() {
+        assert_eq!(
+            vote_columns(&spec("approval", None)),
+            ["voter_id", "vote", "voting_method"]
+        );
+        assert_eq!(
+            vote_columns(&spec("cumulative", Some(10))),
+            ["voter_id", "vote", "points", "voting_method"]
+        );
+    }
+
+    #[test]
+    fn money_is_written_in_main_units_with_a_decimal_point() {
+        let tenge = Money {
+            code: "KZT".into(),
+            exponent: 2,
+        };
+        assert_eq!(tenge.main_units(12_345), "123.45");
+        assert_eq!(tenge.main_units(0), "0");
+        let forint = Money {
+            code: "HUF".into(),
+            exponent: 0,
+        };
+        assert_eq!(forint.main_units(i64::MAX), i64::MAX.to_string());
+    }
+}

@@ -71,3 +71,24 @@ pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_truncated_to_the_microseconds_the_databases_keep() {
+        use chrono::Timelike;
+        let t = now();
+        assert_eq!(t.nanosecond() % 1_000, 0);
+        assert!(t <= chrono::Utc::now().naive_utc());
+    }
+
+    #[tokio::test]
+    async fn blocking_work_returns_its_value_and_a_panic_becomes_an_internal_error() {
+        assert_eq!(blocking(|| 6 * 7).await.unwrap(), 42);
+        assert_eq!(hashing(|| "hashed").await.unwrap(), "hashed");
+        let panicked = blocking(|| -> u8 { panic!("argon2 blew up") }).await;
+        assert_eq!(panicked.unwrap_err().code(), "internal_error");
+    }
+}

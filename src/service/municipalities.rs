@@ -327,3 +327,110 @@ fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
     row.revote_policy = settings.revote_policy.as_str().to_string();
     row.max_proposals_per_resident = i32::from(settings.max_proposals_per_resident);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kz() -> MunicipalitySettings {
+        MunicipalitySettings::from_country(Country::KZ).unwrap()
+    }
+
+    /// `(default language, another enabled language)` of `settings`.
+    fn languages(settings: &MunicipalitySettings) -> (String, String) {
+        let default = settings.default_language.as_str().to_string();
+        let other = settings
+            .languages
+            .iter()
+            .find(|l| **l != settings.default_language)
+            .expect("Kazakhstan has two languages")
+            .as_str()
+            .to_string();
+        (default, other)
+    }
+
+    fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn codes(errors: &ValidationErrors) -> Vec<(String, &'static str)> {
+        errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.clone(), e.code))
+            .collect()
+    }
+
+    #[test]
+    fn names_are_trimmed_and_stored_as_a_language_map() {
+        let s = kz();
+        let (default, other) = languages(&s);
+        let mut errors = ValidationErrors::new();
+        let parsed = parse_names(
+            "names",
+            &names(&[(&default, "  Almaty  "), (&other, "Алматы")]),
+            &s,
+            &mut errors,
+        )
+        .unwrap();
+        assert!(errors.is_empty());
+        let json: BTreeMap<String, String> = serde_json::from_str(&names_json(&parsed)).unwrap();
+        assert_eq!(json, names(&[(&default, "Almaty"), (&other, "Алматы")]));
+    }
+
+    #[test]
+    fn the_default_language_is_required_and_blank_texts_refused() {
+        let s = kz();
+        let (default, other) = languages(&s);
+        let mut errors = ValidationErrors::new();
+        assert!(parse_names("names", &BTreeMap::new(), &s, &mut errors).is_none());
+        assert_eq!(
+            codes(&errors),
+            [("names".to_string(), "missing_default_language")]
+        );
+
+        let mut errors = ValidationErrors::new();
+        let input = names(&[(&default, "Almaty"), (&other, "   ")]);
+        assert!(parse_names("names", &input, &s, &mut errors).is_none());
+        assert_eq!(codes(&errors), [(format!("names.{other}"), "blank_text")]);
+    }
+
+    #[test]
+    fn unknown_tags_and_languages_not_enabled_are_named_by_their_entry() {
+        let s = kz();
+        let (default, _) = languages(&s);
+        let mut errors = ValidationErrors::new();
+        let input = names(&[(&default, "Almaty"), ("de", "Almaty"), ("not a tag!", "x")]);
+        assert!(parse_names("names", &input, &s, &mut errors).is_none());
+        let codes = codes(&errors);
+        assert!(
+            codes.contains(&("names.de".to_string(), "language_not_enabled")),
+            "{codes:?}"
+        );
+        assert!(
+            codes.iter().any(|(f, _)| f == "names.not a tag!"),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn names_are_limited_in_characters_and_texts_by_their_own_limit() {
+        let s = kz();
+        let (default, _) = languages(&s);
+        let longest = names(&[(&default, &"Ж".repeat(NAME_MAX_CHARS))]);
+        let mut errors = ValidationErrors::new();
+        assert!(parse_names("names", &longest, &s, &mut errors).is_some());
+        let too_long = names(&[(&default, &"Ж".repeat(NAME_MAX_CHARS + 1))]);
+        assert!(parse_names("names", &too_long, &s, &mut errors).is_none());
+        assert_eq!(
+            codes(&errors),
+            [(format!("names.{default}"), "text_too_long")]
+        );
+        let mut errors = ValidationErrors::new();
+        assert!(parse_texts("summary", &too_long, &s, 1000, &mut errors).is_some());
+        assert!(errors.is_empty());
+    }
+}

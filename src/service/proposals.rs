@@ -599,3 +599,38 @@ fn sort(items: &mut [(ProposalRow, BudgetRow)], sort: Sort, language: &str, defa
 pub fn translations(json: &str) -> Result<BTreeMap<String, String>> {
     serde_json::from_str(json).map_err(Error::internal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TITLES: &str = r#"{"kk":"Саябақ","ru":"Парк"}"#;
+
+    #[test]
+    fn a_text_is_shown_in_the_asked_language_else_the_default() {
+        assert_eq!(text_in(TITLES, "ru", "kk"), "Парк");
+        assert_eq!(text_in(TITLES, "kk", "kk"), "Саябақ");
+        assert_eq!(text_in(TITLES, "en", "kk"), "Саябақ");
+        assert_eq!(
+            text_in(r#"{"ru":"Парк"}"#, "en", "kk"),
+            "Парк",
+            "any text beats none"
+        );
+        assert_eq!(
+            text_in("not json", "ru", "kk"),
+            "",
+            "a broken column shows nothing"
+        );
+    }
+
+    #[test]
+    fn stored_translations_decode_and_a_broken_column_is_an_internal_error() {
+        let map = translations(TITLES).unwrap();
+        assert_eq!(map.len(), 2);
+        assert_eq!(map["ru"], "Парк");
+        assert!(translations("{}").unwrap().is_empty());
+        for broken in ["", "[]", r#"{"kk": 1}"#] {
+            assert_eq!(translations(broken).unwrap_err().code(), "internal_error");
+        }
+    }
+}

@@ -882,3 +882,187 @@ pub fn check_eligible(
     }
     Ok(resident)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Country;
+
+    fn codes(errors: &ValidationErrors) -> Vec<(String, &'static str)> {
+        errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.clone(), e.code))
+            .collect()
+    }
+
+    fn field(pairs: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        pairs.iter().map(|(f, c)| (f.to_string(), *c)).collect()
+    }
+
+    #[test]
+    fn birth_dates_are_iso_past_and_not_before_1800() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            birth_date(" 1990-01-01 ", &mut errors),
+            NaiveDate::from_ymd_opt(1990, 1, 1)
+        );
+        assert!(birth_date("1800-01-01", &mut errors).is_some());
+        assert!(errors.is_empty());
+        assert!(birth_date("1799-12-31", &mut errors).is_none());
+        assert!(birth_date("9999-12-31", &mut errors).is_none());
+        for malformed in ["", "01.01.1990", "1990-02-30", "1990-1-1x"] {
+            assert!(
+                birth_date(malformed, &mut errors).is_none(),
+                "{malformed:?}"
+            );
+        }
+        assert_eq!(
+            codes(&errors),
+            field(&[
+                ("birth_date", "birth_date_out_of_range"),
+                ("birth_date", "birth_date_out_of_range"),
+                ("birth_date", "invalid_date"),
+                ("birth_date", "invalid_date"),
+                ("birth_date", "invalid_date"),
+                ("birth_date", "invalid_date"),
+            ])
+        );
+    }
+
+    #[test]
+    fn names_and_emails_are_checked_under_this_request_s_field_names() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            full_name("  Aigerim Sadykova ", &mut errors).as_deref(),
+            Some("Aigerim Sadykova")
+        );
+        assert_eq!(full_name(" ", &mut errors), None);
+        assert_eq!(email(None, &mut errors), Some(None));
+        assert_eq!(
+            email(Some("   "), &mut errors),
+            Some(None),
+            "an empty form field is absent"
+        );
+        assert_eq!(
+            email(Some("A@Example.org"), &mut errors),
+            Some(Some("a@example.org".into()))
+        );
+        assert_eq!(email(Some("not an address"), &mut errors), None);
+        assert_eq!(
+            codes(&errors),
+            field(&[("full_name", "invalid_name"), ("email", "invalid_email")])
+        );
+        assert!(!errors.errors()[0].message.is_empty());
+    }
+
+    #[test]
+    fn phones_are_5_to_20_digits_with_the_usual_separators() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(phone(None, &mut errors), Some(None));
+        assert_eq!(phone(Some(""), &mut errors), Some(None));
+        for ok in [
+            "+7 (727) 123-45-67",
+            "12345",
+            "+36.1.234.5678",
+            &"9".repeat(20),
+        ] {
+            assert_eq!(
+                phone(Some(ok), &mut errors),
+                Some(Some(ok.to_string())),
+                "{ok:?}"
+            );
+        }
+        assert!(errors.is_empty());
+        let too_long_text = format!("+{}", "1 ".repeat(17)); // 17 digits, but 34 characters
+        for bad in [
+            "1234",
+            &"9".repeat(21),
+            "++77271234567",
+            "7727 ext 123",
+            "７７２７１２３４５",
+            too_long_text.trim_end(),
+        ] {
+            assert_eq!(phone(Some(bad), &mut errors), None, "{bad:?}");
+        }
+        assert!(codes(&errors)
+            .iter()
+            .all(|(f, c)| f == "phone" && *c == "invalid_phone"));
+    }
+
+    #[test]
+    fn officials_filter_by_the_three_review_statuses_only() {
+        assert_eq!(parse_status("pending").unwrap(), PENDING);
+        assert_eq!(parse_status("verified").unwrap(), VERIFIED);
+        assert_eq!(parse_status("rejected").unwrap(), REJECTED);
+        for bad in ["", "Pending", "deleted", "active", " pending"] {
+            assert_eq!(
+                parse_status(bad).unwrap_err().code(),
+                "invalid_query",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rejection_reason_is_1_to_500_characters() {
+        assert_eq!(
+            rejection_reason("  no such address ").unwrap(),
+            "no such address"
+        );
+        assert!(rejection_reason(&"ş".repeat(REASON_MAX_CHARS)).is_ok());
+        for bad in [
+            String::new(),
+            "  \n ".into(),
+            "ş".repeat(REASON_MAX_CHARS + 1),
+        ] {
+            assert_eq!(
+                rejection_reason(&bad).unwrap_err().code(),
+                "validation_failed"
+            );
+        }
+    }
+
+    fn roll(csv: &str) -> Result<usize, Vec<(String, &'static str)>> {
+        let settings = MunicipalitySettings::from_country(Country::KZ).unwrap();
+        let pepper = Pepper::new(vec![7u8; 32]).unwrap();
+        parse_roll(csv.as_bytes(), &settings, &pepper, "m1")
+            .map(|rows| rows.len())
+            .map_err(|e| codes(&e))
+    }
+
+    #[test]
+    fn a_voter_roll_needs_its_header_and_may_start_with_a_byte_order_mark() {
+        assert_eq!(roll("national_id,birth_date\n"), Ok(0));
+        assert_eq!(
+            roll("\u{feff}National_ID , Birth_Date\n900101300017,1990-01-01\n"),
+            Ok(1)
+        );
+        for bad in ["", "900101300017,1990-01-01\n", "birth_date,national_id\n"] {
+            assert_eq!(
+                roll(bad),
+                Err(field(&[("line[1]", "invalid_header")])),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_bad_roll_line_is_named_by_its_number() {
+        let csv = "national_id,birth_date\n\
+                   900101300017,1990-01-01\n\
+                   900101300018,1990-01-01\n\
+                   900101300017,1990-02-01\n\
+                   9001-0130-0017,1990-01-01\n\
+                   900101300017\n";
+        assert_eq!(
+            roll(csv),
+            Err(field(&[
+                ("line[3].national_id", "invalid_check_digit"),
+                ("line[4].birth_date", "birth_date_mismatch"),
+                ("line[5].national_id", "duplicate_national_id"),
+                ("line[6]", "malformed_line"),
+            ]))
+        );
+    }
+}

@@ -64,3 +64,30 @@ fn mes_rounds(tally: &serde_json::Value) -> HashMap<&str, u64> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_equal_shares_steps_give_a_round() {
+        let tally = json!({"trace": [
+            {"step": "equal_shares", "project": "p1", "round": 1},
+            {"step": "equal_shares", "project": "p2", "round": 2},
+            {"step": "completion", "project": "p3", "round": 3},
+            {"step": "equal_shares", "project": "p4"},
+            {"step": "equal_shares", "round": 4},
+        ]});
+        let rounds = mes_rounds(&tally);
+        assert_eq!(rounds, HashMap::from([("p1", 1), ("p2", 2)]));
+    }
+
+    #[test]
+    fn a_tally_without_a_trace_has_no_rounds() {
+        assert!(mes_rounds(&json!({})).is_empty());
+        assert!(mes_rounds(&json!({"trace": null})).is_empty());
+        assert!(mes_rounds(&json!({"trace": []})).is_empty());
+        assert!(mes_rounds(&json!("not an object")).is_empty());
+    }
+}

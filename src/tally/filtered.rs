@@ -1,6 +1,10 @@
 //! The filtered exact kernel of the Method of Equal Shares: proved integer intervals first, exact
 //! rationals only where the intervals cannot decide.
 //!
+//! One algorithm: the interval fast path, its exact fallback and the overflow proof that ties
+//! them together only make sense read side by side (every fast decision must be one the exact
+//! run would take), so the kernel stays in one file over the usual ~500 lines.
+//!
 //! [`Mes::run_exact`] carries every amount as an exact rational [`Q`]; on large elections the
 //! denominators outgrow `i128` and most of the time goes to big-rational arithmetic. This kernel
 //! computes the *same* run (same rounds, same exact `ρ` and largest payment in the trace) while

@@ -1,49 +1,15 @@
-//! A municipality's settings as one validated value, and the function that turns an admin's
-//! (possibly partial) input into it, reporting every bad field at once.
+//! Turning an admin's (possibly partial) input into settings, reporting every bad field at once.
 
+use super::MunicipalitySettings;
 use super::{
-    CheckDigitPolicy, Coded, Country, Currency, FieldError, LanguageTag, NationalIdScheme,
+    DEFAULT_MAX_PROPOSALS_PER_RESIDENT, DEFAULT_MIN_VOTING_AGE, MAX_PROPOSALS_PER_RESIDENT,
+    MIN_VOTING_AGE_RANGE,
+};
+use crate::domain::{
+    CheckDigitPolicy, Coded, Currency, FieldError, LanguageTag, NationalIdScheme,
     RegistrationPolicy, RevotePolicy, TimeZoneName, ValidationErrors,
 };
-use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-/// Youngest and oldest minimum voting age a municipality may choose. 14 lets a municipality
-/// run youth participatory budgets as several European cities do, and is the youngest age at
-/// which the served countries issue an identity document to every citizen; 25 stops a
-/// misconfiguration (or a policy) from excluding young adults who vote in national elections.
-pub const MIN_VOTING_AGE_RANGE: std::ops::RangeInclusive<u8> = 14..=25;
-/// Default minimum voting age: the national voting age in every served country.
-pub const DEFAULT_MIN_VOTING_AGE: u8 = 18;
-/// How many proposals one resident may submit in a cycle unless the municipality says otherwise.
-pub const DEFAULT_MAX_PROPOSALS_PER_RESIDENT: u16 = 5;
-/// More than this per resident is a misconfiguration: a cycle is not a suggestion box.
-pub const MAX_PROPOSALS_PER_RESIDENT: u16 = 100;
-/// More enabled languages than this is a mistake, not a municipality.
-pub const MAX_LANGUAGES: usize = 16;
-
-/// Validated settings. Construct with [`MunicipalitySettings::resolve`] or
-/// [`MunicipalitySettings::from_country`]; every value here is known good. Deserialising (e.g.
-/// from a stored JSON column) goes through `resolve` too, so the cross-field rules hold for
-/// whatever is read back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "SettingsInput")]
-pub struct MunicipalitySettings {
-    pub currency: Currency,
-    pub time_zone: TimeZoneName,
-    /// Enabled languages, without duplicates; contains `default_language`.
-    pub languages: Vec<LanguageTag>,
-    pub default_language: LanguageTag,
-    pub national_id_scheme: NationalIdScheme,
-    /// Whether a failed community-documented check digit (uz_pinfl) refuses the ID or only
-    /// warns.
-    pub check_digit_policy: CheckDigitPolicy,
-    pub min_voting_age: u8,
-    pub registration_policy: RegistrationPolicy,
-    pub revote_policy: RevotePolicy,
-    /// How many proposals one resident may submit in a cycle (0: residents do not propose).
-    pub max_proposals_per_resident: u16,
-}
 
 /// What an admin sends: every field optional (missing = keep the base value) and every value a
 /// plain string or number, so that a bad value becomes a field error in the list instead of
@@ -80,7 +46,7 @@ impl TryFrom<SettingsInput> for MunicipalitySettings {
     }
 }
 
-fn required(field: &str) -> FieldError {
+pub(super) fn required(field: &str) -> FieldError {
     FieldError::new(field, "required", format!("{field} is required"))
 }
 
@@ -108,11 +74,11 @@ fn field<T: Clone, E: Coded>(
     }
 }
 
-fn check_digit_policy(s: &str) -> Result<CheckDigitPolicy, super::UnknownVariant> {
+fn check_digit_policy(s: &str) -> Result<CheckDigitPolicy, crate::domain::UnknownVariant> {
     match s {
         "enforce" => Ok(CheckDigitPolicy::Enforce),
         "warn" => Ok(CheckDigitPolicy::Warn),
-        _ => Err(super::UnknownVariant {
+        _ => Err(crate::domain::UnknownVariant {
             kind: "check digit policy",
             value: s.to_owned(),
             expected: &["enforce", "warn"],
@@ -121,23 +87,6 @@ fn check_digit_policy(s: &str) -> Result<CheckDigitPolicy, super::UnknownVariant
 }
 
 impl MunicipalitySettings {
-    /// The settings a new municipality of a served country starts with; `None` elsewhere.
-    pub fn from_country(country: Country) -> Option<Self> {
-        let d = country.defaults()?;
-        Some(MunicipalitySettings {
-            currency: d.currency,
-            time_zone: d.time_zone,
-            languages: d.languages,
-            default_language: d.default_language,
-            national_id_scheme: d.national_id_scheme,
-            check_digit_policy: CheckDigitPolicy::default(),
-            min_voting_age: DEFAULT_MIN_VOTING_AGE,
-            registration_policy: RegistrationPolicy::default(),
-            revote_policy: RevotePolicy::default(),
-            max_proposals_per_resident: DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
-        })
-    }
-
     /// Applies `input` over `base` and validates the result as a whole.
     ///
     /// - Creating a municipality: `base` = `from_country(country)`, which is `None` for a
@@ -295,99 +244,12 @@ impl MunicipalitySettings {
             _ => Err(errors),
         }
     }
-
-    /// The enabled languages, each parsed, with duplicates (after canonicalisation, so `uz-latn`
-    /// and `uz-Latn` are one) reported at the later index. `None` if anything is wrong.
-    fn languages(
-        errors: &mut ValidationErrors,
-        input: &SettingsInput,
-        base: Option<&MunicipalitySettings>,
-    ) -> Option<Vec<LanguageTag>> {
-        let Some(raw) = &input.languages else {
-            return match base {
-                Some(b) => Some(b.languages.clone()),
-                None => {
-                    errors.push(required("languages"));
-                    None
-                }
-            };
-        };
-        if raw.is_empty() {
-            errors.push(FieldError::new(
-                "languages",
-                "no_languages",
-                "enable at least one language",
-            ));
-            return None;
-        }
-        if raw.len() > MAX_LANGUAGES {
-            errors.push(FieldError::new(
-                "languages",
-                "too_many_languages",
-                format!("at most {MAX_LANGUAGES} languages"),
-            ));
-            return None;
-        }
-        let before = errors.len();
-        let mut out: Vec<LanguageTag> = Vec::with_capacity(raw.len());
-        for (i, s) in raw.iter().enumerate() {
-            let name = format!("languages[{i}]");
-            match LanguageTag::parse(s) {
-                Ok(tag) if out.contains(&tag) => errors.push(FieldError::new(
-                    name,
-                    "duplicate_language",
-                    format!("{tag} is listed twice"),
-                )),
-                Ok(tag) => out.push(tag),
-                Err(e) => errors.push(FieldError::from_error(name, &e)),
-            }
-        }
-        (errors.len() == before).then_some(out)
-    }
-
-    /// Whether someone born on `birth_date` has reached the minimum voting age on `day` (the
-    /// municipality's local date, see [`TimeZoneName::local_date`]).
-    pub fn is_old_enough(&self, birth_date: NaiveDate, day: NaiveDate) -> bool {
-        age_on(birth_date, day).is_some_and(|age| age >= u32::from(self.min_voting_age))
-    }
 }
-
-/// Completed years of age on `day`, or `None` if `day` is before the birth date. Someone born
-/// on 29 February has their birthday on 1 March in common years (the date they would otherwise
-/// be younger than), the reading of most civil codes.
-pub fn age_on(birth_date: NaiveDate, day: NaiveDate) -> Option<u32> {
-    if day < birth_date {
-        return None;
-    }
-    let mut years = day.year() - birth_date.year();
-    if (day.month(), day.day()) < (birth_date.month(), birth_date.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).ok()
-}
-
-/// The age band a voter of `age` is counted in by participation statistics.
-pub fn age_band(age: u32) -> &'static str {
-    match age {
-        0..=15 => "under-16",
-        16..=17 => "16-17",
-        18..=24 => "18-24",
-        25..=34 => "25-34",
-        35..=44 => "35-44",
-        45..=54 => "45-54",
-        55..=64 => "55-64",
-        _ => "65+",
-    }
-}
-
-/// Every age band, youngest first.
-pub const AGE_BANDS: [&str; 8] = [
-    "under-16", "16-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+",
-];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Country;
 
     fn kz() -> MunicipalitySettings {
         MunicipalitySettings::from_country(Country::KZ).unwrap()
@@ -597,45 +459,5 @@ mod tests {
         assert!(
             serde_json::from_value::<SettingsInput>(serde_json::json!({"colour": "red"})).is_err()
         );
-    }
-
-    #[test]
-    fn settings_serialise_with_snake_case_strings() {
-        let json = serde_json::to_value(kz()).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({
-                "currency": "KZT",
-                "time_zone": "Asia/Almaty",
-                "languages": ["kk", "ru"],
-                "default_language": "kk",
-                "national_id_scheme": "kz_iin",
-                "check_digit_policy": "enforce",
-                "min_voting_age": 18,
-                "registration_policy": "review",
-                "revote_policy": "until_close",
-                "max_proposals_per_resident": 5
-            })
-        );
-        let back: MunicipalitySettings = serde_json::from_value(json.clone()).unwrap();
-        assert_eq!(back, kz());
-        // Reading back applies the cross-field rules too.
-        let mut broken = json;
-        broken["default_language"] = serde_json::json!("en");
-        assert!(serde_json::from_value::<MunicipalitySettings>(broken).is_err());
-    }
-
-    #[test]
-    fn ages() {
-        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        assert_eq!(age_on(d(2008, 5, 10), d(2026, 5, 9)), Some(17));
-        assert_eq!(age_on(d(2008, 5, 10), d(2026, 5, 10)), Some(18));
-        assert_eq!(age_on(d(2008, 2, 29), d(2026, 2, 28)), Some(17));
-        assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), Some(18));
-        assert_eq!(age_on(d(2008, 2, 29), d(2028, 2, 29)), Some(20));
-        assert_eq!(age_on(d(2030, 1, 1), d(2026, 1, 1)), None);
-        let s = kz();
-        assert!(!s.is_old_enough(d(2008, 5, 10), d(2026, 5, 9)));
-        assert!(s.is_old_enough(d(2008, 5, 10), d(2026, 5, 10)));
     }
 }
