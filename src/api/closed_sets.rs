@@ -7,6 +7,8 @@
 
 use utoipa::ToSchema;
 
+// The API shows (and takes) only these two of `domain::AccountStatus`: a deleted account
+// has no view.
 /// Whether an account may log in.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -22,25 +24,6 @@ pub enum StaffRole {
     MunicipalityAdmin,
     Official,
     Auditor,
-}
-
-/// Where a resident's registration stands.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ResidentStatus {
-    Pending,
-    Verified,
-    Rejected,
-}
-
-/// Where a proposal stands.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    Submitted,
-    Approved,
-    Rejected,
-    Withdrawn,
 }
 
 /// An official's decision on a proposal.

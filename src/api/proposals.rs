@@ -40,8 +40,7 @@ pub struct ProposalView {
     pub currency: String,
     pub category: Option<String>,
     pub location: Option<Location>,
-    #[schema(value_type = crate::api::closed_sets::ProposalStatus)]
-    pub status: String,
+    pub status: crate::domain::ProposalStatus,
     /// Why it was rejected (shown to its author and to staff).
     pub status_reason: Option<String>,
     /// On the frozen ballot of a budget in voting or later.
@@ -121,7 +120,7 @@ pub struct ProposalPage {
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     /// Staff only (the public sees `approved`).
-    #[param(value_type = Option<crate::api::closed_sets::ProposalStatus>)]
+    #[param(value_type = Option<crate::domain::ProposalStatus>)]
     pub status: Option<String>,
     pub category: Option<String>,
     /// Only budgets of this district.

@@ -12,6 +12,7 @@ use super::municipalities::MunicipalityRow;
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
+use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
@@ -117,7 +118,7 @@ pub fn find_for_ballot_locked(
                 .left_join(
                     accounts::table.on(accounts::id
                         .eq(sessions::account_id)
-                        .and(accounts::status.eq("active"))),
+                        .and(accounts::status.eq(AccountStatus::Active.as_str()))),
                 )
                 .left_join(residents::table.on(residents::account_id.eq(accounts::id)))
                 .select((

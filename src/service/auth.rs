@@ -19,8 +19,8 @@ use crate::db::municipalities;
 use crate::db::residents;
 use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
 use crate::db::{Db, DbConn};
+use crate::domain::AccountStatus;
 use crate::domain::{CheckDigitPolicy, NationalId, NationalIdScheme, Pepper, Role};
-use crate::service::accounts::ACTIVE;
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
 
@@ -95,7 +95,7 @@ pub async fn login(
     let (verification, password_text) = verification.map_err(Error::internal)?;
 
     let account = match account {
-        Some(account) if verification.ok && account.status == ACTIVE => account,
+        Some(account) if verification.ok && account.status == AccountStatus::Active => account,
         _ => return Err(Error::invalid_credentials()),
     };
 
@@ -285,7 +285,7 @@ fn rotate(
     if session.revoked_at.is_some()
         || session.expires_at <= at
         || token.expires_at <= at
-        || account.status != ACTIVE
+        || account.status != AccountStatus::Active
     {
         return Ok(RefreshOutcome::Invalid);
     }

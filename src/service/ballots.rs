@@ -200,7 +200,7 @@ fn not_in_voting() -> Error {
 /// The cycle's ballot key, if voting is open at `at`. `cycle` must have been read under the
 /// ballot lock ([`scope::budget_locked`]).
 fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
-    let open = cycle.status == CycleStatus::Voting.as_str()
+    let open = cycle.status == CycleStatus::Voting
         && cycle
             .voting_closes_at
             .is_none_or(|close| at.naive_utc() < close);
@@ -704,7 +704,10 @@ pub async fn enter_paper(
     db.write(move |conn| {
         let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
         scope.check_role(&caller, OFFICIALS)?;
-        if !matches!(scope.cycle.status.as_str(), "voting" | "closed") {
+        if !matches!(
+            scope.cycle.status,
+            CycleStatus::Voting | CycleStatus::Closed
+        ) {
             return Err(Error::conflict(
                 "cycle_not_in_voting",
                 "Paper ballots are entered during voting or after the close, before publication.",

@@ -136,7 +136,7 @@ pub async fn create(
         id: uuid::Uuid::new_v4().to_string(),
         municipality_id: municipality.id.clone(),
         names: String::new(),
-        status: CycleStatus::Draft.as_str().to_string(),
+        status: CycleStatus::Draft,
         submission_opens_at: None,
         voting_opens_at: None,
         voting_closes_at: None,
@@ -241,7 +241,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
             CycleStatus::Cancelled => scope.cycle.ballot_key = None,
             _ => {}
         }
-        if !rows::move_status(conn, &scope.cycle.id, from.as_str(), to.as_str(), at)? {
+        if !rows::move_status(conn, &scope.cycle.id, from, to, at)? {
             return Err(Error::conflict(
                 "cycle_changed",
                 "The cycle changed while this request ran; read it again.",
@@ -251,7 +251,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
             // Retries of ballots end with voting (closed or cancelled).
             ballot_rows::forget_replies_of_cycle(conn, &scope.cycle.id)?;
         }
-        scope.cycle.status = to.as_str().to_string();
+        scope.cycle.status = to;
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
         audit_log::append(
@@ -337,9 +337,9 @@ fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> Result<CycleScope> 
 fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
     let cycle = rows::find_for_update(conn, cycle_id)?;
     let at = now();
-    let due = cycle.status == CycleStatus::Voting.as_str()
+    let due = cycle.status == CycleStatus::Voting
         && cycle.voting_closes_at.is_some_and(|close| close <= at);
-    if !due || !rows::move_status(conn, cycle_id, "voting", "closed", at)? {
+    if !due || !rows::move_status(conn, cycle_id, CycleStatus::Voting, CycleStatus::Closed, at)? {
         return Ok(false);
     }
     ballot_rows::forget_replies_of_cycle(conn, cycle_id)?;
@@ -355,7 +355,7 @@ fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
             action: "cycle.transition",
             target_type: "cycle",
             target_id: Some(cycle_id),
-            details: serde_json::json!({"from": "voting", "to": "closed", "scheduled": true}),
+            details: serde_json::json!({"from": CycleStatus::Voting, "to": CycleStatus::Closed, "scheduled": true}),
         },
         at,
     )?;

@@ -200,7 +200,7 @@ fn refuse_during_voting(conn: &mut DbConn, municipality_id: &str, fields: &[&str
     }
     let voting = crate::db::cycles::of_municipality(conn, municipality_id, false)?
         .into_iter()
-        .any(|c| c.status == "voting");
+        .any(|c| c.status == crate::domain::cycle::CycleStatus::Voting);
     if voting {
         return Err(Error::conflict(
             "cycle_in_voting",

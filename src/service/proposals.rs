@@ -7,15 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
-use crate::db::schema::residents;
-use crate::db::{budgets, Db, DbConn};
+use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::{FieldError, Role, ValidationErrors};
+use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::municipalities::{names_json, parse_texts, settings_of};
 use crate::service::now;
@@ -26,14 +24,6 @@ use crate::service::{Error, Result};
 pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 pub const CATEGORY_MAX_CHARS: usize = 64;
-
-/// `submitted → approved | rejected | withdrawn`.
-pub mod status {
-    pub const SUBMITTED: &str = "submitted";
-    pub const APPROVED: &str = "approved";
-    pub const REJECTED: &str = "rejected";
-    pub const WITHDRAWN: &str = "withdrawn";
-}
 
 /// A point on the map (WGS 84 degrees).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -140,13 +130,8 @@ fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Resu
     if caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str()) {
         return Err(Error::not_found());
     }
-    let status: Option<String> = residents::table
-        .find(&caller.account_id)
-        .select(residents::status)
-        .first(conn)
-        .optional()?;
-    match status.as_deref() {
-        Some("verified") => Ok(()),
+    match residents::by_account(conn, &caller.account_id)?.map(|r| r.status) {
+        Some(ResidentStatus::Verified) => Ok(()),
         _ => Err(Error::refused(
             "not_verified",
             "Only verified residents can submit proposals.",
@@ -221,7 +206,7 @@ pub async fn create(
             category: None,
             location: None,
             author_account_id: Some(caller.account_id.clone()),
-            status: status::SUBMITTED.into(),
+            status: ProposalStatus::Submitted,
             status_reason: None,
             on_ballot: false,
             created_at: at,
@@ -257,7 +242,7 @@ fn for_change(
         if !is_author {
             return Err(Error::not_found());
         }
-        if scope.status != CycleStatus::Submission || row.status != status::SUBMITTED {
+        if scope.status != CycleStatus::Submission || row.status != ProposalStatus::Submitted {
             return Err(closed_for("the author can change the proposal"));
         }
     } else {
@@ -332,18 +317,17 @@ pub async fn review(
         if !scope.status.before_voting() {
             return Err(closed_for("proposals can be reviewed"));
         }
-        if row.status == status::WITHDRAWN {
+        if row.status == ProposalStatus::Withdrawn {
             return Err(Error::conflict(
                 "proposal_withdrawn",
                 "The author withdrew this proposal.",
             ));
         }
         row.status = if approve {
-            status::APPROVED
+            ProposalStatus::Approved
         } else {
-            status::REJECTED
-        }
-        .into();
+            ProposalStatus::Rejected
+        };
         row.status_reason = reason;
         row.updated_at = now();
         rows::update(conn, &row)?;
@@ -378,13 +362,16 @@ pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow
         if !scope.status.before_voting() {
             return Err(closed_for("proposals can be withdrawn"));
         }
-        if row.status == status::WITHDRAWN || row.status == status::REJECTED {
+        if matches!(
+            row.status,
+            ProposalStatus::Withdrawn | ProposalStatus::Rejected
+        ) {
             return Err(Error::conflict(
                 "proposal_not_withdrawable",
                 format!("The proposal is {}.", row.status),
             ));
         }
-        row.status = status::WITHDRAWN.into();
+        row.status = ProposalStatus::Withdrawn;
         row.updated_at = now();
         rows::update(conn, &row)?;
         audit_log::append(
@@ -404,7 +391,7 @@ pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow
 /// Whether `caller` may read `row`: approved ones are public with their cycle; authors see
 /// their own; staff see all.
 fn readable(row: &ProposalRow, caller: Option<&Actor>, scope: &CycleScope) -> bool {
-    row.status == status::APPROVED && scope.status.is_public()
+    row.status == ProposalStatus::Approved && scope.status.is_public()
         || is_staff(caller, &scope.municipality)
         || caller.is_some_and(|c| row.author_account_id.as_deref() == Some(c.account_id.as_str()))
 }
@@ -502,7 +489,7 @@ pub async fn list(
         scope.check_read(caller.as_ref())?;
         if query.status.is_some() && !is_staff(caller.as_ref(), &scope.municipality) {
             // The public sees approved proposals only; a filter must not hint at the others.
-            if query.status.as_deref() != Some(status::APPROVED) {
+            if query.status.as_deref().map(str::parse) != Some(Ok(ProposalStatus::Approved)) {
                 return Err(Error::forbidden());
             }
         }
@@ -544,7 +531,12 @@ pub async fn list(
 }
 
 fn matches(row: &ProposalRow, query: &ListQuery) -> bool {
-    if query.status.as_ref().is_some_and(|s| *s != row.status) {
+    // An unknown status matches no proposal (an empty list), as it always has.
+    if query
+        .status
+        .as_deref()
+        .is_some_and(|s| s.parse() != Ok(row.status))
+    {
         return false;
     }
     if query

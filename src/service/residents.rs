@@ -15,23 +15,20 @@ use crate::auth::rate_limit::RegistrationLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::districts::{self, DistrictRow};
 use crate::db::municipalities::MunicipalityRow;
-use crate::db::residents::{self as rows, ResidentRow, PENDING, REJECTED, VERIFIED};
+use crate::db::residents::{self as rows, ResidentRow};
 use crate::db::sessions;
 use crate::db::voter_roll::{self, VoterRollRow};
 use crate::db::Db;
 use crate::domain::{
-    age_on, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper, RegistrationPolicy,
-    Role, TimeZoneName, ValidationErrors,
+    age_on, AccountStatus, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper,
+    RegistrationPolicy, ResidentStatus, Role, TimeZoneName, ValidationErrors,
 };
-use crate::service::accounts::{self, ACTIVE};
+use crate::service::accounts;
 use crate::service::audit_log;
 use crate::service::municipalities::settings_of;
 use crate::service::Actor;
 use crate::service::{blocking, hashing, now};
 use crate::service::{Error, Result};
-
-/// `accounts.status` of a resident who deleted their account.
-pub const DELETED: &str = "deleted";
 
 /// What someone registering sends. Strings throughout, so that every bad value becomes a
 /// field error in one 422 answer.
@@ -314,13 +311,13 @@ pub async fn register(
     db.write(move |conn| {
         let at = now();
         let status = match policy {
-            RegistrationPolicy::Open => VERIFIED,
-            RegistrationPolicy::Review => PENDING,
+            RegistrationPolicy::Open => ResidentStatus::Verified,
+            RegistrationPolicy::Review => ResidentStatus::Pending,
             RegistrationPolicy::Roll => {
                 if voter_roll::contains(conn, &municipality.id, &national_id_hash, birth)? {
-                    VERIFIED
+                    ResidentStatus::Verified
                 } else {
-                    PENDING
+                    ResidentStatus::Pending
                 }
             }
         };
@@ -332,7 +329,7 @@ pub async fn register(
             email,
             display_name: full_name.clone(),
             password_hash,
-            status: ACTIVE.to_string(),
+            status: AccountStatus::Active,
             created_at: at,
             updated_at: at,
             last_login_at: None,
@@ -353,10 +350,10 @@ pub async fn register(
             district_id,
             phone,
             language,
-            status: status.to_string(),
+            status,
             status_reason: None,
             reviewed_by: None,
-            reviewed_at: (status == VERIFIED).then_some(at),
+            reviewed_at: (status == ResidentStatus::Verified).then_some(at),
             created_at: at,
             updated_at: at,
         };
@@ -383,16 +380,13 @@ pub struct Profile {
 }
 
 /// The statuses an official can filter by.
-pub fn parse_status(input: &str) -> Result<&'static str> {
-    [PENDING, VERIFIED, REJECTED]
-        .into_iter()
-        .find(|s| *s == input)
-        .ok_or_else(|| {
-            Error::malformed(
-                "invalid_query",
-                "status must be pending, verified or rejected.",
-            )
-        })
+pub fn parse_status(input: &str) -> Result<ResidentStatus> {
+    input.parse().map_err(|_| {
+        Error::malformed(
+            "invalid_query",
+            "status must be pending, verified or rejected.",
+        )
+    })
 }
 
 /// A page of the municipality's residents in registration order; `cursor` is the id of the
@@ -400,7 +394,7 @@ pub fn parse_status(input: &str) -> Result<&'static str> {
 pub async fn list(
     db: &Db,
     municipality: &MunicipalityRow,
-    status: Option<&'static str>,
+    status: Option<ResidentStatus>,
     cursor: Option<String>,
     limit: i64,
 ) -> Result<(Vec<Profile>, bool)> {
@@ -468,8 +462,8 @@ pub async fn review(
     db.write(move |conn| {
         let mut resident = rows::find(conn, &municipality_id, &account_id)?;
         let (status, reason) = match decision {
-            Decision::Verify => (VERIFIED, None),
-            Decision::Reject { reason } => (REJECTED, Some(reason)),
+            Decision::Verify => (ResidentStatus::Verified, None),
+            Decision::Reject { reason } => (ResidentStatus::Rejected, Some(reason)),
         };
         if resident.status != status {
             let at = now();
@@ -485,7 +479,7 @@ pub async fn review(
                 conn,
                 &actor,
                 &municipality_id,
-                if status == VERIFIED {
+                if status == ResidentStatus::Verified {
                     "resident.verified"
                 } else {
                     "resident.rejected"
@@ -494,7 +488,7 @@ pub async fn review(
                 &resident.account_id,
                 serde_json::json!({"from": resident.status, "reason": reason}),
             )?;
-            resident.status = status.to_string();
+            resident.status = status;
             resident.status_reason = reason;
             resident.reviewed_by = Some(actor.account_id.clone());
             resident.reviewed_at = Some(at);
@@ -810,7 +804,7 @@ pub async fn delete_self(db: &Db, caller: &Actor) -> Result<()> {
         let at = now();
         sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
         rows::delete(conn, &account_id)?;
-        account_rows::scrub(conn, &account_id, DELETED, at)?;
+        account_rows::scrub(conn, &account_id, at)?;
         Ok(())
     })
     .await
@@ -859,7 +853,7 @@ pub fn check_eligible(
                 "only registered residents of this municipality may vote.",
             )
         })?;
-    if resident.status != VERIFIED {
+    if resident.status != ResidentStatus::Verified {
         return Err(not_eligible(
             "not_verified",
             "your registration has not been verified.",

@@ -61,8 +61,7 @@ impl CycleScope {
     /// `cycle` of `municipality`, already read (its own `municipality_id`).
     pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> Result<Self> {
         debug_assert_eq!(cycle.municipality_id, municipality.id);
-        let stored: CycleStatus = cycle.status.parse().map_err(Error::internal)?;
-        let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
+        let status = effective_status(cycle.status, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {
             cycle,
             municipality,
@@ -75,12 +74,12 @@ impl CycleScope {
     /// depends on the ballot box being final (a count, a receipt's answer) first makes the
     /// close durable ([`crate::service::cycles::settle`]).
     pub fn close_pending(&self) -> bool {
-        self.status == CycleStatus::Closed && self.cycle.status == CycleStatus::Voting.as_str()
+        self.status == CycleStatus::Closed && self.cycle.status == CycleStatus::Voting
     }
 
     /// The close is written down, after every ballot that passed the close check committed.
     pub fn closed_durably(&self) -> bool {
-        self.cycle.status == CycleStatus::Closed.as_str()
+        self.cycle.status == CycleStatus::Closed
     }
 
     /// Readable by anyone once out of draft, by the municipality's staff always.
