@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::Caller;
@@ -48,12 +47,12 @@ pub struct BudgetView {
 impl BudgetView {
     pub fn build(req: &HttpRequest, row: BudgetRow, scope: &CycleScope) -> ApiResult<Self> {
         let municipality = &scope.municipality;
-        let languages = decode(municipality)?.languages;
-        let lang = lang::negotiate(req, &languages, &municipality.default_language);
+        let languages = municipality.languages();
+        let lang = lang::negotiate(req, &languages, municipality.default_language());
         let names: BTreeMap<String, String> =
             serde_json::from_str(&row.names).map_err(ApiError::internal)?;
         Ok(BudgetView {
-            name: pick(&names, &lang, &municipality.default_language),
+            name: pick(&names, &lang, municipality.default_language()),
             ballot: ballot_spec(&row)?,
             rule: counting_rule(&row)?,
             id: row.id,
@@ -61,7 +60,7 @@ impl BudgetView {
             names,
             district_id: row.district_id,
             amount_minor: row.amount_minor,
-            currency: municipality.currency.clone(),
+            currency: municipality.settings.currency.code().to_string(),
             frozen_at: row.frozen_at.map(utc),
             cycle_status: scope.status.as_str().to_string(),
             created_at: utc(row.created_at),

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
 use super::cycles::CycleRow;
-use super::municipalities::MunicipalityRow;
+use super::municipalities::{decode as decode_municipality, Municipality, MunicipalityRow};
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
@@ -67,7 +67,7 @@ macro_rules! budget_with_cycle {
 pub fn find_with_cycle_locked(
     conn: &mut DbConn,
     id: &str,
-) -> QueryResult<(BudgetRow, CycleRow, MunicipalityRow)> {
+) -> QueryResult<(BudgetRow, CycleRow, Municipality)> {
     macro_rules! query {
         () => {
             budget_with_cycle!(id)
@@ -79,10 +79,11 @@ pub fn find_with_cycle_locked(
                 .limit(1)
         };
     }
-    match conn {
+    let (budget, cycle, municipality): (BudgetRow, CycleRow, MunicipalityRow) = match conn {
         DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
-    }
+    }?;
+    Ok((budget, cycle, decode_municipality(municipality)?))
 }
 
 /// What a ballot reads first, in one round trip: the budget with its cycle (locked as by
@@ -90,7 +91,7 @@ pub fn find_with_cycle_locked(
 pub struct BallotRead {
     pub budget: BudgetRow,
     pub cycle: CycleRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     /// The session is live ([`session_rows::is_live`]) and its account active.
     pub session_live: bool,
     /// That account's resident registration, if it has one.
@@ -143,15 +144,17 @@ pub fn find_for_ballot_locked(
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
     }
     .optional()?;
-    Ok(found.map(
-        |(budget, cycle, municipality, live_account, resident)| BallotRead {
-            budget,
-            cycle,
-            municipality,
-            session_live: live_account.is_some(),
-            resident,
-        },
-    ))
+    found
+        .map(|(budget, cycle, municipality, live_account, resident)| {
+            Ok(BallotRead {
+                budget,
+                cycle,
+                municipality: decode_municipality(municipality)?,
+                session_live: live_account.is_some(),
+                resident,
+            })
+        })
+        .transpose()
 }
 
 /// `… FOR SHARE OF cycles` (diesel's `for_share()` has no `OF`, and would lock a row of every

@@ -133,7 +133,11 @@ fn write_archive(
         municipality: Named {
             id: scope.municipality.id.clone(),
             slug: Some(scope.municipality.slug.clone()),
-            name: default_name(&scope, &scope.municipality.names)?,
+            name: crate::domain::translations::pick(
+                &scope.municipality.names,
+                scope.municipality.default_language(),
+                scope.municipality.default_language(),
+            ),
         },
         cycle: Named {
             id: scope.cycle.id.clone(),
@@ -167,7 +171,7 @@ fn write_archive(
 /// A name in the municipality's default language.
 fn default_name(scope: &CycleScope, json: &str) -> Result<String> {
     let names = crate::service::proposals::translations(json)?;
-    let lang = &scope.municipality.default_language;
+    let lang = scope.municipality.default_language();
     Ok(crate::domain::translations::pick(&names, lang, lang))
 }
 

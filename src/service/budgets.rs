@@ -9,7 +9,7 @@ use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::{names_json, parse_names};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -46,7 +46,7 @@ fn apply(
     input: &BudgetInput,
     scope: &CycleScope,
 ) -> Result<()> {
-    let settings = settings_of(&scope.municipality)?;
+    let settings = scope.municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {

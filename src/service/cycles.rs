@@ -19,14 +19,14 @@ use crate::db::audit::{self, NewEntry};
 use crate::db::ballots as ballot_rows;
 use crate::db::budgets;
 use crate::db::cycles::{self as rows, CycleRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::proposals;
 use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::{names_json, parse_names};
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -46,7 +46,7 @@ pub struct CycleInput {
 fn parse_time(
     field: &str,
     text: &str,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     errors: &mut ValidationErrors,
 ) -> Option<NaiveDateTime> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
@@ -55,7 +55,7 @@ fn parse_time(
     let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
-    let zone = settings_of(municipality).ok().map(|s| s.time_zone);
+    let zone = Some(municipality.settings.time_zone);
     match (local, zone) {
         (Some(local), Some(zone)) => Some(zone.to_utc(local).naive_utc()),
         _ => {
@@ -70,8 +70,8 @@ fn parse_time(
 }
 
 /// Applies `input` to `row`, reporting every bad field.
-fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow) -> Result<()> {
-    let settings = settings_of(municipality)?;
+fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &Municipality) -> Result<()> {
+    let settings = municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {
@@ -125,7 +125,7 @@ fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow)
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     input: CycleInput,
 ) -> Result<CycleRow> {
     if input.names.is_none() {
@@ -392,7 +392,7 @@ pub async fn settle(db: &Db, cycle_id: String) -> Result<()> {
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    municipality: MunicipalityRow,
+    municipality: Municipality,
     with_budgets: bool,
 ) -> Result<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
     let staff = scope::is_staff(caller, &municipality);

@@ -3,20 +3,17 @@
 use std::collections::BTreeMap;
 
 use crate::db::districts::{self as rows, DistrictRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::domain::ValidationErrors;
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::{names_json, parse_names};
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
-fn checked_names(
-    municipality: &MunicipalityRow,
-    input: &BTreeMap<String, String>,
-) -> Result<String> {
-    let settings = settings_of(municipality)?;
+fn checked_names(municipality: &Municipality, input: &BTreeMap<String, String>) -> Result<String> {
+    let settings = municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     match parse_names("names", input, &settings, &mut errors) {
         Some(names) if errors.is_empty() => Ok(names_json(&names)),
@@ -27,7 +24,7 @@ fn checked_names(
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     names: BTreeMap<String, String>,
 ) -> Result<DistrictRow> {
     let names = checked_names(municipality, &names)?;
@@ -52,7 +49,7 @@ pub async fn create(
 pub async fn rename(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     id: String,
     names: BTreeMap<String, String>,
 ) -> Result<DistrictRow> {
@@ -71,12 +68,7 @@ pub async fn rename(
     .await
 }
 
-pub async fn delete(
-    db: &Db,
-    actor: &Actor,
-    municipality: &MunicipalityRow,
-    id: String,
-) -> Result<()> {
+pub async fn delete(db: &Db, actor: &Actor, municipality: &Municipality, id: String) -> Result<()> {
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {

@@ -36,7 +36,7 @@ use uuid::Uuid;
 
 use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::tallies::{self, TallyRow};
 use crate::db::{by_pages, districts, Db, DbConn};
@@ -47,7 +47,6 @@ use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::audit_log;
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::municipalities::settings_of;
 use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
@@ -75,7 +74,7 @@ pub struct PbPlan {
     file: PbFile,
     spec: BallotSpec,
     pub budget: BudgetRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     /// The stored count the file describes.
     pub tally: TallyRow,
     /// The frozen ballot's proposals, in the tally's order.
@@ -257,7 +256,7 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
     let rule = counting_rule(&budget)?;
     let mut file = PbFile::default();
     let names = Names {
-        default: scope.municipality.default_language.clone(),
+        default: scope.municipality.default_language().to_string(),
     };
     let money = Money::of(&scope.municipality)?;
     meta(
@@ -313,8 +312,8 @@ pub struct Money {
 }
 
 impl Money {
-    pub fn of(municipality: &MunicipalityRow) -> Result<Self> {
-        let currency = settings_of(municipality)?.currency;
+    pub fn of(municipality: &Municipality) -> Result<Self> {
+        let currency = municipality.settings.currency;
         Ok(Money {
             code: currency.code().to_string(),
             exponent: u32::from(currency.minor_unit_exponent()),
@@ -366,8 +365,9 @@ fn meta(
     num_projects: usize,
 ) -> Result<()> {
     let municipality = &scope.municipality;
-    let settings = settings_of(municipality)?;
-    let unit = names.pick(&municipality.names)?;
+    let settings = &municipality.settings;
+    let unit =
+        crate::domain::translations::pick(&municipality.names, &names.default, &names.default);
     let cycle = names.pick(&scope.cycle.names)?;
     let budget_name = names.pick(&budget.names)?;
     let country = Country::parse(&municipality.country).map_err(Error::internal)?;
@@ -441,7 +441,7 @@ fn meta(
             spec.max_points.unwrap_or_default().to_string(),
         );
     }
-    set("language", municipality.default_language.clone());
+    set("language", municipality.default_language().to_string());
     set("currency", money.code.clone());
     let mut comment = format!(
         "#1: Counted by Kurultai with rule {}, completion {}, tie-break {}. \

@@ -15,7 +15,7 @@ use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_texts, settings_of};
+use crate::service::municipalities::{names_json, parse_texts};
 use crate::service::now;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -49,7 +49,7 @@ fn apply(
     budget: &BudgetRow,
     scope: &CycleScope,
 ) -> Result<()> {
-    let settings = settings_of(&scope.municipality)?;
+    let settings = scope.municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(titles) = &input.titles {
         if let Some(t) = parse_texts("titles", titles, &settings, TITLE_MAX_CHARS, &mut errors) {
@@ -165,7 +165,7 @@ pub async fn create(
                 .into_iter()
                 .map(|b| b.id)
                 .collect();
-            let limit = i64::from(scope.municipality.max_proposals_per_resident);
+            let limit = i64::from(scope.municipality.settings.max_proposals_per_resident);
             if rows::count_by_author(conn, &budget_ids, &caller.account_id)? >= limit {
                 return Err(Error::conflict(
                     "proposal_limit_reached",
@@ -512,7 +512,7 @@ pub async fn list(
             &mut items,
             query.sort,
             &query.language,
-            &scope.municipality.default_language,
+            scope.municipality.default_language(),
         );
         let total = items.len();
         let start = (query.page.saturating_sub(1) as usize).saturating_mul(query.limit as usize);

@@ -14,18 +14,17 @@ use crate::auth::password;
 use crate::auth::rate_limit::RegistrationLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::districts::{self, DistrictRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::residents::{self as rows, ResidentRow};
 use crate::db::sessions;
 use crate::db::voter_roll::{self, VoterRollRow};
 use crate::db::Db;
 use crate::domain::{
     age_on, AccountStatus, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper,
-    RegistrationPolicy, ResidentStatus, Role, TimeZoneName, ValidationErrors,
+    RegistrationPolicy, ResidentStatus, Role, ValidationErrors,
 };
 use crate::service::accounts;
 use crate::service::audit_log;
-use crate::service::municipalities::settings_of;
 use crate::service::Actor;
 use crate::service::{blocking, hashing, now};
 use crate::service::{Error, Result};
@@ -232,10 +231,10 @@ pub async fn register(
     db: &Db,
     pepper: &Pepper,
     limiter: &RegistrationLimiter,
-    municipality: MunicipalityRow,
+    municipality: Municipality,
     input: Registration,
 ) -> Result<Registered> {
-    let settings = settings_of(&municipality)?;
+    let settings = municipality.settings.clone();
     let municipality_id = municipality.id.clone();
     let district_rows = db
         .read(move |conn| districts::of_municipality(conn, &municipality_id).map_err(Error::from))
@@ -393,7 +392,7 @@ pub fn parse_status(input: &str) -> Result<ResidentStatus> {
 /// previous page's last resident. Returns the page and whether more follow.
 pub async fn list(
     db: &Db,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     status: Option<ResidentStatus>,
     cursor: Option<String>,
     limit: i64,
@@ -453,7 +452,7 @@ pub fn rejection_reason(input: &str) -> Result<String> {
 pub async fn review(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     account_id: String,
     decision: Decision,
 ) -> Result<Profile> {
@@ -663,10 +662,10 @@ pub async fn upload_roll(
     db: &Db,
     pepper: &Pepper,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     csv_bytes: Vec<u8>,
 ) -> Result<RollOutcome> {
-    let settings = settings_of(municipality)?;
+    let settings = municipality.settings.clone();
     let pepper = pepper.clone();
     let municipality_id = municipality.id.clone();
     let roll = blocking(move || parse_roll(&csv_bytes, &settings, &pepper, &municipality_id))
@@ -734,7 +733,7 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
             Ok::<_, Error>((m, d))
         })
         .await?;
-    let settings = settings_of(&municipality)?;
+    let settings = municipality.settings.clone();
 
     let mut errors = ValidationErrors::new();
     if let Some(name) = &patch.full_name {
@@ -829,18 +828,18 @@ fn not_eligible(reason: &str, explanation: &str) -> Error {
 /// voting age on that local day), `wrong_district` (a district budget of another district).
 /// The resident's age on the municipality's calendar day at `at` (`None` before birth).
 pub fn age_at(
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     resident: &ResidentRow,
     at: DateTime<Utc>,
 ) -> Result<Option<u32>> {
-    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(Error::internal)?;
+    let zone = municipality.settings.time_zone;
     Ok(age_on(resident.birth_date, zone.local_date(at)))
 }
 
 /// `resident` (the caller's registration, read with their session) may vote at `at` in a
 /// budget of `municipality` for `budget_district` (any district when `None`).
 pub fn check_eligible(
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     resident: Option<ResidentRow>,
     budget_district: Option<&str>,
     at: DateTime<Utc>,
@@ -859,7 +858,7 @@ pub fn check_eligible(
             "your registration has not been verified.",
         ));
     }
-    let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
+    let min_age = u32::from(municipality.settings.min_voting_age);
     if age_at(municipality, &resident, at)?.is_none_or(|age| age < min_age) {
         return Err(not_eligible(
             "too_young",

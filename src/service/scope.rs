@@ -6,7 +6,7 @@
 
 use crate::db::budgets::{self, BudgetRow};
 use crate::db::cycles::{self, CycleRow};
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::{self, Municipality};
 use crate::db::DbConn;
 use crate::domain::cycle::{effective_status, CycleStatus};
 use crate::domain::Role;
@@ -18,7 +18,7 @@ pub const OFFICIALS: &[Role] = &[Role::Official];
 pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
 
 /// Whether the caller is staff of this municipality.
-pub fn is_staff(caller: Option<&Actor>, municipality: &MunicipalityRow) -> bool {
+pub fn is_staff(caller: Option<&Actor>, municipality: &Municipality) -> bool {
     caller.is_some_and(|c| {
         STAFF.contains(&c.role) && c.municipality_id.as_deref() == Some(municipality.id.as_str())
     })
@@ -27,7 +27,7 @@ pub fn is_staff(caller: Option<&Actor>, municipality: &MunicipalityRow) -> bool 
 /// Decides whether `actor` may act on `municipality` with one of `allowed`: another
 /// municipality's caller gets 404 (ids and slugs of other tenants do not leak), a role not
 /// allowed 403. Platform admins act only where `allowed` names them.
-pub fn authorise(actor: &Actor, municipality: &MunicipalityRow, allowed: &[Role]) -> Result<()> {
+pub fn authorise(actor: &Actor, municipality: &Municipality, allowed: &[Role]) -> Result<()> {
     if actor.role == Role::PlatformAdmin {
         return if allowed.contains(&Role::PlatformAdmin) {
             Ok(())
@@ -48,7 +48,7 @@ pub fn authorise(actor: &Actor, municipality: &MunicipalityRow, allowed: &[Role]
 /// A cycle with its municipality and its status as readers should see it.
 pub struct CycleScope {
     pub cycle: CycleRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     pub status: CycleStatus,
 }
 
@@ -59,7 +59,7 @@ impl CycleScope {
     }
 
     /// `cycle` of `municipality`, already read (its own `municipality_id`).
-    pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> Result<Self> {
+    pub fn new(cycle: CycleRow, municipality: Municipality) -> Result<Self> {
         debug_assert_eq!(cycle.municipality_id, municipality.id);
         let status = effective_status(cycle.status, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {

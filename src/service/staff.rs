@@ -1,7 +1,7 @@
 //! Staff accounts of a municipality: officials, auditors and admins.
 
 use crate::db::accounts::{self as rows, AccountRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::sessions;
 use crate::db::Db;
 use crate::domain::AccountStatus;
@@ -18,7 +18,7 @@ pub struct StaffChange {
     pub status: Option<String>,
 }
 
-pub async fn list(db: &Db, municipality: &MunicipalityRow) -> Result<Vec<AccountRow>> {
+pub async fn list(db: &Db, municipality: &Municipality) -> Result<Vec<AccountRow>> {
     let id = municipality.id.clone();
     db.read(move |conn| rows::staff_of(conn, &id).map_err(Error::from))
         .await
@@ -27,7 +27,7 @@ pub async fn list(db: &Db, municipality: &MunicipalityRow) -> Result<Vec<Account
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     input: StaffInput,
 ) -> Result<AccountRow> {
     let new = accounts::prepare_staff(&municipality.id, input, "").await?;
@@ -52,7 +52,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     id: String,
     change: StaffChange,
 ) -> Result<AccountRow> {
