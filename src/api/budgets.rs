@@ -16,7 +16,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
 use crate::service::scope::CycleScope;
 
@@ -49,8 +49,7 @@ impl BudgetView {
         let municipality = &scope.municipality;
         let languages = municipality.languages();
         let lang = lang::negotiate(req, &languages, municipality.default_language());
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(BudgetView {
             name: pick(&names, &lang, municipality.default_language()),
             ballot: ballot_spec(&row)?,

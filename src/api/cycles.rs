@@ -66,8 +66,7 @@ impl CycleView {
         } = scope;
         let languages = municipality.languages();
         let lang = lang::negotiate(req, &languages, municipality.default_language());
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&cycle.names).map_err(ApiError::internal)?;
+        let names: BTreeMap<String, String> = cycle.names.0.clone();
         let zone = municipality.settings.time_zone.tz();
         Ok(CycleView {
             name: pick(&names, &lang, municipality.default_language()),

@@ -13,7 +13,7 @@ use crate::db::districts::DistrictRow;
 use crate::db::municipalities::{check_digit_policy_name, Municipality};
 use crate::db::Db;
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::directory;
 
 /// What anyone may know about a municipality.
@@ -81,8 +81,7 @@ pub struct DistrictView {
 
 impl DistrictView {
     pub fn build(row: DistrictRow, lang: &str, default: &str) -> ApiResult<Self> {
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(Self {
             name: pick(&names, lang, default),
             id: row.id,

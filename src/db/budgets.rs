@@ -13,6 +13,7 @@ use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
 use crate::domain::AccountStatus;
+use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
@@ -20,8 +21,9 @@ pub struct BudgetRow {
     pub id: String,
     pub cycle_id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → name.
-    pub names: String,
+    /// Language tag → name (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub names: Texts,
     /// `None`: city-wide.
     pub district_id: Option<String>,
     pub amount_minor: i64,
@@ -37,7 +39,7 @@ pub struct BudgetRow {
 
 pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
     diesel::insert_into(budgets::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -203,7 +205,7 @@ pub fn of_cycles(
 
 pub fn update(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
     diesel::update(budgets::table.find(&row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(|_| ())
 }

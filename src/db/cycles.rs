@@ -6,14 +6,16 @@ use diesel::prelude::*;
 use super::schema::cycles;
 use super::DbConn;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cycles, treat_none_as_null = true)]
 pub struct CycleRow {
     pub id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → name.
-    pub names: String,
+    /// Language tag → name (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub names: Texts,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: CycleStatus,
     pub submission_opens_at: Option<NaiveDateTime>,

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod slug;
 pub mod status;
 pub mod text;
+pub mod texts;
 pub mod time_zone;
 pub mod translations;
 
@@ -36,5 +37,6 @@ pub use settings::{age_on, MunicipalitySettings, SettingsInput};
 pub use slug::{Slug, SlugError};
 pub use status::{AccountStatus, ProposalStatus, ResidentStatus};
 pub use string_enum::UnknownVariant;
+pub use texts::Texts;
 pub use time_zone::{TimeZoneError, TimeZoneName};
 pub use translations::Translations;

@@ -169,10 +169,9 @@ fn write_archive(
 }
 
 /// A name in the municipality's default language.
-fn default_name(scope: &CycleScope, json: &str) -> Result<String> {
-    let names = crate::service::proposals::translations(json)?;
+fn default_name(scope: &CycleScope, names: &crate::domain::Texts) -> Result<String> {
     let lang = scope.municipality.default_language();
-    Ok(crate::domain::translations::pick(&names, lang, lang))
+    Ok(crate::domain::translations::pick(names, lang, lang))
 }
 
 /// One budget's `.pb`, results (JSON, CSV, the engine's own) and receipts.

@@ -24,9 +24,10 @@ use crate::db::proposals;
 use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names};
+use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -75,7 +76,7 @@ fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &Municipality) ->
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {
-            row.names = names_json(&names);
+            row.names = Texts::from(&names);
         }
     }
     let fields = [
@@ -135,7 +136,7 @@ pub async fn create(
     let mut row = CycleRow {
         id: uuid::Uuid::new_v4().to_string(),
         municipality_id: municipality.id.clone(),
-        names: String::new(),
+        names: Texts::default(),
         status: CycleStatus::Draft,
         submission_opens_at: None,
         voting_opens_at: None,
@@ -151,8 +152,15 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        audit_log::append(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &row.municipality_id,
+            "cycle.created",
+            "cycle",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await

@@ -5,18 +5,19 @@ use std::collections::BTreeMap;
 use crate::db::districts::{self as rows, DistrictRow};
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
+use crate::domain::Texts;
 use crate::domain::ValidationErrors;
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names};
+use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
-fn checked_names(municipality: &Municipality, input: &BTreeMap<String, String>) -> Result<String> {
+fn checked_names(municipality: &Municipality, input: &BTreeMap<String, String>) -> Result<Texts> {
     let settings = municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     match parse_names("names", input, &settings, &mut errors) {
-        Some(names) if errors.is_empty() => Ok(names_json(&names)),
+        Some(names) if errors.is_empty() => Ok(Texts::from(&names)),
         _ => Err(errors.into()),
     }
 }
@@ -39,8 +40,15 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        audit_log::append(conn, &actor, &row.municipality_id, "district.created", "district", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &row.municipality_id,
+            "district.created",
+            "district",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await
@@ -61,8 +69,15 @@ pub async fn rename(
         row.updated_at = now();
         rows::rename(conn, &row.id, &names, row.updated_at)?;
         row.names = names;
-        audit_log::append(conn, &actor, &municipality_id, "district.renamed", "district", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &municipality_id,
+            "district.renamed",
+            "district",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await

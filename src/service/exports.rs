@@ -294,6 +294,11 @@ struct Names {
 }
 
 impl Names {
+    /// The name in the default language (else any) of a row's decoded texts.
+    fn of(&self, texts: &crate::domain::Texts) -> String {
+        crate::domain::translations::pick(texts, &self.default, &self.default)
+    }
+
     /// The name in the default language (else any) of a JSON map of translations.
     fn pick(&self, json: &str) -> Result<String> {
         let names = translations(json)?;
@@ -357,7 +362,7 @@ fn meta(
     file: &mut PbFile,
     scope: &CycleScope,
     budget: &BudgetRow,
-    district: Option<String>,
+    district: Option<crate::domain::Texts>,
     names: &Names,
     money: &Money,
     spec: &BallotSpec,
@@ -368,8 +373,8 @@ fn meta(
     let settings = &municipality.settings;
     let unit =
         crate::domain::translations::pick(&municipality.names, &names.default, &names.default);
-    let cycle = names.pick(&scope.cycle.names)?;
-    let budget_name = names.pick(&budget.names)?;
+    let cycle = names.of(&scope.cycle.names);
+    let budget_name = names.of(&budget.names);
     let country = Country::parse(&municipality.country).map_err(Error::internal)?;
     let date = |at: Option<chrono::NaiveDateTime>| {
         let at = at.unwrap_or(scope.cycle.updated_at).and_utc();
@@ -390,7 +395,7 @@ fn meta(
     );
     set("unit", unit);
     if let Some(district) = district {
-        set("district", names.pick(&district)?);
+        set("district", names.of(&district));
     }
     set("instance", cycle);
     set("num_projects", num_projects.to_string());

@@ -208,8 +208,7 @@ fn check_districts_have_default(
 ) -> Result<()> {
     let mut errors = ValidationErrors::new();
     for district in districts::of_municipality(conn, municipality_id)? {
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&district.names).map_err(Error::internal)?;
+        let names: BTreeMap<String, String> = district.names.0.clone();
         let has_default = names
             .get(settings.default_language.as_str())
             .is_some_and(|n| !n.trim().is_empty());

@@ -103,9 +103,8 @@ pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: String) -> R
 fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
     let municipality = &scope.municipality;
     let lang = municipality.default_language();
-    let name = |json: &str| -> Result<String> {
-        let names = crate::service::proposals::translations(json)?;
-        Ok(crate::domain::translations::pick(&names, lang, lang))
+    let name = |names: &crate::domain::Texts| -> Result<String> {
+        Ok(crate::domain::translations::pick(names, lang, lang))
     };
     let district_names = districts::of_municipality(conn, &municipality.id)?
         .into_iter()
