@@ -63,7 +63,7 @@ impl MunicipalityView {
             revote_policy: settings.revote_policy.as_str().to_string(),
             max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
             slug: row.slug,
-            names: row.names,
+            names: row.names.0,
             country: row.country,
             languages,
         })

@@ -4,14 +4,12 @@
 //! here, from the text and JSON columns of a [`MunicipalityRow`], and encoded back here on
 //! every write. Nobody else parses these columns.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::municipalities;
 use super::DbConn;
-use crate::domain::{CheckDigitPolicy, LanguageTag, MunicipalitySettings, SettingsInput};
+use crate::domain::{CheckDigitPolicy, LanguageTag, MunicipalitySettings, SettingsInput, Texts};
 
 /// A municipality, decoded.
 #[derive(Debug, Clone)]
@@ -21,7 +19,7 @@ pub struct Municipality {
     /// ISO 3166-1 alpha-2.
     pub country: String,
     /// Language tag → name.
-    pub names: BTreeMap<String, String>,
+    pub names: Texts,
     pub settings: MunicipalitySettings,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -95,7 +93,7 @@ impl From<&Municipality> for MunicipalityRow {
             id: m.id.clone(),
             slug: m.slug.clone(),
             country: m.country.clone(),
-            names: serde_json::to_string(&m.names).expect("a map of strings serialises"),
+            names: String::from(m.names.clone()),
             languages: serde_json::to_string(&languages).expect("strings serialise"),
             default_language: settings.default_language.as_str().to_string(),
             currency: settings.currency.code().to_string(),

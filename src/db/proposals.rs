@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
-use crate::domain::ProposalStatus;
+use crate::domain::{ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = proposals, treat_none_as_null = true)]
@@ -13,10 +13,12 @@ pub struct ProposalRow {
     pub id: String,
     pub budget_id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → title.
-    pub titles: String,
-    /// JSON object: language tag → description.
-    pub descriptions: String,
+    /// Language tag → title (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub titles: Texts,
+    /// Language tag → description (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub descriptions: Texts,
     pub cost_minor: i64,
     pub category: Option<String>,
     /// JSON `{"lat": …, "lon": …}`.

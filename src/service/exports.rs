@@ -47,7 +47,6 @@ use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::audit_log;
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
 use crate::service::Actor;
@@ -298,16 +297,6 @@ impl Names {
     fn of(&self, texts: &crate::domain::Texts) -> String {
         crate::domain::translations::pick(texts, &self.default, &self.default)
     }
-
-    /// The name in the default language (else any) of a JSON map of translations.
-    fn pick(&self, json: &str) -> Result<String> {
-        let names = translations(json)?;
-        Ok(crate::domain::translations::pick(
-            &names,
-            &self.default,
-            &self.default,
-        ))
-    }
 }
 
 /// Amounts in main units, at the currency's exponent (the tally's own reading).
@@ -513,7 +502,7 @@ fn projects(
                         .to_string(),
                 );
             }
-            cells.push(names.pick(&p.titles)?);
+            cells.push(names.of(&p.titles));
             cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
             Ok(Row { cells, line: 0 })
         })

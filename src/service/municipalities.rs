@@ -12,8 +12,8 @@ use crate::db::districts;
 use crate::db::municipalities::{self as rows, Municipality};
 use crate::db::{Db, DbConn};
 use crate::domain::{
-    Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug, Translations,
-    ValidationErrors,
+    Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug, Texts,
+    Translations, ValidationErrors,
 };
 use crate::service::accounts::{self, StaffInput};
 use crate::service::audit_log;
@@ -70,7 +70,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
         id: uuid::Uuid::new_v4().to_string(),
         slug: slug.as_str().to_string(),
         country: country.code().to_string(),
-        names: names_map(&names),
+        names: Texts::from(&names),
         settings,
         created_at: at,
         updated_at: at,
@@ -129,7 +129,7 @@ pub async fn update_settings(
     };
 
     let mut row = current;
-    row.names = names_map(&names);
+    row.names = Texts::from(&names);
     row.settings = settings.clone();
     row.updated_at = now();
     let actor = actor.clone();
@@ -266,17 +266,4 @@ pub fn parse_texts(
         max_chars,
     ));
     (errors.len() == before).then_some(texts)
-}
-
-pub fn names_json(names: &Translations) -> String {
-    let map: BTreeMap<&str, &str> = names.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    serde_json::to_string(&map).expect("a map of strings serialises")
-}
-
-/// Names as a municipality record holds them.
-pub fn names_map(names: &Translations) -> BTreeMap<String, String> {
-    names
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
-        .collect()
 }

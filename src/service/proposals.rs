@@ -13,9 +13,9 @@ use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, ValidationErrors};
+use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_texts};
+use crate::service::municipalities::parse_texts;
 use crate::service::now;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -53,7 +53,7 @@ fn apply(
     let mut errors = ValidationErrors::new();
     if let Some(titles) = &input.titles {
         if let Some(t) = parse_texts("titles", titles, &settings, TITLE_MAX_CHARS, &mut errors) {
-            row.titles = names_json(&t);
+            row.titles = Texts::from(&t);
         }
     }
     if let Some(descriptions) = &input.descriptions {
@@ -64,7 +64,7 @@ fn apply(
             DESCRIPTION_MAX_CHARS,
             &mut errors,
         ) {
-            row.descriptions = names_json(&d);
+            row.descriptions = Texts::from(&d);
         }
     }
     if let Some(cost) = input.cost_minor {
@@ -200,8 +200,8 @@ pub async fn create(
             id: uuid::Uuid::new_v4().to_string(),
             budget_id: budget.id.clone(),
             municipality_id: scope.municipality.id.clone(),
-            titles: String::new(),
-            descriptions: String::new(),
+            titles: Texts::default(),
+            descriptions: Texts::default(),
             cost_minor: 0,
             category: None,
             location: None,
@@ -549,7 +549,10 @@ fn matches(row: &ProposalRow, query: &ListQuery) -> bool {
     match &query.search {
         None => true,
         Some(words) => {
-            let haystack = format!("{} {}", row.titles, row.descriptions).to_lowercase();
+            // The search reads the stored JSON text, keys included, as it always has.
+            let (titles, descriptions) = (row.titles.clone(), row.descriptions.clone());
+            let haystack =
+                format!("{} {}", String::from(titles), String::from(descriptions)).to_lowercase();
             words
                 .to_lowercase()
                 .split_whitespace()
@@ -559,9 +562,8 @@ fn matches(row: &ProposalRow, query: &ListQuery) -> bool {
 }
 
 /// The text of a stored translation map in `language`, else the default.
-pub fn text_in(json: &str, language: &str, default: &str) -> String {
-    let map: BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
-    crate::domain::translations::pick(&map, language, default)
+pub fn text_in(texts: &Texts, language: &str, default: &str) -> String {
+    crate::domain::translations::pick(texts, language, default)
 }
 
 fn sort(items: &mut [(ProposalRow, BudgetRow)], sort: Sort, language: &str, default: &str) {
@@ -587,7 +589,7 @@ fn sort(items: &mut [(ProposalRow, BudgetRow)], sort: Sort, language: &str, defa
     }
 }
 
-/// Stored translations, decoded for a view.
-pub fn translations(json: &str) -> Result<BTreeMap<String, String>> {
-    serde_json::from_str(json).map_err(Error::internal)
+/// Stored translations as a view shows them.
+pub fn translations(texts: &Texts) -> Result<BTreeMap<String, String>> {
+    Ok(texts.0.clone())
 }
