@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::{decode, DistrictView};
+use crate::api::municipalities::DistrictView;
 use crate::auth::extract::{Admins, Staff};
 use crate::db::Db;
 use crate::error::ApiResult;
@@ -26,8 +26,8 @@ fn view(
     staff: &Staff<Admins>,
     row: crate::db::districts::DistrictRow,
 ) -> ApiResult<DistrictView> {
-    let languages = decode(&staff.municipality)?.languages;
-    let default = &staff.municipality.default_language;
+    let languages = staff.municipality.languages();
+    let default = staff.municipality.default_language();
     DistrictView::build(row, &lang::negotiate(req, &languages, default), default)
 }
 

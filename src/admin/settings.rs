@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::api::municipalities::MunicipalityView;
 use crate::api::views::utc;
 use crate::auth::extract::{Admins, Staff};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::domain::SettingsInput;
 use crate::error::ApiResult;
@@ -26,7 +26,7 @@ pub struct SettingsView {
 }
 
 impl SettingsView {
-    pub fn build(req: &HttpRequest, row: MunicipalityRow) -> ApiResult<Self> {
+    pub fn build(req: &HttpRequest, row: Municipality) -> ApiResult<Self> {
         let (id, created_at, updated_at) = (row.id.clone(), row.created_at, row.updated_at);
         Ok(Self {
             id,

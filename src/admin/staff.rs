@@ -148,7 +148,7 @@ pub async fn disable(
     let change = StaffChange {
         display_name: None,
         role: None,
-        status: Some("disabled".into()),
+        status: Some(crate::domain::AccountStatus::Disabled.as_str().into()),
     };
     service::update(&db, &staff.caller, &staff.municipality, id, change).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::Caller;
@@ -17,7 +16,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
 use crate::service::scope::CycleScope;
 
@@ -48,12 +47,11 @@ pub struct BudgetView {
 impl BudgetView {
     pub fn build(req: &HttpRequest, row: BudgetRow, scope: &CycleScope) -> ApiResult<Self> {
         let municipality = &scope.municipality;
-        let languages = decode(municipality)?.languages;
-        let lang = lang::negotiate(req, &languages, &municipality.default_language);
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        let languages = municipality.languages();
+        let lang = lang::negotiate(req, &languages, municipality.default_language());
+        let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(BudgetView {
-            name: pick(&names, &lang, &municipality.default_language),
+            name: pick(&names, &lang, municipality.default_language()),
             ballot: ballot_spec(&row)?,
             rule: counting_rule(&row)?,
             id: row.id,
@@ -61,7 +59,7 @@ impl BudgetView {
             names,
             district_id: row.district_id,
             amount_minor: row.amount_minor,
-            currency: municipality.currency.clone(),
+            currency: municipality.settings.currency.code().to_string(),
             frozen_at: row.frozen_at.map(utc),
             cycle_status: scope.status.as_str().to_string(),
             created_at: utc(row.created_at),

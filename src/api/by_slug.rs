@@ -13,13 +13,13 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use tokio::sync::OnceCell;
 
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::service::{self, directory};
 
 /// The municipality of the path's `{slug}`; an unknown slug answers 404 before the handler runs.
-pub struct BySlug(pub MunicipalityRow);
+pub struct BySlug(pub Municipality);
 
 impl FromRequest for BySlug {
     type Error = ApiError;
@@ -34,11 +34,11 @@ impl FromRequest for BySlug {
 /// This request's answer: whoever asks first reads the database, the others wait for that
 /// read. `None` is "no such municipality"; a database error is not kept, it is returned.
 #[derive(Clone, Default)]
-struct Loaded(Rc<OnceCell<Option<MunicipalityRow>>>);
+struct Loaded(Rc<OnceCell<Option<Municipality>>>);
 
 /// The municipality of the path's `{slug}`, read at most once per request (lazily: nothing is
 /// read until the future is awaited).
-pub fn load(req: &HttpRequest) -> impl Future<Output = ApiResult<MunicipalityRow>> + 'static {
+pub fn load(req: &HttpRequest) -> impl Future<Output = ApiResult<Municipality>> + 'static {
     let slug = req.match_info().get("slug").map(str::to_string);
     let db = req.app_data::<web::Data<Db>>().cloned();
     let loaded = {
@@ -78,7 +78,6 @@ mod tests {
     use diesel::prelude::*;
 
     use super::*;
-    use crate::db::municipalities;
     use crate::db::schema::municipalities as table;
 
     /// A database holding one municipality, `ankara`.
@@ -88,7 +87,7 @@ mod tests {
         let at = chrono::DateTime::from_timestamp(1_700_000_000, 0)
             .unwrap()
             .naive_utc();
-        let row = MunicipalityRow {
+        let row = crate::db::municipalities::MunicipalityRow {
             id: "m-1".into(),
             slug: "ankara".into(),
             country: "TR".into(),
@@ -101,13 +100,16 @@ mod tests {
             check_digit_policy: "enforce".into(),
             min_voting_age: 16,
             registration_policy: "open".into(),
-            revote_policy: "replace".into(),
+            revote_policy: "until_close".into(),
             budget_defaults: "{}".into(),
             created_at: at,
             updated_at: at,
             max_proposals_per_resident: 3,
         };
-        db.write(move |conn| municipalities::insert(conn, &row).map_err(ApiError::from))
+        let insert = move |conn: &mut crate::db::DbConn| {
+            diesel::insert_into(table::table).values(&row).execute(conn)
+        };
+        db.write(move |conn| insert(conn).map_err(ApiError::from))
             .await
             .unwrap();
         db

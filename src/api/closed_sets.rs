@@ -7,6 +7,8 @@
 
 use utoipa::ToSchema;
 
+// The API shows (and takes) only these two of `domain::AccountStatus`: a deleted account
+// has no view.
 /// Whether an account may log in.
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
@@ -23,18 +25,6 @@ pub enum StaffRole {
     Official,
     Auditor,
 }
-
-/// Where a resident's registration stands.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ResidentStatus {
-    Pending,
-    Verified,
-    Rejected,
-}
-
-/// Where a proposal stands (in `domain/`: service responses name it too).
-pub use crate::domain::closed_sets::ProposalStatus;
 
 /// An official's decision on a proposal.
 #[derive(ToSchema)]

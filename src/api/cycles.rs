@@ -12,7 +12,6 @@ use uuid::Uuid;
 use crate::api::budgets::BudgetView;
 use crate::api::by_slug;
 use crate::api::lang;
-use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::{Caller, Officials, Staff};
@@ -65,18 +64,17 @@ impl CycleView {
             municipality,
             status,
         } = scope;
-        let languages = decode(&municipality)?.languages;
-        let lang = lang::negotiate(req, &languages, &municipality.default_language);
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&cycle.names).map_err(ApiError::internal)?;
-        let zone: chrono_tz::Tz = municipality.time_zone.parse().map_err(ApiError::internal)?;
+        let languages = municipality.languages();
+        let lang = lang::negotiate(req, &languages, municipality.default_language());
+        let names: BTreeMap<String, String> = cycle.names.0.clone();
+        let zone = municipality.settings.time_zone.tz();
         Ok(CycleView {
-            name: pick(&names, &lang, &municipality.default_language),
+            name: pick(&names, &lang, municipality.default_language()),
             id: cycle.id,
             municipality: municipality.slug,
             names,
             status: status.as_str().to_string(),
-            time_zone: municipality.time_zone,
+            time_zone: municipality.settings.time_zone.name().to_string(),
             submission_opens_at: cycle.submission_opens_at.map(utc),
             voting_opens_at: cycle.voting_opens_at.map(utc),
             voting_closes_at: cycle.voting_closes_at.map(utc),

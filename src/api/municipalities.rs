@@ -10,10 +10,10 @@ use crate::api::by_slug::BySlug;
 use crate::api::lang;
 use crate::api::views::utc;
 use crate::db::districts::DistrictRow;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::domain::translations::pick;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::directory;
 
 /// What anyone may know about a municipality.
@@ -46,38 +46,26 @@ pub struct MunicipalityView {
     pub max_proposals_per_resident: i32,
 }
 
-/// Decoded JSON columns of a municipality row.
-pub struct Decoded {
-    pub names: BTreeMap<String, String>,
-    pub languages: Vec<String>,
-}
-
-pub fn decode(row: &MunicipalityRow) -> ApiResult<Decoded> {
-    Ok(Decoded {
-        names: serde_json::from_str(&row.names).map_err(ApiError::internal)?,
-        languages: serde_json::from_str(&row.languages).map_err(ApiError::internal)?,
-    })
-}
-
 impl MunicipalityView {
-    pub fn build(req: &HttpRequest, row: MunicipalityRow) -> ApiResult<Self> {
-        let Decoded { names, languages } = decode(&row)?;
-        let lang = lang::negotiate(req, &languages, &row.default_language);
+    pub fn build(req: &HttpRequest, row: Municipality) -> ApiResult<Self> {
+        let languages = row.languages();
+        let lang = lang::negotiate(req, &languages, row.default_language());
+        let settings = &row.settings;
         Ok(Self {
-            name: pick(&names, &lang, &row.default_language),
+            name: pick(&row.names, &lang, row.default_language()),
+            default_language: row.default_language().to_string(),
+            currency: settings.currency.code().to_string(),
+            time_zone: settings.time_zone.name().to_string(),
+            national_id_scheme: settings.national_id_scheme.as_str().to_string(),
+            check_digit_policy: settings.check_digit_policy.as_str().to_string(),
+            min_voting_age: i32::from(settings.min_voting_age),
+            registration_policy: settings.registration_policy.as_str().to_string(),
+            revote_policy: settings.revote_policy.as_str().to_string(),
+            max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
             slug: row.slug,
-            names,
+            names: row.names.0,
             country: row.country,
             languages,
-            default_language: row.default_language,
-            currency: row.currency,
-            time_zone: row.time_zone,
-            national_id_scheme: row.national_id_scheme,
-            check_digit_policy: row.check_digit_policy,
-            min_voting_age: row.min_voting_age,
-            registration_policy: row.registration_policy,
-            revote_policy: row.revote_policy,
-            max_proposals_per_resident: row.max_proposals_per_resident,
         })
     }
 }
@@ -93,8 +81,7 @@ pub struct DistrictView {
 
 impl DistrictView {
     pub fn build(row: DistrictRow, lang: &str, default: &str) -> ApiResult<Self> {
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&row.names).map_err(ApiError::internal)?;
+        let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(Self {
             name: pick(&names, lang, default),
             id: row.id,
@@ -180,11 +167,11 @@ pub async fn list_districts(
     BySlug(municipality): BySlug,
 ) -> ApiResult<HttpResponse> {
     let rows = directory::districts(&db, municipality.id.clone()).await?;
-    let languages = decode(&municipality)?.languages;
-    let lang = lang::negotiate(&req, &languages, &municipality.default_language);
+    let languages = municipality.languages();
+    let lang = lang::negotiate(&req, &languages, municipality.default_language());
     let views = rows
         .into_iter()
-        .map(|row| DistrictView::build(row, &lang, &municipality.default_language))
+        .map(|row| DistrictView::build(row, &lang, municipality.default_language()))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(HttpResponse::Ok().json(views))
 }

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::decode;
 use crate::api::patch::double_option;
 use crate::api::views::utc;
 use crate::auth::extract::Caller;
@@ -40,8 +39,7 @@ pub struct ProposalView {
     pub currency: String,
     pub category: Option<String>,
     pub location: Option<Location>,
-    #[schema(value_type = crate::api::closed_sets::ProposalStatus)]
-    pub status: String,
+    pub status: crate::domain::ProposalStatus,
     /// Why it was rejected (shown to its author and to staff).
     pub status_reason: Option<String>,
     /// On the frozen ballot of a budget in voting or later.
@@ -59,7 +57,7 @@ impl ProposalView {
         lang: &str,
         caller: Option<&Actor>,
     ) -> ApiResult<Self> {
-        let default = &scope.municipality.default_language;
+        let default = scope.municipality.default_language();
         let titles = translations(&row.titles)?;
         let descriptions = translations(&row.descriptions)?;
         let mine =
@@ -67,7 +65,7 @@ impl ProposalView {
         let language = if titles.contains_key(lang) {
             lang.to_string()
         } else {
-            default.clone()
+            default.to_string()
         };
         let location = row
             .location
@@ -87,7 +85,7 @@ impl ProposalView {
             titles,
             descriptions,
             cost_minor: row.cost_minor,
-            currency: scope.municipality.currency.clone(),
+            currency: scope.municipality.settings.currency.code().to_string(),
             category: row.category,
             location,
             status: row.status,
@@ -100,11 +98,11 @@ impl ProposalView {
 }
 
 fn language(req: &HttpRequest, scope: &CycleScope) -> ApiResult<String> {
-    let languages = decode(&scope.municipality)?.languages;
+    let languages = scope.municipality.languages();
     Ok(lang::negotiate(
         req,
         &languages,
-        &scope.municipality.default_language,
+        scope.municipality.default_language(),
     ))
 }
 
@@ -121,7 +119,7 @@ pub struct ProposalPage {
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     /// Staff only (the public sees `approved`).
-    #[param(value_type = Option<crate::api::closed_sets::ProposalStatus>)]
+    #[param(value_type = Option<crate::domain::ProposalStatus>)]
     pub status: Option<String>,
     pub category: Option<String>,
     /// Only budgets of this district.

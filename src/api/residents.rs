@@ -55,8 +55,7 @@ pub struct ResidentView {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub language: Option<String>,
-    #[schema(value_type = crate::api::closed_sets::ResidentStatus)]
-    pub status: String,
+    pub status: crate::domain::ResidentStatus,
     /// Why the registration was rejected.
     pub status_reason: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
@@ -153,7 +152,7 @@ pub async fn register(
 #[serde(deny_unknown_fields)]
 pub struct ResidentQuery {
     /// All when absent.
-    #[param(value_type = Option<crate::api::closed_sets::ResidentStatus>)]
+    #[param(value_type = Option<crate::domain::ResidentStatus>)]
     pub status: Option<String>,
     /// At most this many items.
     #[param(minimum = 1, maximum = 100, default = 50)]

@@ -6,9 +6,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::lang;
-use crate::api::municipalities::decode;
 use crate::auth::extract::Caller;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::service::tally::{self as service, Results};
@@ -83,9 +82,9 @@ pub async fn budget_language(
     req: &HttpRequest,
     db: &Db,
     budget_id: String,
-) -> ApiResult<(MunicipalityRow, String)> {
+) -> ApiResult<(Municipality, String)> {
     let municipality = crate::service::directory::municipality_of_budget(db, budget_id).await?;
-    let languages = decode(&municipality)?.languages;
-    let language = lang::negotiate(req, &languages, &municipality.default_language);
+    let languages = municipality.languages();
+    let language = lang::negotiate(req, &languages, municipality.default_language());
     Ok((municipality, language))
 }

@@ -28,8 +28,9 @@ pub struct AccountView {
     pub role: String,
     pub email: Option<String>,
     pub display_name: String,
+    // Never `deleted`: a deleted account has no view.
     #[schema(value_type = crate::api::closed_sets::AccountStatus)]
-    pub status: String,
+    pub status: crate::domain::AccountStatus,
     /// The municipality's slug; null for platform admins.
     pub municipality: Option<String>,
     pub created_at: DateTime<Utc>,

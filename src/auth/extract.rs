@@ -17,7 +17,7 @@ use chrono::Utc;
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 
 use crate::auth::AuthState;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
@@ -175,7 +175,7 @@ impl FromRequest for ResidentAuth {
 /// A caller allowed by `R` in the municipality of the path's `{slug}`, with that municipality.
 pub struct Staff<R: RoleSet> {
     pub caller: Actor,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     _roles: PhantomData<R>,
 }
 

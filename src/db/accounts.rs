@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::accounts;
 use super::DbConn;
+use crate::domain::{AccountStatus, Role};
 
 pub const PLATFORM_TENANT: &str = "platform";
 
@@ -18,7 +19,8 @@ pub struct AccountRow {
     pub email: Option<String>,
     pub display_name: String,
     pub password_hash: String,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: AccountStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
@@ -30,7 +32,7 @@ pub fn tenant_key(municipality_id: Option<&str>) -> String {
 
 pub fn insert(conn: &mut DbConn, row: &AccountRow) -> QueryResult<()> {
     diesel::insert_into(accounts::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -60,7 +62,7 @@ pub fn by_email(
 pub fn staff_of(conn: &mut DbConn, municipality_id: &str) -> QueryResult<Vec<AccountRow>> {
     accounts::table
         .filter(accounts::municipality_id.eq(municipality_id))
-        .filter(accounts::role.ne("resident"))
+        .filter(accounts::role.ne(Role::Resident.as_str()))
         .select(AccountRow::as_select())
         .order((accounts::created_at.asc(), accounts::id.asc()))
         .load(conn)
@@ -93,14 +95,14 @@ pub fn update_staff(
     id: &str,
     role: &str,
     display_name: &str,
-    status: &str,
+    status: AccountStatus,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set((
             accounts::role.eq(role),
             accounts::display_name.eq(display_name),
-            accounts::status.eq(status),
+            accounts::status.eq(status.as_str()),
             accounts::updated_at.eq(at),
         ))
         .execute(conn)
@@ -111,8 +113,8 @@ pub fn update_staff(
 pub fn count_active_admins(conn: &mut DbConn, municipality_id: &str) -> QueryResult<i64> {
     accounts::table
         .filter(accounts::municipality_id.eq(municipality_id))
-        .filter(accounts::role.eq("municipality_admin"))
-        .filter(accounts::status.eq("active"))
+        .filter(accounts::role.eq(Role::MunicipalityAdmin.as_str()))
+        .filter(accounts::status.eq(AccountStatus::Active.as_str()))
         .count()
         .get_result(conn)
 }
@@ -136,14 +138,14 @@ pub fn update_contact(
 }
 
 /// Empties a deleted account of everything personal (e-mail, name, password hash) and
-/// marks it `status`; the row stays so that foreign keys (proposals, audit entries) hold.
-pub fn scrub(conn: &mut DbConn, id: &str, status: &str, at: NaiveDateTime) -> QueryResult<()> {
+/// marks it deleted; the row stays so that foreign keys (proposals, audit entries) hold.
+pub fn scrub(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set((
             accounts::email.eq(None::<String>),
             accounts::display_name.eq(""),
             accounts::password_hash.eq(""),
-            accounts::status.eq(status),
+            accounts::status.eq(AccountStatus::Deleted.as_str()),
             accounts::updated_at.eq(at),
             accounts::last_login_at.eq(None::<NaiveDateTime>),
         ))

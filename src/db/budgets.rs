@@ -8,10 +8,12 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 
 use super::cycles::CycleRow;
-use super::municipalities::MunicipalityRow;
+use super::municipalities::{decode as decode_municipality, Municipality, MunicipalityRow};
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
+use crate::domain::AccountStatus;
+use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
@@ -19,8 +21,9 @@ pub struct BudgetRow {
     pub id: String,
     pub cycle_id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → name.
-    pub names: String,
+    /// Language tag → name (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub names: Texts,
     /// `None`: city-wide.
     pub district_id: Option<String>,
     pub amount_minor: i64,
@@ -36,7 +39,7 @@ pub struct BudgetRow {
 
 pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
     diesel::insert_into(budgets::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -66,7 +69,7 @@ macro_rules! budget_with_cycle {
 pub fn find_with_cycle_locked(
     conn: &mut DbConn,
     id: &str,
-) -> QueryResult<(BudgetRow, CycleRow, MunicipalityRow)> {
+) -> QueryResult<(BudgetRow, CycleRow, Municipality)> {
     macro_rules! query {
         () => {
             budget_with_cycle!(id)
@@ -78,10 +81,11 @@ pub fn find_with_cycle_locked(
                 .limit(1)
         };
     }
-    match conn {
+    let (budget, cycle, municipality): (BudgetRow, CycleRow, MunicipalityRow) = match conn {
         DbConn::Postgresql(pg) => ForShareOfCycles(query!()).get_result(pg),
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
-    }
+    }?;
+    Ok((budget, cycle, decode_municipality(municipality)?))
 }
 
 /// What a ballot reads first, in one round trip: the budget with its cycle (locked as by
@@ -89,7 +93,7 @@ pub fn find_with_cycle_locked(
 pub struct BallotRead {
     pub budget: BudgetRow,
     pub cycle: CycleRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     /// The session is live ([`session_rows::is_live`]) and its account active.
     pub session_live: bool,
     /// That account's resident registration, if it has one.
@@ -117,7 +121,7 @@ pub fn find_for_ballot_locked(
                 .left_join(
                     accounts::table.on(accounts::id
                         .eq(sessions::account_id)
-                        .and(accounts::status.eq("active"))),
+                        .and(accounts::status.eq(AccountStatus::Active.as_str()))),
                 )
                 .left_join(residents::table.on(residents::account_id.eq(accounts::id)))
                 .select((
@@ -142,15 +146,17 @@ pub fn find_for_ballot_locked(
         DbConn::Sqlite(sqlite) => query!().get_result(sqlite),
     }
     .optional()?;
-    Ok(found.map(
-        |(budget, cycle, municipality, live_account, resident)| BallotRead {
-            budget,
-            cycle,
-            municipality,
-            session_live: live_account.is_some(),
-            resident,
-        },
-    ))
+    found
+        .map(|(budget, cycle, municipality, live_account, resident)| {
+            Ok(BallotRead {
+                budget,
+                cycle,
+                municipality: decode_municipality(municipality)?,
+                session_live: live_account.is_some(),
+                resident,
+            })
+        })
+        .transpose()
 }
 
 /// `… FOR SHARE OF cycles` (diesel's `for_share()` has no `OF`, and would lock a row of every
@@ -199,7 +205,7 @@ pub fn of_cycles(
 
 pub fn update(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
     diesel::update(budgets::table.find(&row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(|_| ())
 }

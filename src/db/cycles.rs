@@ -5,15 +5,19 @@ use diesel::prelude::*;
 
 use super::schema::cycles;
 use super::DbConn;
+use crate::domain::cycle::CycleStatus;
+use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cycles, treat_none_as_null = true)]
 pub struct CycleRow {
     pub id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → name.
-    pub names: String,
-    pub status: String,
+    /// Language tag → name (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub names: Texts,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: CycleStatus,
     pub submission_opens_at: Option<NaiveDateTime>,
     pub voting_opens_at: Option<NaiveDateTime>,
     /// When voting closes by itself (UTC), if scheduled.
@@ -30,7 +34,7 @@ pub struct CycleRow {
 
 pub fn insert(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
     diesel::insert_into(cycles::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -73,14 +77,14 @@ pub fn of_municipality(
         .order((cycles::created_at.desc(), cycles::id.asc()))
         .into_boxed();
     if !with_drafts {
-        query = query.filter(cycles::status.ne("draft"));
+        query = query.filter(cycles::status.ne(CycleStatus::Draft.as_str()));
     }
     query.load(conn)
 }
 
 pub fn update(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
     diesel::update(cycles::table.find(&row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -90,20 +94,24 @@ pub fn update(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
 pub fn move_status(
     conn: &mut DbConn,
     id: &str,
-    from: &str,
-    to: &str,
+    from: CycleStatus,
+    to: CycleStatus,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(cycles::table.find(id).filter(cycles::status.eq(from)))
-        .set((cycles::status.eq(to), cycles::updated_at.eq(at)))
-        .execute(conn)?;
+    let n = diesel::update(
+        cycles::table
+            .find(id)
+            .filter(cycles::status.eq(from.as_str())),
+    )
+    .set((cycles::status.eq(to.as_str()), cycles::updated_at.eq(at)))
+    .execute(conn)?;
     Ok(n == 1)
 }
 
 /// Cycles in voting whose scheduled close has passed.
 pub fn overdue_closes(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<CycleRow>> {
     cycles::table
-        .filter(cycles::status.eq("voting"))
+        .filter(cycles::status.eq(CycleStatus::Voting.as_str()))
         .filter(cycles::voting_closes_at.le(now))
         .select(CycleRow::as_select())
         .load(conn)

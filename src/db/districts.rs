@@ -5,21 +5,23 @@ use diesel::prelude::*;
 
 use super::schema::districts;
 use super::DbConn;
+use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = districts)]
 pub struct DistrictRow {
     pub id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → name.
-    pub names: String,
+    /// Language tag → name (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub names: Texts,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 pub fn insert(conn: &mut DbConn, row: &DistrictRow) -> QueryResult<()> {
     diesel::insert_into(districts::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -41,7 +43,8 @@ pub fn find(conn: &mut DbConn, municipality_id: &str, id: &str) -> QueryResult<D
         .first(conn)
 }
 
-pub fn rename(conn: &mut DbConn, id: &str, names: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn rename(conn: &mut DbConn, id: &str, names: &Texts, at: NaiveDateTime) -> QueryResult<()> {
+    let names = String::from(names.clone());
     diesel::update(districts::table.find(id))
         .set((districts::names.eq(names), districts::updated_at.eq(at)))
         .execute(conn)

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
+use crate::domain::{ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = proposals, treat_none_as_null = true)]
@@ -12,16 +13,19 @@ pub struct ProposalRow {
     pub id: String,
     pub budget_id: String,
     pub municipality_id: String,
-    /// JSON object: language tag → title.
-    pub titles: String,
-    /// JSON object: language tag → description.
-    pub descriptions: String,
+    /// Language tag → title (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub titles: Texts,
+    /// Language tag → description (a JSON object in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub descriptions: Texts,
     pub cost_minor: i64,
     pub category: Option<String>,
     /// JSON `{"lat": …, "lon": …}`.
     pub location: Option<String>,
     pub author_account_id: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ProposalStatus,
     pub status_reason: Option<String>,
     /// Approved when voting opened: on the frozen ballot.
     pub on_ballot: bool,
@@ -31,7 +35,7 @@ pub struct ProposalRow {
 
 pub fn insert(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
     diesel::insert_into(proposals::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -45,7 +49,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ProposalRow> {
 
 pub fn update(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
     diesel::update(proposals::table.find(&row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -72,7 +76,7 @@ pub fn on_ballot(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Proposal
 pub fn count_approved(conn: &mut DbConn, budget_id: &str) -> QueryResult<i64> {
     proposals::table
         .filter(proposals::budget_id.eq(budget_id))
-        .filter(proposals::status.eq("approved"))
+        .filter(proposals::status.eq(ProposalStatus::Approved.as_str()))
         .count()
         .get_result(conn)
 }
@@ -82,7 +86,7 @@ pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[String]) -> QueryResult<(
     diesel::update(
         proposals::table
             .filter(proposals::budget_id.eq_any(budget_ids))
-            .filter(proposals::status.eq("approved")),
+            .filter(proposals::status.eq(ProposalStatus::Approved.as_str())),
     )
     .set(proposals::on_ballot.eq(true))
     .execute(conn)

@@ -7,11 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{residents, voter_roll};
 use super::DbConn;
-
-/// Values of `residents.status`.
-pub const PENDING: &str = "pending";
-pub const VERIFIED: &str = "verified";
-pub const REJECTED: &str = "rejected";
+use crate::domain::ResidentStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = residents)]
@@ -24,7 +20,8 @@ pub struct ResidentRow {
     pub district_id: Option<String>,
     pub phone: Option<String>,
     pub language: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: ResidentStatus,
     pub status_reason: Option<String>,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<NaiveDateTime>,
@@ -34,7 +31,7 @@ pub struct ResidentRow {
 
 pub fn insert(conn: &mut DbConn, row: &ResidentRow) -> QueryResult<()> {
     diesel::insert_into(residents::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -79,7 +76,7 @@ pub fn by_hash(
 pub fn page(
     conn: &mut DbConn,
     municipality_id: &str,
-    status: Option<&str>,
+    status: Option<ResidentStatus>,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<ResidentRow>> {
@@ -90,7 +87,7 @@ pub fn page(
         .limit(limit)
         .into_boxed();
     if let Some(status) = status {
-        query = query.filter(residents::status.eq(status.to_string()));
+        query = query.filter(residents::status.eq(status.as_str()));
     }
     if let Some((at, id)) = after {
         query = query.filter(
@@ -105,14 +102,14 @@ pub fn page(
 pub fn set_status(
     conn: &mut DbConn,
     account_id: &str,
-    status: &str,
+    status: ResidentStatus,
     reason: Option<&str>,
     reviewed_by: Option<&str>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(residents::table.find(account_id))
         .set((
-            residents::status.eq(status),
+            residents::status.eq(status.as_str()),
             residents::status_reason.eq(reason),
             residents::reviewed_by.eq(reviewed_by),
             residents::reviewed_at.eq(Some(at)),
@@ -154,7 +151,7 @@ pub fn verify_pending_on_roll(
         .select(voter_roll::national_id_hash);
     let candidates: Vec<(String, String, NaiveDate)> = residents::table
         .filter(residents::municipality_id.eq(municipality_id))
-        .filter(residents::status.eq(PENDING))
+        .filter(residents::status.eq(ResidentStatus::Pending.as_str()))
         .filter(residents::national_id_hash.eq_any(hashes_on_roll))
         .select((
             residents::account_id,
@@ -165,7 +162,7 @@ pub fn verify_pending_on_roll(
     let mut verified = 0;
     for (account_id, hash, birth_date) in candidates {
         if super::voter_roll::contains(conn, municipality_id, &hash, birth_date)? {
-            set_status(conn, &account_id, VERIFIED, None, None, at)?;
+            set_status(conn, &account_id, ResidentStatus::Verified, None, None, at)?;
             verified += 1;
         }
     }
@@ -192,7 +189,7 @@ pub fn count_verified(
 ) -> QueryResult<i64> {
     let mut query = residents::table
         .filter(residents::municipality_id.eq(municipality_id))
-        .filter(residents::status.eq(VERIFIED))
+        .filter(residents::status.eq(ResidentStatus::Verified.as_str()))
         .into_boxed();
     if let Some(district) = district_id {
         query = query.filter(residents::district_id.eq(district));

@@ -8,8 +8,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{refresh_tokens, sessions};
+use super::schema::{accounts, refresh_tokens, sessions};
 use super::DbConn;
+use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
@@ -42,6 +43,22 @@ pub fn is_live(id: String, account_id: String, now: NaiveDateTime) -> _ {
         .and(sessions::account_id.eq(account_id))
         .and(sessions::revoked_at.is_null())
         .and(sessions::expires_at.gt(now))
+}
+
+/// The session is neither revoked nor expired and its account is active.
+pub fn is_live_and_active(
+    conn: &mut DbConn,
+    session_id: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let found: i64 = sessions::table
+        .inner_join(accounts::table)
+        .filter(is_live(session_id.to_string(), account_id.to_string(), now))
+        .filter(accounts::status.eq(AccountStatus::Active.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(found == 1)
 }
 
 pub fn insert_session(conn: &mut DbConn, row: &SessionRow) -> QueryResult<()> {

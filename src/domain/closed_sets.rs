@@ -6,16 +6,6 @@
 
 use utoipa::ToSchema;
 
-/// Where a proposal stands.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum ProposalStatus {
-    Submitted,
-    Approved,
-    Rejected,
-    Withdrawn,
-}
-
 /// What a receipt says of its ballot: `recorded` (voting still open: the ballot was
 /// accepted), `counted` (after the close: this ballot is in the count), `replaced` (after the
 /// close: a later ballot of the same voter counts instead), or `cycle_cancelled`.

@@ -17,7 +17,9 @@ pub mod receipt_code;
 pub mod role;
 pub mod settings;
 pub mod slug;
+pub mod status;
 pub mod text;
+pub mod texts;
 pub mod time_zone;
 pub mod translations;
 
@@ -35,6 +37,8 @@ pub use policy::{RegistrationPolicy, RevotePolicy};
 pub use role::Role;
 pub use settings::{age_on, MunicipalitySettings, SettingsInput};
 pub use slug::{Slug, SlugError};
+pub use status::{AccountStatus, ProposalStatus, ResidentStatus};
 pub use string_enum::UnknownVariant;
+pub use texts::Texts;
 pub use time_zone::{TimeZoneError, TimeZoneName};
 pub use translations::Translations;

@@ -37,9 +37,12 @@ impl super::Coded for UnknownVariant {
 
 /// Defines a `Copy` enum whose variants map one-to-one onto snake_case wire names.
 macro_rules! string_enum {
+    // The schema's description: "A <kind>." unless the enum names its own.
+    (@describe $kind:literal) => { concat!("A ", $kind, ".") };
+    (@describe $kind:literal $description:literal) => { $description };
     (
         $(#[$meta:meta])*
-        pub enum $name:ident ($kind:literal) {
+        pub enum $name:ident ($kind:literal $(, $description:literal)?) {
             $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )+
         }
     ) => {
@@ -88,13 +91,30 @@ macro_rules! string_enum {
             }
         }
 
+        // Rows hold these enums while the column stays text: diesel reads the text and converts
+        // it with `TryFrom` (`#[diesel(deserialize_as = String)]`), so an unknown value in the
+        // database is a clear deserialization error, never a silently wrong status.
+        impl ::std::convert::TryFrom<String> for $name {
+            type Error = $crate::domain::UnknownVariant;
+
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.as_str().to_owned()
+            }
+        }
+
         // Written by hand rather than derived: the derive cannot read the wire names through
         // this macro's `literal` fragments and would document the Rust names instead.
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::schema::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some(concat!("A ", $kind, ".")))
+                    .description(Some(string_enum!(@describe $kind $($description)?)))
                     .enum_values(Some(Self::NAMES.iter().copied()))
                     .into()
             }

@@ -6,13 +6,9 @@ use crate::auth::password;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{Db, DbConn};
-use crate::domain::Role;
+use crate::domain::{AccountStatus, Role};
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
-
-/// Account status values stored in `accounts.status`.
-pub const ACTIVE: &str = "active";
-pub const DISABLED: &str = "disabled";
 
 /// Lower-cases and checks an e-mail address; the parse is deliberately loose (one `@`, a
 /// dot in the domain, no spaces) because the only real check is a message that arrives.
@@ -74,7 +70,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
         email: Some(new.email),
         display_name: new.display_name,
         password_hash: new.password_hash,
-        status: ACTIVE.to_string(),
+        status: AccountStatus::Active,
         created_at: at,
         updated_at: at,
         last_login_at: None,

@@ -3,10 +3,8 @@
 //! still live, which every caller's request passes before any rule runs.
 
 use chrono::Utc;
-use diesel::prelude::*;
 
 use crate::db::budgets::{self, BallotRead};
-use crate::db::schema::{accounts, sessions};
 use crate::db::{sessions as session_rows, Db, DbConn};
 use crate::domain::Role;
 use crate::service::{Error, Result};
@@ -26,25 +24,10 @@ impl Actor {
     }
 }
 
-/// The session is neither revoked nor expired and its account is active.
-fn session_is_live(conn: &mut DbConn, session_id: &str, account_id: &str) -> QueryResult<bool> {
-    let now = Utc::now().naive_utc();
-    let found: i64 = sessions::table
-        .inner_join(accounts::table)
-        .filter(session_rows::is_live(
-            session_id.to_string(),
-            account_id.to_string(),
-            now,
-        ))
-        .filter(accounts::status.eq("active"))
-        .count()
-        .get_result(conn)?;
-    Ok(found == 1)
-}
-
 /// `session_revoked` unless the actor's session is live.
 pub fn check_session(conn: &mut DbConn, actor: &Actor) -> Result<()> {
-    if session_is_live(conn, &actor.session_id, &actor.account_id)? {
+    let now = Utc::now().naive_utc();
+    if session_rows::is_live_and_active(conn, &actor.session_id, &actor.account_id, now)? {
         Ok(())
     } else {
         Err(session_revoked())

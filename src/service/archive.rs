@@ -133,7 +133,11 @@ fn write_archive(
         municipality: Named {
             id: scope.municipality.id.clone(),
             slug: Some(scope.municipality.slug.clone()),
-            name: default_name(&scope, &scope.municipality.names)?,
+            name: crate::domain::translations::pick(
+                &scope.municipality.names,
+                scope.municipality.default_language(),
+                scope.municipality.default_language(),
+            ),
         },
         cycle: Named {
             id: scope.cycle.id.clone(),
@@ -165,10 +169,9 @@ fn write_archive(
 }
 
 /// A name in the municipality's default language.
-fn default_name(scope: &CycleScope, json: &str) -> Result<String> {
-    let names = crate::service::proposals::translations(json)?;
-    let lang = &scope.municipality.default_language;
-    Ok(crate::domain::translations::pick(&names, lang, lang))
+fn default_name(scope: &CycleScope, names: &crate::domain::Texts) -> Result<String> {
+    let lang = scope.municipality.default_language();
+    Ok(crate::domain::translations::pick(names, lang, lang))
 }
 
 /// One budget's `.pb`, results (JSON, CSV, the engine's own) and receipts.

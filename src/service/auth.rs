@@ -19,8 +19,8 @@ use crate::db::municipalities;
 use crate::db::residents;
 use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
 use crate::db::{Db, DbConn};
-use crate::domain::{CheckDigitPolicy, NationalId, NationalIdScheme, Pepper, Role};
-use crate::service::accounts::ACTIVE;
+use crate::domain::AccountStatus;
+use crate::domain::{NationalId, Pepper, Role};
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
 
@@ -95,7 +95,7 @@ pub async fn login(
     let (verification, password_text) = verification.map_err(Error::internal)?;
 
     let account = match account {
-        Some(account) if verification.ok && account.status == ACTIVE => account,
+        Some(account) if verification.ok && account.status == AccountStatus::Active => account,
         _ => return Err(Error::invalid_credentials()),
     };
 
@@ -144,19 +144,8 @@ fn find_account(
             &login.trim().to_lowercase(),
         )?);
     }
-    let (Ok(scheme), Ok(policy)) = (
-        municipality.national_id_scheme.parse::<NationalIdScheme>(),
-        match municipality.check_digit_policy.as_str() {
-            "warn" => Ok(CheckDigitPolicy::Warn),
-            "enforce" => Ok(CheckDigitPolicy::Enforce),
-            _ => Err(()),
-        },
-    ) else {
-        return Err(Error::internal(format!(
-            "stored ID settings of {} are invalid",
-            municipality.slug
-        )));
-    };
+    let scheme = municipality.settings.national_id_scheme;
+    let policy = municipality.settings.check_digit_policy;
     // The municipality's own check-digit policy: an ID registered under `warn` must log in.
     let Ok((id, _)) = NationalId::parse_with(scheme, login, policy) else {
         return Ok(None);
@@ -285,7 +274,7 @@ fn rotate(
     if session.revoked_at.is_some()
         || session.expires_at <= at
         || token.expires_at <= at
-        || account.status != ACTIVE
+        || account.status != AccountStatus::Active
     {
         return Ok(RefreshOutcome::Invalid);
     }

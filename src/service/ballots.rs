@@ -42,7 +42,7 @@ use sha2::{Digest, Sha256};
 use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, Participation, ReceiptRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::{tallies, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType};
@@ -50,7 +50,6 @@ use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
 use crate::service::audit_log;
 use crate::service::budgets::ballot_spec;
-use crate::service::municipalities::settings_of;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
@@ -91,7 +90,7 @@ pub fn ballot_election(
     budget: &BudgetRow,
     on_ballot: &[ProposalRow],
     spec: &BallotSpec,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     ballots: Vec<Ballot>,
 ) -> Result<Election> {
     let mut election = election_builder(budget, on_ballot, spec, municipality)?;
@@ -107,9 +106,9 @@ pub fn election_builder(
     budget: &BudgetRow,
     on_ballot: &[ProposalRow],
     spec: &BallotSpec,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
 ) -> Result<ElectionBuilder> {
-    let exponent = u32::from(settings_of(municipality)?.currency.minor_unit_exponent());
+    let exponent = u32::from(municipality.settings.currency.minor_unit_exponent());
     let projects = on_ballot
         .iter()
         .map(|p| ProjectSpec {
@@ -200,7 +199,7 @@ fn not_in_voting() -> Error {
 /// The cycle's ballot key, if voting is open at `at`. `cycle` must have been read under the
 /// ballot lock ([`scope::budget_locked`]).
 fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
-    let open = cycle.status == CycleStatus::Voting.as_str()
+    let open = cycle.status == CycleStatus::Voting
         && cycle
             .voting_closes_at
             .is_none_or(|close| at.naive_utc() < close);
@@ -437,11 +436,7 @@ fn cast_in(
     };
     let (ballot_id, replaced) = match rows::of_voter(conn, &budget.id, &key)? {
         Some(existing) => {
-            let policy: RevotePolicy = scope
-                .municipality
-                .revote_policy
-                .parse()
-                .map_err(Error::internal)?;
+            let policy = scope.municipality.settings.revote_policy;
             if policy == RevotePolicy::Final {
                 return Err(Error::conflict(
                     "already_voted",
@@ -495,8 +490,7 @@ fn cast_in(
     }
     if !replaced {
         // Last in the transaction: the counter's row lock is then held the shortest time.
-        let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
-            .map_err(Error::internal)?;
+        let zone = scope.municipality.settings.time_zone;
         rows::count_participation(
             conn,
             &participation(
@@ -704,7 +698,10 @@ pub async fn enter_paper(
     db.write(move |conn| {
         let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
         scope.check_role(&caller, OFFICIALS)?;
-        if !matches!(scope.cycle.status.as_str(), "voting" | "closed") {
+        if !matches!(
+            scope.cycle.status,
+            CycleStatus::Voting | CycleStatus::Closed
+        ) {
             return Err(Error::conflict(
                 "cycle_not_in_voting",
                 "Paper ballots are entered during voting or after the close, before publication.",
@@ -742,8 +739,7 @@ pub async fn enter_paper(
         }
         let accepted = rows_to_insert.len();
         rows::insert_many(conn, &rows_to_insert)?;
-        let zone = crate::domain::TimeZoneName::parse(&scope.municipality.time_zone)
-            .map_err(Error::internal)?;
+        let zone = scope.municipality.settings.time_zone;
         let day = zone.local_date(at.and_utc()).to_string();
         rows::count_participation(
             conn,

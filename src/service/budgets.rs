@@ -7,9 +7,10 @@ use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
+use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -46,11 +47,11 @@ fn apply(
     input: &BudgetInput,
     scope: &CycleScope,
 ) -> Result<()> {
-    let settings = settings_of(&scope.municipality)?;
+    let settings = scope.municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {
-            row.names = names_json(&names);
+            row.names = Texts::from(&names);
         }
     }
     if let Some(district) = &input.district_id {
@@ -172,7 +173,7 @@ pub async fn create(
             id: uuid::Uuid::new_v4().to_string(),
             cycle_id: scope.cycle.id.clone(),
             municipality_id: scope.municipality.id.clone(),
-            names: String::new(),
+            names: Texts::default(),
             district_id: None,
             amount_minor: 0,
             ballot_rules: String::new(),

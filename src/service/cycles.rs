@@ -19,14 +19,15 @@ use crate::db::audit::{self, NewEntry};
 use crate::db::ballots as ballot_rows;
 use crate::db::budgets;
 use crate::db::cycles::{self as rows, CycleRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::proposals;
 use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
 use crate::service::Actor;
@@ -46,7 +47,7 @@ pub struct CycleInput {
 fn parse_time(
     field: &str,
     text: &str,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     errors: &mut ValidationErrors,
 ) -> Option<NaiveDateTime> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
@@ -55,7 +56,7 @@ fn parse_time(
     let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
-    let zone = settings_of(municipality).ok().map(|s| s.time_zone);
+    let zone = Some(municipality.settings.time_zone);
     match (local, zone) {
         (Some(local), Some(zone)) => Some(zone.to_utc(local).naive_utc()),
         _ => {
@@ -70,12 +71,12 @@ fn parse_time(
 }
 
 /// Applies `input` to `row`, reporting every bad field.
-fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow) -> Result<()> {
-    let settings = settings_of(municipality)?;
+fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &Municipality) -> Result<()> {
+    let settings = municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {
-            row.names = names_json(&names);
+            row.names = Texts::from(&names);
         }
     }
     let fields = [
@@ -125,7 +126,7 @@ fn apply(row: &mut CycleRow, input: &CycleInput, municipality: &MunicipalityRow)
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     input: CycleInput,
 ) -> Result<CycleRow> {
     if input.names.is_none() {
@@ -135,8 +136,8 @@ pub async fn create(
     let mut row = CycleRow {
         id: uuid::Uuid::new_v4().to_string(),
         municipality_id: municipality.id.clone(),
-        names: String::new(),
-        status: CycleStatus::Draft.as_str().to_string(),
+        names: Texts::default(),
+        status: CycleStatus::Draft,
         submission_opens_at: None,
         voting_opens_at: None,
         voting_closes_at: None,
@@ -151,8 +152,15 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        audit_log::append(conn, &actor, &row.municipality_id, "cycle.created", "cycle", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &row.municipality_id,
+            "cycle.created",
+            "cycle",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await
@@ -241,7 +249,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
             CycleStatus::Cancelled => scope.cycle.ballot_key = None,
             _ => {}
         }
-        if !rows::move_status(conn, &scope.cycle.id, from.as_str(), to.as_str(), at)? {
+        if !rows::move_status(conn, &scope.cycle.id, from, to, at)? {
             return Err(Error::conflict(
                 "cycle_changed",
                 "The cycle changed while this request ran; read it again.",
@@ -251,7 +259,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
             // Retries of ballots end with voting (closed or cancelled).
             ballot_rows::forget_replies_of_cycle(conn, &scope.cycle.id)?;
         }
-        scope.cycle.status = to.as_str().to_string();
+        scope.cycle.status = to;
         scope.cycle.updated_at = at;
         rows::update(conn, &scope.cycle)?;
         audit_log::append(
@@ -337,9 +345,9 @@ fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> Result<CycleScope> 
 fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
     let cycle = rows::find_for_update(conn, cycle_id)?;
     let at = now();
-    let due = cycle.status == CycleStatus::Voting.as_str()
+    let due = cycle.status == CycleStatus::Voting
         && cycle.voting_closes_at.is_some_and(|close| close <= at);
-    if !due || !rows::move_status(conn, cycle_id, "voting", "closed", at)? {
+    if !due || !rows::move_status(conn, cycle_id, CycleStatus::Voting, CycleStatus::Closed, at)? {
         return Ok(false);
     }
     ballot_rows::forget_replies_of_cycle(conn, cycle_id)?;
@@ -355,7 +363,7 @@ fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
             action: "cycle.transition",
             target_type: "cycle",
             target_id: Some(cycle_id),
-            details: serde_json::json!({"from": "voting", "to": "closed", "scheduled": true}),
+            details: serde_json::json!({"from": CycleStatus::Voting, "to": CycleStatus::Closed, "scheduled": true}),
         },
         at,
     )?;
@@ -392,7 +400,7 @@ pub async fn settle(db: &Db, cycle_id: String) -> Result<()> {
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    municipality: MunicipalityRow,
+    municipality: Municipality,
     with_budgets: bool,
 ) -> Result<Vec<(CycleScope, Option<Vec<budgets::BudgetRow>>)>> {
     let staff = scope::is_staff(caller, &municipality);

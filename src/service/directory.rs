@@ -3,12 +3,12 @@
 //! name and describe a municipality, each one blocking hand-off.
 
 use crate::db::districts::{self, DistrictRow};
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::{self, Municipality};
 use crate::db::{budgets, Db};
 use crate::service::{Error, Result};
 
 /// The municipality of a slug (`not_found` if none).
-pub async fn municipality(db: &Db, slug: String) -> Result<MunicipalityRow> {
+pub async fn municipality(db: &Db, slug: String) -> Result<Municipality> {
     db.read(move |conn| municipalities::by_slug(conn, &slug).map_err(Error::from))
         .await
 }
@@ -18,7 +18,7 @@ pub async fn municipalities(
     db: &Db,
     cursor: Option<String>,
     limit: i64,
-) -> Result<Vec<MunicipalityRow>> {
+) -> Result<Vec<Municipality>> {
     db.read(move |conn| municipalities::list(conn, cursor.as_deref(), limit).map_err(Error::from))
         .await
 }
@@ -40,7 +40,7 @@ pub async fn slug_of(db: &Db, municipality_id: String) -> Result<String> {
 }
 
 /// The municipality a budget belongs to (`not_found` if there is no such budget).
-pub async fn municipality_of_budget(db: &Db, budget_id: String) -> Result<MunicipalityRow> {
+pub async fn municipality_of_budget(db: &Db, budget_id: String) -> Result<Municipality> {
     db.read(move |conn| {
         let budget = budgets::find(conn, &budget_id)?;
         municipalities::by_id(conn, &budget.municipality_id).map_err(Error::from)

@@ -3,23 +3,21 @@
 use std::collections::BTreeMap;
 
 use crate::db::districts::{self as rows, DistrictRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::Db;
+use crate::domain::Texts;
 use crate::domain::ValidationErrors;
 use crate::service::audit_log;
-use crate::service::municipalities::{names_json, parse_names, settings_of};
+use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
-fn checked_names(
-    municipality: &MunicipalityRow,
-    input: &BTreeMap<String, String>,
-) -> Result<String> {
-    let settings = settings_of(municipality)?;
+fn checked_names(municipality: &Municipality, input: &BTreeMap<String, String>) -> Result<Texts> {
+    let settings = municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     match parse_names("names", input, &settings, &mut errors) {
-        Some(names) if errors.is_empty() => Ok(names_json(&names)),
+        Some(names) if errors.is_empty() => Ok(Texts::from(&names)),
         _ => Err(errors.into()),
     }
 }
@@ -27,7 +25,7 @@ fn checked_names(
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     names: BTreeMap<String, String>,
 ) -> Result<DistrictRow> {
     let names = checked_names(municipality, &names)?;
@@ -42,8 +40,15 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         rows::insert(conn, &row)?;
-        audit_log::append(conn, &actor, &row.municipality_id, "district.created", "district", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &row.municipality_id,
+            "district.created",
+            "district",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await
@@ -52,7 +57,7 @@ pub async fn create(
 pub async fn rename(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     id: String,
     names: BTreeMap<String, String>,
 ) -> Result<DistrictRow> {
@@ -64,19 +69,21 @@ pub async fn rename(
         row.updated_at = now();
         rows::rename(conn, &row.id, &names, row.updated_at)?;
         row.names = names;
-        audit_log::append(conn, &actor, &municipality_id, "district.renamed", "district", &row.id,
-            serde_json::json!({"names": serde_json::from_str::<serde_json::Value>(&row.names).ok()}))?;
+        audit_log::append(
+            conn,
+            &actor,
+            &municipality_id,
+            "district.renamed",
+            "district",
+            &row.id,
+            serde_json::json!({"names": &row.names}),
+        )?;
         Ok(row)
     })
     .await
 }
 
-pub async fn delete(
-    db: &Db,
-    actor: &Actor,
-    municipality: &MunicipalityRow,
-    id: String,
-) -> Result<()> {
+pub async fn delete(db: &Db, actor: &Actor, municipality: &Municipality, id: String) -> Result<()> {
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {

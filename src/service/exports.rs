@@ -36,7 +36,7 @@ use uuid::Uuid;
 
 use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::tallies::{self, TallyRow};
 use crate::db::{by_pages, districts, Db, DbConn};
@@ -47,8 +47,6 @@ use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::audit_log;
 use crate::service::ballots::Selection;
 use crate::service::budgets::{ballot_spec, counting_rule};
-use crate::service::municipalities::settings_of;
-use crate::service::proposals::translations;
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
 use crate::service::Actor;
@@ -75,7 +73,7 @@ pub struct PbPlan {
     file: PbFile,
     spec: BallotSpec,
     pub budget: BudgetRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     /// The stored count the file describes.
     pub tally: TallyRow,
     /// The frozen ballot's proposals, in the tally's order.
@@ -257,7 +255,7 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
     let rule = counting_rule(&budget)?;
     let mut file = PbFile::default();
     let names = Names {
-        default: scope.municipality.default_language.clone(),
+        default: scope.municipality.default_language().to_string(),
     };
     let money = Money::of(&scope.municipality)?;
     meta(
@@ -295,14 +293,9 @@ struct Names {
 }
 
 impl Names {
-    /// The name in the default language (else any) of a JSON map of translations.
-    fn pick(&self, json: &str) -> Result<String> {
-        let names = translations(json)?;
-        Ok(crate::domain::translations::pick(
-            &names,
-            &self.default,
-            &self.default,
-        ))
+    /// The name in the default language (else any) of a row's decoded texts.
+    fn of(&self, texts: &crate::domain::Texts) -> String {
+        crate::domain::translations::pick(texts, &self.default, &self.default)
     }
 }
 
@@ -313,8 +306,8 @@ pub struct Money {
 }
 
 impl Money {
-    pub fn of(municipality: &MunicipalityRow) -> Result<Self> {
-        let currency = settings_of(municipality)?.currency;
+    pub fn of(municipality: &Municipality) -> Result<Self> {
+        let currency = municipality.settings.currency;
         Ok(Money {
             code: currency.code().to_string(),
             exponent: u32::from(currency.minor_unit_exponent()),
@@ -358,7 +351,7 @@ fn meta(
     file: &mut PbFile,
     scope: &CycleScope,
     budget: &BudgetRow,
-    district: Option<String>,
+    district: Option<crate::domain::Texts>,
     names: &Names,
     money: &Money,
     spec: &BallotSpec,
@@ -366,10 +359,11 @@ fn meta(
     num_projects: usize,
 ) -> Result<()> {
     let municipality = &scope.municipality;
-    let settings = settings_of(municipality)?;
-    let unit = names.pick(&municipality.names)?;
-    let cycle = names.pick(&scope.cycle.names)?;
-    let budget_name = names.pick(&budget.names)?;
+    let settings = &municipality.settings;
+    let unit =
+        crate::domain::translations::pick(&municipality.names, &names.default, &names.default);
+    let cycle = names.of(&scope.cycle.names);
+    let budget_name = names.of(&budget.names);
     let country = Country::parse(&municipality.country).map_err(Error::internal)?;
     let date = |at: Option<chrono::NaiveDateTime>| {
         let at = at.unwrap_or(scope.cycle.updated_at).and_utc();
@@ -390,7 +384,7 @@ fn meta(
     );
     set("unit", unit);
     if let Some(district) = district {
-        set("district", names.pick(&district)?);
+        set("district", names.of(&district));
     }
     set("instance", cycle);
     set("num_projects", num_projects.to_string());
@@ -441,7 +435,7 @@ fn meta(
             spec.max_points.unwrap_or_default().to_string(),
         );
     }
-    set("language", municipality.default_language.clone());
+    set("language", municipality.default_language().to_string());
     set("currency", money.code.clone());
     let mut comment = format!(
         "#1: Counted by Kurultai with rule {}, completion {}, tie-break {}. \
@@ -508,7 +502,7 @@ fn projects(
                         .to_string(),
                 );
             }
-            cells.push(names.pick(&p.titles)?);
+            cells.push(names.of(&p.titles));
             cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
             Ok(Row { cells, line: 0 })
         })

@@ -9,10 +9,10 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::accounts::AccountRow;
 use crate::db::districts;
-use crate::db::municipalities::{self as rows, MunicipalityRow};
+use crate::db::municipalities::{self as rows, Municipality};
 use crate::db::{Db, DbConn};
 use crate::domain::{
-    CheckDigitPolicy, Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug,
+    Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug, Texts,
     Translations, ValidationErrors,
 };
 use crate::service::accounts::{self, StaffInput};
@@ -33,7 +33,7 @@ pub struct NewMunicipality {
 }
 
 pub struct Created {
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     pub admin: AccountRow,
 }
 
@@ -66,26 +66,15 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
     }
 
     let at = now();
-    let mut municipality = MunicipalityRow {
+    let municipality = Municipality {
         id: uuid::Uuid::new_v4().to_string(),
         slug: slug.as_str().to_string(),
         country: country.code().to_string(),
-        names: names_json(&names),
-        languages: String::new(),
-        default_language: String::new(),
-        currency: String::new(),
-        time_zone: String::new(),
-        national_id_scheme: String::new(),
-        check_digit_policy: String::new(),
-        min_voting_age: 0,
-        registration_policy: String::new(),
-        revote_policy: String::new(),
-        budget_defaults: "{}".into(),
+        names: Texts::from(&names),
+        settings,
         created_at: at,
         updated_at: at,
-        max_proposals_per_resident: 0,
     };
-    store_settings(&mut municipality, &settings);
     let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;
     let actor = actor.clone();
     db.write(move |conn| {
@@ -117,10 +106,10 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
 pub async fn update_settings(
     db: &Db,
     actor: &Actor,
-    current: MunicipalityRow,
+    current: Municipality,
     patch: SettingsPatch,
-) -> Result<MunicipalityRow> {
-    let base = settings_of(&current)?;
+) -> Result<Municipality> {
+    let base = current.settings.clone();
     let mut errors = ValidationErrors::new();
     let settings = MunicipalitySettings::resolve(&patch.settings, Some(&base))
         .map_err(|e| errors.extend(e.0))
@@ -132,9 +121,7 @@ pub async fn update_settings(
         Some(names) => parse_names("names", names, &settings, &mut errors),
         None => {
             // The stored names must still hold under new languages.
-            let stored: BTreeMap<String, String> =
-                serde_json::from_str(&current.names).map_err(Error::internal)?;
-            parse_names("names", &stored, &settings, &mut errors)
+            parse_names("names", &current.names, &settings, &mut errors)
         }
     };
     let (Some(names), true) = (names, errors.is_empty()) else {
@@ -142,8 +129,8 @@ pub async fn update_settings(
     };
 
     let mut row = current;
-    row.names = names_json(&names);
-    store_settings(&mut row, &settings);
+    row.names = Texts::from(&names);
+    row.settings = settings.clone();
     row.updated_at = now();
     let actor = actor.clone();
     let changes = serde_json::to_value(&patch.settings).map_err(Error::internal)?;
@@ -200,7 +187,7 @@ fn refuse_during_voting(conn: &mut DbConn, municipality_id: &str, fields: &[&str
     }
     let voting = crate::db::cycles::of_municipality(conn, municipality_id, false)?
         .into_iter()
-        .any(|c| c.status == "voting");
+        .any(|c| c.status == crate::domain::cycle::CycleStatus::Voting);
     if voting {
         return Err(Error::conflict(
             "cycle_in_voting",
@@ -221,8 +208,7 @@ fn check_districts_have_default(
 ) -> Result<()> {
     let mut errors = ValidationErrors::new();
     for district in districts::of_municipality(conn, municipality_id)? {
-        let names: BTreeMap<String, String> =
-            serde_json::from_str(&district.names).map_err(Error::internal)?;
+        let names: BTreeMap<String, String> = district.names.0.clone();
         let has_default = names
             .get(settings.default_language.as_str())
             .is_some_and(|n| !n.trim().is_empty());
@@ -281,53 +267,6 @@ pub fn parse_texts(
     ));
     (errors.len() == before).then_some(texts)
 }
-
-pub fn names_json(names: &Translations) -> String {
-    let map: BTreeMap<&str, &str> = names.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    serde_json::to_string(&map).expect("a map of strings serialises")
-}
-
-/// The stored settings, parsed back into the domain type.
-pub fn settings_of(row: &MunicipalityRow) -> Result<MunicipalitySettings> {
-    let languages: Vec<String> = serde_json::from_str(&row.languages).map_err(Error::internal)?;
-    let input = SettingsInput {
-        currency: Some(row.currency.clone()),
-        time_zone: Some(row.time_zone.clone()),
-        languages: Some(languages),
-        default_language: Some(row.default_language.clone()),
-        national_id_scheme: Some(row.national_id_scheme.clone()),
-        check_digit_policy: Some(row.check_digit_policy.clone()),
-        min_voting_age: Some(i64::from(row.min_voting_age)),
-        registration_policy: Some(row.registration_policy.clone()),
-        revote_policy: Some(row.revote_policy.clone()),
-        max_proposals_per_resident: Some(i64::from(row.max_proposals_per_resident)),
-    };
-    MunicipalitySettings::resolve(&input, None).map_err(|e| {
-        Error::internal(format!(
-            "stored settings of {} are invalid: {e:?}",
-            row.slug
-        ))
-    })
-}
-
-fn store_settings(row: &mut MunicipalityRow, settings: &MunicipalitySettings) {
-    let languages: Vec<&str> = settings.languages.iter().map(LanguageTag::as_str).collect();
-    row.languages = serde_json::to_string(&languages).expect("strings serialise");
-    row.default_language = settings.default_language.as_str().to_string();
-    row.currency = settings.currency.code().to_string();
-    row.time_zone = settings.time_zone.name().to_string();
-    row.national_id_scheme = settings.national_id_scheme.as_str().to_string();
-    row.check_digit_policy = match settings.check_digit_policy {
-        CheckDigitPolicy::Enforce => "enforce",
-        CheckDigitPolicy::Warn => "warn",
-    }
-    .to_string();
-    row.min_voting_age = i32::from(settings.min_voting_age);
-    row.registration_policy = settings.registration_policy.as_str().to_string();
-    row.revote_policy = settings.revote_policy.as_str().to_string();
-    row.max_proposals_per_resident = i32::from(settings.max_proposals_per_resident);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,7 +316,10 @@ mod tests {
         )
         .unwrap();
         assert!(errors.is_empty());
-        let json: BTreeMap<String, String> = serde_json::from_str(&names_json(&parsed)).unwrap();
+        let json: BTreeMap<String, String> = parsed
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+            .collect();
         assert_eq!(json, names(&[(&default, "Almaty"), (&other, "Алматы")]));
     }
 

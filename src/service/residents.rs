@@ -14,24 +14,20 @@ use crate::auth::password;
 use crate::auth::rate_limit::RegistrationLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::districts::{self, DistrictRow};
-use crate::db::municipalities::MunicipalityRow;
-use crate::db::residents::{self as rows, ResidentRow, PENDING, REJECTED, VERIFIED};
+use crate::db::municipalities::Municipality;
+use crate::db::residents::{self as rows, ResidentRow};
 use crate::db::sessions;
 use crate::db::voter_roll::{self, VoterRollRow};
 use crate::db::Db;
 use crate::domain::{
-    age_on, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper, RegistrationPolicy,
-    Role, TimeZoneName, ValidationErrors,
+    age_on, AccountStatus, FieldError, LanguageTag, MunicipalitySettings, NationalId, Pepper,
+    RegistrationPolicy, ResidentStatus, Role, ValidationErrors,
 };
-use crate::service::accounts::{self, ACTIVE};
+use crate::service::accounts;
 use crate::service::audit_log;
-use crate::service::municipalities::settings_of;
 use crate::service::Actor;
 use crate::service::{blocking, hashing, now};
 use crate::service::{Error, Result};
-
-/// `accounts.status` of a resident who deleted their account.
-pub const DELETED: &str = "deleted";
 
 /// What someone registering sends. Strings throughout, so that every bad value becomes a
 /// field error in one 422 answer.
@@ -235,10 +231,10 @@ pub async fn register(
     db: &Db,
     pepper: &Pepper,
     limiter: &RegistrationLimiter,
-    municipality: MunicipalityRow,
+    municipality: Municipality,
     input: Registration,
 ) -> Result<Registered> {
-    let settings = settings_of(&municipality)?;
+    let settings = municipality.settings.clone();
     let municipality_id = municipality.id.clone();
     let district_rows = db
         .read(move |conn| districts::of_municipality(conn, &municipality_id).map_err(Error::from))
@@ -314,13 +310,13 @@ pub async fn register(
     db.write(move |conn| {
         let at = now();
         let status = match policy {
-            RegistrationPolicy::Open => VERIFIED,
-            RegistrationPolicy::Review => PENDING,
+            RegistrationPolicy::Open => ResidentStatus::Verified,
+            RegistrationPolicy::Review => ResidentStatus::Pending,
             RegistrationPolicy::Roll => {
                 if voter_roll::contains(conn, &municipality.id, &national_id_hash, birth)? {
-                    VERIFIED
+                    ResidentStatus::Verified
                 } else {
-                    PENDING
+                    ResidentStatus::Pending
                 }
             }
         };
@@ -332,7 +328,7 @@ pub async fn register(
             email,
             display_name: full_name.clone(),
             password_hash,
-            status: ACTIVE.to_string(),
+            status: AccountStatus::Active,
             created_at: at,
             updated_at: at,
             last_login_at: None,
@@ -353,10 +349,10 @@ pub async fn register(
             district_id,
             phone,
             language,
-            status: status.to_string(),
+            status,
             status_reason: None,
             reviewed_by: None,
-            reviewed_at: (status == VERIFIED).then_some(at),
+            reviewed_at: (status == ResidentStatus::Verified).then_some(at),
             created_at: at,
             updated_at: at,
         };
@@ -383,24 +379,21 @@ pub struct Profile {
 }
 
 /// The statuses an official can filter by.
-pub fn parse_status(input: &str) -> Result<&'static str> {
-    [PENDING, VERIFIED, REJECTED]
-        .into_iter()
-        .find(|s| *s == input)
-        .ok_or_else(|| {
-            Error::malformed(
-                "invalid_query",
-                "status must be pending, verified or rejected.",
-            )
-        })
+pub fn parse_status(input: &str) -> Result<ResidentStatus> {
+    input.parse().map_err(|_| {
+        Error::malformed(
+            "invalid_query",
+            "status must be pending, verified or rejected.",
+        )
+    })
 }
 
 /// A page of the municipality's residents in registration order; `cursor` is the id of the
 /// previous page's last resident. Returns the page and whether more follow.
 pub async fn list(
     db: &Db,
-    municipality: &MunicipalityRow,
-    status: Option<&'static str>,
+    municipality: &Municipality,
+    status: Option<ResidentStatus>,
     cursor: Option<String>,
     limit: i64,
 ) -> Result<(Vec<Profile>, bool)> {
@@ -459,7 +452,7 @@ pub fn rejection_reason(input: &str) -> Result<String> {
 pub async fn review(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     account_id: String,
     decision: Decision,
 ) -> Result<Profile> {
@@ -468,8 +461,8 @@ pub async fn review(
     db.write(move |conn| {
         let mut resident = rows::find(conn, &municipality_id, &account_id)?;
         let (status, reason) = match decision {
-            Decision::Verify => (VERIFIED, None),
-            Decision::Reject { reason } => (REJECTED, Some(reason)),
+            Decision::Verify => (ResidentStatus::Verified, None),
+            Decision::Reject { reason } => (ResidentStatus::Rejected, Some(reason)),
         };
         if resident.status != status {
             let at = now();
@@ -485,7 +478,7 @@ pub async fn review(
                 conn,
                 &actor,
                 &municipality_id,
-                if status == VERIFIED {
+                if status == ResidentStatus::Verified {
                     "resident.verified"
                 } else {
                     "resident.rejected"
@@ -494,7 +487,7 @@ pub async fn review(
                 &resident.account_id,
                 serde_json::json!({"from": resident.status, "reason": reason}),
             )?;
-            resident.status = status.to_string();
+            resident.status = status;
             resident.status_reason = reason;
             resident.reviewed_by = Some(actor.account_id.clone());
             resident.reviewed_at = Some(at);
@@ -669,10 +662,10 @@ pub async fn upload_roll(
     db: &Db,
     pepper: &Pepper,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     csv_bytes: Vec<u8>,
 ) -> Result<RollOutcome> {
-    let settings = settings_of(municipality)?;
+    let settings = municipality.settings.clone();
     let pepper = pepper.clone();
     let municipality_id = municipality.id.clone();
     let roll = blocking(move || parse_roll(&csv_bytes, &settings, &pepper, &municipality_id))
@@ -740,7 +733,7 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
             Ok::<_, Error>((m, d))
         })
         .await?;
-    let settings = settings_of(&municipality)?;
+    let settings = municipality.settings.clone();
 
     let mut errors = ValidationErrors::new();
     if let Some(name) = &patch.full_name {
@@ -810,7 +803,7 @@ pub async fn delete_self(db: &Db, caller: &Actor) -> Result<()> {
         let at = now();
         sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
         rows::delete(conn, &account_id)?;
-        account_rows::scrub(conn, &account_id, DELETED, at)?;
+        account_rows::scrub(conn, &account_id, at)?;
         Ok(())
     })
     .await
@@ -835,18 +828,18 @@ fn not_eligible(reason: &str, explanation: &str) -> Error {
 /// voting age on that local day), `wrong_district` (a district budget of another district).
 /// The resident's age on the municipality's calendar day at `at` (`None` before birth).
 pub fn age_at(
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     resident: &ResidentRow,
     at: DateTime<Utc>,
 ) -> Result<Option<u32>> {
-    let zone = TimeZoneName::parse(&municipality.time_zone).map_err(Error::internal)?;
+    let zone = municipality.settings.time_zone;
     Ok(age_on(resident.birth_date, zone.local_date(at)))
 }
 
 /// `resident` (the caller's registration, read with their session) may vote at `at` in a
 /// budget of `municipality` for `budget_district` (any district when `None`).
 pub fn check_eligible(
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     resident: Option<ResidentRow>,
     budget_district: Option<&str>,
     at: DateTime<Utc>,
@@ -859,13 +852,13 @@ pub fn check_eligible(
                 "only registered residents of this municipality may vote.",
             )
         })?;
-    if resident.status != VERIFIED {
+    if resident.status != ResidentStatus::Verified {
         return Err(not_eligible(
             "not_verified",
             "your registration has not been verified.",
         ));
     }
-    let min_age = u32::try_from(municipality.min_voting_age).unwrap_or(u32::MAX);
+    let min_age = u32::from(municipality.settings.min_voting_age);
     if age_at(municipality, &resident, at)?.is_none_or(|age| age < min_age) {
         return Err(not_eligible(
             "too_young",
@@ -992,9 +985,9 @@ mod tests {
 
     #[test]
     fn officials_filter_by_the_three_review_statuses_only() {
-        assert_eq!(parse_status("pending").unwrap(), PENDING);
-        assert_eq!(parse_status("verified").unwrap(), VERIFIED);
-        assert_eq!(parse_status("rejected").unwrap(), REJECTED);
+        assert_eq!(parse_status("pending").unwrap(), ResidentStatus::Pending);
+        assert_eq!(parse_status("verified").unwrap(), ResidentStatus::Verified);
+        assert_eq!(parse_status("rejected").unwrap(), ResidentStatus::Rejected);
         for bad in ["", "Pending", "deleted", "active", " pending"] {
             assert_eq!(
                 parse_status(bad).unwrap_err().code(),

@@ -6,7 +6,7 @@
 
 use crate::db::budgets::{self, BudgetRow};
 use crate::db::cycles::{self, CycleRow};
-use crate::db::municipalities::{self, MunicipalityRow};
+use crate::db::municipalities::{self, Municipality};
 use crate::db::DbConn;
 use crate::domain::cycle::{effective_status, CycleStatus};
 use crate::domain::Role;
@@ -18,7 +18,7 @@ pub const OFFICIALS: &[Role] = &[Role::Official];
 pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Auditor];
 
 /// Whether the caller is staff of this municipality.
-pub fn is_staff(caller: Option<&Actor>, municipality: &MunicipalityRow) -> bool {
+pub fn is_staff(caller: Option<&Actor>, municipality: &Municipality) -> bool {
     caller.is_some_and(|c| {
         STAFF.contains(&c.role) && c.municipality_id.as_deref() == Some(municipality.id.as_str())
     })
@@ -27,7 +27,7 @@ pub fn is_staff(caller: Option<&Actor>, municipality: &MunicipalityRow) -> bool 
 /// Decides whether `actor` may act on `municipality` with one of `allowed`: another
 /// municipality's caller gets 404 (ids and slugs of other tenants do not leak), a role not
 /// allowed 403. Platform admins act only where `allowed` names them.
-pub fn authorise(actor: &Actor, municipality: &MunicipalityRow, allowed: &[Role]) -> Result<()> {
+pub fn authorise(actor: &Actor, municipality: &Municipality, allowed: &[Role]) -> Result<()> {
     if actor.role == Role::PlatformAdmin {
         return if allowed.contains(&Role::PlatformAdmin) {
             Ok(())
@@ -48,7 +48,7 @@ pub fn authorise(actor: &Actor, municipality: &MunicipalityRow, allowed: &[Role]
 /// A cycle with its municipality and its status as readers should see it.
 pub struct CycleScope {
     pub cycle: CycleRow,
-    pub municipality: MunicipalityRow,
+    pub municipality: Municipality,
     pub status: CycleStatus,
 }
 
@@ -59,10 +59,9 @@ impl CycleScope {
     }
 
     /// `cycle` of `municipality`, already read (its own `municipality_id`).
-    pub fn new(cycle: CycleRow, municipality: MunicipalityRow) -> Result<Self> {
+    pub fn new(cycle: CycleRow, municipality: Municipality) -> Result<Self> {
         debug_assert_eq!(cycle.municipality_id, municipality.id);
-        let stored: CycleStatus = cycle.status.parse().map_err(Error::internal)?;
-        let status = effective_status(stored, cycle.voting_closes_at, chrono::Utc::now());
+        let status = effective_status(cycle.status, cycle.voting_closes_at, chrono::Utc::now());
         Ok(CycleScope {
             cycle,
             municipality,
@@ -75,12 +74,12 @@ impl CycleScope {
     /// depends on the ballot box being final (a count, a receipt's answer) first makes the
     /// close durable ([`crate::service::cycles::settle`]).
     pub fn close_pending(&self) -> bool {
-        self.status == CycleStatus::Closed && self.cycle.status == CycleStatus::Voting.as_str()
+        self.status == CycleStatus::Closed && self.cycle.status == CycleStatus::Voting
     }
 
     /// The close is written down, after every ballot that passed the close check committed.
     pub fn closed_durably(&self) -> bool {
-        self.cycle.status == CycleStatus::Closed.as_str()
+        self.cycle.status == CycleStatus::Closed
     }
 
     /// Readable by anyone once out of draft, by the municipality's staff always.

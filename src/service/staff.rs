@@ -1,11 +1,12 @@
 //! Staff accounts of a municipality: officials, auditors and admins.
 
 use crate::db::accounts::{self as rows, AccountRow};
-use crate::db::municipalities::MunicipalityRow;
+use crate::db::municipalities::Municipality;
 use crate::db::sessions;
 use crate::db::Db;
+use crate::domain::AccountStatus;
 use crate::domain::Role;
-use crate::service::accounts::{self, StaffInput, ACTIVE, DISABLED};
+use crate::service::accounts::{self, StaffInput};
 use crate::service::audit_log;
 use crate::service::now;
 use crate::service::Actor;
@@ -17,7 +18,7 @@ pub struct StaffChange {
     pub status: Option<String>,
 }
 
-pub async fn list(db: &Db, municipality: &MunicipalityRow) -> Result<Vec<AccountRow>> {
+pub async fn list(db: &Db, municipality: &Municipality) -> Result<Vec<AccountRow>> {
     let id = municipality.id.clone();
     db.read(move |conn| rows::staff_of(conn, &id).map_err(Error::from))
         .await
@@ -26,7 +27,7 @@ pub async fn list(db: &Db, municipality: &MunicipalityRow) -> Result<Vec<Account
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     input: StaffInput,
 ) -> Result<AccountRow> {
     let new = accounts::prepare_staff(&municipality.id, input, "").await?;
@@ -51,7 +52,7 @@ pub async fn create(
 pub async fn update(
     db: &Db,
     actor: &Actor,
-    municipality: &MunicipalityRow,
+    municipality: &Municipality,
     id: String,
     change: StaffChange,
 ) -> Result<AccountRow> {
@@ -60,9 +61,9 @@ pub async fn update(
         .as_deref()
         .map(|r| accounts::staff_role("role", r))
         .transpose()?;
-    let status = match change.status.as_deref() {
+    let status = match change.status.as_deref().map(str::parse) {
         None => None,
-        Some(s @ (ACTIVE | DISABLED)) => Some(s.to_string()),
+        Some(Ok(s @ (AccountStatus::Active | AccountStatus::Disabled))) => Some(s),
         Some(_) => {
             return Err(Error::field(
                 "status",
@@ -86,18 +87,18 @@ pub async fn update(
         if !is_staff_here {
             return Err(Error::not_found());
         }
-        let was_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
+        let was_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == AccountStatus::Active;
         let role_changed = role.is_some_and(|r| r.as_str() != row.role);
         if let Some(role) = role {
             row.role = role.as_str().to_string();
         }
-        if let Some(status) = &status {
-            row.status = status.clone();
+        if let Some(status) = status {
+            row.status = status;
         }
         if let Some(name) = &display_name {
             row.display_name = name.clone();
         }
-        let still_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == ACTIVE;
+        let still_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == AccountStatus::Active;
         if was_active_admin && !still_active_admin && rows::count_active_admins(conn, &municipality_id)? <= 1 {
             return Err(Error::conflict(
                 "last_admin",
@@ -105,9 +106,9 @@ pub async fn update(
             ));
         }
         row.updated_at = now();
-        rows::update_staff(conn, &row.id, &row.role, &row.display_name, &row.status, row.updated_at)?;
+        rows::update_staff(conn, &row.id, &row.role, &row.display_name, row.status, row.updated_at)?;
         // Tokens carry the role: a changed or disabled account starts over with a new login.
-        if row.status == DISABLED || role_changed {
+        if row.status == AccountStatus::Disabled || role_changed {
             sessions::revoke_all_of_account(conn, &row.id, "account_changed", row.updated_at)?;
         }
         audit_log::append(conn, &actor, &municipality_id, "staff.changed", "account", &row.id,

@@ -66,7 +66,7 @@ pub struct ProposalCount {
     /// `null` for proposals without a category.
     pub category: Option<String>,
     /// The proposal's status: `approved`, `rejected`, `withdrawn`, `submitted`…
-    #[schema(value_type = crate::domain::closed_sets::ProposalStatus)]
+    #[schema(value_type = crate::domain::ProposalStatus)]
     pub outcome: String,
     pub proposals: u64,
 }
@@ -104,10 +104,9 @@ pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: String) -> R
 
 fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
     let municipality = &scope.municipality;
-    let lang = &municipality.default_language;
-    let name = |json: &str| -> Result<String> {
-        let names = crate::service::proposals::translations(json)?;
-        Ok(crate::domain::translations::pick(&names, lang, lang))
+    let lang = municipality.default_language();
+    let name = |names: &crate::domain::Texts| -> Result<String> {
+        Ok(crate::domain::translations::pick(names, lang, lang))
     };
     let district_names = districts::of_municipality(conn, &municipality.id)?
         .into_iter()

@@ -237,8 +237,8 @@ pub fn build_results(
                 .collect()
         })
         .unwrap_or_default();
-    let default = &scope.municipality.default_language;
-    let lang = language.unwrap_or_else(|| default.clone());
+    let default = scope.municipality.default_language();
+    let lang = language.unwrap_or_else(|| default.to_string());
     let figures: std::collections::HashMap<String, &serde_json::Value> = tally["projects"]
         .as_array()
         .map(|a| {
@@ -285,7 +285,7 @@ pub fn build_results(
     });
     Ok(Results {
         budget_id: budget.id,
-        currency: scope.municipality.currency.clone(),
+        currency: scope.municipality.settings.currency.code().to_string(),
         amount_minor: budget.amount_minor,
         ballots_counted: row.ballots_counted,
         computed_at: row.computed_at.and_utc(),

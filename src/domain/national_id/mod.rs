@@ -119,6 +119,16 @@ pub enum CheckDigitPolicy {
     Warn,
 }
 
+impl CheckDigitPolicy {
+    /// The stored (and wire) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckDigitPolicy::Enforce => "enforce",
+            CheckDigitPolicy::Warn => "warn",
+        }
+    }
+}
+
 /// Why an ID was refused. No variant carries any part of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum NationalIdError {
