@@ -50,7 +50,7 @@ impl AccountView {
     pub fn with_slug(row: AccountRow, municipality: Option<String>) -> Self {
         Self {
             id: row.id,
-            role: row.role,
+            role: row.role.as_str().to_string(),
             email: row.email,
             display_name: row.display_name,
             status: row.status,

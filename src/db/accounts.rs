@@ -15,7 +15,8 @@ pub struct AccountRow {
     pub id: String,
     pub municipality_id: Option<String>,
     pub tenant_key: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: Role,
     pub email: Option<String>,
     pub display_name: String,
     pub password_hash: String,

@@ -66,7 +66,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
         id: uuid::Uuid::new_v4().to_string(),
         tenant_key: account_rows::tenant_key(new.municipality_id.as_deref()),
         municipality_id: new.municipality_id,
-        role: new.role.as_str().to_string(),
+        role: new.role,
         email: Some(new.email),
         display_name: new.display_name,
         password_hash: new.password_hash,

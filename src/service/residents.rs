@@ -324,7 +324,7 @@ pub async fn register(
             id: uuid::Uuid::new_v4().to_string(),
             municipality_id: Some(municipality.id.clone()),
             tenant_key: account_rows::tenant_key(Some(&municipality.id)),
-            role: Role::Resident.as_str().to_string(),
+            role: Role::Resident,
             email,
             display_name: full_name.clone(),
             password_hash,

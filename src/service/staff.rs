@@ -83,14 +83,14 @@ pub async fn update(
         let mut row = rows::by_id(conn, &id)?;
         // Another tenant's account, or a resident, is not staff of this municipality.
         let is_staff_here = row.municipality_id.as_deref() == Some(municipality_id.as_str())
-            && row.role.parse::<Role>().is_ok_and(Role::is_municipality_staff);
+            && row.role.is_municipality_staff();
         if !is_staff_here {
             return Err(Error::not_found());
         }
-        let was_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == AccountStatus::Active;
-        let role_changed = role.is_some_and(|r| r.as_str() != row.role);
+        let was_active_admin = row.role == Role::MunicipalityAdmin && row.status == AccountStatus::Active;
+        let role_changed = role.is_some_and(|r| r != row.role);
         if let Some(role) = role {
-            row.role = role.as_str().to_string();
+            row.role = role;
         }
         if let Some(status) = status {
             row.status = status;
@@ -98,7 +98,7 @@ pub async fn update(
         if let Some(name) = &display_name {
             row.display_name = name.clone();
         }
-        let still_active_admin = row.role == Role::MunicipalityAdmin.as_str() && row.status == AccountStatus::Active;
+        let still_active_admin = row.role == Role::MunicipalityAdmin && row.status == AccountStatus::Active;
         if was_active_admin && !still_active_admin && rows::count_active_admins(conn, &municipality_id)? <= 1 {
             return Err(Error::conflict(
                 "last_admin",
@@ -106,7 +106,7 @@ pub async fn update(
             ));
         }
         row.updated_at = now();
-        rows::update_staff(conn, &row.id, &row.role, &row.display_name, row.status, row.updated_at)?;
+        rows::update_staff(conn, &row.id, row.role.as_str(), &row.display_name, row.status, row.updated_at)?;
         // Tokens carry the role: a changed or disabled account starts over with a new login.
         if row.status == AccountStatus::Disabled || role_changed {
             sessions::revoke_all_of_account(conn, &row.id, "account_changed", row.updated_at)?;
