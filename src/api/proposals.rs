@@ -67,12 +67,7 @@ impl ProposalView {
         } else {
             default.to_string()
         };
-        let location = row
-            .location
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(ApiError::internal)?;
+        let location = row.location().map_err(ApiError::internal)?;
         Ok(ProposalView {
             title: pick(&titles, lang, default),
             description: pick(&descriptions, lang, default),

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
-use crate::domain::{ProposalStatus, Texts};
+use crate::domain::{Location, ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = proposals, treat_none_as_null = true)]
@@ -21,7 +21,8 @@ pub struct ProposalRow {
     pub descriptions: Texts,
     pub cost_minor: i64,
     pub category: Option<String>,
-    /// JSON `{"lat": …, "lon": …}`.
+    /// JSON `{"lat": …, "lon": …}`: read and written through [`ProposalRow::location`] and
+    /// [`ProposalRow::set_location`].
     pub location: Option<String>,
     pub author_account_id: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -31,6 +32,21 @@ pub struct ProposalRow {
     pub on_ballot: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl ProposalRow {
+    /// The point on the map, decoded from its column.
+    pub fn location(&self) -> Result<Option<Location>, serde_json::Error> {
+        self.location
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+    }
+
+    /// Stores the point on the map (or none).
+    pub fn set_location(&mut self, location: Option<Location>) {
+        self.location = location.map(|l| serde_json::to_string(&l).expect("two numbers serialise"));
+    }
 }
 
 pub fn insert(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {

@@ -11,6 +11,7 @@ pub mod currency;
 pub mod cycle;
 pub mod field_error;
 pub mod language;
+pub mod location;
 pub mod national_id;
 pub mod policy;
 pub mod receipt_code;
@@ -29,6 +30,7 @@ pub use country::{Country, CountryDefaults, CountryError};
 pub use currency::{Currency, CurrencyError};
 pub use field_error::{Coded, FieldError, ValidationErrors};
 pub use language::{LanguageTag, LanguageTagError};
+pub use location::Location;
 pub use national_id::{
     CheckDigitPolicy, NationalId, NationalIdError, NationalIdScheme, NationalIdWarning, Pepper,
     PepperError,

@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
@@ -25,13 +23,7 @@ pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 pub const CATEGORY_MAX_CHARS: usize = 64;
 
-/// A point on the map (WGS 84 degrees).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Location {
-    pub lat: f64,
-    pub lon: f64,
-}
+pub use crate::domain::Location;
 
 /// A proposal as sent; on update, absent fields keep their value.
 #[derive(Debug, Clone, Default)]
@@ -105,10 +97,10 @@ fn apply(
     }
     match &input.location {
         None => {}
-        Some(None) => row.location = None,
+        Some(None) => row.set_location(None),
         Some(Some(loc)) => {
-            if (-90.0..=90.0).contains(&loc.lat) && (-180.0..=180.0).contains(&loc.lon) {
-                row.location = Some(serde_json::to_string(loc).map_err(Error::internal)?);
+            if loc.is_on_earth() {
+                row.set_location(Some(*loc));
             } else {
                 errors.push(FieldError::new(
                     "location",
