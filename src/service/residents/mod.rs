@@ -1,0 +1,61 @@
+//! Residents: registration under the municipality's ID scheme and registration policy, the
+//! officials' review, the voter roll, a resident's own profile and its deletion, and the
+//! eligibility check that ballots rely on.
+//!
+//! The raw national ID lives only in the request and in `domain::NationalId`; what this module
+//! stores, compares and audits is its keyed hash. Nothing here logs a request body.
+//!
+//! One module per job: [`register`] (registration), `fields` (the checks of a registration's
+//! or a profile's fields), [`review`] (the officials' list and review), `voter_roll` (the
+//! uploaded roll), `profile` (a resident's own profile), `deletion` (deleting one's
+//! registration) and `eligibility` (who may vote, for the ballot code).
+
+mod deletion;
+mod eligibility;
+mod fields;
+mod profile;
+mod register;
+mod review;
+mod voter_roll;
+
+pub use deletion::delete_self;
+pub use eligibility::{age_at, check_eligible};
+pub use profile::{own_profile, update_profile, ProfilePatch};
+pub use register::{register, Registered, Registration};
+pub use review::{list, parse_status, rejection_reason, review, Decision, REASON_MAX_CHARS};
+pub use voter_roll::{upload_roll, RollOutcome, MAX_ROLL_BYTES};
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::accounts::AccountRow;
+use crate::db::residents::ResidentRow;
+
+/// A resident with their account, as the resident or an official sees them.
+pub struct Profile {
+    pub resident: ResidentRow,
+    pub account: AccountRow,
+}
+
+fn is_unique_violation(err: &DieselError) -> bool {
+    matches!(
+        err,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+#[cfg(test)]
+mod test_support {
+    use crate::domain::ValidationErrors;
+
+    pub(super) fn codes(errors: &ValidationErrors) -> Vec<(String, &'static str)> {
+        errors
+            .errors()
+            .iter()
+            .map(|e| (e.field.clone(), e.code))
+            .collect()
+    }
+
+    pub(super) fn field(pairs: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
+        pairs.iter().map(|(f, c)| (f.to_string(), *c)).collect()
+    }
+}

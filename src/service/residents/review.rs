@@ -1,0 +1,175 @@
+//! The officials' side: the municipality's registrations page by page, and the review that
+//! verifies or rejects each.
+
+use diesel::result::Error as DieselError;
+
+use crate::db::accounts as account_rows;
+use crate::db::municipalities::Municipality;
+use crate::db::residents as rows;
+use crate::db::Db;
+use crate::domain::ResidentStatus;
+use crate::service::audit_log;
+use crate::service::now;
+use crate::service::Actor;
+use crate::service::{Error, Result};
+
+use super::Profile;
+
+/// The statuses an official can filter by.
+pub fn parse_status(input: &str) -> Result<ResidentStatus> {
+    input.parse().map_err(|_| {
+        Error::malformed(
+            "invalid_query",
+            "status must be pending, verified or rejected.",
+        )
+    })
+}
+
+/// A page of the municipality's residents in registration order; `cursor` is the id of the
+/// previous page's last resident. Returns the page and whether more follow.
+pub async fn list(
+    db: &Db,
+    municipality: &Municipality,
+    status: Option<ResidentStatus>,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<(Vec<Profile>, bool)> {
+    let municipality_id = municipality.id.clone();
+    db.read(move |conn| {
+        let after = match cursor {
+            None => None,
+            Some(id) => match rows::find(conn, &municipality_id, &id) {
+                Ok(row) => Some((row.created_at, row.account_id)),
+                Err(DieselError::NotFound) => {
+                    return Err(Error::malformed(
+                        "invalid_cursor",
+                        "The cursor does not name a resident of this list.",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let found = rows::page(conn, &municipality_id, status, after, limit + 1)?;
+        let more = found.len() as i64 > limit;
+        let mut out = Vec::with_capacity(found.len());
+        for resident in found.into_iter().take(limit as usize) {
+            let account = account_rows::by_id(conn, &resident.account_id)?;
+            out.push(Profile { resident, account });
+        }
+        Ok((out, more))
+    })
+    .await
+}
+
+/// An official's decision about a registration.
+pub enum Decision {
+    Verify,
+    Reject { reason: String },
+}
+
+/// Longest rejection reason, in characters.
+pub const REASON_MAX_CHARS: usize = 500;
+
+pub fn rejection_reason(input: &str) -> Result<String> {
+    let reason = input.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_MAX_CHARS {
+        return Err(Error::field(
+            "reason",
+            "invalid_reason",
+            format!("Give a reason of 1 to {REASON_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// Verifies or rejects a registration. Asking for the status a resident already has changes
+/// nothing (so a retried request is harmless); otherwise the decision is audit-logged. An
+/// official may also reverse an earlier decision (a rejected resident who brings proof, a
+/// verified one found to be ineligible).
+pub async fn review(
+    db: &Db,
+    actor: &Actor,
+    municipality: &Municipality,
+    account_id: String,
+    decision: Decision,
+) -> Result<Profile> {
+    let municipality_id = municipality.id.clone();
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let mut resident = rows::find(conn, &municipality_id, &account_id)?;
+        let (status, reason) = match decision {
+            Decision::Verify => (ResidentStatus::Verified, None),
+            Decision::Reject { reason } => (ResidentStatus::Rejected, Some(reason)),
+        };
+        if resident.status != status {
+            let at = now();
+            rows::set_status(
+                conn,
+                &resident.account_id,
+                status,
+                reason.as_deref(),
+                Some(&actor.account_id),
+                at,
+            )?;
+            audit_log::append(
+                conn,
+                &actor,
+                &municipality_id,
+                if status == ResidentStatus::Verified {
+                    "resident.verified"
+                } else {
+                    "resident.rejected"
+                },
+                "resident",
+                &resident.account_id,
+                serde_json::json!({"from": resident.status, "reason": reason}),
+            )?;
+            resident.status = status;
+            resident.status_reason = reason;
+            resident.reviewed_by = Some(actor.account_id.clone());
+            resident.reviewed_at = Some(at);
+            resident.updated_at = at;
+        }
+        let account = account_rows::by_id(conn, &resident.account_id)?;
+        Ok(Profile { resident, account })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn officials_filter_by_the_three_review_statuses_only() {
+        assert_eq!(parse_status("pending").unwrap(), ResidentStatus::Pending);
+        assert_eq!(parse_status("verified").unwrap(), ResidentStatus::Verified);
+        assert_eq!(parse_status("rejected").unwrap(), ResidentStatus::Rejected);
+        for bad in ["", "Pending", "deleted", "active", " pending"] {
+            assert_eq!(
+                parse_status(bad).unwrap_err().code(),
+                "invalid_query",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rejection_reason_is_1_to_500_characters() {
+        assert_eq!(
+            rejection_reason("  no such address ").unwrap(),
+            "no such address"
+        );
+        assert!(rejection_reason(&"ş".repeat(REASON_MAX_CHARS)).is_ok());
+        for bad in [
+            String::new(),
+            "  \n ".into(),
+            "ş".repeat(REASON_MAX_CHARS + 1),
+        ] {
+            assert_eq!(
+                rejection_reason(&bad).unwrap_err().code(),
+                "validation_failed"
+            );
+        }
+    }
+}
