@@ -52,6 +52,23 @@ async fn officials_propose_and_review_and_the_public_sees_approved_ones() {
         assert!(codes.iter().any(|c| c == code), "{code} in {codes:?}");
     }
 
+    // A point on the map is stored and shown back as it was sent.
+    let placed: Proposal = official
+        .post(
+            &proposals,
+            &json!({"titles": {"en": "Fountain"}, "descriptions": {"en": "y"}, "cost_minor": 5,
+                    "location": {"lat": 43.2389, "lon": -76.8897}}),
+        )
+        .await
+        .created();
+    let shown = official
+        .get(&format!("/api/v1/proposals/{}", placed.id))
+        .await;
+    assert_eq!(
+        shown.json()["location"],
+        json!({"lat": 43.2389, "lon": -76.8897})
+    );
+
     let park = official
         .propose(
             &budget,
