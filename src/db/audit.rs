@@ -135,13 +135,6 @@ pub fn page(
         .map(|rows| rows.into_iter().map(AuditRow::from).collect())
 }
 
-/// The first broken seq of a whole chain read from the database (see
-/// [`audit_chain::first_break`]).
-pub fn first_broken_link(rows: &[AuditRow]) -> Option<i64> {
-    let chain_key = rows.first().map_or("", |r| r.chain_key.as_str());
-    audit_chain::first_break(rows, chain_key).map(|b| b.seq)
-}
-
 /// The chain from its start through `through_seq`, in order.
 pub fn up_to(conn: &mut DbConn, chain_key: &str, through_seq: i64) -> QueryResult<Vec<AuditRow>> {
     audit_log::table

@@ -308,8 +308,11 @@ async fn admin_actions_are_recorded_in_a_hash_chain() {
         actions,
         ["municipality.created", "district.created", "staff.created"]
     );
-    assert_eq!(kurultai::db::audit::first_broken_link(&rows), None);
+    let first_break = |rows: &[kurultai::db::audit::AuditRow]| {
+        kurultai::domain::audit_chain::first_break(rows, &rows[0].chain_key).map(|b| b.seq)
+    };
+    assert_eq!(first_break(&rows), None);
     let mut tampered = rows.clone();
     tampered[1].details = "{}".into();
-    assert_eq!(kurultai::db::audit::first_broken_link(&tampered), Some(2));
+    assert_eq!(first_break(&tampered), Some(2));
 }
