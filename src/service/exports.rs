@@ -46,7 +46,6 @@ use crate::domain::{Country, Role};
 use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::audit_log;
 use crate::service::ballots::Selection;
-use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
 use crate::service::Actor;
@@ -251,8 +250,8 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
         None => None,
     };
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-    let spec = ballot_spec(&budget)?;
-    let rule = counting_rule(&budget)?;
+    let spec = budget.ballot_rules.clone();
+    let rule = budget.counting_rule.clone();
     let mut file = PbFile::default();
     let names = Names {
         default: scope.municipality.default_language().to_string(),

@@ -18,7 +18,6 @@ use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::service::audit_log;
 use crate::service::ballots::{election_builder, Selection};
-use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::cycles;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::selections;
@@ -50,7 +49,7 @@ fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapsh
             "A budget is counted after voting closed and before the results are published.",
         ));
     }
-    let spec = ballot_spec(&budget)?;
+    let spec = budget.ballot_rules.clone();
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
     let mut election = election_builder(&budget, &on_ballot, &spec, &scope.municipality)?;
     let mut counted = 0;
@@ -93,7 +92,7 @@ pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow>
     let snap = db
         .read(move |conn| snapshot(conn, &actor, &budget_id))
         .await?;
-    let rule = counting_rule(&snap.budget)?;
+    let rule = snap.budget.counting_rule.clone();
     let (counted, election) = (snap.counted, snap.election);
     let options = rule.engine_options();
     // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.

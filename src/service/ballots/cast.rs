@@ -9,7 +9,6 @@ use crate::db::cycles::CycleRow;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::{Pepper, RevotePolicy, Role};
-use crate::service::budgets::ballot_spec;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::CycleScope;
@@ -216,7 +215,7 @@ fn cast_in(
         budget.district_id.as_deref(),
         at,
     )?;
-    let spec = ballot_spec(&budget)?;
+    let spec = budget.ballot_rules.clone();
     let on_ballot = frozen.on_ballot(conn, &budget)?;
     let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;

@@ -7,7 +7,6 @@ use crate::db::proposals;
 use crate::db::{tallies, Db};
 use crate::domain::cycle::CycleStatus;
 use crate::service::audit_log;
-use crate::service::budgets::ballot_spec;
 use crate::service::now;
 use crate::service::scope::{self, OFFICIALS};
 use crate::service::Actor;
@@ -69,7 +68,7 @@ pub async fn enter_paper(
                 "Paper ballots are entered during voting or after the close, before publication.",
             ));
         }
-        let spec = ballot_spec(&budget)?;
+        let spec = budget.ballot_rules.clone();
         let on_ballot = proposals::on_ballot(conn, &budget.id)?;
         let election =
             ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
