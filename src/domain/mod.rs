@@ -16,6 +16,7 @@ pub mod national_id;
 pub mod policy;
 pub mod receipt_code;
 pub mod role;
+pub mod selection;
 pub mod settings;
 pub mod slug;
 pub mod status;

@@ -216,7 +216,7 @@ fn add_budget<W: Write>(
         .add(
             &paths.tally_json,
             "tally_json",
-            plan.tally.result.as_bytes(),
+            plan.tally.result.json.as_bytes(),
         )
         .map_err(Error::internal)?;
     let receipts = counted_receipts(conn, &budget.id)?;

@@ -6,6 +6,7 @@ use crate::db::ballots::{self as rows, BallotRow};
 use crate::db::proposals;
 use crate::db::{tallies, Db};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::selection::Selections;
 use crate::service::audit_log;
 use crate::service::now;
 use crate::service::scope::{self, OFFICIALS};
@@ -83,8 +84,7 @@ pub async fn enter_paper(
                     voter_key: None,
                     channel: "paper".into(),
                     polling_station: Some(station.clone()),
-                    selections: serde_json::to_string(&checked.selections)
-                        .map_err(Error::internal)?,
+                    selections: Selections(checked.selections),
                     cast_at: stored_day(at),
                     revision: 1,
                 }),
