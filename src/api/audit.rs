@@ -34,8 +34,7 @@ pub struct AuditEntry {
 impl AuditEntry {
     fn from_row(row: AuditRow) -> Self {
         AuditEntry {
-            details: serde_json::from_str(&row.details)
-                .unwrap_or(serde_json::Value::String(row.details)),
+            details: row.details_json(),
             seq: row.seq,
             id: row.id,
             actor_account_id: row.actor_account_id,

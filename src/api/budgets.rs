@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::translations::pick;
 use crate::error::ApiResult;
-use crate::service::budgets::{self as service, ballot_spec, counting_rule, BudgetInput};
+use crate::service::budgets::{self as service, BudgetInput};
 use crate::service::scope::CycleScope;
 
 /// A pot of money in a cycle, with the rules of its ballot and of its count.
@@ -52,8 +52,8 @@ impl BudgetView {
         let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(BudgetView {
             name: pick(&names, &lang, municipality.default_language()),
-            ballot: ballot_spec(&row)?,
-            rule: counting_rule(&row)?,
+            ballot: row.ballot_rules.clone(),
+            rule: row.counting_rule.clone(),
             id: row.id,
             cycle_id: row.cycle_id,
             names,

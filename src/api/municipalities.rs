@@ -13,6 +13,7 @@ use crate::db::districts::DistrictRow;
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
 use crate::domain::translations::pick;
+use crate::domain::SettingsWire;
 use crate::error::ApiResult;
 use crate::service::directory;
 
@@ -48,24 +49,23 @@ pub struct MunicipalityView {
 
 impl MunicipalityView {
     pub fn build(req: &HttpRequest, row: Municipality) -> ApiResult<Self> {
-        let languages = row.languages();
-        let lang = lang::negotiate(req, &languages, row.default_language());
-        let settings = &row.settings;
+        let settings = SettingsWire::from(&row.settings);
+        let lang = lang::negotiate(req, &settings.languages, row.default_language());
         Ok(Self {
             name: pick(&row.names, &lang, row.default_language()),
-            default_language: row.default_language().to_string(),
-            currency: settings.currency.code().to_string(),
-            time_zone: settings.time_zone.name().to_string(),
-            national_id_scheme: settings.national_id_scheme.as_str().to_string(),
-            check_digit_policy: settings.check_digit_policy.as_str().to_string(),
-            min_voting_age: i32::from(settings.min_voting_age),
-            registration_policy: settings.registration_policy.as_str().to_string(),
-            revote_policy: settings.revote_policy.as_str().to_string(),
-            max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
+            default_language: settings.default_language,
+            currency: settings.currency,
+            time_zone: settings.time_zone,
+            national_id_scheme: settings.national_id_scheme,
+            check_digit_policy: settings.check_digit_policy,
+            min_voting_age: settings.min_voting_age,
+            registration_policy: settings.registration_policy,
+            revote_policy: settings.revote_policy,
+            max_proposals_per_resident: settings.max_proposals_per_resident,
             slug: row.slug,
             names: row.names.0,
             country: row.country,
-            languages,
+            languages: settings.languages,
         })
     }
 }

@@ -73,6 +73,15 @@ impl From<AuditRow> for Row {
     }
 }
 
+impl AuditRow {
+    /// The details as JSON. They stay text in the entry, since the hash covers their bytes;
+    /// details that are not JSON (none are written so) read as one string.
+    pub fn details_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.details)
+            .unwrap_or_else(|_| serde_json::Value::String(self.details.clone()))
+    }
+}
+
 /// What happened, before it is placed in the chain.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
+use crate::domain::selection::Selections;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
@@ -17,8 +18,9 @@ pub struct BallotRow {
     /// `online` or `paper`.
     pub channel: String,
     pub polling_station: Option<String>,
-    /// JSON list of selections as cast.
-    pub selections: String,
+    /// As cast (a JSON list in the column).
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub selections: Selections,
     /// The UTC day it was cast (midnight): an exact instant would pair the ballot with the
     /// voter's login ([`crate::service::ballots::stored_day`]).
     pub cast_at: NaiveDateTime,
@@ -38,7 +40,7 @@ pub struct ReceiptRow {
 
 pub fn insert(conn: &mut DbConn, row: &BallotRow) -> QueryResult<()> {
     diesel::insert_into(ballots::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -68,7 +70,7 @@ pub fn of_voter(
 pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> {
     diesel::update(ballots::table.find(id))
         .set((
-            ballots::selections.eq(&new.selections),
+            ballots::selections.eq(String::from(new.selections.clone())),
             ballots::cast_at.eq(new.cast_at),
             ballots::revision.eq(ballots::revision + 1),
         ))

@@ -12,6 +12,7 @@ use super::municipalities::{decode as decode_municipality, Municipality, Municip
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
+use crate::domain::budget::{BallotSpec, CountingRule};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
@@ -27,10 +28,12 @@ pub struct BudgetRow {
     /// `None`: city-wide.
     pub district_id: Option<String>,
     pub amount_minor: i64,
-    /// JSON of [`crate::domain::budget::BallotSpec`].
-    pub ballot_rules: String,
-    /// JSON of [`crate::domain::budget::CountingRule`].
-    pub counting_rule: String,
+    /// A JSON object in the column.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub ballot_rules: BallotSpec,
+    /// A JSON object in the column.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub counting_rule: CountingRule,
     /// When voting opened and the rules were frozen.
     pub frozen_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::municipalities;
 use super::DbConn;
-use crate::domain::{LanguageTag, MunicipalitySettings, SettingsInput, Texts};
+use crate::domain::{MunicipalitySettings, SettingsInput, SettingsWire, Texts};
 
 /// A municipality, decoded.
 #[derive(Debug, Clone)]
@@ -87,26 +87,25 @@ impl TryFrom<MunicipalityRow> for Municipality {
 /// The columns of a municipality. `budget_defaults` is written `{}` and read by nothing yet.
 impl From<&Municipality> for MunicipalityRow {
     fn from(m: &Municipality) -> Self {
-        let settings = &m.settings;
-        let languages: Vec<&str> = settings.languages.iter().map(LanguageTag::as_str).collect();
+        let settings = SettingsWire::from(&m.settings);
         MunicipalityRow {
             id: m.id.clone(),
             slug: m.slug.clone(),
             country: m.country.clone(),
             names: String::from(m.names.clone()),
-            languages: serde_json::to_string(&languages).expect("strings serialise"),
-            default_language: settings.default_language.as_str().to_string(),
-            currency: settings.currency.code().to_string(),
-            time_zone: settings.time_zone.name().to_string(),
-            national_id_scheme: settings.national_id_scheme.as_str().to_string(),
-            check_digit_policy: settings.check_digit_policy.as_str().to_string(),
-            min_voting_age: i32::from(settings.min_voting_age),
-            registration_policy: settings.registration_policy.as_str().to_string(),
-            revote_policy: settings.revote_policy.as_str().to_string(),
+            languages: serde_json::to_string(&settings.languages).expect("strings serialise"),
+            default_language: settings.default_language,
+            currency: settings.currency,
+            time_zone: settings.time_zone,
+            national_id_scheme: settings.national_id_scheme,
+            check_digit_policy: settings.check_digit_policy,
+            min_voting_age: settings.min_voting_age,
+            registration_policy: settings.registration_policy,
+            revote_policy: settings.revote_policy,
             budget_defaults: "{}".into(),
             created_at: m.created_at,
             updated_at: m.updated_at,
-            max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
+            max_proposals_per_resident: settings.max_proposals_per_resident,
         }
     }
 }

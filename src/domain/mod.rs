@@ -16,6 +16,7 @@ pub mod national_id;
 pub mod policy;
 pub mod receipt_code;
 pub mod role;
+pub mod selection;
 pub mod settings;
 pub mod slug;
 pub mod status;
@@ -37,7 +38,7 @@ pub use national_id::{
 };
 pub use policy::{RegistrationPolicy, RevotePolicy};
 pub use role::Role;
-pub use settings::{age_on, MunicipalitySettings, SettingsInput};
+pub use settings::{age_on, MunicipalitySettings, SettingsInput, SettingsWire};
 pub use slug::{Slug, SlugError};
 pub use status::{AccountStatus, ProposalStatus, ResidentStatus};
 pub use string_enum::UnknownVariant;

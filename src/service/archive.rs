@@ -21,7 +21,6 @@ use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
 use crate::service::audit_log;
-use crate::service::budgets::counting_rule;
 use crate::service::exports::{
     plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
 };
@@ -217,7 +216,7 @@ fn add_budget<W: Write>(
         .add(
             &paths.tally_json,
             "tally_json",
-            plan.tally.result.as_bytes(),
+            plan.tally.result.json.as_bytes(),
         )
         .map_err(Error::internal)?;
     let receipts = counted_receipts(conn, &budget.id)?;
@@ -226,7 +225,7 @@ fn add_budget<W: Write>(
         .add_reader(&paths.receipts, "receipts", size, Lines::new(receipts))
         .map_err(Error::internal)?;
 
-    let rule = counting_rule(budget)?;
+    let rule = &budget.counting_rule;
     Ok(BudgetEntry {
         id: budget.id.clone(),
         name: default_name(scope, &budget.names)?,

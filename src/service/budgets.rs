@@ -27,38 +27,41 @@ pub struct BudgetInput {
     pub rule: Option<RuleInput>,
 }
 
-/// The stored rules of a budget, decoded.
-pub fn ballot_spec(row: &BudgetRow) -> Result<BallotSpec> {
-    serde_json::from_str(&row.ballot_rules).map_err(Error::internal)
-}
-
-pub fn counting_rule(row: &BudgetRow) -> Result<CountingRule> {
-    serde_json::from_str(&row.counting_rule).map_err(Error::internal)
-}
-
 /// The most a budget may hold: far above any city's budget, and small enough that sums of
 /// proposal costs and ballot totals stay well inside `i64`.
 const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
 
-/// Applies `input` over `row` and validates the whole budget.
+/// The fields of a budget that `apply` changes before checking the rules against them.
+struct Fields<'a> {
+    names: &'a mut Texts,
+    district_id: &'a mut Option<String>,
+    amount_minor: &'a mut i64,
+}
+
+/// The rules a budget has stored: none while it is being created (the defaults apply).
+type StoredRules<'a> = Option<(&'a BallotSpec, &'a CountingRule)>;
+
+/// Applies `input` over `row` and over the `stored` rules, validates the whole budget and
+/// returns the rules to store.
 fn apply(
     conn: &mut crate::db::DbConn,
-    row: &mut BudgetRow,
+    row: Fields,
+    stored: StoredRules,
     input: &BudgetInput,
     scope: &CycleScope,
-) -> Result<()> {
+) -> Result<(BallotSpec, CountingRule)> {
     let settings = scope.municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(names) = &input.names {
         if let Some(names) = parse_names("names", names, &settings, &mut errors) {
-            row.names = Texts::from(&names);
+            *row.names = Texts::from(&names);
         }
     }
     if let Some(district) = &input.district_id {
         match district {
-            None => row.district_id = None,
+            None => *row.district_id = None,
             Some(id) => match districts::find(conn, &scope.municipality.id, id) {
-                Ok(d) => row.district_id = Some(d.id),
+                Ok(d) => *row.district_id = Some(d.id),
                 Err(diesel::result::Error::NotFound) => errors.push(FieldError::new(
                     "district_id",
                     "unknown_district",
@@ -70,7 +73,7 @@ fn apply(
     }
     if let Some(amount) = input.amount_minor {
         if (1..=MAX_AMOUNT_MINOR).contains(&amount) {
-            row.amount_minor = amount;
+            *row.amount_minor = amount;
         } else {
             errors.push(FieldError::new(
                 "amount_minor",
@@ -81,34 +84,30 @@ fn apply(
     }
     // Ballot and rule are checked together: a new amount changes the knapsack cap's default,
     // a new ballot type can make the stored rule invalid.
-    let ballot_input = match &input.ballot {
-        Some(b) => b.clone(),
-        None => stored_ballot_input(row)?,
+    let ballot_input = match (&input.ballot, stored) {
+        (Some(b), _) => b.clone(),
+        (None, Some((spec, _))) => stored_ballot_input(spec),
+        (None, None) => BallotInput::default(),
     };
-    let ballot = BallotSpec::parse(&ballot_input, row.amount_minor, &mut errors);
-    let rule_input = match &input.rule {
-        Some(r) => r.clone(),
-        None => stored_rule_input(row)?,
+    let ballot = BallotSpec::parse(&ballot_input, *row.amount_minor, &mut errors);
+    let rule_input = match (&input.rule, stored) {
+        (Some(r), _) => r.clone(),
+        (None, Some((_, rule))) => stored_rule_input(rule),
+        (None, None) => RuleInput::default(),
     };
     let rule = CountingRule::parse(&rule_input, ballot.as_ref(), rand::random(), &mut errors);
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    if let (Some(ballot), Some(rule)) = (ballot, rule) {
-        row.ballot_rules = serde_json::to_string(&ballot).map_err(Error::internal)?;
-        row.counting_rule = serde_json::to_string(&rule).map_err(Error::internal)?;
-    }
-    Ok(())
+    ballot
+        .zip(rule)
+        .ok_or_else(|| Error::internal("budget rules refused without a field error"))
 }
 
-/// The stored ballot rules as an input (empty for a new budget: the defaults apply).
-fn stored_ballot_input(row: &BudgetRow) -> Result<BallotInput> {
-    if row.ballot_rules.is_empty() {
-        return Ok(BallotInput::default());
-    }
-    let spec = ballot_spec(row)?;
+/// The stored ballot rules as an input.
+fn stored_ballot_input(spec: &BallotSpec) -> BallotInput {
     let int = |v: Option<u32>| v.map(i64::from);
-    Ok(BallotInput {
+    BallotInput {
         ballot_type: Some(spec.ballot_type.as_str().to_string()),
         min_selections: Some(i64::from(spec.min_selections)),
         max_selections: int(spec.max_selections),
@@ -116,20 +115,16 @@ fn stored_ballot_input(row: &BudgetRow) -> Result<BallotInput> {
         max_points_per_proposal: int(spec.max_points_per_proposal),
         max_spend_minor: spec.max_spend_minor,
         min_spend_percent: int(spec.min_spend_percent),
-    })
+    }
 }
 
-fn stored_rule_input(row: &BudgetRow) -> Result<RuleInput> {
-    if row.counting_rule.is_empty() {
-        return Ok(RuleInput::default());
-    }
-    let rule = counting_rule(row)?;
-    Ok(RuleInput {
+fn stored_rule_input(rule: &CountingRule) -> RuleInput {
+    RuleInput {
         kind: Some(rule.kind.as_str().to_string()),
         completion: Some(rule.completion.as_str().to_string()),
         tie_break: Some(rule.tie_break.as_str().to_string()),
         seed: rule.seed,
-    })
+    }
 }
 
 fn refuse_if_frozen(scope: &CycleScope) -> Result<()> {
@@ -168,21 +163,27 @@ pub async fn create(
         if !missing.is_empty() {
             return Err(missing.into());
         }
+        let (mut names, mut district_id, mut amount_minor) = (Texts::default(), None, 0);
+        let fields = Fields {
+            names: &mut names,
+            district_id: &mut district_id,
+            amount_minor: &mut amount_minor,
+        };
+        let (ballot_rules, counting_rule) = apply(conn, fields, None, &input, &scope)?;
         let at = now();
-        let mut row = BudgetRow {
+        let row = BudgetRow {
             id: uuid::Uuid::new_v4().to_string(),
             cycle_id: scope.cycle.id.clone(),
             municipality_id: scope.municipality.id.clone(),
-            names: Texts::default(),
-            district_id: None,
-            amount_minor: 0,
-            ballot_rules: String::new(),
-            counting_rule: String::new(),
+            names,
+            district_id,
+            amount_minor,
+            ballot_rules,
+            counting_rule,
             frozen_at: None,
             created_at: at,
             updated_at: at,
         };
-        apply(conn, &mut row, &input, &scope)?;
         rows::insert(conn, &row)?;
         audit_log::append(
             conn,
@@ -204,7 +205,13 @@ pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> R
         let (mut row, scope) = scope::budget(conn, &id)?;
         scope.check_role(&actor, OFFICIALS)?;
         refuse_if_frozen(&scope)?;
-        apply(conn, &mut row, &input, &scope)?;
+        let fields = Fields {
+            names: &mut row.names,
+            district_id: &mut row.district_id,
+            amount_minor: &mut row.amount_minor,
+        };
+        let stored = Some((&row.ballot_rules, &row.counting_rule));
+        (row.ballot_rules, row.counting_rule) = apply(conn, fields, stored, &input, &scope)?;
         row.updated_at = now();
         rows::update(conn, &row)?;
         audit_log::append(
@@ -221,12 +228,14 @@ pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> R
     .await
 }
 
+/// The audit entry's details. Their bytes are part of the audit hash chain: `json!` orders
+/// every object's keys, so the rules read the same as when they were parsed from the column.
 fn audit_details(row: &BudgetRow) -> serde_json::Value {
     serde_json::json!({
         "amount_minor": row.amount_minor,
         "district_id": row.district_id,
-        "ballot": serde_json::from_str::<serde_json::Value>(&row.ballot_rules).ok(),
-        "rule": serde_json::from_str::<serde_json::Value>(&row.counting_rule).ok(),
+        "ballot": row.ballot_rules,
+        "rule": row.counting_rule,
     })
 }
 

@@ -38,7 +38,7 @@ use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::municipalities::Municipality;
 use crate::db::proposals::{self, ProposalRow};
-use crate::db::tallies::{self, TallyRow};
+use crate::db::tallies::{self, ProposalFigures, TallyRow};
 use crate::db::{by_pages, districts, Db, DbConn};
 use crate::domain::budget::{BallotSpec, BallotType, CompletionName, CountingRule, RuleKind};
 use crate::domain::cycle::CycleStatus;
@@ -46,7 +46,6 @@ use crate::domain::{Country, Role};
 use crate::pabulib::{PbFile, PbStreamWriter, Row, Table};
 use crate::service::audit_log;
 use crate::service::ballots::Selection;
-use crate::service::budgets::{ballot_spec, counting_rule};
 use crate::service::scope::{self, CycleScope};
 use crate::service::stream::{self, BodyStream, BodyWriter};
 use crate::service::Actor;
@@ -251,8 +250,8 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
         None => None,
     };
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
-    let spec = ballot_spec(&budget)?;
-    let rule = counting_rule(&budget)?;
+    let spec = budget.ballot_rules.clone();
+    let rule = budget.counting_rule.clone();
     let mut file = PbFile::default();
     let names = Names {
         default: scope.municipality.default_language().to_string(),
@@ -465,19 +464,11 @@ fn projects(
     names: &Names,
     money: &Money,
 ) -> Result<Table> {
-    let result: serde_json::Value = serde_json::from_str(&tally.result).map_err(Error::internal)?;
-    let selected: Vec<&str> = result["selected"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    let figures: HashMap<&str, &serde_json::Value> = result["projects"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| Some((p["id"].as_str()?, p)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let result = &tally.result.figures;
+    let selected: Vec<&str> = result.selected.iter().map(String::as_str).collect();
+    let figures: HashMap<&str, &ProposalFigures> = (result.proposals.iter())
+        .map(|p| (p.id.as_str(), p))
+        .collect();
     // Approval ballots: `votes`. Cumulative: `score` (points) too. Ordinal: `votes` only, as
     // pabulib-checker would recount scores as `length, length-1, …` rather than from k.
     let with_score = spec.ballot_type == BallotType::Cumulative;
@@ -493,14 +484,10 @@ fn projects(
             let mut cells = vec![
                 p.id.clone(),
                 money.main_units(p.cost_minor),
-                f.and_then(|f| f["votes"].as_u64()).unwrap_or(0).to_string(),
+                f.map_or(0, |f| f.votes).to_string(),
             ];
             if with_score {
-                cells.push(
-                    f.and_then(|f| f["score"].as_str())
-                        .unwrap_or("0")
-                        .to_string(),
-                );
+                cells.push(f.map_or_else(|| "0".to_string(), |f| f.score.clone()));
             }
             cells.push(names.of(&p.titles));
             cells.push(u8::from(selected.contains(&p.id.as_str())).to_string());
@@ -546,8 +533,7 @@ fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> Result<Vec<
 
 /// One ballot's line: its anonymous id, its choices (and points), its channel. Nothing else.
 fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Row> {
-    let mut selections: Vec<Selection> =
-        serde_json::from_str(&ballot.selections).map_err(Error::internal)?;
+    let mut selections = ballot.selections.to_vec();
     let cumulative = spec.ballot_type == BallotType::Cumulative;
     if cumulative {
         // Pabulib lists points ballots in decreasing points (stable, so ties keep their order).

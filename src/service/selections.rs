@@ -2,24 +2,9 @@
 //! the ballot being cast, checked against the rules (`service::ballots::check`), and the
 //! stored ballots a count reads (`service::tally`), so what is checked is what is counted.
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::budget::BallotType;
+pub use crate::domain::selection::Selection;
 use crate::tally::Ballot;
-
-/// One choice on a ballot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Selection {
-    pub proposal_id: String,
-    /// Cumulative ballots: the points given (at least 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub points: Option<i64>,
-    /// Ranked ballots: 1 for the first choice, 2 for the second, … (or leave every rank out
-    /// and list the selections in order).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<u32>,
-}
 
 /// The engine's ballot for `selections` of a `ballot_type` ballot, in the selections' order
 /// (for ranked ballots, the order of preference). Approval and knapsack ballots are sets of

@@ -12,13 +12,12 @@ use sha2::{Digest, Sha256};
 use crate::db::ballots::{self, BallotRow};
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self, ProposalRow};
-use crate::db::tallies::{self, TallyRow};
+use crate::db::tallies::{self, ProposalFigures, StoredResult, TallyRow};
 use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::service::audit_log;
-use crate::service::ballots::{election_builder, Selection};
-use crate::service::budgets::{ballot_spec, counting_rule};
+use crate::service::ballots::election_builder;
 use crate::service::cycles;
 use crate::service::scope::{self, is_staff, CycleScope, OFFICIALS};
 use crate::service::selections;
@@ -50,7 +49,7 @@ fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapsh
             "A budget is counted after voting closed and before the results are published.",
         ));
     }
-    let spec = ballot_spec(&budget)?;
+    let spec = budget.ballot_rules.clone();
     let on_ballot = proposals::on_ballot(conn, &budget.id)?;
     let mut election = election_builder(&budget, &on_ballot, &spec, &scope.municipality)?;
     let mut counted = 0;
@@ -60,7 +59,7 @@ fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapsh
         |page| {
             for row in page {
                 election
-                    .push(engine_ballot(&row, &spec)?)
+                    .push(engine_ballot(&row, &spec))
                     .map_err(Error::internal)?;
                 counted += 1;
             }
@@ -76,10 +75,8 @@ fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapsh
 }
 
 /// A stored ballot as the engine reads it.
-fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> Result<Ballot> {
-    let selections: Vec<Selection> =
-        serde_json::from_str(&row.selections).map_err(Error::internal)?;
-    Ok(selections::engine_ballot(spec.ballot_type, &selections))
+fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> Ballot {
+    selections::engine_ballot(spec.ballot_type, &row.selections)
 }
 
 /// Counts a closed budget and stores the result (replacing an earlier count).
@@ -93,17 +90,16 @@ pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow>
     let snap = db
         .read(move |conn| snapshot(conn, &actor, &budget_id))
         .await?;
-    let rule = counting_rule(&snap.budget)?;
+    let rule = snap.budget.counting_rule.clone();
     let (counted, election) = (snap.counted, snap.election);
     let options = rule.engine_options();
     // Counting is CPU work (seconds for large Equal Shares elections): off the async workers.
     let result = blocking(move || engine::tally(&election, &options))
         .await?
         .map_err(|e| Error::conflict("rule_not_applicable", e.to_string()))?;
-    let json = serde_json::to_string(&result).map_err(Error::internal)?;
     let row = TallyRow {
         budget_id: snap.budget.id.clone(),
-        result: json,
+        result: StoredResult::of(&result).map_err(Error::internal)?,
         ballots_counted: counted,
         computed_at: now(),
         computed_by: caller.account_id.clone(),
@@ -134,7 +130,7 @@ pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow>
             &stored.budget_id,
             serde_json::json!({
                 "ballots_counted": stored.ballots_counted,
-                "result_sha256": hex::encode(Sha256::digest(stored.result.as_bytes())),
+                "result_sha256": hex::encode(Sha256::digest(stored.result.json.as_bytes())),
             }),
         )?;
         Ok(())
@@ -228,39 +224,25 @@ pub fn build_results(
     on_ballot: Vec<ProposalRow>,
     language: Option<String>,
 ) -> Result<Results> {
-    let tally: serde_json::Value = serde_json::from_str(&row.result).map_err(Error::internal)?;
-    let selected: Vec<String> = tally["selected"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let selected = row.result.figures.selected.clone();
     let default = scope.municipality.default_language();
     let lang = language.unwrap_or_else(|| default.to_string());
-    let figures: std::collections::HashMap<String, &serde_json::Value> = tally["projects"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let figures: std::collections::HashMap<&str, &ProposalFigures> = (row.result.figures)
+        .proposals
+        .iter()
+        .map(|p| (p.id.as_str(), p))
+        .collect();
     let mut lines: Vec<ResultLine> = on_ballot
         .into_iter()
         .map(|p| {
             let titles = crate::service::proposals::translations(&p.titles)?;
-            let f = figures.get(&p.id);
+            let f = figures.get(p.id.as_str());
             Ok(ResultLine {
                 title: crate::domain::translations::pick(&titles, &lang, default),
                 titles,
                 cost_minor: p.cost_minor,
-                votes: f.and_then(|f| f["votes"].as_u64()).unwrap_or(0),
-                score: f
-                    .and_then(|f| f["score"].as_str())
-                    .unwrap_or("0")
-                    .to_string(),
+                votes: f.map_or(0, |f| f.votes),
+                score: f.map_or_else(|| "0".to_string(), |f| f.score.clone()),
                 selected: selected.contains(&p.id),
                 funded_order: selected.iter().position(|s| *s == p.id).map(|i| i + 1),
                 proposal_id: p.id,
@@ -292,6 +274,6 @@ pub fn build_results(
         selected,
         total_cost_minor,
         proposals: lines,
-        tally,
+        tally: row.result.document,
     })
 }

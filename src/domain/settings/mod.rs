@@ -49,9 +49,11 @@ pub struct MunicipalitySettings {
 mod age;
 mod input;
 mod languages;
+mod wire;
 
 pub use age::{age_band, age_on, AGE_BANDS};
 pub use input::SettingsInput;
+pub use wire::SettingsWire;
 
 impl MunicipalitySettings {
     /// The settings a new municipality of a served country starts with; `None` elsewhere.

@@ -8,8 +8,8 @@ use crate::db::ballots::{self as rows, BallotRow, IdempotentReply, ReceiptRow};
 use crate::db::cycles::CycleRow;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::selection::Selections;
 use crate::domain::{Pepper, RevotePolicy, Role};
-use crate::service::budgets::ballot_spec;
 use crate::service::now;
 use crate::service::receipts;
 use crate::service::scope::CycleScope;
@@ -216,11 +216,10 @@ fn cast_in(
         budget.district_id.as_deref(),
         at,
     )?;
-    let spec = ballot_spec(&budget)?;
+    let spec = budget.ballot_rules.clone();
     let on_ballot = frozen.on_ballot(conn, &budget)?;
     let election = ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
     let checked = check(&spec, &election, selections)?;
-    let stored_selections = serde_json::to_string(&checked.selections).map_err(Error::internal)?;
 
     let key = voter_key(pepper, &ballot_key, &budget.id, &resident.national_id_hash);
     let age = crate::service::residents::age_at(&scope.municipality, &resident, at)?;
@@ -233,7 +232,7 @@ fn cast_in(
         voter_key: Some(key.clone()),
         channel: "online".into(),
         polling_station: None,
-        selections: stored_selections,
+        selections: Selections(checked.selections),
         cast_at: stored_day(cast_at),
         revision: 1,
     };

@@ -6,8 +6,8 @@ use crate::db::ballots::{self as rows, BallotRow};
 use crate::db::proposals;
 use crate::db::{tallies, Db};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::selection::Selections;
 use crate::service::audit_log;
-use crate::service::budgets::ballot_spec;
 use crate::service::now;
 use crate::service::scope::{self, OFFICIALS};
 use crate::service::Actor;
@@ -69,7 +69,7 @@ pub async fn enter_paper(
                 "Paper ballots are entered during voting or after the close, before publication.",
             ));
         }
-        let spec = ballot_spec(&budget)?;
+        let spec = budget.ballot_rules.clone();
         let on_ballot = proposals::on_ballot(conn, &budget.id)?;
         let election =
             ballot_election(&budget, &on_ballot, &spec, &scope.municipality, Vec::new())?;
@@ -84,8 +84,7 @@ pub async fn enter_paper(
                     voter_key: None,
                     channel: "paper".into(),
                     polling_station: Some(station.clone()),
-                    selections: serde_json::to_string(&checked.selections)
-                        .map_err(Error::internal)?,
+                    selections: Selections(checked.selections),
                     cast_at: stored_day(at),
                     revision: 1,
                 }),

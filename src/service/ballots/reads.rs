@@ -49,7 +49,7 @@ pub async fn own(db: &Db, pepper: &Pepper, caller: &Actor, budget_id: String) ->
         let receipt = rows::current_receipt(conn, &row.id)?.map(|r| r.code);
         Ok(OwnBallot {
             budget_id: budget.id,
-            selections: serde_json::from_str(&row.selections).map_err(Error::internal)?,
+            selections: row.selections.0,
             receipt,
             // The stored day: the instant is not kept.
             cast_at: row.cast_at.and_utc(),
