@@ -3,12 +3,14 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
 use crate::db::municipalities::Municipality;
+use crate::db::proposals::ProposalRow;
 use crate::db::residents::ResidentRow;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::MunicipalitySettings;
-use crate::domain::{Country, ResidentStatus, Role, Texts, ValidationErrors};
+use crate::domain::{Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::scope::CycleScope;
 use crate::service::{Actor, Error};
 
@@ -102,4 +104,42 @@ pub fn cycle_scope(municipality: Municipality, status: CycleStatus) -> CycleScop
 
 pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
+}
+
+/// A city-wide budget `id` of `amount_minor`, without rules yet.
+pub fn budget(id: &str, amount_minor: i64) -> BudgetRow {
+    BudgetRow {
+        id: id.to_string(),
+        cycle_id: "cycle-1".to_string(),
+        municipality_id: "m-1".to_string(),
+        names: Texts::default(),
+        district_id: None,
+        amount_minor,
+        ballot_rules: String::new(),
+        counting_rule: String::new(),
+        frozen_at: None,
+        created_at: epoch(),
+        updated_at: epoch(),
+    }
+}
+
+/// An approved proposal `id` of budget `budget-1` by `account-9`, titled in Kazakh.
+pub fn proposal(id: &str, title: &str, cost_minor: i64) -> ProposalRow {
+    let texts = |text: &str| Texts([("kk".to_string(), text.to_string())].into());
+    ProposalRow {
+        id: id.to_string(),
+        budget_id: "budget-1".to_string(),
+        municipality_id: "m-1".to_string(),
+        titles: texts(title),
+        descriptions: texts(""),
+        cost_minor,
+        category: None,
+        location: None,
+        author_account_id: Some("account-9".to_string()),
+        status: ProposalStatus::Approved,
+        status_reason: None,
+        on_ballot: false,
+        created_at: epoch(),
+        updated_at: epoch(),
+    }
 }
