@@ -8,6 +8,7 @@ use crate::db::cycles::CycleRow;
 use crate::db::municipalities::Municipality;
 use crate::db::proposals::ProposalRow;
 use crate::db::residents::ResidentRow;
+use crate::db::tallies::TallyRow;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::MunicipalitySettings;
 use crate::domain::{Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
@@ -141,5 +142,16 @@ pub fn proposal(id: &str, title: &str, cost_minor: i64) -> ProposalRow {
         on_ballot: false,
         created_at: epoch(),
         updated_at: epoch(),
+    }
+}
+
+/// The stored count of budget `budget-1`: `result` is the engine's result as stored.
+pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
+    TallyRow {
+        budget_id: "budget-1".to_string(),
+        result: result.to_string(),
+        ballots_counted,
+        computed_at: epoch(),
+        computed_by: "account-1".to_string(),
     }
 }
