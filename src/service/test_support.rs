@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::db::ballots::BallotRow;
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
 use crate::db::municipalities::Municipality;
@@ -153,5 +154,20 @@ pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
         ballots_counted,
         computed_at: epoch(),
         computed_by: "account-1".to_string(),
+    }
+}
+
+/// A ballot of budget `budget-1` cast through `channel` (`online`, `paper`), its selections
+/// as stored (a JSON list).
+pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
+    BallotRow {
+        id: "ballot-1".to_string(),
+        budget_id: "budget-1".to_string(),
+        voter_key: None,
+        channel: channel.to_string(),
+        polling_station: None,
+        selections: selections.to_string(),
+        cast_at: epoch(),
+        revision: 1,
     }
 }
