@@ -12,14 +12,8 @@ use crate::service::{Error, Result};
 use super::closed_for;
 use super::fields::DESCRIPTION_MAX_CHARS;
 
-/// An official's decision.
-pub async fn review(
-    db: &Db,
-    caller: &Actor,
-    id: String,
-    approve: bool,
-    reason: Option<String>,
-) -> Result<ProposalRow> {
+/// The reason of a decision, trimmed (blank is none): a rejection needs one.
+fn checked_reason(approve: bool, reason: Option<String>) -> Result<Option<String>> {
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
@@ -40,6 +34,18 @@ pub async fn review(
             "the reason is too long",
         ));
     }
+    Ok(reason)
+}
+
+/// An official's decision.
+pub async fn review(
+    db: &Db,
+    caller: &Actor,
+    id: String,
+    approve: bool,
+    reason: Option<String>,
+) -> Result<ProposalRow> {
+    let reason = checked_reason(approve, reason)?;
     let caller = caller.clone();
     db.write(move |conn| {
         let row = rows::find(conn, &id)?;
@@ -118,4 +124,47 @@ pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow
         Ok(row)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::error_codes;
+
+    fn refusal(approve: bool, reason: Option<&str>) -> Vec<(String, &'static str)> {
+        error_codes(&checked_reason(approve, reason.map(str::to_string)).unwrap_err())
+    }
+
+    #[test]
+    fn a_rejection_needs_a_reason_an_approval_may_give_one() {
+        let required = [("reason".to_string(), "required")];
+        assert_eq!(refusal(false, None), required);
+        assert_eq!(refusal(false, Some("  \n ")), required);
+        assert_eq!(
+            checked_reason(false, Some(" Too costly ".to_string())).unwrap(),
+            Some("Too costly".to_string())
+        );
+        assert_eq!(checked_reason(true, None).unwrap(), None);
+        assert_eq!(checked_reason(true, Some("   ".to_string())).unwrap(), None);
+        assert_eq!(
+            checked_reason(true, Some("Fine".to_string())).unwrap(),
+            Some("Fine".to_string())
+        );
+    }
+
+    #[test]
+    fn a_reason_is_at_most_a_description_long() {
+        let longest = "Ж".repeat(DESCRIPTION_MAX_CHARS);
+        assert_eq!(
+            checked_reason(false, Some(longest.clone())).unwrap(),
+            Some(longest)
+        );
+        let too_long = "Ж".repeat(DESCRIPTION_MAX_CHARS + 1);
+        for approve in [true, false] {
+            assert_eq!(
+                refusal(approve, Some(&too_long)),
+                [("reason".to_string(), "text_too_long")]
+            );
+        }
+    }
 }
