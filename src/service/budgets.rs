@@ -31,6 +31,19 @@ pub struct BudgetInput {
 /// proposal costs and ballot totals stay well inside `i64`.
 const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000_000;
 
+/// `amount` if a budget may hold it.
+fn checked_amount(amount: i64) -> Result<i64, FieldError> {
+    if (1..=MAX_AMOUNT_MINOR).contains(&amount) {
+        Ok(amount)
+    } else {
+        Err(FieldError::new(
+            "amount_minor",
+            "out_of_range",
+            format!("must be between 1 and {MAX_AMOUNT_MINOR}"),
+        ))
+    }
+}
+
 /// The fields of a budget that `apply` changes before checking the rules against them.
 struct Fields<'a> {
     names: &'a mut Texts,
@@ -72,14 +85,9 @@ fn apply(
         }
     }
     if let Some(amount) = input.amount_minor {
-        if (1..=MAX_AMOUNT_MINOR).contains(&amount) {
-            *row.amount_minor = amount;
-        } else {
-            errors.push(FieldError::new(
-                "amount_minor",
-                "out_of_range",
-                format!("must be between 1 and {MAX_AMOUNT_MINOR}"),
-            ));
+        match checked_amount(amount) {
+            Ok(amount) => *row.amount_minor = amount,
+            Err(e) => errors.push(e),
         }
     }
     // Ballot and rule are checked together: a new amount changes the knapsack cap's default,
@@ -261,4 +269,52 @@ pub async fn list(
         Ok((rows::of_cycle(conn, &scope.cycle.id)?, scope))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cycle::CycleStatus;
+    use crate::service::test_support::{cycle_scope, municipality};
+
+    #[test]
+    fn budgets_change_only_before_voting_opens() {
+        for status in [
+            CycleStatus::Draft,
+            CycleStatus::Submission,
+            CycleStatus::Review,
+        ] {
+            let scope = cycle_scope(municipality("m-1"), status);
+            assert!(refuse_if_frozen(&scope).is_ok(), "{status:?}");
+        }
+        for status in [
+            CycleStatus::Voting,
+            CycleStatus::Closed,
+            CycleStatus::Published,
+            CycleStatus::Cancelled,
+        ] {
+            let scope = cycle_scope(municipality("m-1"), status);
+            let err = refuse_if_frozen(&scope).unwrap_err();
+            assert_eq!(err.code(), "budget_frozen", "{status:?}");
+        }
+    }
+
+    #[test]
+    fn an_amount_is_at_least_one_minor_unit_and_at_most_the_cap() {
+        assert_eq!(checked_amount(1).unwrap(), 1);
+        assert_eq!(checked_amount(MAX_AMOUNT_MINOR).unwrap(), MAX_AMOUNT_MINOR);
+        for bad in [0, -1, MAX_AMOUNT_MINOR + 1, i64::MIN, i64::MAX] {
+            let err = checked_amount(bad).unwrap_err();
+            assert_eq!(
+                (err.field.as_str(), err.code),
+                ("amount_minor", "out_of_range")
+            );
+        }
+    }
+
+    #[test]
+    fn the_cap_leaves_room_to_add_up_many_budgets_of_costs() {
+        // A ballot's total or a sum of proposal costs stays inside i64 for 9,000 full budgets.
+        assert!(MAX_AMOUNT_MINOR.checked_mul(9_000).is_some());
+    }
 }

@@ -111,3 +111,54 @@ pub async fn delete(db: &Db, actor: &Actor, municipality: &Municipality, id: Str
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::{error_codes, municipality};
+
+    fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn names_are_kept_per_language_trimmed() {
+        let town = municipality("m-1");
+        let texts = checked_names(&town, &names(&[("kk", " Медеу "), ("ru", "Медеу")])).unwrap();
+        assert_eq!(texts.get("kk").map(String::as_str), Some("Медеу"));
+        assert_eq!(texts.get("ru").map(String::as_str), Some("Медеу"));
+        assert_eq!(texts.len(), 2);
+    }
+
+    #[test]
+    fn the_default_language_is_required() {
+        let town = municipality("m-1");
+        assert_eq!(town.default_language(), "kk");
+        let err = checked_names(&town, &names(&[("ru", "Медеу")])).unwrap_err();
+        assert_eq!(
+            error_codes(&err),
+            [("names".to_string(), "missing_default_language")]
+        );
+        let err = checked_names(&town, &BTreeMap::new()).unwrap_err();
+        assert_eq!(err.code(), "validation_failed");
+    }
+
+    #[test]
+    fn every_bad_entry_is_named_by_its_language() {
+        let town = municipality("m-1");
+        let input = names(&[("kk", "Медеу"), ("ru", "  "), ("de", "Medeu")]);
+        let err = checked_names(&town, &input).unwrap_err();
+        let mut codes = error_codes(&err);
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                ("names.de".to_string(), "language_not_enabled"),
+                ("names.ru".to_string(), "blank_text"),
+            ]
+        );
+    }
+}

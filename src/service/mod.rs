@@ -27,6 +27,8 @@ pub mod staff;
 pub mod stats;
 pub mod stream;
 pub mod tally;
+#[cfg(test)]
+mod test_support;
 
 pub use actor::{Actor, UncheckedActor};
 pub use error::{Error, Result};

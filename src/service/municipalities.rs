@@ -270,6 +270,7 @@ pub fn parse_texts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::test_support::codes;
 
     fn kz() -> MunicipalitySettings {
         MunicipalitySettings::from_country(Country::KZ).unwrap()
@@ -292,14 +293,6 @@ mod tests {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn codes(errors: &ValidationErrors) -> Vec<(String, &'static str)> {
-        errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.clone(), e.code))
             .collect()
     }
 

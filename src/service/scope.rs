@@ -123,3 +123,118 @@ pub fn budget_locked(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleSco
     let (budget, cycle, municipality) = budgets::find_with_cycle_locked(conn, id)?;
     Ok((budget, CycleScope::new(cycle, municipality)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::{actor, cycle_scope, municipality};
+
+    const EVERY_ROLE: [Role; 5] = [
+        Role::PlatformAdmin,
+        Role::MunicipalityAdmin,
+        Role::Official,
+        Role::Auditor,
+        Role::Resident,
+    ];
+
+    #[test]
+    fn staff_are_officials_admins_and_auditors_of_this_municipality_only() {
+        let town = municipality("m-1");
+        for role in EVERY_ROLE {
+            let here = actor(role, Some("m-1"));
+            let expected = matches!(
+                role,
+                Role::Official | Role::MunicipalityAdmin | Role::Auditor
+            );
+            assert_eq!(is_staff(Some(&here), &town), expected, "{role:?}");
+            let elsewhere = actor(role, Some("m-2"));
+            assert!(!is_staff(Some(&elsewhere), &town), "{role:?} elsewhere");
+            assert!(!is_staff(Some(&actor(role, None)), &town), "{role:?}");
+        }
+        assert!(!is_staff(None, &town));
+    }
+
+    #[test]
+    fn another_municipality_s_caller_gets_not_found_whatever_the_role() {
+        let town = municipality("m-1");
+        for role in EVERY_ROLE.into_iter().filter(|r| *r != Role::PlatformAdmin) {
+            let stranger = actor(role, Some("m-2"));
+            assert!(matches!(
+                authorise(&stranger, &town, &EVERY_ROLE),
+                Err(Error::NotFound)
+            ));
+            let homeless = actor(role, None);
+            assert!(matches!(
+                authorise(&homeless, &town, &EVERY_ROLE),
+                Err(Error::NotFound)
+            ));
+        }
+    }
+
+    #[test]
+    fn a_role_not_allowed_here_is_forbidden_an_allowed_one_passes() {
+        let town = municipality("m-1");
+        for role in EVERY_ROLE.into_iter().filter(|r| *r != Role::PlatformAdmin) {
+            let here = actor(role, Some("m-1"));
+            let result = authorise(&here, &town, OFFICIALS);
+            if role == Role::Official {
+                assert!(result.is_ok());
+            } else {
+                assert!(matches!(result, Err(Error::Forbidden)), "{role:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn platform_admins_act_only_where_named_and_never_see_a_404() {
+        let town = municipality("m-1");
+        let admin = actor(Role::PlatformAdmin, None);
+        assert!(matches!(
+            authorise(&admin, &town, STAFF),
+            Err(Error::Forbidden)
+        ));
+        assert!(authorise(&admin, &town, &[Role::PlatformAdmin]).is_ok());
+        assert!(!is_staff(Some(&admin), &town));
+    }
+
+    #[test]
+    fn a_draft_cycle_is_read_only_by_its_own_staff() {
+        let draft = cycle_scope(municipality("m-1"), CycleStatus::Draft);
+        assert!(matches!(draft.check_read(None), Err(Error::NotFound)));
+        let resident = actor(Role::Resident, Some("m-1"));
+        assert!(matches!(
+            draft.check_read(Some(&resident)),
+            Err(Error::NotFound)
+        ));
+        let other_official = actor(Role::Official, Some("m-2"));
+        assert!(draft.check_read(Some(&other_official)).is_err());
+        let auditor = actor(Role::Auditor, Some("m-1"));
+        assert!(draft.check_read(Some(&auditor)).is_ok());
+    }
+
+    #[test]
+    fn a_cycle_out_of_draft_is_read_by_anyone() {
+        for status in [
+            CycleStatus::Submission,
+            CycleStatus::Review,
+            CycleStatus::Voting,
+            CycleStatus::Closed,
+        ] {
+            let scope = cycle_scope(municipality("m-1"), status);
+            assert!(scope.check_read(None).is_ok(), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_close_is_pending_only_while_the_stored_status_is_still_voting() {
+        let voting = cycle_scope(municipality("m-1"), CycleStatus::Voting);
+        assert!(!voting.close_pending() && !voting.closed_durably());
+        let mut passed = cycle_scope(municipality("m-1"), CycleStatus::Voting);
+        passed.cycle.voting_closes_at = Some(chrono::NaiveDateTime::MIN);
+        let passed = CycleScope::new(passed.cycle, passed.municipality).unwrap();
+        assert_eq!(passed.status, CycleStatus::Closed);
+        assert!(passed.close_pending() && !passed.closed_durably());
+        let closed = cycle_scope(municipality("m-1"), CycleStatus::Closed);
+        assert!(!closed.close_pending() && closed.closed_durably());
+    }
+}

@@ -277,3 +277,98 @@ pub fn build_results(
         tally: row.result.document,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::{budget, cycle_scope, municipality, proposal, tally_row};
+
+    /// Proposals `a` (400), `b` (500), `c` (300) and `d` (100), titled in Kazakh and Russian,
+    /// of a published budget of 1,000; `b` then `a` funded, `d` missing from the figures.
+    fn results(language: Option<&str>) -> Results {
+        let on_ballot = ["a", "b", "c", "d"].map(|id| {
+            let cost = match id {
+                "a" => 400,
+                "b" => 500,
+                "c" => 300,
+                _ => 100,
+            };
+            let mut p = proposal(id, &format!("kk {id}"), cost);
+            p.titles.0.insert("ru".to_string(), format!("ru {id}"));
+            p
+        });
+        let stored = serde_json::json!({
+            "selected": ["b", "a"],
+            "projects": [
+                {"id": "a", "votes": 5, "score": "5"},
+                {"id": "c", "votes": 7, "score": "7.5"},
+                {"id": "b", "votes": 7, "score": "7.5"},
+            ],
+        });
+        let scope = cycle_scope(municipality("m-1"), CycleStatus::Published);
+        build_results(
+            budget("budget-1", 1_000),
+            &scope,
+            tally_row(stored, 12),
+            on_ballot.into(),
+            language.map(str::to_string),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn lines_run_from_the_highest_score_then_votes_then_id() {
+        let shown = results(None);
+        let order: Vec<_> = shown
+            .proposals
+            .iter()
+            .map(|l| (l.proposal_id.as_str(), l.votes, l.score.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("b", 7, "7.5"),
+                ("c", 7, "7.5"),
+                ("a", 5, "5"),
+                ("d", 0, "0")
+            ]
+        );
+    }
+
+    #[test]
+    fn funded_proposals_are_marked_in_the_order_they_were_funded() {
+        let shown = results(None);
+        let funding: Vec<_> = shown
+            .proposals
+            .iter()
+            .map(|l| (l.proposal_id.as_str(), l.selected, l.funded_order))
+            .collect();
+        assert_eq!(
+            funding,
+            [
+                ("b", true, Some(1)),
+                ("c", false, None),
+                ("a", true, Some(2)),
+                ("d", false, None)
+            ]
+        );
+        assert_eq!(shown.selected, ["b", "a"]);
+        assert_eq!(shown.total_cost_minor, 900);
+        assert_eq!(
+            (
+                shown.amount_minor,
+                shown.ballots_counted,
+                shown.currency.as_str()
+            ),
+            (1_000, 12, "KZT")
+        );
+    }
+
+    #[test]
+    fn titles_are_shown_in_the_asked_language_else_the_default() {
+        assert_eq!(results(None).proposals[0].title, "kk b");
+        assert_eq!(results(Some("ru")).proposals[0].title, "ru b");
+        assert_eq!(results(Some("en")).proposals[0].title, "kk b");
+        assert_eq!(results(Some("ru")).proposals[0].titles.len(), 2);
+    }
+}

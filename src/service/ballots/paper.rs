@@ -33,14 +33,8 @@ pub struct PaperReply {
 /// The most ballots in one batch; larger stations send several.
 pub const MAX_PAPER_BATCH: usize = 10_000;
 
-/// Enters a polling station's paper ballots: all or none. A stored count of the budget is
-/// dropped, since it no longer covers every ballot.
-pub async fn enter_paper(
-    db: &Db,
-    caller: &Actor,
-    budget_id: String,
-    batch: PaperBatch,
-) -> Result<PaperReply> {
+/// The batch's polling station, trimmed, once it is named and the batch's size allowed.
+fn checked_batch(batch: &PaperBatch) -> Result<String> {
     let station = batch.polling_station.trim().to_string();
     if station.is_empty() || station.chars().count() > 200 {
         return Err(Error::field(
@@ -56,6 +50,18 @@ pub async fn enter_paper(
             format!("a batch holds 1 to {MAX_PAPER_BATCH} ballots"),
         ));
     }
+    Ok(station)
+}
+
+/// Enters a polling station's paper ballots: all or none. A stored count of the budget is
+/// dropped, since it no longer covers every ballot.
+pub async fn enter_paper(
+    db: &Db,
+    caller: &Actor,
+    budget_id: String,
+    batch: PaperBatch,
+) -> Result<PaperReply> {
+    let station = checked_batch(&batch)?;
     let caller = caller.clone();
     db.write(move |conn| {
         let (budget, scope) = scope::budget_locked(conn, &budget_id)?;
@@ -123,4 +129,48 @@ pub async fn enter_paper(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::error_codes;
+
+    fn batch(station: &str, ballots: usize) -> PaperBatch {
+        PaperBatch {
+            polling_station: station.to_string(),
+            ballots: vec![Vec::new(); ballots],
+        }
+    }
+
+    fn refusal(batch: &PaperBatch) -> Vec<(String, &'static str)> {
+        error_codes(&checked_batch(batch).unwrap_err())
+    }
+
+    #[test]
+    fn a_batch_names_its_polling_station_trimmed_in_at_most_200_characters() {
+        assert_eq!(
+            checked_batch(&batch("  School 12 ", 1)).unwrap(),
+            "School 12"
+        );
+        let longest = "Ж".repeat(200);
+        assert_eq!(checked_batch(&batch(&longest, 1)).unwrap(), longest);
+        for bad in ["", "   ", &"Ж".repeat(201)] {
+            assert_eq!(
+                refusal(&batch(bad, 1)),
+                [("polling_station".to_string(), "invalid_polling_station")]
+            );
+        }
+    }
+
+    #[test]
+    fn a_batch_holds_one_to_the_most_ballots() {
+        assert!(checked_batch(&batch("School 12", MAX_PAPER_BATCH)).is_ok());
+        for size in [0, MAX_PAPER_BATCH + 1] {
+            assert_eq!(
+                refusal(&batch("School 12", size)),
+                [("ballots".to_string(), "out_of_range")]
+            );
+        }
+    }
 }

@@ -114,3 +114,172 @@ pub fn check(
         .map_err(|e| unprocessable(e.code(), e.to_string()))?;
     Ok(Checked { ballot, selections })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::budget::BallotInput;
+    use crate::domain::ValidationErrors;
+    use crate::service::test_support::{budget, municipality, proposal};
+
+    /// A budget of 1,000 with proposals `a` (400), `b` (500) and `c` (300) on the ballot.
+    fn election(spec: &BallotSpec) -> Election {
+        let on_ballot = [
+            proposal("a", "A", 400),
+            proposal("b", "B", 500),
+            proposal("c", "C", 300),
+        ];
+        let town = municipality("m-1");
+        ballot_election(&budget("budget-1", 1_000), &on_ballot, spec, &town, vec![]).unwrap()
+    }
+
+    fn spec(ballot_type: &str, max_points: Option<i64>, max_selections: Option<i64>) -> BallotSpec {
+        let input = BallotInput {
+            ballot_type: Some(ballot_type.to_string()),
+            max_points,
+            max_selections,
+            ..BallotInput::default()
+        };
+        let mut errors = ValidationErrors::new();
+        let spec = BallotSpec::parse(&input, 1_000, &mut errors);
+        spec.unwrap_or_else(|| panic!("{:?}", crate::service::test_support::codes(&errors)))
+    }
+
+    fn pick(id: &str, points: Option<i64>, rank: Option<u32>) -> Selection {
+        Selection {
+            proposal_id: id.to_string(),
+            points,
+            rank,
+        }
+    }
+
+    /// The code `selections` are refused with, or "ok".
+    fn verdict(spec: &BallotSpec, selections: Vec<Selection>) -> &'static str {
+        match check(spec, &election(spec), selections) {
+            Ok(_) => "ok",
+            Err(err) => err.code(),
+        }
+    }
+
+    #[test]
+    fn each_ballot_type_takes_its_own_shape_of_selection() {
+        let approval = spec("approval", None, None);
+        assert_eq!(verdict(&approval, vec![pick("a", None, None)]), "ok");
+        assert_eq!(
+            verdict(&approval, vec![pick("a", Some(1), None)]),
+            "invalid_selection"
+        );
+        assert_eq!(
+            verdict(&approval, vec![pick("a", None, Some(1))]),
+            "invalid_selection"
+        );
+        let cumulative = spec("cumulative", Some(10), None);
+        assert_eq!(verdict(&cumulative, vec![pick("a", Some(3), None)]), "ok");
+        assert_eq!(
+            verdict(&cumulative, vec![pick("a", None, None)]),
+            "invalid_selection"
+        );
+        assert_eq!(
+            verdict(&cumulative, vec![pick("a", Some(3), Some(1))]),
+            "invalid_selection"
+        );
+        let ranked = spec("ranked", None, Some(3));
+        assert_eq!(
+            verdict(&ranked, vec![pick("a", Some(1), Some(1))]),
+            "invalid_selection"
+        );
+    }
+
+    #[test]
+    fn points_are_at_least_one_per_selection() {
+        let cumulative = spec("cumulative", Some(10), None);
+        for points in [0, -1] {
+            assert_eq!(
+                verdict(&cumulative, vec![pick("a", Some(points), None)]),
+                "invalid_points"
+            );
+        }
+        assert_eq!(
+            verdict(&cumulative, vec![pick("a", Some(11), None)]),
+            "points_total_exceeded"
+        );
+    }
+
+    #[test]
+    fn ranks_are_one_two_three_without_gaps_repeats_or_blanks() {
+        let ranked = spec("ranked", None, Some(3));
+        for ranks in [[1, 3], [1, 1], [0, 1], [2, 3]] {
+            let selections = vec![
+                pick("a", None, Some(ranks[0])),
+                pick("b", None, Some(ranks[1])),
+            ];
+            assert_eq!(verdict(&ranked, selections), "invalid_ranks", "{ranks:?}");
+        }
+        let partly = vec![pick("a", None, Some(1)), pick("b", None, None)];
+        assert_eq!(verdict(&ranked, partly), "invalid_ranks");
+    }
+
+    #[test]
+    fn ranked_selections_are_stored_in_rank_order_with_ranks_filled_in() {
+        let ranked = spec("ranked", None, Some(3));
+        let election = election(&ranked);
+        let given = vec![
+            pick("b", None, Some(2)),
+            pick("c", None, Some(3)),
+            pick("a", None, Some(1)),
+        ];
+        let checked = check(&ranked, &election, given).unwrap();
+        let stored: Vec<_> = checked
+            .selections
+            .iter()
+            .map(|s| (s.proposal_id.as_str(), s.rank))
+            .collect();
+        assert_eq!(stored, [("a", Some(1)), ("b", Some(2)), ("c", Some(3))]);
+        let unranked = vec![pick("c", None, None), pick("a", None, None)];
+        let checked = check(&ranked, &election, unranked).unwrap();
+        let stored: Vec<_> = checked
+            .selections
+            .iter()
+            .map(|s| (s.proposal_id.as_str(), s.rank))
+            .collect();
+        assert_eq!(stored, [("c", Some(1)), ("a", Some(2))]);
+    }
+
+    #[test]
+    fn the_budget_s_rules_are_the_engine_s() {
+        let knapsack = spec("knapsack", None, None);
+        assert_eq!(
+            verdict(
+                &knapsack,
+                vec![pick("a", None, None), pick("b", None, None)]
+            ),
+            "ok"
+        );
+        assert_eq!(
+            verdict(
+                &knapsack,
+                vec![
+                    pick("a", None, None),
+                    pick("b", None, None),
+                    pick("c", None, None)
+                ]
+            ),
+            "over_budget"
+        );
+        let two = spec("approval", None, Some(2));
+        let three = vec![
+            pick("a", None, None),
+            pick("b", None, None),
+            pick("c", None, None),
+        ];
+        assert_eq!(verdict(&two, three), "too_many_selections");
+        assert_eq!(
+            verdict(&two, vec![pick("z", None, None)]),
+            "proposal_not_on_ballot"
+        );
+        assert_eq!(
+            verdict(&two, vec![pick("a", None, None), pick("a", None, None)]),
+            "duplicate_selection"
+        );
+    }
+}

@@ -73,3 +73,146 @@ pub fn check_eligible(
     }
     Ok(resident)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::service::test_support::{date, municipality, resident};
+
+    fn at(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, hour, 0, 0).unwrap()
+    }
+
+    /// The reason a refusal's detail starts with, or "eligible".
+    fn reason(result: Result<ResidentRow>) -> String {
+        match result {
+            Ok(_) => "eligible".to_string(),
+            Err(err) => {
+                assert_eq!(err.code(), "not_eligible");
+                err.detail().split(':').next().unwrap().to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_verified_resident_of_this_municipality_may_vote() {
+        let town = municipality("m-1");
+        let adult = resident("m-1", date(1990, 5, 1));
+        let now = at(2026, 6, 1, 12);
+        assert_eq!(
+            reason(check_eligible(&town, None, None, now)),
+            "not_registered"
+        );
+        let elsewhere = resident("m-2", date(1990, 5, 1));
+        assert_eq!(
+            reason(check_eligible(&town, Some(elsewhere), None, now)),
+            "not_registered"
+        );
+        for status in [ResidentStatus::Pending, ResidentStatus::Rejected] {
+            let unverified = ResidentRow {
+                status,
+                ..adult.clone()
+            };
+            assert_eq!(
+                reason(check_eligible(&town, Some(unverified), None, now)),
+                "not_verified"
+            );
+        }
+        assert_eq!(
+            reason(check_eligible(&town, Some(adult), None, now)),
+            "eligible"
+        );
+    }
+
+    #[test]
+    fn the_minimum_age_is_reached_at_local_midnight_of_the_birthday() {
+        let town = municipality("m-1");
+        let teen = resident("m-1", date(2008, 6, 10));
+        // 17:00 UTC on the 9th is 22:00 or 23:00 in Almaty (UTC+5 or +6): still the 9th.
+        let eve = at(2026, 6, 9, 17);
+        assert_eq!(age_at(&town, &teen, eve).unwrap(), Some(17));
+        assert_eq!(
+            reason(check_eligible(&town, Some(teen.clone()), None, eve)),
+            "too_young"
+        );
+        // 20:00 UTC on the 9th is past midnight on the 10th in Almaty, not yet in UTC.
+        let local_birthday = at(2026, 6, 9, 20);
+        assert_eq!(age_at(&town, &teen, local_birthday).unwrap(), Some(18));
+        assert_eq!(
+            reason(check_eligible(&town, Some(teen), None, local_birthday)),
+            "eligible"
+        );
+    }
+
+    #[test]
+    fn someone_born_on_29_february_comes_of_age_on_1_march_in_a_common_year() {
+        let town = municipality("m-1");
+        let leapling = resident("m-1", date(2008, 2, 29));
+        let feb_28 = at(2026, 2, 28, 12);
+        let mar_1 = at(2026, 3, 1, 12);
+        assert_eq!(age_at(&town, &leapling, feb_28).unwrap(), Some(17));
+        assert_eq!(
+            reason(check_eligible(&town, Some(leapling.clone()), None, feb_28)),
+            "too_young"
+        );
+        assert_eq!(age_at(&town, &leapling, mar_1).unwrap(), Some(18));
+        assert_eq!(
+            reason(check_eligible(&town, Some(leapling), None, mar_1)),
+            "eligible"
+        );
+    }
+
+    #[test]
+    fn a_birth_date_after_the_vote_is_too_young_not_an_error() {
+        let town = municipality("m-1");
+        let unborn = resident("m-1", date(2030, 1, 1));
+        let now = at(2026, 6, 1, 12);
+        assert_eq!(age_at(&town, &unborn, now).unwrap(), None);
+        assert_eq!(
+            reason(check_eligible(&town, Some(unborn), None, now)),
+            "too_young"
+        );
+    }
+
+    #[test]
+    fn a_district_budget_is_for_that_district_s_residents_a_city_wide_one_for_all() {
+        let town = municipality("m-1");
+        let now = at(2026, 6, 1, 12);
+        let in_d1 = ResidentRow {
+            district_id: Some("d-1".to_string()),
+            ..resident("m-1", date(1990, 5, 1))
+        };
+        let nowhere = resident("m-1", date(1990, 5, 1));
+        let check = |r: &ResidentRow, d| reason(check_eligible(&town, Some(r.clone()), d, now));
+        assert_eq!(check(&in_d1, Some("d-1")), "eligible");
+        assert_eq!(check(&in_d1, Some("d-2")), "wrong_district");
+        assert_eq!(check(&nowhere, Some("d-1")), "wrong_district");
+        assert_eq!(check(&in_d1, None), "eligible");
+        assert_eq!(check(&nowhere, None), "eligible");
+    }
+
+    #[test]
+    fn the_reasons_are_checked_in_their_documented_order() {
+        let town = municipality("m-1");
+        let now = at(2026, 6, 1, 12);
+        let young_pending_elsewhere = ResidentRow {
+            status: ResidentStatus::Pending,
+            district_id: Some("d-9".to_string()),
+            ..resident("m-1", date(2020, 1, 1))
+        };
+        let check = |r: ResidentRow| reason(check_eligible(&town, Some(r), Some("d-1"), now));
+        assert_eq!(check(young_pending_elsewhere.clone()), "not_verified");
+        let young = ResidentRow {
+            status: ResidentStatus::Verified,
+            ..young_pending_elsewhere
+        };
+        assert_eq!(check(young.clone()), "too_young");
+        let adult = ResidentRow {
+            birth_date: date(1990, 1, 1),
+            ..young
+        };
+        assert_eq!(check(adult), "wrong_district");
+    }
+}

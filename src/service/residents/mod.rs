@@ -45,15 +45,7 @@ fn is_unique_violation(err: &DieselError) -> bool {
 
 #[cfg(test)]
 mod test_support {
-    use crate::domain::ValidationErrors;
-
-    pub(super) fn codes(errors: &ValidationErrors) -> Vec<(String, &'static str)> {
-        errors
-            .errors()
-            .iter()
-            .map(|e| (e.field.clone(), e.code))
-            .collect()
-    }
+    pub(super) use crate::service::test_support::codes;
 
     pub(super) fn field(pairs: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
         pairs.iter().map(|(f, c)| (f.to_string(), *c)).collect()

@@ -1,0 +1,237 @@
+//! A proposal as sent, and the checks of its fields against the municipality's languages and
+//! the budget.
+
+use std::collections::BTreeMap;
+
+use crate::db::budgets::BudgetRow;
+use crate::db::proposals::ProposalRow;
+use crate::domain::{FieldError, Location, Texts, ValidationErrors};
+use crate::service::municipalities::parse_texts;
+use crate::service::scope::CycleScope;
+use crate::service::Result;
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
+pub const CATEGORY_MAX_CHARS: usize = 64;
+
+/// A proposal as sent; on update, absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct ProposalInput {
+    pub titles: Option<BTreeMap<String, String>>,
+    pub descriptions: Option<BTreeMap<String, String>>,
+    pub cost_minor: Option<i64>,
+    pub category: Option<Option<String>>,
+    pub location: Option<Option<Location>>,
+}
+
+pub(super) fn apply(
+    row: &mut ProposalRow,
+    input: &ProposalInput,
+    budget: &BudgetRow,
+    scope: &CycleScope,
+) -> Result<()> {
+    let settings = scope.municipality.settings.clone();
+    let mut errors = ValidationErrors::new();
+    if let Some(titles) = &input.titles {
+        if let Some(t) = parse_texts("titles", titles, &settings, TITLE_MAX_CHARS, &mut errors) {
+            row.titles = Texts::from(&t);
+        }
+    }
+    if let Some(descriptions) = &input.descriptions {
+        if let Some(d) = parse_texts(
+            "descriptions",
+            descriptions,
+            &settings,
+            DESCRIPTION_MAX_CHARS,
+            &mut errors,
+        ) {
+            row.descriptions = Texts::from(&d);
+        }
+    }
+    if let Some(cost) = input.cost_minor {
+        if cost <= 0 {
+            errors.push(FieldError::new(
+                "cost_minor",
+                "out_of_range",
+                "the cost must be positive",
+            ));
+        } else if cost > budget.amount_minor {
+            errors.push(FieldError::new(
+                "cost_minor",
+                "cost_above_budget",
+                format!(
+                    "the cost is above the budget of {} minor units",
+                    budget.amount_minor
+                ),
+            ));
+        } else {
+            row.cost_minor = cost;
+        }
+    }
+    match &input.category {
+        None => {}
+        Some(None) => row.category = None,
+        Some(Some(c)) => {
+            let c = c.trim();
+            if c.is_empty() || c.chars().count() > CATEGORY_MAX_CHARS {
+                errors.push(FieldError::new(
+                    "category",
+                    "invalid_category",
+                    format!("a category is 1 to {CATEGORY_MAX_CHARS} characters"),
+                ));
+            } else {
+                row.category = Some(c.to_lowercase());
+            }
+        }
+    }
+    match &input.location {
+        None => {}
+        Some(None) => row.set_location(None),
+        Some(Some(loc)) => {
+            if loc.is_on_earth() {
+                row.set_location(Some(*loc));
+            } else {
+                errors.push(FieldError::new(
+                    "location",
+                    "invalid_location",
+                    "latitude must be within ±90 and longitude within ±180",
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cycle::CycleStatus;
+    use crate::service::test_support::{budget, cycle_scope, error_codes, municipality, proposal};
+
+    /// `input` applied over a proposal costing 100 of a budget of 1,000: the changed proposal,
+    /// or the `(field, code)` of every refusal.
+    fn applied(input: ProposalInput) -> Result<ProposalRow, Vec<(String, &'static str)>> {
+        let scope = cycle_scope(municipality("m-1"), CycleStatus::Submission);
+        let mut row = proposal("p-1", "Саябақ", 100);
+        match apply(&mut row, &input, &budget("budget-1", 1_000), &scope) {
+            Ok(()) => Ok(row),
+            Err(err) => Err(error_codes(&err)),
+        }
+    }
+
+    fn refusals(input: ProposalInput) -> Vec<(String, &'static str)> {
+        let mut codes = applied(input).expect_err("refused");
+        codes.sort();
+        codes
+    }
+
+    fn field(name: &str, code: &'static str) -> (String, &'static str) {
+        (name.to_string(), code)
+    }
+
+    #[test]
+    fn absent_fields_keep_their_value() {
+        let before = proposal("p-1", "Саябақ", 100);
+        let after = applied(ProposalInput::default()).unwrap();
+        assert_eq!(
+            (
+                after.titles,
+                after.cost_minor,
+                after.category,
+                after.location
+            ),
+            (
+                before.titles,
+                before.cost_minor,
+                before.category,
+                before.location
+            )
+        );
+    }
+
+    #[test]
+    fn a_cost_is_positive_and_at_most_the_budget() {
+        let cost = |c| ProposalInput {
+            cost_minor: Some(c),
+            ..Default::default()
+        };
+        assert_eq!(applied(cost(1)).unwrap().cost_minor, 1);
+        assert_eq!(applied(cost(1_000)).unwrap().cost_minor, 1_000);
+        assert_eq!(refusals(cost(0)), [field("cost_minor", "out_of_range")]);
+        assert_eq!(refusals(cost(-5)), [field("cost_minor", "out_of_range")]);
+        assert_eq!(
+            refusals(cost(1_001)),
+            [field("cost_minor", "cost_above_budget")]
+        );
+    }
+
+    #[test]
+    fn a_category_is_trimmed_and_lowercased_or_cleared() {
+        let category = |c: Option<&str>| ProposalInput {
+            category: Some(c.map(str::to_string)),
+            ..Default::default()
+        };
+        let row = applied(category(Some("  Parks "))).unwrap();
+        assert_eq!(row.category.as_deref(), Some("parks"));
+        assert_eq!(applied(category(None)).unwrap().category, None);
+        let longest = "Ж".repeat(CATEGORY_MAX_CHARS);
+        assert!(applied(category(Some(&longest))).is_ok());
+        let too_long = "Ж".repeat(CATEGORY_MAX_CHARS + 1);
+        for bad in ["   ", "", too_long.as_str()] {
+            assert_eq!(
+                refusals(category(Some(bad))),
+                [field("category", "invalid_category")],
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_location_is_on_earth_or_cleared() {
+        let location = |l: Option<Location>| ProposalInput {
+            location: Some(l),
+            ..Default::default()
+        };
+        let almaty = Location {
+            lat: 43.24,
+            lon: 76.89,
+        };
+        let row = applied(location(Some(almaty))).unwrap();
+        assert_eq!(row.location().unwrap(), Some(almaty));
+        assert_eq!(applied(location(None)).unwrap().location, None);
+        for (lat, lon) in [(90.5, 0.0), (0.0, -180.5), (f64::NAN, 0.0)] {
+            assert_eq!(
+                refusals(location(Some(Location { lat, lon }))),
+                [field("location", "invalid_location")]
+            );
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let input = ProposalInput {
+            titles: Some([("ru".to_string(), "Парк".to_string())].into()),
+            descriptions: Some([("kk".to_string(), "x".repeat(DESCRIPTION_MAX_CHARS + 1))].into()),
+            cost_minor: Some(0),
+            category: Some(Some(" ".to_string())),
+            location: Some(Some(Location {
+                lat: 91.0,
+                lon: 0.0,
+            })),
+        };
+        assert_eq!(
+            refusals(input),
+            [
+                field("category", "invalid_category"),
+                field("cost_minor", "out_of_range"),
+                field("descriptions.kk", "text_too_long"),
+                field("location", "invalid_location"),
+                field("titles", "missing_default_language"),
+            ]
+        );
+    }
+}
