@@ -55,7 +55,7 @@ impl BudgetView {
             ballot: ballot_spec(&row)?,
             rule: counting_rule(&row)?,
             id: row.id,
-            cycle_id: row.cycle_id,
+            cycle_id: row.cycle_id.into(),
             names,
             district_id: row.district_id,
             amount_minor: row.amount_minor,
@@ -122,7 +122,7 @@ pub async fn list(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (rows, scope) = service::list(&db, caller.as_deref(), id.to_string()).await?;
+    let (rows, scope) = service::list(&db, caller.as_deref(), id.into_inner().into()).await?;
     let views = rows
         .into_iter()
         .map(|row| BudgetView::build(&req, row, &scope))
@@ -153,7 +153,13 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<BudgetBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::create(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::create(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
     Ok(HttpResponse::Created().json(BudgetView::build(&req, row, &scope)?))
 }

@@ -79,9 +79,13 @@ pub async fn cycle_archive(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let archive =
-        crate::service::archive::cycle_archive(&db, keys.into_inner(), &caller, id.to_string())
-            .await?;
+    let archive = crate::service::archive::cycle_archive(
+        &db,
+        keys.into_inner(),
+        &caller,
+        id.into_inner().into(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/gzip")
         .insert_header((

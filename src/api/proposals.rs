@@ -15,6 +15,7 @@ use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
+use crate::domain::ids::CycleId;
 use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult};
 use crate::service::proposals::{
@@ -178,7 +179,7 @@ async fn list_of(
         db,
         caller.as_deref(),
         budget,
-        cycle,
+        cycle.map(CycleId::from),
         query.into_query(wanted)?,
     )
     .await?;

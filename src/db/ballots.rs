@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
+use crate::domain::ids::CycleId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
@@ -166,7 +167,7 @@ pub fn receipt(conn: &mut DbConn, code: &str) -> QueryResult<ReceiptRow> {
 pub struct IdempotentReply {
     pub key_mac: String,
     /// Its rows all go when the cycle's voting closes.
-    pub cycle_id: String,
+    pub cycle_id: CycleId,
     /// hex(nonce ‖ ciphertext) of the request's hash, the status and the body.
     pub sealed_reply: String,
     /// Rounded up to the hour, so it says no more than the hour of the ballot.
@@ -197,7 +198,7 @@ pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()
 }
 
 /// Forgets the cycle's stored replies (its voting is over).
-pub fn forget_replies_of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<usize> {
+pub fn forget_replies_of_cycle(conn: &mut DbConn, cycle_id: &CycleId) -> QueryResult<usize> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::cycle_id.eq(cycle_id)))
         .execute(conn)
 }

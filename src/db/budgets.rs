@@ -12,6 +12,7 @@ use super::municipalities::{decode as decode_municipality, Municipality, Municip
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
+use crate::domain::ids::{CycleId, MunicipalityId};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
@@ -19,8 +20,8 @@ use crate::domain::Texts;
 #[diesel(table_name = budgets, treat_none_as_null = true)]
 pub struct BudgetRow {
     pub id: String,
-    pub cycle_id: String,
-    pub municipality_id: String,
+    pub cycle_id: CycleId,
+    pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
@@ -178,7 +179,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for ForShareOfCycles<Q> {
 
 impl<Q> RunQueryDsl<PgConnection> for ForShareOfCycles<Q> {}
 
-pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>> {
+pub fn of_cycle(conn: &mut DbConn, cycle_id: &CycleId) -> QueryResult<Vec<BudgetRow>> {
     budgets::table
         .filter(budgets::cycle_id.eq(cycle_id))
         .select(BudgetRow::as_select())
@@ -189,14 +190,14 @@ pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>
 /// The budgets of several cycles in one query, by cycle, each cycle's in creation order.
 pub fn of_cycles(
     conn: &mut DbConn,
-    cycle_ids: &[String],
-) -> QueryResult<HashMap<String, Vec<BudgetRow>>> {
+    cycle_ids: &[CycleId],
+) -> QueryResult<HashMap<CycleId, Vec<BudgetRow>>> {
     let rows: Vec<BudgetRow> = budgets::table
         .filter(budgets::cycle_id.eq_any(cycle_ids))
         .select(BudgetRow::as_select())
         .order((budgets::created_at.asc(), budgets::id.asc()))
         .load(conn)?;
-    let mut by_cycle: HashMap<String, Vec<BudgetRow>> = HashMap::new();
+    let mut by_cycle: HashMap<CycleId, Vec<BudgetRow>> = HashMap::new();
     for row in rows {
         by_cycle.entry(row.cycle_id.clone()).or_default().push(row);
     }
@@ -210,7 +211,7 @@ pub fn update(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn freeze_cycle(conn: &mut DbConn, cycle_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn freeze_cycle(conn: &mut DbConn, cycle_id: &CycleId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(budgets::table.filter(budgets::cycle_id.eq(cycle_id)))
         .set(budgets::frozen_at.eq(at))
         .execute(conn)

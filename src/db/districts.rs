@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::districts;
 use super::DbConn;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = districts)]
 pub struct DistrictRow {
     pub id: String,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
@@ -26,7 +27,10 @@ pub fn insert(conn: &mut DbConn, row: &DistrictRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn of_municipality(conn: &mut DbConn, municipality_id: &str) -> QueryResult<Vec<DistrictRow>> {
+pub fn of_municipality(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+) -> QueryResult<Vec<DistrictRow>> {
     districts::table
         .filter(districts::municipality_id.eq(municipality_id))
         .select(DistrictRow::as_select())
@@ -35,7 +39,11 @@ pub fn of_municipality(conn: &mut DbConn, municipality_id: &str) -> QueryResult<
 }
 
 /// The district, only if it belongs to the municipality: other tenants' ids are "not found".
-pub fn find(conn: &mut DbConn, municipality_id: &str, id: &str) -> QueryResult<DistrictRow> {
+pub fn find(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+    id: &str,
+) -> QueryResult<DistrictRow> {
     districts::table
         .filter(districts::municipality_id.eq(municipality_id))
         .filter(districts::id.eq(id))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{Location, ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -12,7 +13,7 @@ use crate::domain::{Location, ProposalStatus, Texts};
 pub struct ProposalRow {
     pub id: String,
     pub budget_id: String,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     /// Language tag → title (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub titles: Texts,

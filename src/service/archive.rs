@@ -20,6 +20,7 @@ use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{CycleId, MunicipalityId};
 use crate::service::audit_log;
 use crate::service::budgets::counting_rule;
 use crate::service::exports::{
@@ -45,8 +46,8 @@ struct Plan {
 struct Summary {
     manifest_sha256: String,
     key_id: String,
-    municipality_id: String,
-    cycle_id: String,
+    municipality_id: MunicipalityId,
+    cycle_id: CycleId,
     tallies: Vec<TallyRow>,
 }
 
@@ -55,7 +56,7 @@ pub async fn cycle_archive(
     db: &Db,
     keys: Arc<ArchiveKeys>,
     caller: &Actor,
-    cycle_id: String,
+    cycle_id: CycleId,
 ) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db.read(move |conn| plan(conn, &actor, &cycle_id)).await?;
@@ -89,7 +90,7 @@ pub async fn cycle_archive(
     Ok(StreamedExport { filename, body })
 }
 
-fn plan(conn: &mut DbConn, caller: &Actor, cycle_id: &str) -> Result<Plan> {
+fn plan(conn: &mut DbConn, caller: &Actor, cycle_id: &CycleId) -> Result<Plan> {
     let scope = scope::cycle(conn, cycle_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
@@ -131,7 +132,7 @@ fn write_archive(
     let manifest = Manifest {
         format: FORMAT.into(),
         municipality: Named {
-            id: scope.municipality.id.clone(),
+            id: scope.municipality.id.to_string(),
             slug: Some(scope.municipality.slug.clone()),
             name: crate::domain::translations::pick(
                 &scope.municipality.names,
@@ -140,7 +141,7 @@ fn write_archive(
             ),
         },
         cycle: Named {
-            id: scope.cycle.id.clone(),
+            id: scope.cycle.id.to_string(),
             slug: None,
             name: default_name(&scope, &scope.cycle.names)?,
         },
@@ -310,7 +311,7 @@ fn add_audit_log<W: Write>(
     writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
 ) -> Result<AuditInfo> {
-    let chain = scope.municipality.id.clone();
+    let chain = scope.municipality.id.to_string();
     let rows = audit::up_to(conn, &chain, i64::MAX)?;
     let mut text = Vec::new();
     for row in &rows {

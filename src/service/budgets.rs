@@ -7,6 +7,7 @@ use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
+use crate::domain::ids::CycleId;
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
@@ -146,7 +147,7 @@ fn refuse_if_frozen(scope: &CycleScope) -> Result<()> {
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    cycle_id: String,
+    cycle_id: CycleId,
     input: BudgetInput,
 ) -> Result<BudgetRow> {
     let actor = actor.clone();
@@ -243,7 +244,7 @@ pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<(BudgetR
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    cycle_id: String,
+    cycle_id: CycleId,
 ) -> Result<(Vec<BudgetRow>, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {

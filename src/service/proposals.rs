@@ -11,6 +11,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::CycleId;
 use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::municipalities::parse_texts;
@@ -462,7 +463,7 @@ pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
     budget_id: Option<String>,
-    cycle_id: Option<String>,
+    cycle_id: Option<CycleId>,
     query: ListQuery,
 ) -> Result<Listed> {
     let caller = caller.cloned();

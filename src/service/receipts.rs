@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::db::ballots;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::CycleId;
 use crate::domain::receipt_code::{self, normalise};
 use crate::service::scope;
 use crate::service::{Error, Result};
@@ -61,7 +62,7 @@ pub async fn check(db: &Db, code: &str) -> Result<ReceiptStatus> {
 enum Read {
     Final(ReceiptStatus),
     /// The cycle's scheduled close passed but is not yet written down.
-    ClosePending(String),
+    ClosePending(CycleId),
 }
 
 async fn read_status(db: &Db, code: String) -> Result<Read> {

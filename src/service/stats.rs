@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 
 use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::CycleId;
 use crate::domain::settings::AGE_BANDS;
 use crate::service::scope::{self, is_staff, CycleScope};
 use crate::service::Actor;
@@ -73,7 +74,8 @@ pub struct ProposalCount {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CycleStats {
-    pub cycle_id: String,
+    #[schema(value_type = String)]
+    pub cycle_id: CycleId,
     #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
     pub generated_at: chrono::DateTime<chrono::Utc>,
@@ -85,7 +87,7 @@ pub struct CycleStats {
 }
 
 /// The cycle's statistics, if the caller may see them.
-pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: String) -> Result<CycleStats> {
+pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: CycleId) -> Result<CycleStats> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &cycle_id)?;
