@@ -670,9 +670,10 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 2] = [
+const TYPED_IDS: [(&str, &[&str]); 3] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
+    ("budget_id", &["BudgetRow"]),
 ];
 
 /// How an id looks when it travels as a bare string.

@@ -54,7 +54,7 @@ impl BudgetView {
             name: pick(&names, &lang, municipality.default_language()),
             ballot: ballot_spec(&row)?,
             rule: counting_rule(&row)?,
-            id: row.id,
+            id: row.id.into(),
             cycle_id: row.cycle_id.into(),
             names,
             district_id: row.district_id,
@@ -181,7 +181,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (row, scope) = service::get(&db, caller.as_deref(), id.to_string()).await?;
+    let (row, scope) = service::get(&db, caller.as_deref(), id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
 }
 
@@ -208,7 +208,13 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: web::Json<BudgetBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::update(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::update(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
 }

@@ -15,7 +15,7 @@ use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult};
 use crate::service::proposals::{
@@ -77,7 +77,7 @@ impl ProposalView {
                 .then_some(row.status_reason)
                 .flatten(),
             id: row.id,
-            budget_id: row.budget_id,
+            budget_id: row.budget_id.into(),
             titles,
             descriptions,
             cost_minor: row.cost_minor,
@@ -178,7 +178,7 @@ async fn list_of(
     let listed = service::list(
         db,
         caller.as_deref(),
-        budget,
+        budget.map(BudgetId::from),
         cycle.map(CycleId::from),
         query.into_query(wanted)?,
     )
@@ -331,7 +331,13 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<ProposalBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::create(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::create(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     respond(&req, &db, &caller, row.id, true).await
 }
 

@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
 pub struct BallotRow {
     pub id: String,
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     /// Keyed hash of (budget, person); `None` for paper ballots.
     pub voter_key: Option<String>,
     /// `online` or `paper`.
@@ -30,7 +30,7 @@ pub struct BallotRow {
 #[diesel(table_name = receipts)]
 pub struct ReceiptRow {
     pub code: String,
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     pub ballot_id: String,
     /// Days, like the ballot's `cast_at`.
     pub issued_at: NaiveDateTime,
@@ -53,7 +53,7 @@ pub fn insert_many(conn: &mut DbConn, rows: &[BallotRow]) -> QueryResult<()> {
 
 pub fn of_voter(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     voter_key: &str,
 ) -> QueryResult<Option<BallotRow>> {
     ballots::table
@@ -81,7 +81,7 @@ pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> 
 /// tally reads them in).
 pub fn of_budget_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<BallotRow>> {
@@ -98,7 +98,7 @@ pub fn of_budget_after(
 /// export shuffles before reading the ballots page by page).
 pub fn ids_of_budget_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
@@ -210,7 +210,7 @@ pub fn forget_expired_replies(conn: &mut DbConn, now: NaiveDateTime) -> QueryRes
 }
 
 /// (online, paper) ballots of a budget.
-pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64, i64)> {
+pub fn count_by_channel(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<(i64, i64)> {
     let count = |conn: &mut DbConn, channel: &str| {
         ballots::table
             .filter(ballots::budget_id.eq(budget_id))
@@ -225,7 +225,7 @@ pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64,
 /// receipt; paper ballots have none): those after `after` in the database's order.
 pub fn counted_receipts_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
@@ -246,7 +246,7 @@ pub fn counted_receipts_after(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = participation)]
 pub struct Participation {
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     pub channel: String,
     pub district_id: String,
     pub age_band: String,
@@ -284,7 +284,10 @@ pub fn count_participation(conn: &mut DbConn, row: &Participation) -> QueryResul
 }
 
 /// The budget's counters, shards not yet added up.
-pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Participation>> {
+pub fn participation_of(
+    conn: &mut DbConn,
+    budget_id: &BudgetId,
+) -> QueryResult<Vec<Participation>> {
     participation::table
         .filter(participation::budget_id.eq(budget_id))
         .select(Participation::as_select())
@@ -296,7 +299,7 @@ pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<P
 /// ballots could be laid beside the order of logins. Done when the cycle is published, with
 /// the ballot key's destruction, so what remains says nothing of who voted when. SQLite keeps
 /// both tables in key order (`WITHOUT ROWID`, random ids), so there is nothing to do there.
-pub fn shuffle_storage(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+pub fn shuffle_storage(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<()> {
     use diesel::sql_types::Text;
     let DbConn::Postgresql(pg) = conn else {
         return Ok(());

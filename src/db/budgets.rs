@@ -12,14 +12,14 @@ use super::municipalities::{decode as decode_municipality, Municipality, Municip
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
-use crate::domain::ids::{CycleId, MunicipalityId};
+use crate::domain::ids::{BudgetId, CycleId, MunicipalityId};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
 pub struct BudgetRow {
-    pub id: String,
+    pub id: BudgetId,
     pub cycle_id: CycleId,
     pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
@@ -45,7 +45,7 @@ pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BudgetRow> {
+pub fn find(conn: &mut DbConn, id: &BudgetId) -> QueryResult<BudgetRow> {
     budgets::table
         .find(id)
         .select(BudgetRow::as_select())
@@ -69,7 +69,7 @@ macro_rules! budget_with_cycle {
 /// which gives the same order.
 pub fn find_with_cycle_locked(
     conn: &mut DbConn,
-    id: &str,
+    id: &BudgetId,
 ) -> QueryResult<(BudgetRow, CycleRow, Municipality)> {
     macro_rules! query {
         () => {
@@ -106,7 +106,7 @@ pub struct BallotRead {
 /// state). `None`: no such budget.
 pub fn find_for_ballot_locked(
     conn: &mut DbConn,
-    id: &str,
+    id: &BudgetId,
     session_id: &str,
     account_id: &str,
     now: NaiveDateTime,

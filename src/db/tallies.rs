@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use super::schema::tallies;
 use super::DbConn;
+use crate::domain::ids::BudgetId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tallies)]
 pub struct TallyRow {
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     /// JSON of the engine's [`crate::tally::TallyResult`].
     pub result: String,
     pub ballots_counted: i64,
@@ -17,7 +18,7 @@ pub struct TallyRow {
     pub computed_by: String,
 }
 
-pub fn find(conn: &mut DbConn, budget_id: &str) -> QueryResult<TallyRow> {
+pub fn find(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<TallyRow> {
     tallies::table
         .find(budget_id)
         .select(TallyRow::as_select())
@@ -34,7 +35,7 @@ pub fn store(conn: &mut DbConn, row: &TallyRow) -> QueryResult<()> {
 }
 
 /// Drops a stored count that no longer covers every ballot.
-pub fn discard(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+pub fn discard(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<()> {
     diesel::delete(tallies::table.find(budget_id))
         .execute(conn)
         .map(|_| ())

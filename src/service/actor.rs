@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::db::budgets::{self, BallotRead};
 use crate::db::{sessions as session_rows, Db, DbConn};
-use crate::domain::ids::MunicipalityId;
+use crate::domain::ids::{BudgetId, MunicipalityId};
 use crate::domain::Role;
 use crate::service::{Error, Result};
 
@@ -72,7 +72,7 @@ impl UncheckedActor {
     pub fn check_with_budget(
         &self,
         conn: &mut DbConn,
-        budget_id: &str,
+        budget_id: &BudgetId,
     ) -> Result<(Actor, BallotRead)> {
         let actor = &self.0;
         let now = Utc::now().naive_utc();

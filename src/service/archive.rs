@@ -20,7 +20,7 @@ use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::{CycleId, MunicipalityId};
+use crate::domain::ids::{BudgetId, CycleId, MunicipalityId};
 use crate::service::audit_log;
 use crate::service::budgets::counting_rule;
 use crate::service::exports::{
@@ -229,7 +229,7 @@ fn add_budget<W: Write>(
 
     let rule = counting_rule(budget)?;
     Ok(BudgetEntry {
-        id: budget.id.clone(),
+        id: budget.id.to_string(),
         name: default_name(scope, &budget.names)?,
         pb: paths.pb,
         results_json: paths.results_json,
@@ -249,7 +249,7 @@ const CODE_LEN: usize = 23;
 
 /// The counted ballots' receipt codes in byte order (the same on both databases, whatever
 /// their collation). Read page by page and kept as fixed-size codes: 23 bytes a ballot.
-fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> Result<Vec<[u8; CODE_LEN]>> {
+fn counted_receipts(conn: &mut DbConn, budget_id: &BudgetId) -> Result<Vec<[u8; CODE_LEN]>> {
     let mut codes = Vec::new();
     by_pages::<_, Error>(
         |after| ballots::counted_receipts_after(conn, budget_id, after, RECEIPT_PAGE),

@@ -7,7 +7,7 @@ use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
@@ -171,7 +171,7 @@ pub async fn create(
         }
         let at = now();
         let mut row = BudgetRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: BudgetId::new(),
             cycle_id: scope.cycle.id.clone(),
             municipality_id: scope.municipality.id.clone(),
             names: Texts::default(),
@@ -199,7 +199,7 @@ pub async fn create(
     .await
 }
 
-pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> Result<BudgetRow> {
+pub async fn update(db: &Db, actor: &Actor, id: BudgetId, input: BudgetInput) -> Result<BudgetRow> {
     let actor = actor.clone();
     db.write(move |conn| {
         let (mut row, scope) = scope::budget(conn, &id)?;
@@ -231,7 +231,7 @@ fn audit_details(row: &BudgetRow) -> serde_json::Value {
     })
 }
 
-pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<(BudgetRow, CycleScope)> {
+pub async fn get(db: &Db, caller: Option<&Actor>, id: BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let (row, scope) = scope::budget(conn, &id)?;

@@ -24,7 +24,7 @@ use crate::db::proposals;
 use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
@@ -285,7 +285,7 @@ pub async fn transition(
 
 /// Whether the budget's stored count holds every ballot stored now: publishing a count that
 /// missed a ballot would leave results, receipts and exports disagreeing for good.
-fn counts_every_ballot(conn: &mut DbConn, budget_id: &str) -> Result<bool> {
+fn counts_every_ballot(conn: &mut DbConn, budget_id: &BudgetId) -> Result<bool> {
     let Some(tally) = tallies::find(conn, budget_id).optional()? else {
         return Ok(false);
     };
@@ -309,7 +309,7 @@ fn open_voting(
     let mut empty = Vec::new();
     for budget in budgets {
         if proposals::count_approved(conn, &budget.id)? == 0 {
-            empty.push(budget.id.clone());
+            empty.push(budget.id.to_string());
         }
     }
     if !empty.is_empty() {
@@ -327,7 +327,7 @@ fn open_voting(
             "The scheduled close has already passed; change it before opening voting.",
         ));
     }
-    let ids: Vec<String> = budgets.iter().map(|b| b.id.clone()).collect();
+    let ids: Vec<BudgetId> = budgets.iter().map(|b| b.id.clone()).collect();
     budgets::freeze_cycle(conn, &cycle.id, at)?;
     proposals::freeze_ballots(conn, &ids)?;
     Ok(())

@@ -11,7 +11,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::municipalities::parse_texts;
@@ -142,7 +142,7 @@ fn closed_for(what: &str) -> Error {
 pub async fn create(
     db: &Db,
     caller: &Actor,
-    budget_id: String,
+    budget_id: BudgetId,
     input: ProposalInput,
 ) -> Result<ProposalRow> {
     let caller = caller.clone();
@@ -154,7 +154,7 @@ pub async fn create(
             if scope.status != CycleStatus::Submission {
                 return Err(closed_for("residents can submit proposals"));
             }
-            let budget_ids: Vec<String> = budgets::of_cycle(conn, &scope.cycle.id)?
+            let budget_ids: Vec<BudgetId> = budgets::of_cycle(conn, &scope.cycle.id)?
                 .into_iter()
                 .map(|b| b.id)
                 .collect();
@@ -462,7 +462,7 @@ pub struct Listed {
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    budget_id: Option<String>,
+    budget_id: Option<BudgetId>,
     cycle_id: Option<CycleId>,
     query: ListQuery,
 ) -> Result<Listed> {

@@ -9,7 +9,7 @@ use crate::db::cycles::{self, CycleRow};
 use crate::db::municipalities::{self, Municipality};
 use crate::db::DbConn;
 use crate::domain::cycle::{effective_status, CycleStatus};
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Role;
 use crate::service::{Actor, Error, Result};
 
@@ -111,7 +111,7 @@ pub fn cycle_for_update(conn: &mut DbConn, id: &CycleId) -> Result<CycleScope> {
 }
 
 /// A budget with its cycle's scope.
-pub fn budget(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
+pub fn budget(conn: &mut DbConn, id: &BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let budget = budgets::find(conn, id)?;
     let scope = cycle(conn, &budget.cycle_id)?;
     Ok((budget, scope))
@@ -120,7 +120,7 @@ pub fn budget(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
 /// A budget with its cycle's scope, in one query, the cycle under the ballot lock
 /// ([`budgets::find_with_cycle_locked`]): for writes that must not race a change of the
 /// cycle's status (ballots). `scope.cycle` is the locked read.
-pub fn budget_locked(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
+pub fn budget_locked(conn: &mut DbConn, id: &BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let (budget, cycle, municipality) = budgets::find_with_cycle_locked(conn, id)?;
     Ok((budget, CycleScope::new(cycle, municipality)?))
 }

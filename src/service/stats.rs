@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::CycleId;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::settings::AGE_BANDS;
 use crate::service::scope::{self, is_staff, CycleScope};
 use crate::service::Actor;
@@ -44,7 +44,8 @@ pub struct Cell {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BudgetStats {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub name: String,
     /// The budget's district (default language); `null` for a city-wide budget.
     pub district: Option<String>,
@@ -141,7 +142,7 @@ fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
         .into_iter()
         .map(|(status, n)| (status, n as u64))
         .collect();
-    let ids: Vec<String> = budgets.iter().map(|b| b.id.clone()).collect();
+    let ids: Vec<BudgetId> = budgets.iter().map(|b| b.id.clone()).collect();
     let proposals = proposals::count_by_category_and_status(conn, &ids)?
         .into_iter()
         .map(|(category, outcome, n)| ProposalCount {
@@ -174,7 +175,7 @@ struct BallotTally {
 
 fn tally_ballots(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     district_names: &BTreeMap<String, String>,
 ) -> Result<BallotTally> {
     let mut channel: BTreeMap<String, u64> = BTreeMap::new();
