@@ -670,10 +670,13 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 3] = [
+const TYPED_IDS: [(&str, &[&str]); 4] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
+    // A proposal's own id; the ids inside a ballot's selections and a tally's lines are
+    // still strings (not yet converted).
+    ("proposal's own id", &["ProposalRow"]),
 ];
 
 /// How an id looks when it travels as a bare string.

@@ -5,13 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
-use crate::domain::ids::{BudgetId, MunicipalityId};
+use crate::domain::ids::{BudgetId, MunicipalityId, ProposalId};
 use crate::domain::{Location, ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = proposals, treat_none_as_null = true)]
 pub struct ProposalRow {
-    pub id: String,
+    pub id: ProposalId,
     pub budget_id: BudgetId,
     pub municipality_id: MunicipalityId,
     /// Language tag → title (a JSON object in the column).
@@ -57,7 +57,7 @@ pub fn insert(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ProposalRow> {
+pub fn find(conn: &mut DbConn, id: &ProposalId) -> QueryResult<ProposalRow> {
     proposals::table
         .find(id)
         .select(ProposalRow::as_select())

@@ -492,7 +492,7 @@ fn projects(
         .map(|p| {
             let f = figures.get(p.id.as_str());
             let mut cells = vec![
-                p.id.clone(),
+                p.id.to_string(),
                 money.main_units(p.cost_minor),
                 f.and_then(|f| f["votes"].as_u64()).unwrap_or(0).to_string(),
             ];

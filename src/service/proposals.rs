@@ -11,7 +11,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::{BudgetId, CycleId};
+use crate::domain::ids::{BudgetId, CycleId, ProposalId};
 use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::municipalities::parse_texts;
@@ -190,7 +190,7 @@ pub async fn create(
         }
         let at = now();
         let mut row = ProposalRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: ProposalId::new(),
             budget_id: budget.id.clone(),
             municipality_id: scope.municipality.id.clone(),
             titles: Texts::default(),
@@ -226,7 +226,7 @@ pub async fn create(
 fn for_change(
     conn: &mut DbConn,
     caller: &Actor,
-    id: &str,
+    id: &ProposalId,
 ) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let row = rows::find(conn, id)?;
     let (budget, scope) = scope::budget(conn, &row.budget_id)?;
@@ -250,7 +250,7 @@ fn for_change(
 pub async fn update(
     db: &Db,
     caller: &Actor,
-    id: String,
+    id: ProposalId,
     input: ProposalInput,
 ) -> Result<ProposalRow> {
     let caller = caller.clone();
@@ -277,7 +277,7 @@ pub async fn update(
 pub async fn review(
     db: &Db,
     caller: &Actor,
-    id: String,
+    id: ProposalId,
     approve: bool,
     reason: Option<String>,
 ) -> Result<ProposalRow> {
@@ -338,7 +338,7 @@ pub async fn review(
     .await
 }
 
-pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow> {
+pub async fn withdraw(db: &Db, caller: &Actor, id: ProposalId) -> Result<ProposalRow> {
     let caller = caller.clone();
     db.write(move |conn| {
         let mut row = rows::find(conn, &id)?;
@@ -392,7 +392,7 @@ fn readable(row: &ProposalRow, caller: Option<&Actor>, scope: &CycleScope) -> bo
 pub async fn get(
     db: &Db,
     caller: Option<&Actor>,
-    id: String,
+    id: ProposalId,
 ) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {

@@ -253,7 +253,7 @@ pub fn build_results(
         .into_iter()
         .map(|p| {
             let titles = crate::service::proposals::translations(&p.titles)?;
-            let f = figures.get(&p.id);
+            let f = figures.get(p.id.as_str());
             Ok(ResultLine {
                 title: crate::domain::translations::pick(&titles, &lang, default),
                 titles,
@@ -263,9 +263,12 @@ pub fn build_results(
                     .and_then(|f| f["score"].as_str())
                     .unwrap_or("0")
                     .to_string(),
-                selected: selected.contains(&p.id),
-                funded_order: selected.iter().position(|s| *s == p.id).map(|i| i + 1),
-                proposal_id: p.id,
+                selected: selected.iter().any(|s| p.id == *s.as_str()),
+                funded_order: selected
+                    .iter()
+                    .position(|s| p.id == *s.as_str())
+                    .map(|i| i + 1),
+                proposal_id: p.id.into(),
             })
         })
         .collect::<Result<_>>()?;
