@@ -57,7 +57,7 @@ impl BudgetView {
             id: row.id.into(),
             cycle_id: row.cycle_id.into(),
             names,
-            district_id: row.district_id,
+            district_id: row.district_id.map(String::from),
             amount_minor: row.amount_minor,
             currency: municipality.settings.currency.code().to_string(),
             frozen_at: row.frozen_at.map(utc),

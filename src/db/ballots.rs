@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
-use crate::domain::ids::{BudgetId, CycleId};
+use crate::domain::ids::{BudgetId, CycleId, DistrictId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
@@ -248,7 +248,7 @@ pub fn counted_receipts_after(
 pub struct Participation {
     pub budget_id: BudgetId,
     pub channel: String,
-    pub district_id: String,
+    pub district_id: DistrictId,
     pub age_band: String,
     pub day: String,
     pub shard: i32,

@@ -12,7 +12,7 @@ use super::municipalities::{decode as decode_municipality, Municipality, Municip
 use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
-use crate::domain::ids::{BudgetId, CycleId, MunicipalityId};
+use crate::domain::ids::{BudgetId, CycleId, DistrictId, MunicipalityId};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
@@ -26,7 +26,7 @@ pub struct BudgetRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
     /// `None`: city-wide.
-    pub district_id: Option<String>,
+    pub district_id: Option<DistrictId>,
     pub amount_minor: i64,
     /// JSON of [`crate::domain::budget::BallotSpec`].
     pub ballot_rules: String,

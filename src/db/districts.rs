@@ -5,13 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::districts;
 use super::DbConn;
-use crate::domain::ids::MunicipalityId;
+use crate::domain::ids::{DistrictId, MunicipalityId};
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = districts)]
 pub struct DistrictRow {
-    pub id: String,
+    pub id: DistrictId,
     pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -42,7 +42,7 @@ pub fn of_municipality(
 pub fn find(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
-    id: &str,
+    id: &DistrictId,
 ) -> QueryResult<DistrictRow> {
     districts::table
         .filter(districts::municipality_id.eq(municipality_id))
@@ -51,7 +51,12 @@ pub fn find(
         .first(conn)
 }
 
-pub fn rename(conn: &mut DbConn, id: &str, names: &Texts, at: NaiveDateTime) -> QueryResult<()> {
+pub fn rename(
+    conn: &mut DbConn,
+    id: &DistrictId,
+    names: &Texts,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     let names = String::from(names.clone());
     diesel::update(districts::table.find(id))
         .set((districts::names.eq(names), districts::updated_at.eq(at)))
@@ -59,7 +64,7 @@ pub fn rename(conn: &mut DbConn, id: &str, names: &Texts, at: NaiveDateTime) -> 
         .map(|_| ())
 }
 
-pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+pub fn delete(conn: &mut DbConn, id: &DistrictId) -> QueryResult<()> {
     diesel::delete(districts::table.find(id))
         .execute(conn)
         .map(|_| ())

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::schema::{residents, voter_roll};
 use super::DbConn;
-use crate::domain::ids::MunicipalityId;
+use crate::domain::ids::{DistrictId, MunicipalityId};
 use crate::domain::ResidentStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -18,7 +18,7 @@ pub struct ResidentRow {
     pub national_id_hash: String,
     pub full_name: String,
     pub birth_date: NaiveDate,
-    pub district_id: Option<String>,
+    pub district_id: Option<DistrictId>,
     pub phone: Option<String>,
     pub language: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -186,7 +186,7 @@ pub fn count_by_status(
 pub fn count_verified(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
-    district_id: Option<&str>,
+    district_id: Option<&DistrictId>,
 ) -> QueryResult<i64> {
     let mut query = residents::table
         .filter(residents::municipality_id.eq(municipality_id))

@@ -58,7 +58,7 @@ fn apply(
     if let Some(district) = &input.district_id {
         match district {
             None => row.district_id = None,
-            Some(id) => match districts::find(conn, &scope.municipality.id, id) {
+            Some(id) => match districts::find(conn, &scope.municipality.id, &id.clone().into()) {
                 Ok(d) => row.district_id = Some(d.id),
                 Err(diesel::result::Error::NotFound) => errors.push(FieldError::new(
                     "district_id",

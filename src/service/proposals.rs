@@ -491,7 +491,7 @@ pub async fn list(
             if query
                 .district
                 .as_ref()
-                .is_some_and(|d| budget.district_id.as_ref() != Some(d))
+                .is_some_and(|d| budget.district_id.as_deref() != Some(d.as_str()))
             {
                 continue;
             }

@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::{BudgetId, CycleId};
+use crate::domain::ids::{BudgetId, CycleId, DistrictId};
 use crate::domain::settings::AGE_BANDS;
 use crate::service::scope::{self, is_staff, CycleScope};
 use crate::service::Actor;
@@ -114,14 +114,13 @@ fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
     let district_names = districts::of_municipality(conn, &municipality.id)?
         .into_iter()
         .map(|d| Ok((d.id, name(&d.names)?)))
-        .collect::<Result<BTreeMap<String, String>>>()?;
+        .collect::<Result<BTreeMap<DistrictId, String>>>()?;
     let budgets = budgets::of_cycle(conn, &scope.cycle.id)?;
     let mut out = Vec::with_capacity(budgets.len());
     for budget in &budgets {
         let tally = tally_ballots(conn, &budget.id, &district_names)?;
         let registered =
-            residents::count_verified(conn, &municipality.id, budget.district_id.as_deref())?
-                as u64;
+            residents::count_verified(conn, &municipality.id, budget.district_id.as_ref())? as u64;
         out.push(BudgetStats {
             budget_id: budget.id.clone(),
             name: name(&budget.names)?,
@@ -176,7 +175,7 @@ struct BallotTally {
 fn tally_ballots(
     conn: &mut DbConn,
     budget_id: &BudgetId,
-    district_names: &BTreeMap<String, String>,
+    district_names: &BTreeMap<DistrictId, String>,
 ) -> Result<BallotTally> {
     let mut channel: BTreeMap<String, u64> = BTreeMap::new();
     let mut district: BTreeMap<String, u64> = BTreeMap::new();

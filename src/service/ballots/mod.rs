@@ -53,7 +53,7 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 
 use crate::db::ballots::{self as rows, Participation};
-use crate::domain::ids::BudgetId;
+use crate::domain::ids::{BudgetId, DistrictId};
 use crate::domain::Pepper;
 pub use crate::service::selections::Selection;
 use crate::service::Error;
@@ -90,7 +90,7 @@ pub fn stored_day(at: NaiveDateTime) -> NaiveDateTime {
 fn participation(
     budget_id: &BudgetId,
     channel: &str,
-    district_id: Option<String>,
+    district_id: Option<DistrictId>,
     age_band: Option<String>,
     day: &str,
     ballots: i64,
@@ -98,7 +98,7 @@ fn participation(
     Participation {
         budget_id: budget_id.clone(),
         channel: channel.to_string(),
-        district_id: district_id.unwrap_or_default(),
+        district_id: district_id.unwrap_or_else(|| String::new().into()),
         age_band: age_band.unwrap_or_default(),
         day: day.to_string(),
         shard: (rand::rngs::OsRng.next_u32() % rows::SHARDS as u32) as i32,
