@@ -1,9 +1,20 @@
 //! The ids of the stored things, one type each, so that a budget's id handed where a cycle's
 //! is expected does not compile. On the wire and in the database they are the same plain
 //! strings as before (`db::ids` teaches diesel to store them); API views keep plain strings
-//! (or say `#[schema(value_type = String)]`), so the OpenAPI document is unchanged. `new()` is the only place a fresh id is made.
+//! (or say `#[schema(value_type = String)]`), so the OpenAPI document is unchanged. A fresh
+//! id of one of these types is made only by its `new()`.
 
-/// Defines a string id type.
+/// Defines a string id type. One id type does not stand in for another:
+///
+/// ```compile_fail
+/// fn wants_a_cycle(_: &kurultai::domain::CycleId) {}
+/// wants_a_cycle(&kurultai::domain::BudgetId::new());
+/// ```
+///
+/// ```
+/// fn wants_a_cycle(_: &kurultai::domain::CycleId) {}
+/// wants_a_cycle(&kurultai::domain::CycleId::new());
+/// ```
 macro_rules! string_id {
     ($( $(#[$meta:meta])* $name:ident, )+) => {$(
         $(#[$meta])*
