@@ -69,11 +69,13 @@ fn sources(dirs: &[&str]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// `sources`, each cut at its unit tests (a `#[cfg(test)]` at the start of a line): tests
-/// may read fixture files.
+/// `sources`, each cut at its unit tests (a `#[cfg(test)]` at the start of a line), without
+/// the test-only `test_support.rs` modules (declared under `#[cfg(test)]`): tests may read
+/// fixture files and build rows from literals.
 fn production_sources(dirs: &[&str]) -> Vec<(String, Vec<String>)> {
     sources(dirs)
         .into_iter()
+        .filter(|(name, _)| !name.ends_with("/test_support.rs"))
         .map(|(name, lines)| {
             let code = lines
                 .into_iter()
@@ -647,4 +649,92 @@ fn settings_are_decoded_once_in_the_database_layer() {
         "a municipality's settings re-parsed (db::municipalities::Municipality has them):\n{}",
         found.join("\n")
     );
+}
+
+/// The ids that have a type of their own (`domain::ids`), by the name their fields and
+/// parameters carry, with the `db/` records whose `id` is one.
+const TYPED_IDS: [(&str, &[&str]); 5] = [
+    ("municipality_id", &["Municipality", "MunicipalityRow"]),
+    ("cycle_id", &["CycleRow"]),
+    ("budget_id", &["BudgetRow"]),
+    // A proposal's own id; the ids inside a ballot's selections and a tally's lines are
+    // still strings (not yet converted).
+    ("proposal's own id", &["ProposalRow"]),
+    ("district_id", &["DistrictRow"]),
+];
+
+/// What a caller sends, kept as strings until checked so that every bad value becomes a field
+/// error: an id in here is not yet known to exist.
+const UNCHECKED_INPUTS: [&str; 1] = ["Registration"];
+
+/// How an id looks when it travels as a bare string.
+const BARE: [&str; 6] = [
+    ": String",
+    ": &str",
+    ": &'a str",
+    ": Option<String>",
+    ": Option<&str>",
+    ": Option<&'a str>",
+];
+
+/// Lines of `db/` and `service/` that carry a typed id as a bare string: a row field, a
+/// record's own `id`, or a function's parameter.
+fn bare_ids(files: Vec<(String, Vec<String>)>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, lines) in files {
+        // The audit chain hashes its entries' ids as the strings they are (`domain::audit_chain`).
+        if name.ends_with("db/audit.rs") {
+            continue;
+        }
+        let mut record = String::new();
+        for line in &lines {
+            let code = line.trim();
+            if let Some(rest) = code.strip_prefix("pub struct ") {
+                record = rest
+                    .split([' ', '<', '{', '('])
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+            }
+            if line == "}" {
+                record.clear();
+            }
+            if UNCHECKED_INPUTS.contains(&record.as_str()) {
+                continue;
+            }
+            for (field, records) in TYPED_IDS {
+                let bare_field = BARE.iter().any(|b| code.contains(&format!("{field}{b}")));
+                let bare_own_id = records.contains(&record.as_str())
+                    && BARE.iter().any(|b| code.starts_with(&format!("pub id{b}")));
+                if bare_field || bare_own_id {
+                    found.push(format!("{name}: `{code}`"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn typed_ids_are_not_bare_strings_in_the_database_and_service_layers() {
+    let found = bare_ids(production_sources(&["src/db", "src/service"]));
+    assert!(
+        found.is_empty(),
+        "an id with a type of its own carried as a string (use domain::ids):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn a_bare_id_is_found() {
+    let old = vec![
+        "pub struct CycleRow {".to_string(),
+        "    pub id: String,".to_string(),
+        "    pub municipality_id: String,".to_string(),
+        "}".to_string(),
+        "pub fn find(conn: &mut DbConn, cycle_id: &str) {".to_string(),
+        "pub struct Other {".to_string(),
+        "    pub id: String,".to_string(),
+    ];
+    assert_eq!(bare_ids(vec![("src/db/cycles.rs".into(), old)]).len(), 3);
 }

@@ -85,7 +85,7 @@ pub async fn update(
     path: web::Path<(String, Uuid)>,
     body: web::Json<DistrictInput>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     let row = service::rename(
         &db,
         &staff.caller,
@@ -117,7 +117,7 @@ pub async fn delete(
     staff: Staff<Admins>,
     path: web::Path<(String, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     service::delete(&db, &staff.caller, &staff.municipality, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

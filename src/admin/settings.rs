@@ -27,7 +27,7 @@ pub struct SettingsView {
 
 impl SettingsView {
     pub fn build(req: &HttpRequest, row: Municipality) -> ApiResult<Self> {
-        let (id, created_at, updated_at) = (row.id.clone(), row.created_at, row.updated_at);
+        let (id, created_at, updated_at) = (row.id.to_string(), row.created_at, row.updated_at);
         Ok(Self {
             id,
             public: MunicipalityView::build(req, row)?,

@@ -98,7 +98,7 @@ pub async fn list(
         ));
     }
     let after = query.after.unwrap_or(0);
-    let chain = staff.municipality.id.clone();
+    let chain = staff.municipality.id.to_string();
     let page = crate::service::audit_pages::page(&db, chain, after, limit).await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         next_after: page.next_after,

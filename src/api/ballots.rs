@@ -71,7 +71,7 @@ pub async fn cast(
         ),
     };
     let request = CastRequest {
-        budget_id: id.to_string(),
+        budget_id: id.into_inner().into(),
         selections: body.into_inner().selections,
         idempotency_key,
         reply_ttl: reply_ttl(&req),
@@ -119,7 +119,7 @@ pub async fn own(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::own(&db, &pepper, &caller, id.to_string()).await?))
+    Ok(HttpResponse::Ok().json(service::own(&db, &pepper, &caller, id.into_inner().into()).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -160,7 +160,7 @@ pub async fn paper(
         polling_station: body.polling_station,
         ballots: body.ballots.into_iter().map(|b| b.selections).collect(),
     };
-    let reply = service::enter_paper(&db, &caller, id.to_string(), batch).await?;
+    let reply = service::enter_paper(&db, &caller, id.into_inner().into(), batch).await?;
     Ok(HttpResponse::Created().json(reply))
 }
 
@@ -203,7 +203,7 @@ pub async fn turnout(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::turnout(&db, &caller, id.to_string()).await?))
+    Ok(HttpResponse::Ok().json(service::turnout(&db, &caller, id.into_inner().into()).await?))
 }
 
 #[cfg(test)]

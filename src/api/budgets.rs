@@ -54,10 +54,10 @@ impl BudgetView {
             name: pick(&names, &lang, municipality.default_language()),
             ballot: row.ballot_rules.clone(),
             rule: row.counting_rule.clone(),
-            id: row.id,
-            cycle_id: row.cycle_id,
+            id: row.id.into(),
+            cycle_id: row.cycle_id.into(),
             names,
-            district_id: row.district_id,
+            district_id: row.district_id.map(String::from),
             amount_minor: row.amount_minor,
             currency: municipality.settings.currency.code().to_string(),
             frozen_at: row.frozen_at.map(utc),
@@ -122,7 +122,7 @@ pub async fn list(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (rows, scope) = service::list(&db, caller.as_deref(), id.to_string()).await?;
+    let (rows, scope) = service::list(&db, caller.as_deref(), id.into_inner().into()).await?;
     let views = rows
         .into_iter()
         .map(|row| BudgetView::build(&req, row, &scope))
@@ -153,7 +153,13 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<BudgetBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::create(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::create(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
     Ok(HttpResponse::Created().json(BudgetView::build(&req, row, &scope)?))
 }
@@ -175,7 +181,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (row, scope) = service::get(&db, caller.as_deref(), id.to_string()).await?;
+    let (row, scope) = service::get(&db, caller.as_deref(), id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
 }
 
@@ -202,7 +208,13 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: web::Json<BudgetBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::update(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::update(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
 }

@@ -70,7 +70,7 @@ impl CycleView {
         let zone = municipality.settings.time_zone.tz();
         Ok(CycleView {
             name: pick(&names, &lang, municipality.default_language()),
-            id: cycle.id,
+            id: cycle.id.into(),
             municipality: municipality.slug,
             names,
             status: status.as_str().to_string(),
@@ -242,7 +242,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let scope = service::get(&db, caller.as_deref(), id.to_string()).await?;
+    let scope = service::get(&db, caller.as_deref(), id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }
 
@@ -269,7 +269,13 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: web::Json<CycleBody>,
 ) -> ApiResult<HttpResponse> {
-    let scope = service::update(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let scope = service::update(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }
 
@@ -306,6 +312,6 @@ pub async fn transition(
         .map_err(|e: crate::domain::UnknownVariant| {
             ApiError::field("to", "unknown_value", e.to_string())
         })?;
-    let scope = service::transition(&db, &caller, id.to_string(), to).await?;
+    let scope = service::transition(&db, &caller, id.into_inner().into(), to).await?;
     Ok(HttpResponse::Ok().json(CycleView::build(&req, scope)?))
 }

@@ -14,6 +14,7 @@ use crate::api::views::FileBytes;
 use crate::archive::ArchiveKeys;
 use crate::auth::extract::Caller;
 use crate::db::Db;
+use crate::domain::ids::BudgetId;
 use crate::error::ApiResult;
 use crate::service::exports::{self, Money};
 
@@ -41,7 +42,7 @@ pub async fn budget_pb(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let export = exports::pb(&db, &caller, id.to_string()).await?;
+    let export = exports::pb(&db, &caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header((
@@ -79,9 +80,13 @@ pub async fn cycle_archive(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let archive =
-        crate::service::archive::cycle_archive(&db, keys.into_inner(), &caller, id.to_string())
-            .await?;
+    let archive = crate::service::archive::cycle_archive(
+        &db,
+        keys.into_inner(),
+        &caller,
+        id.into_inner().into(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/gzip")
         .insert_header((
@@ -160,10 +165,14 @@ pub async fn results_csv(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (municipality, language) = budget_language(&req, &db, id.to_string()).await?;
-    let results =
-        crate::service::tally::results(&db, caller.as_deref(), id.to_string(), Some(language))
-            .await?;
+    let (municipality, language) = budget_language(&req, &db, BudgetId::from(*id)).await?;
+    let results = crate::service::tally::results(
+        &db,
+        caller.as_deref(),
+        id.into_inner().into(),
+        Some(language),
+    )
+    .await?;
     let csv = crate::service::results_csv::results_csv(&results, &Money::of(&municipality)?)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -84,7 +84,7 @@ impl DistrictView {
         let names: BTreeMap<String, String> = row.names.0.clone();
         Ok(Self {
             name: pick(&names, lang, default),
-            id: row.id,
+            id: row.id.into(),
             names,
             created_at: utc(row.created_at),
         })

@@ -15,6 +15,7 @@ use crate::api::views::utc;
 use crate::auth::extract::Caller;
 use crate::db::proposals::ProposalRow;
 use crate::db::Db;
+use crate::domain::ids::{BudgetId, CycleId, ProposalId};
 use crate::domain::translations::pick;
 use crate::error::{ApiError, ApiResult};
 use crate::service::proposals::{
@@ -75,8 +76,8 @@ impl ProposalView {
             status_reason: (mine || is_staff(caller, &scope.municipality))
                 .then_some(row.status_reason)
                 .flatten(),
-            id: row.id,
-            budget_id: row.budget_id,
+            id: row.id.into(),
+            budget_id: row.budget_id.into(),
             titles,
             descriptions,
             cost_minor: row.cost_minor,
@@ -177,8 +178,8 @@ async fn list_of(
     let listed = service::list(
         db,
         caller.as_deref(),
-        budget,
-        cycle,
+        budget.map(BudgetId::from),
+        cycle.map(CycleId::from),
         query.into_query(wanted)?,
     )
     .await?;
@@ -291,7 +292,7 @@ async fn respond(
     req: &HttpRequest,
     db: &Db,
     caller: &Caller,
-    id: String,
+    id: ProposalId,
     created: bool,
 ) -> ApiResult<HttpResponse> {
     let (row, _, scope) = service::get(db, Some(caller), id).await?;
@@ -330,7 +331,13 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: web::Json<ProposalBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::create(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::create(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     respond(&req, &db, &caller, row.id, true).await
 }
 
@@ -351,7 +358,7 @@ pub async fn show(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (row, _, scope) = service::get(&db, caller.as_deref(), id.to_string()).await?;
+    let (row, _, scope) = service::get(&db, caller.as_deref(), id.into_inner().into()).await?;
     let lang = language(&req, &scope)?;
     Ok(HttpResponse::Ok().json(ProposalView::build(row, &scope, &lang, caller.as_deref())?))
 }
@@ -381,7 +388,13 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: web::Json<ProposalBody>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::update(&db, &caller, id.to_string(), body.into_inner().into()).await?;
+    let row = service::update(
+        &db,
+        &caller,
+        id.into_inner().into(),
+        body.into_inner().into(),
+    )
+    .await?;
     respond(&req, &db, &caller, row.id, false).await
 }
 
@@ -429,7 +442,7 @@ pub async fn review(
             ))
         }
     };
-    let row = service::review(&db, &caller, id.to_string(), approve, body.reason).await?;
+    let row = service::review(&db, &caller, id.into_inner().into(), approve, body.reason).await?;
     respond(&req, &db, &caller, row.id, false).await
 }
 
@@ -453,6 +466,6 @@ pub async fn withdraw(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::withdraw(&db, &caller, id.to_string()).await?;
+    let row = service::withdraw(&db, &caller, id.into_inner().into()).await?;
     respond(&req, &db, &caller, row.id, false).await
 }

@@ -74,7 +74,7 @@ impl ResidentView {
             municipality: municipality.to_string(),
             full_name: resident.full_name,
             birth_date: resident.birth_date,
-            district_id: resident.district_id,
+            district_id: resident.district_id.map(String::from),
             email: account.email,
             phone: resident.phone,
             language: resident.language,

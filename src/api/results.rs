@@ -9,6 +9,7 @@ use crate::api::lang;
 use crate::auth::extract::Caller;
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
+use crate::domain::ids::BudgetId;
 use crate::error::ApiResult;
 use crate::service::tally::{self as service, Results};
 
@@ -40,9 +41,9 @@ pub async fn tally(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let row = service::run(&db, &caller, id.to_string()).await?;
+    let row = service::run(&db, &caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(TallyReply {
-        budget_id: row.budget_id,
+        budget_id: row.budget_id.into(),
         ballots_counted: row.ballots_counted,
         computed_at: row.computed_at.and_utc(),
     }))
@@ -68,7 +69,7 @@ pub async fn results(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.to_string();
+    let id = BudgetId::from(id.into_inner());
     let (_, language) = budget_language(&req, &db, id.clone()).await?;
     Ok(
         HttpResponse::Ok()
@@ -81,7 +82,7 @@ pub async fn results(
 pub async fn budget_language(
     req: &HttpRequest,
     db: &Db,
-    budget_id: String,
+    budget_id: BudgetId,
 ) -> ApiResult<(Municipality, String)> {
     let municipality = crate::service::directory::municipality_of_budget(db, budget_id).await?;
     let languages = municipality.languages();

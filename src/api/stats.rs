@@ -30,7 +30,7 @@ pub async fn cycle_stats(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let stats = stats::cycle_stats(&db, caller.as_deref(), id.to_string()).await?;
+    let stats = stats::cycle_stats(&db, caller.as_deref(), id.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(stats))
 }
 
@@ -53,7 +53,7 @@ pub async fn cycle_stats_csv(
     caller: Option<Caller>,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let stats = stats::cycle_stats(&db, caller.as_deref(), id.to_string()).await?;
+    let stats = stats::cycle_stats(&db, caller.as_deref(), id.into_inner().into()).await?;
     let csv = stats::stats_csv(&stats)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -19,6 +19,7 @@ use futures_util::future::{ready, LocalBoxFuture, Ready};
 use crate::auth::AuthState;
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult};
 use crate::service::scope::{self, authorise};
@@ -61,7 +62,7 @@ fn token_caller(req: &HttpRequest) -> ApiResult<Actor> {
     Ok(Actor {
         account_id: claims.sub.to_string(),
         role: claims.role,
-        municipality_id: claims.municipality.map(|m| m.to_string()),
+        municipality_id: claims.municipality.map(MunicipalityId::from),
         session_id: claims.sid.to_string(),
     })
 }

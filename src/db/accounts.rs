@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::accounts;
 use super::DbConn;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{AccountStatus, Role};
 
 pub const PLATFORM_TENANT: &str = "platform";
@@ -13,7 +14,7 @@ pub const PLATFORM_TENANT: &str = "platform";
 #[diesel(table_name = accounts)]
 pub struct AccountRow {
     pub id: String,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub tenant_key: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: Role,
@@ -27,8 +28,10 @@ pub struct AccountRow {
     pub last_login_at: Option<NaiveDateTime>,
 }
 
-pub fn tenant_key(municipality_id: Option<&str>) -> String {
-    municipality_id.unwrap_or(PLATFORM_TENANT).to_string()
+pub fn tenant_key(municipality_id: Option<&MunicipalityId>) -> String {
+    municipality_id
+        .map_or(PLATFORM_TENANT, |m| m.as_str())
+        .to_string()
 }
 
 pub fn insert(conn: &mut DbConn, row: &AccountRow) -> QueryResult<()> {
@@ -48,7 +51,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<AccountRow> {
 /// The account with this (normalised) e-mail in a municipality, or among platform admins.
 pub fn by_email(
     conn: &mut DbConn,
-    municipality_id: Option<&str>,
+    municipality_id: Option<&MunicipalityId>,
     email: &str,
 ) -> QueryResult<Option<AccountRow>> {
     accounts::table
@@ -60,7 +63,10 @@ pub fn by_email(
 }
 
 /// Staff of a municipality (every role but `resident`), oldest first.
-pub fn staff_of(conn: &mut DbConn, municipality_id: &str) -> QueryResult<Vec<AccountRow>> {
+pub fn staff_of(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+) -> QueryResult<Vec<AccountRow>> {
     accounts::table
         .filter(accounts::municipality_id.eq(municipality_id))
         .filter(accounts::role.ne(Role::Resident.as_str()))
@@ -111,7 +117,10 @@ pub fn update_staff(
 }
 
 /// Active municipality admins of a municipality (the last one may not be disabled).
-pub fn count_active_admins(conn: &mut DbConn, municipality_id: &str) -> QueryResult<i64> {
+pub fn count_active_admins(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+) -> QueryResult<i64> {
     accounts::table
         .filter(accounts::municipality_id.eq(municipality_id))
         .filter(accounts::role.eq(Role::MunicipalityAdmin.as_str()))

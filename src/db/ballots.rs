@@ -6,13 +6,14 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
+use crate::domain::ids::{BudgetId, CycleId, DistrictId};
 use crate::domain::selection::Selections;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
 pub struct BallotRow {
     pub id: String,
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     /// Keyed hash of (budget, person); `None` for paper ballots.
     pub voter_key: Option<String>,
     /// `online` or `paper`.
@@ -31,7 +32,7 @@ pub struct BallotRow {
 #[diesel(table_name = receipts)]
 pub struct ReceiptRow {
     pub code: String,
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     pub ballot_id: String,
     /// Days, like the ballot's `cast_at`.
     pub issued_at: NaiveDateTime,
@@ -54,7 +55,7 @@ pub fn insert_many(conn: &mut DbConn, rows: &[BallotRow]) -> QueryResult<()> {
 
 pub fn of_voter(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     voter_key: &str,
 ) -> QueryResult<Option<BallotRow>> {
     ballots::table
@@ -82,7 +83,7 @@ pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> 
 /// tally reads them in).
 pub fn of_budget_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<BallotRow>> {
@@ -99,7 +100,7 @@ pub fn of_budget_after(
 /// export shuffles before reading the ballots page by page).
 pub fn ids_of_budget_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
@@ -168,7 +169,7 @@ pub fn receipt(conn: &mut DbConn, code: &str) -> QueryResult<ReceiptRow> {
 pub struct IdempotentReply {
     pub key_mac: String,
     /// Its rows all go when the cycle's voting closes.
-    pub cycle_id: String,
+    pub cycle_id: CycleId,
     /// hex(nonce ‖ ciphertext) of the request's hash, the status and the body.
     pub sealed_reply: String,
     /// Rounded up to the hour, so it says no more than the hour of the ballot.
@@ -199,7 +200,7 @@ pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()
 }
 
 /// Forgets the cycle's stored replies (its voting is over).
-pub fn forget_replies_of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<usize> {
+pub fn forget_replies_of_cycle(conn: &mut DbConn, cycle_id: &CycleId) -> QueryResult<usize> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::cycle_id.eq(cycle_id)))
         .execute(conn)
 }
@@ -211,7 +212,7 @@ pub fn forget_expired_replies(conn: &mut DbConn, now: NaiveDateTime) -> QueryRes
 }
 
 /// (online, paper) ballots of a budget.
-pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64, i64)> {
+pub fn count_by_channel(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<(i64, i64)> {
     let count = |conn: &mut DbConn, channel: &str| {
         ballots::table
             .filter(ballots::budget_id.eq(budget_id))
@@ -226,7 +227,7 @@ pub fn count_by_channel(conn: &mut DbConn, budget_id: &str) -> QueryResult<(i64,
 /// receipt; paper ballots have none): those after `after` in the database's order.
 pub fn counted_receipts_after(
     conn: &mut DbConn,
-    budget_id: &str,
+    budget_id: &BudgetId,
     after: &str,
     limit: i64,
 ) -> QueryResult<Vec<String>> {
@@ -247,9 +248,9 @@ pub fn counted_receipts_after(
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = participation)]
 pub struct Participation {
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     pub channel: String,
-    pub district_id: String,
+    pub district_id: DistrictId,
     pub age_band: String,
     pub day: String,
     pub shard: i32,
@@ -285,7 +286,10 @@ pub fn count_participation(conn: &mut DbConn, row: &Participation) -> QueryResul
 }
 
 /// The budget's counters, shards not yet added up.
-pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Participation>> {
+pub fn participation_of(
+    conn: &mut DbConn,
+    budget_id: &BudgetId,
+) -> QueryResult<Vec<Participation>> {
     participation::table
         .filter(participation::budget_id.eq(budget_id))
         .select(Participation::as_select())
@@ -297,7 +301,7 @@ pub fn participation_of(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<P
 /// ballots could be laid beside the order of logins. Done when the cycle is published, with
 /// the ballot key's destruction, so what remains says nothing of who voted when. SQLite keeps
 /// both tables in key order (`WITHOUT ROWID`, random ids), so there is nothing to do there.
-pub fn shuffle_storage(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+pub fn shuffle_storage(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<()> {
     use diesel::sql_types::Text;
     let DbConn::Postgresql(pg) = conn else {
         return Ok(());

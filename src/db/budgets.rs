@@ -13,20 +13,21 @@ use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
 use crate::domain::budget::{BallotSpec, CountingRule};
+use crate::domain::ids::{BudgetId, CycleId, DistrictId, MunicipalityId};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
 pub struct BudgetRow {
-    pub id: String,
-    pub cycle_id: String,
-    pub municipality_id: String,
+    pub id: BudgetId,
+    pub cycle_id: CycleId,
+    pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
     /// `None`: city-wide.
-    pub district_id: Option<String>,
+    pub district_id: Option<DistrictId>,
     pub amount_minor: i64,
     /// A JSON object in the column.
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -47,7 +48,7 @@ pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<BudgetRow> {
+pub fn find(conn: &mut DbConn, id: &BudgetId) -> QueryResult<BudgetRow> {
     budgets::table
         .find(id)
         .select(BudgetRow::as_select())
@@ -71,7 +72,7 @@ macro_rules! budget_with_cycle {
 /// which gives the same order.
 pub fn find_with_cycle_locked(
     conn: &mut DbConn,
-    id: &str,
+    id: &BudgetId,
 ) -> QueryResult<(BudgetRow, CycleRow, Municipality)> {
     macro_rules! query {
         () => {
@@ -108,7 +109,7 @@ pub struct BallotRead {
 /// state). `None`: no such budget.
 pub fn find_for_ballot_locked(
     conn: &mut DbConn,
-    id: &str,
+    id: &BudgetId,
     session_id: &str,
     account_id: &str,
     now: NaiveDateTime,
@@ -181,7 +182,7 @@ impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for ForShareOfCycles<Q> {
 
 impl<Q> RunQueryDsl<PgConnection> for ForShareOfCycles<Q> {}
 
-pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>> {
+pub fn of_cycle(conn: &mut DbConn, cycle_id: &CycleId) -> QueryResult<Vec<BudgetRow>> {
     budgets::table
         .filter(budgets::cycle_id.eq(cycle_id))
         .select(BudgetRow::as_select())
@@ -192,14 +193,14 @@ pub fn of_cycle(conn: &mut DbConn, cycle_id: &str) -> QueryResult<Vec<BudgetRow>
 /// The budgets of several cycles in one query, by cycle, each cycle's in creation order.
 pub fn of_cycles(
     conn: &mut DbConn,
-    cycle_ids: &[String],
-) -> QueryResult<HashMap<String, Vec<BudgetRow>>> {
+    cycle_ids: &[CycleId],
+) -> QueryResult<HashMap<CycleId, Vec<BudgetRow>>> {
     let rows: Vec<BudgetRow> = budgets::table
         .filter(budgets::cycle_id.eq_any(cycle_ids))
         .select(BudgetRow::as_select())
         .order((budgets::created_at.asc(), budgets::id.asc()))
         .load(conn)?;
-    let mut by_cycle: HashMap<String, Vec<BudgetRow>> = HashMap::new();
+    let mut by_cycle: HashMap<CycleId, Vec<BudgetRow>> = HashMap::new();
     for row in rows {
         by_cycle.entry(row.cycle_id.clone()).or_default().push(row);
     }
@@ -213,7 +214,7 @@ pub fn update(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn freeze_cycle(conn: &mut DbConn, cycle_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn freeze_cycle(conn: &mut DbConn, cycle_id: &CycleId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(budgets::table.filter(budgets::cycle_id.eq(cycle_id)))
         .set(budgets::frozen_at.eq(at))
         .execute(conn)

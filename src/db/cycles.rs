@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use super::schema::cycles;
 use super::DbConn;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{CycleId, MunicipalityId};
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cycles, treat_none_as_null = true)]
 pub struct CycleRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: CycleId,
+    pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
@@ -39,7 +40,7 @@ pub fn insert(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
+pub fn find(conn: &mut DbConn, id: &CycleId) -> QueryResult<CycleRow> {
     cycles::table
         .find(id)
         .select(CycleRow::as_select())
@@ -51,7 +52,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
 /// row `FOR SHARE` ([`super::budgets::find_for_ballot_locked`]), and ballots that come later
 /// wait for this one. On SQLite the write transaction already holds the one write lock.
 /// Every close reads its clock only after this.
-pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
+pub fn find_for_update(conn: &mut DbConn, id: &CycleId) -> QueryResult<CycleRow> {
     match conn {
         DbConn::Postgresql(pg) => cycles::table
             .find(id)
@@ -68,7 +69,7 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<CycleRow> {
 /// The municipality's cycles, newest first; drafts only when `with_drafts`.
 pub fn of_municipality(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     with_drafts: bool,
 ) -> QueryResult<Vec<CycleRow>> {
     let mut query = cycles::table
@@ -93,7 +94,7 @@ pub fn update(conn: &mut DbConn, row: &CycleRow) -> QueryResult<()> {
 /// transaction moved it first.
 pub fn move_status(
     conn: &mut DbConn,
-    id: &str,
+    id: &CycleId,
     from: CycleStatus,
     to: CycleStatus,
     at: NaiveDateTime,

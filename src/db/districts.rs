@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::districts;
 use super::DbConn;
+use crate::domain::ids::{DistrictId, MunicipalityId};
 use crate::domain::Texts;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = districts)]
 pub struct DistrictRow {
-    pub id: String,
-    pub municipality_id: String,
+    pub id: DistrictId,
+    pub municipality_id: MunicipalityId,
     /// Language tag → name (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub names: Texts,
@@ -26,7 +27,10 @@ pub fn insert(conn: &mut DbConn, row: &DistrictRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn of_municipality(conn: &mut DbConn, municipality_id: &str) -> QueryResult<Vec<DistrictRow>> {
+pub fn of_municipality(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+) -> QueryResult<Vec<DistrictRow>> {
     districts::table
         .filter(districts::municipality_id.eq(municipality_id))
         .select(DistrictRow::as_select())
@@ -35,7 +39,11 @@ pub fn of_municipality(conn: &mut DbConn, municipality_id: &str) -> QueryResult<
 }
 
 /// The district, only if it belongs to the municipality: other tenants' ids are "not found".
-pub fn find(conn: &mut DbConn, municipality_id: &str, id: &str) -> QueryResult<DistrictRow> {
+pub fn find(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+    id: &DistrictId,
+) -> QueryResult<DistrictRow> {
     districts::table
         .filter(districts::municipality_id.eq(municipality_id))
         .filter(districts::id.eq(id))
@@ -43,7 +51,12 @@ pub fn find(conn: &mut DbConn, municipality_id: &str, id: &str) -> QueryResult<D
         .first(conn)
 }
 
-pub fn rename(conn: &mut DbConn, id: &str, names: &Texts, at: NaiveDateTime) -> QueryResult<()> {
+pub fn rename(
+    conn: &mut DbConn,
+    id: &DistrictId,
+    names: &Texts,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     let names = String::from(names.clone());
     diesel::update(districts::table.find(id))
         .set((districts::names.eq(names), districts::updated_at.eq(at)))
@@ -51,7 +64,7 @@ pub fn rename(conn: &mut DbConn, id: &str, names: &Texts, at: NaiveDateTime) -> 
         .map(|_| ())
 }
 
-pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+pub fn delete(conn: &mut DbConn, id: &DistrictId) -> QueryResult<()> {
     diesel::delete(districts::table.find(id))
         .execute(conn)
         .map(|_| ())

@@ -12,6 +12,7 @@ pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod districts;
+mod ids;
 pub mod municipalities;
 pub mod proposals;
 pub mod residents;

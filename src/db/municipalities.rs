@@ -9,12 +9,13 @@ use diesel::prelude::*;
 
 use super::schema::municipalities;
 use super::DbConn;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{MunicipalitySettings, SettingsInput, SettingsWire, Texts};
 
 /// A municipality, decoded.
 #[derive(Debug, Clone)]
 pub struct Municipality {
-    pub id: String,
+    pub id: MunicipalityId,
     pub slug: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -118,7 +119,7 @@ pub(super) fn decode(row: MunicipalityRow) -> QueryResult<Municipality> {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = municipalities)]
 pub struct MunicipalityRow {
-    pub id: String,
+    pub id: MunicipalityId,
     pub slug: String,
     pub country: String,
     /// JSON object: language tag → name.
@@ -155,7 +156,7 @@ pub fn by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Municipality> {
         .and_then(decode)
 }
 
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Municipality> {
+pub fn by_id(conn: &mut DbConn, id: &MunicipalityId) -> QueryResult<Municipality> {
     municipalities::table
         .find(id)
         .select(MunicipalityRow::as_select())

@@ -5,14 +5,15 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
+use crate::domain::ids::{BudgetId, MunicipalityId, ProposalId};
 use crate::domain::{Location, ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = proposals, treat_none_as_null = true)]
 pub struct ProposalRow {
-    pub id: String,
-    pub budget_id: String,
-    pub municipality_id: String,
+    pub id: ProposalId,
+    pub budget_id: BudgetId,
+    pub municipality_id: MunicipalityId,
     /// Language tag → title (a JSON object in the column).
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub titles: Texts,
@@ -56,7 +57,7 @@ pub fn insert(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ProposalRow> {
+pub fn find(conn: &mut DbConn, id: &ProposalId) -> QueryResult<ProposalRow> {
     proposals::table
         .find(id)
         .select(ProposalRow::as_select())
@@ -71,7 +72,7 @@ pub fn update(conn: &mut DbConn, row: &ProposalRow) -> QueryResult<()> {
 }
 
 /// Every proposal of a budget in a stable order (the order of the frozen ballot too).
-pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<ProposalRow>> {
+pub fn of_budget(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<Vec<ProposalRow>> {
     proposals::table
         .filter(proposals::budget_id.eq(budget_id))
         .select(ProposalRow::as_select())
@@ -80,7 +81,7 @@ pub fn of_budget(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Proposal
 }
 
 /// The frozen ballot of a budget.
-pub fn on_ballot(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<ProposalRow>> {
+pub fn on_ballot(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<Vec<ProposalRow>> {
     proposals::table
         .filter(proposals::budget_id.eq(budget_id))
         .filter(proposals::on_ballot.eq(true))
@@ -89,7 +90,7 @@ pub fn on_ballot(conn: &mut DbConn, budget_id: &str) -> QueryResult<Vec<Proposal
         .load(conn)
 }
 
-pub fn count_approved(conn: &mut DbConn, budget_id: &str) -> QueryResult<i64> {
+pub fn count_approved(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<i64> {
     proposals::table
         .filter(proposals::budget_id.eq(budget_id))
         .filter(proposals::status.eq(ProposalStatus::Approved.as_str()))
@@ -98,7 +99,7 @@ pub fn count_approved(conn: &mut DbConn, budget_id: &str) -> QueryResult<i64> {
 }
 
 /// Puts every approved proposal of the budgets of a cycle on the ballot.
-pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[String]) -> QueryResult<()> {
+pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[BudgetId]) -> QueryResult<()> {
     diesel::update(
         proposals::table
             .filter(proposals::budget_id.eq_any(budget_ids))
@@ -111,7 +112,11 @@ pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[String]) -> QueryResult<(
 
 /// How many proposals an author has in a cycle's budgets (withdrawn ones included: the limit
 /// is on submissions, so withdrawing and resubmitting cannot get around it).
-pub fn count_by_author(conn: &mut DbConn, budget_ids: &[String], author: &str) -> QueryResult<i64> {
+pub fn count_by_author(
+    conn: &mut DbConn,
+    budget_ids: &[BudgetId],
+    author: &str,
+) -> QueryResult<i64> {
     proposals::table
         .filter(proposals::budget_id.eq_any(budget_ids))
         .filter(proposals::author_account_id.eq(author))
@@ -122,7 +127,7 @@ pub fn count_by_author(conn: &mut DbConn, budget_ids: &[String], author: &str) -
 /// How many of the budgets' proposals there are by category and status.
 pub fn count_by_category_and_status(
     conn: &mut DbConn,
-    budget_ids: &[String],
+    budget_ids: &[BudgetId],
 ) -> QueryResult<Vec<(Option<String>, String, i64)>> {
     proposals::table
         .filter(proposals::budget_id.eq_any(budget_ids))

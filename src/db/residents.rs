@@ -7,17 +7,18 @@ use diesel::prelude::*;
 
 use super::schema::{residents, voter_roll};
 use super::DbConn;
+use crate::domain::ids::{DistrictId, MunicipalityId};
 use crate::domain::ResidentStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = residents)]
 pub struct ResidentRow {
     pub account_id: String,
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub national_id_hash: String,
     pub full_name: String,
     pub birth_date: NaiveDate,
-    pub district_id: Option<String>,
+    pub district_id: Option<DistrictId>,
     pub phone: Option<String>,
     pub language: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -48,7 +49,7 @@ pub fn by_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<Res
 /// The resident, only if registered in the municipality: other tenants' ids are "not found".
 pub fn find(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     account_id: &str,
 ) -> QueryResult<ResidentRow> {
     residents::table
@@ -60,7 +61,7 @@ pub fn find(
 
 pub fn by_hash(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     national_id_hash: &str,
 ) -> QueryResult<Option<ResidentRow>> {
     residents::table
@@ -75,7 +76,7 @@ pub fn by_hash(
 /// starting after `after` = (created_at, account_id) of the previous page's last row.
 pub fn page(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     status: Option<ResidentStatus>,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
@@ -143,7 +144,7 @@ pub fn delete(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
 /// voter roll; returns how many.
 pub fn verify_pending_on_roll(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     let hashes_on_roll = voter_roll::table
@@ -172,7 +173,7 @@ pub fn verify_pending_on_roll(
 /// How many of the municipality's residents have each status.
 pub fn count_by_status(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
 ) -> QueryResult<Vec<(String, i64)>> {
     residents::table
         .filter(residents::municipality_id.eq(municipality_id))
@@ -184,8 +185,8 @@ pub fn count_by_status(
 /// Verified residents, of one district or (with `None`) of the whole municipality.
 pub fn count_verified(
     conn: &mut DbConn,
-    municipality_id: &str,
-    district_id: Option<&str>,
+    municipality_id: &MunicipalityId,
+    district_id: Option<&DistrictId>,
 ) -> QueryResult<i64> {
     let mut query = residents::table
         .filter(residents::municipality_id.eq(municipality_id))

@@ -6,12 +6,13 @@ use serde::Deserialize;
 
 use super::schema::tallies;
 use super::DbConn;
+use crate::domain::ids::BudgetId;
 use crate::tally::TallyResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = tallies)]
 pub struct TallyRow {
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     /// JSON of the engine's [`TallyResult`] in the column.
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub result: StoredResult,
@@ -86,7 +87,7 @@ impl From<StoredResult> for String {
     }
 }
 
-pub fn find(conn: &mut DbConn, budget_id: &str) -> QueryResult<TallyRow> {
+pub fn find(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<TallyRow> {
     tallies::table
         .find(budget_id)
         .select(TallyRow::as_select())
@@ -103,7 +104,7 @@ pub fn store(conn: &mut DbConn, row: &TallyRow) -> QueryResult<()> {
 }
 
 /// Drops a stored count that no longer covers every ballot.
-pub fn discard(conn: &mut DbConn, budget_id: &str) -> QueryResult<()> {
+pub fn discard(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<()> {
     diesel::delete(tallies::table.find(budget_id))
         .execute(conn)
         .map(|_| ())

@@ -6,11 +6,12 @@ use diesel::prelude::*;
 
 use super::schema::voter_roll;
 use super::DbConn;
+use crate::domain::ids::MunicipalityId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = voter_roll)]
 pub struct VoterRollRow {
-    pub municipality_id: String,
+    pub municipality_id: MunicipalityId,
     pub national_id_hash: String,
     pub birth_date: NaiveDate,
     pub imported_at: NaiveDateTime,
@@ -20,7 +21,11 @@ pub struct VoterRollRow {
 const CHUNK: usize = 1000;
 
 /// Replaces the municipality's roll by `rows`; call inside the upload's transaction.
-pub fn replace(conn: &mut DbConn, municipality_id: &str, rows: &[VoterRollRow]) -> QueryResult<()> {
+pub fn replace(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+    rows: &[VoterRollRow],
+) -> QueryResult<()> {
     diesel::delete(voter_roll::table.filter(voter_roll::municipality_id.eq(municipality_id)))
         .execute(conn)?;
     // Multi-row INSERTs go to the concrete connection: that is where diesel builds them.
@@ -40,7 +45,7 @@ pub fn replace(conn: &mut DbConn, municipality_id: &str, rows: &[VoterRollRow]) 
 /// Whether the person with this keyed hash and birth date is on the municipality's roll.
 pub fn contains(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     national_id_hash: &str,
     birth_date: NaiveDate,
 ) -> QueryResult<bool> {

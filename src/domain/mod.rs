@@ -10,6 +10,7 @@ pub mod country;
 pub mod currency;
 pub mod cycle;
 pub mod field_error;
+pub mod ids;
 pub mod language;
 pub mod location;
 pub mod national_id;
@@ -30,6 +31,7 @@ mod string_enum;
 pub use country::{Country, CountryDefaults, CountryError};
 pub use currency::{Currency, CurrencyError};
 pub use field_error::{Coded, FieldError, ValidationErrors};
+pub use ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId};
 pub use language::{LanguageTag, LanguageTagError};
 pub use location::Location;
 pub use national_id::{

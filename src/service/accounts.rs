@@ -6,6 +6,7 @@ use crate::auth::password;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{Db, DbConn};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{AccountStatus, Role};
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
@@ -53,7 +54,7 @@ pub async fn hash_new_password(field: &str, password: String, email: &str) -> Re
 
 /// A new account, ready to insert.
 pub struct NewAccount {
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub role: Role,
     pub email: String,
     pub display_name: String,
@@ -64,7 +65,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
     let at = now();
     let row = AccountRow {
         id: uuid::Uuid::new_v4().to_string(),
-        tenant_key: account_rows::tenant_key(new.municipality_id.as_deref()),
+        tenant_key: account_rows::tenant_key(new.municipality_id.as_ref()),
         municipality_id: new.municipality_id,
         role: new.role,
         email: Some(new.email),
@@ -145,7 +146,7 @@ pub fn staff_role(field: &str, input: &str) -> Result<Role> {
 
 /// Validates and hashes a staff account's input, ready to insert in the caller's transaction.
 pub async fn prepare_staff(
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     input: StaffInput,
     prefix: &str,
 ) -> Result<NewAccount> {
@@ -155,7 +156,7 @@ pub async fn prepare_staff(
     let role = staff_role(&field("role"), &input.role)?;
     let password_hash = hash_new_password(&field("password"), input.password, &email).await?;
     Ok(NewAccount {
-        municipality_id: Some(municipality_id.to_string()),
+        municipality_id: Some(municipality_id.clone()),
         role,
         email,
         display_name,

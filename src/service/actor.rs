@@ -6,6 +6,7 @@ use chrono::Utc;
 
 use crate::db::budgets::{self, BallotRead};
 use crate::db::{sessions as session_rows, Db, DbConn};
+use crate::domain::ids::{BudgetId, MunicipalityId};
 use crate::domain::Role;
 use crate::service::{Error, Result};
 
@@ -14,7 +15,7 @@ use crate::service::{Error, Result};
 pub struct Actor {
     pub account_id: String,
     pub role: Role,
-    pub municipality_id: Option<String>,
+    pub municipality_id: Option<MunicipalityId>,
     pub session_id: String,
 }
 
@@ -71,7 +72,7 @@ impl UncheckedActor {
     pub fn check_with_budget(
         &self,
         conn: &mut DbConn,
-        budget_id: &str,
+        budget_id: &BudgetId,
     ) -> Result<(Actor, BallotRead)> {
         let actor = &self.0;
         let now = Utc::now().naive_utc();

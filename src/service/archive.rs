@@ -20,6 +20,7 @@ use crate::db::tallies::TallyRow;
 use crate::db::{ballots, budgets, by_pages, Db, DbConn};
 use crate::domain::audit_chain;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{BudgetId, CycleId, MunicipalityId};
 use crate::service::audit_log;
 use crate::service::exports::{
     plan_pb, still_counted_as, stream_export, write_pb, Money, PbPlan, StreamedExport, EXPORTERS,
@@ -44,8 +45,8 @@ struct Plan {
 struct Summary {
     manifest_sha256: String,
     key_id: String,
-    municipality_id: String,
-    cycle_id: String,
+    municipality_id: MunicipalityId,
+    cycle_id: CycleId,
     tallies: Vec<TallyRow>,
 }
 
@@ -54,7 +55,7 @@ pub async fn cycle_archive(
     db: &Db,
     keys: Arc<ArchiveKeys>,
     caller: &Actor,
-    cycle_id: String,
+    cycle_id: CycleId,
 ) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db.read(move |conn| plan(conn, &actor, &cycle_id)).await?;
@@ -88,7 +89,7 @@ pub async fn cycle_archive(
     Ok(StreamedExport { filename, body })
 }
 
-fn plan(conn: &mut DbConn, caller: &Actor, cycle_id: &str) -> Result<Plan> {
+fn plan(conn: &mut DbConn, caller: &Actor, cycle_id: &CycleId) -> Result<Plan> {
     let scope = scope::cycle(conn, cycle_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
@@ -130,7 +131,7 @@ fn write_archive(
     let manifest = Manifest {
         format: FORMAT.into(),
         municipality: Named {
-            id: scope.municipality.id.clone(),
+            id: scope.municipality.id.to_string(),
             slug: Some(scope.municipality.slug.clone()),
             name: crate::domain::translations::pick(
                 &scope.municipality.names,
@@ -139,7 +140,7 @@ fn write_archive(
             ),
         },
         cycle: Named {
-            id: scope.cycle.id.clone(),
+            id: scope.cycle.id.to_string(),
             slug: None,
             name: default_name(&scope, &scope.cycle.names)?,
         },
@@ -227,7 +228,7 @@ fn add_budget<W: Write>(
 
     let rule = &budget.counting_rule;
     Ok(BudgetEntry {
-        id: budget.id.clone(),
+        id: budget.id.to_string(),
         name: default_name(scope, &budget.names)?,
         pb: paths.pb,
         results_json: paths.results_json,
@@ -247,7 +248,7 @@ const CODE_LEN: usize = 23;
 
 /// The counted ballots' receipt codes in byte order (the same on both databases, whatever
 /// their collation). Read page by page and kept as fixed-size codes: 23 bytes a ballot.
-fn counted_receipts(conn: &mut DbConn, budget_id: &str) -> Result<Vec<[u8; CODE_LEN]>> {
+fn counted_receipts(conn: &mut DbConn, budget_id: &BudgetId) -> Result<Vec<[u8; CODE_LEN]>> {
     let mut codes = Vec::new();
     by_pages::<_, Error>(
         |after| ballots::counted_receipts_after(conn, budget_id, after, RECEIPT_PAGE),
@@ -309,7 +310,7 @@ fn add_audit_log<W: Write>(
     writer: &mut ArchiveWriter<W>,
     scope: &CycleScope,
 ) -> Result<AuditInfo> {
-    let chain = scope.municipality.id.clone();
+    let chain = scope.municipality.id.to_string();
     let rows = audit::up_to(conn, &chain, i64::MAX)?;
     let mut text = Vec::new();
     for row in &rows {

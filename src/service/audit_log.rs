@@ -4,6 +4,7 @@
 
 use crate::db::audit::{self, NewEntry};
 use crate::db::DbConn;
+use crate::domain::ids::MunicipalityId;
 use crate::service::now;
 use crate::service::Actor;
 use crate::service::Result;
@@ -12,21 +13,21 @@ use crate::service::Result;
 pub fn append(
     conn: &mut DbConn,
     actor: &Actor,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     action: &str,
     target_type: &str,
-    target_id: &str,
+    target_id: &(impl AsRef<str> + ?Sized),
     details: serde_json::Value,
 ) -> Result<()> {
     audit::append(
         conn,
         NewEntry {
-            municipality_id: Some(municipality_id),
+            municipality_id: Some(municipality_id.as_str()),
             actor_account_id: Some(&actor.account_id),
             actor_role: actor.role.as_str(),
             action,
             target_type,
-            target_id: Some(target_id),
+            target_id: Some(target_id.as_ref()),
             details,
         },
         now(),

@@ -7,6 +7,7 @@ use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
+use crate::domain::ids::{BudgetId, CycleId, DistrictId};
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
@@ -47,7 +48,7 @@ fn checked_amount(amount: i64) -> Result<i64, FieldError> {
 /// The fields of a budget that `apply` changes before checking the rules against them.
 struct Fields<'a> {
     names: &'a mut Texts,
-    district_id: &'a mut Option<String>,
+    district_id: &'a mut Option<DistrictId>,
     amount_minor: &'a mut i64,
 }
 
@@ -73,7 +74,7 @@ fn apply(
     if let Some(district) = &input.district_id {
         match district {
             None => *row.district_id = None,
-            Some(id) => match districts::find(conn, &scope.municipality.id, id) {
+            Some(id) => match districts::find(conn, &scope.municipality.id, &id.clone().into()) {
                 Ok(d) => *row.district_id = Some(d.id),
                 Err(diesel::result::Error::NotFound) => errors.push(FieldError::new(
                     "district_id",
@@ -149,7 +150,7 @@ fn refuse_if_frozen(scope: &CycleScope) -> Result<()> {
 pub async fn create(
     db: &Db,
     actor: &Actor,
-    cycle_id: String,
+    cycle_id: CycleId,
     input: BudgetInput,
 ) -> Result<BudgetRow> {
     let actor = actor.clone();
@@ -180,7 +181,7 @@ pub async fn create(
         let (ballot_rules, counting_rule) = apply(conn, fields, None, &input, &scope)?;
         let at = now();
         let row = BudgetRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: BudgetId::new(),
             cycle_id: scope.cycle.id.clone(),
             municipality_id: scope.municipality.id.clone(),
             names,
@@ -207,7 +208,7 @@ pub async fn create(
     .await
 }
 
-pub async fn update(db: &Db, actor: &Actor, id: String, input: BudgetInput) -> Result<BudgetRow> {
+pub async fn update(db: &Db, actor: &Actor, id: BudgetId, input: BudgetInput) -> Result<BudgetRow> {
     let actor = actor.clone();
     db.write(move |conn| {
         let (mut row, scope) = scope::budget(conn, &id)?;
@@ -247,7 +248,7 @@ fn audit_details(row: &BudgetRow) -> serde_json::Value {
     })
 }
 
-pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<(BudgetRow, CycleScope)> {
+pub async fn get(db: &Db, caller: Option<&Actor>, id: BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let (row, scope) = scope::budget(conn, &id)?;
@@ -260,7 +261,7 @@ pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<(BudgetR
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    cycle_id: String,
+    cycle_id: CycleId,
 ) -> Result<(Vec<BudgetRow>, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {

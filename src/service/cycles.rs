@@ -24,6 +24,7 @@ use crate::db::proposals;
 use crate::db::tallies;
 use crate::db::{Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
@@ -134,7 +135,7 @@ pub async fn create(
     }
     let at = now();
     let mut row = CycleRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: CycleId::new(),
         municipality_id: municipality.id.clone(),
         names: Texts::default(),
         status: CycleStatus::Draft,
@@ -167,7 +168,7 @@ pub async fn create(
 }
 
 /// Changes a draft's names and scheduled times.
-pub async fn update(db: &Db, actor: &Actor, id: String, input: CycleInput) -> Result<CycleScope> {
+pub async fn update(db: &Db, actor: &Actor, id: CycleId, input: CycleInput) -> Result<CycleScope> {
     let actor = actor.clone();
     db.write(move |conn| {
         let mut scope = scope::cycle(conn, &id)?;
@@ -198,7 +199,12 @@ pub async fn update(db: &Db, actor: &Actor, id: String, input: CycleInput) -> Re
 }
 
 /// Moves a cycle to `to`, checking the move and what it needs.
-pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> Result<CycleScope> {
+pub async fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: CycleId,
+    to: CycleStatus,
+) -> Result<CycleScope> {
     let actor = actor.clone();
     db.write(move |conn| {
         // Locked first, the clock read after: a manual close is later than every ballot that
@@ -279,7 +285,7 @@ pub async fn transition(db: &Db, actor: &Actor, id: String, to: CycleStatus) -> 
 
 /// Whether the budget's stored count holds every ballot stored now: publishing a count that
 /// missed a ballot would leave results, receipts and exports disagreeing for good.
-fn counts_every_ballot(conn: &mut DbConn, budget_id: &str) -> Result<bool> {
+fn counts_every_ballot(conn: &mut DbConn, budget_id: &BudgetId) -> Result<bool> {
     let Some(tally) = tallies::find(conn, budget_id).optional()? else {
         return Ok(false);
     };
@@ -303,7 +309,7 @@ fn open_voting(
     let mut empty = Vec::new();
     for budget in budgets {
         if proposals::count_approved(conn, &budget.id)? == 0 {
-            empty.push(budget.id.clone());
+            empty.push(budget.id.to_string());
         }
     }
     if !empty.is_empty() {
@@ -321,7 +327,7 @@ fn open_voting(
             "The scheduled close has already passed; change it before opening voting.",
         ));
     }
-    let ids: Vec<String> = budgets.iter().map(|b| b.id.clone()).collect();
+    let ids: Vec<BudgetId> = budgets.iter().map(|b| b.id.clone()).collect();
     budgets::freeze_cycle(conn, &cycle.id, at)?;
     proposals::freeze_ballots(conn, &ids)?;
     Ok(())
@@ -342,7 +348,7 @@ fn close_if_overdue(conn: &mut DbConn, scope: CycleScope) -> Result<CycleScope> 
 /// The row is locked before the clock is read, so the recorded close is later than the commit
 /// of every ballot that passed its check — usually a moment after the scheduled instant, later
 /// when a ballot was still committing — and no ballot commits after it.
-fn close_scheduled(conn: &mut DbConn, cycle_id: &str) -> Result<bool> {
+fn close_scheduled(conn: &mut DbConn, cycle_id: &CycleId) -> Result<bool> {
     let cycle = rows::find_for_update(conn, cycle_id)?;
     let at = now();
     let due = cycle.status == CycleStatus::Voting
@@ -390,7 +396,7 @@ pub async fn close_overdue(db: &Db) -> Result<usize> {
 /// its check before the instant to commit. Whatever needs the ballot box final (a count, a
 /// receipt's answer) calls it when the cycle reads as closed but is not yet written so
 /// ([`CycleScope::close_pending`]), then reads again in a later transaction.
-pub async fn settle(db: &Db, cycle_id: String) -> Result<()> {
+pub async fn settle(db: &Db, cycle_id: CycleId) -> Result<()> {
     db.write(move |conn| close_scheduled(conn, &cycle_id).map(|_| ()))
         .await
 }
@@ -410,7 +416,7 @@ pub async fn list(
             .map(|row| CycleScope::new(row, municipality.clone()))
             .collect::<Result<Vec<_>>>()?;
         let mut budgets = if with_budgets {
-            let ids: Vec<String> = scopes.iter().map(|s| s.cycle.id.clone()).collect();
+            let ids: Vec<CycleId> = scopes.iter().map(|s| s.cycle.id.clone()).collect();
             Some(budgets::of_cycles(conn, &ids)?)
         } else {
             None
@@ -428,7 +434,7 @@ pub async fn list(
     .await
 }
 
-pub async fn get(db: &Db, caller: Option<&Actor>, id: String) -> Result<CycleScope> {
+pub async fn get(db: &Db, caller: Option<&Actor>, id: CycleId) -> Result<CycleScope> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &id)?;

@@ -5,6 +5,7 @@
 use crate::db::districts::{self, DistrictRow};
 use crate::db::municipalities::{self, Municipality};
 use crate::db::{budgets, Db};
+use crate::domain::ids::{BudgetId, MunicipalityId};
 use crate::service::{Error, Result};
 
 /// The municipality of a slug (`not_found` if none).
@@ -24,13 +25,13 @@ pub async fn municipalities(
 }
 
 /// The districts of a municipality, oldest first.
-pub async fn districts(db: &Db, municipality_id: String) -> Result<Vec<DistrictRow>> {
+pub async fn districts(db: &Db, municipality_id: MunicipalityId) -> Result<Vec<DistrictRow>> {
     db.read(move |conn| districts::of_municipality(conn, &municipality_id).map_err(Error::from))
         .await
 }
 
 /// The slug of a municipality id.
-pub async fn slug_of(db: &Db, municipality_id: String) -> Result<String> {
+pub async fn slug_of(db: &Db, municipality_id: MunicipalityId) -> Result<String> {
     db.read(move |conn| {
         municipalities::by_id(conn, &municipality_id)
             .map(|m| m.slug)
@@ -40,7 +41,7 @@ pub async fn slug_of(db: &Db, municipality_id: String) -> Result<String> {
 }
 
 /// The municipality a budget belongs to (`not_found` if there is no such budget).
-pub async fn municipality_of_budget(db: &Db, budget_id: String) -> Result<Municipality> {
+pub async fn municipality_of_budget(db: &Db, budget_id: BudgetId) -> Result<Municipality> {
     db.read(move |conn| {
         let budget = budgets::find(conn, &budget_id)?;
         municipalities::by_id(conn, &budget.municipality_id).map_err(Error::from)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::db::districts::{self as rows, DistrictRow};
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
+use crate::domain::ids::DistrictId;
 use crate::domain::Texts;
 use crate::domain::ValidationErrors;
 use crate::service::audit_log;
@@ -31,7 +32,7 @@ pub async fn create(
     let names = checked_names(municipality, &names)?;
     let at = now();
     let row = DistrictRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: DistrictId::new(),
         municipality_id: municipality.id.clone(),
         names,
         created_at: at,
@@ -58,7 +59,7 @@ pub async fn rename(
     db: &Db,
     actor: &Actor,
     municipality: &Municipality,
-    id: String,
+    id: DistrictId,
     names: BTreeMap<String, String>,
 ) -> Result<DistrictRow> {
     let names = checked_names(municipality, &names)?;
@@ -83,7 +84,12 @@ pub async fn rename(
     .await
 }
 
-pub async fn delete(db: &Db, actor: &Actor, municipality: &Municipality, id: String) -> Result<()> {
+pub async fn delete(
+    db: &Db,
+    actor: &Actor,
+    municipality: &Municipality,
+    id: DistrictId,
+) -> Result<()> {
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {

@@ -11,6 +11,7 @@ use crate::db::accounts::AccountRow;
 use crate::db::districts;
 use crate::db::municipalities::{self as rows, Municipality};
 use crate::db::{Db, DbConn};
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{
     Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug, Texts,
     Translations, ValidationErrors,
@@ -67,7 +68,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
 
     let at = now();
     let municipality = Municipality {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: MunicipalityId::new(),
         slug: slug.as_str().to_string(),
         country: country.code().to_string(),
         names: Texts::from(&names),
@@ -181,7 +182,11 @@ fn voting_sensitive_changes(
 
 /// Refuses `fields` while a cycle of the municipality is in voting (checked in the same
 /// transaction as the change).
-fn refuse_during_voting(conn: &mut DbConn, municipality_id: &str, fields: &[&str]) -> Result<()> {
+fn refuse_during_voting(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+    fields: &[&str],
+) -> Result<()> {
     if fields.is_empty() {
         return Ok(());
     }
@@ -203,7 +208,7 @@ fn refuse_during_voting(conn: &mut DbConn, municipality_id: &str, fields: &[&str
 /// A new default language must not leave a district without a name in it.
 fn check_districts_have_default(
     conn: &mut DbConn,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
     settings: &MunicipalitySettings,
 ) -> Result<()> {
     let mut errors = ValidationErrors::new();

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::db::ballots;
 use crate::db::Db;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::receipt_code::{self, normalise};
 use crate::service::scope;
 use crate::service::{Error, Result};
@@ -32,7 +33,8 @@ pub fn generate() -> String {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReceiptStatus {
     pub receipt: String,
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     /// `recorded` (voting still open: the ballot was accepted), `counted` (after the close:
     /// this ballot is in the count), `replaced` (after the close: a later ballot of the same
     /// voter counts instead), or `cycle_cancelled`.
@@ -61,7 +63,7 @@ pub async fn check(db: &Db, code: &str) -> Result<ReceiptStatus> {
 enum Read {
     Final(ReceiptStatus),
     /// The cycle's scheduled close passed but is not yet written down.
-    ClosePending(String),
+    ClosePending(CycleId),
 }
 
 async fn read_status(db: &Db, code: String) -> Result<Read> {

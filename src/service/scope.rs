@@ -9,6 +9,7 @@ use crate::db::cycles::{self, CycleRow};
 use crate::db::municipalities::{self, Municipality};
 use crate::db::DbConn;
 use crate::domain::cycle::{effective_status, CycleStatus};
+use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Role;
 use crate::service::{Actor, Error, Result};
 
@@ -20,7 +21,7 @@ pub const STAFF: &[Role] = &[Role::Official, Role::MunicipalityAdmin, Role::Audi
 /// Whether the caller is staff of this municipality.
 pub fn is_staff(caller: Option<&Actor>, municipality: &Municipality) -> bool {
     caller.is_some_and(|c| {
-        STAFF.contains(&c.role) && c.municipality_id.as_deref() == Some(municipality.id.as_str())
+        STAFF.contains(&c.role) && c.municipality_id.as_ref() == Some(&municipality.id)
     })
 }
 
@@ -35,7 +36,7 @@ pub fn authorise(actor: &Actor, municipality: &Municipality, allowed: &[Role]) -
             Err(Error::Forbidden)
         };
     }
-    if actor.municipality_id.as_deref() != Some(municipality.id.as_str()) {
+    if actor.municipality_id.as_ref() != Some(&municipality.id) {
         return Err(Error::NotFound);
     }
     if allowed.contains(&actor.role) {
@@ -97,20 +98,20 @@ impl CycleScope {
     }
 }
 
-pub fn cycle(conn: &mut DbConn, id: &str) -> Result<CycleScope> {
+pub fn cycle(conn: &mut DbConn, id: &CycleId) -> Result<CycleScope> {
     let row = cycles::find(conn, id)?;
     CycleScope::load(conn, row)
 }
 
 /// The cycle locked against ballots ([`cycles::find_for_update`]): for every change of its
 /// status, which reads the clock only after this.
-pub fn cycle_for_update(conn: &mut DbConn, id: &str) -> Result<CycleScope> {
+pub fn cycle_for_update(conn: &mut DbConn, id: &CycleId) -> Result<CycleScope> {
     let row = cycles::find_for_update(conn, id)?;
     CycleScope::load(conn, row)
 }
 
 /// A budget with its cycle's scope.
-pub fn budget(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
+pub fn budget(conn: &mut DbConn, id: &BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let budget = budgets::find(conn, id)?;
     let scope = cycle(conn, &budget.cycle_id)?;
     Ok((budget, scope))
@@ -119,7 +120,7 @@ pub fn budget(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
 /// A budget with its cycle's scope, in one query, the cycle under the ballot lock
 /// ([`budgets::find_with_cycle_locked`]): for writes that must not race a change of the
 /// cycle's status (ballots). `scope.cycle` is the locked read.
-pub fn budget_locked(conn: &mut DbConn, id: &str) -> Result<(BudgetRow, CycleScope)> {
+pub fn budget_locked(conn: &mut DbConn, id: &BudgetId) -> Result<(BudgetRow, CycleScope)> {
     let (budget, cycle, municipality) = budgets::find_with_cycle_locked(conn, id)?;
     Ok((budget, CycleScope::new(cycle, municipality)?))
 }

@@ -34,7 +34,10 @@ pub async fn create(
     let actor = actor.clone();
     db.write(move |conn| {
         let row = accounts::insert(conn, new)?;
-        let municipality_id = row.municipality_id.clone().unwrap_or_default();
+        let municipality_id = row
+            .municipality_id
+            .clone()
+            .unwrap_or_else(|| String::new().into());
         audit_log::append(
             conn,
             &actor,

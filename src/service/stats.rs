@@ -24,6 +24,7 @@ use utoipa::ToSchema;
 
 use crate::db::{ballots, budgets, districts, proposals, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{BudgetId, CycleId, DistrictId};
 use crate::domain::settings::AGE_BANDS;
 use crate::service::scope::{self, is_staff, CycleScope};
 use crate::service::Actor;
@@ -43,7 +44,8 @@ pub struct Cell {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BudgetStats {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub name: String,
     /// The budget's district (default language); `null` for a city-wide budget.
     pub district: Option<String>,
@@ -73,7 +75,8 @@ pub struct ProposalCount {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CycleStats {
-    pub cycle_id: String,
+    #[schema(value_type = String)]
+    pub cycle_id: CycleId,
     #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
     pub generated_at: chrono::DateTime<chrono::Utc>,
@@ -85,7 +88,7 @@ pub struct CycleStats {
 }
 
 /// The cycle's statistics, if the caller may see them.
-pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: String) -> Result<CycleStats> {
+pub async fn cycle_stats(db: &Db, caller: Option<&Actor>, cycle_id: CycleId) -> Result<CycleStats> {
     let caller = caller.cloned();
     db.read(move |conn| {
         let scope = scope::cycle(conn, &cycle_id)?;
@@ -111,14 +114,13 @@ fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
     let district_names = districts::of_municipality(conn, &municipality.id)?
         .into_iter()
         .map(|d| Ok((d.id, name(&d.names)?)))
-        .collect::<Result<BTreeMap<String, String>>>()?;
+        .collect::<Result<BTreeMap<DistrictId, String>>>()?;
     let budgets = budgets::of_cycle(conn, &scope.cycle.id)?;
     let mut out = Vec::with_capacity(budgets.len());
     for budget in &budgets {
         let tally = tally_ballots(conn, &budget.id, &district_names)?;
         let registered =
-            residents::count_verified(conn, &municipality.id, budget.district_id.as_deref())?
-                as u64;
+            residents::count_verified(conn, &municipality.id, budget.district_id.as_ref())? as u64;
         out.push(BudgetStats {
             budget_id: budget.id.clone(),
             name: name(&budget.names)?,
@@ -139,7 +141,7 @@ fn gather(conn: &mut DbConn, scope: &CycleScope) -> Result<CycleStats> {
         .into_iter()
         .map(|(status, n)| (status, n as u64))
         .collect();
-    let ids: Vec<String> = budgets.iter().map(|b| b.id.clone()).collect();
+    let ids: Vec<BudgetId> = budgets.iter().map(|b| b.id.clone()).collect();
     let proposals = proposals::count_by_category_and_status(conn, &ids)?
         .into_iter()
         .map(|(category, outcome, n)| ProposalCount {
@@ -172,8 +174,8 @@ struct BallotTally {
 
 fn tally_ballots(
     conn: &mut DbConn,
-    budget_id: &str,
-    district_names: &BTreeMap<String, String>,
+    budget_id: &BudgetId,
+    district_names: &BTreeMap<DistrictId, String>,
 ) -> Result<BallotTally> {
     let mut channel: BTreeMap<String, u64> = BTreeMap::new();
     let mut district: BTreeMap<String, u64> = BTreeMap::new();

@@ -16,6 +16,7 @@ use crate::db::tallies::{self, ProposalFigures, StoredResult, TallyRow};
 use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::BudgetId;
 use crate::service::audit_log;
 use crate::service::ballots::election_builder;
 use crate::service::cycles;
@@ -38,7 +39,7 @@ struct Snapshot {
 /// the rows (their JSON) are never all in memory at once.
 const PAGE: i64 = 5_000;
 
-fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<Snapshot> {
+fn snapshot(conn: &mut DbConn, caller: &Actor, budget_id: &BudgetId) -> Result<Snapshot> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, OFFICIALS)?;
     // Never on the clock alone: only a close written down (after every ballot that passed
@@ -84,7 +85,7 @@ fn engine_ballot(row: &BallotRow, spec: &BallotSpec) -> Ballot {
 /// A scheduled close that has passed is first written down ([`cycles::settle`], which waits
 /// for ballots still committing); the ballots are read after that commit, so every ballot that
 /// was accepted is in the count.
-pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow> {
+pub async fn run(db: &Db, caller: &Actor, budget_id: BudgetId) -> Result<TallyRow> {
     settle_close(db, budget_id.clone()).await?;
     let actor = caller.clone();
     let snap = db
@@ -140,7 +141,7 @@ pub async fn run(db: &Db, caller: &Actor, budget_id: String) -> Result<TallyRow>
 }
 
 /// Writes down the budget's cycle's scheduled close if it has passed and is not yet written.
-async fn settle_close(db: &Db, budget_id: String) -> Result<()> {
+async fn settle_close(db: &Db, budget_id: BudgetId) -> Result<()> {
     let pending = db
         .read(move |conn| {
             let (_, scope) = scope::budget(conn, &budget_id)?;
@@ -173,7 +174,8 @@ pub struct ResultLine {
 /// A budget's stored result.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Results {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub currency: String,
     pub amount_minor: i64,
     pub ballots_counted: i64,
@@ -193,7 +195,7 @@ pub struct Results {
 pub async fn results(
     db: &Db,
     caller: Option<&Actor>,
-    budget_id: String,
+    budget_id: BudgetId,
     language: Option<String>,
 ) -> Result<Results> {
     let caller = caller.cloned();
@@ -243,9 +245,12 @@ pub fn build_results(
                 cost_minor: p.cost_minor,
                 votes: f.map_or(0, |f| f.votes),
                 score: f.map_or_else(|| "0".to_string(), |f| f.score.clone()),
-                selected: selected.contains(&p.id),
-                funded_order: selected.iter().position(|s| *s == p.id).map(|i| i + 1),
-                proposal_id: p.id,
+                selected: selected.iter().any(|s| p.id == *s.as_str()),
+                funded_order: selected
+                    .iter()
+                    .position(|s| p.id == *s.as_str())
+                    .map(|i| i + 1),
+                proposal_id: p.id.into(),
             })
         })
         .collect::<Result<_>>()?;

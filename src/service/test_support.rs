@@ -44,7 +44,7 @@ pub fn municipality(id: &str) -> Municipality {
     let mut settings = MunicipalitySettings::from_country(Country::KZ).expect("KZ is served");
     settings.min_voting_age = 18;
     Municipality {
-        id: id.to_string(),
+        id: id.into(),
         slug: format!("town-{id}"),
         country: "KZ".to_string(),
         names: Texts::default(),
@@ -59,7 +59,7 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
     Actor {
         account_id: "account-1".to_string(),
         role,
-        municipality_id: municipality_id.map(str::to_string),
+        municipality_id: municipality_id.map(Into::into),
         session_id: "session-1".to_string(),
     }
 }
@@ -68,7 +68,7 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
 pub fn resident(municipality_id: &str, birth_date: NaiveDate) -> ResidentRow {
     ResidentRow {
         account_id: "account-1".to_string(),
-        municipality_id: municipality_id.to_string(),
+        municipality_id: municipality_id.into(),
         national_id_hash: "hash".to_string(),
         full_name: "Aigerim Test".to_string(),
         birth_date,
@@ -87,7 +87,7 @@ pub fn resident(municipality_id: &str, birth_date: NaiveDate) -> ResidentRow {
 /// A cycle of `municipality` in `status`, with no scheduled close.
 pub fn cycle_scope(municipality: Municipality, status: CycleStatus) -> CycleScope {
     let cycle = CycleRow {
-        id: "cycle-1".to_string(),
+        id: "cycle-1".into(),
         municipality_id: municipality.id.clone(),
         names: Texts::default(),
         status,
@@ -111,9 +111,9 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 /// A city-wide approval budget `id` of `amount_minor`, counted greedily.
 pub fn budget(id: &str, amount_minor: i64) -> BudgetRow {
     BudgetRow {
-        id: id.to_string(),
-        cycle_id: "cycle-1".to_string(),
-        municipality_id: "m-1".to_string(),
+        id: id.into(),
+        cycle_id: "cycle-1".into(),
+        municipality_id: "m-1".into(),
         names: Texts::default(),
         district_id: None,
         amount_minor,
@@ -133,9 +133,9 @@ pub fn budget(id: &str, amount_minor: i64) -> BudgetRow {
 pub fn proposal(id: &str, title: &str, cost_minor: i64) -> ProposalRow {
     let texts = |text: &str| Texts([("kk".to_string(), text.to_string())].into());
     ProposalRow {
-        id: id.to_string(),
-        budget_id: "budget-1".to_string(),
-        municipality_id: "m-1".to_string(),
+        id: id.into(),
+        budget_id: "budget-1".into(),
+        municipality_id: "m-1".into(),
         titles: texts(title),
         descriptions: texts(""),
         cost_minor,
@@ -153,7 +153,7 @@ pub fn proposal(id: &str, title: &str, cost_minor: i64) -> ProposalRow {
 /// The stored count of budget `budget-1`: `result` is the engine's result as stored.
 pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
     TallyRow {
-        budget_id: "budget-1".to_string(),
+        budget_id: "budget-1".into(),
         result: stored(&result.to_string()),
         ballots_counted,
         computed_at: epoch(),
@@ -166,7 +166,7 @@ pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
 pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
     BallotRow {
         id: "ballot-1".to_string(),
-        budget_id: "budget-1".to_string(),
+        budget_id: "budget-1".into(),
         voter_key: None,
         channel: channel.to_string(),
         polling_station: None,

@@ -20,11 +20,13 @@ use super::frozen::FrozenBallots;
 use super::idempotency::{expiry, ReplyKey, StoredReply};
 use super::rules::{ballot_election, check};
 use super::{participation, stored_day, unprocessable, voter_key, Selection};
+use crate::domain::ids::BudgetId;
 
 /// What a resident is told when their ballot is accepted.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CastReply {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     /// Keep it: after the close, `GET /receipts/{receipt}` says whether this ballot is in the
     /// count (never what it contains).
     pub receipt: String,
@@ -53,7 +55,7 @@ fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
 /// Everything `cast` needs besides the database.
 #[derive(Clone)]
 pub struct CastRequest {
-    pub budget_id: String,
+    pub budget_id: BudgetId,
     pub selections: Vec<Selection>,
     pub idempotency_key: Option<String>,
     /// How long a stored reply is kept for retries (the `ballot_idempotency_hours` setting).

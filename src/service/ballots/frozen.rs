@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self, ProposalRow};
 use crate::db::DbConn;
+use crate::domain::ids::BudgetId;
 use crate::service::Result;
 
 /// The proposals on each budget's frozen ballot, kept between ballots. Opening voting sets
@@ -18,7 +19,7 @@ use crate::service::Result;
 pub struct FrozenBallots(Arc<Mutex<OnBallot>>);
 
 /// Budget and freeze instant → the proposals on its ballot.
-type OnBallot = HashMap<(String, NaiveDateTime), Arc<[ProposalRow]>>;
+type OnBallot = HashMap<(BudgetId, NaiveDateTime), Arc<[ProposalRow]>>;
 
 impl FrozenBallots {
     /// Budgets in voting at once are few; past this many entries the cache starts again.

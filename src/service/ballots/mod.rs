@@ -53,6 +53,7 @@ use chrono::NaiveDateTime;
 use rand::RngCore;
 
 use crate::db::ballots::{self as rows, Participation};
+use crate::domain::ids::{BudgetId, DistrictId};
 use crate::domain::Pepper;
 pub use crate::service::selections::Selection;
 use crate::service::Error;
@@ -62,7 +63,12 @@ fn unprocessable(code: &'static str, detail: impl Into<String>) -> Error {
 }
 
 /// The key under which a person's ballot in a budget is stored.
-fn voter_key(pepper: &Pepper, ballot_key: &str, budget_id: &str, national_id_hash: &str) -> String {
+fn voter_key(
+    pepper: &Pepper,
+    ballot_key: &str,
+    budget_id: &BudgetId,
+    national_id_hash: &str,
+) -> String {
     pepper.mac(&[
         b"ballot:",
         ballot_key.as_bytes(),
@@ -82,17 +88,17 @@ pub fn stored_day(at: NaiveDateTime) -> NaiveDateTime {
 
 /// A participation counter's increment, in a random shard.
 fn participation(
-    budget_id: &str,
+    budget_id: &BudgetId,
     channel: &str,
-    district_id: Option<String>,
+    district_id: Option<DistrictId>,
     age_band: Option<String>,
     day: &str,
     ballots: i64,
 ) -> Participation {
     Participation {
-        budget_id: budget_id.to_string(),
+        budget_id: budget_id.clone(),
         channel: channel.to_string(),
-        district_id: district_id.unwrap_or_default(),
+        district_id: district_id.unwrap_or_else(|| String::new().into()),
         age_band: age_band.unwrap_or_default(),
         day: day.to_string(),
         shard: (rand::rngs::OsRng.next_u32() % rows::SHARDS as u32) as i32,

@@ -15,6 +15,7 @@ use crate::service::{Error, Result};
 
 use super::rules::{ballot_election, check};
 use super::{participation, stored_day, Selection};
+use crate::domain::ids::BudgetId;
 
 /// A batch of paper ballots from one polling station.
 pub struct PaperBatch {
@@ -24,7 +25,8 @@ pub struct PaperBatch {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaperReply {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub polling_station: String,
     /// Ballots added (the whole batch: a batch is accepted or refused as a whole).
     pub accepted: usize,
@@ -58,7 +60,7 @@ fn checked_batch(batch: &PaperBatch) -> Result<String> {
 pub async fn enter_paper(
     db: &Db,
     caller: &Actor,
-    budget_id: String,
+    budget_id: BudgetId,
     batch: PaperBatch,
 ) -> Result<PaperReply> {
     let station = checked_batch(&batch)?;

@@ -11,11 +11,13 @@ use crate::service::Actor;
 use crate::service::{Error, Result};
 
 use super::{voter_key, Selection};
+use crate::domain::ids::BudgetId;
 
 /// The caller's current ballot in a budget.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnBallot {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub selections: Vec<Selection>,
     pub receipt: Option<String>,
     /// The UTC day it was cast (midnight UTC): the instant is not kept, since it would pair
@@ -25,7 +27,12 @@ pub struct OwnBallot {
     pub revision: i32,
 }
 
-pub async fn own(db: &Db, pepper: &Pepper, caller: &Actor, budget_id: String) -> Result<OwnBallot> {
+pub async fn own(
+    db: &Db,
+    pepper: &Pepper,
+    caller: &Actor,
+    budget_id: BudgetId,
+) -> Result<OwnBallot> {
     let (caller, pepper) = (caller.clone(), pepper.clone());
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
@@ -62,13 +69,14 @@ pub async fn own(db: &Db, pepper: &Pepper, caller: &Actor, budget_id: String) ->
 /// How many ballots a budget has: for staff while voting runs, never what they contain.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Turnout {
-    pub budget_id: String,
+    #[schema(value_type = String)]
+    pub budget_id: BudgetId,
     pub online: i64,
     pub paper: i64,
     pub total: i64,
 }
 
-pub async fn turnout(db: &Db, caller: &Actor, budget_id: String) -> Result<Turnout> {
+pub async fn turnout(db: &Db, caller: &Actor, budget_id: BudgetId) -> Result<Turnout> {
     let caller = caller.clone();
     db.read(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;

@@ -47,7 +47,7 @@ pub fn election_builder(
     let projects = on_ballot
         .iter()
         .map(|p| ProjectSpec {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             cost: Decimal::from_units(i128::from(p.cost_minor), exponent),
         })
         .collect();

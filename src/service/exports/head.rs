@@ -211,7 +211,7 @@ pub(super) fn projects(
         .map(|p| {
             let f = figures.get(p.id.as_str());
             let mut cells = vec![
-                p.id.clone(),
+                p.id.to_string(),
                 money.main_units(p.cost_minor),
                 f.map_or(0, |f| f.votes).to_string(),
             ];

@@ -46,6 +46,7 @@ pub use streaming::{stream_export, Written};
 pub use votes::write_pb;
 
 use crate::db::Db;
+use crate::domain::ids::BudgetId;
 use crate::domain::Role;
 use crate::service::audit_log;
 use crate::service::stream::BodyStream;
@@ -70,7 +71,7 @@ pub(super) fn not_tallied() -> Error {
 
 /// The budget as a Pabulib file, streamed, and recorded in the audit log with its SHA-256
 /// before its last bytes go out (see [`crate::service::stream`]).
-pub async fn pb(db: &Db, caller: &Actor, budget_id: String) -> Result<StreamedExport> {
+pub async fn pb(db: &Db, caller: &Actor, budget_id: BudgetId) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db
         .read(move |conn| plan_pb(conn, &actor, &budget_id))

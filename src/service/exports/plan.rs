@@ -11,6 +11,7 @@ use crate::db::tallies::{self, TallyRow};
 use crate::db::{ballots, by_pages, districts, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::BudgetId;
 use crate::pabulib::{PbFile, Table};
 use crate::service::scope;
 use crate::service::Actor;
@@ -38,7 +39,7 @@ pub struct PbPlan {
 }
 
 /// Authorises, checks the cycle and the count, builds the head and shuffles the ballot ids.
-pub fn plan_pb(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
+pub fn plan_pb(conn: &mut DbConn, caller: &Actor, budget_id: &BudgetId) -> Result<PbPlan> {
     let mut plan = head(conn, caller, budget_id)?;
     plan.ids = shuffled_ids(conn, &plan.budget.id, plan.tally.ballots_counted)?;
     Ok(plan)
@@ -67,7 +68,7 @@ pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> Result<()> {
 }
 
 /// Authorises, checks the cycle and the count, and builds META and PROJECTS (no ids yet).
-fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
+fn head(conn: &mut DbConn, caller: &Actor, budget_id: &BudgetId) -> Result<PbPlan> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
     scope.check_role(caller, EXPORTERS)?;
     if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
@@ -128,7 +129,7 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &str) -> Result<PbPlan> {
 /// The ids of every counted ballot, in a uniformly random order from a generator seeded by
 /// the OS and forgotten afterwards: nothing stored orders the ballots this way. 16 bytes a
 /// ballot: the one thing an export holds for every ballot at once (a permutation needs them).
-fn shuffled_ids(conn: &mut DbConn, budget_id: &str, counted: i64) -> Result<Vec<Uuid>> {
+fn shuffled_ids(conn: &mut DbConn, budget_id: &BudgetId, counted: i64) -> Result<Vec<Uuid>> {
     let mut ids = Vec::with_capacity(usize::try_from(counted).unwrap_or(0));
     by_pages::<_, Error>(
         |after| ballots::ids_of_budget_after(conn, budget_id, after, ID_PAGE),

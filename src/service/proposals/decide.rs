@@ -2,6 +2,7 @@
 
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::Db;
+use crate::domain::ids::ProposalId;
 use crate::domain::ProposalStatus;
 use crate::service::audit_log;
 use crate::service::now;
@@ -41,7 +42,7 @@ fn checked_reason(approve: bool, reason: Option<String>) -> Result<Option<String
 pub async fn review(
     db: &Db,
     caller: &Actor,
-    id: String,
+    id: ProposalId,
     approve: bool,
     reason: Option<String>,
 ) -> Result<ProposalRow> {
@@ -83,7 +84,7 @@ pub async fn review(
     .await
 }
 
-pub async fn withdraw(db: &Db, caller: &Actor, id: String) -> Result<ProposalRow> {
+pub async fn withdraw(db: &Db, caller: &Actor, id: ProposalId) -> Result<ProposalRow> {
     let caller = caller.clone();
     db.write(move |conn| {
         let mut row = rows::find(conn, &id)?;

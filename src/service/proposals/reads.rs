@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, Db};
+use crate::domain::ids::{BudgetId, CycleId, ProposalId};
 use crate::domain::{ProposalStatus, Texts};
 use crate::service::scope::{self, is_staff, CycleScope};
 use crate::service::Actor;
@@ -22,7 +23,7 @@ fn readable(row: &ProposalRow, caller: Option<&Actor>, scope: &CycleScope) -> bo
 pub async fn get(
     db: &Db,
     caller: Option<&Actor>,
-    id: String,
+    id: ProposalId,
 ) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let caller = caller.cloned();
     db.read(move |conn| {
@@ -92,8 +93,8 @@ pub struct Listed {
 pub async fn list(
     db: &Db,
     caller: Option<&Actor>,
-    budget_id: Option<String>,
-    cycle_id: Option<String>,
+    budget_id: Option<BudgetId>,
+    cycle_id: Option<CycleId>,
     query: ListQuery,
 ) -> Result<Listed> {
     let caller = caller.cloned();
@@ -121,7 +122,7 @@ pub async fn list(
             if query
                 .district
                 .as_ref()
-                .is_some_and(|d| budget.district_id.as_ref() != Some(d))
+                .is_some_and(|d| budget.district_id.as_deref() != Some(d.as_str()))
             {
                 continue;
             }

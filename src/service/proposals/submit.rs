@@ -5,6 +5,7 @@ use crate::db::budgets::BudgetRow;
 use crate::db::proposals::{self as rows, ProposalRow};
 use crate::db::{budgets, residents, Db, DbConn};
 use crate::domain::cycle::CycleStatus;
+use crate::domain::ids::{BudgetId, ProposalId};
 use crate::domain::{FieldError, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::now;
@@ -32,7 +33,7 @@ fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Resu
 pub async fn create(
     db: &Db,
     caller: &Actor,
-    budget_id: String,
+    budget_id: BudgetId,
     input: ProposalInput,
 ) -> Result<ProposalRow> {
     let caller = caller.clone();
@@ -44,7 +45,7 @@ pub async fn create(
             if scope.status != CycleStatus::Submission {
                 return Err(closed_for("residents can submit proposals"));
             }
-            let budget_ids: Vec<String> = budgets::of_cycle(conn, &scope.cycle.id)?
+            let budget_ids: Vec<BudgetId> = budgets::of_cycle(conn, &scope.cycle.id)?
                 .into_iter()
                 .map(|b| b.id)
                 .collect();
@@ -80,7 +81,7 @@ pub async fn create(
         }
         let at = now();
         let mut row = ProposalRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: ProposalId::new(),
             budget_id: budget.id.clone(),
             municipality_id: scope.municipality.id.clone(),
             titles: Texts::default(),
@@ -116,7 +117,7 @@ pub async fn create(
 fn for_change(
     conn: &mut DbConn,
     caller: &Actor,
-    id: &str,
+    id: &ProposalId,
 ) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let row = rows::find(conn, id)?;
     let (budget, scope) = scope::budget(conn, &row.budget_id)?;
@@ -140,7 +141,7 @@ fn for_change(
 pub async fn update(
     db: &Db,
     caller: &Actor,
-    id: String,
+    id: ProposalId,
     input: ProposalInput,
 ) -> Result<ProposalRow> {
     let caller = caller.clone();

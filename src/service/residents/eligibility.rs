@@ -181,7 +181,7 @@ mod tests {
         let town = municipality("m-1");
         let now = at(2026, 6, 1, 12);
         let in_d1 = ResidentRow {
-            district_id: Some("d-1".to_string()),
+            district_id: Some("d-1".into()),
             ..resident("m-1", date(1990, 5, 1))
         };
         let nowhere = resident("m-1", date(1990, 5, 1));
@@ -199,7 +199,7 @@ mod tests {
         let now = at(2026, 6, 1, 12);
         let young_pending_elsewhere = ResidentRow {
             status: ResidentStatus::Pending,
-            district_id: Some("d-9".to_string()),
+            district_id: Some("d-9".into()),
             ..resident("m-1", date(2020, 1, 1))
         };
         let check = |r: ResidentRow| reason(check_eligible(&town, Some(r), Some("d-1"), now));

@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate, Utc};
 
 use crate::db::districts::DistrictRow;
+use crate::domain::ids::DistrictId;
 use crate::domain::{FieldError, LanguageTag, MunicipalitySettings, ValidationErrors};
 use crate::service::accounts;
 use crate::service::Error;
@@ -128,7 +129,7 @@ pub(super) fn district(
     input: Option<&str>,
     districts: &[DistrictRow],
     errors: &mut ValidationErrors,
-) -> Option<Option<String>> {
+) -> Option<Option<DistrictId>> {
     match non_empty(input) {
         None if districts.is_empty() => Some(None),
         None => {

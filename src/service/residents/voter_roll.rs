@@ -9,6 +9,7 @@ use crate::db::municipalities::Municipality;
 use crate::db::residents as rows;
 use crate::db::voter_roll::{self, VoterRollRow};
 use crate::db::Db;
+use crate::domain::ids::MunicipalityId;
 use crate::domain::{FieldError, MunicipalitySettings, NationalId, Pepper, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::Actor;
@@ -76,7 +77,7 @@ fn parse_roll(
     csv_bytes: &[u8],
     settings: &MunicipalitySettings,
     pepper: &Pepper,
-    municipality_id: &str,
+    municipality_id: &MunicipalityId,
 ) -> Result<Vec<VoterRollRow>, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -125,7 +126,7 @@ fn parse_roll(
                         None => {
                             seen.insert(hash.clone(), line);
                             out.push(VoterRollRow {
-                                municipality_id: municipality_id.to_string(),
+                                municipality_id: municipality_id.clone(),
                                 national_id_hash: hash,
                                 birth_date: date,
                                 imported_at,
@@ -219,7 +220,7 @@ mod tests {
     fn roll(csv: &str) -> Result<usize, Vec<(String, &'static str)>> {
         let settings = MunicipalitySettings::from_country(Country::KZ).unwrap();
         let pepper = Pepper::new(vec![7u8; 32]).unwrap();
-        parse_roll(csv.as_bytes(), &settings, &pepper, "m1")
+        parse_roll(csv.as_bytes(), &settings, &pepper, &"m1".into())
             .map(|rows| rows.len())
             .map_err(|e| codes(&e))
     }
