@@ -21,8 +21,9 @@ pub mod tallies;
 pub mod voter_roll;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -95,6 +96,8 @@ impl Location {
 /// an error, not a SQLite file named after the URL.
 pub struct Manager {
     location: Location,
+    /// The pool's failure epoch (see [`Pooled::epoch`]).
+    epoch: Arc<AtomicU64>,
 }
 
 impl ManageConnection for Manager {
@@ -124,6 +127,8 @@ impl ManageConnection for Manager {
         Ok(Pooled {
             conn,
             failed_ping: false,
+            epoch: self.epoch.load(Ordering::Relaxed),
+            last_used: Instant::now(),
         })
     }
 
@@ -145,6 +150,13 @@ impl ManageConnection for Manager {
 pub struct Pooled {
     conn: DbConn,
     failed_ping: bool,
+    /// The pool's failure epoch when this connection last answered. The epoch moves on each
+    /// time a connection is found dead or no connection can be had: the database restarted or
+    /// went away, so every connection from before is suspect and is pinged before it is used.
+    epoch: u64,
+    /// When a unit of work last finished on it: one idle for long may have been closed by a
+    /// database restart that nothing noticed yet, and is pinged before it is used.
+    last_used: Instant,
 }
 
 impl Deref for Pooled {
@@ -165,6 +177,35 @@ fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
 }
 
+/// A pooled connection idle for longer than this is pinged before it is used (a database
+/// restart takes longer). Under load connections never sit this long, so no ping is paid.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(1);
+
+/// Whether `err` says the database went away (the connection is closed or broken, the server
+/// is shutting down or starting up) rather than that this query was refused: such a request
+/// may succeed when retried later. PostgreSQL's SQLSTATE class 08 arrives from diesel as
+/// `ClosedConnection`; 57P01-57P03 only as their messages (diesel does not expose the code).
+pub fn is_connection_failure(err: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error as Diesel};
+    const GOING_AWAY: &[&str] = &[
+        "terminating connection due to administrator command", // 57P01
+        "terminating connection because of crash of another server process", // 57P02
+        "the database system is shutting down",                // 57P03
+        "the database system is starting up",                  // 57P03
+        "the database system is in recovery mode",             // 57P03
+        "the database system is not yet accepting connections", // 57P03
+        "server closed the connection unexpectedly",
+        "no connection to the server",
+    ];
+    match err {
+        Diesel::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => true,
+        Diesel::DatabaseError(_, info) => GOING_AWAY.iter().any(|m| info.message().contains(m)),
+        Diesel::BrokenTransactionManager => true,
+        Diesel::RollbackErrorOnCommit { commit_error, .. } => is_connection_failure(commit_error),
+        _ => false,
+    }
+}
+
 pub type Pool = r2d2::Pool<Manager>;
 
 /// Pool statistics for `/metrics`.
@@ -179,7 +220,18 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     sqlite_write_lock: Arc<Mutex<()>>,
+    /// Moves on at each sign that the database went away (see [`Pooled::epoch`]).
+    epoch: Arc<AtomicU64>,
+    /// The longest a unit of work waits for a connection.
+    checkout_timeout: Duration,
+    /// The same bound for [`Db::ping`], shorter: a readiness probe must answer quickly.
+    probe_timeout: Duration,
 }
+
+/// The defaults of [`Db::with_timeouts`] (the settings `db_checkout_timeout_ms` and
+/// `readiness_timeout_ms`).
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
 
 impl Db {
     /// Builds the pool. It does not wait for the database: `/readyz` reports whether it
@@ -194,17 +246,64 @@ impl Db {
             }
         }
         let backend = location.backend();
+        let epoch = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(0))
             .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(5))
-            .build_unchecked(Manager { location });
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build_unchecked(Manager {
+                location,
+                epoch: epoch.clone(),
+            });
         Ok(Self {
             pool,
             backend,
             sqlite_write_lock: Arc::new(Mutex::new(())),
+            epoch,
+            checkout_timeout: CHECKOUT_TIMEOUT,
+            probe_timeout: PROBE_TIMEOUT,
         })
+    }
+
+    /// Bounds the wait for a connection: `checkout` for every unit of work, `probe` for
+    /// [`Db::ping`].
+    pub fn with_timeouts(self, checkout: Duration, probe: Duration) -> Self {
+        Self {
+            checkout_timeout: checkout,
+            probe_timeout: probe,
+            ..self
+        }
+    }
+
+    /// A connection that answers, within `timeout`. One that may have died unnoticed (older
+    /// than the last failure, or idle for long) is pinged first; a dead one is dropped and a
+    /// fresh one drawn instead, so that a unit of work after a database restart does not fail
+    /// on a connection the restart closed.
+    fn checkout(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let mut conn = self.pool.get_timeout(remaining).map_err(|e| {
+                self.suspect_all();
+                DbError::from(e)
+            })?;
+            let epoch = self.epoch.load(Ordering::Relaxed);
+            if conn.epoch == epoch && conn.last_used.elapsed() < IDLE_BEFORE_CHECK {
+                return Ok(conn);
+            }
+            if ping(&mut conn).is_ok() {
+                conn.epoch = epoch;
+                return Ok(conn);
+            }
+            conn.failed_ping = true;
+            self.suspect_all();
+        }
+    }
+
+    /// Every connection open now may be dead: each is pinged before its next use.
+    fn suspect_all(&self) {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn backend(&self) -> Backend {
@@ -237,19 +336,21 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         let span = tracing::Span::current();
         // The runtime's blocking pool (what `actix_web::web::block` calls, without naming actix
         // here); a panic in `f` ends as `DbError::Blocking`.
         tokio::task::spawn_blocking(move || {
             span.in_scope(|| {
-                let mut conn = pool.get().map_err(DbError::from)?;
+                let mut conn = db.checkout(db.checkout_timeout)?;
                 let result = f(&mut conn);
+                conn.last_used = Instant::now();
                 // Most errors are the request's (not found, a rule, a unique violation); a
                 // connection the server closed also ends here, and would fail every later
-                // request that draws it.
+                // request that draws it — and the others are likely dead too.
                 if result.is_err() && ping(&mut conn).is_err() {
                     conn.failed_ping = true;
+                    db.suspect_all();
                 }
                 result
             })
@@ -278,14 +379,27 @@ impl Db {
         .await
     }
 
-    /// Whether the database answers a trivial query.
+    /// Whether the database answers a trivial query, waiting for a connection no longer than
+    /// the probe's bound.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.read(|conn| ping(conn).map_err(DbError::from)).await
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout(db.probe_timeout)?;
+            let result = ping(&mut conn);
+            conn.last_used = Instant::now();
+            if result.is_err() {
+                conn.failed_ping = true;
+                db.suspect_all();
+            }
+            result.map_err(DbError::from)
+        })
+        .await
+        .map_err(|_| DbError::Blocking)?
     }
 
     /// For command-line tools that run outside the async runtime.
     pub fn blocking_conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
-        Ok(self.pool.get()?)
+        self.checkout(self.checkout_timeout)
     }
 }
 
