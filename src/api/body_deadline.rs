@@ -3,14 +3,16 @@
 //! Past the deadline the request gets 408 `request_timeout` and the connection is closed.
 //! (Headers have their own bound, actix's `client_request_timeout`; see `startup::serve`.)
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::{ConnectionType, StatusCode};
@@ -25,6 +27,10 @@ use crate::error::ApiError;
 
 /// Wraps the request's body in [`Deadline`]; answers 408 and closes the connection when the
 /// deadline struck, whatever the handler made of the failed read.
+///
+/// The body's receiving end is kept alive until the answer has gone: actix closes a
+/// connection whose body was not read to its end only while that end is alive, and otherwise
+/// goes on reading (draining) a chunked body — which a slow client can dribble for ever.
 pub async fn limit(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -35,8 +41,9 @@ pub async fn limit(
             s.client_body_timeout_ms
         });
     let struck = Arc::new(AtomicBool::new(false));
+    let payload = Rc::new(RefCell::new(req.take_payload()));
     let body = Deadline {
-        inner: req.take_payload(),
+        inner: payload.clone(),
         timer: Box::pin(sleep(Duration::from_millis(bound))),
         struck: struck.clone(),
         ended: false,
@@ -45,9 +52,53 @@ pub async fn limit(
     req.set_payload(Payload::from(boxed));
     let result = next.call(req).await;
     if struck.load(Ordering::Relaxed) {
+        hold(payload);
         return Err(TooSlow.into());
     }
-    result
+    match result {
+        Ok(response) => Ok(response.map_body(|_, body| Held {
+            body: Box::pin(body),
+            _payload: payload,
+        })),
+        Err(err) => {
+            hold(payload);
+            Err(err)
+        }
+    }
+}
+
+/// Keeps the body's receiving end alive a moment: an error is answered by actix right after
+/// the middleware returns, with no response body of ours to keep it in.
+fn hold(payload: Rc<RefCell<Payload>>) {
+    actix_web::rt::spawn(async move {
+        sleep(HOLD_FOR_AN_ERROR).await;
+        drop(payload);
+    });
+}
+
+/// How long the body's receiving end outlives a failed request (actix sends the error's answer
+/// at once).
+const HOLD_FOR_AN_ERROR: Duration = Duration::from_secs(1);
+
+/// A response body that keeps the request's body alive until the response is over.
+struct Held<B> {
+    body: Pin<Box<B>>,
+    _payload: Rc<RefCell<Payload>>,
+}
+
+impl<B: MessageBody> MessageBody for Held<B> {
+    type Error = B::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        self.body.as_mut().poll_next(cx)
+    }
 }
 
 /// The answer to a body that did not arrive in time: 408, and the connection closed (what is
@@ -82,7 +133,7 @@ impl ResponseError for TooSlow {
 
 /// A body stream that fails once its timer runs out before the body ended.
 struct Deadline {
-    inner: Payload,
+    inner: Rc<RefCell<Payload>>,
     timer: Pin<Box<Sleep>>,
     struck: Arc<AtomicBool>,
     ended: bool,
@@ -95,7 +146,8 @@ impl Stream for Deadline {
         if self.ended {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut self.inner).poll_next(cx) {
+        let polled = Pin::new(&mut *self.inner.borrow_mut()).poll_next(cx);
+        match polled {
             Poll::Ready(None) => {
                 self.ended = true;
                 Poll::Ready(None)

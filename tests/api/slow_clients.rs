@@ -23,6 +23,8 @@ enum Slow {
     Headers,
     /// Sends whole headers announcing 1000 bytes of JSON, and 10 of them.
     Body,
+    /// Sends whole headers of a chunked JSON body, then one byte at a time, for ever.
+    Dribble,
     /// Sends one whole request, reads the answer, then stays idle.
     Idle,
 }
@@ -35,6 +37,10 @@ impl Slow {
                 "POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n\
                  Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"login\":"
             ),
+            Slow::Dribble => format!(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: {host}\r\n\
+                 Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ),
             Slow::Idle => format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n"),
         }
     }
@@ -42,7 +48,7 @@ impl Slow {
     fn bound(self) -> Duration {
         match self {
             Slow::Headers => Duration::from_millis(HEADER_MS),
-            Slow::Body => Duration::from_millis(BODY_MS),
+            Slow::Body | Slow::Dribble => Duration::from_millis(BODY_MS),
             Slow::Idle => Duration::from_secs(KEEP_ALIVE_SECS),
         }
     }
@@ -51,12 +57,20 @@ impl Slow {
 /// Opens a slow connection; returns what the server sent until it closed the connection, and
 /// when it closed it (counted from the opening).
 async fn slow_connection(host: String, kind: Slow) -> (String, Duration) {
-    let mut stream = TcpStream::connect(&host).await.expect("connect");
-    stream
+    let stream = TcpStream::connect(&host).await.expect("connect");
+    let (mut stream, mut writer) = stream.into_split();
+    writer
         .write_all(kind.opening(&host).as_bytes())
         .await
         .expect("send the opening");
     let opened = Instant::now();
+    if kind == Slow::Dribble {
+        tokio::spawn(async move {
+            while writer.write_all(b"1\r\n \r\n").await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    }
     let mut received = Vec::new();
     // Read until the server closes; a connection still open long after its bound fails here.
     let read = tokio::time::timeout(Duration::from_secs(30), async {
@@ -85,7 +99,7 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
     })
     .await;
     let host = app.address.trim_start_matches("http://").to_string();
-    let kinds = [Slow::Headers, Slow::Body, Slow::Idle];
+    let kinds = [Slow::Headers, Slow::Body, Slow::Dribble, Slow::Idle];
     let slow: Vec<_> = (0..300)
         .map(|i| {
             let kind = kinds[i % kinds.len()];
@@ -121,7 +135,7 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
                 received.is_empty() || received.starts_with("HTTP/1.1 408"),
                 "{received}"
             ),
-            Slow::Body => {
+            Slow::Body | Slow::Dribble => {
                 assert!(received.starts_with("HTTP/1.1 408"), "{received}");
                 assert!(received.contains("request_timeout"), "{received}");
                 assert!(received.contains("application/problem+json"), "{received}");
