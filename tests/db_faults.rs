@@ -369,6 +369,48 @@ async fn a_database_restart_between_requests_costs_no_request() {
     }
 }
 
+/// Ends every session of the service with the cluster (as an administrator's
+/// `pg_terminate_backend` or a crashed backend would), leaving the database up.
+fn kill_sessions(cluster: &Cluster) {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    let mut admin = PgConnection::establish(&cluster.url()).expect("the cluster answers");
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .expect("sessions terminated");
+    std::thread::sleep(Duration::from_millis(200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_whose_connection_died_is_retried_on_a_fresh_one_and_a_write_is_not() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let service = serve(settings(dir.path(), cluster.url()), dir).await;
+    let token = service.platform_admin().await;
+    for round in 0..3 {
+        assert_eq!(service.get("/api/v1/municipalities").await.status, 200);
+        // Within the second after their last use, the pool's connections are not pinged
+        // before use: the read runs on a dead one, fails, and runs again on a fresh one.
+        kill_sessions(&cluster);
+        let read = service.get("/api/v1/municipalities").await;
+        assert_eq!(read.status, 200, "read {round}: {}", read.body);
+    }
+    // A write is never repeated (its commit may have happened): 503, and the next one succeeds.
+    assert_eq!(service.get("/api/v1/municipalities").await.status, 200);
+    kill_sessions(&cluster);
+    let direct: Result<(), kurultai::service::Error> = service.db.write(|_conn| Ok(())).await;
+    assert!(
+        matches!(direct, Err(kurultai::service::Error::DatabaseUnavailable)),
+        "{direct:?}"
+    );
+    let write = service.create_municipality(&token, "shymkent").await;
+    assert_eq!(write.status, 201, "{}", write.body);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_started_before_its_database_waits_for_it() {
     let Some(cluster) = Cluster::start() else {

@@ -208,6 +208,13 @@ pub fn is_connection_failure(err: &diesel::result::Error) -> bool {
 
 pub type Pool = r2d2::Pool<Manager>;
 
+/// How one run of a unit of work ended: with its connection alive, or dead (the result is
+/// then the failure the dead connection caused).
+enum Attempt<R> {
+    Done(R),
+    ConnectionDied(R),
+}
+
 /// Pool statistics for `/metrics`.
 pub struct PoolState {
     pub max: u32,
@@ -329,34 +336,80 @@ impl Db {
         Ok(applied.iter().map(ToString::to_string).collect())
     }
 
-    /// Runs `f` with a connection on a blocking thread, keeping the caller's tracing span.
+    /// Runs the read `f` with a connection on a blocking thread, keeping the caller's tracing
+    /// span. When its connection turns out dead (the database restarted under it), `f` runs
+    /// once more on a fresh one: a read is safe to repeat. `f` must only read; what cannot be
+    /// repeated (it streams, or gives away what it captured) goes through [`Db::read_once`].
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        self.blocking(move || match db.attempt(&f) {
+            Attempt::Done(result) => result,
+            Attempt::ConnectionDied(_) => {
+                tracing::info!("a read's connection died; retrying it on a fresh one");
+                match db.attempt(&f) {
+                    Attempt::Done(result) | Attempt::ConnectionDied(result) => result,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `f` once with a connection on a blocking thread, keeping the caller's tracing span.
+    pub async fn read_once<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        let span = tracing::Span::current();
-        // The runtime's blocking pool (what `actix_web::web::block` calls, without naming actix
-        // here); a panic in `f` ends as `DbError::Blocking`.
-        tokio::task::spawn_blocking(move || {
-            span.in_scope(|| {
-                let mut conn = db.checkout(db.checkout_timeout)?;
-                let result = f(&mut conn);
-                conn.last_used = Instant::now();
-                // Most errors are the request's (not found, a rule, a unique violation); a
-                // connection the server closed also ends here, and would fail every later
-                // request that draws it — and the others are likely dead too.
-                if result.is_err() && ping(&mut conn).is_err() {
-                    conn.failed_ping = true;
-                    db.suspect_all();
-                }
-                result
-            })
+        self.blocking(move || match db.attempt(f) {
+            Attempt::Done(result) | Attempt::ConnectionDied(result) => result,
         })
         .await
-        .map_err(|_| E::from(DbError::Blocking))?
+    }
+
+    /// `work` on the runtime's blocking pool (what `actix_web::web::block` calls, without
+    /// naming actix here), in the caller's span; a panic in it ends as `DbError::Blocking`.
+    async fn blocking<T, E>(
+        &self,
+        work: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .await
+            .map_err(|_| E::from(DbError::Blocking))?
+    }
+
+    /// Runs `f` on a connection that answers; tells whether the connection died under it.
+    fn attempt<T, E, F>(&self, f: F) -> Attempt<Result<T, E>>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = match self.checkout(self.checkout_timeout) {
+            Ok(conn) => conn,
+            Err(err) => return Attempt::Done(Err(err.into())),
+        };
+        let result = f(&mut conn);
+        conn.last_used = Instant::now();
+        // Most errors are the request's (not found, a rule, a unique violation); a connection
+        // the server closed also ends here, and would fail every later request that draws it
+        // — and the others are likely dead too.
+        if result.is_err() && ping(&mut conn).is_err() {
+            conn.failed_ping = true;
+            self.suspect_all();
+            return Attempt::ConnectionDied(result);
+        }
+        Attempt::Done(result)
     }
 
     /// Runs `f` inside one transaction on a blocking thread: all of it commits, or none.
@@ -367,7 +420,8 @@ impl Db {
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
         let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_write_lock.clone());
-        self.read(move |conn| {
+        // Never repeated: a transaction whose connection died may or may not have committed.
+        self.read_once(move |conn| {
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));

@@ -466,7 +466,7 @@ pub async fn list(
     query: ListQuery,
 ) -> Result<Listed> {
     let caller = caller.cloned();
-    db.read(move |conn| {
+    db.read_once(move |conn| {
         let (budgets, scope) = match (budget_id, cycle_id) {
             (Some(b), _) => {
                 let (budget, scope) = scope::budget(conn, &b)?;
