@@ -123,6 +123,7 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
     }
 
     let mut slowest = std::collections::BTreeMap::new();
+    let mut answered = std::collections::BTreeMap::new();
     for (kind, task) in slow {
         let (received, closed_after) = task.await.unwrap();
         let worst = slowest.entry(format!("{kind:?}")).or_insert(closed_after);
@@ -132,11 +133,15 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
             "a {kind:?} connection stayed open {closed_after:?} (bound {:?})",
             kind.bound()
         );
+        // What a slow connection received before it was closed may be lost: a server that
+        // closes a socket with unread bytes of the client's resets it, and the reset can
+        // overtake the answer. What arrived must be the right answer.
         match kind {
             Slow::Headers => assert!(
                 received.is_empty() || received.starts_with("HTTP/1.1 408"),
                 "{received}"
             ),
+            Slow::Body | Slow::Dribble if received.is_empty() => {}
             Slow::Body | Slow::Dribble => {
                 assert!(
                     received.starts_with("HTTP/1.1 408"),
@@ -144,10 +149,17 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
                 );
                 assert!(received.contains("request_timeout"), "{received}");
                 assert!(received.contains("application/problem+json"), "{received}");
+                *answered.entry(format!("{kind:?}")).or_insert(0) += 1;
             }
             Slow::Idle => assert!(received.starts_with("HTTP/1.1 200"), "{received}"),
         }
     }
+    assert!(
+        answered.get("Body").is_some_and(|&n| n > 0),
+        "no slow body got its 408 request_timeout: {answered:?}"
+    );
     // The figures for docs and reports (`--nocapture`).
-    eprintln!("slowest close per kind of slow connection: {slowest:?}");
+    eprintln!(
+        "slowest close per kind of slow connection: {slowest:?}; 408s received: {answered:?}"
+    );
 }
