@@ -99,6 +99,26 @@ pub struct Settings {
     /// hours (it goes at the close of voting anyway). Short: the row exists only so that a
     /// retry after a lost answer gets the first reply.
     pub ballot_idempotency_hours: u32,
+    /// How long a request waits for a database connection before it gets 503
+    /// `database_unavailable`, in milliseconds.
+    pub db_checkout_timeout_ms: u64,
+    /// How long `/readyz` waits for a database connection, in milliseconds (its whole answer
+    /// is cut at 900 ms anyway: under a probe's usual 1 s timeout).
+    pub readiness_timeout_ms: u64,
+    /// Started while PostgreSQL does not answer, the service waits this many seconds in all
+    /// (retrying with growing pauses, each logged) before it gives up and exits.
+    pub db_startup_wait_secs: u64,
+    /// Time a client has to send a request's headers (the first one, and after a keep-alive
+    /// pause), in milliseconds; then 408 and the connection is closed.
+    pub client_header_timeout_ms: u64,
+    /// Time a client has to send a request's body once its headers arrived, in milliseconds;
+    /// then 408 `request_timeout` and the connection is closed.
+    pub client_body_timeout_ms: u64,
+    /// How long an idle keep-alive connection stays open, in seconds.
+    pub keep_alive_secs: u64,
+    /// Open connections per worker thread (one worker per CPU core); past it the server stops
+    /// accepting until some close.
+    pub max_connections: usize,
     /// HMAC key for access tokens (at least 32 bytes; hex or plain text).
     #[serde(skip_serializing)]
     pub jwt_secret: Option<Secret>,
@@ -144,6 +164,13 @@ impl Default for Settings {
                 registration_per_id_burst: 3,
             },
             ballot_idempotency_hours: 3,
+            db_checkout_timeout_ms: 2_000,
+            readiness_timeout_ms: 800,
+            db_startup_wait_secs: 60,
+            client_header_timeout_ms: 5_000,
+            client_body_timeout_ms: 15_000,
+            keep_alive_secs: 5,
+            max_connections: 10_000,
             jwt_secret: None,
             jwt_previous_secrets: None,
             id_pepper: None,

@@ -12,6 +12,9 @@ use crate::service::Error;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// When to try again after the database went away: a restart or a failover takes seconds.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
 /// One bad field in a request body or in settings.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct FieldError {
@@ -231,7 +234,9 @@ impl From<Error> for ApiError {
             Error::Conflict { .. } | Error::Duplicate => StatusCode::CONFLICT,
             Error::Invalid(_) | Error::Rule { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Unavailable { .. } | Error::DatabaseUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             // The cause was logged where the service raised it.
             Error::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -246,6 +251,10 @@ impl From<Error> for ApiError {
             },
             Error::TooManyRequests { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs.max(1)),
+                ..problem
+            },
+            Error::DatabaseUnavailable => Self {
+                retry_after_secs: Some(DATABASE_RETRY_AFTER_SECS),
                 ..problem
             },
             _ => problem,
@@ -380,6 +389,13 @@ mod tests {
         let (status, code, _, _) =
             answer(Error::unavailable("database_unavailable", "Not answering."));
         assert_eq!((status, code.as_str()), (503, "database_unavailable"));
+    }
+
+    #[test]
+    fn database_unavailable_is_503_with_retry_after() {
+        let (status, code, _, retry) = answer(Error::DatabaseUnavailable);
+        assert_eq!((status, code.as_str()), (503, "database_unavailable"));
+        assert_eq!(retry.as_deref(), Some("2"));
     }
 
     #[test]

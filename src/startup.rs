@@ -3,6 +3,7 @@
 //! through [`Application::build`]; tests bind port 0.
 
 use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -11,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, problems};
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::secrets::{Secrets, SecretsError};
@@ -27,6 +28,8 @@ pub enum StartupError {
     Database(String),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
+    #[error("the database did not answer within {waited_secs} s (db_startup_wait_secs): {cause}")]
+    DatabaseUnreachable { waited_secs: u64, cause: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -142,10 +145,18 @@ impl Application {
     }
 }
 
-/// Opens the pool and applies pending migrations (on a blocking thread: diesel is sync).
+/// Opens the pool, waits for PostgreSQL to answer (see [`wait_for_database`]) and applies
+/// pending migrations (on a blocking thread: diesel is sync).
 pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
     let db = Db::connect(&settings.database_url(), settings.pool_size)
-        .map_err(|e| StartupError::Database(e.to_string()))?;
+        .map_err(|e| StartupError::Database(e.to_string()))?
+        .with_timeouts(
+            Duration::from_millis(settings.db_checkout_timeout_ms),
+            Duration::from_millis(settings.readiness_timeout_ms),
+        );
+    if db.backend() == Backend::Postgres {
+        wait_for_database(&db, Duration::from_secs(settings.db_startup_wait_secs)).await?;
+    }
     let migrating = db.clone();
     let applied = web::block(move || migrating.migrate().map_err(|e| e.to_string()))
         .await
@@ -155,6 +166,35 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
         tracing::info!(migration = %name, "applied migration");
     }
     Ok(db)
+}
+
+/// Retries until the database answers, pausing longer each time (a quarter second, doubling,
+/// at most five), and gives up once `bound` has passed: a service started with (or just
+/// before) its database waits for it instead of exiting. A SQLite file needs no waiting.
+async fn wait_for_database(db: &Db, bound: Duration) -> Result<(), StartupError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(250);
+    for attempt in 1.. {
+        let Err(err) = db.ping().await else {
+            if attempt > 1 {
+                tracing::info!(attempt, "the database answers");
+            }
+            return Ok(());
+        };
+        let waited = started.elapsed();
+        if waited >= bound {
+            return Err(StartupError::DatabaseUnreachable {
+                waited_secs: waited.as_secs(),
+                cause: err.to_string(),
+            });
+        }
+        let next = pause.min(bound - waited);
+        tracing::warn!(attempt, error = %err, retry_in_ms = next.as_millis() as u64,
+            "the database does not answer yet; waiting for it");
+        actix_web::rt::time::sleep(next).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+    unreachable!("the loop returns")
 }
 
 fn bind(addr: &str) -> Result<(TcpListener, u16), StartupError> {
@@ -168,10 +208,12 @@ fn bind(addr: &str) -> Result<(TcpListener, u16), StartupError> {
 
 fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server, StartupError> {
     let state = state.clone();
+    let settings = state.settings.clone();
     let metrics = web::Data::new(Metrics::new());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(api::text_guard::guard))
+            .wrap(from_fn(api::body_deadline::limit))
             .wrap(problems::error_handlers())
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())
@@ -180,6 +222,12 @@ fn serve(listener: TcpListener, state: &AppState, mount: Mount) -> Result<Server
             .configure(|cfg| routes(cfg, mount))
             .default_service(web::to(problems::no_route))
     })
+    // Slow clients: a connection that sends its headers too slowly gets 408 and is closed, an
+    // idle keep-alive one is closed, and past the cap no more are accepted until some close
+    // (the body's own deadline is `api::body_deadline`).
+    .client_request_timeout(Duration::from_millis(settings.client_header_timeout_ms))
+    .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+    .max_connections(settings.max_connections)
     .listen(listener)?
     .run();
     Ok(server)

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod ballots;
+pub mod body_deadline;
 pub mod budgets;
 pub mod by_slug;
 pub mod closed_sets;

@@ -5,8 +5,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::metrics::Metrics;
+use crate::service;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -23,6 +24,9 @@ pub struct Readiness {
     #[schema(value_type = crate::api::closed_sets::DatabaseBackend)]
     pub database: String,
 }
+
+/// The longest `/readyz` takes, whatever the database does: under a probe's usual 1 s.
+const PROBE_DEADLINE: std::time::Duration = std::time::Duration::from_millis(900);
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
@@ -46,10 +50,18 @@ pub async fn healthz() -> HttpResponse {
     ))]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
-    db.ping().await.map_err(|err| {
-        tracing::warn!(error = %err, "readiness check: database does not answer");
-        ApiError::unavailable("database_unavailable", "The database is not answering.")
-    })?;
+    // The ping waits for a connection no longer than the probe's bound; this bound is for a
+    // connection that hangs without failing (a network partition).
+    let answered = actix_web::rt::time::timeout(PROBE_DEADLINE, db.ping()).await;
+    let cause = match answered {
+        Ok(Ok(())) => None,
+        Ok(Err(err)) => Some(err.to_string()),
+        Err(_) => Some(format!("no answer within {PROBE_DEADLINE:?}")),
+    };
+    if let Some(cause) = cause {
+        tracing::warn!(error = %cause, "readiness check: database does not answer");
+        return Err(service::Error::DatabaseUnavailable.into());
+    }
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready".into(),
         database: db.backend().name().into(),

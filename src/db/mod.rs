@@ -14,6 +14,7 @@ pub mod cycles;
 pub mod districts;
 mod ids;
 pub mod municipalities;
+mod pool;
 pub mod proposals;
 pub mod residents;
 pub mod schema;
@@ -21,13 +22,13 @@ pub mod sessions;
 pub mod tallies;
 pub mod voter_roll;
 
-use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{self, ManageConnection, R2D2Connection};
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel::r2d2;
+use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 #[derive(diesel::MultiConnection)]
@@ -91,82 +92,17 @@ impl Location {
     }
 }
 
-/// Opens connections for the pool. Unlike the derived `MultiConnection::establish`, which
-/// tries each backend in turn, it never falls back: a PostgreSQL URL that does not answer is
-/// an error, not a SQLite file named after the URL.
-pub struct Manager {
-    location: Location,
-}
-
-impl ManageConnection for Manager {
-    type Connection = Pooled;
-    type Error = r2d2::Error;
-
-    fn connect(&self) -> Result<Pooled, r2d2::Error> {
-        let conn = match &self.location {
-            Location::Postgres(url) => PgConnection::establish(url)
-                .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError)?,
-            Location::SqliteFile(path) => {
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers go on while one writer commits; foreign keys are off by
-                // default in SQLite and our schema relies on them. `synchronous = FULL`
-                // syncs the WAL at every commit: with NORMAL an acknowledged ballot could be
-                // lost to a power cut (issue 15, finding 8; cost in docs/performance.md).
-                conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                DbConn::Sqlite(conn)
-            }
-        };
-        Ok(Pooled {
-            conn,
-            failed_ping: false,
-        })
-    }
-
-    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
-        ping(conn).map_err(r2d2::Error::QueryError)
-    }
-
-    /// Checked each time a connection goes back to the pool: a connection whose transaction
-    /// was left open or in error (diesel's own test), or that failed the ping after an error
-    /// (see [`Db::read`]), is dropped instead.
-    fn has_broken(&self, conn: &mut Pooled) -> bool {
-        std::thread::panicking() || conn.failed_ping || conn.conn.is_broken()
-    }
-}
-
-/// A connection of the pool. The pool does not test connections on checkout (that was a
-/// `SELECT 1` round trip before every unit of work); [`Db::read`] pings one only after an
-/// error, and a failed ping marks it here so that the pool drops it.
-pub struct Pooled {
-    conn: DbConn,
-    failed_ping: bool,
-}
-
-impl Deref for Pooled {
-    type Target = DbConn;
-
-    fn deref(&self) -> &DbConn {
-        &self.conn
-    }
-}
-
-impl DerefMut for Pooled {
-    fn deref_mut(&mut self) -> &mut DbConn {
-        &mut self.conn
-    }
-}
-
-fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
-    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
-}
+pub use pool::{is_connection_failure, Manager, Pooled};
+use pool::{ping, IDLE_BEFORE_CHECK};
 
 pub type Pool = r2d2::Pool<Manager>;
+
+/// How one run of a unit of work ended: with its connection alive, or dead (the result is
+/// then the failure the dead connection caused).
+enum Attempt<R> {
+    Done(R),
+    ConnectionDied(R),
+}
 
 /// Pool statistics for `/metrics`.
 pub struct PoolState {
@@ -180,7 +116,18 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     sqlite_write_lock: Arc<Mutex<()>>,
+    /// Moves on at each sign that the database went away (see [`Pooled::epoch`]).
+    epoch: Arc<AtomicU64>,
+    /// The longest a unit of work waits for a connection.
+    checkout_timeout: Duration,
+    /// The same bound for [`Db::ping`], shorter: a readiness probe must answer quickly.
+    probe_timeout: Duration,
 }
+
+/// The defaults of [`Db::with_timeouts`] (the settings `db_checkout_timeout_ms` and
+/// `readiness_timeout_ms`).
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
 
 impl Db {
     /// Builds the pool. It does not wait for the database: `/readyz` reports whether it
@@ -195,17 +142,64 @@ impl Db {
             }
         }
         let backend = location.backend();
+        let epoch = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(0))
             .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(5))
-            .build_unchecked(Manager { location });
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build_unchecked(Manager {
+                location,
+                epoch: epoch.clone(),
+            });
         Ok(Self {
             pool,
             backend,
             sqlite_write_lock: Arc::new(Mutex::new(())),
+            epoch,
+            checkout_timeout: CHECKOUT_TIMEOUT,
+            probe_timeout: PROBE_TIMEOUT,
         })
+    }
+
+    /// Bounds the wait for a connection: `checkout` for every unit of work, `probe` for
+    /// [`Db::ping`].
+    pub fn with_timeouts(self, checkout: Duration, probe: Duration) -> Self {
+        Self {
+            checkout_timeout: checkout,
+            probe_timeout: probe,
+            ..self
+        }
+    }
+
+    /// A connection that answers, within `timeout`. One that may have died unnoticed (older
+    /// than the last failure, or idle for long) is pinged first; a dead one is dropped and a
+    /// fresh one drawn instead, so that a unit of work after a database restart does not fail
+    /// on a connection the restart closed.
+    fn checkout(&self, timeout: Duration) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let mut conn = self.pool.get_timeout(remaining).map_err(|e| {
+                self.suspect_all();
+                DbError::from(e)
+            })?;
+            let epoch = self.epoch.load(Ordering::Relaxed);
+            if conn.epoch == epoch && conn.last_used.elapsed() < IDLE_BEFORE_CHECK {
+                return Ok(conn);
+            }
+            if ping(&mut conn).is_ok() {
+                conn.epoch = epoch;
+                return Ok(conn);
+            }
+            conn.failed_ping = true;
+            self.suspect_all();
+        }
+    }
+
+    /// Every connection open now may be dead: each is pinged before its next use.
+    fn suspect_all(&self) {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn backend(&self) -> Backend {
@@ -231,32 +225,80 @@ impl Db {
         Ok(applied.iter().map(ToString::to_string).collect())
     }
 
-    /// Runs `f` with a connection on a blocking thread, keeping the caller's tracing span.
+    /// Runs the read `f` with a connection on a blocking thread, keeping the caller's tracing
+    /// span. When its connection turns out dead (the database restarted under it), `f` runs
+    /// once more on a fresh one: a read is safe to repeat. `f` must only read; what cannot be
+    /// repeated (it streams, or gives away what it captured) goes through [`Db::read_once`].
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        self.blocking(move || match db.attempt(&f) {
+            Attempt::Done(result) => result,
+            Attempt::ConnectionDied(_) => {
+                tracing::info!("a read's connection died; retrying it on a fresh one");
+                match db.attempt(&f) {
+                    Attempt::Done(result) | Attempt::ConnectionDied(result) => result,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `f` once with a connection on a blocking thread, keeping the caller's tracing span.
+    pub async fn read_once<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        // The runtime's blocking pool (what `actix_web::web::block` calls, without naming actix
-        // here); a panic in `f` ends as `DbError::Blocking`.
-        tokio::task::spawn_blocking(move || {
-            span.in_scope(|| {
-                let mut conn = pool.get().map_err(DbError::from)?;
-                let result = f(&mut conn);
-                // Most errors are the request's (not found, a rule, a unique violation); a
-                // connection the server closed also ends here, and would fail every later
-                // request that draws it.
-                if result.is_err() && ping(&mut conn).is_err() {
-                    conn.failed_ping = true;
-                }
-                result
-            })
+        let db = self.clone();
+        self.blocking(move || match db.attempt(f) {
+            Attempt::Done(result) | Attempt::ConnectionDied(result) => result,
         })
         .await
-        .map_err(|_| E::from(DbError::Blocking))?
+    }
+
+    /// `work` on the runtime's blocking pool (what `actix_web::web::block` calls, without
+    /// naming actix here), in the caller's span; a panic in it ends as `DbError::Blocking`.
+    async fn blocking<T, E>(
+        &self,
+        work: impl FnOnce() -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .await
+            .map_err(|_| E::from(DbError::Blocking))?
+    }
+
+    /// Runs `f` on a connection that answers; tells whether the connection died under it.
+    fn attempt<T, E, F>(&self, f: F) -> Attempt<Result<T, E>>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = match self.checkout(self.checkout_timeout) {
+            Ok(conn) => conn,
+            Err(err) => return Attempt::Done(Err(err.into())),
+        };
+        let result = f(&mut conn);
+        conn.last_used = Instant::now();
+        // Most errors are the request's (not found, a rule, a unique violation); a connection
+        // the server closed also ends here, and would fail every later request that draws it
+        // — and the others are likely dead too.
+        if result.is_err() && ping(&mut conn).is_err() {
+            conn.failed_ping = true;
+            self.suspect_all();
+            return Attempt::ConnectionDied(result);
+        }
+        Attempt::Done(result)
     }
 
     /// Runs `f` inside one transaction on a blocking thread: all of it commits, or none.
@@ -267,7 +309,8 @@ impl Db {
         E: From<DbError> + From<diesel::result::Error> + Send + 'static,
     {
         let lock = (self.backend == Backend::Sqlite).then(|| self.sqlite_write_lock.clone());
-        self.read(move |conn| {
+        // Never repeated: a transaction whose connection died may or may not have committed.
+        self.read_once(move |conn| {
             let _guard = lock
                 .as_ref()
                 .map(|l| l.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
@@ -279,14 +322,27 @@ impl Db {
         .await
     }
 
-    /// Whether the database answers a trivial query.
+    /// Whether the database answers a trivial query, waiting for a connection no longer than
+    /// the probe's bound.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.read(|conn| ping(conn).map_err(DbError::from)).await
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout(db.probe_timeout)?;
+            let result = ping(&mut conn);
+            conn.last_used = Instant::now();
+            if result.is_err() {
+                conn.failed_ping = true;
+                db.suspect_all();
+            }
+            result.map_err(DbError::from)
+        })
+        .await
+        .map_err(|_| DbError::Blocking)?
     }
 
     /// For command-line tools that run outside the async runtime.
     pub fn blocking_conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
-        Ok(self.pool.get()?)
+        self.checkout(self.checkout_timeout)
     }
 }
 

@@ -42,7 +42,7 @@ fn session_revoked() -> Error {
 /// The actor, once its session is found live on a connection of its own (an extractor's check,
 /// before the handler runs).
 pub async fn confirm(db: &Db, actor: Actor) -> Result<Actor> {
-    db.read(move |conn| check_session(conn, &actor).map(|()| actor))
+    db.read(move |conn| check_session(conn, &actor).map(|()| actor.clone()))
         .await
 }
 

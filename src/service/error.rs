@@ -34,8 +34,12 @@ pub enum Error {
     Rule { code: &'static str, detail: String },
     /// Throttled; try again after this many seconds.
     TooManyRequests { retry_after_secs: u64 },
-    /// Something the service depends on is not answering (`database_unavailable`).
+    /// Something the service depends on is not answering.
     Unavailable { code: &'static str, detail: String },
+    /// The database went away (no connection within the bound, a connection closed, the
+    /// server shutting down or starting up): `database_unavailable`. The same request may
+    /// succeed a moment later.
+    DatabaseUnavailable,
     /// An unexpected failure; its cause was logged where it happened.
     Internal,
 }
@@ -47,6 +51,7 @@ const FORBIDDEN: &str = "Your role may not do this.";
 const DUPLICATE: &str = "That already exists.";
 const RATE_LIMITED: &str = "Too many attempts; wait before trying again.";
 const INTERNAL: &str = "Something went wrong on our side; it has been logged.";
+const DATABASE_UNAVAILABLE: &str = "The database is not answering; try again shortly.";
 
 impl Error {
     pub fn not_found() -> Self {
@@ -110,6 +115,12 @@ impl Error {
         Self::Unavailable { code, detail }
     }
 
+    /// The database went away; the cause is logged here.
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        Self::DatabaseUnavailable
+    }
+
     /// An unexpected failure: the cause is logged here, the caller learns nothing about it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -125,6 +136,7 @@ impl Error {
             Self::Invalid(_) => "validation_failed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Internal => "internal_error",
+            Self::DatabaseUnavailable => "database_unavailable",
             Self::Missing { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Refused { code, .. }
@@ -148,6 +160,7 @@ impl Error {
                 .join("; "),
             Self::TooManyRequests { .. } => RATE_LIMITED.into(),
             Self::Internal => INTERNAL.into(),
+            Self::DatabaseUnavailable => DATABASE_UNAVAILABLE.into(),
             Self::Missing { detail, .. }
             | Self::Unauthorized { detail, .. }
             | Self::Refused { detail, .. }
@@ -171,6 +184,7 @@ impl From<diesel::result::Error> for Error {
         match err {
             Diesel::NotFound => Self::NotFound,
             Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::Duplicate,
+            other if crate::db::is_connection_failure(&other) => Self::database_unavailable(other),
             other => Self::internal(other),
         }
     }
@@ -180,10 +194,7 @@ impl From<DbError> for Error {
     fn from(err: DbError) -> Self {
         match err {
             DbError::Query(e) => e.into(),
-            DbError::Pool(e) => {
-                tracing::error!(error = %e, "database pool");
-                Self::unavailable("database_unavailable", "The database is not answering.")
-            }
+            DbError::Pool(e) => Self::database_unavailable(format!("database pool: {e}")),
             DbError::Blocking => Self::internal("blocking task cancelled"),
         }
     }
@@ -206,6 +217,27 @@ mod tests {
             Diesel::DatabaseError(DatabaseErrorKind::UniqueViolation, Box::new(String::new()));
         assert!(matches!(Error::from(unique), Error::Duplicate));
         assert!(matches!(Error::from(Diesel::NotFound), Error::NotFound));
+    }
+
+    #[test]
+    fn a_lost_connection_is_the_database_being_unavailable_not_a_bug() {
+        use diesel::result::{DatabaseErrorKind, Error as Diesel};
+        let closed =
+            Diesel::DatabaseError(DatabaseErrorKind::ClosedConnection, Box::new(String::new()));
+        assert!(matches!(Error::from(closed), Error::DatabaseUnavailable));
+        let shutdown = Diesel::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("FATAL: terminating connection due to administrator command".to_string()),
+        );
+        assert!(matches!(Error::from(shutdown), Error::DatabaseUnavailable));
+        assert!(matches!(
+            Error::from(Diesel::BrokenTransactionManager),
+            Error::DatabaseUnavailable
+        ));
+        let other =
+            Diesel::DatabaseError(DatabaseErrorKind::Unknown, Box::new("syntax".to_string()));
+        assert!(matches!(Error::from(other), Error::Internal));
+        assert_eq!(Error::DatabaseUnavailable.code(), "database_unavailable");
     }
 
     #[test]

@@ -199,7 +199,7 @@ pub async fn results(
     language: Option<String>,
 ) -> Result<Results> {
     let caller = caller.cloned();
-    db.read(move |conn| {
+    db.read_once(move |conn| {
         let (budget, scope) = scope::budget(conn, &budget_id)?;
         scope.check_read(caller.as_ref())?;
         let visible = scope.status == CycleStatus::Published

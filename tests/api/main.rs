@@ -21,6 +21,7 @@ mod linkability;
 mod methods;
 mod proposals;
 mod residents;
+mod slow_clients;
 mod stats;
 mod support;
 mod tenancy;

@@ -20,7 +20,7 @@ where
     // On the worker's own thread, as handlers run (the stream needs no `Send`).
     tokio::task::spawn_local(async move {
         let written = db
-            .read(move |conn| {
+            .read_once(move |conn| {
                 let (writer, state) = write(conn, writer)?;
                 Ok::<_, Error>((writer.seal(), state))
             })

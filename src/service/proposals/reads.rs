@@ -99,7 +99,7 @@ pub async fn list(
 ) -> Result<Listed> {
     let caller = caller.cloned();
     db.read(move |conn| {
-        let (budgets, scope) = match (budget_id, cycle_id) {
+        let (budgets, scope) = match (budget_id.clone(), cycle_id.clone()) {
             (Some(b), _) => {
                 let (budget, scope) = scope::budget(conn, &b)?;
                 (vec![budget], scope)

@@ -35,7 +35,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<(Vec<Profile>, bool)> {
     let municipality_id = municipality.id.clone();
-    db.read(move |conn| {
+    db.read_once(move |conn| {
         let after = match cursor {
             None => None,
             Some(id) => match rows::find(conn, &municipality_id, &id) {

@@ -26,7 +26,7 @@ pub async fn audit_actions(app: &TestApp, action: &str) -> usize {
             use diesel::prelude::*;
             use kurultai::db::schema::audit_log;
             audit_log::table
-                .filter(audit_log::action.eq(action))
+                .filter(audit_log::action.eq(&action))
                 .count()
                 .get_result::<i64>(conn)
                 .map_err(kurultai::db::DbError::from)
@@ -43,7 +43,7 @@ pub async fn audit_details(app: &TestApp, action: &str) -> Vec<Value> {
             use diesel::prelude::*;
             use kurultai::db::schema::audit_log;
             audit_log::table
-                .filter(audit_log::action.eq(action))
+                .filter(audit_log::action.eq(&action))
                 .order(audit_log::seq.asc())
                 .select(audit_log::details)
                 .load::<String>(conn)
