@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::db::audit::AuditRow;
 use crate::db::ballots::BallotRow;
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
@@ -173,6 +174,25 @@ pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
         selections: stored(selections),
         cast_at: epoch(),
         revision: 1,
+    }
+}
+
+/// Entry `seq` of municipality `m-1`'s audit chain (its hashes are not a real chain's).
+pub fn audit_row(seq: i64) -> AuditRow {
+    AuditRow {
+        id: format!("audit-{seq}"),
+        chain_key: "m-1".to_string(),
+        seq,
+        municipality_id: Some("m-1".to_string()),
+        actor_account_id: Some("account-1".to_string()),
+        actor_role: "official".to_string(),
+        action: "cycle.created".to_string(),
+        target_type: "cycle".to_string(),
+        target_id: Some("cycle-1".to_string()),
+        details: "{}".to_string(),
+        created_at: epoch(),
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }
 
