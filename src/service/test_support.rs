@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::db::accounts::AccountRow;
 use crate::db::audit::AuditRow;
 use crate::db::ballots::BallotRow;
 use crate::db::budgets::BudgetRow;
@@ -13,7 +14,9 @@ use crate::db::residents::ResidentRow;
 use crate::db::tallies::TallyRow;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::MunicipalitySettings;
-use crate::domain::{Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
+use crate::domain::{
+    AccountStatus, Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors,
+};
 use crate::service::scope::CycleScope;
 use crate::service::{Actor, Error};
 
@@ -62,6 +65,23 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
         role,
         municipality_id: municipality_id.map(Into::into),
         session_id: "session-1".to_string(),
+    }
+}
+
+/// The active resident account `account-1` of `m-1`, named and reachable by e-mail.
+pub fn account_row() -> AccountRow {
+    AccountRow {
+        id: "account-1".to_string(),
+        municipality_id: Some("m-1".into()),
+        tenant_key: "m-1".to_string(),
+        role: Role::Resident,
+        email: Some("aigerim@example.kz".to_string()),
+        display_name: "Aigerim Test".to_string(),
+        password_hash: "hash".to_string(),
+        status: AccountStatus::Active,
+        created_at: epoch(),
+        updated_at: epoch(),
+        last_login_at: None,
     }
 }
 
