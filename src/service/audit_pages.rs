@@ -16,20 +16,66 @@ pub struct Page {
     pub first_broken_seq: Option<i64>,
 }
 
+/// The page in `rows` (read as `limit + 1` entries after `after`, to learn whether more
+/// follow), the last sequence number it covers (`after` for an empty page), and where the next
+/// page starts, if there is one.
+fn split(rows: Vec<AuditRow>, after: i64, limit: i64) -> (Vec<AuditRow>, i64, Option<i64>) {
+    let more = rows.len() as i64 > limit;
+    let entries: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
+    let through = entries.last().map_or(after, |r| r.seq);
+    (entries, through, more.then_some(through))
+}
+
 /// Up to `limit` entries of the chain `chain_key` after the sequence number `after`.
 pub async fn page(db: &Db, chain_key: String, after: i64, limit: i64) -> Result<Page> {
     db.read(move |conn| {
         let rows = audit::page(conn, &chain_key, after, limit + 1)?;
-        let more = rows.len() as i64 > limit;
-        let entries: Vec<AuditRow> = rows.into_iter().take(limit as usize).collect();
-        let through = entries.last().map_or(after, |r| r.seq);
+        let (entries, through, next_after) = split(rows, after, limit);
         let whole = audit::up_to(conn, &chain_key, through)?;
         let broken = audit_chain::first_break(&whole, &chain_key).map(|b| b.seq);
         Ok::<_, Error>(Page {
             entries,
-            next_after: more.then_some(through),
+            next_after,
             first_broken_seq: broken,
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::audit_row;
+
+    fn rows(seqs: std::ops::RangeInclusive<i64>) -> Vec<AuditRow> {
+        seqs.map(audit_row).collect()
+    }
+
+    fn seqs(entries: &[AuditRow]) -> Vec<i64> {
+        entries.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn a_full_page_with_one_more_row_points_to_the_next() {
+        let (entries, through, next) = split(rows(11..=14), 10, 3);
+        assert_eq!(seqs(&entries), [11, 12, 13]);
+        assert_eq!((through, next), (13, Some(13)));
+    }
+
+    #[test]
+    fn the_last_page_has_no_next() {
+        let (entries, through, next) = split(rows(11..=13), 10, 3);
+        assert_eq!(seqs(&entries), [11, 12, 13]);
+        assert_eq!((through, next), (13, None));
+        let (entries, through, next) = split(rows(11..=12), 10, 3);
+        assert_eq!(seqs(&entries), [11, 12]);
+        assert_eq!((through, next), (12, None));
+    }
+
+    #[test]
+    fn an_empty_page_covers_the_chain_up_to_after() {
+        let (entries, through, next) = split(Vec::new(), 42, 100);
+        assert!(entries.is_empty());
+        assert_eq!((through, next), (42, None));
+    }
 }

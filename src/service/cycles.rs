@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::OptionalExtension;
 
 use crate::db::audit::{self, NewEntry};
@@ -28,6 +28,7 @@ use crate::domain::ids::{BudgetId, CycleId};
 use crate::domain::Texts;
 use crate::domain::{FieldError, ValidationErrors};
 use crate::service::audit_log;
+use crate::service::cycle_times::parse_time;
 use crate::service::municipalities::parse_names;
 use crate::service::now;
 use crate::service::scope::{self, CycleScope, OFFICIALS};
@@ -42,33 +43,6 @@ pub struct CycleInput {
     pub submission_opens_at: Option<Option<String>>,
     pub voting_opens_at: Option<Option<String>>,
     pub voting_closes_at: Option<Option<String>>,
-}
-
-/// Parses a time as an instant or as a wall-clock time in the municipality's zone.
-fn parse_time(
-    field: &str,
-    text: &str,
-    municipality: &Municipality,
-    errors: &mut ValidationErrors,
-) -> Option<NaiveDateTime> {
-    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
-        return Some(instant.with_timezone(&Utc).naive_utc());
-    }
-    let local = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok());
-    let zone = Some(municipality.settings.time_zone);
-    match (local, zone) {
-        (Some(local), Some(zone)) => Some(zone.to_utc(local).naive_utc()),
-        _ => {
-            errors.push(FieldError::new(
-                field,
-                "invalid_time",
-                "expected an RFC 3339 time or a local time like 2027-05-31T20:00",
-            ));
-            None
-        }
-    }
 }
 
 /// Applies `input` to `row`, reporting every bad field.

@@ -11,6 +11,7 @@ pub mod audit_pages;
 pub mod auth;
 pub mod ballots;
 pub mod budgets;
+mod cycle_times;
 pub mod cycles;
 pub mod directory;
 pub mod districts;

@@ -18,6 +18,24 @@ pub struct StaffChange {
     pub status: Option<String>,
 }
 
+/// The status an admin may give a staff account: `active` or `disabled` (`deleted` is a
+/// resident's own doing, never an admin's).
+fn staff_status(input: &str) -> Result<AccountStatus> {
+    match input.parse() {
+        Ok(s @ (AccountStatus::Active | AccountStatus::Disabled)) => Ok(s),
+        _ => Err(Error::field(
+            "status",
+            "invalid_status",
+            "Status is active or disabled.",
+        )),
+    }
+}
+
+/// Whether the account counts towards the municipality's one admin it must keep.
+fn is_active_admin(role: Role, status: AccountStatus) -> bool {
+    role == Role::MunicipalityAdmin && status == AccountStatus::Active
+}
+
 pub async fn list(db: &Db, municipality: &Municipality) -> Result<Vec<AccountRow>> {
     let id = municipality.id.clone();
     db.read(move |conn| rows::staff_of(conn, &id).map_err(Error::from))
@@ -64,17 +82,7 @@ pub async fn update(
         .as_deref()
         .map(|r| accounts::staff_role("role", r))
         .transpose()?;
-    let status = match change.status.as_deref().map(str::parse) {
-        None => None,
-        Some(Ok(s @ (AccountStatus::Active | AccountStatus::Disabled))) => Some(s),
-        Some(_) => {
-            return Err(Error::field(
-                "status",
-                "invalid_status",
-                "Status is active or disabled.",
-            ))
-        }
-    };
+    let status = change.status.as_deref().map(staff_status).transpose()?;
     let display_name = change
         .display_name
         .as_deref()
@@ -90,7 +98,7 @@ pub async fn update(
         if !is_staff_here {
             return Err(Error::not_found());
         }
-        let was_active_admin = row.role == Role::MunicipalityAdmin && row.status == AccountStatus::Active;
+        let was_active_admin = is_active_admin(row.role, row.status);
         let role_changed = role.is_some_and(|r| r != row.role);
         if let Some(role) = role {
             row.role = role;
@@ -101,7 +109,7 @@ pub async fn update(
         if let Some(name) = &display_name {
             row.display_name = name.clone();
         }
-        let still_active_admin = row.role == Role::MunicipalityAdmin && row.status == AccountStatus::Active;
+        let still_active_admin = is_active_admin(row.role, row.status);
         if was_active_admin && !still_active_admin && rows::count_active_admins(conn, &municipality_id)? <= 1 {
             return Err(Error::conflict(
                 "last_admin",
@@ -119,4 +127,47 @@ pub async fn update(
         Ok(row)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::error_codes;
+
+    #[test]
+    fn an_admin_sets_a_staff_account_active_or_disabled_only() {
+        assert_eq!(staff_status("active").unwrap(), AccountStatus::Active);
+        assert_eq!(staff_status("disabled").unwrap(), AccountStatus::Disabled);
+        for refused in ["deleted", "Active ", "", "suspended"] {
+            let err = staff_status(refused).unwrap_err();
+            assert_eq!(
+                error_codes(&err),
+                [("status".to_string(), "invalid_status")]
+            );
+        }
+    }
+
+    #[test]
+    fn only_an_active_admin_keeps_the_municipality_administered() {
+        assert!(is_active_admin(
+            Role::MunicipalityAdmin,
+            AccountStatus::Active
+        ));
+        assert!(!is_active_admin(
+            Role::MunicipalityAdmin,
+            AccountStatus::Disabled
+        ));
+        assert!(!is_active_admin(
+            Role::MunicipalityAdmin,
+            AccountStatus::Deleted
+        ));
+        for role in [
+            Role::Official,
+            Role::Auditor,
+            Role::PlatformAdmin,
+            Role::Resident,
+        ] {
+            assert!(!is_active_admin(role, AccountStatus::Active), "{role:?}");
+        }
+    }
 }

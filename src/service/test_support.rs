@@ -3,6 +3,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use crate::db::accounts::AccountRow;
+use crate::db::audit::AuditRow;
 use crate::db::ballots::BallotRow;
 use crate::db::budgets::BudgetRow;
 use crate::db::cycles::CycleRow;
@@ -12,7 +14,9 @@ use crate::db::residents::ResidentRow;
 use crate::db::tallies::TallyRow;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::MunicipalitySettings;
-use crate::domain::{Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors};
+use crate::domain::{
+    AccountStatus, Country, ProposalStatus, ResidentStatus, Role, Texts, ValidationErrors,
+};
 use crate::service::scope::CycleScope;
 use crate::service::{Actor, Error};
 
@@ -61,6 +65,23 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
         role,
         municipality_id: municipality_id.map(Into::into),
         session_id: "session-1".to_string(),
+    }
+}
+
+/// The active resident account `account-1` of `m-1`, named and reachable by e-mail.
+pub fn account_row() -> AccountRow {
+    AccountRow {
+        id: "account-1".to_string(),
+        municipality_id: Some("m-1".into()),
+        tenant_key: "m-1".to_string(),
+        role: Role::Resident,
+        email: Some("aigerim@example.kz".to_string()),
+        display_name: "Aigerim Test".to_string(),
+        password_hash: "hash".to_string(),
+        status: AccountStatus::Active,
+        created_at: epoch(),
+        updated_at: epoch(),
+        last_login_at: None,
     }
 }
 
@@ -173,6 +194,25 @@ pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
         selections: stored(selections),
         cast_at: epoch(),
         revision: 1,
+    }
+}
+
+/// Entry `seq` of municipality `m-1`'s audit chain (its hashes are not a real chain's).
+pub fn audit_row(seq: i64) -> AuditRow {
+    AuditRow {
+        id: format!("audit-{seq}"),
+        chain_key: "m-1".to_string(),
+        seq,
+        municipality_id: Some("m-1".to_string()),
+        actor_account_id: Some("account-1".to_string()),
+        actor_role: "official".to_string(),
+        action: "cycle.created".to_string(),
+        target_type: "cycle".to_string(),
+        target_id: Some("cycle-1".to_string()),
+        details: "{}".to_string(),
+        created_at: epoch(),
+        prev_hash: String::new(),
+        hash: String::new(),
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
 use crate::domain::ids::BudgetId;
 use crate::pabulib::{PbFile, Table};
-use crate::service::scope;
+use crate::service::scope::{self, CycleScope};
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
@@ -70,13 +70,7 @@ pub fn still_counted_as(conn: &mut DbConn, tally: &TallyRow) -> Result<()> {
 /// Authorises, checks the cycle and the count, and builds META and PROJECTS (no ids yet).
 fn head(conn: &mut DbConn, caller: &Actor, budget_id: &BudgetId) -> Result<PbPlan> {
     let (budget, scope) = scope::budget(conn, budget_id)?;
-    scope.check_role(caller, EXPORTERS)?;
-    if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
-        return Err(Error::conflict(
-            "cycle_not_closed",
-            "A budget is exported once voting has closed.",
-        ));
-    }
+    check_may_export(caller, &scope)?;
     let tally = tallies::find(conn, &budget.id).map_err(|e| match e {
         diesel::result::Error::NotFound => not_tallied(),
         other => other.into(),
@@ -126,6 +120,19 @@ fn head(conn: &mut DbConn, caller: &Actor, budget_id: &BudgetId) -> Result<PbPla
     })
 }
 
+/// A budget's officials and auditors export it once voting has closed: while ballots may
+/// still come in, a file would describe a count that is not final.
+fn check_may_export(caller: &Actor, scope: &CycleScope) -> Result<()> {
+    scope.check_role(caller, EXPORTERS)?;
+    if !matches!(scope.status, CycleStatus::Closed | CycleStatus::Published) {
+        return Err(Error::conflict(
+            "cycle_not_closed",
+            "A budget is exported once voting has closed.",
+        ));
+    }
+    Ok(())
+}
+
 /// The ids of every counted ballot, in a uniformly random order from a generator seeded by
 /// the OS and forgotten afterwards: nothing stored orders the ballots this way. 16 bytes a
 /// ballot: the one thing an export holds for every ballot at once (a permutation needs them).
@@ -146,4 +153,54 @@ fn shuffled_ids(conn: &mut DbConn, budget_id: &BudgetId, counted: i64) -> Result
     }
     ids.shuffle(&mut rand::thread_rng());
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Role;
+    use crate::service::test_support::{actor, cycle_scope, municipality};
+
+    fn code(caller: &Actor, status: CycleStatus) -> &'static str {
+        let scope = cycle_scope(municipality("m-1"), status);
+        check_may_export(caller, &scope).map_or_else(|e| e.code(), |()| "ok")
+    }
+
+    #[test]
+    fn officials_and_auditors_export_once_voting_has_closed() {
+        for role in [Role::Official, Role::Auditor] {
+            let caller = actor(role, Some("m-1"));
+            for (status, expected) in [
+                (CycleStatus::Draft, "cycle_not_closed"),
+                (CycleStatus::Submission, "cycle_not_closed"),
+                (CycleStatus::Review, "cycle_not_closed"),
+                (CycleStatus::Voting, "cycle_not_closed"),
+                (CycleStatus::Closed, "ok"),
+                (CycleStatus::Published, "ok"),
+            ] {
+                assert_eq!(code(&caller, status), expected, "{role:?} {status:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_else_exports_and_other_tenants_learn_nothing() {
+        for role in [Role::Resident, Role::MunicipalityAdmin] {
+            let caller = actor(role, Some("m-1"));
+            assert_eq!(
+                code(&caller, CycleStatus::Published),
+                "forbidden",
+                "{role:?}"
+            );
+        }
+        assert_eq!(
+            code(&actor(Role::PlatformAdmin, None), CycleStatus::Published),
+            "forbidden"
+        );
+        let elsewhere = actor(Role::Auditor, Some("m-2"));
+        assert_eq!(code(&elsewhere, CycleStatus::Published), "not_found");
+        // The role is checked first: a resident learns nothing of the cycle's phase.
+        let resident = actor(Role::Resident, Some("m-1"));
+        assert_eq!(code(&resident, CycleStatus::Voting), "forbidden");
+    }
 }

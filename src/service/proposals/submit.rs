@@ -16,11 +16,17 @@ use crate::service::{Error, Result};
 use super::closed_for;
 use super::fields::{apply, ProposalInput};
 
-/// The caller as a verified resident of the municipality, or why not.
-fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Result<()> {
+/// A resident of another municipality learns nothing of this one's cycles (404).
+fn check_tenant(caller: &Actor, scope: &CycleScope) -> Result<()> {
     if caller.municipality_id.as_deref() != Some(scope.municipality.id.as_str()) {
         return Err(Error::not_found());
     }
+    Ok(())
+}
+
+/// The caller as a verified resident of the municipality, or why not.
+fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Result<()> {
+    check_tenant(caller, scope)?;
     match residents::by_account(conn, &caller.account_id)?.map(|r| r.status) {
         Some(ResidentStatus::Verified) => Ok(()),
         _ => Err(Error::refused(
@@ -28,6 +34,19 @@ fn check_resident(conn: &mut DbConn, caller: &Actor, scope: &CycleScope) -> Resu
             "Only verified residents can submit proposals.",
         )),
     }
+}
+
+/// When a proposal may be submitted: by a resident only during `submission`, by an official
+/// from `submission` until voting opens (a draft cycle takes no proposals yet).
+fn check_submission_window(as_resident: bool, status: CycleStatus) -> Result<()> {
+    if as_resident {
+        if status != CycleStatus::Submission {
+            return Err(closed_for("residents can submit proposals"));
+        }
+    } else if !status.before_voting() || status == CycleStatus::Draft {
+        return Err(closed_for("proposals can be added"));
+    }
+    Ok(())
 }
 
 pub async fn create(
@@ -42,9 +61,7 @@ pub async fn create(
         scope.check_read(Some(&caller))?;
         if caller.is(Role::Resident) {
             check_resident(conn, &caller, &scope)?;
-            if scope.status != CycleStatus::Submission {
-                return Err(closed_for("residents can submit proposals"));
-            }
+            check_submission_window(true, scope.status)?;
             let budget_ids: Vec<BudgetId> = budgets::of_cycle(conn, &scope.cycle.id)?
                 .into_iter()
                 .map(|b| b.id)
@@ -58,9 +75,7 @@ pub async fn create(
             }
         } else {
             scope.check_role(&caller, OFFICIALS)?;
-            if !scope.status.before_voting() || scope.status == CycleStatus::Draft {
-                return Err(closed_for("proposals can be added"));
-            }
+            check_submission_window(false, scope.status)?;
         }
         let mut missing = ValidationErrors::new();
         for (field, absent) in [
@@ -121,6 +136,13 @@ fn for_change(
 ) -> Result<(ProposalRow, BudgetRow, CycleScope)> {
     let row = rows::find(conn, id)?;
     let (budget, scope) = scope::budget(conn, &row.budget_id)?;
+    check_change(caller, &row, &scope)?;
+    Ok((row, budget, scope))
+}
+
+/// Who may change `row` now: its author (a resident; anyone else's proposal is 404 to them)
+/// while it is submitted and the cycle in `submission`, or an official until voting.
+fn check_change(caller: &Actor, row: &ProposalRow, scope: &CycleScope) -> Result<()> {
     let is_author = row.author_account_id.as_deref() == Some(caller.account_id.as_str());
     if caller.is(Role::Resident) {
         if !is_author {
@@ -135,7 +157,7 @@ fn for_change(
             return Err(closed_for("proposals can change"));
         }
     }
-    Ok((row, budget, scope))
+    Ok(())
 }
 
 pub async fn update(
@@ -162,4 +184,120 @@ pub async fn update(
         Ok(row)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::{actor, cycle_scope, municipality, proposal};
+
+    fn code(result: Result<()>) -> &'static str {
+        result.map_or_else(|e| e.code(), |()| "ok")
+    }
+
+    #[test]
+    fn a_resident_of_another_municipality_is_told_nothing() {
+        let scope = cycle_scope(municipality("m-1"), CycleStatus::Submission);
+        assert_eq!(
+            code(check_tenant(&actor(Role::Resident, Some("m-1")), &scope)),
+            "ok"
+        );
+        for other in [Some("m-2"), None] {
+            let caller = actor(Role::Resident, other);
+            assert_eq!(code(check_tenant(&caller, &scope)), "not_found");
+        }
+    }
+
+    #[test]
+    fn residents_submit_only_during_submission_officials_until_voting() {
+        let closed = "cycle_not_accepting_proposals";
+        for (status, resident, official) in [
+            (CycleStatus::Draft, closed, closed),
+            (CycleStatus::Submission, "ok", "ok"),
+            (CycleStatus::Review, closed, "ok"),
+            (CycleStatus::Voting, closed, closed),
+            (CycleStatus::Closed, closed, closed),
+            (CycleStatus::Published, closed, closed),
+        ] {
+            assert_eq!(
+                code(check_submission_window(true, status)),
+                resident,
+                "{status:?}"
+            );
+            assert_eq!(
+                code(check_submission_window(false, status)),
+                official,
+                "{status:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_author_changes_a_submitted_proposal_during_submission_only() {
+        let author = Actor {
+            account_id: "account-9".to_string(),
+            ..actor(Role::Resident, Some("m-1"))
+        };
+        let submitted = ProposalRow {
+            status: ProposalStatus::Submitted,
+            ..proposal("p-1", "Park", 100)
+        };
+        let in_status = |status| cycle_scope(municipality("m-1"), status);
+        let closed = "cycle_not_accepting_proposals";
+        let submission = in_status(CycleStatus::Submission);
+        assert_eq!(code(check_change(&author, &submitted, &submission)), "ok");
+        for status in [CycleStatus::Review, CycleStatus::Voting, CycleStatus::Draft] {
+            let scope = in_status(status);
+            assert_eq!(code(check_change(&author, &submitted, &scope)), closed);
+        }
+        for status in [
+            ProposalStatus::Approved,
+            ProposalStatus::Rejected,
+            ProposalStatus::Withdrawn,
+        ] {
+            let row = ProposalRow {
+                status,
+                ..submitted.clone()
+            };
+            assert_eq!(code(check_change(&author, &row, &submission)), closed);
+        }
+        let stranger = actor(Role::Resident, Some("m-1"));
+        assert_eq!(
+            code(check_change(&stranger, &submitted, &submission)),
+            "not_found"
+        );
+        let anonymous = ProposalRow {
+            author_account_id: None,
+            ..submitted.clone()
+        };
+        assert_eq!(
+            code(check_change(&author, &anonymous, &submission)),
+            "not_found"
+        );
+    }
+
+    #[test]
+    fn an_official_of_the_municipality_changes_any_proposal_until_voting() {
+        let row = proposal("p-1", "Park", 100);
+        let official = actor(Role::Official, Some("m-1"));
+        for (status, expected) in [
+            (CycleStatus::Draft, "ok"),
+            (CycleStatus::Submission, "ok"),
+            (CycleStatus::Review, "ok"),
+            (CycleStatus::Voting, "cycle_not_accepting_proposals"),
+            (CycleStatus::Published, "cycle_not_accepting_proposals"),
+        ] {
+            let scope = cycle_scope(municipality("m-1"), status);
+            assert_eq!(
+                code(check_change(&official, &row, &scope)),
+                expected,
+                "{status:?}"
+            );
+        }
+        let review = cycle_scope(municipality("m-1"), CycleStatus::Review);
+        let elsewhere = actor(Role::Official, Some("m-2"));
+        assert_eq!(code(check_change(&elsewhere, &row, &review)), "not_found");
+        let auditor = actor(Role::Auditor, Some("m-1"));
+        assert_eq!(code(check_change(&auditor, &row, &review)), "forbidden");
+    }
 }

@@ -1,9 +1,10 @@
 //! A resident's own profile: reading it and correcting it.
 
-use crate::db::accounts as account_rows;
-use crate::db::districts;
-use crate::db::residents as rows;
+use crate::db::accounts::{self as account_rows, AccountRow};
+use crate::db::districts::{self, DistrictRow};
+use crate::db::residents::{self as rows, ResidentRow};
 use crate::db::Db;
+use crate::domain::settings::MunicipalitySettings;
 use crate::domain::ValidationErrors;
 use crate::service::now;
 use crate::service::Actor;
@@ -41,6 +42,48 @@ pub struct ProfilePatch {
     pub language: Option<Option<String>>,
 }
 
+/// Applies `patch` to the resident and their account, checking every field: all of it, or
+/// every bad field at once. The name is the account's display name too.
+fn apply(
+    patch: &ProfilePatch,
+    resident: &mut ResidentRow,
+    account: &mut AccountRow,
+    district_rows: &[DistrictRow],
+    settings: &MunicipalitySettings,
+) -> Result<()> {
+    let mut errors = ValidationErrors::new();
+    if let Some(name) = &patch.full_name {
+        if let Some(name) = full_name(name, &mut errors) {
+            resident.full_name = name.clone();
+            account.display_name = name;
+        }
+    }
+    if let Some(input) = &patch.district_id {
+        if let Some(d) = district(input.as_deref(), district_rows, &mut errors) {
+            resident.district_id = d;
+        }
+    }
+    if let Some(input) = &patch.email {
+        if let Some(e) = email(input.as_deref(), &mut errors) {
+            account.email = e;
+        }
+    }
+    if let Some(input) = &patch.phone {
+        if let Some(p) = phone(input.as_deref(), &mut errors) {
+            resident.phone = p;
+        }
+    }
+    if let Some(input) = &patch.language {
+        if let Some(l) = language(input.as_deref(), settings, &mut errors) {
+            resident.language = l;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    Ok(())
+}
+
 /// Applies a resident's corrections. The birth date and the national ID are not here: they
 /// are what the ID check, the voter roll match and the minimum-age rule were decided on, so a
 /// wrong one is fixed by deleting the registration and registering again (and, under `review`
@@ -58,38 +101,13 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
             Ok::<_, Error>((m, d))
         })
         .await?;
-    let settings = municipality.settings.clone();
-
-    let mut errors = ValidationErrors::new();
-    if let Some(name) = &patch.full_name {
-        if let Some(name) = full_name(name, &mut errors) {
-            resident.full_name = name.clone();
-            account.display_name = name;
-        }
-    }
-    if let Some(input) = &patch.district_id {
-        if let Some(d) = district(input.as_deref(), &district_rows, &mut errors) {
-            resident.district_id = d;
-        }
-    }
-    if let Some(input) = &patch.email {
-        if let Some(e) = email(input.as_deref(), &mut errors) {
-            account.email = e;
-        }
-    }
-    if let Some(input) = &patch.phone {
-        if let Some(p) = phone(input.as_deref(), &mut errors) {
-            resident.phone = p;
-        }
-    }
-    if let Some(input) = &patch.language {
-        if let Some(l) = language(input.as_deref(), &settings, &mut errors) {
-            resident.language = l;
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.into());
-    }
+    apply(
+        &patch,
+        &mut resident,
+        &mut account,
+        &district_rows,
+        &municipality.settings,
+    )?;
     let at = now();
     resident.updated_at = at;
     account.updated_at = at;
@@ -112,4 +130,71 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
         Ok(Profile { resident, account })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::test_support::{account_row, date, error_codes, municipality, resident};
+
+    /// The resident `account-1` of `m-1` (e-mail, phone, language kk) and `patch` applied to
+    /// them in a municipality with no districts.
+    fn patched(patch: ProfilePatch) -> Result<(ResidentRow, AccountRow)> {
+        let mut resident = ResidentRow {
+            phone: Some("+77011234567".to_string()),
+            language: Some("kk".to_string()),
+            ..resident("m-1", date(1990, 5, 1))
+        };
+        let mut account = account_row();
+        let settings = municipality("m-1").settings;
+        apply(&patch, &mut resident, &mut account, &[], &settings)?;
+        Ok((resident, account))
+    }
+
+    #[test]
+    fn an_empty_patch_keeps_everything() {
+        let (before_resident, before_account) = patched(ProfilePatch::default()).unwrap();
+        assert_eq!(before_resident.phone.as_deref(), Some("+77011234567"));
+        assert_eq!(before_resident.language.as_deref(), Some("kk"));
+        assert_eq!(before_account.email, account_row().email);
+        assert_eq!(before_account.display_name, account_row().display_name);
+    }
+
+    #[test]
+    fn a_new_name_is_the_account_display_name_too() {
+        let (resident, account) = patched(ProfilePatch {
+            full_name: Some("  Dana Test ".to_string()),
+            ..ProfilePatch::default()
+        })
+        .unwrap();
+        assert_eq!(resident.full_name, "Dana Test");
+        assert_eq!(account.display_name, "Dana Test");
+    }
+
+    #[test]
+    fn an_explicit_null_clears_an_optional_field() {
+        let (resident, account) = patched(ProfilePatch {
+            email: Some(None),
+            phone: Some(None),
+            language: Some(None),
+            ..ProfilePatch::default()
+        })
+        .unwrap();
+        assert_eq!(account.email, None);
+        assert_eq!((resident.phone, resident.language), (None, None));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let err = patched(ProfilePatch {
+            full_name: Some("Dana Test".to_string()),
+            district_id: Some(Some("nowhere".to_string())),
+            email: Some(Some("not an address".to_string())),
+            language: Some(Some("hu".to_string())),
+            ..ProfilePatch::default()
+        })
+        .unwrap_err();
+        let fields: Vec<String> = error_codes(&err).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["district_id", "email", "language"]);
+    }
 }

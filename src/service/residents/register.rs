@@ -52,6 +52,26 @@ fn already_registered() -> Error {
     )
 }
 
+/// The status a new resident starts in: verified at once under `open`, pending an official's
+/// review under `review`, and under `roll` verified only when `on_roll` finds them on the
+/// voter roll (asked only under that policy: it is a query).
+fn status_under(
+    policy: RegistrationPolicy,
+    on_roll: impl FnOnce() -> Result<bool>,
+) -> Result<ResidentStatus> {
+    Ok(match policy {
+        RegistrationPolicy::Open => ResidentStatus::Verified,
+        RegistrationPolicy::Review => ResidentStatus::Pending,
+        RegistrationPolicy::Roll => {
+            if on_roll()? {
+                ResidentStatus::Verified
+            } else {
+                ResidentStatus::Pending
+            }
+        }
+    })
+}
+
 /// Registers a resident of `municipality` (see the module's rules). The duplicate check is
 /// the database's unique constraint; a concurrent second registration of one person gets
 /// `already_registered` from it, not from a racy pre-check.
@@ -137,17 +157,14 @@ pub async fn register(
     let policy = settings.registration_policy;
     db.write(move |conn| {
         let at = now();
-        let status = match policy {
-            RegistrationPolicy::Open => ResidentStatus::Verified,
-            RegistrationPolicy::Review => ResidentStatus::Pending,
-            RegistrationPolicy::Roll => {
-                if voter_roll::contains(conn, &municipality.id, &national_id_hash, birth)? {
-                    ResidentStatus::Verified
-                } else {
-                    ResidentStatus::Pending
-                }
-            }
-        };
+        let status = status_under(policy, || {
+            Ok(voter_roll::contains(
+                conn,
+                &municipality.id,
+                &national_id_hash,
+                birth,
+            )?)
+        })?;
         let account = AccountRow {
             id: uuid::Uuid::new_v4().to_string(),
             municipality_id: Some(municipality.id.clone()),
@@ -198,4 +215,35 @@ pub async fn register(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never_asked() -> Result<bool> {
+        panic!("the voter roll is asked only under the roll policy")
+    }
+
+    #[test]
+    fn open_verifies_and_review_waits_without_asking_the_roll() {
+        let open = status_under(RegistrationPolicy::Open, never_asked).unwrap();
+        assert_eq!(open, ResidentStatus::Verified);
+        let review = status_under(RegistrationPolicy::Review, never_asked).unwrap();
+        assert_eq!(review, ResidentStatus::Pending);
+    }
+
+    #[test]
+    fn roll_verifies_only_those_on_the_roll() {
+        let on = status_under(RegistrationPolicy::Roll, || Ok(true)).unwrap();
+        assert_eq!(on, ResidentStatus::Verified);
+        let off = status_under(RegistrationPolicy::Roll, || Ok(false)).unwrap();
+        assert_eq!(off, ResidentStatus::Pending);
+    }
+
+    #[test]
+    fn a_failing_roll_lookup_fails_the_registration() {
+        let failed = status_under(RegistrationPolicy::Roll, || Err(Error::Internal));
+        assert_eq!(failed.unwrap_err().code(), "internal_error");
+    }
 }
