@@ -653,7 +653,7 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 5] = [
+const TYPED_IDS: [(&str, &[&str]); 8] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
@@ -661,6 +661,12 @@ const TYPED_IDS: [(&str, &[&str]); 5] = [
     // still strings (not yet converted).
     ("proposal's own id", &["ProposalRow"]),
     ("district_id", &["DistrictRow"]),
+    // A resident's id is their account's (`ResidentRow.account_id`); also catches
+    // `author_account_id`.
+    ("account_id", &["AccountRow"]),
+    // Columns that name the account that did something.
+    ("reviewed_by", &[]),
+    ("computed_by", &[]),
 ];
 
 /// What a caller sends, kept as strings until checked so that every bad value becomes a field
