@@ -657,9 +657,9 @@ const TYPED_IDS: [(&str, &[&str]); 8] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
-    // A proposal's own id; the ids inside a ballot's selections and a tally's lines are
-    // still strings (not yet converted).
-    ("proposal's own id", &["ProposalRow"]),
+    // A proposal's own id, and the ids inside a ballot's selections and a tally's lines (the
+    // engine, `src/tally/`, keeps its own string ids: `service::selections::engine_ballot`).
+    ("proposal_id", &["ProposalRow"]),
     ("district_id", &["DistrictRow"]),
     // A resident's id is their account's (`ResidentRow.account_id`); also catches
     // `author_account_id`.

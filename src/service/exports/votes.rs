@@ -60,7 +60,7 @@ fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Ro
     }
     let join =
         |f: &dyn Fn(&Selection) -> String| selections.iter().map(f).collect::<Vec<_>>().join(",");
-    let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.clone())];
+    let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.to_string())];
     if cumulative {
         cells.push(join(&|s| s.points.unwrap_or(0).to_string()));
     }
