@@ -653,7 +653,7 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 8] = [
+const TYPED_IDS: [(&str, &[&str]); 9] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
@@ -667,6 +667,7 @@ const TYPED_IDS: [(&str, &[&str]); 8] = [
     // Columns that name the account that did something.
     ("reviewed_by", &[]),
     ("computed_by", &[]),
+    ("ballot_id", &["BallotRow"]),
 ];
 
 /// What a caller sends, kept as strings until checked so that every bad value becomes a field

@@ -165,7 +165,7 @@ pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
 /// as stored (a JSON list).
 pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
     BallotRow {
-        id: "ballot-1".to_string(),
+        id: "ballot-1".into(),
         budget_id: "budget-1".into(),
         voter_key: None,
         channel: channel.to_string(),

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use uuid::Uuid;
-
 use crate::db::ballots::{self, BallotRow};
 use crate::db::DbConn;
 use crate::domain::budget::{BallotSpec, BallotType};
+use crate::domain::ids::BallotId;
 use crate::pabulib::{PbStreamWriter, Row};
 use crate::service::ballots::Selection;
 use crate::service::{Error, Result};
@@ -25,8 +24,8 @@ pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> Resul
     let ids = std::mem::take(&mut plan.ids);
     let mut writer = PbStreamWriter::start(out, &plan.file).map_err(Error::internal)?;
     for page in ids.chunks(PAGE) {
-        let page: Vec<String> = page.iter().map(Uuid::to_string).collect();
-        let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, &page)?
+        let page: Vec<BallotId> = page.iter().copied().map(BallotId::from).collect();
+        let mut rows: HashMap<BallotId, BallotRow> = ballots::by_ids(conn, &page)?
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
