@@ -653,14 +653,21 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 5] = [
+const TYPED_IDS: [(&str, &[&str]); 9] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
-    // A proposal's own id; the ids inside a ballot's selections and a tally's lines are
-    // still strings (not yet converted).
-    ("proposal's own id", &["ProposalRow"]),
+    // A proposal's own id, and the ids inside a ballot's selections and a tally's lines (the
+    // engine, `src/tally/`, keeps its own string ids: `service::selections::engine_ballot`).
+    ("proposal_id", &["ProposalRow"]),
     ("district_id", &["DistrictRow"]),
+    // A resident's id is their account's (`ResidentRow.account_id`); also catches
+    // `author_account_id`.
+    ("account_id", &["AccountRow"]),
+    // Columns that name the account that did something.
+    ("reviewed_by", &[]),
+    ("computed_by", &[]),
+    ("ballot_id", &["BallotRow"]),
 ];
 
 /// What a caller sends, kept as strings until checked so that every bad value becomes a field

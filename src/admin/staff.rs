@@ -119,7 +119,7 @@ pub async fn update(
         role: body.role,
         status: body.status,
     };
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     let row = service::update(&db, &staff.caller, &staff.municipality, id, change).await?;
     Ok(HttpResponse::Ok().json(AccountView::with_slug(row, Some(staff.municipality.slug))))
 }
@@ -144,7 +144,7 @@ pub async fn disable(
     staff: Staff<Admins>,
     path: web::Path<(String, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     let change = StaffChange {
         display_name: None,
         role: None,

@@ -70,7 +70,7 @@ impl ResidentView {
     fn build(profile: Profile, municipality: &str) -> Self {
         let Profile { resident, account } = profile;
         Self {
-            id: resident.account_id,
+            id: resident.account_id.into(),
             municipality: municipality.to_string(),
             full_name: resident.full_name,
             birth_date: resident.birth_date,
@@ -223,7 +223,7 @@ pub async fn verify(
     staff: Staff<Officials>,
     path: web::Path<(String, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     let profile = service::review(
         &db,
         &staff.caller,
@@ -265,7 +265,7 @@ pub async fn reject(
     path: web::Path<(String, Uuid)>,
     body: web::Json<RejectRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner().1.to_string();
+    let id = path.into_inner().1.into();
     let reason = service::rejection_reason(&body.reason)?;
     let profile = service::review(
         &db,

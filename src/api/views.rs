@@ -49,7 +49,7 @@ impl AccountView {
 
     pub fn with_slug(row: AccountRow, municipality: Option<String>) -> Self {
         Self {
-            id: row.id,
+            id: row.id.into(),
             role: row.role.as_str().to_string(),
             email: row.email,
             display_name: row.display_name,

@@ -60,7 +60,7 @@ fn token_caller(req: &HttpRequest) -> ApiResult<Actor> {
         ApiError::unauthorized("The access token is invalid or expired.")
     })?;
     Ok(Actor {
-        account_id: claims.sub.to_string(),
+        account_id: claims.sub.into(),
         role: claims.role,
         municipality_id: claims.municipality.map(MunicipalityId::from),
         session_id: claims.sid.to_string(),

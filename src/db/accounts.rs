@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::accounts;
 use super::DbConn;
-use crate::domain::ids::MunicipalityId;
+use crate::domain::ids::{AccountId, MunicipalityId};
 use crate::domain::{AccountStatus, Role};
 
 pub const PLATFORM_TENANT: &str = "platform";
@@ -13,7 +13,7 @@ pub const PLATFORM_TENANT: &str = "platform";
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct AccountRow {
-    pub id: String,
+    pub id: AccountId,
     pub municipality_id: Option<MunicipalityId>,
     pub tenant_key: String,
     #[diesel(deserialize_as = String, serialize_as = String)]
@@ -41,7 +41,7 @@ pub fn insert(conn: &mut DbConn, row: &AccountRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<AccountRow> {
+pub fn by_id(conn: &mut DbConn, id: &AccountId) -> QueryResult<AccountRow> {
     accounts::table
         .find(id)
         .select(AccountRow::as_select())
@@ -77,7 +77,7 @@ pub fn staff_of(
 
 pub fn set_password_hash(
     conn: &mut DbConn,
-    id: &str,
+    id: &AccountId,
     hash: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -90,7 +90,7 @@ pub fn set_password_hash(
         .map(|_| ())
 }
 
-pub fn touch_login(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn touch_login(conn: &mut DbConn, id: &AccountId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set(accounts::last_login_at.eq(Some(at)))
         .execute(conn)
@@ -99,7 +99,7 @@ pub fn touch_login(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResul
 
 pub fn update_staff(
     conn: &mut DbConn,
-    id: &str,
+    id: &AccountId,
     role: &str,
     display_name: &str,
     status: AccountStatus,
@@ -132,7 +132,7 @@ pub fn count_active_admins(
 /// A resident's own correction of their e-mail and name.
 pub fn update_contact(
     conn: &mut DbConn,
-    id: &str,
+    id: &AccountId,
     email: Option<&str>,
     display_name: &str,
     at: NaiveDateTime,
@@ -149,7 +149,7 @@ pub fn update_contact(
 
 /// Empties a deleted account of everything personal (e-mail, name, password hash) and
 /// marks it deleted; the row stays so that foreign keys (proposals, audit entries) hold.
-pub fn scrub(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn scrub(conn: &mut DbConn, id: &AccountId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(accounts::table.find(id))
         .set((
             accounts::email.eq(None::<String>),

@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::schema::{ballots, idempotency_keys, participation, receipts};
 use super::DbConn;
-use crate::domain::ids::{BudgetId, CycleId, DistrictId};
+use crate::domain::ids::{BallotId, BudgetId, CycleId, DistrictId};
 use crate::domain::selection::Selections;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ballots)]
 pub struct BallotRow {
-    pub id: String,
+    pub id: BallotId,
     pub budget_id: BudgetId,
     /// Keyed hash of (budget, person); `None` for paper ballots.
     pub voter_key: Option<String>,
@@ -33,7 +33,7 @@ pub struct BallotRow {
 pub struct ReceiptRow {
     pub code: String,
     pub budget_id: BudgetId,
-    pub ballot_id: String,
+    pub ballot_id: BallotId,
     /// Days, like the ballot's `cast_at`.
     pub issued_at: NaiveDateTime,
     pub superseded_at: Option<NaiveDateTime>,
@@ -68,7 +68,7 @@ pub fn of_voter(
 
 /// Replaces a ballot's content. `revision` is bumped in SQL so that concurrent replacements,
 /// which PostgreSQL serialises on the row lock, each count.
-pub fn replace(conn: &mut DbConn, id: &str, new: &BallotRow) -> QueryResult<()> {
+pub fn replace(conn: &mut DbConn, id: &BallotId, new: &BallotRow) -> QueryResult<()> {
     diesel::update(ballots::table.find(id))
         .set((
             ballots::selections.eq(String::from(new.selections.clone())),
@@ -114,7 +114,7 @@ pub fn ids_of_budget_after(
 }
 
 /// The ballots with these ids, in no particular order.
-pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<BallotRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[BallotId]) -> QueryResult<Vec<BallotRow>> {
     ballots::table
         .filter(ballots::id.eq_any(ids))
         .select(BallotRow::as_select())
@@ -131,7 +131,7 @@ pub fn insert_receipt(conn: &mut DbConn, row: &ReceiptRow) -> QueryResult<()> {
 /// Marks the ballot's current receipt as replaced.
 pub fn supersede_receipts(
     conn: &mut DbConn,
-    ballot_id: &str,
+    ballot_id: &BallotId,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(
@@ -144,7 +144,7 @@ pub fn supersede_receipts(
     .map(|_| ())
 }
 
-pub fn current_receipt(conn: &mut DbConn, ballot_id: &str) -> QueryResult<Option<ReceiptRow>> {
+pub fn current_receipt(conn: &mut DbConn, ballot_id: &BallotId) -> QueryResult<Option<ReceiptRow>> {
     receipts::table
         .filter(receipts::ballot_id.eq(ballot_id))
         .filter(receipts::superseded_at.is_null())

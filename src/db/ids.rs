@@ -7,7 +7,9 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
 
-use crate::domain::ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId};
+use crate::domain::ids::{
+    AccountId, BallotId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId,
+};
 
 macro_rules! stored_as_text {
     ($($name:ident => $proxy:ident,)+) => {$(
@@ -44,4 +46,5 @@ stored_as_text! {
     ProposalId => ProposalIdProxy,
     DistrictId => DistrictIdProxy,
     AccountId => AccountIdProxy,
+    BallotId => BallotIdProxy,
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::proposals;
 use super::DbConn;
-use crate::domain::ids::{BudgetId, MunicipalityId, ProposalId};
+use crate::domain::ids::{AccountId, BudgetId, MunicipalityId, ProposalId};
 use crate::domain::{Location, ProposalStatus, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -25,7 +25,7 @@ pub struct ProposalRow {
     /// JSON `{"lat": …, "lon": …}`: read and written through [`ProposalRow::location`] and
     /// [`ProposalRow::set_location`].
     pub location: Option<String>,
-    pub author_account_id: Option<String>,
+    pub author_account_id: Option<AccountId>,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: ProposalStatus,
     pub status_reason: Option<String>,
@@ -115,7 +115,7 @@ pub fn freeze_ballots(conn: &mut DbConn, budget_ids: &[BudgetId]) -> QueryResult
 pub fn count_by_author(
     conn: &mut DbConn,
     budget_ids: &[BudgetId],
-    author: &str,
+    author: &AccountId,
 ) -> QueryResult<i64> {
     proposals::table
         .filter(proposals::budget_id.eq_any(budget_ids))

@@ -7,13 +7,13 @@ use diesel::prelude::*;
 
 use super::schema::{residents, voter_roll};
 use super::DbConn;
-use crate::domain::ids::{DistrictId, MunicipalityId};
+use crate::domain::ids::{AccountId, DistrictId, MunicipalityId};
 use crate::domain::ResidentStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = residents)]
 pub struct ResidentRow {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub municipality_id: MunicipalityId,
     pub national_id_hash: String,
     pub full_name: String,
@@ -24,7 +24,7 @@ pub struct ResidentRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: ResidentStatus,
     pub status_reason: Option<String>,
-    pub reviewed_by: Option<String>,
+    pub reviewed_by: Option<AccountId>,
     pub reviewed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -38,7 +38,7 @@ pub fn insert(conn: &mut DbConn, row: &ResidentRow) -> QueryResult<()> {
 }
 
 /// The resident behind an account, if it is one.
-pub fn by_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<ResidentRow>> {
+pub fn by_account(conn: &mut DbConn, account_id: &AccountId) -> QueryResult<Option<ResidentRow>> {
     residents::table
         .find(account_id)
         .select(ResidentRow::as_select())
@@ -50,7 +50,7 @@ pub fn by_account(conn: &mut DbConn, account_id: &str) -> QueryResult<Option<Res
 pub fn find(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
-    account_id: &str,
+    account_id: &AccountId,
 ) -> QueryResult<ResidentRow> {
     residents::table
         .filter(residents::municipality_id.eq(municipality_id))
@@ -78,7 +78,7 @@ pub fn page(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
     status: Option<ResidentStatus>,
-    after: Option<(NaiveDateTime, String)>,
+    after: Option<(NaiveDateTime, AccountId)>,
     limit: i64,
 ) -> QueryResult<Vec<ResidentRow>> {
     let mut query = residents::table
@@ -102,10 +102,10 @@ pub fn page(
 
 pub fn set_status(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     status: ResidentStatus,
     reason: Option<&str>,
-    reviewed_by: Option<&str>,
+    reviewed_by: Option<&AccountId>,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(residents::table.find(account_id))
@@ -134,7 +134,7 @@ pub fn update_profile(conn: &mut DbConn, row: &ResidentRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn delete(conn: &mut DbConn, account_id: &str) -> QueryResult<()> {
+pub fn delete(conn: &mut DbConn, account_id: &AccountId) -> QueryResult<()> {
     diesel::delete(residents::table.find(account_id))
         .execute(conn)
         .map(|_| ())
@@ -150,7 +150,7 @@ pub fn verify_pending_on_roll(
     let hashes_on_roll = voter_roll::table
         .filter(voter_roll::municipality_id.eq(municipality_id.to_string()))
         .select(voter_roll::national_id_hash);
-    let candidates: Vec<(String, String, NaiveDate)> = residents::table
+    let candidates: Vec<(AccountId, String, NaiveDate)> = residents::table
         .filter(residents::municipality_id.eq(municipality_id))
         .filter(residents::status.eq(ResidentStatus::Pending.as_str()))
         .filter(residents::national_id_hash.eq_any(hashes_on_roll))

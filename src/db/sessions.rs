@@ -10,13 +10,14 @@ use diesel::prelude::*;
 
 use super::schema::{accounts, refresh_tokens, sessions};
 use super::DbConn;
+use crate::domain::ids::AccountId;
 use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
     pub id: String,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -37,7 +38,7 @@ pub struct RefreshTokenRow {
 /// test behind every authenticated request.
 /// (Owned ids: a join's `ON` with borrowed binds does not compile.)
 #[diesel::dsl::auto_type(no_type_alias)]
-pub fn is_live(id: String, account_id: String, now: NaiveDateTime) -> _ {
+pub fn is_live(id: String, account_id: AccountId, now: NaiveDateTime) -> _ {
     sessions::id
         .eq(id)
         .and(sessions::account_id.eq(account_id))
@@ -49,12 +50,12 @@ pub fn is_live(id: String, account_id: String, now: NaiveDateTime) -> _ {
 pub fn is_live_and_active(
     conn: &mut DbConn,
     session_id: &str,
-    account_id: &str,
+    account_id: &AccountId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let found: i64 = sessions::table
         .inner_join(accounts::table)
-        .filter(is_live(session_id.to_string(), account_id.to_string(), now))
+        .filter(is_live(session_id.to_string(), account_id.clone(), now))
         .filter(accounts::status.eq(AccountStatus::Active.as_str()))
         .count()
         .get_result(conn)?;
@@ -129,7 +130,7 @@ pub fn revoke_session(
 
 pub fn revoke_all_of_account(
     conn: &mut DbConn,
-    account_id: &str,
+    account_id: &AccountId,
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {

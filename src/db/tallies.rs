@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::schema::tallies;
 use super::DbConn;
-use crate::domain::ids::BudgetId;
+use crate::domain::ids::{AccountId, BudgetId};
 use crate::tally::TallyResult;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -18,7 +18,7 @@ pub struct TallyRow {
     pub result: StoredResult,
     pub ballots_counted: i64,
     pub computed_at: NaiveDateTime,
-    pub computed_by: String,
+    pub computed_by: AccountId,
 }
 
 /// A stored count: the engine's JSON exactly as it was written (archives publish it and the

@@ -110,6 +110,8 @@ string_id! {
     DistrictId,
     /// An account's id (a resident's id is their account's).
     AccountId,
+    /// A ballot's id (a receipt names the ballot it was issued for).
+    BallotId,
 }
 
 #[cfg(test)]

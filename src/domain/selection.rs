@@ -5,11 +5,14 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::ProposalId;
+
 /// One choice on a ballot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
-    pub proposal_id: String,
+    #[schema(value_type = String)]
+    pub proposal_id: ProposalId,
     /// Cumulative ballots: the points given (at least 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<i64>,

@@ -6,7 +6,7 @@ use crate::auth::password;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::{Db, DbConn};
-use crate::domain::ids::MunicipalityId;
+use crate::domain::ids::{AccountId, MunicipalityId};
 use crate::domain::{AccountStatus, Role};
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
@@ -64,7 +64,7 @@ pub struct NewAccount {
 pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
     let at = now();
     let row = AccountRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: AccountId::new(),
         tenant_key: account_rows::tenant_key(new.municipality_id.as_ref()),
         municipality_id: new.municipality_id,
         role: new.role,
@@ -165,7 +165,7 @@ pub async fn prepare_staff(
 }
 
 /// The account of an id (`not_found` if none).
-pub async fn find(db: &Db, id: String) -> Result<AccountRow> {
+pub async fn find(db: &Db, id: AccountId) -> Result<AccountRow> {
     db.read(move |conn| account_rows::by_id(conn, &id).map_err(Error::from))
         .await
 }

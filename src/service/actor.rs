@@ -6,14 +6,14 @@ use chrono::Utc;
 
 use crate::db::budgets::{self, BallotRead};
 use crate::db::{sessions as session_rows, Db, DbConn};
-use crate::domain::ids::{BudgetId, MunicipalityId};
+use crate::domain::ids::{AccountId, BudgetId, MunicipalityId};
 use crate::domain::Role;
 use crate::service::{Error, Result};
 
 /// The authenticated account behind a request.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub role: Role,
     pub municipality_id: Option<MunicipalityId>,
     pub session_id: String,

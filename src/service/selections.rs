@@ -11,14 +11,19 @@ use crate::tally::Ballot;
 /// proposals; cumulative ballots carry their points (a missing one reads as 0, which the
 /// engine's rules refuse); ranked ballots are their order.
 pub fn engine_ballot(ballot_type: BallotType, selections: &[Selection]) -> Ballot {
-    let ids = || selections.iter().map(|s| s.proposal_id.clone()).collect();
+    let ids = || {
+        selections
+            .iter()
+            .map(|s| s.proposal_id.to_string())
+            .collect()
+    };
     match ballot_type {
         BallotType::Approval | BallotType::Knapsack => Ballot::Approval(ids()),
         BallotType::Ranked => Ballot::Ranking(ids()),
         BallotType::Cumulative => Ballot::Points(
             selections
                 .iter()
-                .map(|s| (s.proposal_id.clone(), s.points.unwrap_or(0)))
+                .map(|s| (s.proposal_id.to_string(), s.points.unwrap_or(0)))
                 .collect(),
         ),
     }

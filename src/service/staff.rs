@@ -4,6 +4,7 @@ use crate::db::accounts::{self as rows, AccountRow};
 use crate::db::municipalities::Municipality;
 use crate::db::sessions;
 use crate::db::Db;
+use crate::domain::ids::AccountId;
 use crate::domain::AccountStatus;
 use crate::domain::Role;
 use crate::service::accounts::{self, StaffInput};
@@ -74,7 +75,7 @@ pub async fn update(
     db: &Db,
     actor: &Actor,
     municipality: &Municipality,
-    id: String,
+    id: AccountId,
     change: StaffChange,
 ) -> Result<AccountRow> {
     let role = change

@@ -16,7 +16,7 @@ use crate::db::tallies::{self, ProposalFigures, StoredResult, TallyRow};
 use crate::db::{by_pages, Db, DbConn};
 use crate::domain::budget::BallotSpec;
 use crate::domain::cycle::CycleStatus;
-use crate::domain::ids::BudgetId;
+use crate::domain::ids::{BudgetId, ProposalId};
 use crate::service::audit_log;
 use crate::service::ballots::election_builder;
 use crate::service::cycles;
@@ -157,7 +157,8 @@ async fn settle_close(db: &Db, budget_id: BudgetId) -> Result<()> {
 /// One proposal's line in the results.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResultLine {
-    pub proposal_id: String,
+    #[schema(value_type = String)]
+    pub proposal_id: ProposalId,
     pub titles: std::collections::BTreeMap<String, String>,
     /// The title in the caller's language.
     pub title: String,
@@ -250,7 +251,7 @@ pub fn build_results(
                     .iter()
                     .position(|s| p.id == *s.as_str())
                     .map(|i| i + 1),
-                proposal_id: p.id.into(),
+                proposal_id: p.id,
             })
         })
         .collect::<Result<_>>()?;

@@ -61,7 +61,7 @@ pub fn municipality(id: &str) -> Municipality {
 /// An account of `role`, working for `municipality_id` (or none, for a platform admin).
 pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
     Actor {
-        account_id: "account-1".to_string(),
+        account_id: "account-1".into(),
         role,
         municipality_id: municipality_id.map(Into::into),
         session_id: "session-1".to_string(),
@@ -88,7 +88,7 @@ pub fn account_row() -> AccountRow {
 /// A verified resident of `municipality_id` in no district, born on `birth_date`.
 pub fn resident(municipality_id: &str, birth_date: NaiveDate) -> ResidentRow {
     ResidentRow {
-        account_id: "account-1".to_string(),
+        account_id: "account-1".into(),
         municipality_id: municipality_id.into(),
         national_id_hash: "hash".to_string(),
         full_name: "Aigerim Test".to_string(),
@@ -162,7 +162,7 @@ pub fn proposal(id: &str, title: &str, cost_minor: i64) -> ProposalRow {
         cost_minor,
         category: None,
         location: None,
-        author_account_id: Some("account-9".to_string()),
+        author_account_id: Some("account-9".into()),
         status: ProposalStatus::Approved,
         status_reason: None,
         on_ballot: false,
@@ -178,7 +178,7 @@ pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
         result: stored(&result.to_string()),
         ballots_counted,
         computed_at: epoch(),
-        computed_by: "account-1".to_string(),
+        computed_by: "account-1".into(),
     }
 }
 
@@ -186,7 +186,7 @@ pub fn tally_row(result: serde_json::Value, ballots_counted: i64) -> TallyRow {
 /// as stored (a JSON list).
 pub fn ballot_row(selections: &str, channel: &str) -> BallotRow {
     BallotRow {
-        id: "ballot-1".to_string(),
+        id: "ballot-1".into(),
         budget_id: "budget-1".into(),
         voter_key: None,
         channel: channel.to_string(),

@@ -20,7 +20,7 @@ use super::frozen::FrozenBallots;
 use super::idempotency::{expiry, ReplyKey, StoredReply};
 use super::rules::{ballot_election, check};
 use super::{participation, stored_day, unprocessable, voter_key, Selection};
-use crate::domain::ids::BudgetId;
+use crate::domain::ids::{BallotId, BudgetId};
 
 /// What a resident is told when their ballot is accepted.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -229,7 +229,7 @@ fn cast_in(
     // stored row only its day.
     let cast_at = at.naive_utc();
     let row = BallotRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: BallotId::new(),
         budget_id: budget.id.clone(),
         voter_key: Some(key.clone()),
         channel: "online".into(),

@@ -15,7 +15,7 @@ use crate::service::{Error, Result};
 
 use super::rules::{ballot_election, check};
 use super::{participation, stored_day, Selection};
-use crate::domain::ids::BudgetId;
+use crate::domain::ids::{BallotId, BudgetId};
 
 /// A batch of paper ballots from one polling station.
 pub struct PaperBatch {
@@ -87,7 +87,7 @@ pub async fn enter_paper(
         for (i, selections) in batch.ballots.into_iter().enumerate() {
             match check(&spec, &election, selections) {
                 Ok(checked) => rows_to_insert.push(BallotRow {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: BallotId::new(),
                     budget_id: budget.id.clone(),
                     voter_key: None,
                     channel: "paper".into(),

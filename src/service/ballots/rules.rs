@@ -147,7 +147,7 @@ mod tests {
 
     fn pick(id: &str, points: Option<i64>, rank: Option<u32>) -> Selection {
         Selection {
-            proposal_id: id.to_string(),
+            proposal_id: id.into(),
             points,
             rank,
         }

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use uuid::Uuid;
-
 use crate::db::ballots::{self, BallotRow};
 use crate::db::DbConn;
 use crate::domain::budget::{BallotSpec, BallotType};
+use crate::domain::ids::BallotId;
 use crate::pabulib::{PbStreamWriter, Row};
 use crate::service::ballots::Selection;
 use crate::service::{Error, Result};
@@ -25,8 +24,8 @@ pub fn write_pb<W: Write>(conn: &mut DbConn, plan: &mut PbPlan, out: W) -> Resul
     let ids = std::mem::take(&mut plan.ids);
     let mut writer = PbStreamWriter::start(out, &plan.file).map_err(Error::internal)?;
     for page in ids.chunks(PAGE) {
-        let page: Vec<String> = page.iter().map(Uuid::to_string).collect();
-        let mut rows: HashMap<String, BallotRow> = ballots::by_ids(conn, &page)?
+        let page: Vec<BallotId> = page.iter().copied().map(BallotId::from).collect();
+        let mut rows: HashMap<BallotId, BallotRow> = ballots::by_ids(conn, &page)?
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
@@ -60,7 +59,7 @@ fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Ro
     }
     let join =
         |f: &dyn Fn(&Selection) -> String| selections.iter().map(f).collect::<Vec<_>>().join(",");
-    let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.clone())];
+    let mut cells = vec![voter_id.to_string(), join(&|s| s.proposal_id.to_string())];
     if cumulative {
         cells.push(join(&|s| s.points.unwrap_or(0).to_string()));
     }

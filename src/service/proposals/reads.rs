@@ -265,7 +265,7 @@ mod tests {
     fn approved_proposals_are_public_the_rest_for_their_author_and_staff() {
         let public = cycle_scope(municipality("m-1"), CycleStatus::Submission);
         let author = Actor {
-            account_id: "account-9".to_string(),
+            account_id: "account-9".into(),
             ..actor(Role::Resident, Some("m-1"))
         };
         let neighbour = actor(Role::Resident, Some("m-1"));

@@ -166,7 +166,7 @@ pub async fn register(
             )?)
         })?;
         let account = AccountRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: crate::domain::ids::AccountId::new(),
             municipality_id: Some(municipality.id.clone()),
             tenant_key: account_rows::tenant_key(Some(&municipality.id)),
             role: Role::Resident,

@@ -7,6 +7,7 @@ use crate::db::accounts as account_rows;
 use crate::db::municipalities::Municipality;
 use crate::db::residents as rows;
 use crate::db::Db;
+use crate::domain::ids::AccountId;
 use crate::domain::ResidentStatus;
 use crate::service::audit_log;
 use crate::service::now;
@@ -38,7 +39,7 @@ pub async fn list(
     db.read_once(move |conn| {
         let after = match cursor {
             None => None,
-            Some(id) => match rows::find(conn, &municipality_id, &id) {
+            Some(id) => match rows::find(conn, &municipality_id, &id.into()) {
                 Ok(row) => Some((row.created_at, row.account_id)),
                 Err(DieselError::NotFound) => {
                     return Err(Error::malformed(
@@ -90,7 +91,7 @@ pub async fn review(
     db: &Db,
     actor: &Actor,
     municipality: &Municipality,
-    account_id: String,
+    account_id: AccountId,
     decision: Decision,
 ) -> Result<Profile> {
     let municipality_id = municipality.id.clone();
