@@ -71,7 +71,7 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
 /// The active resident account `account-1` of `m-1`, named and reachable by e-mail.
 pub fn account_row() -> AccountRow {
     AccountRow {
-        id: "account-1".to_string(),
+        id: "account-1".into(),
         municipality_id: Some("m-1".into()),
         tenant_key: "m-1".to_string(),
         role: Role::Resident,

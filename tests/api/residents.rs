@@ -586,7 +586,7 @@ async fn eligible(
     app.db
         .read(move |conn: &mut DbConn| {
             let municipality = municipalities::by_slug(conn, &slug).map_err(ServiceError::from)?;
-            let resident = kurultai::db::residents::by_account(conn, &account_id.into())?;
+            let resident = kurultai::db::residents::by_account(conn, &account_id.clone().into())?;
             check_eligible(&municipality, resident, district.as_deref(), at).map(|_| ())
         })
         .await

@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn the_author_changes_a_submitted_proposal_during_submission_only() {
         let author = Actor {
-            account_id: "account-9".to_string(),
+            account_id: "account-9".into(),
             ..actor(Role::Resident, Some("m-1"))
         };
         let submitted = ProposalRow {
