@@ -653,7 +653,7 @@ fn settings_are_decoded_once_in_the_database_layer() {
 
 /// The ids that have a type of their own (`domain::ids`), by the name their fields and
 /// parameters carry, with the `db/` records whose `id` is one.
-const TYPED_IDS: [(&str, &[&str]); 9] = [
+const TYPED_IDS: [(&str, &[&str]); 10] = [
     ("municipality_id", &["Municipality", "MunicipalityRow"]),
     ("cycle_id", &["CycleRow"]),
     ("budget_id", &["BudgetRow"]),
@@ -668,6 +668,7 @@ const TYPED_IDS: [(&str, &[&str]); 9] = [
     ("reviewed_by", &[]),
     ("computed_by", &[]),
     ("ballot_id", &["BallotRow"]),
+    ("session_id", &["SessionRow"]),
 ];
 
 /// What a caller sends, kept as strings until checked so that every bad value becomes a field

@@ -63,7 +63,7 @@ fn token_caller(req: &HttpRequest) -> ApiResult<Actor> {
         account_id: claims.sub.into(),
         role: claims.role,
         municipality_id: claims.municipality.map(MunicipalityId::from),
-        session_id: claims.sid.to_string(),
+        session_id: claims.sid.into(),
     })
 }
 

@@ -13,7 +13,7 @@ use super::residents::ResidentRow;
 use super::schema::{accounts, budgets, cycles, municipalities, residents, sessions};
 use super::{sessions as session_rows, DbConn};
 use crate::domain::budget::{BallotSpec, CountingRule};
-use crate::domain::ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId};
+use crate::domain::ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId, SessionId};
 use crate::domain::AccountStatus;
 use crate::domain::Texts;
 
@@ -110,7 +110,7 @@ pub struct BallotRead {
 pub fn find_for_ballot_locked(
     conn: &mut DbConn,
     id: &BudgetId,
-    session_id: &str,
+    session_id: &SessionId,
     account_id: &AccountId,
     now: NaiveDateTime,
 ) -> QueryResult<Option<BallotRead>> {
@@ -118,7 +118,7 @@ pub fn find_for_ballot_locked(
         () => {
             budget_with_cycle!(id)
                 .left_join(sessions::table.on(session_rows::is_live(
-                    session_id.to_string(),
+                    session_id.clone(),
                     account_id.clone(),
                     now,
                 )))

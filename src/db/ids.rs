@@ -8,7 +8,7 @@ use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
 
 use crate::domain::ids::{
-    AccountId, BallotId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId,
+    AccountId, BallotId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId, SessionId,
 };
 
 macro_rules! stored_as_text {
@@ -47,4 +47,5 @@ stored_as_text! {
     DistrictId => DistrictIdProxy,
     AccountId => AccountIdProxy,
     BallotId => BallotIdProxy,
+    SessionId => SessionIdProxy,
 }

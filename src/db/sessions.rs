@@ -10,13 +10,13 @@ use diesel::prelude::*;
 
 use super::schema::{accounts, refresh_tokens, sessions};
 use super::DbConn;
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, SessionId};
 use crate::domain::AccountStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
-    pub id: String,
+    pub id: SessionId,
     pub account_id: AccountId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
@@ -28,7 +28,7 @@ pub struct SessionRow {
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub token_hash: String,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub issued_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
@@ -38,7 +38,7 @@ pub struct RefreshTokenRow {
 /// test behind every authenticated request.
 /// (Owned ids: a join's `ON` with borrowed binds does not compile.)
 #[diesel::dsl::auto_type(no_type_alias)]
-pub fn is_live(id: String, account_id: AccountId, now: NaiveDateTime) -> _ {
+pub fn is_live(id: SessionId, account_id: AccountId, now: NaiveDateTime) -> _ {
     sessions::id
         .eq(id)
         .and(sessions::account_id.eq(account_id))
@@ -49,13 +49,13 @@ pub fn is_live(id: String, account_id: AccountId, now: NaiveDateTime) -> _ {
 /// The session is neither revoked nor expired and its account is active.
 pub fn is_live_and_active(
     conn: &mut DbConn,
-    session_id: &str,
+    session_id: &SessionId,
     account_id: &AccountId,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
     let found: i64 = sessions::table
         .inner_join(accounts::table)
-        .filter(is_live(session_id.to_string(), account_id.clone(), now))
+        .filter(is_live(session_id.clone(), account_id.clone(), now))
         .filter(accounts::status.eq(AccountStatus::Active.as_str()))
         .count()
         .get_result(conn)?;
@@ -76,7 +76,7 @@ pub fn insert_refresh(conn: &mut DbConn, row: &RefreshTokenRow) -> QueryResult<(
         .map(|_| ())
 }
 
-pub fn session(conn: &mut DbConn, id: &str) -> QueryResult<Option<SessionRow>> {
+pub fn session(conn: &mut DbConn, id: &SessionId) -> QueryResult<Option<SessionRow>> {
     sessions::table
         .find(id)
         .select(SessionRow::as_select())
@@ -111,7 +111,7 @@ pub fn consume_refresh(
 
 pub fn revoke_session(
     conn: &mut DbConn,
-    id: &str,
+    id: &SessionId,
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {

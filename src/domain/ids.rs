@@ -112,6 +112,8 @@ string_id! {
     AccountId,
     /// A ballot's id (a receipt names the ballot it was issued for).
     BallotId,
+    /// A login session's id (access tokens name it as `sid`; refresh tokens belong to one).
+    SessionId,
 }
 
 #[cfg(test)]

@@ -31,7 +31,9 @@ mod string_enum;
 pub use country::{Country, CountryDefaults, CountryError};
 pub use currency::{Currency, CurrencyError};
 pub use field_error::{Coded, FieldError, ValidationErrors};
-pub use ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId};
+pub use ids::{
+    AccountId, BallotId, BudgetId, CycleId, DistrictId, MunicipalityId, ProposalId, SessionId,
+};
 pub use language::{LanguageTag, LanguageTagError};
 pub use location::Location;
 pub use national_id::{

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::db::budgets::{self, BallotRead};
 use crate::db::{sessions as session_rows, Db, DbConn};
-use crate::domain::ids::{AccountId, BudgetId, MunicipalityId};
+use crate::domain::ids::{AccountId, BudgetId, MunicipalityId, SessionId};
 use crate::domain::Role;
 use crate::service::{Error, Result};
 
@@ -16,7 +16,7 @@ pub struct Actor {
     pub account_id: AccountId,
     pub role: Role,
     pub municipality_id: Option<MunicipalityId>,
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 impl Actor {

@@ -20,6 +20,7 @@ use crate::db::residents;
 use crate::db::sessions::{self, RefreshTokenRow, SessionRow};
 use crate::db::{Db, DbConn};
 use crate::domain::AccountStatus;
+use crate::domain::SessionId;
 use crate::domain::{NationalId, Pepper};
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
@@ -160,7 +161,7 @@ fn find_account(
 async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> Result<Tokens> {
     let at = now();
     let session = SessionRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: SessionId::new(),
         account_id: account.id.clone(),
         created_at: at,
         expires_at: at + Duration::days(auth.refresh_ttl_days),
@@ -188,20 +189,20 @@ async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> Result
 
 fn refresh_row(
     token: &str,
-    session_id: &str,
+    session_id: &SessionId,
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> RefreshTokenRow {
     RefreshTokenRow {
         token_hash: refresh::hash(token),
-        session_id: session_id.to_string(),
+        session_id: session_id.clone(),
         issued_at: at,
         expires_at,
         used_at: None,
     }
 }
 
-fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &str) -> Result<String> {
+fn issue_access(auth: &AuthState, account: &AccountRow, session_id: &SessionId) -> Result<String> {
     let uuid = |text: &str| uuid::Uuid::parse_str(text).map_err(Error::internal);
     let role = account.role;
     let municipality = account.municipality_id.as_deref().map(uuid).transpose()?;
@@ -291,7 +292,7 @@ fn rotate(
     })))
 }
 
-pub async fn logout(db: &Db, session_id: String) -> Result<()> {
+pub async fn logout(db: &Db, session_id: SessionId) -> Result<()> {
     db.write(move |conn| {
         sessions::revoke_session(conn, &session_id, "logout", now()).map_err(Error::from)
     })

@@ -64,7 +64,7 @@ pub fn actor(role: Role, municipality_id: Option<&str>) -> Actor {
         account_id: "account-1".into(),
         role,
         municipality_id: municipality_id.map(Into::into),
-        session_id: "session-1".to_string(),
+        session_id: "session-1".into(),
     }
 }
 
