@@ -12,6 +12,7 @@ use crate::db::municipalities::Municipality;
 use crate::db::proposals::ProposalRow;
 use crate::db::residents::ResidentRow;
 use crate::db::tallies::TallyRow;
+use crate::domain::budget::{BallotInput, BallotSpec};
 use crate::domain::cycle::CycleStatus;
 use crate::domain::settings::MunicipalitySettings;
 use crate::domain::{
@@ -222,4 +223,23 @@ where
     T::Error: std::fmt::Debug,
 {
     T::try_from(json.to_string()).expect("a column as db/ stores it")
+}
+
+/// Ballot rules of `ballot_type` as a budget of `budget_minor` resolves them (defaults for
+/// what is not given).
+pub fn ballot_rules(
+    ballot_type: &str,
+    max_points: Option<i64>,
+    max_selections: Option<i64>,
+    budget_minor: i64,
+) -> BallotSpec {
+    let input = BallotInput {
+        ballot_type: Some(ballot_type.to_string()),
+        max_points,
+        max_selections,
+        ..BallotInput::default()
+    };
+    let mut errors = ValidationErrors::new();
+    let spec = BallotSpec::parse(&input, budget_minor, &mut errors);
+    spec.unwrap_or_else(|| panic!("invalid ballot rules: {:?}", codes(&errors)))
 }

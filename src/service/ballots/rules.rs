@@ -118,9 +118,7 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::budget::BallotInput;
-    use crate::domain::ValidationErrors;
-    use crate::service::test_support::{budget, municipality, proposal};
+    use crate::service::test_support::{ballot_rules, budget, municipality, proposal};
 
     /// A budget of 1,000 with proposals `a` (400), `b` (500) and `c` (300) on the ballot.
     fn election(spec: &BallotSpec) -> Election {
@@ -134,15 +132,7 @@ mod tests {
     }
 
     fn spec(ballot_type: &str, max_points: Option<i64>, max_selections: Option<i64>) -> BallotSpec {
-        let input = BallotInput {
-            ballot_type: Some(ballot_type.to_string()),
-            max_points,
-            max_selections,
-            ..BallotInput::default()
-        };
-        let mut errors = ValidationErrors::new();
-        let spec = BallotSpec::parse(&input, 1_000, &mut errors);
-        spec.unwrap_or_else(|| panic!("{:?}", crate::service::test_support::codes(&errors)))
+        ballot_rules(ballot_type, max_points, max_selections, 1_000)
     }
 
     fn pick(id: &str, points: Option<i64>, rank: Option<u32>) -> Selection {

@@ -232,9 +232,8 @@ pub(super) fn projects(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::budget::{BallotInput, TieBreakName};
-    use crate::domain::ValidationErrors;
-    use crate::service::test_support::{proposal, tally_row};
+    use crate::domain::budget::TieBreakName;
+    use crate::service::test_support::{ballot_rules, proposal, tally_row};
 
     fn rule(kind: RuleKind, completion: CompletionName, seed: Option<u64>) -> CountingRule {
         CountingRule {
@@ -246,13 +245,7 @@ mod tests {
     }
 
     fn spec(ballot_type: &str, max_points: Option<i64>) -> BallotSpec {
-        let input = BallotInput {
-            ballot_type: Some(ballot_type.to_string()),
-            max_points,
-            ..BallotInput::default()
-        };
-        let mut errors = ValidationErrors::new();
-        BallotSpec::parse(&input, 1_000_000, &mut errors).expect("valid ballot rules")
+        ballot_rules(ballot_type, max_points, None, 1_000_000)
     }
 
     #[test]

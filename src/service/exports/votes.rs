@@ -76,18 +76,10 @@ fn vote_row(voter_id: usize, ballot: &BallotRow, spec: &BallotSpec) -> Result<Ro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::budget::BallotInput;
-    use crate::domain::ValidationErrors;
-    use crate::service::test_support::ballot_row;
+    use crate::service::test_support::{ballot_row, ballot_rules};
 
     fn spec(ballot_type: &str, max_points: Option<i64>) -> BallotSpec {
-        let input = BallotInput {
-            ballot_type: Some(ballot_type.to_string()),
-            max_points,
-            ..BallotInput::default()
-        };
-        let mut errors = ValidationErrors::new();
-        BallotSpec::parse(&input, 1_000_000, &mut errors).expect("valid ballot rules")
+        ballot_rules(ballot_type, max_points, None, 1_000_000)
     }
 
     #[test]
