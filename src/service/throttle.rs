@@ -90,7 +90,7 @@ mod tests {
         take(db, &pepper(), limiter.buckets(ip, id)).await
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn an_identifier_is_throttled_across_addresses() {
         let dir = tempfile::tempdir().unwrap();
         let db = database(&dir);
@@ -102,7 +102,7 @@ mod tests {
         assert!(login(&db, &limiter, "10.0.0.3", "ankara:b@x").await.is_ok());
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn an_address_is_throttled_across_identifiers() {
         let dir = tempfile::tempdir().unwrap();
         let db = database(&dir);
@@ -113,7 +113,7 @@ mod tests {
         assert!(login(&db, &limiter, "10.0.0.2", "c").await.is_ok());
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn a_stranger_spends_the_pair_budget_not_the_owners() {
         let dir = tempfile::tempdir().unwrap();
         let db = database(&dir);
@@ -133,7 +133,7 @@ mod tests {
         assert!(login(&db, &limiter, "10.0.0.1", "ankara:a@x").await.is_ok());
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn registration_is_throttled_per_address_and_per_person() {
         let dir = tempfile::tempdir().unwrap();
         let db = database(&dir);
@@ -149,7 +149,7 @@ mod tests {
     }
 
     /// Two pools on one file are two instances: racing on one key, exactly the burst passes.
-    #[actix_web::test]
+    #[tokio::test]
     async fn two_instances_racing_share_one_bucket() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (database(&dir), database(&dir));
@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(passed, 5);
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn keys_are_stored_hashed_and_full_buckets_are_forgotten() {
         use diesel::prelude::*;
         let dir = tempfile::tempdir().unwrap();
