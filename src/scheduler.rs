@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::db::Db;
-use crate::service::cycles;
+use crate::service::{cycles, throttle};
 
 /// How often overdue closes are written down.
 pub const TICK: Duration = Duration::from_secs(5);
@@ -21,6 +21,10 @@ pub async fn run(db: Db, tick: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(cycles = n, "closed voting at its scheduled time"),
             Err(err) => tracing::warn!(error = %err, "closing overdue cycles failed"),
+        }
+        // The throttles' full buckets are forgotten on the same tick, so the table stays small.
+        if let Err(err) = throttle::forget_full(&db).await {
+            tracing::warn!(error = %err, "forgetting full throttle buckets failed");
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::api::views::utc;
 use crate::auth::extract::{client_ip, Officials, OfficialsAndAdmins, ResidentAuth, Staff};
 use crate::db::Db;
 use crate::domain::Pepper;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::service::residents::{self as service, Decision, Profile, ProfilePatch, Registration};
 use crate::state::AuthState;
 
@@ -111,9 +111,13 @@ pub async fn register(
     pepper: web::Data<Pepper>,
     body: web::Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    auth.registration_limiter
-        .check_address(&client_ip(&req, auth.trust_forwarded_for))
-        .map_err(ApiError::too_many_requests)?;
+    crate::service::throttle::take(
+        &db,
+        &pepper,
+        auth.registration_limiter
+            .address(&client_ip(&req, auth.trust_forwarded_for)),
+    )
+    .await?;
     // Loaded after the address is throttled, so an unknown slug counts as an attempt too.
     let municipality = by_slug::load(&req).await?;
     let body = body.into_inner();

@@ -1,5 +1,5 @@
-//! Authentication: password policy and hashing, access tokens (JWT), refresh tokens, login
-//! throttling (all pure and synchronous), and the request extractors that authorise callers.
+//! Authentication: password policy and hashing, access tokens (JWT), refresh tokens, the shapes
+//! of the login and registration throttles (all pure and synchronous), and the request extractors that authorise callers.
 
 pub mod extract;
 pub mod jwt;

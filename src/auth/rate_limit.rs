@@ -1,6 +1,7 @@
 //! Throttles for the two doors a stranger can knock at without an account: login and
-//! registration. Buckets live in memory: with several instances each enforces its own limit,
-//! which still bounds guessing to a small multiple.
+//! registration. This module says which buckets an attempt takes from and their shapes; the
+//! buckets themselves live in the database (`db::throttles`, taken by `service::throttle`), so
+//! every instance on one database enforces one limit.
 //!
 //! Login (OWASP's authentication guidance: throttle without letting a stranger lock the owner
 //! out) takes, in order, one attempt from the client address's bucket, from the bucket of the
@@ -11,184 +12,149 @@
 //!
 //! Registration answers whether a national ID is already registered, so it is throttled per
 //! address and per ID (by its keyed hash, never the clear ID), both per hour.
-
-use std::num::NonZeroU32;
-use std::time::Duration;
-
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+//!
+//! A bucket's key here is in clear (an address, a login's keyed hash); it is hashed with the
+//! server's pepper before it is stored, since addresses are personal data.
 
 use crate::config::RateLimitSettings;
+use crate::db::throttles::Shape;
 
-/// Forget idle buckets once a map holds this many keys, so memory stays bounded.
-const RETAIN_ABOVE: usize = 10_000;
-
-/// One keyed token bucket per key; `check` takes one token.
-struct Buckets {
-    limiter: DefaultKeyedRateLimiter<String>,
-    clock: DefaultClock,
+/// One bucket an attempt takes from: its key (kind, then value) and its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    pub key: String,
+    pub shape: Shape,
 }
 
-impl Buckets {
-    fn new(quota: Quota) -> Self {
+impl Bucket {
+    // A kind never contains a newline, so `kind\nvalue` keys of two kinds never meet.
+    fn new(kind: &str, value: &str, shape: Shape) -> Self {
         Self {
-            limiter: RateLimiter::keyed(quota),
-            clock: DefaultClock::default(),
+            key: format!("{kind}\n{value}"),
+            shape,
         }
-    }
-
-    /// `Err(seconds)` says how long to wait.
-    fn check(&self, key: &str) -> Result<(), u64> {
-        if self.limiter.len() > RETAIN_ABOVE {
-            self.limiter.retain_recent();
-        }
-        self.limiter
-            .check_key(&key.to_string())
-            .map_err(|not_until| round_up_secs(not_until.wait_time_from(self.clock.now())))
     }
 }
 
 pub struct LoginLimiter {
-    per_ip: Buckets,
-    per_pair: Buckets,
-    per_identifier: Buckets,
+    per_ip: Shape,
+    per_pair: Shape,
+    per_identifier: Shape,
 }
 
 impl LoginLimiter {
     pub fn new(settings: &RateLimitSettings) -> Self {
         Self {
-            per_ip: Buckets::new(per_minute(
+            per_ip: per_minute(
                 settings.login_per_ip_per_minute,
                 settings.login_per_ip_burst,
-            )),
-            per_pair: Buckets::new(per_minute(
+            ),
+            per_pair: per_minute(
                 settings.login_per_pair_per_minute,
                 settings.login_per_pair_burst,
-            )),
-            per_identifier: Buckets::new(per_minute(
+            ),
+            per_identifier: per_minute(
                 settings.login_per_identifier_per_minute,
                 settings.login_per_identifier_burst,
-            )),
+            ),
         }
     }
 
-    /// Takes one attempt from the address's, the pair's and the login's buckets, stopping
-    /// at the first empty one; `Err(seconds)` says how long to wait.
-    pub fn check(&self, ip: &str, identifier: &str) -> Result<(), u64> {
-        self.per_ip.check(ip)?;
-        // The address cannot contain a newline, so the pair key is unambiguous.
-        self.per_pair.check(&format!("{ip}\n{identifier}"))?;
-        self.per_identifier.check(identifier)
+    /// The address's, the pair's and the login's buckets, in the order they are taken from.
+    pub fn buckets(&self, ip: &str, identifier: &str) -> Vec<Bucket> {
+        vec![
+            Bucket::new("login-ip", ip, self.per_ip),
+            // The address cannot contain a newline, so the pair key is unambiguous.
+            Bucket::new("login-pair", &format!("{ip}\n{identifier}"), self.per_pair),
+            Bucket::new("login-id", identifier, self.per_identifier),
+        ]
     }
 }
 
 pub struct RegistrationLimiter {
-    per_ip: Buckets,
-    per_id: Buckets,
+    per_ip: Shape,
+    per_id: Shape,
 }
 
 impl RegistrationLimiter {
     pub fn new(settings: &RateLimitSettings) -> Self {
         Self {
-            per_ip: Buckets::new(per_hour(
+            per_ip: per_hour(
                 settings.registration_per_ip_per_hour,
                 settings.registration_per_ip_burst,
-            )),
-            per_id: Buckets::new(per_hour(
+            ),
+            per_id: per_hour(
                 settings.registration_per_id_per_hour,
                 settings.registration_per_id_burst,
-            )),
+            ),
         }
     }
 
-    /// One registration attempt from `ip`, before anything is read or checked.
-    pub fn check_address(&self, ip: &str) -> Result<(), u64> {
-        self.per_ip.check(ip)
+    /// The bucket of registration attempts from `ip`, taken before anything is read.
+    pub fn address(&self, ip: &str) -> Vec<Bucket> {
+        vec![Bucket::new("registration-ip", ip, self.per_ip)]
     }
 
-    /// One registration attempt of the person whose ID has this keyed hash.
-    pub fn check_person(&self, national_id_hash: &str) -> Result<(), u64> {
-        self.per_id.check(national_id_hash)
+    /// The bucket of the person whose ID has this keyed hash.
+    pub fn person(&self, national_id_hash: &str) -> Vec<Bucket> {
+        vec![Bucket::new(
+            "registration-id",
+            national_id_hash,
+            self.per_id,
+        )]
     }
 }
 
-fn per_minute(per_minute: u32, burst: u32) -> Quota {
-    Quota::per_minute(at_least_one(per_minute)).allow_burst(at_least_one(burst))
+fn per_minute(per_minute: u32, burst: u32) -> Shape {
+    shape(60_000, per_minute, burst)
 }
 
-fn per_hour(per_hour: u32, burst: u32) -> Quota {
-    Quota::per_hour(at_least_one(per_hour)).allow_burst(at_least_one(burst))
+fn per_hour(per_hour: u32, burst: u32) -> Shape {
+    shape(3_600_000, per_hour, burst)
 }
 
-fn at_least_one(n: u32) -> NonZeroU32 {
-    NonZeroU32::new(n.max(1)).expect("at least one")
-}
-
-fn round_up_secs(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+/// `count` attempts per `period_ms`, `burst` at once (each at least one), as GCRA's emission
+/// interval and tolerance.
+fn shape(period_ms: i64, count: u32, burst: u32) -> Shape {
+    let interval_ms = (period_ms / i64::from(count.max(1))).max(1);
+    Shape {
+        interval_ms,
+        tolerance_ms: interval_ms * (i64::from(burst.max(1)) - 1),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings(ip_burst: u32, pair_burst: u32, id_burst: u32) -> RateLimitSettings {
-        RateLimitSettings {
-            login_per_ip_per_minute: 1,
-            login_per_ip_burst: ip_burst,
-            login_per_pair_per_minute: 1,
-            login_per_pair_burst: pair_burst,
-            login_per_identifier_per_minute: 1,
-            login_per_identifier_burst: id_burst,
-            registration_per_ip_per_hour: 1,
-            registration_per_ip_burst: 2,
-            registration_per_id_per_hour: 1,
-            registration_per_id_burst: 1,
-        }
+    #[test]
+    fn a_quota_becomes_an_interval_and_a_burst_credit() {
+        assert_eq!(
+            per_minute(5, 3),
+            Shape {
+                interval_ms: 12_000,
+                tolerance_ms: 24_000
+            }
+        );
+        assert_eq!(per_hour(0, 0).tolerance_ms, 0);
+        assert_eq!(per_hour(0, 0).interval_ms, 3_600_000);
     }
 
     #[test]
-    fn an_identifier_is_throttled_across_addresses() {
-        let limiter = LoginLimiter::new(&settings(100, 100, 2));
-        assert!(limiter.check("10.0.0.1", "ankara:a@x").is_ok());
-        assert!(limiter.check("10.0.0.2", "ankara:a@x").is_ok());
-        let wait = limiter.check("10.0.0.3", "ankara:a@x").unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(limiter.check("10.0.0.3", "ankara:b@x").is_ok());
-    }
-
-    #[test]
-    fn an_address_is_throttled_across_identifiers() {
-        let limiter = LoginLimiter::new(&settings(2, 100, 100));
-        assert!(limiter.check("10.0.0.1", "a").is_ok());
-        assert!(limiter.check("10.0.0.1", "b").is_ok());
-        assert!(limiter.check("10.0.0.1", "c").is_err());
-        assert!(limiter.check("10.0.0.2", "c").is_ok());
-    }
-
-    #[test]
-    fn a_stranger_spends_the_pair_budget_not_the_owners() {
-        let limiter = LoginLimiter::new(&settings(100, 2, 4));
-        for _ in 0..2 {
-            assert!(limiter.check("10.0.0.66", "ankara:a@x").is_ok());
-        }
-        // Refused at the pair: these never reach the login's own bucket.
-        for _ in 0..50 {
-            assert!(limiter.check("10.0.0.66", "ankara:a@x").is_err());
-        }
-        assert!(limiter.check("10.0.0.1", "ankara:a@x").is_ok());
-        assert!(limiter.check("10.0.0.1", "ankara:a@x").is_ok());
-    }
-
-    #[test]
-    fn registration_is_throttled_per_address_and_per_person() {
-        let limiter = RegistrationLimiter::new(&settings(1, 1, 1));
-        assert!(limiter.check_address("10.0.0.1").is_ok());
-        assert!(limiter.check_address("10.0.0.1").is_ok());
-        let wait = limiter.check_address("10.0.0.1").unwrap_err();
-        assert!((1..=3600).contains(&wait));
-        assert!(limiter.check_person("hash-a").is_ok());
-        assert!(limiter.check_person("hash-a").is_err());
-        assert!(limiter.check_person("hash-b").is_ok());
+    fn login_takes_the_address_then_the_pair_then_the_login() {
+        let settings = crate::config::Settings::default().rate_limit;
+        let keys: Vec<String> = LoginLimiter::new(&settings)
+            .buckets("10.0.0.1", "mac")
+            .into_iter()
+            .map(|b| b.key)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "login-ip\n10.0.0.1",
+                "login-pair\n10.0.0.1\nmac",
+                "login-id\nmac"
+            ]
+        );
     }
 }

@@ -109,6 +109,26 @@ pub fn move_status(
     Ok(n == 1)
 }
 
+/// The key of the PostgreSQL advisory lock held by the instance sweeping overdue closes
+/// (any constant no other lock uses: "KRLT" in ASCII).
+pub const SWEEP_LOCK: i64 = 0x4b52_4c54;
+
+/// Takes the sweep of overdue closes for this transaction, if no other instance holds it
+/// (`pg_try_advisory_xact_lock`, released at commit): false means another instance is sweeping
+/// now. On SQLite the one writer already serialises sweeps, so it is always taken.
+pub fn try_take_sweep(conn: &mut DbConn) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Bool};
+    match conn {
+        DbConn::Postgresql(pg) => diesel::select(
+            diesel::dsl::sql::<Bool>("pg_try_advisory_xact_lock(")
+                .bind::<BigInt, _>(SWEEP_LOCK)
+                .sql(")"),
+        )
+        .get_result(pg),
+        DbConn::Sqlite(_) => Ok(true),
+    }
+}
+
 /// Cycles in voting whose scheduled close has passed.
 pub fn overdue_closes(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<CycleRow>> {
     cycles::table

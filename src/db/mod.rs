@@ -20,6 +20,7 @@ pub mod residents;
 pub mod schema;
 pub mod sessions;
 pub mod tallies;
+pub mod throttles;
 pub mod voter_roll;
 
 use std::sync::atomic::{AtomicU64, Ordering};

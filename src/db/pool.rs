@@ -95,9 +95,34 @@ impl DerefMut for Pooled {
     }
 }
 
+/// Whether the connection answers — and, on PostgreSQL, can write: after a failover a
+/// connection may be left on a server that is now read-only (a demoted primary, a standby),
+/// which answers `SELECT 1` but refuses every write. Such a connection fails the ping, so the
+/// pool drops it and opens a new one, which `target_session_attrs=read-write` sends to the
+/// primary.
 pub(super) fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
-    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+    use diesel::sql_types::Bool;
+    match conn {
+        DbConn::Postgresql(pg) => {
+            let writable = diesel::select(diesel::dsl::sql::<Bool>(
+                "current_setting('transaction_read_only') = 'off'",
+            ))
+            .get_result::<bool>(pg)?;
+            if writable {
+                Ok(())
+            } else {
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
+                    Box::new(READ_ONLY_SERVER.to_string()),
+                ))
+            }
+        }
+        DbConn::Sqlite(_) => diesel::sql_query("SELECT 1").execute(conn).map(|_| ()),
+    }
 }
+
+/// What a failed ping of a read-only server says.
+const READ_ONLY_SERVER: &str = "the server is read-only (in a read-only transaction)";
 
 /// A pooled connection idle for longer than this is pinged before it is used (a database
 /// restart takes longer). Under load connections never sit this long, so no ping is paid.
@@ -118,12 +143,65 @@ pub fn is_connection_failure(err: &diesel::result::Error) -> bool {
         "the database system is not yet accepting connections", // 57P03
         "server closed the connection unexpectedly",
         "no connection to the server",
+        // 25006 (read_only_sql_transaction), "cannot execute INSERT in a read-only
+        // transaction": after a failover the connection is on a server that can no longer
+        // write; a fresh connection (`target_session_attrs=read-write`) finds the primary.
+        "in a read-only transaction",
     ];
     match err {
-        Diesel::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => true,
+        Diesel::DatabaseError(
+            Kind::ClosedConnection | Kind::UnableToSendCommand | Kind::ReadOnlyTransaction,
+            _,
+        ) => true,
         Diesel::DatabaseError(_, info) => GOING_AWAY.iter().any(|m| info.message().contains(m)),
         Diesel::BrokenTransactionManager => true,
         Diesel::RollbackErrorOnCommit { commit_error, .. } => is_connection_failure(commit_error),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind as Kind, Error as Diesel};
+
+    fn database_error(kind: Kind, message: &str) -> Diesel {
+        Diesel::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn a_write_refused_by_a_read_only_server_is_a_connection_failure() {
+        // As PostgreSQL says it (SQLSTATE 25006), whichever kind diesel gives it.
+        for kind in [Kind::ReadOnlyTransaction, Kind::Unknown] {
+            let err = database_error(kind, "cannot execute INSERT in a read-only transaction");
+            assert!(is_connection_failure(&err));
+        }
+        assert!(is_connection_failure(&database_error(
+            Kind::Unknown,
+            READ_ONLY_SERVER
+        )));
+        let commit = Diesel::RollbackErrorOnCommit {
+            rollback_error: Box::new(Diesel::BrokenTransactionManager),
+            commit_error: Box::new(database_error(
+                Kind::Unknown,
+                "cannot execute UPDATE in a read-only transaction",
+            )),
+        };
+        assert!(is_connection_failure(&commit));
+    }
+
+    #[test]
+    fn a_refused_query_is_not_a_connection_failure() {
+        for (kind, message) in [
+            (
+                Kind::UniqueViolation,
+                "duplicate key value violates unique constraint",
+            ),
+            (Kind::Unknown, "relation \"x\" does not exist"),
+            (Kind::SerializationFailure, "could not serialize access"),
+        ] {
+            assert!(!is_connection_failure(&database_error(kind, message)));
+        }
+        assert!(!is_connection_failure(&Diesel::NotFound));
     }
 }

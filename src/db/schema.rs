@@ -234,6 +234,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Login and registration throttles shared by every instance: one GCRA bucket per keyed
+    /// hash (`db/throttles.rs`).
+    throttles (key) {
+        key -> Text,
+        tat -> BigInt,
+        refused -> Integer,
+    }
+}
+
 diesel::joinable!(districts -> municipalities (municipality_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));

@@ -22,7 +22,7 @@ use crate::db::{Db, DbConn};
 use crate::domain::AccountStatus;
 use crate::domain::SessionId;
 use crate::domain::{NationalId, Pepper};
-use crate::service::{hashing, now};
+use crate::service::{hashing, now, throttle};
 use crate::service::{Error, Result};
 
 pub struct LoginInput {
@@ -72,9 +72,12 @@ pub async fn login(
         b"login-throttle:",
         identifier_key(input.municipality.as_deref(), &input.login).as_bytes(),
     ]);
-    auth.limiter
-        .check(&input.client_ip, &throttle_key)
-        .map_err(Error::too_many_requests)?;
+    throttle::take(
+        db,
+        pepper,
+        auth.limiter.buckets(&input.client_ip, &throttle_key),
+    )
+    .await?;
 
     let municipality = input.municipality.clone();
     let login = input.login;

@@ -354,6 +354,12 @@ fn close_scheduled(conn: &mut DbConn, cycle_id: &CycleId) -> Result<bool> {
 /// depend on it (they check the scheduled instant themselves).
 pub async fn close_overdue(db: &Db) -> Result<usize> {
     db.write(|conn| {
+        // Instances tick together: one sweeps, the others skip this tick. (A second sweep
+        // would still close nothing twice — `close_scheduled` locks the row and moves the
+        // status conditionally — but it would queue behind the first on every row.)
+        if !rows::try_take_sweep(conn)? {
+            return Ok(0);
+        }
         let due = rows::overdue_closes(conn, now())?;
         let mut closed = 0;
         for cycle in &due {

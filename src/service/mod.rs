@@ -30,6 +30,7 @@ pub mod stream;
 pub mod tally;
 #[cfg(test)]
 mod test_support;
+pub mod throttle;
 
 pub use actor::{Actor, UncheckedActor};
 pub use error::{Error, Result};

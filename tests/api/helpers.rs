@@ -21,6 +21,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The platform admin's token, once created: many fixtures need it, the account exists once.
     platform_token: tokio::sync::OnceCell<String>,
+    /// What it was started with, so that another instance can share its database and secrets.
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -54,8 +56,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     tweak(&mut settings);
+    start(settings, dir).await
+}
+
+async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
     let database_url = settings.database_url();
-    let app = Application::build(settings).await.expect("the app starts");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let admin_address = app.admin_port().map(|p| format!("http://127.0.0.1:{p}"));
     let db = app.state().db.clone();
@@ -67,7 +75,21 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         database_url,
         platform_token: tokio::sync::OnceCell::new(),
+        settings,
         _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Another instance of the same service: the same settings, database and secrets, its own
+    /// port and pool (as a second process behind a load balancer would be).
+    pub async fn another_instance(&self) -> TestApp {
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            ..self.settings.clone()
+        };
+        let dir = tempfile::tempdir().expect("temporary directory");
+        start(settings, dir).await
     }
 }
 

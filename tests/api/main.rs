@@ -16,6 +16,7 @@ mod exports;
 mod fence;
 mod health;
 mod helpers;
+mod instances;
 mod layering;
 mod linkability;
 mod methods;

@@ -12,7 +12,7 @@ use crate::domain::{
     AccountStatus, FieldError, NationalId, Pepper, RegistrationPolicy, ResidentStatus, Role,
     ValidationErrors,
 };
-use crate::service::{hashing, now};
+use crate::service::{hashing, now, throttle};
 use crate::service::{Error, Result};
 
 use super::fields::{birth_date, district, email, full_name, language, phone};
@@ -147,9 +147,7 @@ pub async fn register(
     drop(id);
     // Before the costly hash: whether this ID is registered is worth a limited number of
     // questions, from any address.
-    limiter
-        .check_person(&national_id_hash)
-        .map_err(Error::too_many_requests)?;
+    throttle::take(db, pepper, limiter.person(&national_id_hash)).await?;
     let password_hash = hashing(move || password::hash(&new_password))
         .await?
         .map_err(Error::internal)?;
