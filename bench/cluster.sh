@@ -25,7 +25,7 @@ done
 source bench/cluster_lib.sh
 
 step "build"
-cargo build --release --bin kurultai
+cargo build --profile "$PROFILE" --bin kurultai
 start_cluster
 
 step "running"

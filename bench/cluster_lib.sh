@@ -2,7 +2,7 @@
 # nginx on one throw-away PostgreSQL cluster (optionally with a synchronous hot standby), all
 # stopped on exit. Source it after `set -euo pipefail` and `cd` to the repository root.
 #
-# Reads: INSTANCES (3), PGPORT (55450; the standby uses PGPORT+1), HTTP_PORT (58100: nginx;
+# Reads: PROFILE (release), INSTANCES (3), PGPORT (55450; the standby uses PGPORT+1), HTTP_PORT (58100: nginx;
 # the instances listen on HTTP_PORT+1 …), POOL_SIZE (8), STANDBY (0/1), RUST_LOG.
 # Sets: WORK, PGBIN, PSQL, BIN, DATABASE_URL, INSTANCE_PIDS[], NGINX_PID.
 # Runs as root: the clusters run as the `postgres` user (as in .ci/run); nginx is installed
@@ -28,7 +28,10 @@ chmod 755 "$WORK"
 chown postgres "$WORK"
 INSTANCE_PIDS=()
 NGINX_PID=
-BIN=${KURULTAI_BIN:-$ROOT/target/release/kurultai}
+# PROFILE=dev runs the debug build (a quick try of the scripts; figures need release).
+PROFILE=${PROFILE:-release}
+OUT_DIR=$ROOT/target/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
+BIN=${KURULTAI_BIN:-$OUT_DIR/kurultai}
 PSQL=("$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres)
 
 as_postgres() { runuser -u postgres -- "$@"; }
@@ -36,11 +39,11 @@ as_postgres() { runuser -u postgres -- "$@"; }
 cluster_cleanup() {
   local pid
   for pid in "${INSTANCE_PIDS[@]}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
   done
-  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+  [ -n "$NGINX_PID" ] && { kill "$NGINX_PID" 2>/dev/null || true; }
   for d in primary standby; do
-    [ -d "$WORK/$d" ] && as_postgres "$PGBIN/pg_ctl" -D "$WORK/$d" -m immediate stop >/dev/null 2>&1
+    [ -d "$WORK/$d" ] && { as_postgres "$PGBIN/pg_ctl" -D "$WORK/$d" -m immediate stop >/dev/null 2>&1 || true; }
   done
   [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
   return 0
@@ -83,6 +86,9 @@ CONF
     # cluster_name, set below, so the primary can name it in synchronous_standby_names).
     as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$WORK/standby" -R -X stream >/dev/null
     echo "primary_conninfo = 'host=127.0.0.1 port=$PGPORT user=postgres application_name=standby'" >>"$WORK/standby/postgresql.auto.conf"
+    # The standby retries a lost primary every 5 s by default; a synchronous primary that
+    # restarts waits that long for it before any commit returns. 1 s shortens the gap.
+    echo "wal_retrieve_retry_interval = 1s" >>"$WORK/standby/postgresql.auto.conf"
     pg_start standby "$STANDBY_PORT"
     "${PSQL[@]}" -c "ALTER SYSTEM SET synchronous_standby_names = 'standby'" -c "SELECT pg_reload_conf()" >/dev/null
     for _ in $(seq 50); do

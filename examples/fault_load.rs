@@ -27,8 +27,6 @@ use load_common::{set_up_election, Api, SetupResult};
 const RESIDENT_PASSWORD: &str = "fault suite resident passphrase 7";
 /// A cast not acknowledged after this long is given up (and reported).
 const GIVE_UP: Duration = Duration::from_secs(30);
-/// The timeline's resolution for "seconds unavailable".
-const BUCKET_MS: u128 = 100;
 
 #[derive(Parser, Debug)]
 #[command(about = "Ballot storm for bench/faults.sh")]
@@ -162,8 +160,10 @@ struct Tally {
     /// Casts given up without an acknowledgement.
     given_up: usize,
     acks: Vec<String>,
-    /// Per 100 ms bucket since the start: (successes, failures).
-    timeline: BTreeMap<u128, (usize, usize)>,
+    /// When each acknowledgement arrived, in ms since the start.
+    successes: Vec<u128>,
+    /// When each failed request was sent, in ms since the start.
+    failures: Vec<u128>,
 }
 
 fn is_retryable(key: &str) -> bool {
@@ -239,7 +239,7 @@ async fn storm(
                 tally.lock().expect("tally").casts += 1;
                 let first = Instant::now();
                 loop {
-                    let sent = started.elapsed().as_millis() / BUCKET_MS;
+                    let sent = started.elapsed().as_millis();
                     let result = client
                         .put(&url)
                         .bearer_auth(&tokens[i])
@@ -256,18 +256,17 @@ async fn storm(
                         Err(e) if e.is_timeout() => ("connection time-out".to_string(), None),
                         Err(_) => ("connection error".to_string(), None),
                     };
-                    let done = started.elapsed().as_millis() / BUCKET_MS;
+                    let done = started.elapsed().as_millis();
                     let ok = status == "200" || status == "201";
                     let finished = {
                         let mut t = tally.lock().expect("tally");
                         *t.statuses.entry(status.clone()).or_default() += 1;
-                        let cell = t.timeline.entry(if ok { done } else { sent }).or_default();
                         if ok {
-                            cell.0 += 1;
+                            t.successes.push(done);
                             t.acks.extend(receipt);
                             true
                         } else {
-                            cell.1 += 1;
+                            t.failures.push(sent);
                             let give_up = !is_retryable(&status) || first.elapsed() > GIVE_UP;
                             t.given_up += usize::from(give_up);
                             give_up
@@ -286,16 +285,10 @@ async fn storm(
     for worker in workers {
         worker.await.map_err(|e| e.to_string())?;
     }
-    let t = tally.lock().expect("tally");
+    let mut t = tally.lock().expect("tally");
+    t.successes.sort_unstable();
     std::fs::write(acks, t.acks.join("\n") + "\n").map_err(|e| e.to_string())?;
-    // Unavailable: buckets with failures and no success, between the first and last bucket.
-    let unavailable = t
-        .timeline
-        .values()
-        .filter(|(ok, failed)| *ok == 0 && *failed > 0)
-        .count() as f64
-        * BUCKET_MS as f64
-        / 1000.0;
+    let unavailable = unavailable_seconds(&t.successes, &t.failures, started.elapsed().as_millis());
     let five: BTreeMap<_, _> = t
         .statuses
         .iter()
@@ -323,6 +316,26 @@ async fn storm(
         five
     );
     Ok(())
+}
+
+/// Seconds unavailable: the sum of the gaps between consecutive acknowledgements (and the
+/// storm's start and end) in which at least one request was sent that then failed.
+fn unavailable_seconds(successes: &[u128], failures: &[u128], end: u128) -> f64 {
+    let mut edges = Vec::with_capacity(successes.len() + 2);
+    edges.push(0);
+    edges.extend_from_slice(successes);
+    edges.push(end);
+    let mut failures = failures.to_vec();
+    failures.sort_unstable();
+    let ms: u128 = edges
+        .windows(2)
+        .filter(|w| {
+            let first_after = failures.partition_point(|&f| f < w[0]);
+            failures.get(first_after).is_some_and(|&f| f < w[1])
+        })
+        .map(|w| w[1] - w[0])
+        .sum();
+    ms as f64 / 1000.0
 }
 
 #[tokio::main]
