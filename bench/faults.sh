@@ -15,7 +15,8 @@
 #
 # Per scenario: casts, ballots acknowledged, acknowledged ballots found in the database (by
 # receipt), lost, duplicates (receipts beyond the casts: a cast recorded twice), replies by
-# 5xx status, connection errors, seconds with failures and no success.
+# 5xx status, connection errors, seconds unavailable (gaps between acknowledgements in which
+# requests failed) and the longest pause (the longest gap, failed or merely slow requests).
 #
 #   bench/faults.sh            # the full suite (about 10 minutes with the build)
 #   bench/faults.sh --short    # CI: fewer residents, shorter storms
@@ -80,7 +81,7 @@ run() {
   cat "$WORK/$name.out"
   result=$(grep '^RESULT' "$WORK/$name.out")
   after=$(receipts)
-  local found acked casts given_up dups lost unavail five transport
+  local found acked casts given_up dups lost unavail gap five transport
   found=$("${PSQL[@]}" -d kurultai -At -c "CREATE TEMP TABLE acks (code text)" \
     -c "\\copy acks FROM '$WORK/$name.acks'" \
     -c "SELECT count(DISTINCT a.code) FROM acks a JOIN receipts r ON r.code = a.code")
@@ -88,13 +89,14 @@ run() {
   casts=$(sed -n 's/.*casts=\([0-9]*\).*/\1/p' <<<"$result")
   given_up=$(sed -n 's/.*given_up=\([0-9]*\).*/\1/p' <<<"$result")
   unavail=$(sed -n 's/.*unavailable_s=\([0-9.]*\).*/\1/p' <<<"$result")
+  gap=$(sed -n 's/.*longest_gap_s=\([0-9.]*\).*/\1/p' <<<"$result")
   transport=$(sed -n 's/.*transport_errors=\([0-9]*\).*/\1/p' <<<"$result")
   five=$(sed -n 's/.*five_xx=\(.*\)$/\1/p' <<<"$result")
   lost=$((acked - found))
   dups=$(((after - before) > casts ? (after - before) - casts : 0))
   local line
-  line=$(printf '%-9s casts %5d  acknowledged %5d  found %5d  lost %d  duplicates %d  given up %d  5xx %s  connection errors %d  unavailable %ss' \
-    "$name" "$casts" "$acked" "$found" "$lost" "$dups" "$given_up" "$five" "$transport" "$unavail")
+  line=$(printf '%-9s casts %5d  acknowledged %5d  found %5d  lost %d  duplicates %d  given up %d  5xx %s  connection errors %d  unavailable %ss  longest pause %ss' \
+    "$name" "$casts" "$acked" "$found" "$lost" "$dups" "$given_up" "$five" "$transport" "$unavail" "$gap")
   echo "$line"
   SUMMARY+=("$line")
   if [ "$lost" -ne 0 ] || [ "$given_up" -ne 0 ] || [ "$dups" -ne 0 ] || grep -q '"500"' <<<"$five"; then

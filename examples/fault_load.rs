@@ -288,7 +288,18 @@ async fn storm(
     let mut t = tally.lock().expect("tally");
     t.successes.sort_unstable();
     std::fs::write(acks, t.acks.join("\n") + "\n").map_err(|e| e.to_string())?;
-    let unavailable = unavailable_seconds(&t.successes, &t.failures, started.elapsed().as_millis());
+    let end = started.elapsed().as_millis();
+    let unavailable = unavailable_seconds(&t.successes, &t.failures, end);
+    // The longest time without an acknowledgement: requests that waited instead of failing.
+    let longest_gap = std::iter::once(0)
+        .chain(t.successes.iter().copied())
+        .chain(std::iter::once(end))
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .max()
+        .unwrap_or(0) as f64
+        / 1000.0;
     let five: BTreeMap<_, _> = t
         .statuses
         .iter()
@@ -309,7 +320,7 @@ async fn storm(
         t.statuses
     );
     println!(
-        "RESULT casts={} acknowledged={} given_up={} unavailable_s={unavailable:.1} transport_errors={transport} five_xx={:?}",
+        "RESULT casts={} acknowledged={} given_up={} unavailable_s={unavailable:.1} longest_gap_s={longest_gap:.1} transport_errors={transport} five_xx={:?}",
         t.casts,
         t.acks.len(),
         t.given_up,
