@@ -25,7 +25,8 @@ done
 source bench/cluster_lib.sh
 
 step "build"
-cargo build --profile "$PROFILE" --bin kurultai
+# With the example, as bench/faults.sh: the same features, so one build serves both.
+cargo build --profile "$PROFILE" --bin kurultai --example fault_load
 start_cluster
 
 step "running"
