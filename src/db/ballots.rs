@@ -190,9 +190,21 @@ pub fn stored_reply(
         .optional()
 }
 
-/// Stores a reply, replacing an expired one under the same key.
-pub fn store_reply(conn: &mut DbConn, reply: &IdempotentReply) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find(&reply.key_mac)).execute(conn)?;
+/// Stores a reply, replacing an expired one under the same key. A live one is never
+/// replaced: a concurrent retry that got past the lookup before the first request committed
+/// then fails on the key (a unique violation, so the retry runs again and replays the stored
+/// reply) instead of recording the ballot a second time.
+pub fn store_reply(
+    conn: &mut DbConn,
+    reply: &IdempotentReply,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find(&reply.key_mac)
+            .filter(idempotency_keys::expires_at.le(now)),
+    )
+    .execute(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values(reply)
         .execute(conn)

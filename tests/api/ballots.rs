@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{on_postgres, spawn_app, TestApp};
 use crate::support::{
     approvals, audit_actions, BudgetBuilder, CastReply, City, Cycle, MunicipalityBuilder,
     OwnBallot, PaperReply, Proposal, ProposalBuilder, ReceiptStatus, ResidentBuilder, Results,
@@ -365,6 +365,74 @@ async fn a_retried_request_gets_the_first_answer() {
     assert_eq!(own.revision, 1, "the retry did not vote again");
     let misuse = put("k-1", approvals(&[&p[1]])).await;
     assert_eq!(misuse.problem().code, "idempotency_key_reused");
+}
+
+/// Retries of one request that race each other (a proxy resending a `PUT` whose instance
+/// died, on top of the client's own retry) all get the first answer, and the ballot is
+/// replaced once. On PostgreSQL a second connection holds `receipts` locked, so every retry
+/// has looked for a stored reply and found none before the first one commits; a retry that
+/// then waits on the first one's ballot row must not replace the ballot a second time, nor
+/// overwrite the stored reply. (On SQLite the write lock serialises them from the start.)
+#[tokio::test]
+async fn concurrent_retries_of_one_replacement_record_it_once() {
+    let app = spawn_app().await;
+    let (city, official) = open_city(&app, "samsun", "until_close").await;
+    let voting = app
+        .open_voting(&city, &official, small_budget(), &[100, 200])
+        .await;
+    let p = &voting.proposals;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(22))
+        .await;
+    assert_eq!(
+        voter.cast(&voting.budget, approvals(&[&p[0]])).await.status,
+        201
+    );
+    let ballot = format!("/api/v1/budgets/{}/ballot", voting.budget.id);
+    let stall = on_postgres().then(|| hold_receipts(&app.database_url));
+    let retries = (0..8).map(|_| {
+        voter.exchange(
+            voter
+                .request(reqwest::Method::PUT, &ballot)
+                .header("Idempotency-Key", "replace-1")
+                .json(&json!({ "selections": approvals(&[&p[1]]) })),
+        )
+    });
+    let answers = futures_util::future::join_all(retries).await;
+    if let Some(stall) = stall {
+        stall.join().unwrap();
+    }
+    let first = &answers[0];
+    for answer in &answers {
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        assert_eq!(
+            answer.text(),
+            first.text(),
+            "every retry gets the first answer"
+        );
+    }
+    let own: OwnBallot = voter.get(&ballot).await.ok();
+    assert_eq!(own.revision, 2, "the replacement was recorded once");
+    assert_eq!(counted_rows(&app, &voting.budget.id).await, (1, 1));
+}
+
+/// Holds `receipts` locked from a second PostgreSQL connection for a second, so that ballots
+/// sent meanwhile pile up inside their transactions.
+fn hold_receipts(url: &str) -> std::thread::JoinHandle<()> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let url = url.to_string();
+    let (held, is_held) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        conn.batch_execute("BEGIN; LOCK TABLE receipts IN EXCLUSIVE MODE;")
+            .unwrap();
+        held.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        conn.batch_execute("ROLLBACK").unwrap();
+    });
+    is_held.recv().unwrap();
+    holder
 }
 
 /// The ballot checks the session inside its own transaction, in the same query as the budget,

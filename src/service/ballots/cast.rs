@@ -290,6 +290,7 @@ fn cast_in(
                 sealed_reply: sealed,
                 expires_at: expiry(cast_at, reply_ttl),
             },
+            cast_at,
         )?;
     }
     if !replaced {
