@@ -20,11 +20,9 @@ use serde_json::{json, Value};
 
 mod load_common;
 use load_common::{
-    machine_busy_seconds, proc_cpu_seconds, proc_status, reset_peak, set_up_election, Api,
-    SetupResult,
+    machine_busy_seconds, proc_cpu_seconds, proc_status, register_residents, reset_peak,
+    set_up_election, Api,
 };
-
-const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
 
 #[derive(Parser, Debug)]
 #[command(about = "Cast ballots concurrently against a running Kurultai and report the rate")]
@@ -60,59 +58,6 @@ struct Args {
     /// setup and for the timed phase alone (the peak is reset in between, which needs root).
     #[arg(long)]
     server_pid: Option<u32>,
-}
-
-/// A valid T.C. Kimlik No from `seed`: nine digits, then the two check digits.
-fn tckn(seed: u64) -> String {
-    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).expect("a digit"))
-        .collect();
-    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
-    let even = d[1] + d[3] + d[5] + d[7];
-    d.push((7 * i64::from(odd) - i64::from(even)).rem_euclid(10) as u32);
-    d.push(d.iter().sum::<u32>() % 10);
-    d.iter().map(|x| x.to_string()).collect()
-}
-
-/// Registers residents `0..n` concurrently and logs each in; returns their access tokens.
-async fn register_residents(api: Arc<Api>, args: &Args, slug: &str) -> SetupResult<Vec<String>> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let n = args.residents;
-    let mut tasks = Vec::new();
-    for _ in 0..args.setup_concurrency.max(1) {
-        let (api, next, slug) = (api.clone(), next.clone(), slug.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut tokens = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return Ok::<_, String>(tokens);
-                }
-                let email = format!("resident{i}@{slug}.example");
-                api.post(
-                    &format!("/municipalities/{slug}/residents"),
-                    None,
-                    &json!({"national_id": tckn(i as u64 + 1), "full_name": format!("Resident {i}"),
-                            "birth_date": "1980-01-01", "email": email,
-                            "password": RESIDENT_PASSWORD}),
-                    201,
-                )
-                .await?;
-                let token = api.login(Some(&slug), &email, RESIDENT_PASSWORD).await?;
-                tokens.push((i, token));
-                if (i + 1) % 1000 == 0 {
-                    eprintln!("  {} residents registered", i + 1);
-                }
-            }
-        }));
-    }
-    let mut all = Vec::with_capacity(n);
-    for task in tasks {
-        all.extend(task.await.map_err(|e| e.to_string())??);
-    }
-    all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, token)| token).collect())
 }
 
 /// What one timed pass measured.
@@ -301,7 +246,9 @@ async fn main() -> Result<(), String> {
         args.residents
     );
     let registering = Instant::now();
-    let tokens = Arc::new(register_residents(api.clone(), &args, &slug).await?);
+    let tokens = Arc::new(
+        register_residents(api.clone(), &slug, args.residents, args.setup_concurrency).await?,
+    );
     let setup_secs = registering.elapsed().as_secs_f64();
     println!(
         "setup: {} residents registered and logged in in {setup_secs:.1} s ({:.0}/s, {} at a time)",

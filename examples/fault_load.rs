@@ -22,9 +22,8 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 mod load_common;
-use load_common::{set_up_election, Api, SetupResult};
+use load_common::{register_residents, set_up_election, Api, SetupResult};
 
-const RESIDENT_PASSWORD: &str = "fault suite resident passphrase 7";
 /// A cast not acknowledged after this long is given up (and reported).
 const GIVE_UP: Duration = Duration::from_secs(30);
 
@@ -74,19 +73,6 @@ enum Command {
     },
 }
 
-/// A valid T.C. Kimlik No from `seed` (as in `ballot_load.rs`).
-fn tckn(seed: u64) -> String {
-    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
-        .chars()
-        .map(|c| c.to_digit(10).expect("a digit"))
-        .collect();
-    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
-    let even = d[1] + d[3] + d[5] + d[7];
-    d.push((7 * i64::from(odd) - i64::from(even)).rem_euclid(10) as u32);
-    d.push(d.iter().sum::<u32>() % 10);
-    d.iter().map(|x| x.to_string()).collect()
-}
-
 fn client() -> Result<Client, String> {
     Client::builder()
         .pool_max_idle_per_host(128)
@@ -109,35 +95,7 @@ async fn setup(
         base: base.trim_end_matches('/').to_string(),
     });
     let election = set_up_election(&api, email, password, slug, 6).await?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency.max(1) {
-        let (api, next, slug) = (api.clone(), next.clone(), slug.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut tokens = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= residents {
-                    return Ok::<_, String>(tokens);
-                }
-                let email = format!("resident{i}@{slug}.example");
-                api.post(
-                    &format!("/municipalities/{slug}/residents"),
-                    None,
-                    &json!({"national_id": tckn(i as u64 + 1), "full_name": format!("Resident {i}"),
-                            "birth_date": "1980-01-01", "email": email,
-                            "password": RESIDENT_PASSWORD}),
-                    201,
-                )
-                .await?;
-                tokens.push(api.login(Some(&slug), &email, RESIDENT_PASSWORD).await?);
-            }
-        }));
-    }
-    let mut tokens = Vec::new();
-    for task in tasks {
-        tokens.extend(task.await.map_err(|e| e.to_string())??);
-    }
+    let tokens = register_residents(api.clone(), slug, residents, concurrency).await?;
     let out = json!({"base_url": api.base, "budget": election.budget, "cycle": election.cycle,
                      "official": election.official, "proposals": election.proposals,
                      "tokens": tokens});

@@ -1,13 +1,76 @@
-//! Client code shared by the load generators (`ballot_load`, `export_load`): a small JSON API
-//! client, the election they both set up, and the server's memory from `/proc`. A folder
+//! Client code shared by the load generators (`ballot_load`, `export_load`, `fault_load`): a
+//! small JSON API client, the election and the residents they set up, and the server's memory
+//! from `/proc`. A folder
 //! without `main.rs`, so not an example of its own; each example includes it with
 //! `mod load_common;` and uses a part of it.
 #![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
 pub const STAFF_PASSWORD: &str = "load test staff passphrase 7";
+pub const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
+
+/// A valid T.C. Kimlik No from `seed`: nine digits, then the two check digits.
+pub fn tckn(seed: u64) -> String {
+    let mut d: Vec<u32> = format!("{:09}", 100_000_000 + seed % 800_000_000)
+        .chars()
+        .map(|c| c.to_digit(10).expect("a digit"))
+        .collect();
+    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
+    let even = d[1] + d[3] + d[5] + d[7];
+    d.push((7 * i64::from(odd) - i64::from(even)).rem_euclid(10) as u32);
+    d.push(d.iter().sum::<u32>() % 10);
+    d.iter().map(|x| x.to_string()).collect()
+}
+
+/// Registers residents `0..n` of `slug` (`concurrency` at a time) and logs each in; returns
+/// their access tokens in resident order.
+pub async fn register_residents(
+    api: Arc<Api>,
+    slug: &str,
+    n: usize,
+    concurrency: usize,
+) -> SetupResult<Vec<String>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (api, next, slug) = (api.clone(), next.clone(), slug.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut tokens = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, String>(tokens);
+                }
+                let email = format!("resident{i}@{slug}.example");
+                api.post(
+                    &format!("/municipalities/{slug}/residents"),
+                    None,
+                    &json!({"national_id": tckn(i as u64 + 1), "full_name": format!("Resident {i}"),
+                            "birth_date": "1980-01-01", "email": email,
+                            "password": RESIDENT_PASSWORD}),
+                    201,
+                )
+                .await?;
+                let token = api.login(Some(&slug), &email, RESIDENT_PASSWORD).await?;
+                tokens.push((i, token));
+                if (i + 1) % 1000 == 0 {
+                    eprintln!("  {} residents registered", i + 1);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    for task in tasks {
+        all.extend(task.await.map_err(|e| e.to_string())??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, token)| token).collect())
+}
 
 /// A `/proc/<pid>/status` field, e.g. `VmRSS`, as written there ("123456 kB").
 pub fn proc_status(pid: u32, field: &str) -> String {
