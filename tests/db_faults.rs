@@ -411,6 +411,63 @@ async fn a_read_whose_connection_died_is_retried_on_a_fresh_one_and_a_write_is_n
     assert_eq!(write.status, 201, "{}", write.body);
 }
 
+/// Runs `statement` as the cluster's administrator, in a read-write session whatever the
+/// database's default.
+fn admin_sql(cluster: &Cluster, statement: &str) {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
+    let mut admin = PgConnection::establish(&cluster.url()).expect("the cluster answers");
+    // Its own transaction: the setting counts from the next one.
+    admin
+        .batch_execute("SET default_transaction_read_only = off")
+        .expect("a read-write session");
+    admin.batch_execute(statement).expect("the statement runs");
+}
+
+/// After a failover, a pooled connection may still reach the old primary come back as a
+/// standby, or a server that is read-only: a write there is refused (SQLSTATE 25006). That is
+/// the database being unavailable for writes (503), not a bug (500); and once a read-write
+/// server answers again, the pool drops its read-only connections (the ping asks
+/// `transaction_read_only`) without anyone restarting the service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_reaches_a_read_only_server_is_503_and_the_pool_moves_on() {
+    let Some(cluster) = Cluster::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let service = serve(settings(dir.path(), cluster.url()), dir).await;
+    let token = service.platform_admin().await;
+    admin_sql(
+        &cluster,
+        "ALTER DATABASE postgres SET default_transaction_read_only = on",
+    );
+    kill_sessions(&cluster);
+    let bound = Duration::from_secs(3);
+    for round in 0..2 {
+        let write = service.create_municipality(&token, "taraz").await;
+        assert_unavailable(
+            &format!("write {round} on a read-only server"),
+            &write,
+            bound,
+        );
+    }
+    assert_eq!(
+        service.get("/api/v1/municipalities").await.status,
+        200,
+        "reads still work"
+    );
+    admin_sql(
+        &cluster,
+        "ALTER DATABASE postgres RESET default_transaction_read_only",
+    );
+    // No session is cut this time: the pool itself lets go of its read-only connections (a
+    // connection idle for over a second is pinged before use, and the ping asks whether the
+    // server takes writes).
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let write = service.create_municipality(&token, "taraz").await;
+    assert_eq!(write.status, 201, "{}", write.body);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_started_before_its_database_waits_for_it() {
     let Some(cluster) = Cluster::start() else {
