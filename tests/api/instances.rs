@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
 use crate::support::{
-    approvals, audit_details, Cycle, MunicipalityBuilder, ProposalBuilder, Reply, ResidentBuilder,
-    Role,
+    approvals, audit_details, Cycle, Keys, MunicipalityBuilder, ProposalBuilder, Reply,
+    ResidentBuilder, Role,
 };
 
 async fn login_from(app: &TestApp, address: &str, password: &str) -> Reply {
@@ -235,4 +235,70 @@ fn hold_the_sweep(database_url: &str) -> diesel::PgConnection {
     ))
     .expect("the sweep's lock");
     conn
+}
+
+/// A cycle archive exported on one instance verifies with the key every other instance
+/// publishes, and archives of the same cycle from two instances carry the same signing key:
+/// the key is derived from the shared `signing_secret`, not from anything an instance keeps.
+#[tokio::test]
+async fn an_archive_signed_on_one_instance_verifies_with_the_key_another_publishes() {
+    let a = spawn_app_with(|_| {}).await;
+    let b = a.another_instance().await;
+    let city = a
+        .create_municipality(MunicipalityBuilder::turkish("bursa").open_registration("until_close"))
+        .await;
+    let official = a.staff_login(&city, Role::Official).await;
+    let voting = a
+        .open_voting(
+            &city,
+            &official,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+            &[100, 200],
+        )
+        .await;
+    let voter = a.register_resident(&city, ResidentBuilder::adult(23)).await;
+    assert_eq!(
+        voter
+            .cast(&voting.budget, approvals(&voting.proposals[..1]))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        official.move_cycle(&voting.cycle, "closed").await.status,
+        200
+    );
+    official.tally(&voting.budget).await;
+    let export = format!("/api/v1/cycles/{}/export", voting.cycle.id);
+    let archive = |address: &str| {
+        let official = official.at(address);
+        let export = export.clone();
+        async move {
+            let reply = official.get(&export).await;
+            assert_eq!(reply.status, 200, "{}", reply.text());
+            reply.body
+        }
+    };
+    let (from_a, from_b) = (archive(&a.address).await, archive(&b.address).await);
+    let key_of = |app: &TestApp| {
+        let anyone = app.anonymous();
+        async move {
+            let keys: Keys = anyone
+                .get("/api/v1/municipalities/bursa/keys")
+                .await
+                .json_as();
+            kurultai::archive::PublicKey::parse(&keys.keys[0].public_key).unwrap()
+        }
+    };
+    let (key_a, key_b) = (key_of(&a).await, key_of(&b).await);
+    for (made_on, archive) in [("A", &from_a), ("B", &from_b)] {
+        for (published_by, key) in [("A", &key_a), ("B", &key_b)] {
+            let report = kurultai::archive::verify::verify(archive.as_slice(), Some(key));
+            let failures: Vec<_> = report.failures().map(|f| f.message.clone()).collect();
+            assert!(
+                failures.is_empty(),
+                "made on {made_on}, checked with {published_by}'s key: {failures:?}"
+            );
+        }
+    }
 }
