@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
 use crate::support::{
-    approvals, audit_details, Cycle, Keys, MunicipalityBuilder, ProposalBuilder, Reply,
-    ResidentBuilder, Role,
+    approvals, audit_details, Cycle, Keys, MunicipalityBuilder, ProposalBuilder, Reply, Resident,
+    ResidentBuilder, Role, Session, Voting,
 };
 
 async fn login_from(app: &TestApp, address: &str, password: &str) -> Reply {
@@ -78,15 +78,14 @@ async fn a_registration_throttle_spent_on_one_instance_is_spent_on_the_other() {
     }
 }
 
-#[tokio::test]
-async fn a_ballot_retried_on_another_instance_gets_the_first_answer() {
-    let a = spawn_app_with(|_| {}).await;
-    let b = a.another_instance().await;
-    let city = a
-        .create_municipality(MunicipalityBuilder::turkish("izmir").open_registration("until_close"))
+/// A city `slug` on `app` with one budget in voting (two proposals), its official and a
+/// registered voter.
+async fn voting_in(app: &TestApp, slug: &str) -> (Session, Voting, Resident) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
         .await;
-    let official = a.staff_login(&city, Role::Official).await;
-    let voting = a
+    let official = app.staff_login(&city, Role::Official).await;
+    let voting = app
         .open_voting(
             &city,
             &official,
@@ -94,7 +93,17 @@ async fn a_ballot_retried_on_another_instance_gets_the_first_answer() {
             &[100, 200],
         )
         .await;
-    let voter = a.register_resident(&city, ResidentBuilder::adult(21)).await;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(21))
+        .await;
+    (official, voting, voter)
+}
+
+#[tokio::test]
+async fn a_ballot_retried_on_another_instance_gets_the_first_answer() {
+    let a = spawn_app_with(|_| {}).await;
+    let b = a.another_instance().await;
+    let (_, voting, voter) = voting_in(&a, "izmir").await;
     let path = format!("/api/v1/budgets/{}/ballot", voting.budget.id);
     let put = |address: &str, selections: Value| {
         let voter = voter.at(address);
@@ -244,19 +253,7 @@ fn hold_the_sweep(database_url: &str) -> diesel::PgConnection {
 async fn an_archive_signed_on_one_instance_verifies_with_the_key_another_publishes() {
     let a = spawn_app_with(|_| {}).await;
     let b = a.another_instance().await;
-    let city = a
-        .create_municipality(MunicipalityBuilder::turkish("bursa").open_registration("until_close"))
-        .await;
-    let official = a.staff_login(&city, Role::Official).await;
-    let voting = a
-        .open_voting(
-            &city,
-            &official,
-            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
-            &[100, 200],
-        )
-        .await;
-    let voter = a.register_resident(&city, ResidentBuilder::adult(23)).await;
+    let (official, voting, voter) = voting_in(&a, "bursa").await;
     assert_eq!(
         voter
             .cast(&voting.budget, approvals(&voting.proposals[..1]))
