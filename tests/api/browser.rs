@@ -17,7 +17,7 @@ use crate::support::{
     approvals, tckn, City, MunicipalityBuilder, ProposalBuilder, ResidentBuilder, Role, Session,
 };
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
 }
 
@@ -42,7 +42,7 @@ fn prerequisites() -> Result<PathBuf, String> {
 }
 
 /// A Turkish city with open registration, and its official.
-async fn open_city(app: &TestApp, slug: &str) -> (City, Session) {
+pub(crate) async fn open_city(app: &TestApp, slug: &str) -> (City, Session) {
     let city = app
         .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
         .await;
@@ -145,7 +145,7 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Runs `script` (in `tests/browser/`) with node's test runner against `app`, with `env`.
-async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) {
+pub(crate) async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'static str, String)>) {
     let chromium = chromium().expect("checked by prerequisites()");
     let address = app.address.clone();
     let script = script.to_string();
@@ -173,7 +173,7 @@ async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'static str, Str
 }
 
 /// Whether the browser tests can run here; says why not (or fails when they are required).
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let required = std::env::var("KURULTAI_BROWSER_TESTS").is_ok_and(|v| v == "require");
     match prerequisites() {
         Ok(_) => true,
