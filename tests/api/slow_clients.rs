@@ -256,7 +256,8 @@ async fn connections_past_the_cap_wait_until_admitted_ones_close() {
             .expect("a waiting connection is served once the others closed")
             .unwrap();
         assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-        assert!(waited >= Duration::from_millis(1_500), "{waited:?}");
+        // Counted from its own connect, a little after the 1.5 s wait above began.
+        assert!(waited >= Duration::from_millis(1_000), "{waited:?}");
     }
     let reply = app.anonymous().get("/api/v1/municipalities").await;
     reply.expect_status(200);
