@@ -3,7 +3,9 @@
 # stopped on exit. Source it after `set -euo pipefail` and `cd` to the repository root.
 #
 # Reads: PROFILE (release), INSTANCES (3), PGPORT (55450; the standby uses PGPORT+1), HTTP_PORT (58100: nginx;
-# the instances listen on HTTP_PORT+1 …), POOL_SIZE (8), STANDBY (0/1), RUST_LOG.
+# the instances listen on HTTP_PORT+1 …), POOL_SIZE (8), STANDBY (0/1), WAL_ARCHIVE (0/1: the
+# primary archives its WAL into $WORK/archive), PG_URL_PARAMS (libpq settings added to
+# DATABASE_URL, e.g. `tcp_user_timeout=3000&connect_timeout=2`), RUST_LOG.
 # Sets: WORK, PGBIN, PSQL, BIN, DATABASE_URL, INSTANCE_PIDS[], NGINX_PID.
 # Runs as root: the clusters run as the `postgres` user (as in .ci/run); nginx is installed
 # with apt-get when missing. Never touches the shared server on 55432.
@@ -16,6 +18,8 @@ STANDBY_PORT=$((PGPORT + 1))
 HTTP_PORT=${HTTP_PORT:-58100}
 POOL_SIZE=${POOL_SIZE:-8}
 STANDBY=${STANDBY:-0}
+WAL_ARCHIVE=${WAL_ARCHIVE:-0}
+PG_URL_PARAMS=${PG_URL_PARAMS:-}
 RUST_LOG=${RUST_LOG:-info}
 
 PGBIN=
@@ -42,7 +46,7 @@ cluster_cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
   done
   [ -n "$NGINX_PID" ] && { kill "$NGINX_PID" 2>/dev/null || true; }
-  for d in primary standby; do
+  for d in primary standby pitr; do
     [ -d "$WORK/$d" ] && { as_postgres "$PGBIN/pg_ctl" -D "$WORK/$d" -m immediate stop >/dev/null 2>&1 || true; }
   done
   [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
@@ -77,6 +81,14 @@ hot_standby = on
 synchronous_commit = on
 CONF
   echo "host replication postgres 127.0.0.1/32 trust" >>"$WORK/primary/pg_hba.conf"
+  if [ "$WAL_ARCHIVE" = 1 ]; then
+    # WAL archiving for point-in-time recovery, as docs/operations.md shows it.
+    as_postgres mkdir -p "$WORK/archive"
+    cat >>"$WORK/primary/postgresql.conf" <<CONF
+archive_mode = on
+archive_command = 'test ! -f $WORK/archive/%f && cp %p $WORK/archive/%f'
+CONF
+  fi
   pg_start primary "$PGPORT"
   "${PSQL[@]}" -c "CREATE DATABASE kurultai"
   export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/kurultai"
@@ -98,6 +110,9 @@ CONF
     echo "replication: $("${PSQL[@]}" -Atc "SELECT application_name, state, sync_state FROM pg_stat_replication")"
     # libpq tries the hosts in order and keeps the one that accepts writes.
     export DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT,127.0.0.1:$STANDBY_PORT/kurultai?target_session_attrs=read-write"
+  fi
+  if [ -n "$PG_URL_PARAMS" ]; then
+    case "$DATABASE_URL" in *\?*) DATABASE_URL+="&$PG_URL_PARAMS" ;; *) DATABASE_URL+="?$PG_URL_PARAMS" ;; esac
   fi
   echo "DATABASE_URL=$DATABASE_URL"
 }

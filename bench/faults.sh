@@ -11,6 +11,15 @@
 #              requests
 #   restore    pg_dump mid-storm, restored into a fresh database, an instance started on it:
 #              the dumped ballots are there and voting continues
+#   pitr       point-in-time recovery: the primary archives its WAL (archive_command), a base
+#              backup is taken mid-storm; after the storm the last WAL segment is archived, the
+#              base backup is restored into a new data directory with restore_command (to the
+#              end of the archive) and an instance started on it: every acknowledged ballot is
+#              there, none twice, and voting continues
+#   partition  the primary's host vanishes from the network for PARTITION_SECS (iptables drops
+#              every packet to and from its port; skipped where iptables does not work):
+#              queries in flight end by libpq's tcp_user_timeout, every failure is a 503, none
+#              hangs (slowest request under SLOWEST_BOUND s)
 #   failover   kill -9 of the primary, `pg_ctl promote` of the standby (always last)
 #
 # Per scenario: casts, ballots acknowledged, acknowledged ballots found in the database (by
@@ -37,7 +46,9 @@ for arg in "$@"; do
     *) SCENARIOS+=("$arg") ;;
   esac
 done
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(kill9 restart stop slow restore failover)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(kill9 restart stop slow restore pitr partition failover)
+# WAL archiving costs a copy per 16 MB segment: on only when point-in-time recovery is run.
+[[ " ${SCENARIOS[*]} " == *" pitr "* ]] && WAL_ARCHIVE=1
 if [ "$SHORT" = 1 ]; then
   RESIDENTS=${RESIDENTS:-120}; STORM=${STORM:-14}; CONCURRENCY=${CONCURRENCY:-24}
 else
@@ -45,6 +56,15 @@ else
 fi
 LEAD=${LEAD:-4}         # seconds of storm before the fault
 STOP_SECS=${STOP_SECS:-10}
+PARTITION_SECS=${PARTITION_SECS:-8}
+# libpq's TCP bounds (docs/operations.md): a query on a connection whose host vanished fails
+# after tcp_user_timeout instead of waiting for TCP to give up (minutes); a new connection to
+# it gives up after connect_timeout.
+TCP_USER_TIMEOUT_MS=${TCP_USER_TIMEOUT_MS:-3000}
+PG_URL_PARAMS=${PG_URL_PARAMS:-tcp_user_timeout=$TCP_USER_TIMEOUT_MS&keepalives_idle=5&keepalives_interval=2&keepalives_count=2&connect_timeout=2}
+# The longest one request may take during a partition: the pool's checkout bound (2 s), a
+# query cut by tcp_user_timeout, and the one retry of a read, with slack for a loaded machine.
+SLOWEST_BOUND=${SLOWEST_BOUND:-10}
 STANDBY=1
 INSTANCES=${INSTANCES:-3}
 PGPORT=${PGPORT:-55460}
@@ -83,7 +103,7 @@ run() {
   cat "$WORK/$name.out"
   result=$(grep '^RESULT' "$WORK/$name.out")
   after=$(receipts)
-  local found acked casts given_up dups lost unavail gap five transport
+  local found acked casts given_up dups lost unavail gap five transport slowest
   found=$("${PSQL[@]}" -d kurultai -At -c "CREATE TEMP TABLE acks (code text)" \
     -c "\\copy acks FROM '$WORK/$name.acks'" \
     -c "SELECT count(DISTINCT a.code) FROM acks a JOIN receipts r ON r.code = a.code")
@@ -92,13 +112,14 @@ run() {
   given_up=$(sed -n 's/.*given_up=\([0-9]*\).*/\1/p' <<<"$result")
   unavail=$(sed -n 's/.*unavailable_s=\([0-9.]*\).*/\1/p' <<<"$result")
   gap=$(sed -n 's/.*longest_gap_s=\([0-9.]*\).*/\1/p' <<<"$result")
+  slowest=$(sed -n 's/.*slowest_request_s=\([0-9.]*\).*/\1/p' <<<"$result")
   transport=$(sed -n 's/.*transport_errors=\([0-9]*\).*/\1/p' <<<"$result")
   five=$(sed -n 's/.*five_xx=\(.*\)$/\1/p' <<<"$result")
   lost=$((acked - found))
   dups=$(((after - before) > casts ? (after - before) - casts : 0))
   local line
-  line=$(printf '%-9s casts %5d  acknowledged %5d  found %5d  lost %d  duplicates %d  given up %d  5xx %s  connection errors %d  unavailable %ss  longest pause %ss' \
-    "$name" "$casts" "$acked" "$found" "$lost" "$dups" "$given_up" "$five" "$transport" "$unavail" "$gap")
+  line=$(printf '%-9s casts %5d  acknowledged %5d  found %5d  lost %d  duplicates %d  given up %d  5xx %s  connection errors %d  unavailable %ss  longest pause %ss  slowest request %ss' \
+    "$name" "$casts" "$acked" "$found" "$lost" "$dups" "$given_up" "$five" "$transport" "$unavail" "$gap" "$slowest")
   echo "$line"
   SUMMARY+=("$line")
   # A cast recorded twice breaks the Idempotency-Key's promise (seen after kill -9 of an
@@ -205,6 +226,113 @@ after_restore() {
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
+# Point-in-time recovery. The base backup is taken online, in the middle of the storm, as a
+# nightly one would be; the WAL archive carries everything after it.
+fault_pitr() {
+  echo "pg_basebackup mid-storm (WAL archived to $WORK/archive)"
+  local t0=$SECONDS
+  as_postgres "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$WORK/pitr_base" -X stream -c fast
+  echo "base backup taken in $((SECONDS - t0)) s"
+}
+after_pitr() {
+  step "point-in-time recovery from the base backup and the WAL archive"
+  # Close the current WAL segment and wait until it is archived: from then on, every ballot
+  # acknowledged by the storm is in the archive.
+  local last t0=$SECONDS
+  last=$("${PSQL[@]}" -Atc "SELECT pg_walfile_name(pg_switch_wal())")
+  for _ in $(seq 300); do
+    [ "$("${PSQL[@]}" -Atc "SELECT coalesce(last_archived_wal >= '$last', false) FROM pg_stat_archiver")" = t ] && break
+    sleep 0.1
+  done
+  echo "WAL archived up to $last ($(ls "$WORK/archive" | wc -l) files, $(du -sm "$WORK/archive" | cut -f1) MB) after $((SECONDS - t0)) s"
+  # The restored server: the base backup, restore_command, recovery.signal. No recovery target:
+  # it replays the whole archive, then promotes. It must neither wait for the primary's
+  # synchronous standby (set with ALTER SYSTEM, so in the backup) nor archive into the same
+  # directory.
+  cp -a "$WORK/pitr_base" "$WORK/pitr"
+  cat >>"$WORK/pitr/postgresql.auto.conf" <<CONF
+restore_command = 'cp $WORK/archive/%f %p'
+synchronous_standby_names = ''
+archive_mode = off
+CONF
+  as_postgres touch "$WORK/pitr/recovery.signal"
+  local port=$((PGPORT + 2)) recovered=0
+  t0=$SECONDS
+  pg_start pitr "$port"
+  local PITR_PSQL=("$PGBIN/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d kurultai)
+  for _ in $(seq 600); do
+    [ "$("${PITR_PSQL[@]}" -Atc "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] && { recovered=1; break; }
+    sleep 0.1
+  done
+  local recovery_s=$((SECONDS - t0))
+  [ "$recovered" = 1 ] || { echo "FAILED: pitr: still in recovery after 60 s" >&2; tail -20 "$WORK/pitr.log"; FAILED=1; return; }
+  echo "recovered (replayed the archive and promoted) in $recovery_s s: $(grep -c 'restored log file' "$WORK/pitr.log") segment(s) restored"
+  local acked found primary restored lost dups
+  acked=$(sort -u "$WORK/pitr.acks" | wc -l)
+  found=$("${PITR_PSQL[@]}" -At -c "CREATE TEMP TABLE acks (code text)" \
+    -c "\\copy acks FROM '$WORK/pitr.acks'" \
+    -c "SELECT count(DISTINCT a.code) FROM acks a JOIN receipts r ON r.code = a.code")
+  primary=$(receipts)
+  restored=$("${PITR_PSQL[@]}" -Atc "SELECT count(*) FROM receipts WHERE budget_id = '$BUDGET'")
+  lost=$((acked - found))
+  dups=$((restored > primary ? restored - primary : 0))
+  # Voting continues on the restored database (same secrets: the residents' tokens still work).
+  local http=$((HTTP_PORT + 51)) pid after
+  DATABASE_URL="postgres://postgres@127.0.0.1:$port/kurultai" KURULTAI_BIND=127.0.0.1:$http \
+    "$BIN" serve >>"$WORK/pitr-instance.log" 2>&1 &
+  pid=$!
+  INSTANCE_PIDS+=("$pid")
+  wait_ready "http://127.0.0.1:$http"
+  "$LOAD" storm --state "$WORK/state.json" --base-url "http://127.0.0.1:$http" --seconds 3 \
+    --concurrency 8 --acks "$WORK/pitr-restored.acks" --tag pitr-restored | grep '^RESULT'
+  after=$("${PITR_PSQL[@]}" -Atc "SELECT count(*) FROM receipts WHERE budget_id = '$BUDGET'")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  pg_stop pitr fast
+  local line
+  line=$(printf '%-9s acknowledged %5d  found after recovery %5d  lost %d  duplicates %d  receipts primary %d / recovered %d  recovery %ss  votes after it %d' \
+    "pitr-rec" "$acked" "$found" "$lost" "$dups" "$primary" "$restored" "$recovery_s" "$((after - restored))")
+  echo "$line"
+  SUMMARY+=("$line")
+  if [ "$lost" -ne 0 ] || [ "$restored" -ne "$primary" ] || [ "$after" -le "$restored" ]; then
+    echo "FAILED: pitr" >&2
+    FAILED=1
+  fi
+}
+
+# A vanished host: every packet to and from the primary's port dropped (the standby loses the
+# primary too, as it would). Only this cluster's port: the rules name it.
+PARTITION_RULES=()
+partition_on() {
+  PARTITION_RULES=("INPUT -i lo -p tcp --dport $PGPORT -j DROP" "INPUT -i lo -p tcp --sport $PGPORT -j DROP")
+  local r
+  for r in "${PARTITION_RULES[@]}"; do
+    # shellcheck disable=SC2086
+    iptables -I $r
+  done
+}
+partition_off() {
+  local r
+  for r in "${PARTITION_RULES[@]}"; do
+    # shellcheck disable=SC2086
+    iptables -D $r 2>/dev/null || true
+  done
+  PARTITION_RULES=()
+}
+trap 'partition_off; cluster_cleanup' EXIT
+# Whether packet filtering works here (iptables installed, the kernel's netfilter usable).
+can_partition() {
+  command -v iptables >/dev/null 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables >/dev/null 2>&1 || return 1
+  iptables -L INPUT -n >/dev/null 2>&1
+}
+fault_partition() {
+  echo "primary's port $PGPORT unreachable (packets dropped) for $PARTITION_SECS s"
+  partition_on
+  sleep "$PARTITION_SECS"
+  partition_off
+  echo "network back"
+}
+
 fault_failover() {
   # The postmaster and all its children at once, as when the machine dies: killing only the
   # postmaster leaves its backends (and its WAL sender) running for a while.
@@ -229,6 +357,21 @@ for s in "${SCENARIOS[@]}"; do
     stop) run stop fault_stop ;;
     slow) run slow fault_slow ;;
     restore) run restore fault_restore; after_restore ;;
+    pitr) run pitr fault_pitr; after_pitr ;;
+    partition)
+      if can_partition; then
+        run partition fault_partition
+        slowest=$(sed -n 's/.*slowest_request_s=\([0-9.]*\).*/\1/p' "$WORK/partition.out")
+        echo "slowest request during the partition: ${slowest}s (bound ${SLOWEST_BOUND}s)"
+        if ! awk -v s="$slowest" -v b="$SLOWEST_BOUND" 'BEGIN { exit !(s <= b) }' ||
+          grep -q 'connection time-out' "$WORK/partition.out"; then
+          echo "FAILED: partition: a request hung" >&2
+          FAILED=1
+        fi
+      else
+        WARNINGS+=("WARNING: partition skipped: iptables does not work here")
+      fi
+      ;;
     failover) run failover fault_failover ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac

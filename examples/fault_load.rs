@@ -120,6 +120,9 @@ struct Tally {
     acks: Vec<String>,
     /// When each acknowledgement arrived, in ms since the start.
     successes: Vec<u128>,
+    /// The longest any one request took to be answered (or to fail), in ms: a request that
+    /// hangs on a database that vanished shows here.
+    slowest: u128,
     /// When each failed request was sent, in ms since the start.
     failures: Vec<u128>,
 }
@@ -219,6 +222,7 @@ async fn storm(
                     let finished = {
                         let mut t = tally.lock().expect("tally");
                         *t.statuses.entry(status.clone()).or_default() += 1;
+                        t.slowest = t.slowest.max(done - sent);
                         if ok {
                             t.successes.push(done);
                             t.acks.extend(receipt);
@@ -278,10 +282,11 @@ async fn storm(
         t.statuses
     );
     println!(
-        "RESULT casts={} acknowledged={} given_up={} unavailable_s={unavailable:.1} longest_gap_s={longest_gap:.1} transport_errors={transport} five_xx={:?}",
+        "RESULT casts={} acknowledged={} given_up={} unavailable_s={unavailable:.1} longest_gap_s={longest_gap:.1} slowest_request_s={:.1} transport_errors={transport} five_xx={:?}",
         t.casts,
         t.acks.len(),
         t.given_up,
+        t.slowest as f64 / 1000.0,
         five
     );
     Ok(())

@@ -5,6 +5,7 @@
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
@@ -104,8 +105,13 @@ pub fn yaml() -> String {
 
 /// Every error response is a problem (RFC 9457): the annotations give each one its status and
 /// description, and this pass gives them all the same `application/problem+json` body, and
-/// every 429 its `Retry-After` header.
+/// every 429 and 503 its `Retry-After` header. Every operation that uses the database may answer
+/// 503 `database_unavailable` (the database went away, or no connection came within the
+/// checkout bound); the pass documents it on each, so that annotations need not repeat it.
 struct ProblemBodies;
+
+/// The operations that never touch the database, and so never answer 503.
+const WITHOUT_DATABASE: &[&str] = &["getHealth", "getMetrics"];
 
 impl Modify for ProblemBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -120,8 +126,22 @@ impl Modify for ProblemBodies {
             )
             .description(Some("Seconds to wait before trying again"))
             .build();
+        let unavailable = ResponseBuilder::new()
+            .description("The database does not answer (`database_unavailable`): try again later")
+            .build();
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
+                let uses_database = !operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| WITHOUT_DATABASE.contains(&id));
+                if uses_database {
+                    operation
+                        .responses
+                        .responses
+                        .entry("503".to_string())
+                        .or_insert_with(|| RefOr::T(unavailable.clone()));
+                }
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -132,7 +152,7 @@ impl Modify for ProblemBodies {
                             .entry(PROBLEM_JSON.to_string())
                             .or_insert_with(|| problem.clone());
                     }
-                    if status == "429" {
+                    if status == "429" || status == "503" {
                         response
                             .headers
                             .entry("Retry-After".to_string())

@@ -95,6 +95,24 @@ fn every_429_says_when_to_retry() {
     assert!(found >= 2, "login and registration are throttled");
 }
 
+/// Any operation that uses the database answers 503 `database_unavailable` with `Retry-After`
+/// when the database is away (issue 17, point 1); the document says so on each of them.
+#[test]
+fn every_operation_on_the_database_documents_its_503_with_retry_after() {
+    let doc = document();
+    for (name, op) in operations(&doc) {
+        let without_database =
+            matches!(op["operationId"].as_str(), Some("getHealth" | "getMetrics"));
+        match op["responses"].get("503") {
+            Some(response) => assert!(
+                response["headers"]["Retry-After"].is_mapping(),
+                "{name}: 503 without Retry-After"
+            ),
+            None => assert!(without_database, "{name}: no 503 documented"),
+        }
+    }
+}
+
 #[test]
 fn file_bodies_are_binary_strings() {
     let doc = document();

@@ -143,6 +143,12 @@ pub fn is_connection_failure(err: &diesel::result::Error) -> bool {
         "the database system is not yet accepting connections", // 57P03
         "server closed the connection unexpectedly",
         "no connection to the server",
+        // libpq's socket errors: a host that vanished from the network, once the URL's
+        // `tcp_user_timeout` or keepalives give up ("…: Connection timed out"). libpq marks
+        // the connection bad, so diesel gives them as `ClosedConnection`; the messages hold
+        // even where it does not.
+        "could not receive data from server",
+        "could not send data to server",
         // 25006 (read_only_sql_transaction), "cannot execute INSERT in a read-only
         // transaction": after a failover the connection is on a server that can no longer
         // write; a fresh connection (`target_session_attrs=read-write`) finds the primary.
@@ -188,6 +194,24 @@ mod tests {
             )),
         };
         assert!(is_connection_failure(&commit));
+    }
+
+    #[test]
+    fn a_connection_timed_out_by_tcp_is_a_connection_failure() {
+        // As libpq says it when `tcp_user_timeout` ends a query on a host cut off the network
+        // (seen in `bench/faults.sh partition`), whichever kind diesel gives it.
+        for message in [
+            "could not receive data from server: Connection timed out\n",
+            "could not send data to server: Connection timed out\n",
+        ] {
+            for kind in [
+                Kind::ClosedConnection,
+                Kind::UnableToSendCommand,
+                Kind::Unknown,
+            ] {
+                assert!(is_connection_failure(&database_error(kind, message)));
+            }
+        }
     }
 
     #[test]

@@ -1,4 +1,3 @@
-use reqwest::Method;
 use serde_json::json;
 
 use kurultai::error::ApiError;
@@ -246,15 +245,6 @@ async fn password_policy_refuses_short_and_common_passwords() {
     }
 }
 
-async fn login_from(app: &TestApp, address: &str, password: &str) -> Reply {
-    let anyone = app.anonymous();
-    let request = anyone
-        .request(Method::POST, "/api/v1/auth/login")
-        .header("X-Forwarded-For", address)
-        .json(&json!({"login": PLATFORM_EMAIL, "password": password}));
-    anyone.exchange(request).await
-}
-
 /// Issue 15, finding 7 (OWASP: no lock-out by a stranger). A stranger's address exhausts the
 /// throttle of a login; the owner, from their own address, still logs in with the right
 /// password, because the tight limit is per (login, address) and the login's own, much larger
@@ -271,18 +261,18 @@ async fn a_stranger_cannot_lock_the_owner_out() {
     .await;
     app.platform_admin_token().await; // the owner's account, and one login (another address)
     for _ in 0..3 {
-        let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
+        let r = app.login_from("203.0.113.66", "a wrong guess here").await;
         assert_eq!(r.status, 401);
         assert_eq!(r.problem().code, "invalid_credentials");
     }
     for _ in 0..20 {
-        let r = login_from(&app, "203.0.113.66", "a wrong guess here").await;
+        let r = app.login_from("203.0.113.66", "a wrong guess here").await;
         assert_eq!(r.status, 429);
         assert!(r.headers.contains_key("retry-after"));
     }
     // Even the right password is refused to the stranger's address now…
-    assert_eq!(login_from(&app, "203.0.113.66", PASSWORD).await.status, 429);
+    assert_eq!(app.login_from("203.0.113.66", PASSWORD).await.status, 429);
     // …but not to the owner's.
-    let owner = login_from(&app, "198.51.100.7", PASSWORD).await;
+    let owner = app.login_from("198.51.100.7", PASSWORD).await;
     assert_eq!(owner.status, 200);
 }

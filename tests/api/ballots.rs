@@ -8,7 +8,7 @@ use crate::helpers::{on_postgres, spawn_app, TestApp};
 use crate::support::{
     approvals, audit_actions, BudgetBuilder, CastReply, City, Cycle, MunicipalityBuilder,
     OwnBallot, PaperReply, Proposal, ProposalBuilder, ReceiptStatus, ResidentBuilder, Results,
-    Role, Session, TallyReply, Turnout,
+    Role, Session, TallyReply, Turnout, Voting,
 };
 
 /// A Turkish city with open registration under `revote`, and its official.
@@ -548,29 +548,23 @@ async fn fifty_concurrent_ballots_of_one_voter_leave_one_when_replaceable() {
 async fn no_ballot_is_taken_after_the_scheduled_close() {
     let app = spawn_app().await;
     let (city, official) = open_city(&app, "mersin", "until_close").await;
-    let cycle = official.create_cycle(&city).await;
     let close = chrono::Utc::now() + chrono::Duration::seconds(4);
-    let set = official
-        .patch(&format!("/api/v1/cycles/{}", cycle.id),
-            &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}))
+    let Voting {
+        cycle,
+        budget,
+        proposals,
+    } = app
+        .open_voting_closing_at(&city, &official, small_budget(), &[100], close)
         .await;
-    assert_eq!(set.status, 200);
-    let budget = official.create_budget(&cycle, small_budget()).await;
-    official.move_cycle(&cycle, "submission").await;
-    let p = official
-        .propose(&budget, ProposalBuilder::new("P").cost(100))
-        .await;
-    official.approve(&p).await;
-    official.move_cycle(&cycle, "review").await;
-    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let p = &proposals[0];
     let voter = app
         .register_resident(&city, ResidentBuilder::adult(41))
         .await;
-    assert_eq!(voter.cast(&budget, approvals(&[&p])).await.status, 201);
+    assert_eq!(voter.cast(&budget, approvals(&[p])).await.status, 201);
 
     let wait = (close - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + std::time::Duration::from_millis(50)).await;
-    let late = voter.cast(&budget, approvals(&[&p])).await;
+    let late = voter.cast(&budget, approvals(&[p])).await;
     assert_eq!(late.status, 409);
     assert_eq!(late.problem().code, "cycle_not_in_voting");
     let view: Cycle = app

@@ -7,18 +7,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD, PLATFORM_EMAIL};
 use crate::support::{
-    approvals, audit_details, Cycle, Keys, MunicipalityBuilder, ProposalBuilder, Reply, Resident,
-    ResidentBuilder, Role, Session, Voting,
+    approvals, audit_details, Keys, MunicipalityBuilder, Resident, ResidentBuilder, Role, Session,
+    Voting,
 };
-
-async fn login_from(app: &TestApp, address: &str, password: &str) -> Reply {
-    let anyone = app.anonymous();
-    let request = anyone
-        .request(Method::POST, "/api/v1/auth/login")
-        .header("X-Forwarded-For", address)
-        .json(&json!({"login": PLATFORM_EMAIL, "password": password}));
-    anyone.exchange(request).await
-}
 
 #[tokio::test]
 async fn a_login_throttle_spent_on_one_instance_is_spent_on_the_others() {
@@ -33,20 +24,18 @@ async fn a_login_throttle_spent_on_one_instance_is_spent_on_the_others() {
     // Four guesses in all, spread over three instances, spend the pair's burst…
     for app in [&a, &b, &c, &a] {
         assert_eq!(
-            login_from(app, "203.0.113.66", "a wrong guess")
-                .await
-                .status,
+            app.login_from("203.0.113.66", "a wrong guess").await.status,
             401
         );
     }
     // …so every instance refuses the fifth, even with the right password.
     for app in [&a, &b, &c] {
-        let refused = login_from(app, "203.0.113.66", PASSWORD).await;
+        let refused = app.login_from("203.0.113.66", PASSWORD).await;
         assert_eq!(refused.status, 429);
         assert_eq!(refused.problem().code, "rate_limited");
         assert!(refused.headers.contains_key("retry-after"));
     }
-    assert_eq!(login_from(&c, "198.51.100.7", PASSWORD).await.status, 200);
+    assert_eq!(c.login_from("198.51.100.7", PASSWORD).await.status, 200);
 }
 
 #[tokio::test]
@@ -161,34 +150,22 @@ async fn a_scheduled_close_is_recorded_once_and_every_instance_refuses_ballots_a
         )
         .await;
     let official = a.staff_login(&city, Role::Official).await;
-    let cycle: Cycle = official.create_cycle(&city).await;
     let close = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let at = close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let set = official
-        .patch(
-            &format!("/api/v1/cycles/{}", cycle.id),
-            &json!({"voting_closes_at": at}),
-        )
-        .await;
-    assert_eq!(set.status, 200);
-    let budget = official
-        .create_budget(
-            &cycle,
+    let voting = a
+        .open_voting_closing_at(
+            &city,
+            &official,
             json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+            &[100],
+            close,
         )
         .await;
-    official.move_cycle(&cycle, "submission").await;
-    let p = official
-        .propose(&budget, ProposalBuilder::new("P").cost(100))
-        .await;
-    official.approve(&p).await;
-    official.move_cycle(&cycle, "review").await;
-    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let (budget, p) = (&voting.budget, &voting.proposals[0]);
     let voter = a.register_resident(&city, ResidentBuilder::adult(41)).await;
     assert_eq!(
         voter
             .at(&b.address)
-            .cast(&budget, approvals(&[&p]))
+            .cast(budget, approvals(&[p]))
             .await
             .status,
         201
@@ -219,7 +196,7 @@ async fn a_scheduled_close_is_recorded_once_and_every_instance_refuses_ballots_a
     }
     assert!(closed <= 1, "{closed} sweeps closed the cycle");
     for app in [&a, &b, &c] {
-        let late = voter.at(&app.address).cast(&budget, approvals(&[&p])).await;
+        let late = voter.at(&app.address).cast(budget, approvals(&[p])).await;
         assert_eq!(late.status, 409);
         assert_eq!(late.problem().code, "cycle_not_in_voting");
     }

@@ -42,8 +42,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
 use crate::support::{
-    approvals, tckn, BudgetBuilder, CastReply, City, Id, MunicipalityBuilder, ProposalBuilder,
-    ResidentBuilder, Role, Session,
+    approvals, tckn, BudgetBuilder, CastReply, City, Id, MunicipalityBuilder, ResidentBuilder,
+    Role, Session,
 };
 
 /// A value in more rows than this is shared, not identifying.
@@ -557,32 +557,21 @@ async fn the_scheduled_close_forgets_stored_replies() {
     let app = spawn_app().await;
     let slug = "ordu";
     let (city, official) = open_city(&app, slug).await;
-    let cycle = official.create_cycle(&city).await;
     let close = chrono::Utc::now() + chrono::TimeDelta::seconds(4);
-    let set = official
-        .patch(
-            &format!("/api/v1/cycles/{}", cycle.id),
-            &json!({"voting_closes_at": close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)}),
-        )
-        .await;
-    assert_eq!(set.status, 200);
-    let budget = official
-        .create_budget(
-            &cycle,
+    let voting = app
+        .open_voting_closing_at(
+            &city,
+            &official,
             json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+            &[100],
+            close,
         )
         .await;
-    official.move_cycle(&cycle, "submission").await;
-    let p = official
-        .propose(&budget, ProposalBuilder::new("P").cost(100))
-        .await;
-    official.approve(&p).await;
-    official.move_cycle(&cycle, "review").await;
-    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let (budget, p) = (&voting.budget, &voting.proposals[0]);
     let voter = app
         .register_resident(&city, ResidentBuilder::adult(960))
         .await;
-    cast(&voter, &budget, "k-1", &approvals(&[&p])).await;
+    cast(&voter, budget, "k-1", &approvals(&[p])).await;
     assert_eq!(stored_replies(&app), 1);
     // The close passes; the scheduler ticks every 5 s.
     let mut left = 1;

@@ -1,6 +1,7 @@
 //! Slow clients cannot hold the server (issue 17, point 2): connections that send their
 //! headers or their body too slowly, or sit idle after a request, are closed within the
-//! configured bounds, and normal requests are served all the while.
+//! configured bounds, and normal requests are served all the while; past the connection cap new
+//! connections wait until admitted ones close.
 
 use std::time::{Duration, Instant};
 
@@ -162,4 +163,102 @@ async fn slow_connections_are_closed_in_time_and_others_are_served_meanwhile() {
     eprintln!(
         "slowest close per kind of slow connection: {slowest:?}; 408s received: {answered:?}"
     );
+}
+
+/// Sends `GET /healthz` on `stream` and reads the answer's status line (the body is read by its
+/// `Content-Length`, so the connection can carry another request).
+async fn healthz_on(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: cap\r\n\r\n")
+        .await
+        .expect("send a request");
+    let mut received = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().expect("a length"));
+            if received.len() >= end + 4 + length {
+                let head = String::from_utf8_lossy(&received[..end]).into_owned();
+                return head.lines().next().unwrap_or_default().to_string();
+            }
+        }
+        let n = stream.read(&mut buf).await.expect("read the answer");
+        assert!(n > 0, "the server closed the connection before answering");
+        received.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The connection cap (`max_connections`, per worker thread): with every admitted connection
+/// held open, the next one is not served — it waits in the listen backlog — while the admitted
+/// ones still are; once they close, the waiting one is answered and new ones are served.
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_admitted_ones_close() {
+    const PER_WORKER: usize = 2;
+    let app = spawn_app_with(|s| {
+        s.max_connections = PER_WORKER;
+        // Long bounds: the held connections must stay open for as long as the test wants.
+        s.keep_alive_secs = 60;
+        s.client_header_timeout_ms = 60_000;
+    })
+    .await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    // actix runs one worker per available core, as computed here.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cap = workers * PER_WORKER;
+
+    // Fill the cap: each connection is admitted and served, then held open (keep-alive).
+    let mut admitted = Vec::new();
+    for _ in 0..cap {
+        let mut stream = TcpStream::connect(&host).await.expect("connect");
+        let status = tokio::time::timeout(Duration::from_secs(10), healthz_on(&mut stream))
+            .await
+            .expect("an admitted connection is served");
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        admitted.push(stream);
+    }
+
+    // Past the cap: the kernel completes the handshake, but the server does not take the
+    // connection, so its request stays unanswered.
+    let waiting: Vec<_> = (0..3)
+        .map(|_| {
+            let host = host.clone();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(&host).await.expect("connect");
+                let started = Instant::now();
+                let status = healthz_on(&mut stream).await;
+                (status, started.elapsed())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "a connection past the cap of {cap} was served while the cap was full"
+    );
+
+    // The admitted ones are still served meanwhile.
+    for stream in &mut admitted {
+        let status = tokio::time::timeout(Duration::from_secs(5), healthz_on(stream))
+            .await
+            .expect("an admitted connection is still served");
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    }
+
+    // Closing the held connections frees their places: the waiting ones are answered.
+    drop(admitted);
+    for w in waiting {
+        let (status, waited) = tokio::time::timeout(Duration::from_secs(10), w)
+            .await
+            .expect("a waiting connection is served once the others closed")
+            .unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        // Counted from its own connect, a little after the 1.5 s wait above began.
+        assert!(waited >= Duration::from_millis(1_000), "{waited:?}");
+    }
+    let reply = app.anonymous().get("/api/v1/municipalities").await;
+    reply.expect_status(200);
 }

@@ -8,7 +8,7 @@ use super::builders::{MunicipalityBuilder, ProposalBuilder, ResidentBuilder};
 use super::model::{Budget, Cycle, Proposal, Role, Slug};
 use super::reply::Reply;
 use super::session::Session;
-use crate::helpers::{TestApp, PASSWORD};
+use crate::helpers::{TestApp, PASSWORD, PLATFORM_EMAIL};
 
 /// A municipality made for the test, with its first admin logged in.
 #[derive(Clone)]
@@ -78,6 +78,17 @@ impl TestApp {
     ) -> Reply {
         let body = json!({"municipality": municipality, "login": login, "password": password});
         self.anonymous().post("/api/v1/auth/login", &body).await
+    }
+
+    /// A login of the platform admin with `password`, sent as if through a proxy from
+    /// `address` (`X-Forwarded-For`: the app must trust it); the answer is the test's to check.
+    pub async fn login_from(&self, address: &str, password: &str) -> Reply {
+        let anyone = self.anonymous();
+        let request = anyone
+            .request(reqwest::Method::POST, "/api/v1/auth/login")
+            .header("X-Forwarded-For", address)
+            .json(&json!({"login": PLATFORM_EMAIL, "password": password}));
+        anyone.exchange(request).await
     }
 
     /// Logs in and fails the test unless the login succeeds.
@@ -151,7 +162,41 @@ impl TestApp {
         budget: impl Into<Value>,
         costs: &[i64],
     ) -> Voting {
+        self.voting(city, official, budget, costs, None).await
+    }
+
+    /// As [`Self::open_voting`], with the cycle's voting scheduled to close at `close`.
+    pub async fn open_voting_closing_at(
+        &self,
+        city: &(impl Slug + ?Sized),
+        official: &Session,
+        budget: impl Into<Value>,
+        costs: &[i64],
+        close: chrono::DateTime<chrono::Utc>,
+    ) -> Voting {
+        self.voting(city, official, budget, costs, Some(close))
+            .await
+    }
+
+    async fn voting(
+        &self,
+        city: &(impl Slug + ?Sized),
+        official: &Session,
+        budget: impl Into<Value>,
+        costs: &[i64],
+        close: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Voting {
         let cycle = official.create_cycle(city).await;
+        if let Some(close) = close {
+            let at = close.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            official
+                .patch(
+                    &format!("/api/v1/cycles/{}", cycle.id),
+                    &json!({ "voting_closes_at": at }),
+                )
+                .await
+                .expect_status(200);
+        }
         let budget = official.create_budget(&cycle, budget).await;
         official.advance(&cycle, "submission").await;
         let mut proposals = Vec::new();
