@@ -110,7 +110,7 @@ async function budgetCard(city, cycle, budget, report) {
     actions.push(h("button", { type: "button", onclick: async () => {
       try {
         const reply = await api("POST", `/budgets/${budget.id}/tally`, { auth: true, body: {} });
-        report(t("staff.tallied", { count: number(reply.ballots_counted), budget: pick(budget.names, city.default_language) }));
+        report(t("staff.tallied", { count: reply.ballots_counted, budget: pick(budget.names, city.default_language) }));
       } catch (error) {
         report(error);
       }
