@@ -91,3 +91,71 @@ test("counts take the language's plural forms", async () => {
     });
   });
 });
+
+test("the platform admin creates a municipality whose first admin logs in and names it in every language", async () => {
+  await withPage("platform", { viewport: { width: 390, height: 844 } }, async (page) => {
+    await page.goto(`${URL}/#/platform`);
+    await heading(page, "Platform admin login");
+    await accessible(page, "platform login");
+    await page.getByLabel("E-mail").fill(env("KURULTAI_PLATFORM_EMAIL"));
+    await page.getByLabel("Password").fill(env("KURULTAI_PASSWORD"));
+    await page.getByRole("button", { name: "Log in" }).click();
+    await heading(page, "Platform administration");
+
+    // Choosing the country picks its currency, zone and languages.
+    await page.getByLabel("Country").selectOption("KZ");
+    assert.equal(await page.getByLabel("Currency").inputValue(), "KZT");
+    assert.equal(await page.getByLabel("Time zone").inputValue(), "Asia/Almaty");
+    assert.ok(await page.getByRole("checkbox", { name: "Қазақша" }).isChecked());
+    assert.ok(await page.getByRole("checkbox", { name: "Русский" }).isChecked());
+    assert.ok(!(await page.getByRole("checkbox", { name: "Türkçe" }).isChecked()));
+    assert.equal(await page.getByLabel("Default language").inputValue(), "kk");
+    await accessible(page, "platform create");
+
+    await page.getByLabel("Address name").fill("shymkent");
+    await page.getByLabel("Name of the municipality (Қазақша)").fill("Шымкент қаласы");
+    await page.getByLabel("Name of the municipality (Русский)").fill("Город Шымкент");
+    await page.getByRole("textbox", { name: "E-mail" }).fill("admin@shymkent.example");
+    await page.getByLabel("Name", { exact: true }).fill("Aigerim");
+    await page.getByRole("textbox", { name: "Password" }).fill("correct horse battery staple");
+    await page.getByRole("button", { name: "Create municipality" }).click();
+    await page.getByRole("status").filter({ hasText: "admin@shymkent.example" }).waitFor();
+    await accessible(page, "platform created");
+
+    // The first admin logs in (the city's page opens in its default language, Kazakh).
+    await page.getByRole("link", { name: "Go to the admin login" }).click();
+    await page.waitForFunction(() => document.documentElement.lang === "kk" && document.querySelector("#main h1"));
+    await page.locator("#lang-select").selectOption("en");
+    await heading(page, "Log in");
+    await page.getByLabel("National ID or e-mail").fill("admin@shymkent.example");
+    await page.getByLabel("Password").fill("correct horse battery staple");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await heading(page, "Staff pages");
+
+    // Settings: pickers, not codes, and a name in every enabled language.
+    await page.goto(`${URL}/#/m/shymkent/staff/settings`);
+    await heading(page, "Settings");
+    assert.equal(await page.getByLabel("Currency").inputValue(), "KZT");
+    assert.equal(await page.getByLabel("Name of the municipality (Русский)").inputValue(), "Город Шымкент");
+    await page.getByRole("checkbox", { name: "English" }).check();
+    await page.getByLabel("Name of the municipality (English)").fill("City of Shymkent");
+    await accessible(page, "settings");
+    await page.getByRole("button", { name: "Save the settings" }).click();
+    await page.getByRole("status").filter({ hasText: "The settings were saved." }).waitFor();
+    const saved = await page.evaluate(async () => (await fetch("/api/v1/municipalities/shymkent")).json());
+    assert.deepEqual(saved.languages, ["kk", "ru", "en"]);
+    assert.deepEqual(saved.names, { kk: "Шымкент қаласы", ru: "Город Шымкент", en: "City of Shymkent" });
+
+    // Districts are named in every enabled language too.
+    await page.goto(`${URL}/#/m/shymkent/staff/districts`);
+    await heading(page, "Districts");
+    await page.getByLabel("Name of the district (Қазақша)").fill("Әл-Фараби ауданы");
+    await page.getByLabel("Name of the district (Русский)").fill("Аль-Фарабийский район");
+    await page.getByLabel("Name of the district (English)").fill("Al-Farabi district");
+    await page.getByRole("button", { name: "Add a district" }).click();
+    await page.getByLabel("Name of Al-Farabi district (Русский)").waitFor();
+    await accessible(page, "districts");
+    const districts = await page.evaluate(async () => (await fetch("/api/v1/municipalities/shymkent/districts")).json());
+    assert.deepEqual(districts.map((d) => d.names), [{ kk: "Әл-Фараби ауданы", ru: "Аль-Фарабийский район", en: "Al-Farabi district" }]);
+  });
+});

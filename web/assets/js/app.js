@@ -19,6 +19,7 @@ const staff = (module, name) => staffOnly(page(module, name));
 
 const ROUTES = [
   [/^\/?$/, page("./views/home.js", "homePage")],
+  [/^\/platform$/, page("./views/platform.js", "platformPage")],
   [/^\/m\/([^/]+)\/?$/, page("./views/city.js", "cityPage")],
   [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, page("./views/proposals.js", "proposalsPage")],
   [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
@@ -60,6 +61,11 @@ export async function municipality(slug) {
     }));
   }
   return municipalities.get(slug);
+}
+
+/** Forgets a municipality's cached settings (an admin just changed them). */
+export function forgetMunicipality(slug) {
+  municipalities.delete(slug);
 }
 
 function currentPath() {
