@@ -92,7 +92,7 @@ test("counts take the language's plural forms", async () => {
   });
 });
 
-test("the platform admin creates a municipality whose first admin logs in and names it in every language", async () => {
+test("the platform admin creates a municipality whose first admin logs in, names it in every language and uploads its voter roll", async () => {
   await withPage("platform", { viewport: { width: 390, height: 844 } }, async (page) => {
     await page.goto(`${URL}/#/platform`);
     await heading(page, "Platform admin login");
@@ -157,5 +157,21 @@ test("the platform admin creates a municipality whose first admin logs in and na
     await accessible(page, "districts");
     const districts = await page.evaluate(async () => (await fetch("/api/v1/municipalities/shymkent/districts")).json());
     assert.deepEqual(districts.map((d) => d.names), [{ kk: "Әл-Фараби ауданы", ru: "Аль-Фарабийский район", en: "Al-Farabi district" }]);
+
+    // The voter roll: a file with bad lines is refused whole, the lines named; a good one is taken.
+    await page.goto(`${URL}/#/m/shymkent/staff`);
+    await page.getByRole("link", { name: "Voter roll" }).click();
+    await heading(page, "Voter roll");
+    const csv = (lines) => ({ name: "roll.csv", mimeType: "application/vnd.ms-excel", buffer: Buffer.from(lines.join("\n") + "\n") });
+    await page.getByLabel("CSV file").setInputFiles(csv(["national_id,birth_date", "900101300017,1990-01-01", "900101300018,1990-01-01", "900101300017,1990-02-30"]));
+    await page.getByRole("button", { name: "Upload the voter roll" }).click();
+    await page.getByRole("alert").filter({ hasText: "Nothing was stored: 2 lines are wrong." }).waitFor();
+    const rows = await page.locator("table tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((c) => c.textContent)));
+    assert.deepEqual(rows, [["3", "National ID"], ["4", "Birth date"]]);
+    await accessible(page, "voter roll rejected");
+    await page.getByLabel("CSV file").setInputFiles(csv(["national_id,birth_date", "900101300017,1990-01-01"]));
+    await page.getByRole("button", { name: "Upload the voter roll" }).click();
+    await page.getByRole("status").filter({ hasText: "The voter roll now has 1 person." }).waitFor();
+    await accessible(page, "voter roll taken");
   });
 });

@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/settings$/, staff("./views/staff/admin.js", "settingsPage")],
   [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
+  [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
 ];
 
