@@ -86,12 +86,19 @@ export function localDecimal(lang, plain) {
   return `${negative ? "-" : ""}${grouped}${fraction ? `${decimal}${fraction}` : ""}`;
 }
 
+// One reader per time zone: building an Intl formatter costs far more than using one.
+const readers = new Map();
+
 /** The fields of an instant in `timeZone`, read with English data every Chromium has. */
 function fields(instant, timeZone) {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
-    hourCycle: "h23", timeZone, timeZoneName: "shortOffset",
-  }).formatToParts(instant);
+  const key = timeZone ?? "";
+  if (!readers.has(key)) {
+    readers.set(key, new Intl.DateTimeFormat("en-GB", {
+      year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23", timeZone, timeZoneName: "shortOffset",
+    }));
+  }
+  const parts = readers.get(key).formatToParts(instant);
   const get = (type) => parts.find((p) => p.type === type)?.value ?? "";
   return { year: get("year"), month: Number(get("month")), day: Number(get("day")), time: `${get("hour")}:${get("minute")}`, zone: get("timeZoneName") };
 }
@@ -125,8 +132,13 @@ export function hasLocaleData(lang, tag) {
   }
 }
 
+const pluralRules = new Map();
+
 /** The plural category of `count` ("one", "few", …), one/other where the browser has no rules. */
-export function pluralCategory(lang, tag, count) {
-  if (Intl.PluralRules.supportedLocalesOf([tag]).length) return new Intl.PluralRules(tag).select(count);
-  return count === 1 ? "one" : "other";
+export function pluralCategory(tag, count) {
+  if (!pluralRules.has(tag)) {
+    pluralRules.set(tag, Intl.PluralRules.supportedLocalesOf([tag]).length ? new Intl.PluralRules(tag) : null);
+  }
+  const rules = pluralRules.get(tag);
+  return rules ? rules.select(count) : count === 1 ? "one" : "other";
 }

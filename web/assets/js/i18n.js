@@ -52,7 +52,7 @@ export function locale() {
  */
 export function t(key, vars = {}) {
   if (typeof vars.count === "number") {
-    const form = `${key}.${pluralCategory(language(), locale(), vars.count)}`;
+    const form = `${key}.${pluralCategory(locale(), vars.count)}`;
     if (form in messages || form in english) key = form;
     vars = { ...vars, count: number(vars.count) };
   }
@@ -101,13 +101,20 @@ function minorToDecimal(minor, digits) {
 }
 
 const formatSets = new Map();
+const knownLocales = new Map();
+
+/** Whether the browser has `lang`'s locale data (asked once: the check builds formatters). */
+function browserKnows(lang) {
+  if (!knownLocales.has(lang)) knownLocales.set(lang, hasLocaleData(lang, LOCALES[lang]));
+  return knownLocales.get(lang);
+}
 
 /**
  * The number, money and date formatters of `lang`: Intl's where the browser has the locale's
  * data, else the patterns of formats.js (`useIntl` chooses, for the tests). Money always gets
  * the currency's own symbol (₸ in a Russian or English page too), placed as the language does.
  */
-export function formatsFor(lang, useIntl = hasLocaleData(lang, LOCALES[lang])) {
+export function formatsFor(lang, useIntl = browserKnows(lang)) {
   const key = `${lang}|${useIntl}`;
   if (formatSets.has(key)) return formatSets.get(key);
   const tag = LOCALES[lang];
