@@ -283,3 +283,131 @@ fn every_documented_error_code_has_a_text() {
         .collect();
     assert!(missing.is_empty(), "en.json has no text for {missing:?}");
 }
+
+/// The problem `code`s the server can send, read from its source: the constructors of
+/// `service::Error` and `ApiError`, field errors, and the `fn code` tables of the error enums
+/// (unit tests at the bottom of a file are left out).
+fn server_error_codes() -> BTreeSet<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("src") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a readable source");
+                let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let code = flat.split("#[cfg(test)] mod tests {").next();
+                out.push(code.unwrap_or_default().to_string());
+            }
+        }
+    }
+    /// The `n`th argument (from 0) of the call whose `(` ends at `rest`, if a string literal.
+    fn literal_argument(rest: &str, n: usize) -> Option<String> {
+        let mut depth = 0;
+        let mut index = 0;
+        let mut start = 0;
+        let mut in_string = false;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' => in_string = !in_string,
+                _ if in_string => {}
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    if index == n {
+                        break;
+                    }
+                    index += 1;
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            if index == n && c == ')' {
+                break;
+            }
+        }
+        if index != n {
+            return None;
+        }
+        let arg = rest[start..].trim_start();
+        let literal = arg.strip_prefix('"')?;
+        let end = literal.find('"')?;
+        let word = &literal[..end];
+        let is_code = !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        is_code.then(|| word.to_string())
+    }
+    let mut sources = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut sources,
+    );
+    let calls: [(&str, usize); 13] = [
+        ("Error::missing(", 0),
+        ("Error::unauthorized(", 0),
+        ("Error::refused(", 0),
+        ("Error::malformed(", 0),
+        ("Error::conflict(", 0),
+        ("Error::rule(", 0),
+        ("Error::unavailable(", 0),
+        ("Error::field(", 1),
+        ("FieldError::new(", 1),
+        ("ApiError::new(", 1),
+        ("Self::unauthorized(", 0),
+        ("::bad_request(", 0),
+        // A line's findings gathered as `(field, code, message)` before they become errors.
+        ("push((", 1),
+    ];
+    let mut codes = BTreeSet::new();
+    for source in &sources {
+        for (call, n) in calls {
+            for (i, _) in source.match_indices(call) {
+                codes.extend(literal_argument(&source[i + call.len()..], n));
+            }
+        }
+        // `fn code(&self) -> &'static str { match self { Self::X => "x", … } }`
+        for (i, _) in source.match_indices("fn code(") {
+            let body = &source[i..];
+            let body = &body[..body.find("\n}").unwrap_or(body.len()).min(4000)];
+            let body = &body[..body[1..].find(" fn ").map_or(body.len(), |e| e + 1)];
+            for (j, _) in body.match_indices("=> \"") {
+                let rest = &body[j + 4..];
+                if let Some(end) = rest.find('"') {
+                    codes.insert(rest[..end].to_string());
+                }
+            }
+        }
+    }
+    codes
+}
+
+/// Every problem `code` the server can send is shown in the page's language, never in the
+/// server's English (`errorText` in ui.js looks up `error.<code>`).
+#[test]
+fn every_error_code_the_server_sends_has_a_text() {
+    let codes = server_error_codes();
+    assert!(
+        codes.len() > 40,
+        "found only {codes:?}: is the scan broken?"
+    );
+    for code in [
+        "not_found",
+        "already_voted",
+        "password_too_short",
+        "invalid_check_digit",
+    ] {
+        assert!(codes.contains(code), "the scan misses {code}");
+    }
+    let english = texts("en");
+    let missing: Vec<_> = codes
+        .iter()
+        .filter(|code| !english.contains_key(&format!("error.{code}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "en.json has no error text for {missing:?}"
+    );
+}

@@ -47,7 +47,7 @@ test("on a phone: register, vote in two budgets, change a ballot, check a receip
   await heading(page, "Parks and streets");
   await page.locator("main").getByText("3 proposals").waitFor();
   await page.getByLabel("Search").fill("river");
-  await page.locator("main").getByText("1 proposals").waitFor();
+  await page.locator("main").getByText("1 proposal", { exact: true }).waitFor();
   await accessible(page, "the proposals");
   await page.getByRole("link", { name: "Benches by the river" }).click();
   await heading(page, "Benches by the river");

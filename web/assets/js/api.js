@@ -52,7 +52,11 @@ export function onSessionChange(f) {
 async function send(method, path, { body, token, headers = {} } = {}) {
   // The caller's language goes in Accept-Language: not every endpoint takes `?lang=`.
   const init = { method, headers: { Accept: "application/json", "Accept-Language": language(), ...headers } };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file (the voter roll) goes as it is, with its own type.
+    init.headers["Content-Type"] = body.type;
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -19,6 +19,7 @@ const staff = (module, name) => staffOnly(page(module, name));
 
 const ROUTES = [
   [/^\/?$/, page("./views/home.js", "homePage")],
+  [/^\/platform$/, page("./views/platform.js", "platformPage")],
   [/^\/m\/([^/]+)\/?$/, page("./views/city.js", "cityPage")],
   [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, page("./views/proposals.js", "proposalsPage")],
   [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
@@ -35,6 +36,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/settings$/, staff("./views/staff/admin.js", "settingsPage")],
   [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
+  [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
 ];
 
@@ -60,6 +62,11 @@ export async function municipality(slug) {
     }));
   }
   return municipalities.get(slug);
+}
+
+/** Forgets a municipality's cached settings (an admin just changed them). */
+export function forgetMunicipality(slug) {
+  municipalities.delete(slug);
 }
 
 function currentPath() {

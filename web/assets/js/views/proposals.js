@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { h, show, announce } from "../dom.js";
-import { money, number, pick, t } from "../i18n.js";
+import { money, pick, t } from "../i18n.js";
 import { field, href } from "../ui.js";
 
 const PAGE_SIZE = 20;
@@ -44,7 +44,7 @@ export async function proposalsPage({ city, params: [, budgetId], isCurrent }) {
       category.input.append(h("option", { value: p.category }, p.category));
     }
     const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
-    const summary = t("proposals.count", { count: number(page.total) });
+    const summary = t("proposals.count", { count: page.total });
     list.replaceChildren(
       h("p", { role: "status" }, summary),
       page.items.length ? h("ul", { class: "cards" }, page.items.map((p) => proposalItem(city, p))) : null,

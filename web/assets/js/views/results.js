@@ -110,7 +110,7 @@ export async function resultsPage({ city, params: [, budgetId], isCurrent }) {
   show(
     h("h1", {}, t("results.title", { budget: pick(budget.names, city.default_language) })),
     h("p", {}, t("results.summary", {
-      count: number(results.ballots_counted),
+      count: results.ballots_counted,
       spent: money(results.total_cost_minor, results.currency),
       budget: money(results.amount_minor, results.currency),
     })),

@@ -1,9 +1,11 @@
 // Municipality admins: settings, districts and staff accounts.
 
 import { api } from "../../api.js";
+import { forgetMunicipality } from "../../app.js";
 import { announce, h, show } from "../../dom.js";
 import { pick, t } from "../../i18n.js";
 import { changeAndReload, confirmAction, errorBox, field, href, showFormError, STAFF_ROLES } from "../../ui.js";
+import { currencyField, languagesFields, nameFields, timeZoneField } from "./choices.js";
 
 const back = (city) => h("p", {}, h("a", { href: href(city.slug, "staff") }, t("staff.title")));
 const base = (city) => `/municipalities/${encodeURIComponent(city.slug)}`;
@@ -18,12 +20,15 @@ const CHOICES = {
 export async function settingsPage({ city, isCurrent }) {
   const settings = await api("GET", `${base(city)}/settings`, { auth: true });
   if (!isCurrent()) return;
+  const enabled = settings.languages ?? [];
+  const names = nameFields(t("settings.name"), enabled, settings.names ?? city.names, settings.default_language);
+  const picked = languagesFields(enabled, settings.default_language, (languages) => names.setLanguages(languages));
   const fields = {
-    name: field({ label: t("settings.name"), name: "name", required: true, value: pick(settings.names ?? city.names, settings.default_language) }),
-    languages: field({ label: t("settings.languages"), name: "languages", required: true, hint: t("settings.languages_hint"), value: (settings.languages ?? []).join(", ") }),
-    default_language: field({ label: t("settings.default_language"), name: "default_language", required: true, value: settings.default_language }),
-    currency: field({ label: t("settings.currency"), name: "currency", required: true, value: settings.currency }),
-    time_zone: field({ label: t("settings.time_zone"), name: "time_zone", required: true, value: settings.time_zone }),
+    names,
+    languages: picked.languages,
+    default_language: picked.default_language,
+    currency: currencyField(settings.currency),
+    time_zone: timeZoneField(settings.time_zone),
     min_voting_age: field({ label: t("settings.min_voting_age"), name: "min_voting_age", type: "number", required: true, value: settings.min_voting_age, attrs: { min: 0, max: 30 } }),
     max_proposals_per_resident: field({ label: t("settings.max_proposals"), name: "max_proposals_per_resident", type: "number", required: true, value: settings.max_proposals_per_resident, attrs: { min: 0 } }),
   };
@@ -35,8 +40,8 @@ export async function settingsPage({ city, isCurrent }) {
     event.preventDefault();
     const value = (name) => fields[name].input.value.trim();
     const body = {
-      names: { ...(settings.names ?? {}), [value("default_language")]: value("name") },
-      languages: value("languages").split(/[\s,]+/).filter(Boolean),
+      names: names.values(),
+      languages: picked.chosen(),
       default_language: value("default_language"),
       currency: value("currency"),
       time_zone: value("time_zone"),
@@ -45,11 +50,14 @@ export async function settingsPage({ city, isCurrent }) {
     };
     for (const name of Object.keys(CHOICES)) body[name] = value(name);
     try {
-      await api("PATCH", `${base(city)}/settings`, { auth: true, body });
+      const saved = await api("PATCH", `${base(city)}/settings`, { auth: true, body });
+      // The pages read the city's languages and names from the cached public settings.
+      forgetMunicipality(city.slug);
+      Object.assign(city, saved);
       alertBox.replaceChildren(h("p", { class: "success", role: "status" }, t("settings.saved")));
       alertBox.focus();
     } catch (error) {
-      showFormError(error, { ...fields, names: fields.name }, alertBox);
+      showFormError(error, { ...fields, ...names.fields() }, alertBox);
     }
   } }, alertBox, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("settings.save"))));
   show(back(city), h("h1", {}, t("staff.settings")), form);
@@ -64,24 +72,25 @@ export async function districtsPage({ city, isCurrent }) {
     messages.replaceChildren(errorBox(error));
     messages.focus();
   };
-  const name = field({ label: t("districts.name"), name: "names", required: true });
+  // A district is named in every language the city publishes in.
+  const name = nameFields(t("districts.name"), city.languages, {}, city.default_language);
   const add = h("form", { class: "inline-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     try {
-      await changeAndReload(() => api("POST", `${base(city)}/districts`, { auth: true, body: { names: { [city.default_language]: name.input.value.trim() } } }), reload);
+      await changeAndReload(() => api("POST", `${base(city)}/districts`, { auth: true, body: { names: name.values() } }), reload);
       announce(t("districts.added"));
     } catch (error) {
-      showFormError(error, { names: name }, messages);
+      showFormError(error, { names: name, ...name.fields() }, messages);
     }
   } }, name.wrap, h("button", { type: "submit" }, t("districts.add")));
   show(back(city), h("h1", {}, t("staff.districts")), messages,
     districts.length ? h("ul", { class: "cards" }, districts.map((d) => {
-      const rename = field({ label: t("districts.rename", { name: pick(d.names, city.default_language) }), name: "names", required: true, value: pick(d.names, city.default_language) });
+      const rename = nameFields(t("districts.rename", { name: pick(d.names, city.default_language) }), city.languages, d.names, city.default_language);
       return h("li", { class: "card" },
         h("form", { novalidate: true, onsubmit: async (event) => {
           event.preventDefault();
           try {
-            await changeAndReload(() => api("PATCH", `${base(city)}/districts/${d.id}`, { auth: true, body: { names: { ...d.names, [city.default_language]: rename.input.value.trim() } } }), reload);
+            await changeAndReload(() => api("PATCH", `${base(city)}/districts/${d.id}`, { auth: true, body: { names: { ...d.names, ...rename.values() } } }), reload);
             announce(t("districts.saved"));
           } catch (error) {
             fail(error);

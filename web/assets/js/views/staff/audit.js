@@ -31,7 +31,7 @@ export async function auditPage({ city, isCurrent }) {
     after = page.next_after;
     more.hidden = after === null || after === undefined;
     state.replaceChildren(page.chain_intact
-      ? h("p", { class: "success" }, t("audit.intact", { count: number(shown) }))
+      ? h("p", { class: "success" }, t("audit.intact", { count: shown }))
       : h("p", { class: "alert" }, t("audit.broken", { seq: page.first_broken_seq })));
   }
   more.addEventListener("click", load);

@@ -29,6 +29,7 @@ export async function staffHome({ city, isCurrent }) {
     links.push([href(slug, "staff", "settings"), t("staff.settings")]);
     links.push([href(slug, "staff", "districts"), t("staff.districts")]);
     links.push([href(slug, "staff", "accounts"), t("staff.accounts")]);
+    links.push([href(slug, "staff", "voter-roll"), t("roll.title")]);
   }
   if (role() === "auditor" || role() === "municipality_admin") links.push([href(slug, "staff", "audit"), t("staff.audit_log")]);
   const cycles = await api("GET", `/municipalities/${encodeURIComponent(slug)}/cycles`, { auth: true });
@@ -110,7 +111,7 @@ async function budgetCard(city, cycle, budget, report) {
     actions.push(h("button", { type: "button", onclick: async () => {
       try {
         const reply = await api("POST", `/budgets/${budget.id}/tally`, { auth: true, body: {} });
-        report(t("staff.tallied", { count: number(reply.ballots_counted), budget: pick(budget.names, city.default_language) }));
+        report(t("staff.tallied", { count: reply.ballots_counted, budget: pick(budget.names, city.default_language) }));
       } catch (error) {
         report(error);
       }

@@ -3,7 +3,7 @@
 
 import { api } from "../../api.js";
 import { announce, h, nextId, show } from "../../dom.js";
-import { number, pick, t } from "../../i18n.js";
+import { pick, t } from "../../i18n.js";
 import { readStoredJson, removeStored, writeStored } from "../../storage.js";
 import { errorBox, errorText, field, href } from "../../ui.js";
 
@@ -74,7 +74,7 @@ export async function paperPage({ city, params: [, budgetId], isCurrent }) {
       ballots = [{}];
       station.input.value = "";
       render();
-      messages.replaceChildren(h("p", { class: "success", role: "status" }, t("staff.paper_accepted", { count: number(reply.accepted), station: reply.polling_station })));
+      messages.replaceChildren(h("p", { class: "success", role: "status" }, t("staff.paper_accepted", { count: reply.accepted, station: reply.polling_station })));
       messages.focus();
     } catch (error) {
       // Each ballot in error is named `ballots[i]`; its message goes next to it.
