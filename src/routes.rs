@@ -87,6 +87,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::proposals::withdraw),
     route!(api::ballots::cast),
     route!(api::ballots::own),
+    route!(api::ballots::standing),
     route!(api::ballots::paper),
     route!(api::ballots::receipt),
     route!(api::ballots::turnout),
