@@ -66,6 +66,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::auth::refresh),
     route!(api::auth::logout),
     route!(api::auth::me),
+    route!(api::auth::change_password),
     route!(api::municipalities::list),
     route!(api::municipalities::show),
     route!(api::municipalities::list_districts),

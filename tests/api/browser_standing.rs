@@ -1,7 +1,8 @@
 //! The web client in a real browser: where a resident stands before and after voting (see
 //! browser.rs for how these run). The stage: a city with a district budget ("North parks") and
 //! a city-wide one ("City library") in voting, and residents of every standing — one of the
-//! other district, one awaiting review, one under age, one who has voted, one who will.
+//! other district, one awaiting review, one under age, one who has voted, one who will, and
+//! two who look after their account.
 
 use chrono::Datelike;
 use serde_json::json;
@@ -81,6 +82,11 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         .update_settings(&city, &json!({"registration_policy": "open"}))
         .await;
 
+    for n in [67, 68] {
+        app.register_resident(&city, ResidentBuilder::adult(n).district(&north))
+            .await;
+    }
+
     let email = |n: u64| ResidentBuilder::adult(n).email(slug);
     vec![
         ("KURULTAI_SLUG", slug.to_string()),
@@ -90,6 +96,8 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         ("KURULTAI_YOUNG", email(63)),
         ("KURULTAI_VOTED", email(64)),
         ("KURULTAI_PENDING", email(65)),
+        ("KURULTAI_ACCOUNT_PHONE", email(67)),
+        ("KURULTAI_ACCOUNT_DESKTOP", email(68)),
         ("KURULTAI_NORTH", north_id.to_string()),
         ("KURULTAI_NEW_ID", tckn(66)),
         ("KURULTAI_NEW_BORN", seventeen().to_string()),

@@ -124,3 +124,44 @@ test("desktop: registering under age says from when one can vote, not that one c
   assert.equal(await page.locator("main").getByText("You are registered and can vote.").count(), 0);
   await accessible(page, "the city page after an under-age registration");
 }));
+
+for (const [device, options, who] of [["phone", PHONE, "KURULTAI_ACCOUNT_PHONE"], ["desktop", DESKTOP, "KURULTAI_ACCOUNT_DESKTOP"]]) {
+  test(`${device}: the account page corrects the profile, changes the password and deletes the registration`, () => withPage(`${device}-account`, options, async (page) => {
+    await signIn(page, who);
+    await page.locator("#account").getByRole("link", { name: "My account" }).click();
+    await heading(page, "Your account");
+    await page.locator("main").getByText(/The date of birth and the national ID cannot be changed here/).waitFor();
+    await accessible(page, `the account page (${device})`);
+
+    await page.getByLabel("Phone").fill("+90 555 000 11 22");
+    await page.getByRole("button", { name: "Save the profile" }).click();
+    await page.locator("main").getByText("Your profile is saved.").waitFor();
+    await page.reload();
+    await heading(page, "Your account");
+    assert.equal(await page.getByLabel("Phone").inputValue(), "+90 555 000 11 22");
+
+    await page.getByLabel("Current password").fill("not the password at all");
+    await page.getByLabel("New password").fill("a brand new passphrase of mine");
+    await page.getByRole("button", { name: "Change the password" }).click();
+    await page.locator("main").getByText("The current password is wrong.").waitFor();
+    assert.equal(await page.getByLabel("Current password").getAttribute("aria-invalid"), "true");
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change the password" }).click();
+    await page.locator("main").getByText(/Your password is changed/).waitFor();
+    await accessible(page, `the account page after a password change (${device})`);
+
+    // Deleting asks first; going back keeps everything.
+    await page.getByRole("button", { name: "Delete my registration" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("Delete your registration? This cannot be undone.").waitFor();
+    await accessible(page, `the deletion question (${device})`);
+    await dialog.getByRole("button", { name: "Go back" }).click();
+    await heading(page, "Your account");
+    await page.getByRole("button", { name: "Delete my registration" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete my registration" }).click();
+    await heading(page, "Your registration is deleted.");
+    await page.locator("#account").getByRole("link", { name: "Log in" }).waitFor();
+    await logIn(page, env(who), "a brand new passphrase of mine");
+    await page.locator("main").getByText("The login or the password is wrong.").waitFor();
+  }));
+}
