@@ -47,6 +47,9 @@ for (const [device, options] of [["phone", PHONE], ["desktop", DESKTOP]]) {
     await page.locator("main").getByText("this budget is for residents of another district").waitFor();
     assert.equal(await page.locator("main form").count(), 0);
     await accessible(page, `a ballot of another district (${device})`);
+    // In the page's language.
+    await page.getByLabel("Language").selectOption("ru");
+    await page.locator("main").getByText("Здесь вы не можете голосовать: этот бюджет для жителей другого района.").waitFor();
   }));
 
   test(`${device}: a resident awaiting review sees a notice and no vote button`, () => withPage(`${device}-pending`, options, async (page) => {
