@@ -1,4 +1,4 @@
-//! `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
+//! `/auth/login`, `/auth/refresh`, `/auth/logout`, `/me` and `/me/password`.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -128,4 +128,38 @@ pub async fn logout(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse
 pub async fn me(db: web::Data<Db>, caller: Caller) -> ApiResult<HttpResponse> {
     let row = crate::service::accounts::find(&db, caller.account_id.clone()).await?;
     Ok(HttpResponse::Ok().json(AccountView::load(&db, row).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// Under the same policy as at registration.
+    pub new_password: String,
+}
+
+/// Change the caller's password. The current password is required; every other session of
+/// the account ends (this one stays).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
+    operation_id = "changePassword",
+    request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "No valid token"),
+        (status = 422, description = "`wrong_password` (the current one), or the new one breaks the password policy"),
+        (status = "4XX", description = "Malformed request"),
+    ))]
+#[post("/me/password")]
+pub async fn change_password(
+    db: web::Data<Db>,
+    caller: Caller,
+    body: web::Json<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    crate::service::accounts::change_password(&db, &caller, current_password, new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

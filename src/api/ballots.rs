@@ -1,4 +1,5 @@
-//! Ballots: `PUT|GET /budgets/{id}/ballot`, `POST /budgets/{id}/paper-ballots`,
+//! Ballots: `PUT|GET /budgets/{id}/ballot`, `GET /budgets/{id}/eligibility`,
+//! `POST /budgets/{id}/paper-ballots`,
 //! `GET /receipts/{code}`.
 
 use actix_web::http::header::ContentType;
@@ -15,7 +16,7 @@ use crate::domain::Pepper;
 use crate::error::{ApiError, ApiResult};
 use crate::service::ballots::{
     self as service, Cast, CastReply, CastRequest, FrozenBallots, OwnBallot, PaperBatch,
-    PaperReply, Selection,
+    PaperReply, Selection, Standing,
 };
 use crate::service::receipts::{self, ReceiptStatus};
 
@@ -120,6 +121,29 @@ pub async fn own(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(service::own(&db, &pepper, &caller, id.into_inner().into()).await?))
+}
+
+/// Where the caller stands in a budget: whether a ballot sent now would be taken and, if not,
+/// why (the cast's own reasons); whether they have voted, with the receipt, and may change it.
+#[utoipa::path(get, path = "/api/v1/budgets/{id}/eligibility", tag = "ballots",
+    operation_id = "getEligibility",
+    params(("id" = Uuid, Path, description = "The budget")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's standing", body = Standing),
+        (status = 401, description = "No valid token"),
+        (status = 404, description = "No such budget here"),
+        (status = "4XX", description = "Malformed request"),
+    ))]
+#[get("/budgets/{id}/eligibility")]
+pub async fn standing(
+    db: web::Data<Db>,
+    pepper: web::Data<Pepper>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let standing = service::standing(&db, &pepper, &caller, id.into_inner().into()).await?;
+    Ok(HttpResponse::Ok().json(standing))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -64,6 +64,10 @@ pub struct ResidentView {
     /// Non-fatal findings at registration, e.g. `unverified_check_digit`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// To the resident only, while they are under the municipality's minimum voting age: the
+    /// first day (on its calendar) they may vote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes_from: Option<NaiveDate>,
 }
 
 impl ResidentView {
@@ -84,6 +88,7 @@ impl ResidentView {
             created_at: utc(resident.created_at),
             updated_at: utc(resident.updated_at),
             warnings: Vec::new(),
+            votes_from: None,
         }
     }
 }
@@ -148,6 +153,7 @@ pub async fn register(
         &slug,
     );
     view.warnings = registered.warnings.iter().map(|w| w.to_string()).collect();
+    view.votes_from = registered.votes_from;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -284,8 +290,12 @@ pub async fn reject(
 
 async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     let id = profile.resident.municipality_id.clone();
-    let slug = crate::service::directory::slug_of(db, id).await?;
-    Ok(ResidentView::build(profile, &slug))
+    let municipality = crate::service::directory::municipality_by_id(db, id).await?;
+    let votes_from =
+        crate::service::residents::votes_from(&municipality, &profile.resident, Utc::now());
+    let mut view = ResidentView::build(profile, &municipality.slug);
+    view.votes_from = votes_from;
+    Ok(view)
 }
 
 /// The caller's own resident profile.

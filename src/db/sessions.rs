@@ -146,3 +146,25 @@ pub fn revoke_all_of_account(
     .execute(conn)
     .map(|_| ())
 }
+
+/// Revokes every live session of the account but `keep` (a password change ends the others).
+pub fn revoke_others_of_account(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    keep: &SessionId,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::account_id.eq(account_id))
+            .filter(sessions::id.ne(keep))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(Some(at)),
+        sessions::revoked_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}

@@ -1,14 +1,16 @@
-//! Accounts: creating platform admins and municipality staff, listing and changing staff.
+//! Accounts: creating platform admins and municipality staff, listing and changing staff,
+//! and changing one's own password.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::password;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
+use crate::db::sessions;
 use crate::db::{Db, DbConn};
 use crate::domain::ids::{AccountId, MunicipalityId};
 use crate::domain::{AccountStatus, Role};
-use crate::service::{hashing, now};
+use crate::service::{hashing, now, Actor};
 use crate::service::{Error, Result};
 
 /// Lower-cases and checks an e-mail address; the parse is deliberately loose (one `@`, a
@@ -162,6 +164,34 @@ pub async fn prepare_staff(
         display_name,
         password_hash,
     })
+}
+
+/// Changes the caller's password: the current one must be given (a session left open on a
+/// shared device is not enough), the new one meets the policy, and every other session of the
+/// account ends, in the same transaction as the change.
+pub async fn change_password(db: &Db, caller: &Actor, current: String, new: String) -> Result<()> {
+    let account = find(db, caller.account_id.clone()).await?;
+    let stored = account.password_hash.clone();
+    let verified = hashing(move || password::verify(&current, &stored))
+        .await?
+        .map_err(Error::internal)?;
+    if !verified.ok {
+        return Err(Error::field(
+            "current_password",
+            "wrong_password",
+            "The current password is wrong.",
+        ));
+    }
+    let email = account.email.clone().unwrap_or_default();
+    let hash = hash_new_password("new_password", new, &email).await?;
+    let (account_id, keep) = (caller.account_id.clone(), caller.session_id.clone());
+    db.write(move |conn| {
+        let at = now();
+        account_rows::set_password_hash(conn, &account_id, &hash, at)?;
+        sessions::revoke_others_of_account(conn, &account_id, &keep, "password_changed", at)?;
+        Ok(())
+    })
+    .await
 }
 
 /// The account of an id (`not_found` if none).

@@ -30,6 +30,12 @@ pub async fn districts(db: &Db, municipality_id: MunicipalityId) -> Result<Vec<D
         .await
 }
 
+/// A municipality by its id.
+pub async fn municipality_by_id(db: &Db, municipality_id: MunicipalityId) -> Result<Municipality> {
+    db.read(move |conn| municipalities::by_id(conn, &municipality_id).map_err(Error::from))
+        .await
+}
+
 /// The slug of a municipality id.
 pub async fn slug_of(db: &Db, municipality_id: MunicipalityId) -> Result<String> {
     db.read(move |conn| {

@@ -276,3 +276,65 @@ async fn a_stranger_cannot_lock_the_owner_out() {
     let owner = app.login_from("198.51.100.7", PASSWORD).await;
     assert_eq!(owner.status, 200);
 }
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
+    use crate::support::ResidentBuilder;
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("mersin").open_registration("final"))
+        .await;
+    let here = app
+        .register_resident(&city, ResidentBuilder::adult(71))
+        .await;
+    let email = here.email.clone();
+    let elsewhere = app.logged_in(Some("mersin"), &email, PASSWORD).await;
+    let new = "a brand new passphrase of mine";
+
+    let wrong = here
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": "not it at all", "new_password": new}),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(wrong.json()["errors"][0]["field"], "current_password");
+    assert_eq!(wrong.json()["errors"][0]["code"], "wrong_password");
+    let weak = here
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": PASSWORD, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert_eq!(weak.json()["errors"][0]["field"], "new_password");
+
+    here.post(
+        "/api/v1/me/password",
+        &json!({"current_password": PASSWORD, "new_password": new}),
+    )
+    .await
+    .expect_status(204);
+    assert_eq!(
+        here.get("/api/v1/me").await.status,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.get("/api/v1/me").await.status,
+        401,
+        "the others end"
+    );
+    let old = app.attempt_login(Some("mersin"), &email, PASSWORD).await;
+    assert_eq!(old.status, 401);
+    let renewed = app.attempt_login(Some("mersin"), &email, new).await;
+    assert_eq!(renewed.status, 200);
+    let anonymous = app
+        .anonymous()
+        .post(
+            "/api/v1/me/password",
+            &json!({"current_password": new, "new_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+}

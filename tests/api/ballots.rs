@@ -813,3 +813,177 @@ async fn points_that_would_wrap_the_total_are_refused() {
         .await;
     assert_eq!(honest.status, 201);
 }
+
+/// `GET /budgets/{id}/eligibility` as `who` sees it.
+async fn standing(who: &Session, budget: &str) -> Value {
+    who.get(&format!("/api/v1/budgets/{budget}/eligibility"))
+        .await
+        .ok()
+}
+
+/// The reason a standing gives (null when the caller can vote).
+fn reason(standing: &Value) -> &Value {
+    &standing["reason"]
+}
+
+#[tokio::test]
+async fn eligibility_says_before_the_ballot_why_a_resident_may_not_vote() {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(
+            MunicipalityBuilder::turkish("kadikoy")
+                .registration("review")
+                .setting("revote_policy", "final"),
+        )
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let north = city.admin.add_district(&city, "North").await;
+    let south = city.admin.add_district(&city, "South").await;
+    let voting = app
+        .open_voting(
+            &city,
+            &official,
+            BudgetBuilder::approval(1).district(&north),
+            &[100],
+        )
+        .await;
+    let budget = voting.budget.id.as_str();
+    let later = official.create_cycle(&city).await;
+    let later_budget = official.create_budget(&later, small_budget()).await;
+    official.advance(&later, "submission").await;
+
+    // Seventeen since the 1st of this month: eighteen on the 1st of this month next year.
+    let today = chrono::Utc::now().date_naive();
+    let born = chrono::NaiveDate::from_ymd_opt(today.year() - 17, today.month(), 1).unwrap();
+    let of_age = chrono::NaiveDate::from_ymd_opt(today.year() + 1, today.month(), 1).unwrap();
+    let young_body = ResidentBuilder::adult(44)
+        .born(&born.to_string())
+        .district(&north);
+    let registered: Value = app
+        .anonymous()
+        .post(
+            "/api/v1/municipalities/kadikoy/residents",
+            &young_body.body("kadikoy"),
+        )
+        .await
+        .json();
+    assert_eq!(registered["votes_from"], json!(of_age.to_string()));
+    let young = app
+        .logged_in(
+            Some("kadikoy"),
+            &young_body.email("kadikoy"),
+            crate::helpers::PASSWORD,
+        )
+        .await;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(41).district(&north))
+        .await;
+    let southerner = app
+        .register_resident(&city, ResidentBuilder::adult(42).district(&south))
+        .await;
+    let waiting = app
+        .register_resident(&city, ResidentBuilder::adult(43).district(&north))
+        .await;
+    for who in [&voter.session, &southerner.session, &young] {
+        let id = who.get("/api/v1/me/profile").await.json()["id"].clone();
+        official
+            .post(
+                &format!(
+                    "/api/v1/municipalities/kadikoy/residents/{}/verify",
+                    id.as_str().unwrap()
+                ),
+                &json!(null),
+            )
+            .await
+            .expect_status(200);
+    }
+
+    let pending = standing(&waiting, budget).await;
+    assert_eq!(reason(&pending), "not_verified");
+    assert_eq!(pending["registration"], "pending");
+    assert_eq!(pending["eligible"], false);
+    assert_eq!(
+        reason(&standing(&southerner, budget).await),
+        "wrong_district"
+    );
+    let too_young = standing(&young, budget).await;
+    assert_eq!(reason(&too_young), "too_young");
+    assert_eq!(too_young["votes_from"], json!(of_age.to_string()));
+    let profile = young.get("/api/v1/me/profile").await.json();
+    assert_eq!(profile["votes_from"], json!(of_age.to_string()));
+    let staff = standing(&official, budget).await;
+    assert_eq!(reason(&staff), "not_registered");
+    assert_eq!(staff["registration"], Value::Null);
+
+    // Eligible: may vote now here, and in the later cycle once its voting opens.
+    let before = standing(&voter, budget).await;
+    assert_eq!(before["can_vote"], true);
+    assert_eq!(reason(&before), &Value::Null);
+    assert_eq!(before["voted"], false);
+    assert!(voter.get("/api/v1/me/profile").await.json()["votes_from"].is_null());
+    let not_open = standing(&voter, &later_budget.id).await;
+    assert_eq!(reason(&not_open), "voting_not_open");
+    assert_eq!(not_open["eligible"], true);
+    assert_eq!(not_open["can_vote"], false);
+
+    // The reasons are the cast's own.
+    for (who, why) in [
+        (&southerner.session, "wrong_district"),
+        (&young, "too_young"),
+    ] {
+        let refused = who.cast(budget, approvals(&voting.proposals)).await;
+        assert_eq!(refused.problem().code, "not_eligible");
+        assert!(refused.problem().detail().starts_with(why));
+    }
+
+    // Voted, under a final policy: the receipt, and no second ballot.
+    let cast: CastReply = voter
+        .cast(budget, approvals(&voting.proposals))
+        .await
+        .created();
+    let after = standing(&voter, budget).await;
+    assert_eq!(after["voted"], true);
+    assert_eq!(after["receipt"], json!(cast.receipt));
+    assert_eq!(reason(&after), "already_voted");
+    assert_eq!(after["may_change"], false);
+    assert_eq!(after["can_vote"], false);
+
+    // Only for a signed-in caller of this municipality.
+    let path = format!("/api/v1/budgets/{budget}/eligibility");
+    assert_eq!(app.anonymous().get(&path).await.status, 401);
+    let elsewhere = app
+        .create_municipality(MunicipalityBuilder::turkish("moda").open_registration("final"))
+        .await;
+    let stranger = app
+        .register_resident(&elsewhere, ResidentBuilder::adult(45))
+        .await;
+    assert_eq!(stranger.get(&path).await.status, 404);
+}
+
+#[tokio::test]
+async fn after_voting_a_resident_may_change_their_ballot_where_the_policy_allows() {
+    let app = spawn_app().await;
+    let (city, official) = open_city(&app, "uskudar", "until_close").await;
+    let voting = app
+        .open_voting(&city, &official, BudgetBuilder::approval(1), &[100])
+        .await;
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(51))
+        .await;
+    let cast: CastReply = voter
+        .cast(&voting.budget, approvals(&voting.proposals))
+        .await
+        .created();
+    let after = standing(&voter, &voting.budget.id).await;
+    assert_eq!(after["voted"], true);
+    assert_eq!(after["may_change"], true);
+    assert_eq!(after["can_vote"], true);
+    assert_eq!(after["receipt"], json!(cast.receipt));
+    assert!(after["cast_at"].is_string());
+    // Once voting closes, nobody can vote or change it.
+    official.advance(&voting.cycle, "closed").await;
+    let closed = standing(&voter, &voting.budget.id).await;
+    assert_eq!(reason(&closed), "voting_not_open");
+    assert_eq!(closed["may_change"], false);
+}

@@ -41,7 +41,7 @@ fn not_in_voting() -> Error {
 
 /// The cycle's ballot key, if voting is open at `at`. `cycle` must have been read under the
 /// ballot lock ([`scope::budget_locked`](crate::service::scope::budget_locked)).
-fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
+pub(super) fn open_ballot_key(cycle: &CycleRow, at: DateTime<Utc>) -> Result<String> {
     let open = cycle.status == CycleStatus::Voting
         && cycle
             .voting_closes_at

@@ -32,8 +32,9 @@
 //! # Where each job lives
 //! `cast` (casting or replacing a voter's ballot), `idempotency` (a retry's sealed first
 //! reply), `rules` (a ballot checked against the budget's frozen rules), `frozen` (the cache of
-//! frozen ballots), `paper` (polling stations' batches) and `reads` (a voter's own ballot, the
-//! turnout). What they share is here: the voter's key, the stored day, the participation
+//! frozen ballots), `paper` (polling stations' batches), `reads` (a voter's own ballot, the
+//! turnout) and `standing` (whether the caller may vote, and why not, before the ballot).
+//! What they share is here: the voter's key, the stored day, the participation
 //! counter.
 
 mod cast;
@@ -42,12 +43,14 @@ mod idempotency;
 mod paper;
 mod reads;
 mod rules;
+mod standing;
 
 pub use cast::{cast, Cast, CastReply, CastRequest, MAX_IDEMPOTENCY_KEY};
 pub use frozen::FrozenBallots;
 pub use paper::{enter_paper, PaperBatch, PaperReply, MAX_PAPER_BATCH};
 pub use reads::{own, turnout, OwnBallot, Turnout};
 pub use rules::{ballot_election, check, election_builder, Checked};
+pub use standing::{standing, Standing};
 
 use chrono::NaiveDateTime;
 use rand::RngCore;

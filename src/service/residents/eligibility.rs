@@ -1,6 +1,6 @@
 //! Who may vote in a budget: the check the ballot code runs inside its own transaction.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::db::municipalities::Municipality;
 use crate::db::residents::ResidentRow;
@@ -34,6 +34,69 @@ pub fn age_at(
     Ok(age_on(resident.birth_date, zone.local_date(at)))
 }
 
+/// Why a person may not vote in a budget, in the order [`check_eligible`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ineligible {
+    /// No resident of this municipality: staff, a deleted account, another tenant's resident.
+    NotRegistered,
+    /// The registration is pending or was rejected.
+    NotVerified,
+    /// Under the minimum voting age on the municipality's calendar day.
+    TooYoung,
+    /// A district budget of another district.
+    WrongDistrict,
+}
+
+impl Ineligible {
+    /// The reason's stable code (the start of a refusal's detail, and the eligibility read's
+    /// `reason`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotRegistered => "not_registered",
+            Self::NotVerified => "not_verified",
+            Self::TooYoung => "too_young",
+            Self::WrongDistrict => "wrong_district",
+        }
+    }
+
+    fn explanation(self) -> &'static str {
+        match self {
+            Self::NotRegistered => "only registered residents of this municipality may vote.",
+            Self::NotVerified => "your registration has not been verified.",
+            Self::TooYoung => "you are under the minimum voting age.",
+            Self::WrongDistrict => "this budget is for another district.",
+        }
+    }
+}
+
+/// The rule itself: `resident` (the caller's registration) may vote at `at` in a budget of
+/// `municipality` for `budget_district` (any district when `None`), or the first reason why
+/// not. The cast ([`check_eligible`]) and the eligibility read both ask it.
+pub fn eligibility(
+    municipality: &Municipality,
+    resident: Option<ResidentRow>,
+    budget_district: Option<&str>,
+    at: DateTime<Utc>,
+) -> std::result::Result<ResidentRow, Ineligible> {
+    let resident = resident
+        .filter(|r| r.municipality_id == municipality.id)
+        .ok_or(Ineligible::NotRegistered)?;
+    if resident.status != ResidentStatus::Verified {
+        return Err(Ineligible::NotVerified);
+    }
+    let min_age = u32::from(municipality.settings.min_voting_age);
+    let today = municipality.settings.time_zone.local_date(at);
+    if age_on(resident.birth_date, today).is_none_or(|age| age < min_age) {
+        return Err(Ineligible::TooYoung);
+    }
+    if let Some(district) = budget_district {
+        if resident.district_id.as_deref() != Some(district) {
+            return Err(Ineligible::WrongDistrict);
+        }
+    }
+    Ok(resident)
+}
+
 /// `resident` (the caller's registration, read with their session) may vote at `at` in a
 /// budget of `municipality` for `budget_district` (any district when `None`).
 pub fn check_eligible(
@@ -42,36 +105,27 @@ pub fn check_eligible(
     budget_district: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<ResidentRow> {
-    let resident = resident
-        .filter(|r| r.municipality_id == municipality.id)
-        .ok_or_else(|| {
-            not_eligible(
-                "not_registered",
-                "only registered residents of this municipality may vote.",
-            )
-        })?;
-    if resident.status != ResidentStatus::Verified {
-        return Err(not_eligible(
-            "not_verified",
-            "your registration has not been verified.",
-        ));
-    }
+    eligibility(municipality, resident, budget_district, at)
+        .map_err(|reason| not_eligible(reason.code(), reason.explanation()))
+}
+
+/// The first day, on the municipality's calendar, on which `resident` is old enough to vote,
+/// when that is after the day of `at` (`None` once they are old enough). Someone born on 29
+/// February comes of age on 1 March in a common year, as `age_on` counts.
+pub fn votes_from(
+    municipality: &Municipality,
+    resident: &ResidentRow,
+    at: DateTime<Utc>,
+) -> Option<NaiveDate> {
+    let today = municipality.settings.time_zone.local_date(at);
     let min_age = u32::from(municipality.settings.min_voting_age);
-    if age_at(municipality, &resident, at)?.is_none_or(|age| age < min_age) {
-        return Err(not_eligible(
-            "too_young",
-            "you are under the minimum voting age.",
-        ));
+    if age_on(resident.birth_date, today).is_some_and(|age| age >= min_age) {
+        return None;
     }
-    if let Some(district) = budget_district {
-        if resident.district_id.as_deref() != Some(district) {
-            return Err(not_eligible(
-                "wrong_district",
-                "this budget is for another district.",
-            ));
-        }
-    }
-    Ok(resident)
+    let birth = resident.birth_date;
+    let year = birth.year() + i32::try_from(min_age).ok()?;
+    NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
 }
 
 #[cfg(test)]
@@ -214,5 +268,23 @@ mod tests {
             ..young
         };
         assert_eq!(check(adult), "wrong_district");
+    }
+
+    #[test]
+    fn votes_from_is_the_local_birthday_of_the_minimum_age_and_none_once_reached() {
+        let town = municipality("m-1");
+        let teen = resident("m-1", date(2008, 6, 10));
+        let eve = at(2026, 6, 9, 17);
+        assert_eq!(votes_from(&town, &teen, eve), Some(date(2026, 6, 10)));
+        assert_eq!(votes_from(&town, &teen, at(2026, 6, 9, 20)), None);
+        let leapling = resident("m-1", date(2008, 2, 29));
+        assert_eq!(
+            votes_from(&town, &leapling, at(2026, 2, 28, 12)),
+            Some(date(2026, 3, 1))
+        );
+        assert_eq!(
+            votes_from(&town, &resident("m-1", date(1990, 1, 1)), eve),
+            None
+        );
     }
 }

@@ -19,7 +19,7 @@ mod review;
 mod voter_roll;
 
 pub use deletion::delete_self;
-pub use eligibility::{age_at, check_eligible};
+pub use eligibility::{age_at, check_eligible, eligibility, votes_from, Ineligible};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
 pub use review::{list, parse_status, rejection_reason, review, Decision, REASON_MAX_CHARS};

@@ -38,6 +38,9 @@ pub struct Registered {
     pub resident: ResidentRow,
     pub account: AccountRow,
     pub warnings: Vec<&'static str>,
+    /// The first day the new resident may vote, when they are under the minimum voting age
+    /// today ([`votes_from`](super::votes_from)).
+    pub votes_from: Option<chrono::NaiveDate>,
 }
 
 /// The one answer registration gives when the ID or the e-mail is taken. A clerk at the
@@ -207,6 +210,7 @@ pub async fn register(
             }
         })?;
         Ok(Registered {
+            votes_from: super::votes_from(&municipality, &resident, at.and_utc()),
             resident,
             account,
             warnings,

@@ -25,6 +25,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
   [/^\/m\/([^/]+)\/register$/, page("./views/account.js", "registerPage")],
   [/^\/m\/([^/]+)\/login$/, page("./views/account.js", "loginPage")],
+  [/^\/m\/([^/]+)\/account$/, page("./views/me.js", "accountPage")],
   [/^\/m\/([^/]+)\/vote\/([^/]+)$/, page("./views/ballot.js", "ballotPage")],
   [/^\/m\/([^/]+)\/receipt$/, page("./views/receipt.js", "receiptPage")],
   [/^\/m\/([^/]+)\/results\/([^/]+)$/, page("./views/results.js", "resultsPage")],
@@ -94,6 +95,7 @@ function accountArea(slug) {
   if (who && slug && signedInAt(slug)) {
     area.replaceChildren(
       h("span", { class: "who" }, who.display_name, " "),
+      isStaff(who) ? null : h("a", { href: href(slug, "account") }, t("account.mine")), isStaff(who) ? null : " ",
       h("button", { type: "button", onclick: async () => { await logout(); location.hash = href(slug); } }, t("account.logout")));
   } else if (slug) {
     area.replaceChildren(h("a", { href: href(slug, "login") }, t("account.login")));

@@ -6,6 +6,7 @@ import { account, api, signedInAt } from "../api.js";
 import { announce, h, nextId, show } from "../dom.js";
 import { date, dateTime, money, number, pick, t } from "../i18n.js";
 import { readStoredJson, removeStored, writeStored } from "../storage.js";
+import { receiptBlock, standingIn, standingLine } from "../standing.js";
 import { errorBox, href } from "../ui.js";
 
 /** A random Idempotency-Key (`crypto.randomUUID` exists only on HTTPS and localhost). */
@@ -110,6 +111,16 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
     show(h("h1", {}, title), h("p", { class: "notice" }, t("error.cycle_not_in_voting")));
     return;
   }
+  // Where the resident stands comes first: a resident who cannot vote here is told why
+  // before filling in a ballot, and one whose ballot is final sees it, not a form.
+  const standing = await standingIn(budgetId);
+  if (!isCurrent()) return;
+  const back = h("p", {}, h("a", { href: href(city.slug) }, t("ballot.back_to_budgets")));
+  if (standing && !standing.can_vote) {
+    show(h("h1", {}, title), standingLine(standing, budget.cycle_status),
+      standing.receipt ? [h("p", {}, t("ballot.receipt_intro")), receiptBlock(standing.receipt)] : null, back);
+    return;
+  }
   let own = null;
   try {
     own = await api("GET", `/budgets/${budgetId}/ballot`, { auth: true });
@@ -119,7 +130,7 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
   if (!isCurrent()) return;
   if (own && city.revote_policy === "final") {
     show(h("h1", {}, title), h("p", { class: "notice" }, t("ballot.already", { when: date(own.cast_at, "UTC"), revision: number(own.revision) }), " ", t("ballot.final")),
-      own.receipt ? h("p", {}, t("ballot.receipt_intro"), " ", h("span", { class: "receipt-code" }, own.receipt)) : null);
+      own.receipt ? [h("p", {}, t("ballot.receipt_intro")), receiptBlock(own.receipt)] : null, back);
     return;
   }
   const type = budget.ballot.type;
@@ -231,7 +242,7 @@ export async function ballotPage({ city, params: [, budgetId], isCurrent }) {
       h("div", { class: "success", role: "status" },
         h("p", {}, t("ballot.recorded", { budget: title, when: dateTime(reply.cast_at, city.time_zone) })),
         h("p", {}, t("ballot.receipt_intro")),
-        h("p", { class: "receipt-code", "data-receipt": reply.receipt }, reply.receipt),
+        receiptBlock(reply.receipt),
         h("p", {}, t("ballot.receipt_keep"))),
       h("p", { class: "actions" },
         city.revote_policy === "final" ? null : h("a", { class: "button secondary", href: `${href(city.slug, "vote", budgetId)}?again=${Date.now()}` }, t("ballot.change")),
