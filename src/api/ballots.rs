@@ -123,8 +123,10 @@ pub async fn own(
     Ok(HttpResponse::Ok().json(service::own(&db, &pepper, &caller, id.into_inner().into()).await?))
 }
 
-/// Where the caller stands in a budget: whether a ballot sent now would be taken and, if not,
-/// why (the cast's own reasons); whether they have voted, with the receipt, and may change it.
+/// Where the caller stands in a budget: whether they may vote now, and if not, why.
+///
+/// Whether a ballot sent now would be taken and, if not, why (the cast's own reasons); whether
+/// they have voted, with the receipt, and may change it.
 #[utoipa::path(get, path = "/api/v1/budgets/{id}/eligibility", tag = "ballots",
     operation_id = "getEligibility",
     params(("id" = Uuid, Path, description = "The budget")),
