@@ -138,8 +138,9 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Change the caller's password. The current password is required; every other session of
-/// the account ends (this one stays).
+/// Change the caller's password.
+///
+/// The current password is required; every other session of the account ends (this one stays).
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
     operation_id = "changePassword",
     request_body = PasswordChange,
