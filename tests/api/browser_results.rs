@@ -4,11 +4,16 @@
 //! (so the money left with the voters exceeds the budget) and where a proposal with six votes
 //! loses to ones with three, and a knapsack budget that a tie decided.
 
+use std::path::Path;
+use std::process::Command;
+
 use serde_json::{json, Value};
 
 use crate::browser::{browser_available, open_city, run_in_browser};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
-use crate::support::{approvals, Budget, City, ProposalBuilder, ResidentBuilder, Role, Session};
+use crate::support::{
+    approvals, AuditPage, Budget, City, ProposalBuilder, ResidentBuilder, Role, Session,
+};
 
 /// A published cycle named `name` with one budget (`rule`) whose proposals are `titles` with
 /// their costs, and `ballots`: each voter's chosen proposals by index.
@@ -47,9 +52,9 @@ async fn published(
     budget
 }
 
-async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
+async fn stage(app: &TestApp, slug: &str, verify_dir: &Path) -> Vec<(&'static str, String)> {
     let (city, official) = open_city(app, slug).await;
-    app.staff_login(&city, Role::Auditor).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
     // Six voters want the stadium (150 a supporter, more than a share of 100 each); three want
     // each of the cheaper ones, which are funded. The street art (250, one supporter) keeps the
     // first outcome from being exhaustive, so the completion raises the share per voter.
@@ -99,8 +104,32 @@ async fn stage(app: &TestApp, slug: &str) -> Vec<(&'static str, String)> {
         20,
     )
     .await;
+    // More than one page (100) of audit entries, so "Show more" has something to show once.
+    for _ in 0..70 {
+        official.create_cycle(&city).await;
+    }
+    let log: AuditPage = auditor
+        .get(&format!(
+            "/api/v1/municipalities/{slug}/audit-log?limit=500"
+        ))
+        .await
+        .ok();
+    let count = log.entries.len();
+    assert!(
+        log.next_after.is_none() && count > 100 && count < 200,
+        "{count} entries"
+    );
+    let moves = log
+        .entries
+        .iter()
+        .filter(|e| e.action == "cycle.transition")
+        .count();
     vec![
         ("KURULTAI_SLUG", slug.to_string()),
+        ("KURULTAI_AUDIT_COUNT", log.entries.len().to_string()),
+        ("KURULTAI_AUDIT_MOVES", moves.to_string()),
+        ("KURULTAI_SHARES_CYCLE", shares.cycle_id.clone()),
+        ("KURULTAI_VERIFY_DIR", verify_dir.display().to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
         ("KURULTAI_AUDITOR", format!("auditor@{slug}.example")),
         ("KURULTAI_SHARES_BUDGET", shares.id),
@@ -114,6 +143,27 @@ async fn results_explain_themselves_on_a_phone_in_a_real_browser() {
         return;
     }
     let app = spawn_app().await;
-    let env = stage(&app, "bursa").await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = stage(&app, "bursa", dir.path()).await;
     run_in_browser(&app, "results.test.mjs", env).await;
+
+    // The auditor's page gave the archive and the command: run that command, as shown, on the
+    // archive as downloaded, with this build's `kurultai`.
+    let command = std::fs::read_to_string(dir.path().join("command.txt")).unwrap();
+    let args = command
+        .strip_prefix("kurultai ")
+        .expect("the command starts with kurultai");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$KURULTAI\" {args}"))
+        .env("KURULTAI", env!("CARGO_BIN_EXE_kurultai"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{command}` failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,12 +1,15 @@
 // Published results in a real browser, on a phone: the budget bar's segments named, the table
 // reflowed into cards with "Funded" in view, Equal Shares explained in plain words (what the
 // completion did to each voter's share, why six votes lost to three), the tie that decided a
-// knapsack budget, and the CSV and statistics downloads named by what they are. axe-core
-// checks every page. Started by `tests/api/browser_results.rs`.
+// knapsack budget, and the CSV and statistics downloads named by what they are. The audit log
+// pages once, in words, with a filter; the auditor's page gives the archive, the key and the
+// `kurultai verify` command (which the Rust side then runs). axe-core checks every page. Started by `tests/api/browser_results.rs`.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accessible, env, heading, URL, SLUG, withPage } from "./support.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { accessible, env, heading, logIn, URL, SLUG, withPage } from "./support.mjs";
 
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB", acceptDownloads: true };
 const day = new Date().toISOString().slice(0, 10);
@@ -74,4 +77,66 @@ test("a tie that decided a knapsack budget is named with its rule", () => withPa
   assert.match(tie, /an order fixed before counting/);
   // No Equal Shares section for a greedy count.
   assert.equal(await main.getByRole("heading", { name: /Equal Shares/ }).count(), 0);
+}));
+
+test("the audit log pages once, names staff and actions, and filters", () => withPage("audit", { viewport: { width: 1280, height: 900 }, locale: "en-GB" }, async (page) => {
+  const total = Number(env("KURULTAI_AUDIT_COUNT"));
+  await logIn(page, env("KURULTAI_AUDITOR"), env("KURULTAI_PASSWORD"));
+  await heading(page, "Staff pages");
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await heading(page, "Audit log");
+  const main = page.locator("main");
+  await main.getByText("The chain of 100 entries shown is intact: no entry was changed or removed.").waitFor();
+  const rows = main.locator("tbody tr");
+  assert.equal(await rows.count(), 100);
+  // Actions and targets in words (with the code beside), staff by name and e-mail.
+  const move = rows.filter({ hasText: "cycle.transition" }).first();
+  await move.getByText("Phase changed").waitFor();
+  await move.getByText("Cycle", { exact: true }).waitFor();
+  await move.getByText("official", { exact: true }).waitFor();
+  await move.getByText("official@bursa.example · Official").waitFor();
+  await accessible(page, "the audit log");
+
+  // "Show more" loads the rest once and then goes away: never the first page again.
+  const more = main.getByRole("button", { name: "Show more" });
+  await more.click();
+  await main.getByText(`The chain of ${total} entries shown is intact: no entry was changed or removed.`).waitFor();
+  assert.equal(await rows.count(), total);
+  assert.equal(await more.isVisible(), false, "no “Show more” after the last page");
+  const seqs = await rows.locator("td.num").first().allInnerTexts();
+  assert.equal(new Set(await rows.evaluateAll((trs) => trs.map((tr) => tr.cells[0].textContent))).size, total, `no entry twice ${seqs.length}`);
+
+  // The filter: by action, then by day.
+  await main.getByLabel("Action").selectOption({ label: "Phase changed" });
+  await main.getByText(`${env("KURULTAI_AUDIT_MOVES")} of ${total} entries match.`).waitFor();
+  assert.equal(await rows.filter({ visible: true }).count(), Number(env("KURULTAI_AUDIT_MOVES")));
+  await main.getByLabel("Action").selectOption({ label: "All actions" });
+  const tomorrow = new Date(Date.now() + 86_400_000 * 2).toISOString().slice(0, 10);
+  await main.getByLabel("From").fill(tomorrow);
+  await main.getByText(`0 of ${total} entries match.`).waitFor();
+  await main.getByLabel("From").fill("");
+  await accessible(page, "the audit log, all of it");
+}));
+
+test("the auditor's page gives the archive, the key and the exact verify command", () => withPage("verify", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "en-GB", acceptDownloads: true }, async (page) => {
+  await logIn(page, env("KURULTAI_AUDITOR"), env("KURULTAI_PASSWORD"));
+  await heading(page, "Staff pages");
+  await page.goto(`${URL}/#/m/${SLUG}/staff/cycles/${env("KURULTAI_SHARES_CYCLE")}`);
+  await page.getByRole("link", { name: "Check this cycle yourself (archive, key, command)" }).click();
+  await heading(page, "Check the cycle yourself: People's Budget 2027");
+  await accessible(page, "the auditor's page on a phone");
+  const main = page.locator("main");
+  const keys = await (await fetch(`${URL}/api/v1/municipalities/${SLUG}/keys`)).json();
+  await main.locator("code.public-key", { hasText: keys.keys[0].public_key }).waitFor();
+  const saved = page.waitForEvent("download");
+  await main.getByRole("button", { name: "Download the signed archive of the cycle" }).click();
+  const archive = await saved;
+  const name = `people-s-budget-2027-${day}.tar.gz`;
+  assert.equal(archive.suggestedFilename(), name);
+  const command = await main.locator("code.command").innerText();
+  assert.equal(command, `kurultai verify --key ${keys.keys[0].public_key} '${name}'`);
+  // Handed to tests/api/browser_results.rs, which runs the command on the file.
+  const dir = env("KURULTAI_VERIFY_DIR");
+  await archive.saveAs(join(dir, name));
+  writeFileSync(join(dir, "command.txt"), command);
 }));

@@ -36,6 +36,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
+  [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
 ];
 
 /** Staff pages ask for a staff login first. */
