@@ -2,7 +2,8 @@
 //!
 //! Two published cycles: an Equal Shares budget whose completion raised each voter's share
 //! (so the money left with the voters exceeds the budget) and where a proposal with six votes
-//! loses to ones with three, and a knapsack budget that a tie decided.
+//! loses to ones with three, a knapsack budget that a tie decided, and an Equal Shares round
+//! that was a tie.
 
 use std::path::Path;
 use std::process::Command;
@@ -104,6 +105,19 @@ async fn stage(app: &TestApp, slug: &str, verify_dir: &Path) -> Vec<(&'static st
         20,
     )
     .await;
+    // Two playgrounds at the same price per supporter: Equal Shares' first round is a tie.
+    let playgrounds = published(
+        app,
+        &city,
+        &official,
+        json!({"names": {"en": "Playgrounds"}, "amount_minor": 100_000,
+               "ballot": {"type": "approval"},
+               "rule": {"kind": "equal_shares", "completion": "add1", "tie_break": "pabutools"}}),
+        &[("Swings", 40_000), ("Slides", 40_000)],
+        &[&[0], &[1], &[0], &[1]],
+        40,
+    )
+    .await;
     // More than one page (100) of audit entries, so "Show more" has something to show once.
     for _ in 0..70 {
         official.create_cycle(&city).await;
@@ -134,6 +148,7 @@ async fn stage(app: &TestApp, slug: &str, verify_dir: &Path) -> Vec<(&'static st
         ("KURULTAI_AUDITOR", format!("auditor@{slug}.example")),
         ("KURULTAI_SHARES_BUDGET", shares.id),
         ("KURULTAI_KNAPSACK_BUDGET", knapsack.id),
+        ("KURULTAI_TIED_BUDGET", playgrounds.id),
     ]
 }
 

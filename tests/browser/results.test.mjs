@@ -79,6 +79,14 @@ test("a tie that decided a knapsack budget is named with its rule", () => withPa
   assert.equal(await main.getByRole("heading", { name: /Equal Shares/ }).count(), 0);
 }));
 
+test("a tie in an Equal Shares round is named with its rule", () => withPage("round-tie", PHONE, async (page) => {
+  await page.goto(`${URL}/#/m/${SLUG}/results/${env("KURULTAI_TIED_BUDGET")}`);
+  await heading(page, "Results: Playgrounds");
+  const tie = await page.locator("main ul.ties li").innerText();
+  assert.match(tie, /^Round 1: “(Swings|Slides)” and “(Swings|Slides)” cost their supporters exactly the same per vote\. The tie was broken in favour of “(Swings|Slides)” by an order fixed before counting/);
+  await accessible(page, "a tied Equal Shares round on a phone");
+}));
+
 test("the audit log pages once, names staff and actions, and filters", () => withPage("audit", { viewport: { width: 1280, height: 900 }, locale: "en-GB" }, async (page) => {
   const total = Number(env("KURULTAI_AUDIT_COUNT"));
   await logIn(page, env("KURULTAI_AUDITOR"), env("KURULTAI_PASSWORD"));

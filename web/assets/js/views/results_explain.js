@@ -2,7 +2,8 @@
 // docs/tally-json.md): what each Equal Shares round did, what the completion did to each
 // voter's share (and so why "money left with the voters" can exceed the budget), why a
 // proposal with more votes can lose, and which ties decided the outcome and how they were
-// broken. Every figure comes from the trace; nothing here recounts.
+// broken (greedy ties read from the order of the greedy steps, Equal Shares ties from each
+// round's `tied_with`). Every figure comes from the trace; nothing here recounts.
 
 import { h } from "../dom.js";
 import { minorDigits, money, moneyText, number, t } from "../i18n.js";
@@ -108,12 +109,28 @@ export function greedyTies(results, titles) {
   return ties;
 }
 
+/**
+ * Ties an Equal Shares round broke: the engine records, per round, the projects whose price per
+ * supporter equalled the winner's exactly (`tied_with`, absent from results counted before it).
+ */
+export function roundTies(results, titles) {
+  return (results.tally?.trace ?? [])
+    .filter((s) => s.step === "equal_shares" && s.tied_with?.length)
+    .map((s) => ({ round: s.round, winner: titles.get(s.project) ?? s.project, losers: s.tied_with.map((p) => titles.get(p) ?? p) }));
+}
+
 function tiesText(results, titles) {
-  const ties = greedyTies(results, titles);
-  if (!ties.length) return null;
-  return [h("h3", {}, t("results.ties")), h("ul", { class: "ties" }, ties.map((tie) => h("li", {}, t("results.tie", {
-    winner: quoted(tie.winner), loser: quoted(tie.loser), score: number(Number(tie.score)), rule: tieRule(results.tally),
-  }))))];
+  const rule = tieRule(results.tally);
+  const items = [
+    ...greedyTies(results, titles).map((tie) => t("results.tie", {
+      winner: quoted(tie.winner), loser: quoted(tie.loser), score: number(Number(tie.score)), rule,
+    })),
+    ...roundTies(results, titles).map((tie) => t("results.tie_round", {
+      round: number(tie.round), winner: quoted(tie.winner), losers: tie.losers.map(quoted).join(", "), rule,
+    })),
+  ];
+  if (!items.length) return null;
+  return [h("h3", {}, t("results.ties")), h("ul", { class: "ties" }, items.map((text) => h("li", {}, text)))];
 }
 
 /** The explanation section for a result, or null when there is nothing to explain. */
