@@ -5,7 +5,8 @@
 use std::path::Path;
 
 /// What a test module may reach inside this binary.
-const SHARED: [&str; 2] = ["helpers", "support"];
+// `browser` is the shared browser harness each part of the web client runs its scripts with.
+const SHARED: [&str; 3] = ["helpers", "support", "browser"];
 
 /// Every `<prefix><module>` a file names (`crate::` or `super::`), comments left out.
 fn paths_after(prefix: &str, source: &str) -> Vec<String> {
