@@ -62,7 +62,7 @@ export async function auditPage({ city, isCurrent }) {
       if (keep) count += 1;
     }
     const active = action.value || from.value || to.value;
-    matching.textContent = active ? t("audit.matching", { count: number(count), total: number(shown) }) : "";
+    matching.textContent = active ? t("audit.matching", { count, total: number(shown) }) : "";
   }
 
   function addActions(entries) {
@@ -86,7 +86,7 @@ export async function auditPage({ city, isCurrent }) {
       after = page.next_after ?? null;
       more.hidden = after === null;
       state.replaceChildren(page.chain_intact
-        ? h("p", { class: "success" }, t("audit.intact", { count: number(shown) }))
+        ? h("p", { class: "success" }, t("audit.intact", { count: shown }))
         : h("p", { class: "alert" }, t("audit.broken", { seq: page.first_broken_seq })));
       filter();
     } finally {
