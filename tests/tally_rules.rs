@@ -255,3 +255,45 @@ fn empty_ballots_still_hold_a_share() {
     .unwrap();
     assert!(run(&e, Rule::EqualShares(Completion::None), TieBreak::Pabutools).is_empty());
 }
+
+/// Two projects at the same price per supporter in a round: the trace names the one that lost
+/// the tie-break (`tied_with`), and a round without a tie writes no such field.
+#[test]
+fn equal_shares_records_the_ties_it_broke() {
+    let e = Election::new(
+        d("10"),
+        projects(&[("x", "4"), ("y", "4")]),
+        VoteKind::Approval,
+        approvals(&[&["x"], &["y"], &["x"], &["y"]]),
+    )
+    .unwrap();
+    let r = tally(
+        &e,
+        &TallyOptions {
+            rule: Rule::EqualShares(Completion::None),
+            tie_break: TieBreak::Pabutools,
+            record_payments: false,
+        },
+    )
+    .unwrap();
+    let rounds: Vec<(String, Vec<String>)> = r
+        .trace
+        .iter()
+        .filter_map(|s| match s {
+            TraceStep::EqualShares {
+                project, tied_with, ..
+            } => Some((project.clone(), tied_with.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rounds,
+        [
+            ("x".to_string(), vec!["y".to_string()]),
+            ("y".to_string(), vec![])
+        ]
+    );
+    let json = serde_json::to_value(&r.trace).unwrap();
+    assert_eq!(json[0]["tied_with"], serde_json::json!(["y"]));
+    assert!(json[1].get("tied_with").is_none(), "{json}");
+}

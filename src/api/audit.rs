@@ -7,16 +7,24 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::{AuditReaders, Staff};
+use std::collections::HashMap;
+
 use crate::db::audit::AuditRow;
 use crate::db::Db;
 
 use crate::error::{ApiError, ApiResult};
+use crate::service::audit_pages::StaffName;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
     pub seq: i64,
     pub id: String,
     pub actor_account_id: Option<String>,
+    /// The actor's display name, when the actor is staff of this municipality (residents and
+    /// platform admins are named by role only).
+    pub actor_name: Option<String>,
+    /// The actor's e-mail, when the actor is staff of this municipality.
+    pub actor_email: Option<String>,
     /// The actor's role, or `system` for scheduled acts.
     #[schema(value_type = crate::api::closed_sets::ActorRole)]
     pub actor_role: String,
@@ -32,8 +40,11 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    fn from_row(row: AuditRow) -> Self {
+    fn from_row(row: AuditRow, staff: &HashMap<String, StaffName>) -> Self {
+        let actor = row.actor_account_id.as_ref().and_then(|id| staff.get(id));
         AuditEntry {
+            actor_name: actor.map(|a| a.display_name.clone()),
+            actor_email: actor.and_then(|a| a.email.clone()),
             details: row.details_json(),
             seq: row.seq,
             id: row.id,
@@ -98,12 +109,16 @@ pub async fn list(
         ));
     }
     let after = query.after.unwrap_or(0);
-    let chain = staff.municipality.id.to_string();
-    let page = crate::service::audit_pages::page(&db, chain, after, limit).await?;
+    let municipality = staff.municipality.id.clone();
+    let page = crate::service::audit_pages::page(&db, municipality, after, limit).await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         next_after: page.next_after,
         chain_intact: page.first_broken_seq.is_none(),
         first_broken_seq: page.first_broken_seq,
-        entries: page.entries.into_iter().map(AuditEntry::from_row).collect(),
+        entries: page
+            .entries
+            .into_iter()
+            .map(|row| AuditEntry::from_row(row, &page.staff))
+            .collect(),
     }))
 }

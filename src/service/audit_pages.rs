@@ -1,10 +1,19 @@
 //! Reading a municipality's audit chain a page at a time, with whether the chain is intact up
 //! to the page's last entry.
 
+use std::collections::HashMap;
+
 use crate::db::audit::{self, AuditRow};
-use crate::db::Db;
+use crate::db::{accounts, Db};
 use crate::domain::audit_chain;
+use crate::domain::ids::MunicipalityId;
 use crate::service::{Error, Result};
+
+/// Who a staff actor is: the municipality's own staff may see each other's names and e-mails.
+pub struct StaffName {
+    pub display_name: String,
+    pub email: Option<String>,
+}
 
 /// One page of the chain.
 pub struct Page {
@@ -14,6 +23,9 @@ pub struct Page {
     pub next_after: Option<i64>,
     /// The first entry whose hash does not follow from the ones before, up to this page's end.
     pub first_broken_seq: Option<i64>,
+    /// The names of the page's actors who are staff of the municipality, by account id
+    /// (residents and platform admins are shown by role only).
+    pub staff: HashMap<String, StaffName>,
 }
 
 /// The page in `rows` (read as `limit + 1` entries after `after`, to learn whether more
@@ -26,17 +38,29 @@ fn split(rows: Vec<AuditRow>, after: i64, limit: i64) -> (Vec<AuditRow>, i64, Op
     (entries, through, more.then_some(through))
 }
 
-/// Up to `limit` entries of the chain `chain_key` after the sequence number `after`.
-pub async fn page(db: &Db, chain_key: String, after: i64, limit: i64) -> Result<Page> {
+/// Up to `limit` entries of the municipality's chain after the sequence number `after`.
+pub async fn page(db: &Db, municipality: MunicipalityId, after: i64, limit: i64) -> Result<Page> {
     db.read(move |conn| {
+        let chain_key = municipality.to_string();
         let rows = audit::page(conn, &chain_key, after, limit + 1)?;
         let (entries, through, next_after) = split(rows, after, limit);
         let whole = audit::up_to(conn, &chain_key, through)?;
         let broken = audit_chain::first_break(&whole, &chain_key).map(|b| b.seq);
+        let staff = accounts::staff_of(conn, &municipality)?
+            .into_iter()
+            .map(|a| {
+                let name = StaffName {
+                    display_name: a.display_name,
+                    email: a.email,
+                };
+                (a.id.to_string(), name)
+            })
+            .collect();
         Ok::<_, Error>(Page {
             entries,
             next_after,
             first_broken_seq: broken,
+            staff,
         })
     })
     .await

@@ -45,7 +45,7 @@
 //! [`Q`], which promotes itself to a big rational rather than overflow.
 
 use crate::tally::exact::Q;
-use crate::tally::mes::{Mes, MesRound, MesRun, Packed};
+use crate::tally::mes::{in_rank_order, Mes, MesRound, MesRun, Packed};
 use std::cmp::Ordering;
 
 /// How much of a run to report.
@@ -361,6 +361,7 @@ impl Kernel<'_, '_> {
         let mut unaffordable = std::mem::take(&mut self.s.unaffordable);
         loop {
             let mut best: Option<Eval> = None;
+            let mut tied = Vec::new();
             unaffordable.clear();
             // Candidates are evaluated by increasing bound: those before `reached` were.
             let mut reached = alive.len();
@@ -386,9 +387,17 @@ impl Kernel<'_, '_> {
                 let better = match best.as_mut() {
                     None => true,
                     Some(b) => match self.cmp_rho(&mut e, b) {
-                        Ordering::Less => true,
+                        Ordering::Less => {
+                            tied.clear();
+                            true
+                        }
                         Ordering::Greater => false,
-                        Ordering::Equal => ranks[pu] < ranks[b.p as usize],
+                        Ordering::Equal => {
+                            // Whichever loses the tie-break is tied with the winner.
+                            let wins = ranks[pu] < ranks[b.p as usize];
+                            tied.push(if wins { b.p } else { p });
+                            wins
+                        }
                     },
                 };
                 if self.undecided {
@@ -410,7 +419,9 @@ impl Kernel<'_, '_> {
             let evaluated = reached - (before - alive.len());
             sort_front_in(&mut alive, evaluated, |a, b| by_bound(&bound, a, b));
             cost += mes.costs[e.p as usize];
-            rounds.push(self.buy(e, detail));
+            let mut round = self.buy(e, detail);
+            round.tied = in_rank_order(tied, ranks);
+            rounds.push(round);
             if self.undecided {
                 return None;
             }
@@ -756,6 +767,7 @@ impl Kernel<'_, '_> {
             supporters,
             payers,
             paid_everything,
+            tied: Vec::new(),
         }
     }
 
@@ -822,7 +834,12 @@ mod tests {
     use num_bigint::BigInt;
     use proptest::prelude::*;
 
-    fn rounds_of(run: &MesRun) -> Vec<(u32, Q, Q, u64, u64, u64)> {
+    /// A round as compared: project, ρ, largest payment, supporters, payers, paid everything,
+    /// and the projects tied with it.
+    type RoundFigures = (u32, Q, Q, u64, u64, u64, Vec<u32>);
+
+    /// Each round's figures and ties: the kernel must find the same ties as the exact engine.
+    fn rounds_of(run: &MesRun) -> Vec<RoundFigures> {
         run.rounds
             .iter()
             .map(|r| {
@@ -833,6 +850,7 @@ mod tests {
                     r.supporters,
                     r.payers,
                     r.paid_everything,
+                    r.tied.clone(),
                 )
             })
             .collect()

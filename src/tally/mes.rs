@@ -49,6 +49,17 @@ pub(crate) struct MesRound {
     pub supporters: u64,
     pub payers: u64,
     pub paid_everything: u64,
+    /// The candidates whose ρ equalled this round's exactly and lost the tie-break, in
+    /// tie-break order (empty when the round was not a tie).
+    pub tied: Vec<u32>,
+}
+
+/// The candidates among `tied` still tied with the round's winner, in tie-break order: ties are
+/// found in the order candidates are evaluated, which is not the tie-break order.
+pub(crate) fn in_rank_order(mut tied: Vec<u32>, ranks: &[u32]) -> Vec<u32> {
+    tied.sort_by_key(|&p| ranks[p as usize]);
+    tied.dedup();
+    tied
 }
 
 /// The outcome of one run.
@@ -217,6 +228,7 @@ impl<'a> Mes<'a> {
                     .then(self.ranks[a as usize].cmp(&self.ranks[b as usize]))
             });
             let mut best: Option<(u32, Q, Q)> = None;
+            let mut tied = Vec::new();
             let mut unaffordable = Vec::new();
             for &p in &alive {
                 if let Some((_, best_rho, _)) = &best {
@@ -233,9 +245,17 @@ impl<'a> Mes<'a> {
                 let better = match &best {
                     None => true,
                     Some((q, best_rho, _)) => {
-                        rho < *best_rho
-                            || (rho == *best_rho
-                                && self.ranks[p as usize] < self.ranks[*q as usize])
+                        if rho < *best_rho {
+                            tied.clear();
+                            true
+                        } else if rho == *best_rho {
+                            // Whichever loses the tie-break is tied with the winner.
+                            let wins = self.ranks[p as usize] < self.ranks[*q as usize];
+                            tied.push(if wins { *q } else { p });
+                            wins
+                        } else {
+                            false
+                        }
                     }
                 };
                 if better {
@@ -246,7 +266,8 @@ impl<'a> Mes<'a> {
             alive.retain(|p| !unaffordable.contains(p));
             let Some((p, rho, lambda)) = best else { break };
             alive.retain(|&q| q != p);
-            let round = self.buy(p, rho, lambda, &mut st, payments.as_mut());
+            let mut round = self.buy(p, rho, lambda, &mut st, payments.as_mut());
+            round.tied = in_rank_order(tied, self.ranks);
             cost += self.costs[p as usize];
             rounds.push(round);
         }
@@ -389,6 +410,7 @@ impl<'a> Mes<'a> {
             supporters,
             payers,
             paid_everything,
+            tied: Vec::new(),
         }
     }
 }

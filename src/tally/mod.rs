@@ -304,6 +304,11 @@ fn mes_rounds(election: &Election, run: &MesRun, share: &Q, n: u64) -> Vec<Trace
                 payers: r.payers,
                 paid_everything: r.paid_everything,
                 money_left: Exact::money(&money_left, scale),
+                tied_with: r
+                    .tied
+                    .iter()
+                    .map(|&q| election.projects()[q as usize].id.clone())
+                    .collect(),
             }
         })
         .collect()

@@ -112,6 +112,11 @@ pub enum TraceStep {
         paid_everything: u64,
         /// Money left with all voters together after this round (main units).
         money_left: Exact,
+        /// Projects whose ρ equalled this round's exactly and lost the tie-break, in tie-break
+        /// order. Absent when the round was not a tie (so results counted before it keep their
+        /// bytes).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        tied_with: Vec<String>,
     },
     /// One round of sequential Phragmén.
     Phragmen {

@@ -159,3 +159,39 @@ async fn any_edit_to_a_past_entry_breaks_the_chain() {
 fn kurultai_on_sqlite() -> bool {
     !crate::helpers::on_postgres()
 }
+
+/// Staff read who did what by name: the municipality's own staff are named with their
+/// e-mail; another municipality's staff never appear, and a resident is named by role only.
+#[tokio::test]
+async fn staff_actors_are_named_to_their_own_municipality() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kars"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let cycle = official.create_cycle(&city).await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+
+    let page = log(&auditor).await;
+    let moved = page
+        .entries
+        .iter()
+        .find(|e| e.action == "cycle.transition")
+        .expect("the move is logged");
+    assert_eq!(moved.actor_name.as_deref(), Some("official"));
+    assert_eq!(moved.actor_email.as_deref(), Some("official@kars.example"));
+    // The platform admin who created the municipality is not one of its staff.
+    let created = page
+        .entries
+        .iter()
+        .find(|e| e.action == "municipality.created")
+        .expect("the creation is logged");
+    assert_eq!(
+        (
+            created.actor_name.as_deref(),
+            created.actor_email.as_deref()
+        ),
+        (None, None)
+    );
+}

@@ -242,6 +242,8 @@ pub struct AuditEntry {
     pub seq: i64,
     pub action: String,
     pub actor_role: String,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
     /// Each action records its own details: tests read single members.
     pub details: Value,
 }

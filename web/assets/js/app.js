@@ -39,6 +39,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
   [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
+  [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

@@ -110,10 +110,13 @@ export function confirmAction(question, confirmLabel) {
   });
 }
 
-/** Downloads an authorised file (an export) under the name the server gives it. */
-export async function download(response, fallbackName) {
+/**
+ * Downloads an authorised file (an export) as `chosen`, else under the name the server gives
+ * it (which names things by id), else `fallbackName`.
+ */
+export async function download(response, fallbackName, chosen) {
   const disposition = response.headers.get("content-disposition") || "";
-  const name = disposition.match(/filename="?([^";]+)"?/)?.[1] ?? fallbackName;
+  const name = chosen ?? disposition.match(/filename="?([^";]+)"?/)?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);
@@ -177,4 +180,13 @@ export function requiredReason(reasonField) {
   reasonField.setError(t("staff.reason_needed"));
   reasonField.input.focus();
   return null;
+}
+
+/**
+ * A file name people recognise: `what` (a cycle's or budget's name, in any script) and the
+ * day, e.g. `parks-2026-12-05.csv`; ids mean nothing to the person who downloads it.
+ */
+export function fileName(what, ext, day = new Date()) {
+  const words = String(what).toLowerCase().normalize("NFC").replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-+|-+$/g, "");
+  return `${words.slice(0, 60) || "kurultai"}-${day.toISOString().slice(0, 10)}.${ext}`;
 }

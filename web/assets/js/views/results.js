@@ -1,11 +1,13 @@
 // Published results: who won, as a chart (votes or points per proposal, the funded ones
 // marked; how the budget was spent, with the budget line), the table behind it, and for
-// Equal Shares the rounds in order with the price each supporter paid.
+// Equal Shares the rounds in order with the price each supporter paid, explained in plain words
+// (results_explain.js); the files a city publishes beside them (CSV, statistics, the `.pb`).
 
-import { api } from "../api.js";
+import { account, api } from "../api.js";
 import { h, show, svg, nextId } from "../dom.js";
 import { money, moneyText, number, pick, t } from "../i18n.js";
-import { href } from "../ui.js";
+import { download, errorBox, fileName, href } from "../ui.js";
+import { explanation } from "./results_explain.js";
 
 // Sized for a phone: the picture scales to the screen, so its units are roughly pixels at
 // 360 wide. Each proposal takes two lines, its title over its bar, so long titles stay legible.
@@ -35,7 +37,11 @@ function votesChart(lines, pointsBallot) {
     }));
 }
 
-/** The funded proposals' costs end to end, against a dashed line at the budget. */
+/**
+ * The funded proposals' costs end to end, against a dashed line at the budget. Each segment is
+ * numbered, and the numbered list under the picture names it with its cost and share of the
+ * budget: the list is what a screen reader reads, the numbers tie it to the picture.
+ */
 function budgetChart(results) {
   const funded = results.proposals.filter((l) => l.selected).sort((a, b) => (a.funded_order ?? 0) - (b.funded_order ?? 0));
   const total = Math.max(results.amount_minor, results.total_cost_minor, 1);
@@ -43,23 +49,34 @@ function budgetChart(results) {
   const titleId = nextId("budget-title");
   let x = 10;
   const budgetX = 10 + (results.amount_minor / total) * span;
-  return svg("svg", { class: "chart", viewBox: `0 0 ${WIDTH} 84`, role: "img", "aria-labelledby": titleId },
+  const picture = svg("svg", { class: "chart", viewBox: `0 0 ${WIDTH} 84`, role: "img", "aria-labelledby": titleId },
     svg("title", { id: titleId }, t("results.budget_chart", {
       spent: money(results.total_cost_minor, results.currency), budget: money(results.amount_minor, results.currency),
     })),
     funded.map((line, i) => {
       const w = (line.cost_minor / total) * span;
-      const rect = svg("rect", { class: "bar funded", x, y: 20, width: Math.max(1, w - 1), height: 30, opacity: i % 2 ? 0.75 : 1 });
+      const segment = svg("g", { class: "segment" },
+        svg("title", {}, `${i + 1}. ${line.title}: ${money(line.cost_minor, results.currency)}`),
+        svg("rect", { class: "bar funded", x, y: 20, width: Math.max(1, w - 1), height: 30, opacity: i % 2 ? 0.75 : 1 }),
+        w >= 16 ? svg("text", { class: "segment-number", x: x + w / 2, y: 40, "text-anchor": "middle" }, number(i + 1)) : null);
       x += w;
-      return rect;
+      return segment;
     }),
     svg("line", { class: "budget-line", x1: budgetX, x2: budgetX, y1: 8, y2: 62 }),
     svg("text", { x: budgetX, y: 78, "text-anchor": "end" }, t("results.budget_line", { budget: money(results.amount_minor, results.currency) })));
+  const share = (minor) => number(Math.round((minor / Math.max(results.amount_minor, 1)) * 100));
+  return h("figure", {}, picture,
+    h("figcaption", {}, h("ol", { class: "segments" }, funded.map((line) => h("li", {}, t("results.segment", {
+      title: line.title, cost: money(line.cost_minor, results.currency), percent: share(line.cost_minor),
+    }))))));
 }
+
+/** A cell that names its column, so a row still reads as a card on a phone (`table.reflow`). */
+const cell = (label, attrs, ...content) => h("td", { "data-label": label, ...attrs }, ...content);
 
 function resultsTable(results, pointsBallot) {
   const rows = [...results.proposals].sort((a, b) => (a.funded_order ?? 1e9) - (b.funded_order ?? 1e9) || Number(b.score) - Number(a.score));
-  return h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("results.table") }, h("table", {},
+  return h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("results.table") }, h("table", { class: "reflow" },
     h("caption", { class: "visually-hidden" }, t("results.table")),
     h("thead", {}, h("tr", {},
       h("th", { scope: "col" }, t("results.proposal")),
@@ -69,10 +86,10 @@ function resultsTable(results, pointsBallot) {
       h("th", { scope: "col" }, t("results.funded")))),
     h("tbody", {}, rows.map((l) => h("tr", {},
       h("th", { scope: "row" }, l.title),
-      h("td", { class: "num" }, number(l.votes)),
-      pointsBallot ? h("td", { class: "num" }, number(Number(l.score))) : null,
-      h("td", { class: "num" }, money(l.cost_minor, results.currency)),
-      h("td", {}, l.selected ? h("span", { class: "badge ok" }, t("results.yes")) : h("span", { class: "badge" }, t("results.no"))))))));
+      cell(t("results.votes"), { class: "num" }, number(l.votes)),
+      pointsBallot ? cell(t("results.score"), { class: "num" }, number(Number(l.score))) : null,
+      cell(t("results.cost"), { class: "num" }, money(l.cost_minor, results.currency)),
+      cell(t("results.funded"), {}, l.selected ? h("span", { class: "badge ok" }, t("results.yes")) : h("span", { class: "badge" }, t("results.no"))))))));
 }
 
 /** Equal Shares: each round's project and what each supporter paid. */
@@ -83,7 +100,7 @@ function roundsTable(results, titles) {
   return [
     h("h2", {}, t("results.rounds")),
     h("p", {}, t("results.rounds_intro")),
-    h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("results.rounds") }, h("table", {},
+    h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("results.rounds") }, h("table", { class: "reflow" },
       h("thead", {}, h("tr", {},
         h("th", { scope: "col", class: "num" }, t("results.round")),
         h("th", { scope: "col" }, t("results.proposal")),
@@ -91,12 +108,42 @@ function roundsTable(results, titles) {
         h("th", { scope: "col", class: "num" }, t("results.payers")),
         h("th", { scope: "col", class: "num" }, t("results.money_left")))),
       h("tbody", {}, rounds.map((r) => h("tr", {},
-        h("td", { class: "num" }, number(r.round)),
+        cell(t("results.round"), { class: "num" }, number(r.round)),
         h("th", { scope: "row" }, titles.get(r.project) ?? r.project),
-        h("td", { class: "num" }, moneyText(r.max_payment?.decimal ?? r.max_payment, currency)),
-        h("td", { class: "num" }, number(r.payers)),
-        h("td", { class: "num" }, moneyText(r.money_left?.decimal ?? r.money_left, currency))))))),
+        cell(t("results.price"), { class: "num" }, moneyText(r.max_payment?.decimal ?? r.max_payment, currency)),
+        cell(t("results.payers"), { class: "num" }, number(r.payers)),
+        cell(t("results.money_left"), { class: "num" }, moneyText(r.money_left?.decimal ?? r.money_left, currency))))))),
   ];
+}
+
+/**
+ * The files a city publishes beside the page: the results as CSV, the cycle's participation
+ * statistics, and for its officials and auditors the budget's `.pb`. Each is fetched with the
+ * session (staff see them before publication) and saved under the budget's or cycle's name.
+ */
+function files(budget, city) {
+  const status = h("div", { role: "status" });
+  const name = pick(budget.names, city.default_language);
+  const get = (label, path, chosen) => h("button", { type: "button", class: "secondary", onclick: async () => {
+    try {
+      const saved = await download(await api("GET", path, { auth: true }), null, await chosen());
+      status.replaceChildren(h("p", { class: "success" }, t("staff.downloaded", { name: saved })));
+    } catch (error) {
+      status.replaceChildren(errorBox(error));
+    }
+  } }, label);
+  const cycleName = async () => {
+    const cycle = await api("GET", `/cycles/${budget.cycle_id}`, { auth: true });
+    return pick(cycle.names, city.default_language);
+  };
+  const exporter = ["official", "auditor"].includes(account()?.role);
+  return h("section", { "aria-labelledby": "files-title" },
+    h("h2", { id: "files-title" }, t("results.files")),
+    h("div", { class: "actions" },
+      get(t("results.csv"), `/budgets/${budget.id}/results.csv`, async () => fileName(name, "csv")),
+      get(t("results.stats"), `/cycles/${budget.cycle_id}/stats.csv`, async () => fileName(`${await cycleName()} ${t("results.stats_file")}`, "csv")),
+      exporter ? get(t("staff.download_pb"), `/budgets/${budget.id}/export.pb`, async () => fileName(name, "pb")) : null),
+    status);
 }
 
 export async function resultsPage({ city, params: [, budgetId], isCurrent }) {
@@ -119,8 +166,10 @@ export async function resultsPage({ city, params: [, budgetId], isCurrent }) {
       h("figcaption", { class: "legend" },
         h("span", {}, h("span", { class: "swatch", style: null, "data-kind": "funded" }), t("results.legend_funded")),
         h("span", {}, h("span", { class: "swatch", "data-kind": "other" }), t("results.legend_other")))),
-    h("figure", {}, budgetChart(results)),
+    budgetChart(results),
     resultsTable(results, pointsBallot),
+    explanation(results, titles),
     roundsTable(results, titles),
+    files(budget, city),
     h("p", {}, h("a", { href: href(city.slug) }, t("ballot.back_to_budgets"))));
 }

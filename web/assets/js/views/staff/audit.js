@@ -1,45 +1,113 @@
 // Auditors and admins: the municipality's hash-chained audit log, page by page, with the
-// server's check of the chain.
+// server's check of the chain; actions and targets in the interface language, staff named,
+// and a filter by action and day over the entries loaded so far.
 
 import { api } from "../../api.js";
-import { h, show } from "../../dom.js";
-import { dateTime, number, t } from "../../i18n.js";
+import { h, nextId, show } from "../../dom.js";
+import { dateTime, has, number, t } from "../../i18n.js";
 import { href } from "../../ui.js";
 
 const PAGE = 100;
 
+/** A code in the interface language when there is a text for it, else the code itself. */
+const named = (prefix, code) => (has(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : code);
+
+/** Who acted: a staff member by name and e-mail (the API gives them), else by role. */
+function actor(entry) {
+  const role = t(`role.${entry.actor_role}`);
+  if (!entry.actor_name) return role;
+  return [h("span", {}, entry.actor_name), h("br"), h("span", { class: "muted" }, [entry.actor_email, role].filter(Boolean).join(" · "))];
+}
+
+/** The calendar day of an instant in the municipality's zone, as YYYY-MM-DD (the date input's form). */
+function dayOf(iso, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
+}
+
+function row(e, timeZone) {
+  return h("tr", { dataset: { action: e.action, day: dayOf(e.created_at, timeZone) } },
+    h("td", { class: "num" }, number(e.seq)),
+    h("td", {}, h("time", { datetime: e.created_at }, dateTime(e.created_at, timeZone))),
+    h("td", {}, actor(e)),
+    // The code stays beside its words: it is what the archive and `kurultai verify` show.
+    h("th", { scope: "row" }, named("audit.action", e.action), h("br"), h("code", { class: "muted" }, e.action)),
+    h("td", {}, named("audit.target", e.target_type)),
+    h("td", {}, h("code", { title: e.hash }, e.hash.slice(0, 12))));
+}
+
 export async function auditPage({ city, isCurrent }) {
   const rows = h("tbody", {});
   const state = h("div", { role: "status" });
+  const matching = h("p", { role: "status", class: "muted" });
   const more = h("button", { type: "button", class: "secondary", hidden: true }, t("audit.more"));
-  let after = null;
+  const actionId = nextId("audit-action");
+  const fromId = nextId("audit-from");
+  const toId = nextId("audit-to");
+  const action = h("select", { id: actionId }, h("option", { value: "" }, t("audit.filter_all")));
+  const from = h("input", { id: fromId, type: "date" });
+  const to = h("input", { id: toId, type: "date" });
+  const actions = new Set();
+  // `after` is where the next page starts; null once the last page is in. The first page is
+  // asked for once, by `after = 0`: "Show more" never starts over.
+  let after = 0;
   let shown = 0;
+  let loading = false;
+
+  function filter() {
+    let count = 0;
+    for (const tr of rows.children) {
+      const { action: a, day } = tr.dataset;
+      const keep = (!action.value || a === action.value) && (!from.value || day >= from.value) && (!to.value || day <= to.value);
+      tr.hidden = !keep;
+      if (keep) count += 1;
+    }
+    const active = action.value || from.value || to.value;
+    matching.textContent = active ? t("audit.matching", { count, total: number(shown) }) : "";
+  }
+
+  function addActions(entries) {
+    for (const e of entries) {
+      if (actions.has(e.action)) continue;
+      actions.add(e.action);
+      action.append(h("option", { value: e.action }, named("audit.action", e.action)));
+    }
+  }
 
   async function load() {
-    const page = await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/audit-log?limit=${PAGE}${after === null ? "" : `&after=${after}`}`, { auth: true });
-    if (!isCurrent()) return;
-    for (const e of page.entries) {
-      rows.append(h("tr", {},
-        h("td", { class: "num" }, number(e.seq)),
-        h("td", {}, h("time", { datetime: e.created_at }, dateTime(e.created_at, city.time_zone))),
-        h("td", {}, t(`role.${e.actor_role}`)),
-        h("th", { scope: "row" }, h("code", {}, e.action)),
-        h("td", {}, e.target_type),
-        h("td", {}, h("code", { title: e.hash }, e.hash.slice(0, 12)))));
+    if (loading || after === null) return;
+    loading = true;
+    more.disabled = true;
+    try {
+      const page = await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/audit-log?limit=${PAGE}&after=${after}`, { auth: true });
+      if (!isCurrent()) return;
+      rows.append(...page.entries.map((e) => row(e, city.time_zone)));
+      addActions(page.entries);
+      shown += page.entries.length;
+      after = page.next_after ?? null;
+      more.hidden = after === null;
+      state.replaceChildren(page.chain_intact
+        ? h("p", { class: "success" }, t("audit.intact", { count: shown }))
+        : h("p", { class: "alert" }, t("audit.broken", { seq: page.first_broken_seq })));
+      filter();
+    } finally {
+      loading = false;
+      more.disabled = false;
     }
-    shown += page.entries.length;
-    after = page.next_after;
-    more.hidden = after === null || after === undefined;
-    state.replaceChildren(page.chain_intact
-      ? h("p", { class: "success" }, t("audit.intact", { count: shown }))
-      : h("p", { class: "alert" }, t("audit.broken", { seq: page.first_broken_seq })));
   }
   more.addEventListener("click", load);
+  for (const control of [action, from, to]) control.addEventListener("change", filter);
   await load();
+  if (!isCurrent()) return;
   show(
     h("p", {}, h("a", { href: href(city.slug, "staff") }, t("staff.title"))),
     h("h1", {}, t("staff.audit_log")),
     state,
+    h("form", { class: "inline-form", role: "search", "aria-label": t("audit.filter"), onsubmit: (event) => event.preventDefault() },
+      h("div", { class: "field" }, h("label", { for: actionId }, t("audit.action")), action),
+      h("div", { class: "field" }, h("label", { for: fromId }, t("audit.from")), from),
+      h("div", { class: "field" }, h("label", { for: toId }, t("audit.to")), to)),
+    h("p", { class: "muted" }, t("audit.filter_hint")),
+    matching,
     h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("staff.audit_log") }, h("table", {},
       h("thead", {}, h("tr", {},
         h("th", { scope: "col", class: "num" }, t("audit.seq")),

@@ -5,7 +5,7 @@
 import { account, api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { dateTime, minorDigits, money, number, pick, t } from "../../i18n.js";
-import { changeAndReload, confirmAction, download, errorBox, field, href, phaseName, showFormError } from "../../ui.js";
+import { changeAndReload, confirmAction, download, errorBox, field, fileName, href, phaseName, showFormError } from "../../ui.js";
 
 const NEXT = { draft: "submission", submission: "review", review: "voting", voting: "closed", closed: "published" };
 
@@ -121,7 +121,7 @@ async function budgetCard(city, cycle, budget, report) {
     actions.push(h("a", { class: "button secondary", href: href(slug, "results", budget.id) }, t("budget.results")));
     actions.push(h("button", { type: "button", class: "secondary", onclick: async () => {
       try {
-        const name = await download(await api("GET", `/budgets/${budget.id}/export.pb`, { auth: true }), `${budget.id}.pb`);
+        const name = await download(await api("GET", `/budgets/${budget.id}/export.pb`, { auth: true }), null, fileName(pick(budget.names, city.default_language), "pb"));
         report(t("staff.downloaded", { name }));
       } catch (error) {
         report(error);
@@ -162,7 +162,7 @@ export async function staffCyclePage({ city, params: [, cycleId], isCurrent }) {
       ? h("button", { type: "button", class: "secondary", onclick: move("cancelled") }, t("staff.move.cancelled")) : null) : null;
   const archive = ["closed", "published"].includes(cycle.status) ? h("button", { type: "button", class: "secondary", onclick: async () => {
     try {
-      const name = await download(await api("GET", `/cycles/${cycleId}/export`, { auth: true }), `${cycleId}.tar.gz`);
+      const name = await download(await api("GET", `/cycles/${cycleId}/export`, { auth: true }), null, fileName(title, "tar.gz"));
       report(t("staff.downloaded", { name }));
     } catch (error) {
       report(error);
@@ -180,5 +180,6 @@ export async function staffCyclePage({ city, params: [, cycleId], isCurrent }) {
     h("h2", {}, t("staff.budgets")),
     cards.length ? h("ul", { class: "cards" }, cards) : h("p", {}, t("cycle.no_budgets")),
     archive ? h("p", {}, archive) : null,
+    h("p", {}, h("a", { href: href(slug, "staff", "cycles", cycleId, "verify") }, t("verify.link"))),
     runs() && ["draft", "submission", "review"].includes(cycle.status) ? [h("h2", {}, t("staff.new_budget")), budgetForm(city, cycle, reload)] : null);
 }
