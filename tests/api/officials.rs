@@ -1,0 +1,157 @@
+//! What officials need to run a cycle from the web client: deleting a budget before voting,
+//! and the residents list searched, filtered and paged past its first page.
+
+use std::collections::HashSet;
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::support::{
+    AuditPage, BudgetBuilder, City, MunicipalityBuilder, ProposalBuilder, ResidentBuilder,
+    ResidentPage, Role, Session,
+};
+
+async fn town(app: &TestApp, slug: &str) -> (City, Session) {
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish(slug).registration("review"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    (city, official)
+}
+
+#[tokio::test]
+async fn a_budget_is_deleted_before_voting_unless_it_holds_proposals() {
+    let app = spawn_app().await;
+    let (city, official) = town(&app, "rize").await;
+    let cycle = official.create_cycle(&city).await;
+    let spare = official
+        .create_budget(&cycle, BudgetBuilder::approval(1).name("Spare"))
+        .await;
+    let kept = official
+        .create_budget(&cycle, BudgetBuilder::approval(1).name("Kept"))
+        .await;
+    let path = |b: &crate::support::Budget| format!("/api/v1/budgets/{}", b.id);
+
+    // Only an official of this municipality may delete.
+    let (_, stranger) = town(&app, "ordu").await;
+    assert_eq!(stranger.delete(&path(&spare)).await.status, 404);
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    assert_eq!(auditor.delete(&path(&spare)).await.status, 403);
+    assert_eq!(app.anonymous().delete(&path(&spare)).await.status, 401);
+
+    // A draft's empty budget goes, and the audit log says who removed it.
+    assert_eq!(official.delete(&path(&spare)).await.status, 204);
+    assert_eq!(official.get(&path(&spare)).await.status, 404);
+    assert_eq!(official.delete(&path(&spare)).await.status, 404);
+    let log: AuditPage = city
+        .admin
+        .get("/api/v1/municipalities/rize/audit-log")
+        .await
+        .json_as();
+    let deleted: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == "budget.deleted")
+        .collect();
+    assert_eq!(deleted.len(), 1, "{:?}", log.entries);
+    assert_eq!(deleted[0].actor_role, "official");
+    assert!(log.chain_intact);
+
+    // One holding a resident's proposal stays, and says why.
+    official.advance(&cycle, "submission").await;
+    let proposal = official
+        .propose(&kept, ProposalBuilder::new("Benches").cost(1_000))
+        .await;
+    let refused = official.delete(&path(&kept)).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.problem().code, "budget_has_proposals");
+
+    // Once voting opens no budget changes.
+    official.approve(&proposal).await;
+    official.advance(&cycle, "review").await;
+    official.advance(&cycle, "voting").await;
+    let frozen = official.delete(&path(&kept)).await;
+    assert_eq!(frozen.status, 409);
+    assert_eq!(frozen.problem().code, "budget_frozen");
+    let budgets = official
+        .get(&format!("/api/v1/cycles/{}/budgets", cycle.id))
+        .await;
+    assert_eq!(budgets.json_as::<Vec<serde_json::Value>>().len(), 1);
+}
+
+/// Every page of `query` (`limit` each), followed by its cursor to the end.
+async fn every_page(official: &Session, slug: &str, query: &str, limit: u32) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page: ResidentPage = official
+            .get(&format!(
+                "/api/v1/municipalities/{slug}/residents?limit={limit}{query}{after}"
+            ))
+            .await
+            .json_as();
+        pages.push(page.items.iter().map(|r| r.full_name.clone()).collect());
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return pages,
+        }
+        assert!(pages.len() < 100, "the cursor never ends");
+    }
+}
+
+#[tokio::test]
+async fn the_residents_list_pages_past_100_with_a_search_and_a_district() {
+    let app = spawn_app().await;
+    let (city, official) = town(&app, "sinop").await;
+    let harbour = city.admin.add_district(&city, "Harbour").await;
+    let hill = city.admin.add_district(&city, "Hill").await;
+    // 130 registrations, all pending: every third in the harbour district.
+    for n in 1..=130u64 {
+        let resident = ResidentBuilder::adult(n);
+        let resident = resident.district(if n % 3 == 0 { &harbour } else { &hill });
+        let path = "/api/v1/municipalities/sinop/residents";
+        app.anonymous()
+            .post(path, &resident.body("sinop"))
+            .await
+            .expect_status(201);
+    }
+
+    // All 130 over pages of 100: none dropped at the boundary, none repeated.
+    let pages = every_page(&official, "sinop", "&status=pending", 100).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [100, 30]);
+    let names: Vec<String> = pages.concat();
+    let expected: Vec<String> = (1..=130).map(|n| format!("Resident {n}")).collect();
+    assert_eq!(names, expected);
+
+    // Every searched word, in any case: Resident 12, 112 and 120–129, each once over pages of
+    // 5 (a search reads on past the rows it skips).
+    let pages = every_page(&official, "sinop", "&q=RESIDENT%2012", 5).await;
+    let found: Vec<String> = pages.concat();
+    assert_eq!(found.len(), 12, "{found:?}");
+    assert_eq!(found.iter().collect::<HashSet<_>>().len(), 12);
+    assert!(found.iter().all(|n| n.contains("12")));
+
+    // The district filter, with the search: 3, 6, …; with "12", Resident 12 and 120, 123, 126, 129.
+    let district = format!("&district={}", harbour.id);
+    let pages = every_page(&official, "sinop", &district, 10).await;
+    assert_eq!(pages.concat().len(), 43);
+    let both = format!("{district}&q=12");
+    let pages = every_page(&official, "sinop", &both, 2).await;
+    assert_eq!(
+        pages.concat(),
+        [
+            "Resident 12",
+            "Resident 120",
+            "Resident 123",
+            "Resident 126",
+            "Resident 129"
+        ]
+    );
+
+    // No match is an empty page, a bad district a 400.
+    let none = every_page(&official, "sinop", "&q=nobody", 10).await;
+    assert_eq!(none, [Vec::<String>::new()]);
+    let bad = official
+        .get("/api/v1/municipalities/sinop/residents?district=not-a-uuid")
+        .await;
+    assert_eq!(bad.status, 400);
+}
