@@ -1,12 +1,14 @@
 //! What officials need to run a cycle from the web client: deleting a budget before voting,
-//! and the residents list searched, filtered and paged past its first page.
+//! and the residents and proposal lists searched, filtered and paged past their first page.
 
 use std::collections::HashSet;
 
+use serde_json::json;
+
 use crate::helpers::{spawn_app, TestApp};
 use crate::support::{
-    AuditPage, BudgetBuilder, City, MunicipalityBuilder, ProposalBuilder, ResidentBuilder,
-    ResidentPage, Role, Session,
+    AuditPage, BudgetBuilder, City, MunicipalityBuilder, ProposalBuilder, ProposalPage,
+    ResidentBuilder, ResidentPage, Role, Session,
 };
 
 async fn town(app: &TestApp, slug: &str) -> (City, Session) {
@@ -154,4 +156,82 @@ async fn the_residents_list_pages_past_100_with_a_search_and_a_district() {
         .get("/api/v1/municipalities/sinop/residents?district=not-a-uuid")
         .await;
     assert_eq!(bad.status, 400);
+}
+
+/// Every page of a cycle's proposal list for `query`, `limit` each, as titles.
+async fn proposal_pages(official: &Session, cycle: &str, query: &str, limit: u32) -> Vec<String> {
+    let mut titles = Vec::new();
+    for page in 1.. {
+        let got: ProposalPage = official
+            .get(&format!(
+                "/api/v1/cycles/{cycle}/proposals?limit={limit}&page={page}{query}"
+            ))
+            .await
+            .json_as();
+        if got.items.is_empty() {
+            assert_eq!(
+                titles.len() as i64,
+                got.total,
+                "the total counts every page"
+            );
+            return titles;
+        }
+        titles.extend(got.titles().into_iter().map(str::to_string));
+    }
+    unreachable!()
+}
+
+#[tokio::test]
+async fn the_staff_proposal_list_pages_past_100_with_a_search_and_filters() {
+    let app = spawn_app().await;
+    let (city, official) = town(&app, "bartin").await;
+    let north = city.admin.add_district(&city, "North").await;
+    let cycle = official.create_cycle(&city).await;
+    let everywhere = official
+        .create_budget(&cycle, BudgetBuilder::approval(3).name("City"))
+        .await;
+    let district = official
+        .create_budget(
+            &cycle,
+            BudgetBuilder::approval(3).name("North").district(&north),
+        )
+        .await;
+    official.advance(&cycle, "submission").await;
+    // 105 proposals, every fifth in the north's budget, every seventh rejected.
+    for n in 1..=105u32 {
+        let budget = if n % 5 == 0 { &district } else { &everywhere };
+        let proposal = official
+            .propose(
+                budget,
+                ProposalBuilder::new(&format!("Project {n:03}")).cost(100),
+            )
+            .await;
+        if n % 7 == 0 {
+            official
+                .review(&proposal, &json!({"decision": "reject", "reason": "no"}))
+                .await
+                .expect_status(200);
+        }
+    }
+
+    // In submission order, over a boundary at 100: each once, none missing.
+    let all = proposal_pages(&official, &cycle.id, "&sort=submitted", 100).await;
+    let expected: Vec<String> = (1..=105).map(|n| format!("Project {n:03}")).collect();
+    assert_eq!(all, expected);
+    // By title over pages of 8.
+    assert_eq!(
+        proposal_pages(&official, &cycle.id, "&sort=title", 8).await,
+        expected
+    );
+
+    // Filters and the search, combined, still page whole.
+    let rejected = proposal_pages(&official, &cycle.id, "&status=rejected&sort=submitted", 4).await;
+    let sevens: Vec<String> = (1..=105)
+        .filter(|n| n % 7 == 0)
+        .map(|n| format!("Project {n:03}"))
+        .collect();
+    assert_eq!(rejected, sevens);
+    let query = format!("&district={}&q=PROJECT%2010&sort=submitted", north.id);
+    let north_tens = proposal_pages(&official, &cycle.id, &query, 1).await;
+    assert_eq!(north_tens, ["Project 010", "Project 100", "Project 105"]);
 }
