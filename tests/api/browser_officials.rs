@@ -3,14 +3,15 @@
 //! A Turkish city in two languages (Turkish by default, English) with two districts and 121
 //! registrations waiting for review, one of them under age. In the browser an official creates
 //! a cycle named in both languages, sets its dates, creates a district budget with Equal Shares
-//! options, changes it, deletes another, and pages and searches the registrations
-//! (`tests/browser/officials.test.mjs`); afterwards the API shows what the pages stored.
+//! options, changes it, deletes another, pages and searches the registrations and lists a
+//! second cycle's proposals (`tests/browser/officials.test.mjs`); afterwards the API shows
+//! what the pages stored.
 
 use serde_json::{json, Value};
 
 use crate::browser::{browser_available, run_in_browser};
 use crate::helpers::{spawn_app, PASSWORD};
-use crate::support::{MunicipalityBuilder, ResidentBuilder, Role};
+use crate::support::{BudgetBuilder, MunicipalityBuilder, ProposalBuilder, ResidentBuilder, Role};
 
 #[tokio::test]
 async fn an_official_configures_a_cycle_and_pages_the_registrations_in_a_real_browser() {
@@ -51,6 +52,34 @@ async fn an_official_configures_a_cycle_and_pages_the_registrations_in_a_real_br
     body["full_name"] = json!("Zeynep Kaya");
     register(body).await;
 
+    // A second cycle in submission with 30 proposals, a tenth of them rejected.
+    let autumn = official.create_cycle(&city).await;
+    official
+        .patch(
+            &format!("/api/v1/cycles/{}", autumn.id),
+            &json!({"names": {"en": "Autumn works", "tr": "Sonbahar işleri"}}),
+        )
+        .await
+        .expect_status(200);
+    let works = official
+        .create_budget(&autumn, BudgetBuilder::approval(3).name("Works"))
+        .await;
+    official.advance(&autumn, "submission").await;
+    for n in 1..=30u32 {
+        let proposal = official
+            .propose(
+                &works,
+                ProposalBuilder::new(&format!("Project {n:02}")).cost(100),
+            )
+            .await;
+        if n % 10 == 0 {
+            official
+                .review(&proposal, &json!({"decision": "reject", "reason": "no"}))
+                .await
+                .expect_status(200);
+        }
+    }
+
     let env = vec![
         ("KURULTAI_SLUG", slug.to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
@@ -63,8 +92,10 @@ async fn an_official_configures_a_cycle_and_pages_the_registrations_in_a_real_br
         .get(&format!("/api/v1/municipalities/{slug}/cycles"))
         .await
         .json_as();
-    assert_eq!(cycles.len(), 1, "{cycles:?}");
-    let cycle = &cycles[0];
+    let cycle = cycles
+        .iter()
+        .find(|c| c["names"]["en"] == "Spring budget")
+        .expect("the cycle made in the browser");
     assert_eq!(
         cycle["names"],
         json!({"tr": "Bahar bütçesi", "en": "Spring budget"})

@@ -125,3 +125,32 @@ test("an official pages and searches more than 100 registrations on a phone", ()
   await page.getByRole("button", { name: "Show", exact: true }).click();
   await page.locator(".card .badge", { hasText: "Rejected" }).waitFor();
 }));
+
+test("an official lists a cycle's proposals, pages and filters them", () => withPage("officials-proposals", { viewport: { width: 390, height: 844 }, locale: "en-GB" }, async (page) => {
+  await logIn(page, env("KURULTAI_OFFICIAL"), PASSWORD);
+  await heading(page, "Staff pages");
+  await page.getByRole("link", { name: "Autumn works" }).click();
+  await heading(page, "Autumn works");
+  await page.getByRole("link", { name: "All proposals" }).click();
+  await heading(page, "Proposals: Autumn works");
+  await page.getByText("Proposals found: 30").waitFor();
+  await page.getByText("Page 1 of 2").waitFor();
+  await accessible(page, "the proposal list");
+  assert.equal(await page.locator(".cards h2").count(), 25);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("Page 2 of 2").waitFor();
+  assert.deepEqual(await page.locator(".cards h2").allInnerTexts(), ["Project 26", "Project 27", "Project 28", "Project 29", "Project 30"]);
+
+  // Filtered by status, and searched.
+  await page.getByLabel("Status").selectOption("rejected");
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByText("Proposals found: 3").waitFor();
+  await page.getByText("Page 1 of 1").waitFor();
+  await page.getByLabel("Status").selectOption("");
+  await page.getByLabel("Search").fill("project 2");
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByText("Proposals found: 12").waitFor();
+  await page.getByLabel("Search").fill("nothing like this");
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByText("No proposal matches.").waitFor();
+}));

@@ -143,6 +143,7 @@ export async function staffCyclePage({ city, params: [, cycleId], isCurrent }) {
   };
   const next = NEXT[cycle.status];
   const controls = runs() ? h("div", { class: "actions" },
+    h("a", { class: "button secondary", href: href(slug, "staff", "cycles", cycleId, "proposals") }, t("staff.all_proposals")),
     next ? h("button", { type: "button", onclick: move(next) }, t(`staff.move.${next}`)) : null,
     cycle.status !== "published" && cycle.status !== "cancelled"
       ? h("button", { type: "button", class: "secondary", onclick: move("cancelled") }, t("staff.move.cancelled")) : null) : null;
