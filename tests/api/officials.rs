@@ -235,3 +235,43 @@ async fn the_staff_proposal_list_pages_past_100_with_a_search_and_filters() {
     let north_tens = proposal_pages(&official, &cycle.id, &query, 1).await;
     assert_eq!(north_tens, ["Project 010", "Project 100", "Project 105"]);
 }
+
+#[tokio::test]
+async fn a_cycles_names_and_dates_are_audited_as_changed() {
+    let app = spawn_app().await;
+    let (city, official) = town(&app, "bolu").await;
+    let cycle = official.create_cycle(&city).await;
+    let body = json!({"names": {"en": "Spring"},
+                      "submission_opens_at": "2027-03-01T09:00",
+                      "voting_opens_at": "2027-04-01T09:00",
+                      "voting_closes_at": "2027-04-30T20:00"});
+    let path = format!("/api/v1/cycles/{}", cycle.id);
+    official.patch(&path, &body).await.expect_status(200);
+    // A clear is recorded too.
+    let clear = json!({"submission_opens_at": null});
+    official.patch(&path, &clear).await.expect_status(200);
+
+    let log: AuditPage = city
+        .admin
+        .get("/api/v1/municipalities/bolu/audit-log")
+        .await
+        .json_as();
+    let updates: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == "cycle.updated")
+        .collect();
+    assert_eq!(updates.len(), 2, "{:?}", log.entries);
+    let first = &updates[0].details;
+    assert_eq!(first["names"]["en"], "Spring");
+    // Istanbul is UTC+3.
+    assert_eq!(first["submission_opens_at"], "2027-03-01T06:00:00+00:00");
+    assert_eq!(first["voting_opens_at"], "2027-04-01T06:00:00+00:00");
+    assert_eq!(first["voting_closes_at"], "2027-04-30T17:00:00+00:00");
+    assert_eq!(updates[1].details["submission_opens_at"], json!(null));
+    assert_eq!(
+        updates[1].details["voting_opens_at"],
+        "2027-04-01T06:00:00+00:00"
+    );
+    assert!(log.chain_intact);
+}
