@@ -79,6 +79,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::budgets::create),
     route!(api::budgets::show),
     route!(api::budgets::update),
+    route!(api::budgets::remove),
     route!(api::proposals::list),
     route!(api::proposals::list_in_cycle),
     route!(api::proposals::create),

@@ -1,8 +1,8 @@
-//! Budgets: `GET|POST /cycles/{id}/budgets`, `GET|PATCH /budgets/{id}`.
+//! Budgets: `GET|POST /cycles/{id}/budgets`, `GET|PATCH|DELETE /budgets/{id}`.
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -217,4 +217,27 @@ pub async fn update(
     .await?;
     let (row, scope) = service::get(&db, Some(&caller), row.id).await?;
     Ok(HttpResponse::Ok().json(BudgetView::build(&req, row, &scope)?))
+}
+
+/// Remove a budget before voting opens. A budget that holds proposals is kept.
+#[utoipa::path(delete, path = "/api/v1/budgets/{id}", tag = "budgets",
+    operation_id = "deleteBudget",
+    params(("id" = Uuid, Path, description = "The budget")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such budget here"),
+        (status = 409, description = "Voting has opened (`budget_frozen`), or the budget holds proposals (`budget_has_proposals`)"),
+        (status = "4XX", description = "Malformed request"),
+    ))]
+#[delete("/budgets/{id}")]
+pub async fn remove(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    service::delete(&db, &caller, id.into_inner().into()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

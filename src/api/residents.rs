@@ -167,8 +167,12 @@ pub struct ResidentQuery {
     /// At most this many items.
     #[param(minimum = 1, maximum = 100, default = 50)]
     pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (with the same filters).
     pub cursor: Option<String>,
+    /// Only residents of this district.
+    pub district: Option<Uuid>,
+    /// Words that must all occur in the full name, in any case.
+    pub q: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,7 +183,8 @@ pub struct ResidentPage {
     pub next_cursor: Option<String>,
 }
 
-/// The municipality's residents, oldest registration first (e.g. `?status=pending` to review).
+/// The municipality's residents, oldest registration first (e.g. `?status=pending` to review),
+/// filtered by status, district and a name search.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
     operation_id = "listResidents",
     params(("slug" = String, Path, description = "The municipality's slug"), ResidentQuery),
@@ -204,8 +209,13 @@ pub async fn list(
         .map(service::parse_status)
         .transpose()?;
     let limit = i64::from(query.limit.unwrap_or(50).clamp(1, 100));
+    let filter = service::ResidentFilter {
+        status,
+        district: query.district.map(Into::into),
+        search: query.q.filter(|q| !q.trim().is_empty()),
+    };
     let (profiles, more) =
-        service::list(&db, &staff.municipality, status, query.cursor, limit).await?;
+        service::list(&db, &staff.municipality, filter, query.cursor, limit).await?;
     let items: Vec<ResidentView> = profiles
         .into_iter()
         .map(|p| ResidentView::build(p, &staff.municipality.slug))

@@ -48,6 +48,13 @@ pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Removes a budget; the caller has checked that nothing refers to it.
+pub fn delete(conn: &mut DbConn, id: &BudgetId) -> QueryResult<()> {
+    diesel::delete(budgets::table.find(id))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn find(conn: &mut DbConn, id: &BudgetId) -> QueryResult<BudgetRow> {
     budgets::table
         .find(id)

@@ -90,6 +90,14 @@ pub fn on_ballot(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<Vec<Pro
         .load(conn)
 }
 
+/// How many proposals, of any status, a budget holds.
+pub fn count_in_budget(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<i64> {
+    proposals::table
+        .filter(proposals::budget_id.eq(budget_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn count_approved(conn: &mut DbConn, budget_id: &BudgetId) -> QueryResult<i64> {
     proposals::table
         .filter(proposals::budget_id.eq(budget_id))

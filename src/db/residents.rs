@@ -78,6 +78,7 @@ pub fn page(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
     status: Option<ResidentStatus>,
+    district: Option<&DistrictId>,
     after: Option<(NaiveDateTime, AccountId)>,
     limit: i64,
 ) -> QueryResult<Vec<ResidentRow>> {
@@ -89,6 +90,9 @@ pub fn page(
         .into_boxed();
     if let Some(status) = status {
         query = query.filter(residents::status.eq(status.as_str()));
+    }
+    if let Some(district) = district {
+        query = query.filter(residents::district_id.eq(district.to_string()));
     }
     if let Some((at, id)) = after {
         query = query.filter(

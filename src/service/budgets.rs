@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::db::budgets::{self as rows, BudgetRow};
 use crate::db::districts;
+use crate::db::proposals as proposal_rows;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::ids::{BudgetId, CycleId, DistrictId};
@@ -233,6 +234,36 @@ pub async fn update(db: &Db, actor: &Actor, id: BudgetId, input: BudgetInput) ->
             audit_details(&row),
         )?;
         Ok(row)
+    })
+    .await
+}
+
+/// Removes a budget before voting opens. One with proposals stays: residents wrote them for
+/// it, and a deletion must not make their work vanish (withdraw or move them first). The
+/// cycle is read under the ballot lock, so voting cannot open in between.
+pub async fn delete(db: &Db, actor: &Actor, id: BudgetId) -> Result<()> {
+    let actor = actor.clone();
+    db.write(move |conn| {
+        let (row, scope) = scope::budget_locked(conn, &id)?;
+        scope.check_role(&actor, OFFICIALS)?;
+        refuse_if_frozen(&scope)?;
+        if proposal_rows::count_in_budget(conn, &row.id)? > 0 {
+            return Err(Error::conflict(
+                "budget_has_proposals",
+                "This budget holds proposals: it can be changed, but not deleted.",
+            ));
+        }
+        rows::delete(conn, &row.id)?;
+        audit_log::append(
+            conn,
+            &actor,
+            &scope.municipality.id,
+            "budget.deleted",
+            "budget",
+            &row.id,
+            audit_details(&row),
+        )?;
+        Ok(())
     })
     .await
 }

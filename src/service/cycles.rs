@@ -163,7 +163,11 @@ pub async fn update(db: &Db, actor: &Actor, id: CycleId, input: CycleInput) -> R
             "cycle.updated",
             "cycle",
             &scope.cycle.id,
+            // Every field the web client edits, as stored after the change.
             serde_json::json!({
+                "names": &scope.cycle.names,
+                "submission_opens_at": scope.cycle.submission_opens_at.map(|t| t.and_utc().to_rfc3339()),
+                "voting_opens_at": scope.cycle.voting_opens_at.map(|t| t.and_utc().to_rfc3339()),
                 "voting_closes_at": scope.cycle.voting_closes_at.map(|t| t.and_utc().to_rfc3339()),
             }),
         )?;

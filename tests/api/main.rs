@@ -25,6 +25,7 @@ mod instances;
 mod layering;
 mod linkability;
 mod methods;
+mod officials;
 mod proposals;
 mod residents;
 mod slow_clients;

@@ -22,7 +22,9 @@ pub use deletion::delete_self;
 pub use eligibility::{age_at, check_eligible, eligibility, votes_from, Ineligible};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
-pub use review::{list, parse_status, rejection_reason, review, Decision, REASON_MAX_CHARS};
+pub use review::{
+    list, parse_status, rejection_reason, review, Decision, ResidentFilter, REASON_MAX_CHARS,
+};
 pub use voter_roll::{upload_roll, RollOutcome, MAX_ROLL_BYTES};
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

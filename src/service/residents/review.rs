@@ -7,7 +7,7 @@ use crate::db::accounts as account_rows;
 use crate::db::municipalities::Municipality;
 use crate::db::residents as rows;
 use crate::db::Db;
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, DistrictId};
 use crate::domain::ResidentStatus;
 use crate::service::audit_log;
 use crate::service::now;
@@ -26,18 +26,49 @@ pub fn parse_status(input: &str) -> Result<ResidentStatus> {
     })
 }
 
+/// Which residents a list shows; every part given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentFilter {
+    pub status: Option<ResidentStatus>,
+    pub district: Option<DistrictId>,
+    /// Words that must all occur in the full name, in any case.
+    pub search: Option<String>,
+}
+
+impl ResidentFilter {
+    /// Whether `name` holds every searched word. Matched here, not in SQL: SQLite's `LIKE`
+    /// and `lower()` fold ASCII only, and a Kazakh or Turkish name must match alike on both
+    /// databases.
+    fn matches_name(&self, name: &str) -> bool {
+        let Some(words) = &self.search else {
+            return true;
+        };
+        let name = name.to_lowercase();
+        words
+            .to_lowercase()
+            .split_whitespace()
+            .all(|w| name.contains(w))
+    }
+}
+
+/// Rows read per round trip while a search skips the names that do not match.
+const SCAN_BATCH: i64 = 200;
+
 /// A page of the municipality's residents in registration order; `cursor` is the id of the
 /// previous page's last resident. Returns the page and whether more follow.
+///
+/// Status and district are filtered by the database; a name search reads on in batches from
+/// the cursor until the page is full, so a page boundary neither drops nor repeats a row.
 pub async fn list(
     db: &Db,
     municipality: &Municipality,
-    status: Option<ResidentStatus>,
+    filter: ResidentFilter,
     cursor: Option<String>,
     limit: i64,
 ) -> Result<(Vec<Profile>, bool)> {
     let municipality_id = municipality.id.clone();
     db.read_once(move |conn| {
-        let after = match cursor {
+        let mut after = match cursor {
             None => None,
             Some(id) => match rows::find(conn, &municipality_id, &id.into()) {
                 Ok(row) => Some((row.created_at, row.account_id)),
@@ -50,7 +81,34 @@ pub async fn list(
                 Err(e) => return Err(e.into()),
             },
         };
-        let found = rows::page(conn, &municipality_id, status, after, limit + 1)?;
+        let batch = if filter.search.is_some() {
+            SCAN_BATCH.max(limit + 1)
+        } else {
+            limit + 1
+        };
+        let mut found = Vec::new();
+        loop {
+            let rows = rows::page(
+                conn,
+                &municipality_id,
+                filter.status,
+                filter.district.as_ref(),
+                after.clone(),
+                batch,
+            )?;
+            let exhausted = (rows.len() as i64) < batch;
+            after = rows
+                .last()
+                .map(|r| (r.created_at, r.account_id.clone()))
+                .or(after);
+            found.extend(
+                rows.into_iter()
+                    .filter(|r| filter.matches_name(&r.full_name)),
+            );
+            if exhausted || found.len() as i64 > limit {
+                break;
+            }
+        }
         let more = found.len() as i64 > limit;
         let mut out = Vec::with_capacity(found.len());
         for resident in found.into_iter().take(limit as usize) {
@@ -172,5 +230,18 @@ mod tests {
                 "validation_failed"
             );
         }
+    }
+
+    #[test]
+    fn a_name_search_wants_every_word_in_any_case_and_any_script() {
+        let filter = |q: &str| ResidentFilter {
+            search: Some(q.to_string()),
+            ..ResidentFilter::default()
+        };
+        assert!(ResidentFilter::default().matches_name("Ayşe Yılmaz"));
+        assert!(filter("yılmaz AYŞE").matches_name("Ayşe Yılmaz"));
+        assert!(filter("айгүл").matches_name("Айгүл Сәрсенова"));
+        assert!(filter("САРСЕНОВА").matches_name("Айгүл Сарсенова"));
+        assert!(!filter("ayşe demir").matches_name("Ayşe Yılmaz"));
     }
 }

@@ -31,6 +31,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/results\/([^/]+)$/, page("./views/results.js", "resultsPage")],
   [/^\/m\/([^/]+)\/staff$/, staff("./views/staff/cycles.js", "staffHome")],
   [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)$/, staff("./views/staff/cycles.js", "staffCyclePage")],
+  [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/proposals$/, staff("./views/staff/proposal_list.js", "proposalListPage")],
   [/^\/m\/([^/]+)\/staff\/review\/([^/]+)$/, staff("./views/staff/review.js", "reviewPage")],
   [/^\/m\/([^/]+)\/staff\/paper\/([^/]+)$/, staff("./views/staff/paper.js", "paperPage")],
   [/^\/m\/([^/]+)\/staff\/residents$/, staff("./views/staff/residents.js", "residentsPage")],

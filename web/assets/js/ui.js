@@ -17,11 +17,13 @@ export function errorBox(error) {
 }
 
 /**
- * A labelled control: `field({label, name, type, hint, required, value, attrs})`.
+ * A labelled control: `field({label, name, type, hint, required, optional, value, attrs})`;
+ * `optional: false` drops the "(optional)" mark from a field that is not always required
+ * (a reason needed only to reject).
  * Returns `{wrap, input, setError(text), setOk(text)}`; the error is tied to the control by
  * `aria-describedby` and `aria-invalid`.
  */
-export function field({ label, name, type = "text", hint, required = false, value, attrs = {}, options }) {
+export function field({ label, name, type = "text", hint, required = false, optional = !required, value, attrs = {}, options }) {
   const id = nextId(name);
   const hintId = hint ? `${id}-hint` : null;
   const messageId = `${id}-msg`;
@@ -33,7 +35,7 @@ export function field({ label, name, type = "text", hint, required = false, valu
   const message = h("p", { id: messageId, class: "field-error", hidden: true });
   input.setAttribute("aria-describedby", [hintId, messageId].filter(Boolean).join(" "));
   const wrap = h("div", { class: "field" },
-    h("label", { for: id }, label, required ? "" : h("span", { class: "muted" }, ` (${t("form.optional")})`)),
+    h("label", { for: id }, label, optional ? h("span", { class: "muted" }, ` (${t("form.optional")})`) : ""),
     hint ? h("p", { id: hintId, class: "hint" }, hint) : null,
     input,
     message);

@@ -38,7 +38,7 @@ export async function reviewPage({ city, params: [, budgetId], isCurrent }) {
     h("h1", {}, t("staff.review_title", { budget: pick(budget.names, city.default_language) })),
     messages,
     waiting.length ? h("ul", { class: "cards" }, waiting.map((p) => {
-      const reason = field({ label: t("staff.reason"), name: "reason", attrs: { maxlength: 500 } });
+      const reason = field({ label: t("staff.reason"), name: "reason", optional: false, attrs: { maxlength: 500 } });
       return h("li", { class: "card" },
         h("h2", { lang: p.language }, p.title),
         h("p", { class: "proposal-meta" }, money(p.cost_minor, p.currency), p.category ? ` · ${p.category}` : ""),
