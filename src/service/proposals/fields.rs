@@ -79,6 +79,12 @@ pub(super) fn apply(
                     "invalid_category",
                     format!("a category is 1 to {CATEGORY_MAX_CHARS} characters"),
                 ));
+            } else if !settings.allows_category(&c.to_lowercase()) {
+                errors.push(FieldError::new(
+                    "category",
+                    "unknown_category",
+                    "the category is not one of the municipality's categories",
+                ));
             } else {
                 row.category = Some(c.to_lowercase());
             }
@@ -188,6 +194,31 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn where_the_municipality_lists_categories_a_category_is_one_of_them() {
+        let mut m = municipality("m-1");
+        m.settings.proposal_categories = vec![crate::domain::ProposalCategory {
+            key: "parks".to_string(),
+            names: [("kk".to_string(), "Саябақтар".to_string())].into(),
+        }];
+        let scope = cycle_scope(m, CycleStatus::Submission);
+        let category = |c: &str| ProposalInput {
+            category: Some(Some(c.to_string())),
+            ..Default::default()
+        };
+        let mut row = proposal("p-1", "Саябақ", 100);
+        let b = budget("budget-1", 1_000);
+        assert!(apply(&mut row, &category(" Parks"), &b, &scope).is_ok());
+        assert_eq!(row.category.as_deref(), Some("parks"));
+        let err = apply(&mut row, &category("roads"), &b, &scope).unwrap_err();
+        assert_eq!(error_codes(&err), [field("category", "unknown_category")]);
+        let clear = ProposalInput {
+            category: Some(None),
+            ..Default::default()
+        };
+        assert!(apply(&mut row, &clear, &b, &scope).is_ok());
     }
 
     #[test]
