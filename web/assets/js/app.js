@@ -22,6 +22,9 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/?$/, page("./views/city.js", "cityPage")],
   [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, page("./views/proposals.js", "proposalsPage")],
   [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
+  [/^\/m\/([^/]+)\/budgets\/([^/]+)\/propose$/, page("./views/proposal_form.js", "proposePage")],
+  [/^\/m\/([^/]+)\/proposals\/([^/]+)\/edit$/, page("./views/proposal_form.js", "editProposalPage")],
+  [/^\/m\/([^/]+)\/mine$/, page("./views/proposal_form.js", "myProposalsPage")],
   [/^\/m\/([^/]+)\/register$/, page("./views/account.js", "registerPage")],
   [/^\/m\/([^/]+)\/login$/, page("./views/account.js", "loginPage")],
   [/^\/m\/([^/]+)\/vote\/([^/]+)$/, page("./views/ballot.js", "ballotPage")],
@@ -33,6 +36,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/paper\/([^/]+)$/, staff("./views/staff/paper.js", "paperPage")],
   [/^\/m\/([^/]+)\/staff\/residents$/, staff("./views/staff/residents.js", "residentsPage")],
   [/^\/m\/([^/]+)\/staff\/settings$/, staff("./views/staff/admin.js", "settingsPage")],
+  [/^\/m\/([^/]+)\/staff\/categories$/, staff("./views/staff/categories.js", "categoriesPage")],
   [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
@@ -78,6 +82,7 @@ function navigation(slug) {
   nav.replaceChildren(h("ul", {},
     link(href(slug), t("nav.cycle")),
     link(href(slug, "receipt"), t("nav.receipt")),
+    signedInAt(slug) && !isStaff(account()) ? link(href(slug, "mine"), t("propose.mine")) : null,
     signedInAt(slug) && isStaff(account()) ? link(href(slug, "staff"), t("nav.staff")) : null));
 }
 

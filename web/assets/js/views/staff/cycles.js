@@ -27,6 +27,7 @@ export async function staffHome({ city, isCurrent }) {
   if (runs()) links.push([href(slug, "staff", "residents"), t("staff.residents")]);
   if (role() === "municipality_admin") {
     links.push([href(slug, "staff", "settings"), t("staff.settings")]);
+    links.push([href(slug, "staff", "categories"), t("settings.categories")]);
     links.push([href(slug, "staff", "districts"), t("staff.districts")]);
     links.push([href(slug, "staff", "accounts"), t("staff.accounts")]);
   }
@@ -102,6 +103,9 @@ async function budgetCard(city, cycle, budget, report) {
   const actions = [];
   if (runs() && ["draft", "submission", "review"].includes(status)) {
     actions.push(h("a", { class: "button secondary", href: href(slug, "staff", "review", budget.id) }, t("staff.review_proposals")));
+  }
+  if (runs() && ["submission", "review"].includes(status)) {
+    actions.push(h("a", { class: "button secondary", href: href(slug, "budgets", budget.id, "propose") }, t("propose.add")));
   }
   if (runs() && (status === "voting" || status === "closed")) {
     actions.push(h("a", { class: "button secondary", href: href(slug, "staff", "paper", budget.id) }, t("staff.paper_batch")));
