@@ -18,7 +18,7 @@ export async function categoriesPage({ city, isCurrent }) {
   const alertBox = h("div", { tabindex: "-1" });
 
   // Fields are named as the API names its errors (`proposal_categories[0].names.kk`).
-  function fieldsOf(index, row) {
+  function fieldsOf(row, index) {
     const at = `proposal_categories[${index}]`;
     const fields = { [`${at}.key`]: row.key };
     for (const tag of languages) fields[`${at}.names.${tag}`] = row.names[tag];
