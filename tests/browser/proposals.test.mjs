@@ -120,7 +120,7 @@ test("an official adds a proposal, edits one and revisits a decision", () => wit
   await decided.getByText("On the ballot").waitFor();
   await accessible(page, "the review page with a decided proposal");
   // Revisited before voting: rejected, with a reason.
-  await decided.getByLabel(/Reason/).fill("The land belongs to the province.");
+  await decided.getByLabel(/Why the decision changes/).fill("The land belongs to the province.");
   await decided.getByRole("button", { name: "Reject “Shade trees”" }).click();
   await page.locator(".card", { hasText: "Shade trees" }).getByText("Rejected").waitFor();
 }));

@@ -42,7 +42,7 @@ export async function reviewPage({ city, params: [, budgetId], isCurrent }) {
   const decided = open ? [...approved, ...rejected] : [];
   const editLink = (p) => (open ? h("a", { href: href(city.slug, "proposals", p.id, "edit") }, t("propose.edit_named", { title: p.title })) : null);
   const revisitCard = (p) => {
-    const reason = field({ label: t("staff.reason"), name: "reason", attrs: { maxlength: 500 } });
+    const reason = field({ label: t("staff.revisit_reason"), name: "reason", attrs: { maxlength: 500 } });
     const turn = p.status === "approved" ? "reject" : "approve";
     return h("li", { class: "card" },
       h("h3", { lang: p.language }, p.title),
