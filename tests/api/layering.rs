@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
-/// What a test module may reach inside this binary.
-const SHARED: [&str; 2] = ["helpers", "support"];
+/// What a test module may reach inside this binary. `browser` is the shared browser harness
+/// (`browser_available`, `run_in_browser`, `open_city`) each part's browser test module uses.
+const SHARED: [&str; 3] = ["helpers", "support", "browser"];
 
 /// Every `<prefix><module>` a file names (`crate::` or `super::`), comments left out.
 fn paths_after(prefix: &str, source: &str) -> Vec<String> {
