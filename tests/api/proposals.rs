@@ -458,3 +458,52 @@ async fn officials_edit_during_review_and_revisit_decisions_until_voting_all_log
         .await;
     assert_eq!(late_edit.problem().code, "cycle_not_accepting_proposals");
 }
+
+#[tokio::test]
+async fn a_proposal_may_be_written_in_any_one_of_the_citys_languages() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("izmit"))
+        .await;
+    city.admin
+        .update_settings(&city, &json!({"languages": ["en", "tr"]}))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        )
+        .await;
+    official.advance(&cycle, "submission").await;
+    let path = format!("/api/v1/budgets/{}/proposals", budget.id);
+    let turkish: Proposal = official
+        .post(
+            &path,
+            &json!({"titles": {"tr": "Park"}, "descriptions": {"tr": "Ağaçlar"}, "cost_minor": 500}),
+        )
+        .await
+        .created();
+    let shown: Proposal = official
+        .get(&format!("/api/v1/proposals/{}?lang=en", turkish.id))
+        .await
+        .ok();
+    assert_eq!(shown.title, "Park", "no English title: the one there is");
+    let nothing = official
+        .post(
+            &path,
+            &json!({"titles": {"tr": "  "}, "descriptions": {"fr": "x"}, "cost_minor": 500}),
+        )
+        .await;
+    let codes: Vec<String> = nothing
+        .problem()
+        .errors()
+        .into_iter()
+        .map(|e| e.code)
+        .collect();
+    assert!(
+        codes.iter().any(|c| c == "missing_default_language"),
+        "{codes:?}"
+    );
+}

@@ -9,10 +9,14 @@ import { language, minorDigits, money, pick, t, uiLanguageOf } from "../i18n.js"
 import { categories, categoryName } from "../proposal_text.js";
 import { confirmAction, errorBox, field, href, isStaff, showFormError } from "../ui.js";
 
-/** The languages a proposal is written in: the city's default, and the page's if it differs. */
-function writingLanguages(city) {
-  const page = city.languages.find((tag) => uiLanguageOf(tag) === language());
-  return [city.default_language, page].filter((tag, i, all) => tag && all.indexOf(tag) === i);
+/**
+ * The languages a proposal is written in: the page's (the city's default where the city does
+ * not use the page's language), and on an edit every language it already has.
+ */
+function writingLanguages(city, p) {
+  const page = city.languages.find((tag) => uiLanguageOf(tag) === language()) ?? city.default_language;
+  const had = Object.keys(p?.titles ?? {});
+  return [page, ...had].filter((tag, i, all) => all.indexOf(tag) === i);
 }
 
 function languageName(tag) {
@@ -33,7 +37,7 @@ function toMinor(text, currency) {
 /** The form's fields, named as the API names them, so its errors land next to them. */
 function proposalFields(city, currency, p) {
   const fields = {};
-  for (const tag of writingLanguages(city)) {
+  for (const tag of writingLanguages(city, p)) {
     fields[`titles.${tag}`] = field({
       label: t("propose.field_title", { language: languageName(tag) }), name: `titles.${tag}`, required: true,
       value: p?.titles?.[tag], attrs: { maxlength: 200, lang: tag },
@@ -72,9 +76,12 @@ function bodyOf(fields, city, currency, p) {
   const value = (name) => fields[name].input.value.trim();
   const titles = { ...(p?.titles ?? {}) };
   const descriptions = { ...(p?.descriptions ?? {}) };
-  for (const tag of writingLanguages(city)) {
+  for (const tag of writingLanguages(city, p)) {
     titles[tag] = value(`titles.${tag}`);
     descriptions[tag] = value(`descriptions.${tag}`);
+    // A language left empty on an edit is dropped rather than sent blank.
+    if (!titles[tag]) delete titles[tag];
+    if (!descriptions[tag]) delete descriptions[tag];
   }
   const [lat, lon] = [value("location"), value("longitude")];
   return {
@@ -85,10 +92,10 @@ function bodyOf(fields, city, currency, p) {
   };
 }
 
-function proposalForm(fields, city, submitLabel, send) {
+function proposalForm(fields, city, p, submitLabel, send) {
   const alertBox = h("div", { tabindex: "-1" });
   const submit = h("button", { type: "submit" }, submitLabel);
-  const first = writingLanguages(city)[0];
+  const first = writingLanguages(city, p)[0];
   const aliases = { ...fields, titles: fields[`titles.${first}`], descriptions: fields[`descriptions.${first}`] };
   return h("form", { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
@@ -116,7 +123,7 @@ export async function proposePage({ city, params: [, budgetId], isCurrent }) {
     h("p", {}, h("a", { href: staff ? href(city.slug, "staff", "cycles", budget.cycle_id) : href(city.slug, "budgets", budget.id) }, t("proposal.back"))),
     h("h1", {}, t("propose.title", { budget: pick(budget.names, city.default_language) })),
     h("p", {}, t("budget.amount", { amount: money(budget.amount_minor, budget.currency) })),
-    proposalForm(fields, city, t("propose.submit"), async () => {
+    proposalForm(fields, city, null, t("propose.submit"), async () => {
       const made = await api("POST", `/budgets/${budget.id}/proposals`, { auth: true, body: bodyOf(fields, city, budget.currency, null) });
       announce(t("propose.submitted"));
       location.hash = href(city.slug, "proposals", made.id);
@@ -130,7 +137,7 @@ export async function editProposalPage({ city, params: [, proposalId], isCurrent
   show(
     h("p", {}, h("a", { href: href(city.slug, "proposals", p.id) }, t("proposal.open", { title: p.title }))),
     h("h1", {}, t("propose.edit_title")),
-    proposalForm(fields, city, t("propose.save"), async () => {
+    proposalForm(fields, city, p, t("propose.save"), async () => {
       // Only what the form shows is sent: an official's PATCH must not clear what it did not show.
       const body = bodyOf(fields, city, p.currency, p);
       await api("PATCH", `/proposals/${p.id}`, { auth: true, body });
