@@ -99,6 +99,7 @@ pub async fn create(
                 registration_policy: body.registration_policy,
                 revote_policy: body.revote_policy,
                 max_proposals_per_resident: body.max_proposals_per_resident,
+                proposal_categories: None,
             },
             admin: StaffInput {
                 email: body.admin.email,

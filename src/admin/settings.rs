@@ -58,6 +58,9 @@ pub struct SettingsUpdate {
     pub revote_policy: Option<String>,
     /// How many proposals one resident may submit in a cycle (0–100, default 5).
     pub max_proposals_per_resident: Option<i64>,
+    /// The whole list of proposal categories (replaces the old one; `[]`: free text). Each
+    /// `key` is a-z, 0-9, `-`, `_`; `names` has the default language and enabled ones only.
+    pub proposal_categories: Option<Vec<crate::domain::ProposalCategory>>,
 }
 
 /// Read the municipality's settings.
@@ -111,6 +114,7 @@ pub async fn update(
             registration_policy: body.registration_policy,
             revote_policy: body.revote_policy,
             max_proposals_per_resident: body.max_proposals_per_resident,
+            proposal_categories: body.proposal_categories,
         },
     };
     let row = service::update_settings(&db, &staff.caller, staff.municipality, patch).await?;

@@ -105,6 +105,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             max_proposals_per_resident: 3,
+            proposal_categories: "[]".into(),
         };
         let insert = move |conn: &mut crate::db::DbConn| {
             diesel::insert_into(table::table).values(&row).execute(conn)

@@ -53,6 +53,7 @@ fn municipality_settings() -> Value {
         "registration_policy": "review",
         "revote_policy": "until_close",
         "max_proposals_per_resident": 5,
+        "proposal_categories": [{"key": "parks", "names": names("Сейил бактар", "Парки")}],
         "created_at": "2027-03-01T09:00:00Z",
         "updated_at": "2027-03-01T09:00:00Z"
     })

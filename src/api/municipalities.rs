@@ -45,6 +45,9 @@ pub struct MunicipalityView {
     pub revote_policy: String,
     /// How many proposals one resident may submit in a cycle.
     pub max_proposals_per_resident: i32,
+    /// The categories a proposal may carry, with their names per language (the client shows
+    /// them in the page's language); empty: categories are free text.
+    pub proposal_categories: Vec<crate::domain::ProposalCategory>,
 }
 
 impl MunicipalityView {
@@ -62,6 +65,7 @@ impl MunicipalityView {
             registration_policy: settings.registration_policy,
             revote_policy: settings.revote_policy,
             max_proposals_per_resident: settings.max_proposals_per_resident,
+            proposal_categories: row.settings.proposal_categories.clone(),
             slug: row.slug,
             names: row.names.0,
             country: row.country,

@@ -262,14 +262,17 @@ pub async fn list_in_cycle(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalBody {
-    /// Title per language tag; the default language is required.
+    /// Title per language tag: any of the municipality's languages (readers without a text
+    /// in theirs get the default language's, else any).
     pub titles: Option<BTreeMap<String, String>>,
-    /// Description per language tag; the default language is required.
+    /// Description per language tag, as `titles`.
     pub descriptions: Option<BTreeMap<String, String>>,
     /// Positive, at most the budget's amount (minor units).
     pub cost_minor: Option<i64>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    /// One of the municipality's `proposal_categories` keys where it lists them, else free text
+    /// (`unknown_category` otherwise).
     pub category: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Location>)]

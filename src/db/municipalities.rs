@@ -70,6 +70,10 @@ impl TryFrom<MunicipalityRow> for Municipality {
             registration_policy: Some(row.registration_policy.clone()),
             revote_policy: Some(row.revote_policy.clone()),
             max_proposals_per_resident: Some(i64::from(row.max_proposals_per_resident)),
+            proposal_categories: Some(
+                serde_json::from_str(&row.proposal_categories)
+                    .map_err(|e| invalid(format!("proposal_categories: {e}")))?,
+            ),
         };
         let settings = MunicipalitySettings::resolve(&input, None)
             .map_err(|e| invalid(format!("settings: {e:?}")))?;
@@ -107,6 +111,7 @@ impl From<&Municipality> for MunicipalityRow {
             created_at: m.created_at,
             updated_at: m.updated_at,
             max_proposals_per_resident: settings.max_proposals_per_resident,
+            proposal_categories: settings.proposal_categories,
         }
     }
 }
@@ -139,6 +144,8 @@ pub struct MunicipalityRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub max_proposals_per_resident: i32,
+    /// JSON array of `{"key", "names"}` (see `domain::ProposalCategory`).
+    pub proposal_categories: String,
 }
 
 pub fn insert(conn: &mut DbConn, municipality: &Municipality) -> QueryResult<()> {
@@ -194,6 +201,7 @@ pub fn update(conn: &mut DbConn, municipality: &Municipality) -> QueryResult<()>
             municipalities::registration_policy.eq(&row.registration_policy),
             municipalities::revote_policy.eq(&row.revote_policy),
             municipalities::max_proposals_per_resident.eq(row.max_proposals_per_resident),
+            municipalities::proposal_categories.eq(&row.proposal_categories),
             municipalities::updated_at.eq(row.updated_at),
         ))
         .execute(conn)

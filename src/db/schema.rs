@@ -21,6 +21,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         max_proposals_per_resident -> Integer,
+        proposal_categories -> Text,
     }
 }
 

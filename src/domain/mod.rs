@@ -42,7 +42,7 @@ pub use national_id::{
 };
 pub use policy::{RegistrationPolicy, RevotePolicy};
 pub use role::Role;
-pub use settings::{age_on, MunicipalitySettings, SettingsInput, SettingsWire};
+pub use settings::{age_on, MunicipalitySettings, ProposalCategory, SettingsInput, SettingsWire};
 pub use slug::{Slug, SlugError};
 pub use status::{AccountStatus, ProposalStatus, ResidentStatus};
 pub use string_enum::UnknownVariant;

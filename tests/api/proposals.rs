@@ -301,3 +301,209 @@ async fn opening_voting_freezes_rules_and_ballot() {
     let limited: Municipality = limit.ok();
     assert_eq!(limited.max_proposals_per_resident, Some(2));
 }
+
+#[tokio::test]
+async fn a_municipality_lists_its_categories_and_proposals_must_use_them() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("konya"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 100_000}),
+        )
+        .await;
+    official.advance(&cycle, "submission").await;
+    // No list yet: free text, as before lists existed.
+    let old = official
+        .propose(&budget, ProposalBuilder::new("Old").category("Anything"))
+        .await;
+
+    let settings = "/api/v1/municipalities/konya/settings";
+    let bad = city
+        .admin
+        .patch(
+            settings,
+            &json!({"proposal_categories": [
+                {"key": "Parks", "names": {"en": "Parks"}},
+                {"key": "roads", "names": {"xx-invalid-tag-!": "Roads"}},
+                {"key": "roads", "names": {"en": "Roads"}},
+            ]}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let codes: Vec<String> = bad.problem().errors().into_iter().map(|e| e.code).collect();
+    for code in [
+        "invalid_category_key",
+        "duplicate_category",
+        "missing_default_language",
+    ] {
+        assert!(codes.iter().any(|c| c == code), "{code} in {codes:?}");
+    }
+    let set = city
+        .admin
+        .patch(
+            settings,
+            &json!({"proposal_categories": [
+                {"key": "parks", "names": {"en": " Parks "}},
+                {"key": "roads", "names": {"en": "Roads"}},
+            ]}),
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    let public = app.anonymous().get("/api/v1/municipalities/konya").await;
+    assert_eq!(
+        public.json()["proposal_categories"],
+        json!([{"key": "parks", "names": {"en": "Parks"}},
+               {"key": "roads", "names": {"en": "Roads"}}])
+    );
+
+    let unknown = official
+        .post(
+            &format!("/api/v1/budgets/{}/proposals", budget.id),
+            &ProposalBuilder::new("Swings")
+                .category("playgrounds")
+                .into(),
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert_eq!(unknown.problem().errors()[0].code, "unknown_category");
+    let listed = official
+        .propose(&budget, ProposalBuilder::new("Trees").category("parks"))
+        .await;
+    let shown: Proposal = official
+        .get(&format!("/api/v1/proposals/{}", listed.id))
+        .await
+        .ok();
+    assert_eq!(shown.category.as_deref(), Some("parks"));
+    // An old free-text category stays; only a new one must come from the list.
+    let kept = official
+        .patch(
+            &format!("/api/v1/proposals/{}", old.id),
+            &json!({"cost_minor": 2_000}),
+        )
+        .await;
+    assert_eq!(kept.json()["category"], "anything");
+}
+
+#[tokio::test]
+async fn officials_edit_during_review_and_revisit_decisions_until_voting_all_logged() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("sivas"))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 100_000}),
+        )
+        .await;
+    official.advance(&cycle, "submission").await;
+    let park = official
+        .propose(&budget, ProposalBuilder::new("Park").cost(5_000))
+        .await;
+    official.approve(&park).await;
+    official.advance(&cycle, "review").await;
+
+    let edited = official
+        .patch(
+            &format!("/api/v1/proposals/{}", park.id),
+            &json!({"cost_minor": 7_500, "titles": {"en": "Bigger park"}}),
+        )
+        .await;
+    assert_eq!(edited.status, 200);
+    assert_eq!(edited.json()["cost_minor"], 7_500);
+    let updates = crate::support::audit_details(&app, "proposal.updated").await;
+    let changed = &updates.last().unwrap()["changed"];
+    assert_eq!(changed["cost_minor"], json!({"from": 5_000, "to": 7_500}));
+    assert_eq!(changed["titles"]["to"], json!({"en": "Bigger park"}));
+    assert!(changed.get("descriptions").is_none(), "{changed}");
+
+    let rejected = official
+        .review(
+            &park,
+            &json!({"decision": "reject", "reason": "Land is not ours"}),
+        )
+        .await;
+    assert_eq!(rejected.status, 200);
+    assert_eq!(rejected.json()["status"], "rejected");
+    let reviews = crate::support::audit_details(&app, "proposal.reviewed").await;
+    assert_eq!(
+        reviews.last().unwrap()["previous"],
+        json!({"status": "approved", "reason": null})
+    );
+    official.approve(&park).await;
+    let reviews = crate::support::audit_details(&app, "proposal.reviewed").await;
+    assert_eq!(
+        reviews.last().unwrap()["previous"],
+        json!({"status": "rejected", "reason": "Land is not ours"})
+    );
+
+    official.advance(&cycle, "voting").await;
+    let late = official
+        .review(&park, &json!({"decision": "reject", "reason": "Late"}))
+        .await;
+    assert_eq!(late.status, 409);
+    assert_eq!(late.problem().code, "cycle_not_accepting_proposals");
+    let late_edit = official
+        .patch(
+            &format!("/api/v1/proposals/{}", park.id),
+            &json!({"cost_minor": 1}),
+        )
+        .await;
+    assert_eq!(late_edit.problem().code, "cycle_not_accepting_proposals");
+}
+
+#[tokio::test]
+async fn a_proposal_may_be_written_in_any_one_of_the_citys_languages() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("izmit"))
+        .await;
+    city.admin
+        .update_settings(&city, &json!({"languages": ["en", "tr"]}))
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let cycle = official.create_cycle(&city).await;
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"en": "All"}, "amount_minor": 1_000}),
+        )
+        .await;
+    official.advance(&cycle, "submission").await;
+    let path = format!("/api/v1/budgets/{}/proposals", budget.id);
+    let turkish: Proposal = official
+        .post(
+            &path,
+            &json!({"titles": {"tr": "Park"}, "descriptions": {"tr": "Ağaçlar"}, "cost_minor": 500}),
+        )
+        .await
+        .created();
+    let shown: Proposal = official
+        .get(&format!("/api/v1/proposals/{}?lang=en", turkish.id))
+        .await
+        .ok();
+    assert_eq!(shown.title, "Park", "no English title: the one there is");
+    let nothing = official
+        .post(
+            &path,
+            &json!({"titles": {"tr": "  "}, "descriptions": {"fr": "x"}, "cost_minor": 500}),
+        )
+        .await;
+    let codes: Vec<String> = nothing
+        .problem()
+        .errors()
+        .into_iter()
+        .map(|e| e.code)
+        .collect();
+    assert!(
+        codes.iter().any(|c| c == "missing_default_language"),
+        "{codes:?}"
+    );
+}

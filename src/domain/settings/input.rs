@@ -1,6 +1,6 @@
 //! Turning an admin's (possibly partial) input into settings, reporting every bad field at once.
 
-use super::MunicipalitySettings;
+use super::{MunicipalitySettings, ProposalCategory};
 use super::{
     DEFAULT_MAX_PROPOSALS_PER_RESIDENT, DEFAULT_MIN_VOTING_AGE, MAX_PROPOSALS_PER_RESIDENT,
     MIN_VOTING_AGE_RANGE,
@@ -37,6 +37,8 @@ pub struct SettingsInput {
     pub revote_policy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_proposals_per_resident: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal_categories: Option<Vec<ProposalCategory>>,
 }
 
 impl TryFrom<SettingsInput> for MunicipalitySettings {
@@ -206,6 +208,21 @@ impl MunicipalitySettings {
             })),
         };
 
+        // Checked against the languages in force after this change, so a language can only be
+        // disabled together with the category names in it.
+        let proposal_categories = match (&languages, &default_language) {
+            (Some(languages), Some(default)) => match &input.proposal_categories {
+                Some(raw) => Self::categories(&mut errors, raw, default, languages),
+                None => match base {
+                    Some(b) => {
+                        Self::categories(&mut errors, &b.proposal_categories, default, languages)
+                    }
+                    None => Some(Vec::new()),
+                },
+            },
+            _ => None,
+        };
+
         match (
             currency,
             time_zone,
@@ -217,6 +234,7 @@ impl MunicipalitySettings {
             registration_policy,
             revote_policy,
             max_proposals_per_resident,
+            proposal_categories,
         ) {
             (
                 Some(currency),
@@ -229,6 +247,7 @@ impl MunicipalitySettings {
                 Some(registration_policy),
                 Some(revote_policy),
                 Some(max_proposals_per_resident),
+                Some(proposal_categories),
             ) if errors.is_empty() => Ok(MunicipalitySettings {
                 currency,
                 time_zone,
@@ -240,6 +259,7 @@ impl MunicipalitySettings {
                 registration_policy,
                 revote_policy,
                 max_proposals_per_resident,
+                proposal_categories,
             }),
             _ => Err(errors),
         }

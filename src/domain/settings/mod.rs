@@ -44,14 +44,18 @@ pub struct MunicipalitySettings {
     pub revote_policy: RevotePolicy,
     /// How many proposals one resident may submit in a cycle (0: residents do not propose).
     pub max_proposals_per_resident: u16,
+    /// The categories a proposal may carry; empty: any free-text category (as before lists).
+    pub proposal_categories: Vec<ProposalCategory>,
 }
 
 mod age;
+mod categories;
 mod input;
 mod languages;
 mod wire;
 
 pub use age::{age_band, age_on, AGE_BANDS};
+pub use categories::{ProposalCategory, MAX_CATEGORIES};
 pub use input::SettingsInput;
 pub use wire::SettingsWire;
 
@@ -70,6 +74,7 @@ impl MunicipalitySettings {
             registration_policy: RegistrationPolicy::default(),
             revote_policy: RevotePolicy::default(),
             max_proposals_per_resident: DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
+            proposal_categories: Vec::new(),
         })
     }
 
@@ -103,7 +108,8 @@ mod tests {
                 "min_voting_age": 18,
                 "registration_policy": "review",
                 "revote_policy": "until_close",
-                "max_proposals_per_resident": 5
+                "max_proposals_per_resident": 5,
+                "proposal_categories": []
             })
         );
         let back: MunicipalitySettings = serde_json::from_value(json.clone()).unwrap();

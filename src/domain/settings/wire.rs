@@ -17,6 +17,8 @@ pub struct SettingsWire {
     pub registration_policy: String,
     pub revote_policy: String,
     pub max_proposals_per_resident: i32,
+    /// The categories as a JSON array (`[{"key": …, "names": {…}}]`).
+    pub proposal_categories: String,
 }
 
 impl From<&MunicipalitySettings> for SettingsWire {
@@ -33,6 +35,8 @@ impl From<&MunicipalitySettings> for SettingsWire {
             registration_policy: settings.registration_policy.as_str().to_string(),
             revote_policy: settings.revote_policy.as_str().to_string(),
             max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
+            proposal_categories: serde_json::to_string(&settings.proposal_categories)
+                .expect("strings serialise"),
         }
     }
 }
@@ -58,5 +62,6 @@ mod tests {
         assert_eq!(wire.revote_policy, word("revote_policy"));
         assert_eq!(wire.min_voting_age, 18);
         assert_eq!(wire.max_proposals_per_resident, 5);
+        assert_eq!(wire.proposal_categories, "[]");
     }
 }

@@ -62,6 +62,7 @@ pub async fn review(
                 "The author withdrew this proposal.",
             ));
         }
+        let previous = (row.status, row.status_reason.clone());
         row.status = if approve {
             ProposalStatus::Approved
         } else {
@@ -77,7 +78,13 @@ pub async fn review(
             "proposal.reviewed",
             "proposal",
             &row.id,
-            serde_json::json!({"decision": row.status, "reason": row.status_reason}),
+            // A revisited decision (approved <-> rejected before voting) keeps the one it
+            // replaced in the log.
+            serde_json::json!({
+                "decision": row.status,
+                "reason": row.status_reason,
+                "previous": {"status": previous.0, "reason": previous.1},
+            }),
         )?;
         Ok(row)
     })

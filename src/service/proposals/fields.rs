@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use crate::db::budgets::BudgetRow;
 use crate::db::proposals::ProposalRow;
-use crate::domain::{FieldError, Location, Texts, ValidationErrors};
+use crate::domain::{
+    FieldError, LanguageTag, Location, MunicipalitySettings, Texts, Translations, ValidationErrors,
+};
 use crate::service::municipalities::parse_texts;
 use crate::service::scope::CycleScope;
 use crate::service::Result;
@@ -33,12 +35,14 @@ pub(super) fn apply(
     let settings = scope.municipality.settings.clone();
     let mut errors = ValidationErrors::new();
     if let Some(titles) = &input.titles {
-        if let Some(t) = parse_texts("titles", titles, &settings, TITLE_MAX_CHARS, &mut errors) {
+        if let Some(t) =
+            texts_in_any_language("titles", titles, &settings, TITLE_MAX_CHARS, &mut errors)
+        {
             row.titles = Texts::from(&t);
         }
     }
     if let Some(descriptions) = &input.descriptions {
-        if let Some(d) = parse_texts(
+        if let Some(d) = texts_in_any_language(
             "descriptions",
             descriptions,
             &settings,
@@ -79,6 +83,12 @@ pub(super) fn apply(
                     "invalid_category",
                     format!("a category is 1 to {CATEGORY_MAX_CHARS} characters"),
                 ));
+            } else if !settings.allows_category(&c.to_lowercase()) {
+                errors.push(FieldError::new(
+                    "category",
+                    "unknown_category",
+                    "the category is not one of the municipality's categories",
+                ));
             } else {
                 row.category = Some(c.to_lowercase());
             }
@@ -104,6 +114,42 @@ pub(super) fn apply(
     } else {
         Err(errors.into())
     }
+}
+
+/// A proposal's texts: like a municipality's names, except that a resident writes in their own
+/// language, so any one enabled language will do (readers fall back to it, see
+/// `translations::pick`); with none, the default language is what is missing.
+fn texts_in_any_language(
+    field: &str,
+    input: &BTreeMap<String, String>,
+    settings: &MunicipalitySettings,
+    max_chars: usize,
+    errors: &mut ValidationErrors,
+) -> Option<Translations> {
+    let mut own = ValidationErrors::new();
+    let parsed = parse_texts(field, input, settings, max_chars, &mut own);
+    let written = input.iter().any(|(tag, text)| {
+        !text.trim().is_empty()
+            && LanguageTag::parse(tag).is_ok_and(|l| settings.languages.contains(&l))
+    });
+    let kept: Vec<FieldError> = own
+        .0
+        .into_iter()
+        .filter(|e| !(written && e.field == field && e.code == "missing_default_language"))
+        .collect();
+    if !kept.is_empty() {
+        errors.extend(kept);
+        return None;
+    }
+    parsed.or_else(|| {
+        let mut texts = Translations::new();
+        for (tag, text) in input {
+            if let Ok(language) = LanguageTag::parse(tag) {
+                texts.insert(language, text.trim());
+            }
+        }
+        Some(texts)
+    })
 }
 
 #[cfg(test)]
@@ -191,6 +237,61 @@ mod tests {
     }
 
     #[test]
+    fn where_the_municipality_lists_categories_a_category_is_one_of_them() {
+        let mut m = municipality("m-1");
+        m.settings.proposal_categories = vec![crate::domain::ProposalCategory {
+            key: "parks".to_string(),
+            names: [("kk".to_string(), "Саябақтар".to_string())].into(),
+        }];
+        let scope = cycle_scope(m, CycleStatus::Submission);
+        let category = |c: &str| ProposalInput {
+            category: Some(Some(c.to_string())),
+            ..Default::default()
+        };
+        let mut row = proposal("p-1", "Саябақ", 100);
+        let b = budget("budget-1", 1_000);
+        assert!(apply(&mut row, &category(" Parks"), &b, &scope).is_ok());
+        assert_eq!(row.category.as_deref(), Some("parks"));
+        let err = apply(&mut row, &category("roads"), &b, &scope).unwrap_err();
+        assert_eq!(error_codes(&err), [field("category", "unknown_category")]);
+        let clear = ProposalInput {
+            category: Some(None),
+            ..Default::default()
+        };
+        assert!(apply(&mut row, &clear, &b, &scope).is_ok());
+    }
+
+    #[test]
+    fn a_text_in_any_enabled_language_will_do() {
+        let titles = |pairs: &[(&str, &str)]| ProposalInput {
+            titles: Some(
+                pairs
+                    .iter()
+                    .map(|(l, t)| (l.to_string(), t.to_string()))
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        let row = applied(titles(&[("ru", " Парк ")])).unwrap();
+        assert_eq!(row.titles.0.get("ru").map(String::as_str), Some("Парк"));
+        assert_eq!(row.titles.0.len(), 1);
+        assert_eq!(
+            refusals(titles(&[("ru", "  ")])),
+            [
+                field("titles", "missing_default_language"),
+                field("titles.ru", "blank_text")
+            ]
+        );
+        assert_eq!(
+            refusals(titles(&[("fr", "Parc")])),
+            [
+                field("titles", "missing_default_language"),
+                field("titles.fr", "language_not_enabled")
+            ]
+        );
+    }
+
+    #[test]
     fn a_location_is_on_earth_or_cleared() {
         let location = |l: Option<Location>| ProposalInput {
             location: Some(l),
@@ -230,7 +331,6 @@ mod tests {
                 field("cost_minor", "out_of_range"),
                 field("descriptions.kk", "text_too_long"),
                 field("location", "invalid_location"),
-                field("titles", "missing_default_language"),
             ]
         );
     }

@@ -169,6 +169,7 @@ pub async fn update(
     let caller = caller.clone();
     db.write(move |conn| {
         let (mut row, budget, scope) = for_change(conn, &caller, &id)?;
+        let before = row.clone();
         apply(&mut row, &input, &budget, &scope)?;
         row.updated_at = now();
         rows::update(conn, &row)?;
@@ -179,11 +180,47 @@ pub async fn update(
             "proposal.updated",
             "proposal",
             &row.id,
-            serde_json::json!({"cost_minor": row.cost_minor, "category": row.category}),
+            serde_json::json!({
+                "cost_minor": row.cost_minor,
+                "category": row.category,
+                "changed": changes(&before, &row),
+            }),
         )?;
         Ok(row)
     })
     .await
+}
+
+/// What an edit changed, field by field as `{"from": …, "to": …}`: the audit log says what an
+/// official (or the author) altered, not only that something was.
+fn changes(before: &ProposalRow, after: &ProposalRow) -> serde_json::Value {
+    let mut changed = serde_json::Map::new();
+    let mut note = |field: &str, from: serde_json::Value, to: serde_json::Value| {
+        if from != to {
+            changed.insert(
+                field.to_string(),
+                serde_json::json!({"from": from, "to": to}),
+            );
+        }
+    };
+    note("titles", json(&before.titles), json(&after.titles));
+    note(
+        "descriptions",
+        json(&before.descriptions),
+        json(&after.descriptions),
+    );
+    note(
+        "cost_minor",
+        before.cost_minor.into(),
+        after.cost_minor.into(),
+    );
+    note("category", json(&before.category), json(&after.category));
+    note("location", json(&before.location), json(&after.location));
+    serde_json::Value::Object(changed)
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]
@@ -193,6 +230,22 @@ mod tests {
 
     fn code(result: Result<()>) -> &'static str {
         result.map_or_else(|e| e.code(), |()| "ok")
+    }
+
+    #[test]
+    fn an_edit_records_only_what_changed() {
+        let before = proposal("p-1", "Park", 100);
+        let mut after = before.clone();
+        assert_eq!(changes(&before, &after), serde_json::json!({}));
+        after.cost_minor = 250;
+        after.category = Some("parks".to_string());
+        assert_eq!(
+            changes(&before, &after),
+            serde_json::json!({
+                "cost_minor": {"from": 100, "to": 250},
+                "category": {"from": before.category, "to": "parks"},
+            })
+        );
     }
 
     #[test]

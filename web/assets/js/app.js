@@ -23,6 +23,9 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/?$/, page("./views/city.js", "cityPage")],
   [/^\/m\/([^/]+)\/budgets\/([^/]+)$/, page("./views/proposals.js", "proposalsPage")],
   [/^\/m\/([^/]+)\/proposals\/([^/]+)$/, page("./views/proposals.js", "proposalPage")],
+  [/^\/m\/([^/]+)\/budgets\/([^/]+)\/propose$/, page("./views/proposal_form.js", "proposePage")],
+  [/^\/m\/([^/]+)\/proposals\/([^/]+)\/edit$/, page("./views/proposal_form.js", "editProposalPage")],
+  [/^\/m\/([^/]+)\/mine$/, page("./views/proposal_form.js", "myProposalsPage")],
   [/^\/m\/([^/]+)\/register$/, page("./views/account.js", "registerPage")],
   [/^\/m\/([^/]+)\/login$/, page("./views/account.js", "loginPage")],
   [/^\/m\/([^/]+)\/account$/, page("./views/me.js", "accountPage")],
@@ -36,6 +39,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/paper\/([^/]+)$/, staff("./views/staff/paper.js", "paperPage")],
   [/^\/m\/([^/]+)\/staff\/residents$/, staff("./views/staff/residents.js", "residentsPage")],
   [/^\/m\/([^/]+)\/staff\/settings$/, staff("./views/staff/admin.js", "settingsPage")],
+  [/^\/m\/([^/]+)\/staff\/categories$/, staff("./views/staff/categories.js", "categoriesPage")],
   [/^\/m\/([^/]+)\/staff\/districts$/, staff("./views/staff/admin.js", "districtsPage")],
   [/^\/m\/([^/]+)\/staff\/accounts$/, staff("./views/staff/admin.js", "accountsPage")],
   [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
@@ -88,6 +92,7 @@ function navigation(slug) {
   nav.replaceChildren(h("ul", {},
     link(href(slug), t("nav.cycle")),
     link(href(slug, "receipt"), t("nav.receipt")),
+    signedInAt(slug) && !isStaff(account()) ? link(href(slug, "mine"), t("propose.mine")) : null,
     signedInAt(slug) && isStaff(account()) ? link(href(slug, "staff"), t("nav.staff")) : null));
 }
 

@@ -25,6 +25,7 @@ export async function staffHome({ city, isCurrent }) {
   if (runs()) links.push([href(slug, "staff", "residents"), t("staff.residents")]);
   if (role() === "municipality_admin") {
     links.push([href(slug, "staff", "settings"), t("staff.settings")]);
+    links.push([href(slug, "staff", "categories"), t("settings.categories")]);
     links.push([href(slug, "staff", "districts"), t("staff.districts")]);
     links.push([href(slug, "staff", "accounts"), t("staff.accounts")]);
     links.push([href(slug, "staff", "voter-roll"), t("roll.title")]);
@@ -88,6 +89,9 @@ async function budgetCard(city, cycle, budget, { report, reload, districts }) {
         report(error);
       }
     } }, t("staff.delete_budget", { budget: name })));
+  }
+  if (runs() && ["submission", "review"].includes(status)) {
+    actions.push(h("a", { class: "button secondary", href: href(slug, "budgets", budget.id, "propose") }, t("propose.add")));
   }
   if (runs() && (status === "voting" || status === "closed")) {
     actions.push(h("a", { class: "button secondary", href: href(slug, "staff", "paper", budget.id) }, t("staff.paper_batch")));

@@ -1,0 +1,1 @@
+ALTER TABLE municipalities DROP COLUMN proposal_categories;
