@@ -183,8 +183,9 @@ pub struct ResidentPage {
     pub next_cursor: Option<String>,
 }
 
-/// The municipality's residents, oldest registration first (e.g. `?status=pending` to review),
-/// filtered by status, district and a name search.
+/// The municipality's residents, oldest registration first (e.g. `?status=pending` to review).
+///
+/// Filtered by status, district and a name search.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/residents", tag = "residents",
     operation_id = "listResidents",
     params(("slug" = String, Path, description = "The municipality's slug"), ResidentQuery),
