@@ -26,7 +26,7 @@ test("an official names a cycle, sets its dates and configures its budgets", () 
   await page.getByLabel("Voting opens").fill("2027-04-01T09:00");
   await page.getByLabel("Voting closes").fill("2027-03-15T09:00");
   await page.getByRole("button", { name: "Save the cycle" }).click();
-  await page.getByText("Voting must close after it opens.").waitFor();
+  await page.getByText("The closing time must come after the opening time.").waitFor();
   await page.getByLabel("Voting closes").fill("2027-04-30T20:00");
   await page.getByRole("button", { name: "Save the cycle" }).click();
   await page.getByRole("button", { name: "Save the cycle", disabled: false }).waitFor();
