@@ -299,7 +299,8 @@ async fn admin_actions_are_recorded_in_a_hash_chain() {
         .db
         .read(|conn| {
             let m = kurultai::db::municipalities::by_slug(conn, "turkistan")?;
-            kurultai::db::audit::page(conn, &m.id, 0, 100).map_err(ApiError::from)
+            kurultai::db::audit::page(conn, &m.id, 0, 100, &Default::default())
+                .map_err(ApiError::from)
         })
         .await
         .unwrap();
