@@ -3,6 +3,7 @@
 //! scope in `admin/` so a deployment can serve it on an internal listener. Which handler
 //! serves which route is listed once, in `routes.rs`.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod ballots;
