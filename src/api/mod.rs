@@ -11,6 +11,7 @@ pub mod body_deadline;
 pub mod budgets;
 pub mod by_slug;
 pub mod closed_sets;
+pub mod countries;
 pub mod cycles;
 pub mod examples;
 pub mod exports;

@@ -1,22 +1,25 @@
 // What a municipality's languages, currency and time zone are picked from (never typed as
-// codes), each country's defaults (docs: national-ids.md; the server's domain/country.rs), and
+// codes), each country's defaults (read from the server, whose domain/country.rs keeps them), and
 // name fields with one box per enabled language.
 
+import { api } from "../../api.js";
 import { h, nextId } from "../../dom.js";
 import { currencySymbol } from "../../formats.js";
 import { language, t } from "../../i18n.js";
 import { field } from "../../ui.js";
 
-/** Each country's currency, zone, languages and ID scheme, as the server defaults them. */
-export const COUNTRIES = {
-  TR: { currency: "TRY", time_zone: "Europe/Istanbul", languages: ["tr"], national_id_scheme: "tr_tckn" },
-  KZ: { currency: "KZT", time_zone: "Asia/Almaty", languages: ["kk", "ru"], national_id_scheme: "kz_iin" },
-  KG: { currency: "KGS", time_zone: "Asia/Bishkek", languages: ["ky", "ru"], national_id_scheme: "kg_pin" },
-  UZ: { currency: "UZS", time_zone: "Asia/Tashkent", languages: ["uz-Latn", "uz-Cyrl", "ru", "kaa"], national_id_scheme: "uz_pinfl" },
-  AZ: { currency: "AZN", time_zone: "Asia/Baku", languages: ["az", "ru"], national_id_scheme: "az_fin" },
-  TM: { currency: "TMT", time_zone: "Asia/Ashgabat", languages: ["tk", "ru"], national_id_scheme: "generic" },
-  HU: { currency: "HUF", time_zone: "Europe/Budapest", languages: ["hu"], national_id_scheme: "hu_tax_id" },
-};
+let countriesRead = null;
+
+/**
+ * The served countries and their defaults (currency, zone, languages, ID scheme) by code, as
+ * the server keeps them (`GET /countries`, built from domain/country.rs): read once a session.
+ */
+export function countries() {
+  countriesRead ??= api("GET", "/countries")
+    .then(({ items }) => Object.fromEntries(items.map((country) => [country.code, country])))
+    .catch((error) => { countriesRead = null; throw error; });
+  return countriesRead;
+}
 
 /**
  * The languages a municipality can publish in, each named in itself (a picker of languages is
