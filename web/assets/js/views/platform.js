@@ -48,7 +48,7 @@ async function createPage(context) {
   const settingsBox = h("div", {});
   let settings = null;
   const choose = () => {
-    settings = countryFields(served[country.input.value]);
+    settings = countryFields(served[country.input.value], served);
     settingsBox.replaceChildren(...Object.values(settings.fields).map((f) => f.wrap));
   };
   country.input.addEventListener("change", choose);
@@ -94,12 +94,12 @@ async function createPage(context) {
 }
 
 /** The country's settings fields, pre-filled with its defaults, and the body they make. */
-function countryFields(defaults) {
+function countryFields(defaults, served) {
   const names = nameFields(t("settings.name"), defaults.languages, {}, defaults.default_language);
   const picked = languagesFields(defaults.languages, defaults.default_language, (languages) => names.setLanguages(languages));
   const fields = {
     names, languages: picked.languages, default_language: picked.default_language,
-    currency: currencyField(defaults.currency), time_zone: timeZoneField(defaults.time_zone),
+    currency: currencyField(defaults.currency, served), time_zone: timeZoneField(defaults.time_zone, served),
   };
   const body = () => ({
     names: names.values(), languages: picked.chosen(), default_language: picked.default_language.input.value,

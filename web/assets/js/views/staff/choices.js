@@ -31,8 +31,11 @@ export const LANGUAGES = [
 ];
 const languageName = (tag) => LANGUAGES.find(([code]) => code === tag)?.[1] ?? tag;
 
-const CURRENCIES = ["TRY", "KZT", "KGS", "UZS", "AZN", "TMT", "HUF", "EUR", "USD"];
-const TIME_ZONES = ["Europe/Istanbul", "Asia/Famagusta", "Asia/Almaty", "Asia/Bishkek", "Asia/Tashkent", "Asia/Samarkand", "Asia/Baku", "Asia/Ashgabat", "Europe/Budapest"];
+// Offered beside the served countries' own (from `countries()`): the common foreign
+// currencies, and the zones of a served country's other regions (Northern Cyprus, Samarkand).
+const OTHER_CURRENCIES = ["EUR", "USD"];
+const OTHER_ZONES = ["Asia/Famagusta", "Asia/Samarkand"];
+const unique = (list) => [...new Set(list)];
 
 /** The zone's offset now ("GMT+5"), read with English data every browser has. */
 function offset(zone) {
@@ -43,17 +46,21 @@ function offset(zone) {
 /** `list` with `value` added when a municipality already has one the list lacks. */
 const withCurrent = (list, value) => (value && !list.includes(value) ? [...list, value] : list);
 
-export function currencyField(value) {
+/** `served`: the map `countries()` gives, whose currencies come first. */
+export function currencyField(value, served) {
+  const currencies = unique([...Object.values(served).map((c) => c.currency), ...OTHER_CURRENCIES]);
   return field({
     label: t("settings.currency"), name: "currency", required: true, value,
-    options: withCurrent(CURRENCIES, value).map((code) => [code, `${code} (${currencySymbol(code, language())})`]),
+    options: withCurrent(currencies, value).map((code) => [code, `${code} (${currencySymbol(code, language())})`]),
   });
 }
 
-export function timeZoneField(value) {
+/** `served`: the map `countries()` gives, whose zones come first. */
+export function timeZoneField(value, served) {
+  const zones = unique([...Object.values(served).map((c) => c.time_zone), ...OTHER_ZONES]);
   return field({
     label: t("settings.time_zone"), name: "time_zone", required: true, value,
-    options: withCurrent(TIME_ZONES, value).map((zone) => [zone, `${zone} (${offset(zone)})`]),
+    options: withCurrent(zones, value).map((zone) => [zone, `${zone} (${offset(zone)})`]),
   });
 }
 
