@@ -67,6 +67,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::auth::logout),
     route!(api::auth::me),
     route!(api::auth::change_password),
+    route!(api::countries::list),
     route!(api::municipalities::list),
     route!(api::municipalities::show),
     route!(api::municipalities::list_districts),

@@ -1,8 +1,9 @@
 //! `GET /municipalities/{slug}/audit-log`: the municipality's hash-chained log, page by page,
-//! with the chain checked from its first entry through the last one returned.
+//! optionally filtered by action and by day, with the whole chain checked from its first entry
+//! through the last one returned.
 
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,9 +12,10 @@ use std::collections::HashMap;
 
 use crate::db::audit::AuditRow;
 use crate::db::Db;
+use crate::domain::TimeZoneName;
 
 use crate::error::{ApiError, ApiResult};
-use crate::service::audit_pages::StaffName;
+use crate::service::audit_pages::{Filter, StaffName};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -65,9 +67,12 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Pass as `after` for the next page; null on the last page.
     pub next_after: Option<i64>,
-    /// Whether every entry from the first through the last one on this page links up and
-    /// hashes to what is stored.
+    /// Whether every entry of the whole chain, from its first through `checked_through`,
+    /// links up and hashes to what is stored (the entries a filter leaves out included).
     pub chain_intact: bool,
+    /// The sequence number the check ran through: this page's last entry, or the chain's last
+    /// entry when this is the last page (filtered or empty pages included).
+    pub checked_through: i64,
     /// The first entry whose link or hash does not hold, if any.
     pub first_broken_seq: Option<i64>,
 }
@@ -81,9 +86,41 @@ pub struct AuditQuery {
     /// At most this many entries.
     #[param(minimum = 1, maximum = 500, default = 100)]
     pub limit: Option<i64>,
+    /// Only entries of this action (e.g. `cycle.transition`).
+    pub action: Option<String>,
+    /// Only entries from this day on, in the municipality's time zone (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// Only entries up to and including this day, in the municipality's time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    pub until: Option<NaiveDate>,
+}
+
+impl AuditQuery {
+    /// The filter the query asks for, its days read in the municipality's `zone`: `from` starts
+    /// at its local midnight, `until` ends at the next day's.
+    fn filter(&self, zone: TimeZoneName) -> ApiResult<Filter> {
+        if let (Some(from), Some(until)) = (self.from, self.until) {
+            if from > until {
+                return Err(ApiError::bad_request(
+                    "invalid_query",
+                    "from is a day on or before until",
+                ));
+            }
+        }
+        let midnight = |day: NaiveDate| zone.to_utc(day.and_time(NaiveTime::MIN)).naive_utc();
+        Ok(Filter {
+            action: self.action.clone().filter(|a| !a.is_empty()),
+            since: self.from.map(midnight),
+            before: self.until.and_then(|d| d.succ_opt()).map(midnight),
+        })
+    }
 }
 
 /// The municipality's audit log, oldest first, with the hash chain checked.
+///
+/// Optionally only one action's entries or those of some days (in the municipality's time
+/// zone); pages stay keyed by `seq` under a filter, so none is dropped or repeated.
 #[utoipa::path(get, path = "/api/v1/municipalities/{slug}/audit-log", tag = "audit",
     operation_id = "listAuditLog",
     params(("slug" = String, Path, description = "The municipality's slug"), AuditQuery),
@@ -109,10 +146,12 @@ pub async fn list(
         ));
     }
     let after = query.after.unwrap_or(0);
+    let filter = query.filter(staff.municipality.settings.time_zone)?;
     let municipality = staff.municipality.id.clone();
-    let page = crate::service::audit_pages::page(&db, municipality, after, limit).await?;
+    let page = crate::service::audit_pages::page(&db, municipality, after, limit, filter).await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         next_after: page.next_after,
+        checked_through: page.checked_through,
         chain_intact: page.first_broken_seq.is_none(),
         first_broken_seq: page.first_broken_seq,
         entries: page

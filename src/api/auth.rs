@@ -141,6 +141,7 @@ pub struct PasswordChange {
 /// Change the caller's password.
 ///
 /// The current password is required; every other session of the account ends (this one stays).
+/// Attempts are throttled per account like logins (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
     operation_id = "changePassword",
     request_body = PasswordChange,
@@ -149,11 +150,14 @@ pub struct PasswordChange {
         (status = 204, description = "Changed"),
         (status = 401, description = "No valid token"),
         (status = 422, description = "`wrong_password` (the current one), or the new one breaks the password policy"),
+        (status = 429, description = "Too many attempts on this account; see `Retry-After`"),
         (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/me/password")]
 pub async fn change_password(
     db: web::Data<Db>,
+    auth: web::Data<AuthState>,
+    pepper: web::Data<Pepper>,
     caller: Caller,
     body: web::Json<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
@@ -161,6 +165,14 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
-    crate::service::accounts::change_password(&db, &caller, current_password, new_password).await?;
+    let throttle = (&auth.limiter, pepper.get_ref());
+    crate::service::accounts::change_password(
+        &db,
+        throttle,
+        &caller,
+        current_password,
+        new_password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

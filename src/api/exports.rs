@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::attachment::disposition;
 use crate::api::by_slug::BySlug;
 use crate::api::results::budget_language;
 use crate::api::views::FileBytes;
@@ -29,7 +30,7 @@ use crate::service::exports::{self, Money};
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The Pabulib file, as an attachment", body = inline(FileBytes), content_type = "text/plain; charset=utf-8",
-            headers(("Content-Disposition" = String, description = "`attachment; filename=\"<slug>-<budget id>.pb\"`"))),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"<slug>-<budget's name>-<YYYY-MM-DD>.pb\"; filename*=UTF-8''…` (the name in the default language; ASCII in `filename`, every script in `filename*`)"))),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an auditor or official of this municipality"),
         (status = 404, description = "No such budget here"),
@@ -45,10 +46,7 @@ pub async fn budget_pb(
     let export = exports::pb(&db, &caller, id.into_inner().into()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", export.filename),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&export.filename)))
         .streaming(export.body))
 }
 
@@ -66,7 +64,7 @@ pub async fn budget_pb(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The archive (`kurultai.archive/1`), as an attachment", body = inline(FileBytes), content_type = "application/gzip",
-            headers(("Content-Disposition" = String, description = "`attachment; filename=\"kurultai-<slug>-<cycle id>.tar.gz\"`"))),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"<slug>-<cycle's name>-<YYYY-MM-DD>.tar.gz\"; filename*=UTF-8''…`"))),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an auditor or official of this municipality"),
         (status = 404, description = "No such cycle here"),
@@ -89,10 +87,7 @@ pub async fn cycle_archive(
     .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/gzip")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", archive.filename),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&archive.filename)))
         .streaming(archive.body))
 }
 
@@ -174,11 +169,9 @@ pub async fn results_csv(
     )
     .await?;
     let csv = crate::service::results_csv::results_csv(&results, &Money::of(&municipality)?)?;
+    let name = crate::service::download_names::budget(&db, results.budget_id, "csv").await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"results-{}.csv\"", results.budget_id),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, disposition(&name)))
         .body(csv))
 }

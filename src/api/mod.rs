@@ -3,6 +3,7 @@
 //! scope in `admin/` so a deployment can serve it on an internal listener. Which handler
 //! serves which route is listed once, in `routes.rs`.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod ballots;
@@ -10,6 +11,7 @@ pub mod body_deadline;
 pub mod budgets;
 pub mod by_slug;
 pub mod closed_sets;
+pub mod countries;
 pub mod cycles;
 pub mod examples;
 pub mod exports;

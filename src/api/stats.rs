@@ -55,11 +55,12 @@ pub async fn cycle_stats_csv(
 ) -> ApiResult<HttpResponse> {
     let stats = stats::cycle_stats(&db, caller.as_deref(), id.into_inner().into()).await?;
     let csv = stats::stats_csv(&stats)?;
+    let name = crate::service::download_names::cycle(&db, stats.cycle_id.clone(), "csv").await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"stats-{}.csv\"", stats.cycle_id),
+            crate::api::attachment::disposition(&name),
         ))
         .body(csv))
 }

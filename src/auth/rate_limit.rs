@@ -10,6 +10,9 @@
 //! address spends the pair's budget, not the owner's, and draining the login's bucket takes
 //! many addresses each limited by its pair. The owner, from their own address, still gets in.
 //!
+//! Changing a password checks the current one, so it takes from a bucket of its own per
+//! account, shaped like the login's.
+//!
 //! Registration answers whether a national ID is already registered, so it is throttled per
 //! address and per ID (by its keyed hash, never the clear ID), both per hour.
 //!
@@ -68,6 +71,16 @@ impl LoginLimiter {
             Bucket::new("login-pair", &format!("{ip}\n{identifier}"), self.per_pair),
             Bucket::new("login-id", identifier, self.per_identifier),
         ]
+    }
+    /// The bucket of an account's password changes: the current password is checked there as
+    /// at login, so a stolen session must not guess it faster than a login could. Shaped like
+    /// a login's own bucket, keyed by the account (the caller is known, no address needed).
+    pub fn password_change(&self, account_id: &str) -> Vec<Bucket> {
+        vec![Bucket::new(
+            "password-change",
+            account_id,
+            self.per_identifier,
+        )]
     }
 }
 

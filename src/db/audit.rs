@@ -127,16 +127,40 @@ pub fn append(conn: &mut DbConn, entry: NewEntry<'_>, at: NaiveDateTime) -> Quer
     Ok(row)
 }
 
-/// A page of one chain in order, after `after_seq`.
+/// Which entries of a chain a page shows: all of them by default.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this action (e.g. `cycle.transition`).
+    pub action: Option<String>,
+    /// Only entries at or after this instant (UTC).
+    pub since: Option<NaiveDateTime>,
+    /// Only entries before this instant (UTC).
+    pub before: Option<NaiveDateTime>,
+}
+
+/// A page of one chain in order, after `after_seq`, of the entries `filter` keeps. The page
+/// is keyed by `seq` alone, so a filtered page's last `seq` is where the next one starts.
 pub fn page(
     conn: &mut DbConn,
     chain_key: &str,
     after_seq: i64,
     limit: i64,
+    filter: &Filter,
 ) -> QueryResult<Vec<AuditRow>> {
-    audit_log::table
+    let mut query = audit_log::table
         .filter(audit_log::chain_key.eq(chain_key))
         .filter(audit_log::seq.gt(after_seq))
+        .into_boxed();
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(audit_log::created_at.ge(since));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(audit_log::created_at.lt(before));
+    }
+    query
         .order(audit_log::seq.asc())
         .limit(limit)
         .select(Row::as_select())

@@ -10,6 +10,7 @@ pub mod country;
 pub mod currency;
 pub mod cycle;
 pub mod field_error;
+pub mod file_name;
 pub mod ids;
 pub mod language;
 pub mod location;

@@ -4,13 +4,15 @@
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::password;
+use crate::auth::rate_limit::LoginLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::sessions;
 use crate::db::{Db, DbConn};
 use crate::domain::ids::{AccountId, MunicipalityId};
+use crate::domain::Pepper;
 use crate::domain::{AccountStatus, Role};
-use crate::service::{hashing, now, Actor};
+use crate::service::{hashing, now, throttle, Actor};
 use crate::service::{Error, Result};
 
 /// Lower-cases and checks an e-mail address; the parse is deliberately loose (one `@`, a
@@ -169,7 +171,17 @@ pub async fn prepare_staff(
 /// Changes the caller's password: the current one must be given (a session left open on a
 /// shared device is not enough), the new one meets the policy, and every other session of the
 /// account ends, in the same transaction as the change.
-pub async fn change_password(db: &Db, caller: &Actor, current: String, new: String) -> Result<()> {
+pub async fn change_password(
+    db: &Db,
+    throttle: (&LoginLimiter, &Pepper),
+    caller: &Actor,
+    current: String,
+    new: String,
+) -> Result<()> {
+    // Taken before the check, as at login: a refused guess must cost the guesser.
+    let (limiter, pepper) = throttle;
+    let buckets = limiter.password_change(caller.account_id.as_ref());
+    throttle::take(db, pepper, buckets).await?;
     let account = find(db, caller.account_id.clone()).await?;
     let stored = account.password_hash.clone();
     let verified = hashing(move || password::verify(&current, &stored))

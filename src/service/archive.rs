@@ -59,7 +59,14 @@ pub async fn cycle_archive(
 ) -> Result<StreamedExport> {
     let actor = caller.clone();
     let plan = db.read(move |conn| plan(conn, &actor, &cycle_id)).await?;
-    let filename = format!("{}.tar.gz", folder(&plan.scope));
+    let scope = &plan.scope;
+    let filename = crate::domain::file_name::of_texts(
+        &scope.municipality.slug,
+        &scope.cycle.names,
+        scope.municipality.default_language(),
+        crate::service::now().date(),
+        "tar.gz",
+    );
     let actor = caller.clone();
     let body = stream_export(
         db.clone(),

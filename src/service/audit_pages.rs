@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+/// Which entries a page shows (an action, a span of instants).
+pub use crate::db::audit::Filter;
 use crate::db::audit::{self, AuditRow};
 use crate::db::{accounts, Db};
 use crate::domain::audit_chain;
@@ -21,6 +23,9 @@ pub struct Page {
     pub entries: Vec<AuditRow>,
     /// Where the next page starts, if there is one.
     pub next_after: Option<i64>,
+    /// The last sequence number the chain check covered: the page's last entry, or the
+    /// chain's last one on the last page.
+    pub checked_through: i64,
     /// The first entry whose hash does not follow from the ones before, up to this page's end.
     pub first_broken_seq: Option<i64>,
     /// The names of the page's actors who are staff of the municipality, by account id
@@ -38,13 +43,29 @@ fn split(rows: Vec<AuditRow>, after: i64, limit: i64) -> (Vec<AuditRow>, i64, Op
     (entries, through, more.then_some(through))
 }
 
-/// Up to `limit` entries of the municipality's chain after the sequence number `after`.
-pub async fn page(db: &Db, municipality: MunicipalityId, after: i64, limit: i64) -> Result<Page> {
+/// Up to `limit` entries of the municipality's chain after the sequence number `after` that
+/// `filter` keeps. The chain is checked from its start through the page's last entry whatever
+/// the filter: a filtered view must not hide a break among the entries it leaves out.
+pub async fn page(
+    db: &Db,
+    municipality: MunicipalityId,
+    after: i64,
+    limit: i64,
+    filter: Filter,
+) -> Result<Page> {
     db.read(move |conn| {
         let chain_key = municipality.to_string();
-        let rows = audit::page(conn, &chain_key, after, limit + 1)?;
+        let rows = audit::page(conn, &chain_key, after, limit + 1, &filter)?;
         let (entries, through, next_after) = split(rows, after, limit);
-        let whole = audit::up_to(conn, &chain_key, through)?;
+        // The last page has searched the chain to its end (a filter may leave its last
+        // entries out), so the check then covers the whole chain.
+        let check_to = if next_after.is_some() {
+            through
+        } else {
+            i64::MAX
+        };
+        let whole = audit::up_to(conn, &chain_key, check_to)?;
+        let checked_through = whole.last().map_or(0, |r| r.seq);
         let broken = audit_chain::first_break(&whole, &chain_key).map(|b| b.seq);
         let staff = accounts::staff_of(conn, &municipality)?
             .into_iter()
@@ -59,6 +80,7 @@ pub async fn page(db: &Db, municipality: MunicipalityId, after: i64, limit: i64)
         Ok::<_, Error>(Page {
             entries,
             next_after,
+            checked_through,
             first_broken_seq: broken,
             staff,
         })

@@ -15,6 +15,7 @@ mod cycle_times;
 pub mod cycles;
 pub mod directory;
 pub mod districts;
+pub mod download_names;
 pub mod error;
 pub mod exports;
 pub mod municipalities;

@@ -299,7 +299,8 @@ async fn admin_actions_are_recorded_in_a_hash_chain() {
         .db
         .read(|conn| {
             let m = kurultai::db::municipalities::by_slug(conn, "turkistan")?;
-            kurultai::db::audit::page(conn, &m.id, 0, 100).map_err(ApiError::from)
+            kurultai::db::audit::page(conn, &m.id, 0, 100, &Default::default())
+                .map_err(ApiError::from)
         })
         .await
         .unwrap();
@@ -315,4 +316,36 @@ async fn admin_actions_are_recorded_in_a_hash_chain() {
     let mut tampered = rows.clone();
     tampered[1].details = "{}".into();
     assert_eq!(first_break(&tampered), Some(2));
+}
+
+/// The served countries' defaults are one public read, built from `domain::country`: what
+/// the admin pages start their pickers from, and what a new municipality gets.
+#[tokio::test]
+async fn the_served_countries_and_their_defaults_are_public() {
+    let app = spawn_app().await;
+    let reply = app.anonymous().get("/api/v1/countries").await;
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    let items = body["items"].as_array().unwrap();
+    let codes: Vec<&str> = items.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["TR", "KZ", "KG", "UZ", "AZ", "TM", "HU"]);
+    let kz = &items[1];
+    assert_eq!(kz["currency"], "KZT");
+    assert_eq!(kz["time_zone"], "Asia/Almaty");
+    assert_eq!(kz["languages"], serde_json::json!(["kk", "ru"]));
+    assert_eq!(kz["default_language"], "kk");
+    assert_eq!(kz["national_id_scheme"], "kz_iin");
+    for country in items {
+        let code = country["code"].as_str().unwrap();
+        let defaults = kurultai::domain::Country::parse(code)
+            .unwrap()
+            .defaults()
+            .unwrap();
+        assert_eq!(country["currency"], defaults.currency.code(), "{code}");
+        assert_eq!(country["time_zone"], defaults.time_zone.name(), "{code}");
+        assert_eq!(
+            country["languages"][0], country["default_language"],
+            "{code}"
+        );
+    }
 }

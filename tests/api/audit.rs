@@ -195,3 +195,151 @@ async fn staff_actors_are_named_to_their_own_municipality() {
         (None, None)
     );
 }
+
+/// Appends entries of `action` to the municipality's chain at the given UTC instants, as the
+/// server would (so the chain stays intact).
+async fn append_at(app: &TestApp, slug: &'static str, entries: Vec<(&'static str, &'static str)>) {
+    app.db
+        .write(move |conn| {
+            let m = kurultai::db::municipalities::by_slug(conn, slug)?;
+            for (action, at) in entries {
+                let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M").unwrap();
+                let entry = kurultai::db::audit::NewEntry {
+                    municipality_id: Some(&m.id),
+                    actor_account_id: None,
+                    actor_role: "system",
+                    action,
+                    target_type: "cycle",
+                    target_id: None,
+                    details: serde_json::json!({}),
+                };
+                kurultai::db::audit::append(conn, entry, at)?;
+            }
+            Ok::<_, kurultai::error::ApiError>(())
+        })
+        .await
+        .unwrap();
+}
+
+/// Every page of `query` (limit 2), following `next_after` to the end.
+async fn all_pages(reader: &Session, query: &str) -> Vec<AuditEntry> {
+    let mut after = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page: AuditPage = reader
+            .get(&format!(
+                "/api/v1/municipalities/kars/audit-log?limit=2&after={after}{query}"
+            ))
+            .await
+            .ok();
+        assert!(page.chain_intact, "{query}: {page:?}");
+        seen.extend(page.entries);
+        match page.next_after {
+            Some(next) => after = next,
+            None => return seen,
+        }
+    }
+}
+
+/// A filter by action pages through every matching entry once, in order, and no other.
+#[tokio::test]
+async fn the_action_filter_pages_without_dropping_or_repeating_an_entry() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kars"))
+        .await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let mut entries = Vec::new();
+    for i in 0..7 {
+        let action = if i % 3 == 0 {
+            "test.other"
+        } else {
+            "test.kept"
+        };
+        entries.push((action, "2026-03-01 09:00"));
+    }
+    append_at(&app, "kars", entries).await;
+
+    let everything = log(&auditor).await.entries;
+    let expected: Vec<i64> = everything
+        .iter()
+        .filter(|e| e.action == "test.kept")
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(expected.len(), 4);
+    let paged: Vec<i64> = all_pages(&auditor, "&action=test.kept")
+        .await
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(paged, expected);
+    let none = all_pages(&auditor, "&action=nothing.happened").await;
+    assert!(none.is_empty());
+}
+
+/// Days are the municipality's (Kars is in Europe/Istanbul, UTC+3): 21:30 UTC on 1 March is
+/// already 2 March there. `until` includes its whole day.
+#[tokio::test]
+async fn the_day_filter_reads_days_in_the_municipalitys_zone() {
+    let app = spawn_app().await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kars"))
+        .await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    append_at(
+        &app,
+        "kars",
+        vec![
+            ("test.day", "2026-03-01 20:30"), // 23:30 on 1 March in Istanbul
+            ("test.day", "2026-03-01 21:30"), // 00:30 on 2 March
+            ("test.day", "2026-03-02 20:59"), // 23:59 on 2 March
+            ("test.day", "2026-03-02 21:00"), // 00:00 on 3 March
+        ],
+    )
+    .await;
+    let at = |entries: Vec<AuditEntry>| -> Vec<String> {
+        entries
+            .iter()
+            .map(|e| e.created_at.format("%m-%d %H:%M").to_string())
+            .collect()
+    };
+
+    let second = all_pages(
+        &auditor,
+        "&action=test.day&from=2026-03-02&until=2026-03-02",
+    )
+    .await;
+    assert_eq!(at(second), ["03-01 21:30", "03-02 20:59"]);
+    let up_to_first = all_pages(&auditor, "&action=test.day&until=2026-03-01").await;
+    assert_eq!(at(up_to_first), ["03-01 20:30"]);
+    let from_third = all_pages(&auditor, "&action=test.day&from=2026-03-03").await;
+    assert_eq!(at(from_third), ["03-02 21:00"]);
+
+    // A filtered page still reports the check of the whole chain up to its last entry.
+    let page: AuditPage = auditor
+        .get("/api/v1/municipalities/kars/audit-log?action=test.day&from=2026-03-03")
+        .await
+        .ok();
+    let last = page.entries.last().expect("one entry");
+    assert_eq!(page.checked_through, last.seq);
+    assert_eq!(page.entries.len(), 1);
+    assert!(page.chain_intact);
+    // An empty last page still checks the whole chain, to its last entry.
+    let none: AuditPage = auditor
+        .get("/api/v1/municipalities/kars/audit-log?from=2030-01-01")
+        .await
+        .ok();
+    assert!(none.entries.is_empty() && none.chain_intact);
+    assert_eq!(none.checked_through, last.seq);
+
+    for bad in [
+        "from=2026-03-03&until=2026-03-02",
+        "from=yesterday",
+        "until=2026-02-30",
+    ] {
+        let response = auditor
+            .get(&format!("/api/v1/municipalities/kars/audit-log?{bad}"))
+            .await;
+        assert_eq!(response.status, 400, "{bad}");
+    }
+}

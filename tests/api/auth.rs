@@ -338,3 +338,42 @@ async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
         .await;
     assert_eq!(anonymous.status, 401);
 }
+
+/// A password change checks the current password, so it is throttled per account like a
+/// login: the attempt after the burst is a 429 with `Retry-After`, whoever's session asks,
+/// while another account is still served.
+#[tokio::test]
+async fn password_changes_are_throttled_per_account_with_retry_after() {
+    use crate::support::ResidentBuilder;
+    let app = spawn_app_with(|s| {
+        s.rate_limit.login_per_identifier_per_minute = 1;
+        s.rate_limit.login_per_identifier_burst = 3;
+    })
+    .await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("mersin").open_registration("final"))
+        .await;
+    let here = app
+        .register_resident(&city, ResidentBuilder::adult(72))
+        .await;
+    let other = app
+        .register_resident(&city, ResidentBuilder::adult(73))
+        .await;
+    // A second session of the same account shares the account's bucket.
+    let elsewhere = app.logged_in(Some("mersin"), &here.email, PASSWORD).await;
+    let guess = json!({"current_password": "not it at all", "new_password": "a brand new passphrase of mine"});
+    for session in [&here, &elsewhere, &here] {
+        let wrong = session.post("/api/v1/me/password", &guess).await;
+        assert_eq!(wrong.status, 422);
+    }
+    let throttled = elsewhere.post("/api/v1/me/password", &guess).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(throttled.problem().code, "rate_limited");
+    let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    // Even the right password waits now: the guesser cannot tell it from a wrong one.
+    let right =
+        json!({"current_password": PASSWORD, "new_password": "a brand new passphrase of mine"});
+    assert_eq!(here.post("/api/v1/me/password", &right).await.status, 429);
+    assert_eq!(other.post("/api/v1/me/password", &guess).await.status, 422);
+}

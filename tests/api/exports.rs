@@ -29,7 +29,7 @@ async fn export(who: &Session, budget: &str) -> String {
     );
     let disposition = response.header("content-disposition").unwrap();
     assert!(
-        disposition.starts_with("attachment; filename=\"izmir-") && disposition.ends_with(".pb\""),
+        disposition.starts_with("attachment; filename=\"izmir-") && disposition.ends_with(".pb"),
         "{disposition}"
     );
     response.text()
@@ -468,4 +468,106 @@ async fn knapsack_ranked_and_cumulative_budgets_export_and_recount() {
         assert!(!stored.is_empty());
         reference_tools(&path, &stored, rule, completion);
     }
+}
+
+/// The `filename` and the decoded `filename*` of a download's `Content-Disposition`.
+fn saved_as(response: &crate::support::Reply) -> (String, String) {
+    let disposition = response.header("content-disposition").unwrap();
+    let rest = disposition
+        .strip_prefix("attachment; filename=\"")
+        .unwrap_or_else(|| panic!("{disposition}"));
+    let (ascii, utf8) = rest
+        .split_once("\"; filename*=UTF-8''")
+        .unwrap_or_else(|| panic!("{disposition}"));
+    let utf8 = percent_encoding::percent_decode_str(utf8)
+        .decode_utf8()
+        .unwrap()
+        .into_owned();
+    (ascii.to_string(), utf8)
+}
+
+/// Every download is named by the municipality, the cycle's or budget's name in the default
+/// language (here English, though the names are Turkish words) and the day, as the web client
+/// names what it saves: ASCII in `filename`, the Turkish letters in `filename*`.
+#[tokio::test]
+async fn downloads_are_named_by_city_name_and_day() {
+    let app = crate::helpers::spawn_app().await;
+    let city = app
+        .create_municipality(
+            MunicipalityBuilder::turkish("izmir")
+                .open_registration("until_close")
+                .setting("languages", json!(["en", "tr"])),
+        )
+        .await;
+    let official = app.staff_login(&city, Role::Official).await;
+    let auditor = app.staff_login(&city, Role::Auditor).await;
+    let cycle: crate::support::Cycle = official
+        .post(
+            "/api/v1/municipalities/izmir/cycles",
+            &json!({"names": {"tr": "Kent Bütçesi", "en": "Şehir Bütçesi 2027"}}),
+        )
+        .await
+        .created();
+    let budget = official
+        .create_budget(
+            &cycle,
+            json!({"names": {"tr": "Parklar", "en": "Çocuk Parkları"}, "amount_minor": 1_000_000,
+                   "ballot": {"type": "approval", "max_selections": 3}, "rule": {"kind": "greedy"}}),
+        )
+        .await;
+    assert_eq!(official.move_cycle(&cycle, "submission").await.status, 200);
+    let proposal = official
+        .propose(&budget, ProposalBuilder::new("Salıncak").cost(100_000))
+        .await;
+    official.approve(&proposal).await;
+    assert_eq!(official.move_cycle(&cycle, "review").await.status, 200);
+    assert_eq!(official.move_cycle(&cycle, "voting").await.status, 200);
+    let voter = app
+        .register_resident(&city, ResidentBuilder::adult(901))
+        .await;
+    let cast = voter
+        .cast(&budget, json!([{"proposal_id": proposal.id}]))
+        .await;
+    assert!(cast.status.is_success(), "{}", cast.text());
+    assert_eq!(official.move_cycle(&cycle, "closed").await.status, 200);
+    official.tally(&budget).await;
+
+    let day = chrono::Utc::now().date_naive();
+    let budget_name = (
+        format!("izmir-cocuk-parklar-{day}"),
+        format!("izmir-çocuk-parkları-{day}"),
+    );
+    let cycle_name = (
+        format!("izmir-sehir-butcesi-2027-{day}"),
+        format!("izmir-şehir-bütçesi-2027-{day}"),
+    );
+    let with = |(ascii, utf8): &(String, String), ext: &str| {
+        (format!("{ascii}.{ext}"), format!("{utf8}.{ext}"))
+    };
+    let get = |path: String| {
+        let auditor = &auditor;
+        async move {
+            let response = auditor.get(&path).await;
+            assert_eq!(response.status, 200, "{path}: {}", response.text());
+            saved_as(&response)
+        }
+    };
+    let budget_id = &budget.id;
+    let cycle_id = &cycle.id;
+    assert_eq!(
+        get(format!("/api/v1/budgets/{budget_id}/export.pb")).await,
+        with(&budget_name, "pb")
+    );
+    assert_eq!(
+        get(format!("/api/v1/budgets/{budget_id}/results.csv")).await,
+        with(&budget_name, "csv")
+    );
+    assert_eq!(
+        get(format!("/api/v1/cycles/{cycle_id}/stats.csv")).await,
+        with(&cycle_name, "csv")
+    );
+    assert_eq!(
+        get(format!("/api/v1/cycles/{cycle_id}/export")).await,
+        with(&cycle_name, "tar.gz")
+    );
 }

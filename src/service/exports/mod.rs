@@ -46,6 +46,7 @@ pub use streaming::{stream_export, Written};
 pub use votes::write_pb;
 
 use crate::db::Db;
+use crate::domain::file_name::{self, FileName};
 use crate::domain::ids::BudgetId;
 use crate::domain::Role;
 use crate::service::audit_log;
@@ -58,7 +59,7 @@ pub const EXPORTERS: &[Role] = &[Role::Official, Role::Auditor];
 
 /// An export on its way to the client.
 pub struct StreamedExport {
-    pub filename: String,
+    pub filename: FileName,
     pub body: BodyStream,
 }
 
@@ -76,7 +77,13 @@ pub async fn pb(db: &Db, caller: &Actor, budget_id: BudgetId) -> Result<Streamed
     let plan = db
         .read(move |conn| plan_pb(conn, &actor, &budget_id))
         .await?;
-    let filename = format!("{}-{}.pb", plan.municipality.slug, plan.budget.id);
+    let filename = file_name::of_texts(
+        &plan.municipality.slug,
+        &plan.budget.names,
+        plan.municipality.default_language(),
+        crate::service::now().date(),
+        "pb",
+    );
     let actor = caller.clone();
     let body = stream_export(
         db.clone(),

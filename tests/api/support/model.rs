@@ -234,6 +234,7 @@ pub struct AuditPage {
     pub chain_intact: bool,
     pub first_broken_seq: Option<i64>,
     pub next_after: Option<i64>,
+    pub checked_through: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -246,6 +247,7 @@ pub struct AuditEntry {
     pub actor_email: Option<String>,
     /// Each action records its own details: tests read single members.
     pub details: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// A municipality's published signing keys.

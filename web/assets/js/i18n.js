@@ -65,6 +65,12 @@ export function has(key) {
   return key in messages || key in english;
 }
 
+/** The names under `prefix` the interface has a text for (e.g. every audit action it names). */
+export function keysUnder(prefix) {
+  const keys = new Set([...Object.keys(english), ...Object.keys(messages)]);
+  return [...keys].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+}
+
 // Building an Intl formatter costs far more than using one (a slow phone notices on a page of
 // cards), so each is built once per language and options.
 const formatters = new Map();

@@ -118,7 +118,9 @@ export function confirmAction(question, confirmLabel) {
  */
 export async function download(response, fallbackName, chosen) {
   const disposition = response.headers.get("content-disposition") || "";
-  const name = chosen ?? disposition.match(/filename="?([^";]+)"?/)?.[1] ?? fallbackName;
+  // The server's UTF-8 name (RFC 5987 `filename*`) before its ASCII one.
+  const utf8 = disposition.match(/filename\*=UTF-8''([^;\s]+)/i)?.[1];
+  const name = chosen ?? (utf8 && decodeURIComponent(utf8)) ?? disposition.match(/filename="?([^";]+)"?/)?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await response.blob());
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);

@@ -6,12 +6,12 @@ import { account, api, login, logout } from "../api.js";
 import { announce, h, show } from "../dom.js";
 import { t } from "../i18n.js";
 import { apiForm, field, href, showFormError } from "../ui.js";
-import { COUNTRIES, currencyField, languagesFields, nameFields, timeZoneField } from "./staff/choices.js";
+import { countries, currencyField, languagesFields, nameFields, timeZoneField } from "./staff/choices.js";
 
 const isPlatformAdmin = () => account()?.role === "platform_admin";
 
 export async function platformPage(context) {
-  if (isPlatformAdmin()) createPage(context);
+  if (isPlatformAdmin()) await createPage(context);
   else loginPage(context);
 }
 
@@ -32,10 +32,12 @@ function loginPage(context) {
   show(h("h1", {}, t("platform.login_title")), form);
 }
 
-function createPage(context) {
+async function createPage(context) {
+  const served = await countries();
+  if (context.isCurrent && !context.isCurrent()) return;
   const country = field({
     label: t("platform.country"), name: "country", required: true, value: "TR",
-    options: Object.keys(COUNTRIES).map((code) => [code, t(`country.${code}`)]),
+    options: Object.keys(served).map((code) => [code, t(`country.${code}`)]),
   });
   const slug = field({ label: t("platform.slug"), name: "slug", required: true, hint: t("platform.slug_hint"), attrs: { autocomplete: "off", spellcheck: "false", pattern: "[a-z0-9-]{2,63}" } });
   const admin = {
@@ -46,7 +48,7 @@ function createPage(context) {
   const settingsBox = h("div", {});
   let settings = null;
   const choose = () => {
-    settings = countryFields(country.input.value);
+    settings = countryFields(served[country.input.value], served);
     settingsBox.replaceChildren(...Object.values(settings.fields).map((f) => f.wrap));
   };
   country.input.addEventListener("change", choose);
@@ -92,13 +94,12 @@ function createPage(context) {
 }
 
 /** The country's settings fields, pre-filled with its defaults, and the body they make. */
-function countryFields(country) {
-  const defaults = COUNTRIES[country];
-  const names = nameFields(t("settings.name"), defaults.languages, {}, defaults.languages[0]);
-  const picked = languagesFields(defaults.languages, defaults.languages[0], (languages) => names.setLanguages(languages));
+function countryFields(defaults, served) {
+  const names = nameFields(t("settings.name"), defaults.languages, {}, defaults.default_language);
+  const picked = languagesFields(defaults.languages, defaults.default_language, (languages) => names.setLanguages(languages));
   const fields = {
     names, languages: picked.languages, default_language: picked.default_language,
-    currency: currencyField(defaults.currency), time_zone: timeZoneField(defaults.time_zone),
+    currency: currencyField(defaults.currency, served), time_zone: timeZoneField(defaults.time_zone, served),
   };
   const body = () => ({
     names: names.values(), languages: picked.chosen(), default_language: picked.default_language.input.value,

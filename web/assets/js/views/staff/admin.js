@@ -5,7 +5,7 @@ import { forgetMunicipality } from "../../app.js";
 import { announce, h, show } from "../../dom.js";
 import { pick, t } from "../../i18n.js";
 import { changeAndReload, confirmAction, errorBox, field, href, showFormError, STAFF_ROLES } from "../../ui.js";
-import { currencyField, languagesFields, nameFields, timeZoneField } from "./choices.js";
+import { countries, currencyField, languagesFields, nameFields, timeZoneField } from "./choices.js";
 
 const back = (city) => h("p", {}, h("a", { href: href(city.slug, "staff") }, t("staff.title")));
 const base = (city) => `/municipalities/${encodeURIComponent(city.slug)}`;
@@ -18,7 +18,7 @@ const CHOICES = {
 };
 
 export async function settingsPage({ city, isCurrent }) {
-  const settings = await api("GET", `${base(city)}/settings`, { auth: true });
+  const [settings, served] = await Promise.all([api("GET", `${base(city)}/settings`, { auth: true }), countries()]);
   if (!isCurrent()) return;
   const enabled = settings.languages ?? [];
   const names = nameFields(t("settings.name"), enabled, settings.names ?? city.names, settings.default_language);
@@ -27,8 +27,8 @@ export async function settingsPage({ city, isCurrent }) {
     names,
     languages: picked.languages,
     default_language: picked.default_language,
-    currency: currencyField(settings.currency),
-    time_zone: timeZoneField(settings.time_zone),
+    currency: currencyField(settings.currency, served),
+    time_zone: timeZoneField(settings.time_zone, served),
     min_voting_age: field({ label: t("settings.min_voting_age"), name: "min_voting_age", type: "number", required: true, value: settings.min_voting_age, attrs: { min: 0, max: 30 } }),
     max_proposals_per_resident: field({ label: t("settings.max_proposals"), name: "max_proposals_per_resident", type: "number", required: true, value: settings.max_proposals_per_resident, attrs: { min: 0 } }),
   };

@@ -1,11 +1,12 @@
 // Auditors and admins: the municipality's hash-chained audit log, page by page, with the
 // server's check of the chain; actions and targets in the interface language, staff named,
-// and a filter by action and day over the entries loaded so far.
+// and a filter by action and day that the server applies to the whole log (so paging stays
+// keyed by sequence number: no entry is dropped or repeated).
 
 import { api } from "../../api.js";
 import { h, nextId, show } from "../../dom.js";
-import { dateTime, has, number, t } from "../../i18n.js";
-import { href } from "../../ui.js";
+import { dateTime, has, keysUnder, number, t } from "../../i18n.js";
+import { errorBox, href } from "../../ui.js";
 
 const PAGE = 100;
 
@@ -19,13 +20,8 @@ function actor(entry) {
   return [h("span", {}, entry.actor_name), h("br"), h("span", { class: "muted" }, [entry.actor_email, role].filter(Boolean).join(" · "))];
 }
 
-/** The calendar day of an instant in the municipality's zone, as YYYY-MM-DD (the date input's form). */
-function dayOf(iso, timeZone) {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
-}
-
 function row(e, timeZone) {
-  return h("tr", { dataset: { action: e.action, day: dayOf(e.created_at, timeZone) } },
+  return h("tr", {},
     h("td", { class: "num" }, number(e.seq)),
     h("td", {}, h("time", { datetime: e.created_at }, dateTime(e.created_at, timeZone))),
     h("td", {}, actor(e)),
@@ -47,22 +43,32 @@ export async function auditPage({ city, isCurrent }) {
   const from = h("input", { id: fromId, type: "date" });
   const to = h("input", { id: toId, type: "date" });
   const actions = new Set();
+  // Every action the interface names is offered, so a filter can find one not loaded yet.
+  addActions(keysUnder("audit.action.").sort().map((code) => ({ action: code })));
   // `after` is where the next page starts; null once the last page is in. The first page is
-  // asked for once, by `after = 0`: "Show more" never starts over.
+  // asked for once, by `after = 0`: "Show more" never starts over. A changed filter starts a
+  // new list; `generation` drops the answer to an older filter that arrives late.
   let after = 0;
   let shown = 0;
   let loading = false;
+  let generation = 0;
 
-  function filter() {
-    let count = 0;
-    for (const tr of rows.children) {
-      const { action: a, day } = tr.dataset;
-      const keep = (!action.value || a === action.value) && (!from.value || day >= from.value) && (!to.value || day <= to.value);
-      tr.hidden = !keep;
-      if (keep) count += 1;
-    }
-    const active = action.value || from.value || to.value;
-    matching.textContent = active ? t("audit.matching", { count, total: number(shown) }) : "";
+  /** The filter as query parameters (the server reads the days in the municipality's zone). */
+  function filterQuery() {
+    const query = new URLSearchParams();
+    if (action.value) query.set("action", action.value);
+    if (from.value) query.set("from", from.value);
+    if (to.value) query.set("until", to.value);
+    return query;
+  }
+
+  function refilter() {
+    generation += 1;
+    after = 0;
+    shown = 0;
+    loading = false;
+    rows.replaceChildren();
+    load();
   }
 
   function addActions(entries) {
@@ -77,25 +83,36 @@ export async function auditPage({ city, isCurrent }) {
     if (loading || after === null) return;
     loading = true;
     more.disabled = true;
+    const mine = generation;
+    const query = filterQuery();
+    query.set("limit", PAGE);
+    query.set("after", after);
     try {
-      const page = await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/audit-log?limit=${PAGE}&after=${after}`, { auth: true });
-      if (!isCurrent()) return;
+      const page = await api("GET", `/municipalities/${encodeURIComponent(city.slug)}/audit-log?${query}`, { auth: true });
+      if (!isCurrent() || mine !== generation) return;
       rows.append(...page.entries.map((e) => row(e, city.time_zone)));
       addActions(page.entries);
       shown += page.entries.length;
       after = page.next_after ?? null;
       more.hidden = after === null;
+      // The check covers the whole chain up to the last entry read, filtered out or not.
       state.replaceChildren(page.chain_intact
-        ? h("p", { class: "success" }, t("audit.intact", { count: shown }))
+        ? h("p", { class: "success" }, t("audit.chain_intact", { seq: number(page.checked_through) }))
         : h("p", { class: "alert" }, t("audit.broken", { seq: page.first_broken_seq })));
-      filter();
+      const active = action.value || from.value || to.value;
+      matching.textContent = active ? t("audit.filtered", { shown: number(shown) }) : "";
+    } catch (error) {
+      if (mine !== generation) return;
+      state.replaceChildren(errorBox(error));
     } finally {
-      loading = false;
-      more.disabled = false;
+      if (mine === generation) {
+        loading = false;
+        more.disabled = false;
+      }
     }
   }
   more.addEventListener("click", load);
-  for (const control of [action, from, to]) control.addEventListener("change", filter);
+  for (const control of [action, from, to]) control.addEventListener("change", refilter);
   await load();
   if (!isCurrent()) return;
   show(
@@ -106,7 +123,7 @@ export async function auditPage({ city, isCurrent }) {
       h("div", { class: "field" }, h("label", { for: actionId }, t("audit.action")), action),
       h("div", { class: "field" }, h("label", { for: fromId }, t("audit.from")), from),
       h("div", { class: "field" }, h("label", { for: toId }, t("audit.to")), to)),
-    h("p", { class: "muted" }, t("audit.filter_hint")),
+    h("p", { class: "muted" }, t("audit.server_filter_hint")),
     matching,
     h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": t("staff.audit_log") }, h("table", {},
       h("thead", {}, h("tr", {},

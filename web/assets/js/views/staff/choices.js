@@ -1,22 +1,25 @@
 // What a municipality's languages, currency and time zone are picked from (never typed as
-// codes), each country's defaults (docs: national-ids.md; the server's domain/country.rs), and
+// codes), each country's defaults (read from the server, whose domain/country.rs keeps them), and
 // name fields with one box per enabled language.
 
+import { api } from "../../api.js";
 import { h, nextId } from "../../dom.js";
 import { currencySymbol } from "../../formats.js";
 import { language, t } from "../../i18n.js";
 import { field } from "../../ui.js";
 
-/** Each country's currency, zone, languages and ID scheme, as the server defaults them. */
-export const COUNTRIES = {
-  TR: { currency: "TRY", time_zone: "Europe/Istanbul", languages: ["tr"], national_id_scheme: "tr_tckn" },
-  KZ: { currency: "KZT", time_zone: "Asia/Almaty", languages: ["kk", "ru"], national_id_scheme: "kz_iin" },
-  KG: { currency: "KGS", time_zone: "Asia/Bishkek", languages: ["ky", "ru"], national_id_scheme: "kg_pin" },
-  UZ: { currency: "UZS", time_zone: "Asia/Tashkent", languages: ["uz-Latn", "uz-Cyrl", "ru", "kaa"], national_id_scheme: "uz_pinfl" },
-  AZ: { currency: "AZN", time_zone: "Asia/Baku", languages: ["az", "ru"], national_id_scheme: "az_fin" },
-  TM: { currency: "TMT", time_zone: "Asia/Ashgabat", languages: ["tk", "ru"], national_id_scheme: "generic" },
-  HU: { currency: "HUF", time_zone: "Europe/Budapest", languages: ["hu"], national_id_scheme: "hu_tax_id" },
-};
+let countriesRead = null;
+
+/**
+ * The served countries and their defaults (currency, zone, languages, ID scheme) by code, as
+ * the server keeps them (`GET /countries`, built from domain/country.rs): read once a session.
+ */
+export function countries() {
+  countriesRead ??= api("GET", "/countries")
+    .then(({ items }) => Object.fromEntries(items.map((country) => [country.code, country])))
+    .catch((error) => { countriesRead = null; throw error; });
+  return countriesRead;
+}
 
 /**
  * The languages a municipality can publish in, each named in itself (a picker of languages is
@@ -28,8 +31,11 @@ export const LANGUAGES = [
 ];
 const languageName = (tag) => LANGUAGES.find(([code]) => code === tag)?.[1] ?? tag;
 
-const CURRENCIES = ["TRY", "KZT", "KGS", "UZS", "AZN", "TMT", "HUF", "EUR", "USD"];
-const TIME_ZONES = ["Europe/Istanbul", "Asia/Famagusta", "Asia/Almaty", "Asia/Bishkek", "Asia/Tashkent", "Asia/Samarkand", "Asia/Baku", "Asia/Ashgabat", "Europe/Budapest"];
+// Offered beside the served countries' own (from `countries()`): the common foreign
+// currencies, and the zones of a served country's other regions (Northern Cyprus, Samarkand).
+const OTHER_CURRENCIES = ["EUR", "USD"];
+const OTHER_ZONES = ["Asia/Famagusta", "Asia/Samarkand"];
+const unique = (list) => [...new Set(list)];
 
 /** The zone's offset now ("GMT+5"), read with English data every browser has. */
 function offset(zone) {
@@ -40,17 +46,21 @@ function offset(zone) {
 /** `list` with `value` added when a municipality already has one the list lacks. */
 const withCurrent = (list, value) => (value && !list.includes(value) ? [...list, value] : list);
 
-export function currencyField(value) {
+/** `served`: the map `countries()` gives, whose currencies come first. */
+export function currencyField(value, served) {
+  const currencies = unique([...Object.values(served).map((c) => c.currency), ...OTHER_CURRENCIES]);
   return field({
     label: t("settings.currency"), name: "currency", required: true, value,
-    options: withCurrent(CURRENCIES, value).map((code) => [code, `${code} (${currencySymbol(code, language())})`]),
+    options: withCurrent(currencies, value).map((code) => [code, `${code} (${currencySymbol(code, language())})`]),
   });
 }
 
-export function timeZoneField(value) {
+/** `served`: the map `countries()` gives, whose zones come first. */
+export function timeZoneField(value, served) {
+  const zones = unique([...Object.values(served).map((c) => c.time_zone), ...OTHER_ZONES]);
   return field({
     label: t("settings.time_zone"), name: "time_zone", required: true, value,
-    options: withCurrent(TIME_ZONES, value).map((zone) => [zone, `${zone} (${offset(zone)})`]),
+    options: withCurrent(zones, value).map((zone) => [zone, `${zone} (${offset(zone)})`]),
   });
 }
 
