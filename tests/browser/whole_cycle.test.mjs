@@ -339,6 +339,14 @@ test("a resident reads the results with the Equal Shares explanation", () => wit
   await heading(page, T("kk", "results.title", { budget: PARKS.kk }));
   await main(page).getByRole("heading", { name: T("kk", "results.es.heading") }).waitFor();
   await accessible(page, "the Equal Shares results in Kazakh");
+
+  // Her name corrected on the account page is the header's name at once.
+  await page.locator("#account").getByRole("link", { name: T("kk", "account.mine") }).click();
+  await heading(page, T("kk", "me.title"));
+  await page.getByLabel(T("kk", "register.full_name")).fill("Айгүл Серікқызы");
+  await page.getByRole("button", { name: T("kk", "me.save") }).click();
+  await main(page).getByText(T("kk", "me.saved")).waitFor();
+  await page.locator("#account .who", { hasText: "Айгүл Серікқызы" }).waitFor();
 }));
 
 test("an auditor downloads the archive and sees the verify command", () => withPage("auditor", { ...PHONE, locale: "en-GB" }, async (page) => {
