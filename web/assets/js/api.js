@@ -44,6 +44,14 @@ export function account() {
   return stored?.account ?? null;
 }
 
+/** The signed-in account's name changed (the account page): the header shows the new one. */
+export function renameAccount(displayName) {
+  if (!stored?.account) return;
+  stored = { ...stored, account: { ...stored.account, display_name: displayName } };
+  writeStored("sessionStorage", SESSION_KEY, JSON.stringify(stored));
+  listeners.forEach((f) => f());
+}
+
 /** Calls `f` whenever someone logs in or out. */
 export function onSessionChange(f) {
   listeners.add(f);

@@ -100,10 +100,12 @@ function accountArea(slug) {
   const area = document.getElementById("account");
   const who = account();
   if (who && slug && signedInAt(slug)) {
-    area.replaceChildren(
+    // replaceChildren writes a null as the text "null": staff have no account link, so none.
+    area.replaceChildren(...[
       h("span", { class: "who" }, who.display_name, " "),
       isStaff(who) ? null : h("a", { href: href(slug, "account") }, t("account.mine")), isStaff(who) ? null : " ",
-      h("button", { type: "button", onclick: async () => { await logout(); location.hash = href(slug); } }, t("account.logout")));
+      h("button", { type: "button", onclick: async () => { await logout(); location.hash = href(slug); } }, t("account.logout")),
+    ].filter((child) => child !== null));
   } else if (slug) {
     area.replaceChildren(h("a", { href: href(slug, "login") }, t("account.login")));
   } else {

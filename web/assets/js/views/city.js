@@ -37,6 +37,10 @@ function budgetCard(city, cycle, budget, signedIn, standing) {
       ? h("a", { class: "button", href: href(slug, "vote", budget.id) }, t("budget.vote"))
       : h("a", { href: href(slug, "login") }, t("budget.login_to_vote")));
   }
+  // During submission the card leads straight to the form, as the budget's own page does.
+  if (cycle.status === "submission" && city.max_proposals_per_resident > 0) {
+    actions.push(h("a", { class: "button", href: signedIn ? href(slug, "budgets", budget.id, "propose") : href(slug, "login") }, t("propose.action")));
+  }
   if (cycle.status === "published") {
     actions.push(h("a", { class: "button", href: href(slug, "results", budget.id) }, t("budget.results")));
   }

@@ -2,7 +2,7 @@
 // district, e-mail, phone, language; not the birth date or the ID), a password change, and
 // deleting the registration after a confirmation.
 
-import { account, api, logout, signedInAt } from "../api.js";
+import { account, api, logout, renameAccount, signedInAt } from "../api.js";
 import { announce, h, show } from "../dom.js";
 import { date, pick, t } from "../i18n.js";
 import { apiForm, confirmAction, errorBox, field, href, isStaff } from "../ui.js";
@@ -31,6 +31,7 @@ function profileForm(city, profile, districts) {
     const body = { full_name: fields.full_name.input.value.trim(), email: optional(fields.email.input.value), phone: optional(fields.phone.input.value), language: fields.language.input.value };
     if (fields.district_id) body.district_id = fields.district_id.input.value || null;
     await api("PATCH", "/me/profile", { auth: true, body });
+    renameAccount(body.full_name);
     said(status, t("me.saved"));
   });
   return [form, status];

@@ -2,6 +2,7 @@
 // proposal stores) and a name in every enabled language. Saved whole over the settings API.
 
 import { api } from "../../api.js";
+import { forgetMunicipality } from "../../app.js";
 import { announce, h, show } from "../../dom.js";
 import { t, uiLanguageOf } from "../../i18n.js";
 import { field, href, showFormError } from "../../ui.js";
@@ -59,7 +60,10 @@ export async function categoriesPage({ city, isCurrent }) {
       })),
     };
     try {
-      await api("PATCH", path, { auth: true, body });
+      const saved = await api("PATCH", path, { auth: true, body });
+      // The client keeps the city for the session: the proposal form must offer the new list.
+      forgetMunicipality(city.slug);
+      Object.assign(city, saved);
       alertBox.replaceChildren(h("p", { class: "success", role: "status" }, t("settings.saved")));
       alertBox.focus();
     } catch (error) {
