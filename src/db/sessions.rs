@@ -128,23 +128,14 @@ pub fn revoke_session(
     .map(|_| ())
 }
 
+/// Revokes every live session of the account (its deletion, a staff change).
 pub fn revoke_all_of_account(
     conn: &mut DbConn,
     account_id: &AccountId,
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(
-        sessions::table
-            .filter(sessions::account_id.eq(account_id))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set((
-        sessions::revoked_at.eq(Some(at)),
-        sessions::revoked_reason.eq(Some(reason)),
-    ))
-    .execute(conn)
-    .map(|_| ())
+    revoke_of_account(conn, account_id, None, reason, at)
 }
 
 /// Revokes every live session of the account but `keep` (a password change ends the others).
@@ -155,10 +146,20 @@ pub fn revoke_others_of_account(
     reason: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    revoke_of_account(conn, account_id, Some(keep), reason, at)
+}
+
+fn revoke_of_account(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    keep: Option<&SessionId>,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(
         sessions::table
             .filter(sessions::account_id.eq(account_id))
-            .filter(sessions::id.ne(keep))
+            .filter(sessions::id.ne_all(keep))
             .filter(sessions::revoked_at.is_null()),
     )
     .set((

@@ -172,6 +172,29 @@ pub(crate) async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'stat
     );
 }
 
+/// Runs the `kurultai verify ...` command an auditor's page showed (saved by the script as
+/// `command.txt` in `dir`, next to the archive it downloaded) exactly as shown, with this build's
+/// `kurultai`, and requires it to succeed.
+pub(crate) fn run_the_verify_command_shown(dir: &Path) {
+    let command = std::fs::read_to_string(dir.join("command.txt")).unwrap();
+    let args = command
+        .strip_prefix("kurultai ")
+        .expect("the command starts with kurultai");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$KURULTAI\" {args}"))
+        .env("KURULTAI", env!("CARGO_BIN_EXE_kurultai"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{command}` failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Whether the browser tests can run here; says why not (or fails when they are required).
 pub(crate) fn browser_available() -> bool {
     let required = std::env::var("KURULTAI_BROWSER_TESTS").is_ok_and(|v| v == "require");

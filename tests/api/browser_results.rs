@@ -6,11 +6,10 @@
 //! that was a tie.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::browser::{browser_available, open_city, run_in_browser};
+use crate::browser::{browser_available, open_city, run_in_browser, run_the_verify_command_shown};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
 use crate::support::{
     approvals, AuditPage, Budget, City, ProposalBuilder, ResidentBuilder, Role, Session,
@@ -164,21 +163,5 @@ async fn results_explain_themselves_on_a_phone_in_a_real_browser() {
 
     // The auditor's page gave the archive and the command: run that command, as shown, on the
     // archive as downloaded, with this build's `kurultai`.
-    let command = std::fs::read_to_string(dir.path().join("command.txt")).unwrap();
-    let args = command
-        .strip_prefix("kurultai ")
-        .expect("the command starts with kurultai");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("\"$KURULTAI\" {args}"))
-        .env("KURULTAI", env!("CARGO_BIN_EXE_kurultai"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "`{command}` failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_the_verify_command_shown(dir.path());
 }

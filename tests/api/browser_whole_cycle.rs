@@ -6,11 +6,9 @@
 //! asked whether what the pages did is what is stored, and the auditor's command is run on the
 //! archive the page downloaded.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::browser::{browser_available, run_in_browser};
+use crate::browser::{browser_available, run_in_browser, run_the_verify_command_shown};
 use crate::helpers::{spawn_app, PASSWORD, PLATFORM_EMAIL};
 use crate::support::Results;
 
@@ -64,21 +62,5 @@ async fn browser_whole_cycle_runs_from_the_web_client_alone() {
     }
 
     // The auditor's command, run as shown on the archive as downloaded.
-    let command = std::fs::read_to_string(dir.path().join("command.txt")).unwrap();
-    let args = command
-        .strip_prefix("kurultai ")
-        .expect("the command starts with kurultai");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("\"$KURULTAI\" {args}"))
-        .env("KURULTAI", env!("CARGO_BIN_EXE_kurultai"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "`{command}` failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_the_verify_command_shown(dir.path());
 }
