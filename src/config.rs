@@ -81,6 +81,10 @@ pub struct Settings {
     pub env: Environment,
     /// Public listener, `host:port`. Port 0 picks a free port (tests).
     pub bind: String,
+    /// The address residents reach the service at (`https://pb.example.city`), used in the
+    /// links it sends by e-mail and in the redirect an identity provider returns to. Unset:
+    /// `http://` and the address the public listener bound (development and tests only).
+    pub public_url: Option<String>,
     /// When set, the admin module is served only on this listener and not on `bind`.
     pub admin_bind: Option<String>,
     /// `postgres://…` for PostgreSQL; `sqlite://path`, `sqlite:path` or a bare path for SQLite.
@@ -138,6 +142,7 @@ impl Default for Settings {
         Self {
             env: Environment::Development,
             bind: "127.0.0.1:8080".into(),
+            public_url: None,
             admin_bind: None,
             database_url: None,
             data_dir: PathBuf::from("data"),

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use crate::db::Db;
-use crate::service::{cycles, throttle};
+use crate::service::{cycles, one_time_codes, throttle};
 
 /// How often overdue closes are written down.
 pub const TICK: Duration = Duration::from_secs(5);
@@ -25,6 +25,9 @@ pub async fn run(db: Db, tick: Duration) {
         // The throttles' full buckets are forgotten on the same tick, so the table stays small.
         if let Err(err) = throttle::forget_full(&db).await {
             tracing::warn!(error = %err, "forgetting full throttle buckets failed");
+        }
+        if let Err(err) = one_time_codes::forget_expired(&db).await {
+            tracing::warn!(error = %err, "forgetting expired one-time codes failed");
         }
     }
 }

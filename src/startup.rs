@@ -58,6 +58,17 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let secrets = Secrets::resolve(&settings)?;
         let db = open_database(&settings).await?;
+        let (public_listener, port) = bind(&settings.bind)?;
+        let admin = match &settings.admin_bind {
+            Some(addr) => Some(bind(addr)?),
+            None => None,
+        };
+        let mut settings = settings;
+        // Links the service sends (e-mail, a provider's redirect) need its own address: when it
+        // is not configured, the one just bound (development, tests on port 0).
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{}", public_listener.local_addr()?));
+        }
         let state =
             AppState::new(settings, secrets, db).map_err(|e| StartupError::Keys(e.to_string()))?;
         crate::auth::password::return_hash_memory();
@@ -66,13 +77,6 @@ impl Application {
         web::block(crate::auth::password::prepare_dummy_hash)
             .await
             .ok();
-        let settings = state.settings.clone();
-
-        let (public_listener, port) = bind(&settings.bind)?;
-        let admin = match &settings.admin_bind {
-            Some(addr) => Some(bind(addr)?),
-            None => None,
-        };
         tracing::info!(
             address = %public_listener.local_addr()?,
             database = state.db.backend().name(),

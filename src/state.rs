@@ -9,6 +9,7 @@ use actix_web::web;
 use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
 use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
+use crate::auth::sealing::Sealer;
 pub use crate::auth::AuthState;
 use crate::config::Settings;
 use crate::db::Db;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub frozen_ballots: web::Data<FrozenBallots>,
     /// Where the municipalities' archive signing keys come from.
     pub archive_keys: web::Data<ArchiveKeys>,
+    /// Seals the secrets the service reads back (a provider's client secret, queued mail).
+    pub sealer: web::Data<Sealer>,
 }
 
 /// Why the shared state could not be built from the settings and secrets.
@@ -62,6 +65,7 @@ impl AppState {
             auth: web::Data::new(auth),
             id_pepper: web::Data::new(Pepper::new(secrets.id_pepper)?),
             frozen_ballots: web::Data::new(FrozenBallots::default()),
+            sealer: web::Data::new(Sealer::new(&secrets.signing_secret)),
             archive_keys: web::Data::new(ArchiveKeys::new(secrets.signing_secret)),
         })
     }
@@ -73,6 +77,7 @@ impl AppState {
             .app_data(self.id_pepper.clone())
             .app_data(self.frozen_ballots.clone())
             .app_data(self.archive_keys.clone())
+            .app_data(self.sealer.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

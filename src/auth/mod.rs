@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;
+pub mod sealing;
 
 use jwt::AccessTokens;
 use rate_limit::{LoginLimiter, RegistrationLimiter};

@@ -14,6 +14,7 @@ pub mod cycles;
 pub mod districts;
 mod ids;
 pub mod municipalities;
+pub mod one_time_codes;
 mod pool;
 pub mod proposals;
 pub mod residents;

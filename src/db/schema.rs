@@ -245,6 +245,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    one_time_codes (code_hash) {
+        code_hash -> Text,
+        purpose -> Text,
+        account_id -> Text,
+        issued_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(districts -> municipalities (municipality_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -271,4 +283,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     participation,
     tallies,
+    one_time_codes,
 );

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod language;
 pub mod location;
 pub mod national_id;
+pub mod one_time_code;
 pub mod policy;
 pub mod receipt_code;
 pub mod role;

@@ -206,6 +206,21 @@ pub async fn change_password(
     .await
 }
 
+/// Sets a new password hash on the account (recovery, a counter reset code, an invitation) and
+/// ends every session of it, on the caller's connection so that it joins the transaction that
+/// redeemed the code: whoever held the account before the reset is logged out with it.
+pub fn replace_password(
+    conn: &mut crate::db::DbConn,
+    account_id: &AccountId,
+    hash: &str,
+    reason: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<()> {
+    account_rows::set_password_hash(conn, account_id, hash, at)?;
+    sessions::revoke_all_of_account(conn, account_id, reason, at)?;
+    Ok(())
+}
+
 /// The account of an id (`not_found` if none).
 pub async fn find(db: &Db, id: AccountId) -> Result<AccountRow> {
     db.read(move |conn| account_rows::by_id(conn, &id).map_err(Error::from))
