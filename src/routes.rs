@@ -67,6 +67,8 @@ pub const PUBLIC: &[Route] = &[
     route!(api::auth::logout),
     route!(api::auth::me),
     route!(api::auth::change_password),
+    route!(api::recovery::request),
+    route!(api::recovery::reset),
     route!(api::countries::list),
     route!(api::municipalities::list),
     route!(api::municipalities::show),
