@@ -69,6 +69,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::auth::change_password),
     route!(api::recovery::request),
     route!(api::recovery::reset),
+    route!(api::recovery::accept_invitation),
     route!(api::countries::list),
     route!(api::municipalities::list),
     route!(api::municipalities::show),

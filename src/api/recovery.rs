@@ -1,5 +1,6 @@
 //! `/auth/password-recovery` and `/auth/password-reset`: a new password through a link sent by
-//! e-mail (the rules in `service::recovery`).
+//! e-mail (the rules in `service::recovery`); `/auth/invitation`: an invited staff member's
+//! first password (`service::invitations`).
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -12,9 +13,24 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::ApiResult;
-use crate::service::outbox::Outbox;
-use crate::service::recovery::{self, Mailing, RecoveryRequest};
+use crate::service::outbox::{Mailing, Outbox};
+use crate::service::recovery::{self, RecoveryRequest};
 use crate::state::AuthState;
+
+/// What a handler that queues e-mail hands its service (also the admin module's staff
+/// invitations).
+pub fn mailing(
+    settings: &Settings,
+    sealer: web::Data<Sealer>,
+    outbox: web::Data<Outbox>,
+) -> Mailing {
+    let base = settings.public_url.as_deref().unwrap_or_default();
+    Mailing {
+        sealer: sealer.into_inner(),
+        outbox: outbox.into_inner(),
+        public_url: base.trim_end_matches('/').to_string(),
+    }
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,26 +80,17 @@ pub async fn request(
         municipality,
         email,
     } = body.into_inner();
-    let mailing = Mailing {
-        sealer: sealer.into_inner(),
-        outbox: outbox.into_inner(),
-        public_url: settings
-            .public_url
-            .clone()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_string(),
-        link_lifetime: chrono::Duration::seconds(
-            i64::try_from(settings.recovery.link_lifetime_secs).unwrap_or(i64::MAX / 1000),
-        ),
-    };
+    let mailing = mailing(&settings, sealer, outbox);
+    let lifetime = chrono::Duration::seconds(
+        i64::try_from(settings.recovery.link_lifetime_secs).unwrap_or(i64::MAX / 1000),
+    );
     let input = RecoveryRequest {
         municipality,
         email,
         client_ip: client_ip(&req, auth.trust_forwarded_for),
     };
     let limiter = RecoveryLimiter::new(&settings.recovery);
-    recovery::request(&db, &pepper, &limiter, &mailing, input).await?;
+    recovery::request(&db, &pepper, &limiter, &mailing, lifetime, input).await?;
     Ok(HttpResponse::Accepted().json(RecoveryAccepted {
         status: "accepted".into(),
     }))
@@ -122,5 +129,38 @@ pub async fn reset(
         new_password,
     } = body.into_inner();
     recovery::reset(&db, &pepper, token, new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationAcceptance {
+    /// The `token` of the link in the invitation e-mail.
+    pub token: String,
+    /// The staff member's own password (at least 12 characters, not a common one).
+    pub password: String,
+}
+
+/// Accept a staff invitation by setting one's own password.
+///
+/// The invitation link works once and for 7 days; the account becomes active and can log in.
+#[utoipa::path(post, path = "/api/v1/auth/invitation", tag = "auth",
+    operation_id = "acceptInvitation",
+    request_body = InvitationAcceptance,
+    security(()),
+    responses(
+        (status = 204, description = "The password is set and the account is active"),
+        (status = 403, description = "`invalid_code`: an unknown, used or expired invitation"),
+        (status = 422, description = "The password breaks the policy"),
+        (status = "4XX", description = "Malformed request"),
+    ))]
+#[post("/auth/invitation")]
+pub async fn accept_invitation(
+    db: web::Data<Db>,
+    pepper: web::Data<Pepper>,
+    body: web::Json<InvitationAcceptance>,
+) -> ApiResult<HttpResponse> {
+    let InvitationAcceptance { token, password } = body.into_inner();
+    crate::service::invitations::accept(&db, &pepper, token, password).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -18,6 +18,7 @@ pub mod districts;
 pub mod download_names;
 pub mod error;
 pub mod exports;
+pub mod invitations;
 pub mod municipalities;
 pub mod one_time_codes;
 pub mod outbox;

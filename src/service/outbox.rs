@@ -66,6 +66,14 @@ impl Outbox {
     }
 }
 
+/// What a service that queues e-mail needs beside the database.
+pub struct Mailing {
+    pub sealer: std::sync::Arc<Sealer>,
+    pub outbox: std::sync::Arc<Outbox>,
+    /// The service's address, the base of every link (`settings.public_url`, no trailing `/`).
+    pub public_url: String,
+}
+
 /// The sealed part of a message.
 #[derive(Serialize, Deserialize)]
 struct Content {

@@ -9,12 +9,9 @@
 //! recorded in their municipality's audit chain (a resident's is not: residents' own actions
 //! are not staff actions).
 
-use std::sync::Arc;
-
 use chrono::Duration;
 
 use crate::auth::rate_limit::RecoveryLimiter;
-use crate::auth::sealing::Sealer;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
 use crate::db::one_time_codes as code_rows;
@@ -25,17 +22,8 @@ use crate::domain::translations::pick;
 use crate::domain::{AccountStatus, Pepper, Role};
 use crate::service::accounts::{hash_new_password, normalise_email, replace_password};
 use crate::service::one_time_codes::{invalid_code, issue_lasting, redeem_link};
-use crate::service::outbox::{self, Outbox};
+use crate::service::outbox::{self, Mailing};
 use crate::service::{now, throttle, Error, Result};
-
-/// What sending a recovery e-mail needs beyond the database.
-pub struct Mailing {
-    pub sealer: Arc<Sealer>,
-    pub outbox: Arc<Outbox>,
-    /// The service's address, the links' base (`settings.public_url`).
-    pub public_url: String,
-    pub link_lifetime: Duration,
-}
 
 /// A request for a recovery link.
 pub struct RecoveryRequest {
@@ -52,6 +40,7 @@ pub async fn request(
     pepper: &Pepper,
     limiter: &RecoveryLimiter,
     mailing: &Mailing,
+    link_lifetime: Duration,
     input: RecoveryRequest,
 ) -> Result<()> {
     let email = normalise_email("email", &input.email)?;
@@ -59,7 +48,7 @@ pub async fn request(
     let email_key = pepper.mac(&[b"recovery:", tenant.as_bytes(), b"\0", email.as_bytes()]);
     throttle::take(db, pepper, limiter.buckets(&input.client_ip, &email_key)).await?;
     let (pepper, sealer) = (pepper.clone(), mailing.sealer.clone());
-    let (base, lifetime) = (mailing.public_url.clone(), mailing.link_lifetime);
+    let (base, lifetime) = (mailing.public_url.clone(), link_lifetime);
     let slug = input.municipality;
     let queued = db
         .write(move |conn| {

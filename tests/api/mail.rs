@@ -501,3 +501,97 @@ async fn the_outbox_never_holds_a_link_in_clear_and_forgets_the_body_once_sent()
     assert!(!format!("{sent:?}").contains(&token));
     reset(&app, &token, NEW_PASSWORD).await.expect_status(204);
 }
+
+async fn accept(app: &TestApp, token: &str, password: &str) -> crate::support::Reply {
+    app.anonymous()
+        .post(
+            "/api/v1/auth/invitation",
+            &json!({"token": token, "password": password}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_invited_official_sets_their_own_password_through_the_e_mailed_link() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app_mailing_to(smtp.port).await;
+    let city = app
+        .create_municipality(speaking_turkish("mail-invite"))
+        .await;
+    let email = "new.colleague@mail-invite.example";
+    let created = city
+        .admin
+        .post(
+            "/api/v1/municipalities/mail-invite/staff",
+            &json!({"email": email, "display_name": "New Colleague", "role": "official"}),
+        )
+        .await;
+    created.expect_status(201);
+    assert_eq!(created.json()["status"], "invited");
+    // No one knows a password yet: not the admin, not the invitee.
+    app.attempt_login(Some(&city.slug), email, PASSWORD)
+        .await
+        .expect_status(401);
+
+    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    assert_eq!(mail.header("To"), Some(email));
+    assert_eq!(mail.header("Content-Language"), Some("tr"));
+    assert_eq!(
+        mail.header("Subject"),
+        Some("Ankara Belediyesi: katılımcı bütçeye davet edildiniz")
+    );
+    assert!(mail.body.contains("7 gün"), "{}", mail.body);
+    assert!(link_path(&mail).starts_with(&format!(
+        "{}/#/m/mail-invite/invitation?token=",
+        app.address
+    )));
+    let token = mail.token();
+    // A recovery link is not an invitation, and the policy holds.
+    reset(&app, &token, NEW_PASSWORD).await.expect_status(403);
+    accept(&app, &token, "short").await.expect_status(422);
+    accept(&app, &token, NEW_PASSWORD).await.expect_status(204);
+    let again = accept(&app, &token, NEW_PASSWORD).await;
+    again.expect_status(403);
+    assert_eq!(again.problem().code, "invalid_code");
+    let official = app.logged_in(Some(&city.slug), email, NEW_PASSWORD).await;
+    assert_eq!(official.get("/api/v1/me").await.json()["status"], "active");
+    assert_eq!(
+        crate::support::audit_actions(&app, "staff.invitation_accepted").await,
+        1
+    );
+    let created = crate::support::audit_details(&app, "staff.created").await;
+    assert_eq!(created.last().unwrap()["invited"], true);
+}
+
+#[tokio::test]
+async fn an_invitation_to_an_account_disabled_meanwhile_opens_nothing() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app_mailing_to(smtp.port).await;
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("mail-revoked"))
+        .await;
+    let created = city
+        .admin
+        .post(
+            "/api/v1/municipalities/mail-revoked/staff",
+            &json!({"email": "gone@mail-revoked.example", "display_name": "Gone", "role": "auditor"}),
+        )
+        .await;
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    assert_eq!(mail.header("Content-Language"), Some("en"));
+    city.admin
+        .delete(&format!("/api/v1/municipalities/mail-revoked/staff/{id}"))
+        .await
+        .expect_status(204);
+    let refused = accept(&app, &mail.token(), NEW_PASSWORD).await;
+    refused.expect_status(403);
+    assert_eq!(refused.problem().code, "invalid_code");
+    app.attempt_login(Some(&city.slug), "gone@mail-revoked.example", NEW_PASSWORD)
+        .await
+        .expect_status(401);
+}

@@ -14,6 +14,8 @@ string_enum! {
     pub enum MailKind ("mail kind") {
         /// A single-use link to set a new password.
         PasswordRecovery => "password_recovery",
+        /// A new staff member's single-use link to set their first password.
+        StaffInvitation => "staff_invitation",
     }
 }
 
@@ -127,6 +129,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 pub fn placeholders(kind: MailKind) -> &'static [&'static str] {
     match kind {
         MailKind::PasswordRecovery => &["municipality", "link", "minutes"],
+        MailKind::StaffInvitation => &["municipality", "link", "days"],
     }
 }
 

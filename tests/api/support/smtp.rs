@@ -179,8 +179,9 @@ impl Mail {
         let mut headers: Vec<(String, String)> = Vec::new();
         for line in head.lines() {
             if line.starts_with([' ', '\t']) {
+                // Unfolding removes the line break only; the blank that follows it stays.
                 if let Some(last) = headers.last_mut() {
-                    last.1.push_str(line.trim_start());
+                    last.1.push_str(line);
                 }
             } else if let Some((name, value)) = line.split_once(':') {
                 headers.push((name.trim().to_lowercase(), value.trim().to_string()));
