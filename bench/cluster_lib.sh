@@ -125,6 +125,8 @@ prepare_instances() {
   export KURULTAI_POOL_SIZE=$POOL_SIZE
   export KURULTAI_LOG_FORMAT=json
   export KURULTAI_TRUST_FORWARDED_FOR=true
+  # Production refuses to start without a chosen mail transport; load tests send none.
+  export KURULTAI_MAIL__TRANSPORT=none
   export KURULTAI_JWT__ACCESS_TTL_MINUTES=240
   local k
   for k in LOGIN_PER_IP_PER_MINUTE LOGIN_PER_IP_BURST LOGIN_PER_IDENTIFIER_PER_MINUTE \

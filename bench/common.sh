@@ -54,6 +54,8 @@ start_postgres() {
 prepare_server() {
   export KURULTAI_ENV=production
   export KURULTAI_BIND=127.0.0.1:$HTTP_PORT
+  # Production refuses to start without a chosen mail transport; load tests send none.
+  export KURULTAI_MAIL__TRANSPORT=none
   export KURULTAI_DATA_DIR=$WORK/data
   export KURULTAI_POOL_SIZE=$POOL_SIZE
   export KURULTAI_LOG_FORMAT=json

@@ -135,6 +135,103 @@ pub struct Settings {
     /// The secret every municipality's archive signing key is derived from.
     #[serde(skip_serializing)]
     pub signing_secret: Option<Secret>,
+    /// How e-mail leaves the service (`[mail]`, `KURULTAI_MAIL__…`).
+    pub mail: MailSettings,
+    /// Password recovery by e-mail: its throttles.
+    pub recovery: RecoverySettings,
+}
+
+/// How e-mail is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// An SMTP server (`smtp_host`, `smtp_port`, `smtp_tls`, credentials).
+    Smtp,
+    /// Each message as an `.eml` file in `<data_dir>/mail/` (development).
+    File,
+    /// Messages are dropped (and marked sent): a service that sends no mail.
+    None,
+}
+
+/// TLS towards the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network only).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MailSettings {
+    /// Unset: `file` in development; in production the service refuses to start until one is
+    /// chosen, so a city never runs without mail by accident.
+    pub transport: Option<MailTransportKind>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    #[serde(skip_serializing)]
+    pub smtp_password: Option<Secret>,
+    /// The sender, `Name <address>` or a bare address.
+    pub from: String,
+    /// One delivery attempt is cut after this many seconds (a hung server).
+    pub send_timeout_secs: u64,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// The pause after the first failed attempt, in seconds; it doubles with each one after.
+    pub retry_base_secs: u64,
+    /// How often the outbox is looked at when nothing wakes it, in milliseconds.
+    pub poll_ms: u64,
+    /// Sent and failed messages (recipient, kind, times, no body) are forgotten after this
+    /// many hours.
+    pub keep_hours: u32,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: None,
+            smtp_host: "localhost".into(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: None,
+            smtp_password: None,
+            from: "Kurultai <no-reply@localhost>".into(),
+            send_timeout_secs: 15,
+            max_attempts: 8,
+            retry_base_secs: 30,
+            poll_ms: 5_000,
+            keep_hours: 24 * 7,
+        }
+    }
+}
+
+/// Password-recovery requests: per client address and per e-mail address (its keyed hash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoverySettings {
+    pub per_ip_per_hour: u32,
+    pub per_ip_burst: u32,
+    pub per_email_per_hour: u32,
+    pub per_email_burst: u32,
+    /// How long a recovery link stays good, in seconds (short: a mailbox is read by more
+    /// than its owner over the years).
+    pub link_lifetime_secs: u64,
+}
+
+impl Default for RecoverySettings {
+    fn default() -> Self {
+        Self {
+            per_ip_per_hour: 20,
+            per_ip_burst: 10,
+            per_email_per_hour: 3,
+            per_email_burst: 3,
+            link_lifetime_secs: 30 * 60,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -180,6 +277,8 @@ impl Default for Settings {
             jwt_previous_secrets: None,
             id_pepper: None,
             signing_secret: None,
+            mail: MailSettings::default(),
+            recovery: RecoverySettings::default(),
         }
     }
 }

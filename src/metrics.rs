@@ -20,6 +20,7 @@ pub struct Metrics {
     pool_max: IntGauge,
     pool_open: IntGauge,
     pool_idle: IntGauge,
+    mail: IntCounterVec,
 }
 
 impl Metrics {
@@ -54,12 +55,21 @@ impl Metrics {
             .expect("valid metric");
         let pool_idle = IntGauge::new("db_pool_idle_connections", "Idle database connections")
             .expect("valid metric");
+        let mail = IntCounterVec::new(
+            Opts::new(
+                "mail_messages_total",
+                "E-mail by this process's outbox: queued, sent, failed (given up)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_max.clone()),
             Box::new(pool_open.clone()),
             Box::new(pool_idle.clone()),
+            Box::new(mail.clone()),
         ] {
             registry
                 .register(collector)
@@ -72,6 +82,7 @@ impl Metrics {
             pool_max,
             pool_open,
             pool_idle,
+            mail,
         }
     }
 
@@ -84,8 +95,17 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition format, with the pool gauges read now.
-    pub fn render(&self, db: &Db) -> String {
+    /// The text exposition format, with the pool gauges and the outbox's counters read now.
+    pub fn render(&self, db: &Db, mail: crate::service::outbox::Counts) -> String {
+        for (outcome, total) in [
+            ("queued", mail.queued),
+            ("sent", mail.sent),
+            ("failed", mail.failed),
+        ] {
+            // The outbox counts for the whole process; each listener's registry catches up.
+            let counter = self.mail.with_label_values(&[outcome]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         let state = db.pool_state();
         self.pool_max.set(i64::from(state.max));
         self.pool_open.set(i64::from(state.open));

@@ -35,6 +35,8 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Mail(#[from] crate::mail::TransportError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -52,11 +54,14 @@ pub struct Application {
     server: Server,
     admin_server: Option<Server>,
     state: AppState,
+    mail: crate::mail::Transport,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let secrets = Secrets::resolve(&settings)?;
+        // Before the database: a production service without a chosen mail transport stops here.
+        let mail = crate::mail::Transport::from_settings(&settings)?;
         let db = open_database(&settings).await?;
         let (public_listener, port) = bind(&settings.bind)?;
         let admin = match &settings.admin_bind {
@@ -111,6 +116,7 @@ impl Application {
             server,
             admin_server,
             state,
+            mail,
         })
     }
 
@@ -126,12 +132,19 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the server stops; the scheduler runs alongside in the same task (the
-    /// servers' futures are not `Send`, and this needs no extra runtime).
+    /// Serves until the server stops; the scheduler and the mail worker run alongside in the
+    /// same task (the servers' futures are not `Send`, and this needs no extra runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let scheduler = Box::pin(crate::scheduler::run(
-            self.state.db.clone(),
-            crate::scheduler::TICK,
+        let mail = crate::mail::worker::Worker {
+            db: self.state.db.clone(),
+            outbox: self.state.outbox.clone().into_inner(),
+            sealer: self.state.sealer.clone().into_inner(),
+            transport: self.mail,
+            settings: self.state.settings.mail.clone(),
+        };
+        let scheduler = Box::pin(futures_util::future::join(
+            crate::scheduler::run(self.state.db.clone(), crate::scheduler::TICK),
+            mail.run(),
         ));
         let servers = async move {
             match self.admin_server {
@@ -144,7 +157,7 @@ impl Application {
         };
         match futures_util::future::select(Box::pin(servers), scheduler).await {
             futures_util::future::Either::Left((result, _)) => result,
-            futures_util::future::Either::Right(((), _)) => Ok(()),
+            futures_util::future::Either::Right((((), ()), _)) => Ok(()),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
 use crate::service::ballots::FrozenBallots;
+use crate::service::outbox::Outbox;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,6 +31,8 @@ pub struct AppState {
     pub archive_keys: web::Data<ArchiveKeys>,
     /// Seals the secrets the service reads back (a provider's client secret, queued mail).
     pub sealer: web::Data<Sealer>,
+    /// The outbox's wake-up call and counters, shared by requests and the mail worker.
+    pub outbox: web::Data<Outbox>,
 }
 
 /// Why the shared state could not be built from the settings and secrets.
@@ -67,6 +70,7 @@ impl AppState {
             frozen_ballots: web::Data::new(FrozenBallots::default()),
             sealer: web::Data::new(Sealer::new(&secrets.signing_secret)),
             archive_keys: web::Data::new(ArchiveKeys::new(secrets.signing_secret)),
+            outbox: web::Data::new(Outbox::default()),
         })
     }
 
@@ -78,6 +82,7 @@ impl AppState {
             .app_data(self.frozen_ballots.clone())
             .app_data(self.archive_keys.clone())
             .app_data(self.sealer.clone())
+            .app_data(self.outbox.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

@@ -105,7 +105,7 @@ pub async fn create(
                 email: body.admin.email,
                 display_name: body.admin.display_name,
                 role: "municipality_admin".into(),
-                password: body.admin.password,
+                password: Some(body.admin.password),
             },
         },
     )

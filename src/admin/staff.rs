@@ -21,8 +21,10 @@ pub struct CreateStaff {
     pub display_name: String,
     #[schema(value_type = crate::api::closed_sets::StaffRole)]
     pub role: String,
-    /// The initial password: at least 12 characters, not a common one.
-    pub password: String,
+    /// Omit it to invite: the account is `invited` and the address gets a single-use link (valid
+    /// 7 days) to set its own password, which no admin ever sees. Given, the account is active
+    /// with this password (at least 12 characters, not a common one).
+    pub password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -65,7 +67,7 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
     request_body = CreateStaff,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = AccountView),
+        (status = 201, description = "Created (`invited` when no password was given: the invitation is e-mailed)", body = AccountView),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an admin of this municipality"),
         (status = 404, description = "No such municipality (or another tenant's)"),
@@ -77,6 +79,11 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
 pub async fn create(
     db: web::Data<Db>,
     staff: Staff<Admins>,
+    // For an invitation: the key its code is hashed with, and the outbox.
+    pepper: web::Data<crate::domain::Pepper>,
+    settings: web::Data<crate::config::Settings>,
+    sealer: web::Data<crate::auth::sealing::Sealer>,
+    outbox: web::Data<crate::service::outbox::Outbox>,
     body: web::Json<CreateStaff>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -86,7 +93,16 @@ pub async fn create(
         role: body.role,
         password: body.password,
     };
-    let row = service::create(&db, &staff.caller, &staff.municipality, input).await?;
+    let mailing = crate::api::recovery::mailing(&settings, sealer, outbox);
+    let pepper = pepper.get_ref();
+    let row = service::create(
+        &db,
+        &staff.caller,
+        &staff.municipality,
+        input,
+        (pepper, &mailing),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(AccountView::with_slug(row, Some(staff.municipality.slug))))
 }
 

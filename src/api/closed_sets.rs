@@ -7,14 +7,15 @@
 
 use utoipa::ToSchema;
 
-// The API shows (and takes) only these two of `domain::AccountStatus`: a deleted account
-// has no view.
-/// Whether an account may log in.
+// The API shows these of `domain::AccountStatus` (a deleted account has no view); an admin
+// sets only `active` and `disabled`.
+/// Whether an account may log in (`invited`: not until the invitee sets a password).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 pub enum AccountStatus {
     Active,
     Disabled,
+    Invited,
 }
 
 /// The roles a municipality admin may give a staff account.

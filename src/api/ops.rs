@@ -75,8 +75,12 @@ pub async fn readyz(db: web::Data<Db>) -> ApiResult<HttpResponse> {
     responses((status = 200, description = "Prometheus text format", body = String,
         content_type = "text/plain")))]
 #[get("/metrics")]
-pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResponse {
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    db: web::Data<Db>,
+    outbox: web::Data<service::outbox::Outbox>,
+) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(&db))
+        .body(metrics.render(&db, outbox.counts()))
 }

@@ -118,6 +118,31 @@ impl RegistrationLimiter {
     }
 }
 
+/// Password-recovery requests: each may send an e-mail to someone, so they are throttled per
+/// client address and per e-mail address asked about (by its keyed hash), both per hour. The
+/// answer is the same whether or not the address is registered, and so is the throttle.
+pub struct RecoveryLimiter {
+    per_ip: Shape,
+    per_email: Shape,
+}
+
+impl RecoveryLimiter {
+    pub fn new(settings: &crate::config::RecoverySettings) -> Self {
+        Self {
+            per_ip: per_hour(settings.per_ip_per_hour, settings.per_ip_burst),
+            per_email: per_hour(settings.per_email_per_hour, settings.per_email_burst),
+        }
+    }
+
+    /// The address's bucket, then the e-mail address's (`email_key`: tenant and address).
+    pub fn buckets(&self, ip: &str, email_key: &str) -> Vec<Bucket> {
+        vec![
+            Bucket::new("recovery-ip", ip, self.per_ip),
+            Bucket::new("recovery-email", email_key, self.per_email),
+        ]
+    }
+}
+
 fn per_minute(per_minute: u32, burst: u32) -> Shape {
     shape(60_000, per_minute, burst)
 }

@@ -15,6 +15,7 @@ pub mod districts;
 mod ids;
 pub mod municipalities;
 pub mod one_time_codes;
+pub mod outbox;
 mod pool;
 pub mod proposals;
 pub mod residents;

@@ -88,3 +88,21 @@ pub fn delete_of_account(conn: &mut DbConn, account_id: &AccountId) -> QueryResu
 pub fn forget_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(one_time_codes::table.filter(one_time_codes::expires_at.le(now))).execute(conn)
 }
+
+/// The live code with this hash and purpose, without using it (to learn whose it is before the
+/// slow work that precedes redeeming it).
+pub fn live(
+    conn: &mut DbConn,
+    code_hash: &str,
+    purpose: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<CodeRow>> {
+    one_time_codes::table
+        .filter(one_time_codes::code_hash.eq(code_hash))
+        .filter(one_time_codes::purpose.eq(purpose))
+        .filter(one_time_codes::used_at.is_null())
+        .filter(one_time_codes::expires_at.gt(now))
+        .select(CodeRow::as_select())
+        .first(conn)
+        .optional()
+}

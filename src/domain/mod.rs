@@ -14,6 +14,7 @@ pub mod file_name;
 pub mod ids;
 pub mod language;
 pub mod location;
+pub mod mail;
 pub mod national_id;
 pub mod one_time_code;
 pub mod policy;

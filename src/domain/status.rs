@@ -14,6 +14,9 @@ string_enum! {
         /// A resident's deleted account: scrubbed of everything personal, kept so that
         /// foreign keys hold. Never shown by the API.
         Deleted => "deleted",
+        /// Invited by an admin: may not log in until the invitee sets a password through the
+        /// invitation link (then `active`).
+        Invited => "invited",
     }
 }
 

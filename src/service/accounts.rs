@@ -134,7 +134,8 @@ pub struct StaffInput {
     pub email: String,
     pub display_name: String,
     pub role: String,
-    pub password: String,
+    /// `None`: the account is invited, and its holder sets the password (`service::staff`).
+    pub password: Option<String>,
 }
 
 pub fn staff_role(field: &str, input: &str) -> Result<Role> {
@@ -158,7 +159,11 @@ pub async fn prepare_staff(
     let email = normalise_email(&field("email"), &input.email)?;
     let display_name = display_name(&field("display_name"), &input.display_name)?;
     let role = staff_role(&field("role"), &input.role)?;
-    let password_hash = hash_new_password(&field("password"), input.password, &email).await?;
+    // No password: an invitation (`service::staff::create`), and a hash no one can match.
+    let password_hash = match input.password {
+        Some(password) => hash_new_password(&field("password"), password, &email).await?,
+        None => unusable_hash().await?,
+    };
     Ok(NewAccount {
         municipality_id: Some(municipality_id.clone()),
         role,
@@ -166,6 +171,19 @@ pub async fn prepare_staff(
         display_name,
         password_hash,
     })
+}
+
+/// The hash of a random password no one is told: an invited account's until its holder sets
+/// one. A real hash, so a login attempt on the account costs what any other does.
+async fn unusable_hash() -> Result<String> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let random = hex::encode(bytes);
+    let password = password::NewPassword::parse(&random, None).map_err(Error::internal)?;
+    hashing(move || password::hash(&password))
+        .await?
+        .map_err(Error::internal)
 }
 
 /// Changes the caller's password: the current one must be given (a session left open on a

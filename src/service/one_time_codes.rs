@@ -67,8 +67,29 @@ pub fn issue(
     issued_by: Option<&AccountId>,
     now: NaiveDateTime,
 ) -> Result<Issued> {
+    issue_lasting(
+        conn,
+        pepper,
+        purpose,
+        account,
+        issued_by,
+        now,
+        purpose.lifetime(),
+    )
+}
+
+/// [`issue`] with a lifetime of the caller's (a configured one; never longer than needed).
+pub fn issue_lasting(
+    conn: &mut DbConn,
+    pepper: &Pepper,
+    purpose: CodePurpose,
+    account: &AccountId,
+    issued_by: Option<&AccountId>,
+    now: NaiveDateTime,
+    lifetime: chrono::Duration,
+) -> Result<Issued> {
     let code = draw(purpose);
-    let expires_at = now + purpose.lifetime();
+    let expires_at = now + lifetime;
     rows::replace(
         conn,
         &CodeRow {

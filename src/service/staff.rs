@@ -1,15 +1,22 @@
 //! Staff accounts of a municipality: officials, auditors and admins.
 
+use crate::auth::sealing::Sealer;
 use crate::db::accounts::{self as rows, AccountRow};
 use crate::db::municipalities::Municipality;
 use crate::db::sessions;
-use crate::db::Db;
+use crate::db::{Db, DbConn};
 use crate::domain::ids::AccountId;
+use crate::domain::mail::{self, MailKind};
+use crate::domain::one_time_code::CodePurpose;
+use crate::domain::translations::pick;
 use crate::domain::AccountStatus;
+use crate::domain::Pepper;
 use crate::domain::Role;
 use crate::service::accounts::{self, StaffInput};
 use crate::service::audit_log;
 use crate::service::now;
+use crate::service::one_time_codes;
+use crate::service::outbox::{self, Mailing};
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
@@ -43,32 +50,83 @@ pub async fn list(db: &Db, municipality: &Municipality) -> Result<Vec<AccountRow
         .await
 }
 
+/// Creates a staff account. Without a password it is `invited`: an invitation link is issued
+/// and its e-mail queued in the same transaction, and the invitee sets the password
+/// (`service::invitations`), so the admin never knows it.
 pub async fn create(
     db: &Db,
     actor: &Actor,
     municipality: &Municipality,
     input: StaffInput,
+    invitations: (&Pepper, &Mailing),
 ) -> Result<AccountRow> {
+    let invited = input.password.is_none();
     let new = accounts::prepare_staff(&municipality.id, input, "").await?;
     let actor = actor.clone();
-    db.write(move |conn| {
-        let row = accounts::insert(conn, new)?;
-        let municipality_id = row
-            .municipality_id
-            .clone()
-            .unwrap_or_else(|| String::new().into());
-        audit_log::append(
-            conn,
-            &actor,
-            &municipality_id,
-            "staff.created",
-            "account",
-            &row.id,
-            serde_json::json!({"role": row.role, "email": row.email}),
-        )?;
-        Ok(row)
-    })
-    .await
+    let (pepper, mailing) = invitations;
+    let (pepper, sealer) = (pepper.clone(), mailing.sealer.clone());
+    let base = mailing.public_url.clone();
+    let municipality = municipality.clone();
+    let row = db
+        .write(move |conn| {
+            let mut row = accounts::insert(conn, new)?;
+            if invited {
+                row.status = AccountStatus::Invited;
+                let (role, name) = (row.role.as_str(), row.display_name.as_str());
+                rows::update_staff(conn, &row.id, role, name, row.status, row.updated_at)?;
+            }
+            audit_log::append(
+                conn,
+                &actor,
+                &municipality.id,
+                "staff.created",
+                "account",
+                &row.id,
+                serde_json::json!({"role": row.role, "email": row.email, "invited": invited}),
+            )?;
+            if invited {
+                invite(conn, &pepper, &sealer, &base, &municipality, &actor, &row)?;
+            }
+            Ok::<_, Error>(row)
+        })
+        .await?;
+    mailing
+        .outbox
+        .committed(u64::from(row.status == AccountStatus::Invited));
+    Ok(row)
+}
+
+/// Issues the invitation link and queues its e-mail, in the municipality's default language.
+fn invite(
+    conn: &mut DbConn,
+    pepper: &Pepper,
+    sealer: &Sealer,
+    base: &str,
+    municipality: &Municipality,
+    actor: &Actor,
+    row: &AccountRow,
+) -> Result<()> {
+    let purpose = CodePurpose::StaffInvitation;
+    let issued = one_time_codes::issue(
+        conn,
+        pepper,
+        purpose,
+        &row.id,
+        Some(&actor.account_id),
+        now(),
+    )?;
+    let slug = &municipality.slug;
+    let link = format!("{base}/#/m/{slug}/invitation?token={}", issued.code);
+    let language = municipality.default_language();
+    let place = pick(&municipality.names, language, language);
+    let days = purpose.lifetime().num_days().to_string();
+    let letter = mail::render(
+        MailKind::StaffInvitation,
+        language,
+        &[("municipality", &place), ("link", &link), ("days", &days)],
+    );
+    let recipient = row.email.as_deref().unwrap_or_default();
+    outbox::queue(conn, sealer, MailKind::StaffInvitation, recipient, &letter)
 }
 
 pub async fn update(

@@ -25,6 +25,7 @@ mod helpers;
 mod instances;
 mod layering;
 mod linkability;
+mod mail;
 mod methods;
 mod officials;
 mod proposals;

@@ -20,6 +20,7 @@ mod fixtures;
 mod model;
 mod reply;
 mod session;
+pub mod smtp;
 
 // Re-exported whole: each module takes what it needs.
 #[allow(unused_imports)]

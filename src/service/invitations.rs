@@ -1,0 +1,73 @@
+//! Accepting a staff invitation: the invitee sets their own first password with the link an
+//! admin's invitation e-mailed them (`service::staff::create`), so no admin ever knows it.
+
+use crate::db::accounts as account_rows;
+use crate::db::audit::{self, NewEntry};
+use crate::db::one_time_codes as code_rows;
+use crate::db::Db;
+use crate::domain::one_time_code::{canonical, code_hash, CodePurpose};
+use crate::domain::{AccountStatus, Pepper};
+use crate::service::accounts::{hash_new_password, replace_password};
+use crate::service::one_time_codes::{invalid_code, redeem_link};
+use crate::service::{now, Error, Result};
+
+/// Sets the invited account's password under the policy and makes it active, using the link
+/// once; recorded in the municipality's audit chain as the invitee's own act. Any token that
+/// opens nothing, or an account no longer invited (disabled meanwhile), is `invalid_code`.
+pub async fn accept(db: &Db, pepper: &Pepper, token: String, password: String) -> Result<()> {
+    let purpose = CodePurpose::StaffInvitation;
+    let token = canonical(purpose, &token).ok_or_else(invalid_code)?;
+    // Whose invitation it is first: the policy checks the password against the address, and
+    // hashing is slow, so it happens before the transaction that uses the link.
+    let (p, t) = (pepper.clone(), token.clone());
+    let account = db
+        .read(move |conn| {
+            let hash = code_hash(&p, purpose, None, &t);
+            let Some(code) = code_rows::live(conn, &hash, purpose.as_str(), now())? else {
+                return Ok(None);
+            };
+            Ok::<_, Error>(Some(account_rows::by_id(conn, &code.account_id)?))
+        })
+        .await?
+        .ok_or_else(invalid_code)?;
+    let email = account.email.clone().unwrap_or_default();
+    let hash = hash_new_password("password", password, &email).await?;
+    let pepper = pepper.clone();
+    db.write(move |conn| {
+        let at = now();
+        let holder = redeem_link(conn, &pepper, purpose, &token, at)?;
+        let account = account_rows::by_id(conn, &holder)?;
+        let Some(municipality_id) = account.municipality_id.clone() else {
+            return Err(invalid_code());
+        };
+        if account.status != AccountStatus::Invited {
+            return Err(invalid_code());
+        }
+        replace_password(conn, &account.id, &hash, "invitation_accepted", at)?;
+        let role = account.role.as_str();
+        account_rows::update_staff(
+            conn,
+            &account.id,
+            role,
+            &account.display_name,
+            AccountStatus::Active,
+            at,
+        )?;
+        // The invitee acts for themselves, without a session yet.
+        audit::append(
+            conn,
+            NewEntry {
+                municipality_id: Some(municipality_id.as_str()),
+                actor_account_id: Some(&account.id),
+                actor_role: account.role.as_str(),
+                action: "staff.invitation_accepted",
+                target_type: "account",
+                target_id: Some(&account.id),
+                details: serde_json::json!({}),
+            },
+            at,
+        )?;
+        Ok(())
+    })
+    .await
+}
