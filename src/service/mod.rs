@@ -19,6 +19,7 @@ pub mod download_names;
 pub mod error;
 pub mod exports;
 pub mod municipalities;
+pub mod oidc;
 pub mod one_time_codes;
 pub mod proposals;
 pub mod receipts;

@@ -27,6 +27,7 @@ mod layering;
 mod linkability;
 mod methods;
 mod officials;
+mod oidc;
 mod proposals;
 mod residents;
 mod slow_clients;

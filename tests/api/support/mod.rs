@@ -17,7 +17,9 @@ mod checks;
 mod client;
 mod conformance;
 mod fixtures;
+pub mod leaks;
 mod model;
+pub mod oidc;
 mod reply;
 mod session;
 
