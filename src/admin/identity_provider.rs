@@ -113,7 +113,7 @@ pub async fn show(
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an admin of this municipality"),
         (status = 404, description = "No such municipality (or another tenant's)"),
-        (status = 422, description = "Invalid fields, or `discovery_failed` / `provider_unsuitable` on `issuer_url`"),
+        (status = 422, description = "Invalid fields, or `discovery_failed` / `provider_unsuitable` for the issuer URL"),
         (status = "4XX", description = "Malformed request"),
     ))]
 #[put("/municipalities/{slug}/identity-provider")]

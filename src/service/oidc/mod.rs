@@ -7,6 +7,7 @@
 //! municipality's scheme with its check digits, hashed with the pepper, and never stored or
 //! logged in clear.
 
+mod accounts;
 mod claims;
 mod client;
 pub mod config;
