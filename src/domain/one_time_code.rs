@@ -126,9 +126,11 @@ mod tests {
     #[test]
     fn links_and_typed_codes_by_purpose() {
         use CodePurpose::*;
-        for p in [PasswordResetLink, StaffInvitation] {
+        for p in [PasswordResetLink, StaffInvitation, ProviderSignIn] {
             assert_eq!(p.shape(), CodeShape::Link);
         }
+        // The provider sign-in's code only crosses from the callback to the page.
+        assert!(ProviderSignIn.lifetime() <= Duration::minutes(2));
         for p in [PasswordResetCounter, EmailVerification, LetterVerification] {
             assert_eq!(p.shape(), CodeShape::Typed);
         }
