@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::auth::token_response;
 use crate::api::by_slug::BySlug;
 use crate::api::lang;
-use crate::auth::extract::ResidentAuth;
+use crate::auth::extract::{client_ip, ResidentAuth};
 use crate::auth::sealing::Sealer;
 use crate::config::Settings;
 use crate::db::Db;
@@ -64,6 +64,14 @@ pub async fn sign_in_options(
     Ok(HttpResponse::Ok().json(SignInOptions { provider }))
 }
 
+/// The throttle's view of who starts a sign-in.
+fn starter<'a>(req: &HttpRequest, auth: &'a AuthState) -> flow::Starter<'a> {
+    flow::Starter {
+        limiter: &auth.limiter,
+        client_ip: client_ip(req, auth.trust_forwarded_for),
+    }
+}
+
 /// Where to send the person: the provider's authorization page.
 #[derive(Serialize, ToSchema)]
 pub struct StartedView {
@@ -82,16 +90,20 @@ pub struct StartedView {
     responses(
         (status = 200, description = "Go to the provider", body = StartedView),
         (status = 404, description = "No such municipality, or `no_identity_provider`"),
+        (status = 429, description = "Too many sign-ins started from this address"),
     ))]
 #[post("/municipalities/{slug}/oidc/start")]
 pub async fn start(
+    req: HttpRequest,
+    auth: web::Data<AuthState>,
     db: web::Data<Db>,
     oidc: web::Data<Oidc>,
     sealer: web::Data<Sealer>,
     pepper: web::Data<Pepper>,
     municipality: BySlug,
 ) -> ApiResult<HttpResponse> {
-    let started = flow::start(&db, &oidc, &sealer, &pepper, &municipality.0, None).await?;
+    let starter = starter(&req, &auth);
+    let started = flow::start(&db, &oidc, &sealer, &pepper, starter, &municipality.0, None).await?;
     Ok(HttpResponse::Ok().json(StartedView {
         authorization_url: started.authorization_url,
     }))
@@ -111,18 +123,21 @@ pub async fn start(
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a resident of this municipality"),
         (status = 404, description = "No such municipality, or `no_identity_provider`"),
+        (status = 429, description = "Too many sign-ins started from this address"),
     ))]
 #[post("/municipalities/{slug}/oidc/link")]
 pub async fn link(
+    req: HttpRequest,
+    auth: web::Data<AuthState>,
     db: web::Data<Db>,
     oidc: web::Data<Oidc>,
     sealer: web::Data<Sealer>,
     pepper: web::Data<Pepper>,
     resident: ResidentAuth,
-    municipality: BySlug,
 ) -> ApiResult<HttpResponse> {
-    let m = &municipality.0;
-    let started = flow::start(&db, &oidc, &sealer, &pepper, m, Some(&resident.0)).await?;
+    let m = &crate::api::by_slug::load(&req).await?;
+    let starter = starter(&req, &auth);
+    let started = flow::start(&db, &oidc, &sealer, &pepper, starter, m, Some(&resident.0)).await?;
     Ok(HttpResponse::Ok().json(StartedView {
         authorization_url: started.authorization_url,
     }))

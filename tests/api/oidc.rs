@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 use crate::support::leaks::{all_stored_text, capture_logs, logged, logged_bytes};
 use crate::support::oidc::{land, person, Landing, OidcProvider, CLIENT_ID, CLIENT_SECRET};
 use crate::support::{
@@ -428,4 +428,82 @@ async fn a_rotated_signing_key_is_fetched_again_from_the_jwks() {
     tokio::time::sleep(std::time::Duration::from_millis(5_200)).await;
     let landing = sign_in(&app, "hatay", &provider, "mert").await;
     assert!(landing.code().is_some(), "{landing:?}");
+}
+
+/// The `state` in an authorization URL.
+fn state_of(authorization_url: &str) -> String {
+    reqwest::Url::parse(authorization_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_is_refused_and_its_state_is_never_stored_in_clear() {
+    let app = spawn_app().await;
+    let provider = provider_or_skip!(&app);
+    city_with_provider(&app, "sivas", &provider).await;
+    let started: Value = app
+        .anonymous()
+        .post("/api/v1/municipalities/sivas/oidc/start", &json!({}))
+        .await
+        .ok();
+    let state = state_of(started["authorization_url"].as_str().unwrap());
+    for (table, column, value) in all_stored_text(&app).await {
+        assert!(
+            !value.contains(&state),
+            "the state in clear in {table}.{column}"
+        );
+    }
+    // The person cancels at the provider, which says so on the way back.
+    let cancelled = format!(
+        "{}/api/v1/auth/oidc/callback?error=access_denied&state={state}",
+        app.address
+    );
+    let landing = land(&app, &cancelled).await;
+    assert_eq!(landing.route, "/m/sivas/sign-in");
+    assert_eq!(landing.error(), Some("oidc_denied"));
+    // And that state is spent.
+    assert_eq!(
+        land(&app, &cancelled).await.error(),
+        Some("oidc_state_invalid")
+    );
+    assert_eq!(count(&app, "oidc_requests").await, 0);
+}
+
+#[tokio::test]
+async fn starting_sign_ins_is_throttled_per_address_and_links_stay_in_their_city() {
+    let app = spawn_app_with(|s| {
+        // Enough for the set-up's four logins; the starts have a bucket of their own.
+        s.rate_limit.login_per_ip_per_minute = 1;
+        s.rate_limit.login_per_ip_burst = 4;
+    })
+    .await;
+    let provider = provider_or_skip!(&app);
+    let city = city_with_provider(&app, "ordu", &provider).await;
+    let other = app
+        .create_municipality(MunicipalityBuilder::turkish("rize").open_registration("until_close"))
+        .await;
+    let stranger = app
+        .register_resident(&other, ResidentBuilder::adult(3))
+        .await;
+    // A resident of another city cannot link to this city's provider.
+    let refused = stranger
+        .post("/api/v1/municipalities/ordu/oidc/link", &json!({}))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    let _ = city;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let reply = app
+            .anonymous()
+            .post("/api/v1/municipalities/ordu/oidc/start", &json!({}))
+            .await;
+        statuses.push(reply.status.as_u16());
+    }
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(count(&app, "oidc_requests").await <= 4);
 }

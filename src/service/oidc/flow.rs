@@ -25,6 +25,7 @@ use openidconnect::{
 
 use super::accounts::{link, sign_in_or_register, Person};
 use super::{claims, secret_context, Oidc};
+use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::sealing::Sealer;
 use crate::auth::AuthState;
 use crate::db::accounts as account_rows;
@@ -35,7 +36,7 @@ use crate::domain::ids::MunicipalityId;
 use crate::domain::one_time_code::CodePurpose;
 use crate::domain::{AccountStatus, Pepper, Role};
 use crate::service::auth::Tokens;
-use crate::service::{now, one_time_codes, Actor};
+use crate::service::{now, one_time_codes, throttle, Actor};
 use crate::service::{Error, Result};
 
 /// How long a sign-in may stay at the provider.
@@ -108,16 +109,30 @@ fn verifier_context(state_hash: &str) -> String {
     format!("oidc-pkce:{state_hash}")
 }
 
+/// Who starts a sign-in, for the throttle: the login limiter and the client's address.
+pub struct Starter<'a> {
+    pub limiter: &'a LoginLimiter,
+    pub client_ip: String,
+}
+
 /// Starts a sign-in at the municipality's provider; with `link`, for that logged-in resident
-/// of the municipality to link their account.
+/// of the municipality to link their account. Throttled per address like logins (each start
+/// stores a pending request).
 pub async fn start(
     db: &Db,
     oidc: &Oidc,
     sealer: &Sealer,
     pepper: &Pepper,
+    starter: Starter<'_>,
     municipality: &Municipality,
     link: Option<&Actor>,
 ) -> Result<Started> {
+    throttle::take(
+        db,
+        pepper,
+        starter.limiter.provider_start(&starter.client_ip),
+    )
+    .await?;
     let link = match link {
         None => None,
         Some(actor)
