@@ -39,6 +39,15 @@ fn provider_path(slug: &str) -> String {
 }
 
 async fn configure(city: &City, provider: &OidcProvider) -> crate::support::Reply {
+    configure_with(city, provider, |_| {}).await
+}
+
+/// [`configure`] with the body changed by `tweak` before it is sent.
+async fn configure_with(
+    city: &City,
+    provider: &OidcProvider,
+    tweak: impl FnOnce(&mut Value),
+) -> crate::support::Reply {
     let admin = &city.admin;
     let lang = {
         let m: Value = admin
@@ -47,21 +56,18 @@ async fn configure(city: &City, provider: &OidcProvider) -> crate::support::Repl
             .ok();
         m["default_language"].as_str().unwrap().to_string()
     };
-    admin
-        .put(
-            &provider_path(&city.slug),
-            &json!({
-                "issuer_url": provider.issuer,
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "national_id_claim": "national_id",
-                "birth_date_claim": "birthdate",
-                "name_claim": "name",
-                "scopes": ["profile"],
-                "button_labels": { lang: "e-Devlet ile giriş" },
-            }),
-        )
-        .await
+    let mut body = json!({
+        "issuer_url": provider.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "national_id_claim": "national_id",
+        "birth_date_claim": "birthdate",
+        "name_claim": "name",
+        "scopes": ["profile"],
+        "button_labels": { lang: "e-Devlet ile giriş" },
+    });
+    tweak(&mut body);
+    admin.put(&provider_path(&city.slug), &body).await
 }
 
 /// Starts a sign-in (with `session`, a link), plays the browser at the provider as `login`,
@@ -506,4 +512,52 @@ async fn starting_sign_ins_is_throttled_per_address_and_links_stay_in_their_city
     assert!(statuses.contains(&200), "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     assert!(count(&app, "oidc_requests").await <= 4);
+}
+
+#[tokio::test]
+async fn without_a_birth_date_claim_the_date_comes_from_the_id_or_registration_is_refused() {
+    let app = spawn_app().await;
+    let provider = provider_or_skip!(&app);
+    let no_birth_claim = |body: &mut Value| body["birth_date_claim"] = Value::Null;
+    // An IIN carries the birth date.
+    let almaty = app
+        .create_municipality(
+            MunicipalityBuilder::new("almaty", "KZ").open_registration("until_close"),
+        )
+        .await;
+    let saved = configure_with(&almaty, &provider, no_birth_claim).await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    provider
+        .add_account(
+            "aigerim",
+            person("900101300017", "Aigerim Sarsen", "1999-09-09"),
+        )
+        .await;
+    let landing = sign_in(&app, "almaty", &provider, "aigerim").await;
+    let tokens: Tokens = finish(&app, &landing).await.ok();
+    let profile: Value = app
+        .session(&tokens.access_token)
+        .get("/api/v1/me/profile")
+        .await
+        .ok();
+    assert_eq!(profile["birth_date"], "1990-01-01", "{profile}");
+    // A T.C. Kimlik No does not: refused with its code, and nobody registered there.
+    let trabzon = app
+        .create_municipality(
+            MunicipalityBuilder::turkish("trabzon").open_registration("until_close"),
+        )
+        .await;
+    configure_with(&trabzon, &provider, no_birth_claim)
+        .await
+        .expect_status(200);
+    provider
+        .add_account("zeynep", person(&tckn(77), "Zeynep Ak", "1988-08-08"))
+        .await;
+    let refused = sign_in(&app, "trabzon", &provider, "zeynep").await;
+    assert_eq!(
+        refused.error(),
+        Some("oidc_birth_date_missing"),
+        "{refused:?}"
+    );
+    assert_eq!(count(&app, "residents").await, 1);
 }
