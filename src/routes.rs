@@ -113,6 +113,11 @@ pub const PUBLIC: &[Route] = &[
     route!(api::residents::show_profile),
     route!(api::residents::update_profile),
     route!(api::residents::delete_me),
+    route!(api::oidc::sign_in_options),
+    route!(api::oidc::start),
+    route!(api::oidc::link),
+    route!(api::oidc::callback),
+    route!(api::oidc::finish),
 ];
 
 /// The municipality admin module under [`API_SCOPE`]; with `KURULTAI_ADMIN_BIND` set, served
@@ -129,6 +134,9 @@ pub const ADMIN: &[Route] = &[
     route!(admin::staff::update),
     route!(admin::staff::disable),
     route!(admin::voter_roll::upload),
+    route!(admin::identity_provider::show),
+    route!(admin::identity_provider::update),
+    route!(admin::identity_provider::remove),
 ];
 
 /// Every table, for the document.

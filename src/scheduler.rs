@@ -29,5 +29,8 @@ pub async fn run(db: Db, tick: Duration) {
         if let Err(err) = one_time_codes::forget_expired(&db).await {
             tracing::warn!(error = %err, "forgetting expired one-time codes failed");
         }
+        if let Err(err) = crate::service::oidc::flow::forget_expired(&db).await {
+            tracing::warn!(error = %err, "forgetting unfinished provider sign-ins failed");
+        }
     }
 }

@@ -17,6 +17,7 @@ use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
 use crate::service::ballots::FrozenBallots;
 use crate::service::outbox::Outbox;
+use crate::service::oidc::Oidc;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -33,6 +34,8 @@ pub struct AppState {
     pub sealer: web::Data<Sealer>,
     /// The outbox's wake-up call and counters, shared by requests and the mail worker.
     pub outbox: web::Data<Outbox>,
+    /// Sign-in through the municipalities' identity providers: HTTP client, providers' keys.
+    pub oidc: web::Data<Oidc>,
 }
 
 /// Why the shared state could not be built from the settings and secrets.
@@ -62,7 +65,9 @@ impl AppState {
             registration_limiter: RegistrationLimiter::new(&settings.rate_limit),
             trust_forwarded_for: settings.trust_forwarded_for,
         };
+        let public_url = settings.public_url.clone().unwrap_or_default();
         Ok(Self {
+            oidc: web::Data::new(Oidc::new(&public_url)),
             settings: Arc::new(settings),
             db,
             auth: web::Data::new(auth),
@@ -83,6 +88,7 @@ impl AppState {
             .app_data(self.archive_keys.clone())
             .app_data(self.sealer.clone())
             .app_data(self.outbox.clone())
+            .app_data(self.oidc.clone())
             .app_data(web::Data::from(self.settings.clone()))
             .app_data(crate::api::problems::json_config(
                 self.settings.max_body_bytes,

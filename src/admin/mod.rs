@@ -6,6 +6,7 @@
 //! listed in `routes::ADMIN`.
 
 pub mod districts;
+pub mod identity_provider;
 pub mod municipalities;
 pub mod settings;
 pub mod staff;

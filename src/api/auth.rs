@@ -41,7 +41,7 @@ pub struct TokenResponse {
     pub account: AccountView,
 }
 
-async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
+pub(crate) async fn token_response(db: &Db, tokens: Tokens) -> ApiResult<HttpResponse> {
     let account = AccountView::load(db, tokens.account).await?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: tokens.access_token,

@@ -17,6 +17,7 @@ pub mod examples;
 pub mod exports;
 pub mod lang;
 pub mod municipalities;
+pub mod oidc;
 pub mod ops;
 pub mod patch;
 pub mod problems;

@@ -82,6 +82,12 @@ impl LoginLimiter {
             self.per_identifier,
         )]
     }
+
+    /// The bucket of sign-ins started through an identity provider from `ip`: each stores a
+    /// pending request, so an address may start no more than it may try logins.
+    pub fn provider_start(&self, ip: &str) -> Vec<Bucket> {
+        vec![Bucket::new("provider-start-ip", ip, self.per_ip)]
+    }
 }
 
 pub struct RegistrationLimiter {

@@ -12,6 +12,7 @@ pub mod ballots;
 pub mod budgets;
 pub mod cycles;
 pub mod districts;
+pub mod identity_providers;
 mod ids;
 pub mod municipalities;
 pub mod one_time_codes;

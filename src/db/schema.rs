@@ -274,6 +274,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A municipality's OpenID Connect provider (issue 19); the client secret only sealed.
+    identity_providers (municipality_id) {
+        municipality_id -> Text,
+        issuer_url -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Text,
+        national_id_claim -> Text,
+        birth_date_claim -> Nullable<Text>,
+        name_claim -> Nullable<Text>,
+        scopes -> Text,
+        button_labels -> Text,
+        metadata -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A provider sign-in under way, by the keyed hash of its `state`.
+    oidc_requests (state_hash) {
+        state_hash -> Text,
+        municipality_id -> Text,
+        nonce -> Text,
+        pkce_verifier_sealed -> Text,
+        link_account_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Accounts that sign in through their municipality's provider.
+    provider_links (account_id) {
+        account_id -> Text,
+        municipality_id -> Text,
+        issuer_url -> Text,
+        linked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(districts -> municipalities (municipality_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -302,4 +343,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tallies,
     one_time_codes,
     mail_outbox,
+    identity_providers,
+    oidc_requests,
+    provider_links,
 );

@@ -30,6 +30,9 @@ string_enum! {
         EmailVerification => "email_verification",
         /// Prove one's registration with the code an official posted or handed over.
         LetterVerification => "letter_verification",
+        /// Take the session a sign-in through the municipality's identity provider opened
+        /// (the callback hands it to the web client in the page's address, never our tokens).
+        ProviderSignIn => "provider_sign_in",
     }
 }
 
@@ -51,7 +54,9 @@ pub const LINK_BYTES: usize = 32;
 impl CodePurpose {
     pub fn shape(self) -> CodeShape {
         match self {
-            Self::PasswordResetLink | Self::StaffInvitation => CodeShape::Link,
+            Self::PasswordResetLink | Self::StaffInvitation | Self::ProviderSignIn => {
+                CodeShape::Link
+            }
             Self::PasswordResetCounter | Self::EmailVerification | Self::LetterVerification => {
                 CodeShape::Typed
             }
@@ -68,6 +73,8 @@ impl CodePurpose {
             Self::PasswordResetCounter => Duration::hours(24),
             Self::StaffInvitation => Duration::days(7),
             Self::LetterVerification => Duration::days(60),
+            // The web client posts it the moment the page loads.
+            Self::ProviderSignIn => Duration::minutes(2),
         }
     }
 }
@@ -119,9 +126,11 @@ mod tests {
     #[test]
     fn links_and_typed_codes_by_purpose() {
         use CodePurpose::*;
-        for p in [PasswordResetLink, StaffInvitation] {
+        for p in [PasswordResetLink, StaffInvitation, ProviderSignIn] {
             assert_eq!(p.shape(), CodeShape::Link);
         }
+        // The provider sign-in's code only crosses from the callback to the page.
+        assert!(ProviderSignIn.lifetime() <= Duration::minutes(2));
         for p in [PasswordResetCounter, EmailVerification, LetterVerification] {
             assert_eq!(p.shape(), CodeShape::Typed);
         }

@@ -161,7 +161,11 @@ fn find_account(
     }
 }
 
-async fn start_session(db: &Db, auth: &AuthState, account: AccountRow) -> Result<Tokens> {
+pub(crate) async fn start_session(
+    db: &Db,
+    auth: &AuthState,
+    account: AccountRow,
+) -> Result<Tokens> {
     let at = now();
     let session = SessionRow {
         id: SessionId::new(),

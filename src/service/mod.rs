@@ -20,6 +20,7 @@ pub mod error;
 pub mod exports;
 pub mod invitations;
 pub mod municipalities;
+pub mod oidc;
 pub mod one_time_codes;
 pub mod outbox;
 pub mod proposals;

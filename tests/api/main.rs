@@ -28,6 +28,7 @@ mod linkability;
 mod mail;
 mod methods;
 mod officials;
+mod oidc;
 mod proposals;
 mod residents;
 mod slow_clients;

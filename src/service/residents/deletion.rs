@@ -24,6 +24,8 @@ pub async fn delete_self(db: &Db, caller: &Actor) -> Result<()> {
         sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
         rows::delete(conn, &account_id)?;
         one_time_codes::delete_of_account(conn, &account_id)?;
+        // No way back in through the identity provider either (issue 19).
+        crate::db::identity_providers::delete_link(conn, &account_id)?;
         account_rows::scrub(conn, &account_id, at)?;
         Ok(())
     })

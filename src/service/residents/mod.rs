@@ -38,7 +38,7 @@ pub struct Profile {
     pub account: AccountRow,
 }
 
-fn is_unique_violation(err: &DieselError) -> bool {
+pub(crate) fn is_unique_violation(err: &DieselError) -> bool {
     matches!(
         err,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)

@@ -1,0 +1,3 @@
+DROP TABLE provider_links;
+DROP TABLE oidc_requests;
+DROP TABLE identity_providers;
