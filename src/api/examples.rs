@@ -54,6 +54,7 @@ fn municipality_settings() -> Value {
         "revote_policy": "until_close",
         "max_proposals_per_resident": 5,
         "proposal_categories": [{"key": "parks", "names": names("Сейил бактар", "Парки")}],
+        "verification_methods": ["review", "roll"],
         "created_at": "2027-03-01T09:00:00Z",
         "updated_at": "2027-03-01T09:00:00Z"
     })

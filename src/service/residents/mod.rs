@@ -16,10 +16,14 @@ mod fields;
 mod profile;
 mod register;
 mod review;
+pub mod verifications;
 mod voter_roll;
 
 pub use deletion::delete_self;
-pub use eligibility::{age_at, check_eligible, eligibility, votes_from, Ineligible};
+pub use eligibility::{
+    age_at, check_eligible, counting_methods, eligibility, votes_from, BudgetTerms, Ineligible,
+    Voter,
+};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
 pub use review::{
@@ -36,6 +40,8 @@ use crate::db::residents::ResidentRow;
 pub struct Profile {
     pub resident: ResidentRow,
     pub account: AccountRow,
+    /// The methods that verified the resident, in the order they did.
+    pub verified_by: Vec<crate::domain::VerificationMethod>,
 }
 
 fn is_unique_violation(err: &DieselError) -> bool {
