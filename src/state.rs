@@ -8,7 +8,7 @@ use actix_web::web;
 
 use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
-use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
+use crate::auth::rate_limit::{CodeLimiter, LoginLimiter, RegistrationLimiter};
 use crate::auth::sealing::Sealer;
 pub use crate::auth::AuthState;
 use crate::config::Settings;
@@ -57,6 +57,7 @@ impl AppState {
             refresh_ttl_days: settings.jwt.refresh_ttl_days,
             limiter: LoginLimiter::new(&settings.rate_limit),
             registration_limiter: RegistrationLimiter::new(&settings.rate_limit),
+            code_limiter: CodeLimiter::new(&settings.code_limits),
             trust_forwarded_for: settings.trust_forwarded_for,
         };
         Ok(Self {

@@ -102,6 +102,7 @@ pub fn registered_resident() -> Value {
         "phone": null,
         "language": "ky",
         "status": "pending",
+        "verified_by": [],
         "status_reason": null,
         "reviewed_at": null,
         "created_at": "2027-04-02T08:30:00Z",
@@ -184,6 +185,7 @@ pub fn budget() -> Value {
         },
         "rule": { "kind": "greedy", "completion": "none", "tie_break": "pabutools", "seed": null },
         "frozen_at": null,
+        "accepted_verifications": [],
         "cycle_status": "draft",
         "created_at": "2027-03-02T10:05:00Z",
         "updated_at": "2027-03-02T10:05:00Z"

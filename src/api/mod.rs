@@ -21,6 +21,7 @@ pub mod ops;
 pub mod patch;
 pub mod problems;
 pub mod proposals;
+pub mod resident_codes;
 pub mod residents;
 pub mod results;
 pub mod stats;

@@ -74,7 +74,7 @@ pub struct ResidentView {
 }
 
 impl ResidentView {
-    fn build(profile: Profile, municipality: &str) -> Self {
+    pub(crate) fn build(profile: Profile, municipality: &str) -> Self {
         let Profile {
             resident,
             account,
@@ -308,7 +308,7 @@ pub async fn reject(
     Ok(HttpResponse::Ok().json(ResidentView::build(profile, &staff.municipality.slug)))
 }
 
-async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
+pub(crate) async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     let id = profile.resident.municipality_id.clone();
     let municipality = crate::service::directory::municipality_by_id(db, id).await?;
     let votes_from =

@@ -97,6 +97,25 @@ pub fn parse_methods(
     (errors.len() == before).then_some(out)
 }
 
+/// A municipality's offered methods: known names, none twice, at least one
+/// (`no_verification_methods`: a city where nobody can be verified could never vote).
+pub fn offered_methods(
+    names: &[String],
+    errors: &mut ValidationErrors,
+) -> Option<Vec<VerificationMethod>> {
+    let field = "verification_methods";
+    let methods = parse_methods(field, names, errors)?;
+    if methods.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "no_verification_methods",
+            "offer at least one verification method",
+        ));
+        return None;
+    }
+    Some(methods)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +148,26 @@ mod tests {
                 ("m[1]".into(), "unknown_value"),
                 ("m[2]".into(), "duplicate_verification_method")
             ])
+        );
+    }
+
+    #[test]
+    fn a_municipality_offers_at_least_one_method() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            offered_methods(&names(&["letter_code"]), &mut errors),
+            Some(vec![VerificationMethod::LetterCode])
+        );
+        assert_eq!(offered_methods(&names(&[]), &mut errors), None);
+        assert_eq!(
+            offered_methods(&names(&["roll", "roll"]), &mut errors),
+            None
+        );
+        let codes: Vec<_> = errors.errors().iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            ["no_verification_methods", "duplicate_verification_method"]
         );
     }
 

@@ -5,7 +5,7 @@ use super::{
     DEFAULT_MAX_PROPOSALS_PER_RESIDENT, DEFAULT_MIN_VOTING_AGE, MAX_PROPOSALS_PER_RESIDENT,
     MIN_VOTING_AGE_RANGE,
 };
-use crate::domain::verification::{parse_methods, VerificationMethod, DEFAULT_OFFERED};
+use crate::domain::verification::{offered_methods, DEFAULT_OFFERED};
 use crate::domain::{
     CheckDigitPolicy, Coded, Currency, FieldError, LanguageTag, NationalIdScheme,
     RegistrationPolicy, RevotePolicy, TimeZoneName, ValidationErrors,
@@ -227,7 +227,7 @@ impl MunicipalitySettings {
         };
 
         let verification_methods = match &input.verification_methods {
-            Some(names) => Self::verification_methods(&mut errors, names),
+            Some(names) => offered_methods(names, &mut errors),
             None => Some(base.map_or(DEFAULT_OFFERED.to_vec(), |b| b.verification_methods.clone())),
         };
 
@@ -274,24 +274,6 @@ impl MunicipalitySettings {
             }),
             _ => Err(errors),
         }
-    }
-
-    /// The offered methods: known names, none twice, at least one (`no_verification_methods`:
-    /// a city where nobody can be verified could never vote).
-    fn verification_methods(
-        errors: &mut ValidationErrors,
-        names: &[String],
-    ) -> Option<Vec<VerificationMethod>> {
-        let methods = parse_methods("verification_methods", names, errors)?;
-        if methods.is_empty() {
-            errors.push(FieldError::new(
-                "verification_methods",
-                "no_verification_methods",
-                "offer at least one verification method",
-            ));
-            return None;
-        }
-        Some(methods)
     }
 }
 
@@ -501,44 +483,6 @@ mod tests {
         .unwrap();
         assert_eq!(s.min_voting_age, DEFAULT_MIN_VOTING_AGE);
         assert_eq!(s.registration_policy, RegistrationPolicy::Review);
-    }
-
-    #[test]
-    fn verification_methods_are_known_unique_and_at_least_one() {
-        assert_eq!(kz().verification_methods, DEFAULT_OFFERED);
-        let s = MunicipalitySettings::resolve(
-            &input(serde_json::json!({"verification_methods": ["roll", "letter_code"]})),
-            Some(&kz()),
-        )
-        .unwrap();
-        assert_eq!(
-            s.verification_methods,
-            [VerificationMethod::Roll, VerificationMethod::LetterCode]
-        );
-        // Left out: kept.
-        let kept = MunicipalitySettings::resolve(&SettingsInput::default(), Some(&s)).unwrap();
-        assert_eq!(kept.verification_methods, s.verification_methods);
-        let errors = MunicipalitySettings::resolve(
-            &input(serde_json::json!({"verification_methods": []})),
-            Some(&kz()),
-        )
-        .unwrap_err();
-        assert_eq!(
-            codes(&errors),
-            [("verification_methods", "no_verification_methods")]
-        );
-        let errors = MunicipalitySettings::resolve(
-            &input(serde_json::json!({"verification_methods": ["sms", "roll", "roll"]})),
-            Some(&kz()),
-        )
-        .unwrap_err();
-        assert_eq!(
-            codes(&errors),
-            [
-                ("verification_methods[0]", "unknown_value"),
-                ("verification_methods[2]", "duplicate_verification_method")
-            ]
-        );
     }
 
     #[test]

@@ -10,20 +10,24 @@
 //! uploaded roll), `profile` (a resident's own profile), `deletion` (deleting one's
 //! registration) and `eligibility` (who may vote, for the ballot code).
 
+mod counter_reset;
 mod deletion;
 mod eligibility;
 mod fields;
+mod letter_codes;
 mod profile;
 mod register;
 mod review;
 pub mod verifications;
 mod voter_roll;
 
+pub use counter_reset::{issue_counter_code, reset_at_counter, CounterReset};
 pub use deletion::delete_self;
 pub use eligibility::{
     age_at, check_eligible, counting_methods, eligibility, votes_from, BudgetTerms, Ineligible,
     Voter,
 };
+pub use letter_codes::{issue_letter_code, not_offered, redeem_letter_code};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
 pub use review::{
