@@ -8,7 +8,10 @@
 //! One module per job: [`register`] (registration), `fields` (the checks of a registration's
 //! or a profile's fields), [`review`] (the officials' list and review), `voter_roll` (the
 //! uploaded roll), `profile` (a resident's own profile), `deletion` (deleting one's
-//! registration) and `eligibility` (who may vote, for the ballot code).
+//! registration), `eligibility` (who may vote, for the ballot code), [`verifications`] (the
+//! one record of how a resident was verified, that every verifying path calls),
+//! `letter_codes` (the printed code an official issues and the resident enters) and
+//! `counter_reset` (the password reset code an official issues at the counter).
 
 mod counter_reset;
 mod deletion;

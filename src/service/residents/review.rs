@@ -147,10 +147,11 @@ pub fn rejection_reason(input: &str) -> Result<String> {
     Ok(reason.to_string())
 }
 
-/// Verifies or rejects a registration. Asking for the status a resident already has changes
-/// nothing (so a retried request is harmless); otherwise the decision is audit-logged. An
-/// official may also reverse an earlier decision (a rejected resident who brings proof, a
-/// verified one found to be ineligible).
+/// Verifies or rejects a registration. A verify records `review` among the resident's methods
+/// (`verifications::record`), also when another method verified them already. Asking for what
+/// is already so changes nothing (so a retried request is harmless); otherwise the decision is
+/// audit-logged. An official may also reverse an earlier decision (a rejected resident who
+/// brings proof, a verified one found to be ineligible).
 pub async fn review(
     db: &Db,
     actor: &Actor,

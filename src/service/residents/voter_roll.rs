@@ -13,11 +13,11 @@ use crate::domain::ids::MunicipalityId;
 use crate::domain::VerificationMethod;
 use crate::domain::{FieldError, MunicipalitySettings, NationalId, Pepper, ValidationErrors};
 use crate::service::audit_log;
-
-use super::verifications;
 use crate::service::Actor;
 use crate::service::{blocking, now};
 use crate::service::{Error, Result};
+
+use super::verifications;
 
 /// What an upload of the voter roll did.
 #[derive(Debug, Clone, Copy)]
