@@ -74,6 +74,31 @@ pub struct RateLimitSettings {
     pub registration_per_id_burst: u32,
 }
 
+/// Attempts at a typed one-time code (50 bits: safe only while guesses are few), per hour with
+/// a burst on top (see `auth::rate_limit::CodeLimiter`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CodeLimitSettings {
+    /// Attempts at one person's codes: a resident's own letter code, or a counter reset code
+    /// tried with one national ID (keyed by its hash), from anywhere.
+    pub per_person_per_hour: u32,
+    pub per_person_burst: u32,
+    /// Counter reset attempts from one client address, whatever the ID.
+    pub per_ip_per_hour: u32,
+    pub per_ip_burst: u32,
+}
+
+impl Default for CodeLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_person_per_hour: 10,
+            per_person_burst: 5,
+            per_ip_per_hour: 30,
+            per_ip_burst: 10,
+        }
+    }
+}
+
 // Unknown keys are tolerated: other tools share the KURULTAI_ prefix (e.g. the test suite's
 // KURULTAI_PABULIB_DIR), and the environment layer cannot tell them apart.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,6 +124,9 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub jwt: JwtSettings,
     pub rate_limit: RateLimitSettings,
+    /// Attempts at typed one-time codes (letter codes, counter reset codes).
+    #[serde(default)]
+    pub code_limits: CodeLimitSettings,
     /// How long the reply to a ballot sent with an `Idempotency-Key` is kept for retries, in
     /// hours (it goes at the close of voting anyway). Short: the row exists only so that a
     /// retry after a lost answer gets the first reply.
@@ -265,6 +293,7 @@ impl Default for Settings {
                 registration_per_id_per_hour: 3,
                 registration_per_id_burst: 3,
             },
+            code_limits: CodeLimitSettings::default(),
             ballot_idempotency_hours: 3,
             db_checkout_timeout_ms: 2_000,
             readiness_timeout_ms: 800,

@@ -118,6 +118,10 @@ pub const PUBLIC: &[Route] = &[
     route!(api::oidc::link),
     route!(api::oidc::callback),
     route!(api::oidc::finish),
+    route!(api::resident_codes::issue_letter_code),
+    route!(api::resident_codes::enter_letter_code),
+    route!(api::resident_codes::issue_counter_code),
+    route!(api::resident_codes::reset_at_counter),
 ];
 
 /// The municipality admin module under [`API_SCOPE`]; with `KURULTAI_ADMIN_BIND` set, served

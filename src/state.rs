@@ -8,7 +8,7 @@ use actix_web::web;
 
 use crate::archive::ArchiveKeys;
 use crate::auth::jwt::{AccessTokens, JwtConfig, JwtError, KeyRing, SigningKey};
-use crate::auth::rate_limit::{LoginLimiter, RegistrationLimiter};
+use crate::auth::rate_limit::{CodeLimiter, LoginLimiter, RegistrationLimiter};
 use crate::auth::sealing::Sealer;
 pub use crate::auth::AuthState;
 use crate::config::Settings;
@@ -16,8 +16,8 @@ use crate::db::Db;
 use crate::domain::{Pepper, PepperError};
 use crate::secrets::Secrets;
 use crate::service::ballots::FrozenBallots;
-use crate::service::outbox::Outbox;
 use crate::service::oidc::Oidc;
+use crate::service::outbox::Outbox;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -63,6 +63,7 @@ impl AppState {
             refresh_ttl_days: settings.jwt.refresh_ttl_days,
             limiter: LoginLimiter::new(&settings.rate_limit),
             registration_limiter: RegistrationLimiter::new(&settings.rate_limit),
+            code_limiter: CodeLimiter::new(&settings.code_limits),
             trust_forwarded_for: settings.trust_forwarded_for,
         };
         let public_url = settings.public_url.clone().unwrap_or_default();

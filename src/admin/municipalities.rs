@@ -100,6 +100,7 @@ pub async fn create(
                 revote_policy: body.revote_policy,
                 max_proposals_per_resident: body.max_proposals_per_resident,
                 proposal_categories: None,
+                verification_methods: None,
             },
             admin: StaffInput {
                 email: body.admin.email,

@@ -61,6 +61,10 @@ pub struct SettingsUpdate {
     /// The whole list of proposal categories (replaces the old one; `[]`: free text). Each
     /// `key` is a-z, 0-9, `-`, `_`; `names` has the default language and enabled ones only.
     pub proposal_categories: Option<Vec<crate::domain::ProposalCategory>>,
+    /// The whole set of verification methods offered (at least one, none twice); budgets
+    /// accept some or all of them for voting.
+    #[schema(value_type = Option<Vec<crate::domain::VerificationMethod>>)]
+    pub verification_methods: Option<Vec<String>>,
 }
 
 /// Read the municipality's settings.
@@ -115,6 +119,7 @@ pub async fn update(
             revote_policy: body.revote_policy,
             max_proposals_per_resident: body.max_proposals_per_resident,
             proposal_categories: body.proposal_categories,
+            verification_methods: body.verification_methods,
         },
     };
     let row = service::update_settings(&db, &staff.caller, staff.municipality, patch).await?;

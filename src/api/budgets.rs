@@ -37,6 +37,9 @@ pub struct BudgetView {
     pub rule: CountingRule,
     /// When voting opened and these rules were frozen.
     pub frozen_at: Option<DateTime<Utc>>,
+    /// The verification methods that count for voting here; empty: any the municipality
+    /// offers (its `verification_methods`).
+    pub accepted_verifications: Vec<crate::domain::VerificationMethod>,
     /// The cycle's status, as in `GET /cycles/{id}`.
     #[schema(value_type = crate::domain::cycle::CycleStatus)]
     pub cycle_status: String,
@@ -61,6 +64,7 @@ impl BudgetView {
             amount_minor: row.amount_minor,
             currency: municipality.settings.currency.code().to_string(),
             frozen_at: row.frozen_at.map(utc),
+            accepted_verifications: row.accepted_verifications.0,
             cycle_status: scope.status.as_str().to_string(),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -91,6 +95,10 @@ pub struct BudgetBody {
     /// `equalshares_add1u`), `tie_break` (`pabutools` or `equalshares`) and `seed` (the
     /// published seed of the `equalshares` order; drawn now if absent).
     pub rule: Option<RuleInput>,
+    /// The verification methods that count for voting here, each one the municipality offers
+    /// (`verification_not_offered`); `[]`: any it offers. Replaces the stored set.
+    #[schema(value_type = Option<Vec<crate::domain::VerificationMethod>>)]
+    pub accepted_verifications: Option<Vec<String>>,
 }
 
 impl From<BudgetBody> for BudgetInput {
@@ -101,6 +109,7 @@ impl From<BudgetBody> for BudgetInput {
             amount_minor: b.amount_minor,
             ballot: b.ballot,
             rule: b.rule,
+            accepted_verifications: b.accepted_verifications,
         }
     }
 }

@@ -106,6 +106,7 @@ mod tests {
             updated_at: at,
             max_proposals_per_resident: 3,
             proposal_categories: "[]".into(),
+            verification_methods: r#"["open"]"#.into(),
         };
         let insert = move |conn: &mut crate::db::DbConn| {
             diesel::insert_into(table::table).values(&row).execute(conn)

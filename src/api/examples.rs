@@ -54,6 +54,7 @@ fn municipality_settings() -> Value {
         "revote_policy": "until_close",
         "max_proposals_per_resident": 5,
         "proposal_categories": [{"key": "parks", "names": names("Сейил бактар", "Парки")}],
+        "verification_methods": ["review", "roll"],
         "created_at": "2027-03-01T09:00:00Z",
         "updated_at": "2027-03-01T09:00:00Z"
     })
@@ -101,6 +102,7 @@ pub fn registered_resident() -> Value {
         "phone": null,
         "language": "ky",
         "status": "pending",
+        "verified_by": [],
         "status_reason": null,
         "reviewed_at": null,
         "created_at": "2027-04-02T08:30:00Z",
@@ -183,6 +185,7 @@ pub fn budget() -> Value {
         },
         "rule": { "kind": "greedy", "completion": "none", "tie_break": "pabutools", "seed": null },
         "frozen_at": null,
+        "accepted_verifications": [],
         "cycle_status": "draft",
         "created_at": "2027-03-02T10:05:00Z",
         "updated_at": "2027-03-02T10:05:00Z"

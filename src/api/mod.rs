@@ -23,6 +23,7 @@ pub mod patch;
 pub mod problems;
 pub mod proposals;
 pub mod recovery;
+pub mod resident_codes;
 pub mod residents;
 pub mod results;
 pub mod stats;

@@ -48,6 +48,9 @@ pub struct MunicipalityView {
     /// The categories a proposal may carry, with their names per language (the client shows
     /// them in the page's language); empty: categories are free text.
     pub proposal_categories: Vec<crate::domain::ProposalCategory>,
+    /// The ways a resident may prove their registration here (`docs/identity-verification.md`);
+    /// a budget's `accepted_verifications` are some of them.
+    pub verification_methods: Vec<crate::domain::VerificationMethod>,
 }
 
 impl MunicipalityView {
@@ -66,6 +69,7 @@ impl MunicipalityView {
             revote_policy: settings.revote_policy,
             max_proposals_per_resident: settings.max_proposals_per_resident,
             proposal_categories: row.settings.proposal_categories.clone(),
+            verification_methods: row.settings.verification_methods.clone(),
             slug: row.slug,
             names: row.names.0,
             country: row.country,

@@ -90,6 +90,7 @@ pub struct StartedView {
     responses(
         (status = 200, description = "Go to the provider", body = StartedView),
         (status = 404, description = "No such municipality, or `no_identity_provider`"),
+        (status = 409, description = "`verification_method_not_offered`: the municipality does not offer `provider` among its verification methods"),
         (status = 429, description = "Too many sign-ins started from this address"),
     ))]
 #[post("/municipalities/{slug}/oidc/start")]
@@ -123,6 +124,7 @@ pub async fn start(
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a resident of this municipality"),
         (status = 404, description = "No such municipality, or `no_identity_provider`"),
+        (status = 409, description = "`verification_method_not_offered`: the municipality does not offer `provider` among its verification methods"),
         (status = 429, description = "Too many sign-ins started from this address"),
     ))]
 #[post("/municipalities/{slug}/oidc/link")]

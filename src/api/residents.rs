@@ -56,6 +56,9 @@ pub struct ResidentView {
     pub phone: Option<String>,
     pub language: Option<String>,
     pub status: crate::domain::ResidentStatus,
+    /// How the registration was proven, in the order the methods verified it (empty while
+    /// pending; kept when an official rejects, since the rejection stands over any method).
+    pub verified_by: Vec<crate::domain::VerificationMethod>,
     /// Why the registration was rejected.
     pub status_reason: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
@@ -71,8 +74,12 @@ pub struct ResidentView {
 }
 
 impl ResidentView {
-    fn build(profile: Profile, municipality: &str) -> Self {
-        let Profile { resident, account } = profile;
+    pub(crate) fn build(profile: Profile, municipality: &str) -> Self {
+        let Profile {
+            resident,
+            account,
+            verified_by,
+        } = profile;
         Self {
             id: resident.account_id.into(),
             municipality: municipality.to_string(),
@@ -83,6 +90,7 @@ impl ResidentView {
             phone: resident.phone,
             language: resident.language,
             status: resident.status,
+            verified_by,
             status_reason: resident.status_reason,
             reviewed_at: resident.reviewed_at.map(utc),
             created_at: utc(resident.created_at),
@@ -149,6 +157,7 @@ pub async fn register(
         Profile {
             resident: registered.resident,
             account: registered.account,
+            verified_by: registered.verified_by,
         },
         &slug,
     );
@@ -299,7 +308,7 @@ pub async fn reject(
     Ok(HttpResponse::Ok().json(ResidentView::build(profile, &staff.municipality.slug)))
 }
 
-async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
+pub(crate) async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     let id = profile.resident.municipality_id.clone();
     let municipality = crate::service::directory::municipality_by_id(db, id).await?;
     let votes_from =

@@ -9,7 +9,7 @@ pub mod refresh;
 pub mod sealing;
 
 use jwt::AccessTokens;
-use rate_limit::{LoginLimiter, RegistrationLimiter};
+use rate_limit::{CodeLimiter, LoginLimiter, RegistrationLimiter};
 
 /// Token issuing and checking, with the settings they need: built once from the settings
 /// (`state.rs`), read by the extractors and handed to the services as a plain value.
@@ -19,5 +19,7 @@ pub struct AuthState {
     pub refresh_ttl_days: i64,
     pub limiter: LoginLimiter,
     pub registration_limiter: RegistrationLimiter,
+    /// Attempts at typed one-time codes.
+    pub code_limiter: CodeLimiter,
     pub trust_forwarded_for: bool,
 }

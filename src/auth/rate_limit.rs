@@ -19,7 +19,7 @@
 //! A bucket's key here is in clear (an address, a login's keyed hash); it is hashed with the
 //! server's pepper before it is stored, since addresses are personal data.
 
-use crate::config::RateLimitSettings;
+use crate::config::{CodeLimitSettings, RateLimitSettings};
 use crate::db::throttles::Shape;
 
 /// One bucket an attempt takes from: its key (kind, then value) and its shape.
@@ -146,6 +146,42 @@ impl RecoveryLimiter {
             Bucket::new("recovery-ip", ip, self.per_ip),
             Bucket::new("recovery-email", email_key, self.per_email),
         ]
+    }
+}
+
+/// Typed one-time codes (a letter code, a counter reset code): 50 bits are safe only while
+/// guesses are few, so attempts are taken per person (the account, or the national ID's keyed
+/// hash) and, where anyone may try, per address first.
+pub struct CodeLimiter {
+    per_person: Shape,
+    per_ip: Shape,
+}
+
+impl CodeLimiter {
+    pub fn new(settings: &CodeLimitSettings) -> Self {
+        Self {
+            per_person: per_hour(settings.per_person_per_hour, settings.per_person_burst),
+            per_ip: per_hour(settings.per_ip_per_hour, settings.per_ip_burst),
+        }
+    }
+
+    /// The bucket of a logged-in resident's attempts at their letter code.
+    pub fn letter(&self, account_id: &str) -> Vec<Bucket> {
+        vec![Bucket::new("letter-code", account_id, self.per_person)]
+    }
+
+    /// The bucket of counter reset attempts from `ip`, taken before anything is read.
+    pub fn counter_address(&self, ip: &str) -> Vec<Bucket> {
+        vec![Bucket::new("counter-reset-ip", ip, self.per_ip)]
+    }
+
+    /// The bucket of counter reset attempts with the national ID of this keyed hash.
+    pub fn counter_person(&self, national_id_hash: &str) -> Vec<Bucket> {
+        vec![Bucket::new(
+            "counter-reset-id",
+            national_id_hash,
+            self.per_person,
+        )]
     }
 }
 

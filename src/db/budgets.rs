@@ -15,7 +15,7 @@ use super::{sessions as session_rows, DbConn};
 use crate::domain::budget::{BallotSpec, CountingRule};
 use crate::domain::ids::{AccountId, BudgetId, CycleId, DistrictId, MunicipalityId, SessionId};
 use crate::domain::AccountStatus;
-use crate::domain::Texts;
+use crate::domain::{Methods, Texts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = budgets, treat_none_as_null = true)]
@@ -39,6 +39,10 @@ pub struct BudgetRow {
     pub frozen_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The verification methods that count for voting here (a JSON array in the column);
+    /// empty: any the municipality offers.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub accepted_verifications: Methods,
 }
 
 pub fn insert(conn: &mut DbConn, row: &BudgetRow) -> QueryResult<()> {

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod sessions;
 pub mod tallies;
 pub mod throttles;
+pub mod verifications;
 pub mod voter_roll;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -74,6 +74,10 @@ impl TryFrom<MunicipalityRow> for Municipality {
                 serde_json::from_str(&row.proposal_categories)
                     .map_err(|e| invalid(format!("proposal_categories: {e}")))?,
             ),
+            verification_methods: Some(
+                serde_json::from_str(&row.verification_methods)
+                    .map_err(|e| invalid(format!("verification_methods: {e}")))?,
+            ),
         };
         let settings = MunicipalitySettings::resolve(&input, None)
             .map_err(|e| invalid(format!("settings: {e:?}")))?;
@@ -112,6 +116,7 @@ impl From<&Municipality> for MunicipalityRow {
             updated_at: m.updated_at,
             max_proposals_per_resident: settings.max_proposals_per_resident,
             proposal_categories: settings.proposal_categories,
+            verification_methods: settings.verification_methods,
         }
     }
 }
@@ -146,6 +151,8 @@ pub struct MunicipalityRow {
     pub max_proposals_per_resident: i32,
     /// JSON array of `{"key", "names"}` (see `domain::ProposalCategory`).
     pub proposal_categories: String,
+    /// JSON array of verification method names (see `domain::VerificationMethod`).
+    pub verification_methods: String,
 }
 
 pub fn insert(conn: &mut DbConn, municipality: &Municipality) -> QueryResult<()> {
@@ -202,6 +209,7 @@ pub fn update(conn: &mut DbConn, municipality: &Municipality) -> QueryResult<()>
             municipalities::revote_policy.eq(&row.revote_policy),
             municipalities::max_proposals_per_resident.eq(row.max_proposals_per_resident),
             municipalities::proposal_categories.eq(&row.proposal_categories),
+            municipalities::verification_methods.eq(&row.verification_methods),
             municipalities::updated_at.eq(row.updated_at),
         ))
         .execute(conn)

@@ -144,13 +144,11 @@ pub fn delete(conn: &mut DbConn, account_id: &AccountId) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Verifies every pending resident of the municipality whose (hash, birth date) is on its
-/// voter roll; returns how many.
-pub fn verify_pending_on_roll(
+/// The pending residents of the municipality whose (hash, birth date) is on its voter roll.
+pub fn pending_on_roll(
     conn: &mut DbConn,
     municipality_id: &MunicipalityId,
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<AccountId>> {
     let hashes_on_roll = voter_roll::table
         .filter(voter_roll::municipality_id.eq(municipality_id.to_string()))
         .select(voter_roll::national_id_hash);
@@ -164,14 +162,37 @@ pub fn verify_pending_on_roll(
             residents::birth_date,
         ))
         .load(conn)?;
-    let mut verified = 0;
+    let mut on_roll = Vec::new();
     for (account_id, hash, birth_date) in candidates {
         if super::voter_roll::contains(conn, municipality_id, &hash, birth_date)? {
-            set_status(conn, &account_id, ResidentStatus::Verified, None, None, at)?;
-            verified += 1;
+            on_roll.push(account_id);
         }
     }
-    Ok(verified)
+    Ok(on_roll)
+}
+
+/// Verifies the resident if their registration is pending (never a rejected one); whether it
+/// did. `reviewed_by` is the official who checked, if one did.
+pub fn verify_if_pending(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    reviewed_by: Option<&AccountId>,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        residents::table
+            .find(account_id)
+            .filter(residents::status.eq(ResidentStatus::Pending.as_str())),
+    )
+    .set((
+        residents::status.eq(ResidentStatus::Verified.as_str()),
+        residents::status_reason.eq(None::<String>),
+        residents::reviewed_by.eq(reviewed_by),
+        residents::reviewed_at.eq(Some(at)),
+        residents::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 /// How many of the municipality's residents have each status.

@@ -22,6 +22,8 @@ diesel::table! {
         updated_at -> Timestamp,
         max_proposals_per_resident -> Integer,
         proposal_categories -> Text,
+        /// JSON: the verification methods offered (`domain::verification`).
+        verification_methods -> Text,
     }
 }
 
@@ -155,6 +157,8 @@ diesel::table! {
         frozen_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// JSON: the verification methods that count for voting here; `[]`: any offered.
+        accepted_verifications -> Text,
     }
 }
 
@@ -315,6 +319,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// How each resident's registration was proven: one row per method.
+    resident_verifications (account_id, method) {
+        account_id -> Text,
+        method -> Text,
+        verified_at -> Timestamp,
+        /// The official who checked, for `review` and for codes an official issued.
+        verified_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(districts -> municipalities (municipality_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -346,4 +361,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     identity_providers,
     oidc_requests,
     provider_links,
+    resident_verifications,
 );

@@ -28,6 +28,7 @@ pub mod text;
 pub mod texts;
 pub mod time_zone;
 pub mod translations;
+pub mod verification;
 
 mod string_enum;
 
@@ -52,3 +53,4 @@ pub use string_enum::UnknownVariant;
 pub use texts::Texts;
 pub use time_zone::{TimeZoneError, TimeZoneName};
 pub use translations::Translations;
+pub use verification::{Methods, VerificationMethod};

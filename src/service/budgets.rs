@@ -9,8 +9,9 @@ use crate::db::proposals as proposal_rows;
 use crate::db::Db;
 use crate::domain::budget::{BallotInput, BallotSpec, CountingRule, RuleInput};
 use crate::domain::ids::{BudgetId, CycleId, DistrictId};
-use crate::domain::Texts;
+use crate::domain::verification::parse_methods;
 use crate::domain::{FieldError, ValidationErrors};
+use crate::domain::{Methods, Texts, VerificationMethod};
 use crate::service::audit_log;
 use crate::service::municipalities::parse_names;
 use crate::service::now;
@@ -27,6 +28,8 @@ pub struct BudgetInput {
     pub amount_minor: Option<i64>,
     pub ballot: Option<BallotInput>,
     pub rule: Option<RuleInput>,
+    /// The whole set of methods that count for voting (`[]`: any the municipality offers).
+    pub accepted_verifications: Option<Vec<String>>,
 }
 
 /// The most a budget may hold: far above any city's budget, and small enough that sums of
@@ -51,6 +54,7 @@ struct Fields<'a> {
     names: &'a mut Texts,
     district_id: &'a mut Option<DistrictId>,
     amount_minor: &'a mut i64,
+    accepted_verifications: &'a mut Methods,
 }
 
 /// The rules a budget has stored: none while it is being created (the defaults apply).
@@ -92,6 +96,12 @@ fn apply(
             Err(e) => errors.push(e),
         }
     }
+    if let Some(names) = &input.accepted_verifications {
+        let offered = &settings.verification_methods;
+        if let Some(methods) = accepted(names, offered, &mut errors) {
+            *row.accepted_verifications = Methods(methods);
+        }
+    }
     // Ballot and rule are checked together: a new amount changes the knapsack cap's default,
     // a new ballot type can make the stored rule invalid.
     let ballot_input = match (&input.ballot, stored) {
@@ -112,6 +122,27 @@ fn apply(
     ballot
         .zip(rule)
         .ok_or_else(|| Error::internal("budget rules refused without a field error"))
+}
+
+/// The methods a budget accepts for voting: known names, none twice, each one the municipality
+/// offers (`verification_not_offered`: nobody could be verified by it here).
+fn accepted(
+    names: &[String],
+    offered: &[VerificationMethod],
+    errors: &mut ValidationErrors,
+) -> Option<Vec<VerificationMethod>> {
+    let methods = parse_methods("accepted_verifications", names, errors)?;
+    let before = errors.len();
+    for (i, method) in methods.iter().enumerate() {
+        if !offered.contains(method) {
+            errors.push(FieldError::new(
+                format!("accepted_verifications[{i}]"),
+                "verification_not_offered",
+                format!("the municipality does not offer {method}"),
+            ));
+        }
+    }
+    (errors.len() == before).then_some(methods)
 }
 
 /// The stored ballot rules as an input.
@@ -174,10 +205,12 @@ pub async fn create(
             return Err(missing.into());
         }
         let (mut names, mut district_id, mut amount_minor) = (Texts::default(), None, 0);
+        let mut accepted_verifications = Methods::default();
         let fields = Fields {
             names: &mut names,
             district_id: &mut district_id,
             amount_minor: &mut amount_minor,
+            accepted_verifications: &mut accepted_verifications,
         };
         let (ballot_rules, counting_rule) = apply(conn, fields, None, &input, &scope)?;
         let at = now();
@@ -193,6 +226,7 @@ pub async fn create(
             frozen_at: None,
             created_at: at,
             updated_at: at,
+            accepted_verifications,
         };
         rows::insert(conn, &row)?;
         audit_log::append(
@@ -219,6 +253,7 @@ pub async fn update(db: &Db, actor: &Actor, id: BudgetId, input: BudgetInput) ->
             names: &mut row.names,
             district_id: &mut row.district_id,
             amount_minor: &mut row.amount_minor,
+            accepted_verifications: &mut row.accepted_verifications,
         };
         let stored = Some((&row.ballot_rules, &row.counting_rule));
         (row.ballot_rules, row.counting_rule) = apply(conn, fields, stored, &input, &scope)?;
@@ -270,13 +305,19 @@ pub async fn delete(db: &Db, actor: &Actor, id: BudgetId) -> Result<()> {
 
 /// The audit entry's details. Their bytes are part of the audit hash chain: `json!` orders
 /// every object's keys, so the rules read the same as when they were parsed from the column.
+/// The accepted methods are named only when a budget restricts them, so the details of a
+/// budget that does not read as before.
 fn audit_details(row: &BudgetRow) -> serde_json::Value {
-    serde_json::json!({
+    let mut details = serde_json::json!({
         "amount_minor": row.amount_minor,
         "district_id": row.district_id,
         "ballot": row.ballot_rules,
         "rule": row.counting_rule,
-    })
+    });
+    if !row.accepted_verifications.is_empty() {
+        details["accepted_verifications"] = serde_json::json!(row.accepted_verifications);
+    }
+    details
 }
 
 pub async fn get(db: &Db, caller: Option<&Actor>, id: BudgetId) -> Result<(BudgetRow, CycleScope)> {
@@ -342,6 +383,31 @@ mod tests {
                 ("amount_minor", "out_of_range")
             );
         }
+    }
+
+    #[test]
+    fn a_budget_accepts_only_methods_the_municipality_offers() {
+        use VerificationMethod as V;
+        let offered = [V::Review, V::Roll];
+        let check = |names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            let mut errors = ValidationErrors::new();
+            accepted(&names, &offered, &mut errors).ok_or_else(|| {
+                let e = errors.errors();
+                e.iter()
+                    .map(|e| (e.field.clone(), e.code))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(check(&["roll"]), Ok(vec![V::Roll]));
+        assert_eq!(check(&[]), Ok(vec![]));
+        assert_eq!(
+            check(&["roll", "letter_code"]),
+            Err(vec![(
+                "accepted_verifications[1]".into(),
+                "verification_not_offered"
+            )])
+        );
     }
 
     #[test]

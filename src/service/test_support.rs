@@ -148,6 +148,7 @@ pub fn budget(id: &str, amount_minor: i64) -> BudgetRow {
         frozen_at: None,
         created_at: epoch(),
         updated_at: epoch(),
+        accepted_verifications: Default::default(),
     }
 }
 

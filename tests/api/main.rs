@@ -36,4 +36,5 @@ mod stats;
 mod support;
 mod tenancy;
 mod text_input;
+mod verification;
 mod web_client;

@@ -15,14 +15,27 @@ use crate::support::{
     Tokens,
 };
 
-/// A Turkish city with open registration whose admin configured `provider`.
+/// A Turkish city with open registration whose admin configured `provider` and offers it as
+/// a verification method.
 async fn city_with_provider(app: &TestApp, slug: &str, provider: &OidcProvider) -> City {
     let city = app
         .create_municipality(MunicipalityBuilder::turkish(slug).open_registration("until_close"))
         .await;
     let reply = configure(&city, provider).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
+    offer_methods(&city, &["open", "review", "roll", "provider"]).await;
     city
+}
+
+async fn offer_methods(city: &City, methods: &[&str]) {
+    let reply = city
+        .admin
+        .patch(
+            &format!("/api/v1/municipalities/{}/settings", city.slug),
+            &json!({ "verification_methods": methods }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
 async fn default_language(app: &TestApp, slug: &str) -> String {
@@ -188,6 +201,7 @@ async fn a_first_sign_in_registers_a_verified_resident_who_votes_and_a_later_one
     let ayse = app.session(&tokens.access_token);
     let profile: Value = ayse.get("/api/v1/me/profile").await.ok();
     assert_eq!(profile["status"], "verified", "{profile}");
+    assert_eq!(profile["verified_by"], json!(["provider"]), "{profile}");
     assert_eq!(profile["full_name"], "Ayşe Yılmaz");
     assert_eq!(profile["birth_date"], "1984-02-29");
     let cast = ayse
@@ -527,6 +541,7 @@ async fn without_a_birth_date_claim_the_date_comes_from_the_id_or_registration_i
         .await;
     let saved = configure_with(&almaty, &provider, no_birth_claim).await;
     assert_eq!(saved.status, 200, "{}", saved.text());
+    offer_methods(&almaty, &["open", "provider"]).await;
     provider
         .add_account(
             "aigerim",
@@ -550,6 +565,7 @@ async fn without_a_birth_date_claim_the_date_comes_from_the_id_or_registration_i
     configure_with(&trabzon, &provider, no_birth_claim)
         .await
         .expect_status(200);
+    offer_methods(&trabzon, &["open", "provider"]).await;
     provider
         .add_account("zeynep", person(&tckn(77), "Zeynep Ak", "1988-08-08"))
         .await;
@@ -560,4 +576,35 @@ async fn without_a_birth_date_claim_the_date_comes_from_the_id_or_registration_i
         "{refused:?}"
     );
     assert_eq!(count(&app, "residents").await, 1);
+}
+
+#[tokio::test]
+async fn a_provider_the_city_does_not_offer_as_a_method_is_neither_shown_nor_started() {
+    let app = spawn_app().await;
+    let provider = provider_or_skip!(&app);
+    let city = app
+        .create_municipality(MunicipalityBuilder::turkish("kars").open_registration("until_close"))
+        .await;
+    let reply = configure(&city, &provider).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let options: Value = app
+        .anonymous()
+        .get("/api/v1/municipalities/kars/sign-in-options")
+        .await
+        .ok();
+    assert_eq!(options["provider"], Value::Null);
+    let start = app
+        .anonymous()
+        .post("/api/v1/municipalities/kars/oidc/start", &json!({}))
+        .await;
+    assert_eq!(start.status, 409, "{}", start.text());
+    assert_eq!(start.problem().code, "verification_method_not_offered");
+
+    offer_methods(&city, &["review", "provider"]).await;
+    let options: Value = app
+        .anonymous()
+        .get("/api/v1/municipalities/kars/sign-in-options")
+        .await
+        .ok();
+    assert_eq!(options["provider"]["label"], "e-Devlet ile giriş");
 }

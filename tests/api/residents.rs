@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use kurultai::db::{municipalities, DbConn};
-use kurultai::service::residents::check_eligible;
+use kurultai::service::residents::{check_eligible, verifications, BudgetTerms, Voter};
 use kurultai::service::Error as ServiceError;
 
 use crate::helpers::{spawn_app, TestApp};
@@ -586,8 +586,18 @@ async fn eligible(
     app.db
         .read(move |conn: &mut DbConn| {
             let municipality = municipalities::by_slug(conn, &slug).map_err(ServiceError::from)?;
-            let resident = kurultai::db::residents::by_account(conn, &account_id.clone().into())?;
-            check_eligible(&municipality, resident, district.as_deref(), at).map(|_| ())
+            let account_id = account_id.clone().into();
+            let resident = kurultai::db::residents::by_account(conn, &account_id)?;
+            let verified_by = verifications::methods_of(conn, &account_id)?;
+            let voter = Voter {
+                resident,
+                verified_by,
+            };
+            let terms = BudgetTerms {
+                district: district.as_deref(),
+                accepted: &[],
+            };
+            check_eligible(&municipality, voter, terms, at).map(|_| ())
         })
         .await
         .map_err(|e: ServiceError| {

@@ -5,6 +5,7 @@ use super::{
     DEFAULT_MAX_PROPOSALS_PER_RESIDENT, DEFAULT_MIN_VOTING_AGE, MAX_PROPOSALS_PER_RESIDENT,
     MIN_VOTING_AGE_RANGE,
 };
+use crate::domain::verification::{offered_methods, DEFAULT_OFFERED};
 use crate::domain::{
     CheckDigitPolicy, Coded, Currency, FieldError, LanguageTag, NationalIdScheme,
     RegistrationPolicy, RevotePolicy, TimeZoneName, ValidationErrors,
@@ -39,6 +40,8 @@ pub struct SettingsInput {
     pub max_proposals_per_resident: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal_categories: Option<Vec<ProposalCategory>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_methods: Option<Vec<String>>,
 }
 
 impl TryFrom<SettingsInput> for MunicipalitySettings {
@@ -223,6 +226,11 @@ impl MunicipalitySettings {
             _ => None,
         };
 
+        let verification_methods = match &input.verification_methods {
+            Some(names) => offered_methods(names, &mut errors),
+            None => Some(base.map_or(DEFAULT_OFFERED.to_vec(), |b| b.verification_methods.clone())),
+        };
+
         match (
             currency,
             time_zone,
@@ -235,6 +243,7 @@ impl MunicipalitySettings {
             revote_policy,
             max_proposals_per_resident,
             proposal_categories,
+            verification_methods,
         ) {
             (
                 Some(currency),
@@ -248,6 +257,7 @@ impl MunicipalitySettings {
                 Some(revote_policy),
                 Some(max_proposals_per_resident),
                 Some(proposal_categories),
+                Some(verification_methods),
             ) if errors.is_empty() => Ok(MunicipalitySettings {
                 currency,
                 time_zone,
@@ -260,6 +270,7 @@ impl MunicipalitySettings {
                 revote_policy,
                 max_proposals_per_resident,
                 proposal_categories,
+                verification_methods,
             }),
             _ => Err(errors),
         }

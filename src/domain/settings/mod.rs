@@ -2,6 +2,7 @@
 //! partial) input into it, reporting every bad field at once; `languages` checks the language
 //! list; `age` holds the age rules the minimum voting age and the statistics use.
 
+use super::verification::{VerificationMethod, DEFAULT_OFFERED};
 use super::{
     CheckDigitPolicy, Country, Currency, LanguageTag, NationalIdScheme, RegistrationPolicy,
     RevotePolicy, TimeZoneName,
@@ -46,6 +47,9 @@ pub struct MunicipalitySettings {
     pub max_proposals_per_resident: u16,
     /// The categories a proposal may carry; empty: any free-text category (as before lists).
     pub proposal_categories: Vec<ProposalCategory>,
+    /// The ways a resident may prove their registration here, none twice, at least one
+    /// (`domain::verification`); a budget accepts some or all of them for voting.
+    pub verification_methods: Vec<VerificationMethod>,
 }
 
 mod age;
@@ -75,6 +79,7 @@ impl MunicipalitySettings {
             revote_policy: RevotePolicy::default(),
             max_proposals_per_resident: DEFAULT_MAX_PROPOSALS_PER_RESIDENT,
             proposal_categories: Vec::new(),
+            verification_methods: DEFAULT_OFFERED.to_vec(),
         })
     }
 
@@ -109,7 +114,8 @@ mod tests {
                 "registration_policy": "review",
                 "revote_policy": "until_close",
                 "max_proposals_per_resident": 5,
-                "proposal_categories": []
+                "proposal_categories": [],
+                "verification_methods": ["open", "review", "roll"]
             })
         );
         let back: MunicipalitySettings = serde_json::from_value(json.clone()).unwrap();

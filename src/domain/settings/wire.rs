@@ -19,6 +19,8 @@ pub struct SettingsWire {
     pub max_proposals_per_resident: i32,
     /// The categories as a JSON array (`[{"key": …, "names": {…}}]`).
     pub proposal_categories: String,
+    /// The offered verification methods as a JSON array of names.
+    pub verification_methods: String,
 }
 
 impl From<&MunicipalitySettings> for SettingsWire {
@@ -37,6 +39,8 @@ impl From<&MunicipalitySettings> for SettingsWire {
             max_proposals_per_resident: i32::from(settings.max_proposals_per_resident),
             proposal_categories: serde_json::to_string(&settings.proposal_categories)
                 .expect("strings serialise"),
+            verification_methods: serde_json::to_string(&settings.verification_methods)
+                .expect("names serialise"),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::selection::Selections;
 use crate::domain::{Pepper, RevotePolicy, Role};
 use crate::service::now;
 use crate::service::receipts;
+use crate::service::residents::{BudgetTerms, Voter};
 use crate::service::scope::CycleScope;
 use crate::service::UncheckedActor;
 use crate::service::{Error, Result};
@@ -212,10 +213,20 @@ fn cast_in(
     // close and stored as the cast time, so no ballot is cast later than a close it passed.
     let at = now().and_utc();
     let ballot_key = open_ballot_key(&scope.cycle, at)?;
+    let verified_by = match &resident {
+        Some(r) => crate::service::residents::verifications::methods_of(conn, &r.account_id)?,
+        None => Vec::new(),
+    };
     let resident = crate::service::residents::check_eligible(
         &scope.municipality,
-        resident,
-        budget.district_id.as_deref(),
+        Voter {
+            resident,
+            verified_by,
+        },
+        BudgetTerms {
+            district: budget.district_id.as_deref(),
+            accepted: &budget.accepted_verifications,
+        },
         at,
     )?;
     let spec = budget.ballot_rules.clone();

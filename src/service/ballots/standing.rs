@@ -10,8 +10,10 @@ use serde::Serialize;
 use crate::db::ballots as rows;
 use crate::db::Db;
 use crate::domain::ids::BudgetId;
-use crate::domain::{Pepper, ResidentStatus, RevotePolicy};
-use crate::service::residents::{eligibility, votes_from};
+use crate::domain::{Pepper, ResidentStatus, RevotePolicy, VerificationMethod};
+use crate::service::residents::{
+    counting_methods, eligibility, verifications, votes_from, BudgetTerms, Voter,
+};
 use crate::service::scope;
 use crate::service::{now, Actor, Error, Result};
 
@@ -27,8 +29,8 @@ pub struct Standing {
     /// municipality lets voters change their ballot.
     pub can_vote: bool,
     /// Why not, when `can_vote` is false, checked in this order: `not_registered`,
-    /// `not_verified`, `too_young`, `wrong_district` (the cast's `not_eligible` reasons),
-    /// `voting_not_open`, `already_voted` (the ballot is final).
+    /// `not_verified`, `verification_not_accepted`, `too_young`, `wrong_district` (the cast's
+    /// `not_eligible` reasons), `voting_not_open`, `already_voted` (the ballot is final).
     #[schema(example = "wrong_district")]
     pub reason: Option<String>,
     /// Whether the caller is someone who may vote in this budget, open or not (the first four
@@ -37,6 +39,11 @@ pub struct Standing {
     /// The caller's registration here: null for staff and other municipalities' accounts.
     #[schema(value_type = Option<crate::domain::ResidentStatus>)]
     pub registration: Option<ResidentStatus>,
+    /// How the caller's registration was proven (empty for staff and the unverified).
+    pub verified_by: Vec<VerificationMethod>,
+    /// The verification methods that count for voting in this budget (its own, else every one
+    /// the municipality offers): for `verification_not_accepted`, the ways that would do.
+    pub accepted_verifications: Vec<VerificationMethod>,
     /// For `too_young`: the first day, on the municipality's calendar, the caller may vote.
     pub votes_from: Option<NaiveDate>,
     /// Whether voting in this budget is open now.
@@ -81,10 +88,23 @@ pub async fn standing(
             _ => None,
         };
         let registration = resident.as_ref().map(|r| r.status);
+        let verified_by = match &resident {
+            Some(r) => verifications::methods_of(conn, &r.account_id)?,
+            None => Vec::new(),
+        };
+        let accepted = counting_methods(municipality, &budget.accepted_verifications).to_vec();
         let young = resident
             .as_ref()
             .and_then(|r| votes_from(municipality, r, at));
-        let checked = eligibility(municipality, resident, budget.district_id.as_deref(), at);
+        let voter = Voter {
+            resident,
+            verified_by: verified_by.clone(),
+        };
+        let terms = BudgetTerms {
+            district: budget.district_id.as_deref(),
+            accepted: &budget.accepted_verifications,
+        };
+        let checked = eligibility(municipality, voter, terms, at);
         let voting_open = open_ballot_key(&scope.cycle, at).is_ok();
         let voted = ballot.is_some();
         let revote = municipality.settings.revote_policy != RevotePolicy::Final;
@@ -104,6 +124,8 @@ pub async fn standing(
             reason: reason.map(str::to_string),
             eligible: checked.is_ok(),
             registration,
+            verified_by,
+            accepted_verifications: accepted,
             votes_from: young.filter(|_| reason == Some("too_young")),
             voting_open,
             voted,

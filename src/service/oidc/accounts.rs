@@ -16,7 +16,8 @@ use crate::db::municipalities::Municipality;
 use crate::db::residents::{self as resident_rows, ResidentRow};
 use crate::db::{Db, DbConn};
 use crate::domain::ids::AccountId;
-use crate::domain::{AccountStatus, ResidentStatus, Role};
+use crate::domain::{AccountStatus, ResidentStatus, Role, VerificationMethod};
+use crate::service::residents::verifications;
 use crate::service::{hashing, now};
 use crate::service::{Error, Result};
 
@@ -57,25 +58,20 @@ pub(super) async fn link(
                 linked_at: at,
             },
         )?;
-        if resident.status == ResidentStatus::Pending {
-            verified_by_provider(conn, &account, at)?;
-        }
+        verified_by_provider(conn, &account, at)?;
         Ok(account)
     })
     .await
 }
 
-/// issue 19: verification method — the one place a resident becomes verified because their
-/// municipality's provider vouched for their national ID (registration inserts the row with
-/// this status; linking a pending account sets it).
+/// The one place a provider's word verifies a resident: it records the `provider` method,
+/// which verifies a pending registration (a new one, or a typed-ID account being linked) and
+/// never overrides an official's rejection — a provider proves who someone is, not that they
+/// live in the city.
 fn verified_by_provider(conn: &mut DbConn, account: &AccountId, at: NaiveDateTime) -> Result<()> {
-    // issue 19: verification method
-    resident_rows::set_status(conn, account, PROVIDER_STATUS, None, None, at)?;
+    verifications::record(conn, account, VerificationMethod::Provider, None, at)?;
     Ok(())
 }
-
-/// The status the provider's word gives (see [`verified_by_provider`]).
-const PROVIDER_STATUS: ResidentStatus = ResidentStatus::Verified;
 
 fn id_registered_without_provider() -> Error {
     Error::conflict(

@@ -12,7 +12,8 @@ use crate::auth::sealing::Sealer;
 use crate::db::identity_providers::{self as rows, Provider};
 use crate::db::municipalities::Municipality;
 use crate::db::Db;
-use crate::domain::{FieldError, ValidationErrors};
+use crate::domain::{FieldError, ValidationErrors, VerificationMethod};
+use crate::service::residents::verifications;
 use crate::service::{audit_log, now, Actor};
 use crate::service::{Error, Result};
 
@@ -282,6 +283,11 @@ pub async fn button_labels(
     db: &Db,
     municipality: &Municipality,
 ) -> Result<Option<BTreeMap<String, String>>> {
+    // A provider the city configured but does not (yet) offer as a verification method is
+    // not offered to residents.
+    if verifications::check_offered(municipality, VerificationMethod::Provider).is_err() {
+        return Ok(None);
+    }
     let id = municipality.id.clone();
     db.read(move |conn| Ok::<_, Error>(rows::of_municipality(conn, &id)?.map(|p| p.button_labels)))
         .await

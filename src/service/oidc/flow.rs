@@ -34,8 +34,9 @@ use crate::db::municipalities::{self, Municipality};
 use crate::db::{Db, DbConn};
 use crate::domain::ids::MunicipalityId;
 use crate::domain::one_time_code::CodePurpose;
-use crate::domain::{AccountStatus, Pepper, Role};
+use crate::domain::{AccountStatus, Pepper, Role, VerificationMethod};
 use crate::service::auth::Tokens;
+use crate::service::residents::verifications;
 use crate::service::{now, one_time_codes, throttle, Actor};
 use crate::service::{Error, Result};
 
@@ -145,6 +146,7 @@ pub async fn start(
     };
     let id = municipality.id.clone();
     let provider = db.read(move |conn| provider_of(conn, &id)).await?;
+    verifications::check_offered(municipality, VerificationMethod::Provider)?;
     let client = client(oidc, &provider, metadata_of(&provider)?, None)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client

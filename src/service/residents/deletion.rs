@@ -22,6 +22,7 @@ pub async fn delete_self(db: &Db, caller: &Actor) -> Result<()> {
         }
         let at = now();
         sessions::revoke_all_of_account(conn, &account_id, "account_deleted", at)?;
+        crate::db::verifications::delete_of_account(conn, &account_id)?;
         rows::delete(conn, &account_id)?;
         one_time_codes::delete_of_account(conn, &account_id)?;
         // No way back in through the identity provider either (issue 19).

@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::db::municipalities::Municipality;
 use crate::db::residents::ResidentRow;
-use crate::domain::{age_on, ResidentStatus};
+use crate::domain::{age_on, ResidentStatus, VerificationMethod};
 use crate::service::{Error, Result};
 
 fn not_eligible(reason: &str, explanation: &str) -> Error {
@@ -22,8 +22,9 @@ fn not_eligible(reason: &str, explanation: &str) -> Error {
 /// Returns the resident (for the keyed hash the voter key is built from). Otherwise a 403
 /// with code `not_eligible` whose detail starts with the reason, checked in this order:
 /// `not_registered` (no resident of this municipality: staff, a deleted account, another
-/// tenant's resident), `not_verified` (pending or rejected), `too_young` (under the minimum
-/// voting age on that local day), `wrong_district` (a district budget of another district).
+/// tenant's resident), `not_verified` (pending or rejected), `verification_not_accepted` (no
+/// method that verified them counts in this budget), `too_young` (under the minimum voting
+/// age on that local day), `wrong_district` (a district budget of another district).
 /// The resident's age on the municipality's calendar day at `at` (`None` before birth).
 pub fn age_at(
     municipality: &Municipality,
@@ -41,6 +42,8 @@ pub enum Ineligible {
     NotRegistered,
     /// The registration is pending or was rejected.
     NotVerified,
+    /// Verified, but by no method this budget accepts.
+    VerificationNotAccepted,
     /// Under the minimum voting age on the municipality's calendar day.
     TooYoung,
     /// A district budget of another district.
@@ -54,6 +57,7 @@ impl Ineligible {
         match self {
             Self::NotRegistered => "not_registered",
             Self::NotVerified => "not_verified",
+            Self::VerificationNotAccepted => "verification_not_accepted",
             Self::TooYoung => "too_young",
             Self::WrongDistrict => "wrong_district",
         }
@@ -63,26 +67,61 @@ impl Ineligible {
         match self {
             Self::NotRegistered => "only registered residents of this municipality may vote.",
             Self::NotVerified => "your registration has not been verified.",
+            Self::VerificationNotAccepted => {
+                "none of the ways your registration was verified counts in this budget."
+            }
             Self::TooYoung => "you are under the minimum voting age.",
             Self::WrongDistrict => "this budget is for another district.",
         }
     }
 }
 
-/// The rule itself: `resident` (the caller's registration) may vote at `at` in a budget of
-/// `municipality` for `budget_district` (any district when `None`), or the first reason why
-/// not. The cast ([`check_eligible`]) and the eligibility read both ask it.
+/// Who is asking: their registration, if any, and the methods that verified it.
+pub struct Voter {
+    pub resident: Option<ResidentRow>,
+    pub verified_by: Vec<VerificationMethod>,
+}
+
+/// What a budget asks of its voters: its district (any when `None`) and the verification
+/// methods it accepts (empty: any the municipality offers).
+#[derive(Clone, Copy)]
+pub struct BudgetTerms<'a> {
+    pub district: Option<&'a str>,
+    pub accepted: &'a [VerificationMethod],
+}
+
+/// The methods that count for voting in a budget accepting `accepted`: those, or when it names
+/// none, every method the municipality offers.
+pub fn counting_methods<'a>(
+    municipality: &'a Municipality,
+    accepted: &'a [VerificationMethod],
+) -> &'a [VerificationMethod] {
+    if accepted.is_empty() {
+        &municipality.settings.verification_methods
+    } else {
+        accepted
+    }
+}
+
+/// The rule itself: `voter` may vote at `at` in a budget of `municipality` with `terms`, or
+/// the first reason why not. The cast ([`check_eligible`]) and the eligibility read both ask it.
 pub fn eligibility(
     municipality: &Municipality,
-    resident: Option<ResidentRow>,
-    budget_district: Option<&str>,
+    voter: Voter,
+    terms: BudgetTerms,
     at: DateTime<Utc>,
 ) -> std::result::Result<ResidentRow, Ineligible> {
-    let resident = resident
+    let budget_district = terms.district;
+    let resident = voter
+        .resident
         .filter(|r| r.municipality_id == municipality.id)
         .ok_or(Ineligible::NotRegistered)?;
     if resident.status != ResidentStatus::Verified {
         return Err(Ineligible::NotVerified);
+    }
+    let counting = counting_methods(municipality, terms.accepted);
+    if !voter.verified_by.iter().any(|m| counting.contains(m)) {
+        return Err(Ineligible::VerificationNotAccepted);
     }
     let min_age = u32::from(municipality.settings.min_voting_age);
     let today = municipality.settings.time_zone.local_date(at);
@@ -97,15 +136,15 @@ pub fn eligibility(
     Ok(resident)
 }
 
-/// `resident` (the caller's registration, read with their session) may vote at `at` in a
-/// budget of `municipality` for `budget_district` (any district when `None`).
+/// `voter` (the caller's registration, read with their session) may vote at `at` in a budget
+/// of `municipality` with `terms`.
 pub fn check_eligible(
     municipality: &Municipality,
-    resident: Option<ResidentRow>,
-    budget_district: Option<&str>,
+    voter: Voter,
+    terms: BudgetTerms,
     at: DateTime<Utc>,
 ) -> Result<ResidentRow> {
-    eligibility(municipality, resident, budget_district, at)
+    eligibility(municipality, voter, terms, at)
         .map_err(|reason| not_eligible(reason.code(), reason.explanation()))
 }
 
@@ -135,6 +174,22 @@ mod tests {
     use super::*;
     use crate::service::test_support::{date, municipality, resident};
 
+    /// A registration verified by `review` (the default set offers it), as most tests want.
+    fn voter(resident: Option<ResidentRow>) -> Voter {
+        Voter {
+            resident,
+            verified_by: vec![VerificationMethod::Review],
+        }
+    }
+
+    /// A budget of `district` accepting any offered method.
+    fn terms(district: Option<&str>) -> BudgetTerms<'_> {
+        BudgetTerms {
+            district,
+            accepted: &[],
+        }
+    }
+
     fn at(y: i32, m: u32, d: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, hour, 0, 0).unwrap()
     }
@@ -156,12 +211,17 @@ mod tests {
         let adult = resident("m-1", date(1990, 5, 1));
         let now = at(2026, 6, 1, 12);
         assert_eq!(
-            reason(check_eligible(&town, None, None, now)),
+            reason(check_eligible(&town, voter(None), terms(None), now)),
             "not_registered"
         );
         let elsewhere = resident("m-2", date(1990, 5, 1));
         assert_eq!(
-            reason(check_eligible(&town, Some(elsewhere), None, now)),
+            reason(check_eligible(
+                &town,
+                voter(Some(elsewhere)),
+                terms(None),
+                now
+            )),
             "not_registered"
         );
         for status in [ResidentStatus::Pending, ResidentStatus::Rejected] {
@@ -170,12 +230,17 @@ mod tests {
                 ..adult.clone()
             };
             assert_eq!(
-                reason(check_eligible(&town, Some(unverified), None, now)),
+                reason(check_eligible(
+                    &town,
+                    voter(Some(unverified)),
+                    terms(None),
+                    now
+                )),
                 "not_verified"
             );
         }
         assert_eq!(
-            reason(check_eligible(&town, Some(adult), None, now)),
+            reason(check_eligible(&town, voter(Some(adult)), terms(None), now)),
             "eligible"
         );
     }
@@ -188,14 +253,24 @@ mod tests {
         let eve = at(2026, 6, 9, 17);
         assert_eq!(age_at(&town, &teen, eve).unwrap(), Some(17));
         assert_eq!(
-            reason(check_eligible(&town, Some(teen.clone()), None, eve)),
+            reason(check_eligible(
+                &town,
+                voter(Some(teen.clone())),
+                terms(None),
+                eve
+            )),
             "too_young"
         );
         // 20:00 UTC on the 9th is past midnight on the 10th in Almaty, not yet in UTC.
         let local_birthday = at(2026, 6, 9, 20);
         assert_eq!(age_at(&town, &teen, local_birthday).unwrap(), Some(18));
         assert_eq!(
-            reason(check_eligible(&town, Some(teen), None, local_birthday)),
+            reason(check_eligible(
+                &town,
+                voter(Some(teen)),
+                terms(None),
+                local_birthday
+            )),
             "eligible"
         );
     }
@@ -208,12 +283,22 @@ mod tests {
         let mar_1 = at(2026, 3, 1, 12);
         assert_eq!(age_at(&town, &leapling, feb_28).unwrap(), Some(17));
         assert_eq!(
-            reason(check_eligible(&town, Some(leapling.clone()), None, feb_28)),
+            reason(check_eligible(
+                &town,
+                voter(Some(leapling.clone())),
+                terms(None),
+                feb_28
+            )),
             "too_young"
         );
         assert_eq!(age_at(&town, &leapling, mar_1).unwrap(), Some(18));
         assert_eq!(
-            reason(check_eligible(&town, Some(leapling), None, mar_1)),
+            reason(check_eligible(
+                &town,
+                voter(Some(leapling)),
+                terms(None),
+                mar_1
+            )),
             "eligible"
         );
     }
@@ -225,7 +310,7 @@ mod tests {
         let now = at(2026, 6, 1, 12);
         assert_eq!(age_at(&town, &unborn, now).unwrap(), None);
         assert_eq!(
-            reason(check_eligible(&town, Some(unborn), None, now)),
+            reason(check_eligible(&town, voter(Some(unborn)), terms(None), now)),
             "too_young"
         );
     }
@@ -239,7 +324,9 @@ mod tests {
             ..resident("m-1", date(1990, 5, 1))
         };
         let nowhere = resident("m-1", date(1990, 5, 1));
-        let check = |r: &ResidentRow, d| reason(check_eligible(&town, Some(r.clone()), d, now));
+        let check = |r: &ResidentRow, d| {
+            reason(check_eligible(&town, voter(Some(r.clone())), terms(d), now))
+        };
         assert_eq!(check(&in_d1, Some("d-1")), "eligible");
         assert_eq!(check(&in_d1, Some("d-2")), "wrong_district");
         assert_eq!(check(&nowhere, Some("d-1")), "wrong_district");
@@ -256,7 +343,14 @@ mod tests {
             district_id: Some("d-9".into()),
             ..resident("m-1", date(2020, 1, 1))
         };
-        let check = |r: ResidentRow| reason(check_eligible(&town, Some(r), Some("d-1"), now));
+        let check = |r: ResidentRow| {
+            reason(check_eligible(
+                &town,
+                voter(Some(r)),
+                terms(Some("d-1")),
+                now,
+            ))
+        };
         assert_eq!(check(young_pending_elsewhere.clone()), "not_verified");
         let young = ResidentRow {
             status: ResidentStatus::Verified,
@@ -268,6 +362,48 @@ mod tests {
             ..young
         };
         assert_eq!(check(adult), "wrong_district");
+    }
+
+    #[test]
+    fn a_budget_counts_only_the_methods_it_accepts_else_any_the_city_offers() {
+        use VerificationMethod as V;
+        let town = municipality("m-1");
+        let now = at(2026, 6, 1, 12);
+        let adult = resident("m-1", date(1990, 5, 1));
+        let by = |methods: &[V]| Voter {
+            resident: Some(adult.clone()),
+            verified_by: methods.to_vec(),
+        };
+        let only = |accepted| BudgetTerms {
+            district: None,
+            accepted,
+        };
+        let check = |v, t| reason(check_eligible(&town, v, t, now));
+        assert_eq!(
+            check(by(&[V::Review]), only(&[V::Roll])),
+            "verification_not_accepted"
+        );
+        assert_eq!(check(by(&[V::Roll]), only(&[V::Roll])), "eligible");
+        assert_eq!(
+            check(by(&[V::Review, V::Roll]), only(&[V::Roll])),
+            "eligible"
+        );
+        // Any offered method (open, review, roll by default); a letter code is not offered.
+        assert_eq!(check(by(&[V::Open]), only(&[])), "eligible");
+        assert_eq!(
+            check(by(&[V::LetterCode]), only(&[])),
+            "verification_not_accepted"
+        );
+        assert_eq!(check(by(&[]), only(&[])), "verification_not_accepted");
+        // A pending registration is `not_verified` first, whatever it holds.
+        let pending = Voter {
+            resident: Some(ResidentRow {
+                status: ResidentStatus::Pending,
+                ..adult.clone()
+            }),
+            verified_by: vec![V::Roll],
+        };
+        assert_eq!(check(pending, only(&[V::Roll])), "not_verified");
     }
 
     #[test]

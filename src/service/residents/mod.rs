@@ -8,18 +8,29 @@
 //! One module per job: [`register`] (registration), `fields` (the checks of a registration's
 //! or a profile's fields), [`review`] (the officials' list and review), `voter_roll` (the
 //! uploaded roll), `profile` (a resident's own profile), `deletion` (deleting one's
-//! registration) and `eligibility` (who may vote, for the ballot code).
+//! registration), `eligibility` (who may vote, for the ballot code), [`verifications`] (the
+//! one record of how a resident was verified, that every verifying path calls),
+//! `letter_codes` (the printed code an official issues and the resident enters) and
+//! `counter_reset` (the password reset code an official issues at the counter).
 
+mod counter_reset;
 mod deletion;
 mod eligibility;
 mod fields;
+mod letter_codes;
 mod profile;
 mod register;
 mod review;
+pub mod verifications;
 mod voter_roll;
 
+pub use counter_reset::{issue_counter_code, reset_at_counter, CounterReset};
 pub use deletion::delete_self;
-pub use eligibility::{age_at, check_eligible, eligibility, votes_from, Ineligible};
+pub use eligibility::{
+    age_at, check_eligible, counting_methods, eligibility, votes_from, BudgetTerms, Ineligible,
+    Voter,
+};
+pub use letter_codes::{issue_letter_code, redeem_letter_code};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
 pub use review::{
@@ -36,6 +47,8 @@ use crate::db::residents::ResidentRow;
 pub struct Profile {
     pub resident: ResidentRow,
     pub account: AccountRow,
+    /// The methods that verified the resident, in the order they did.
+    pub verified_by: Vec<crate::domain::VerificationMethod>,
 }
 
 pub(crate) fn is_unique_violation(err: &DieselError) -> bool {

@@ -26,7 +26,12 @@ pub async fn own_profile(db: &Db, caller: &Actor) -> Result<Profile> {
     db.read(move |conn| {
         let resident = rows::by_account(conn, &account_id)?.ok_or_else(Error::not_found)?;
         let account = account_rows::by_id(conn, &account_id)?;
-        Ok(Profile { resident, account })
+        let verified_by = super::verifications::methods_of(conn, &account_id)?;
+        Ok(Profile {
+            resident,
+            account,
+            verified_by,
+        })
     })
     .await
 }
@@ -92,6 +97,7 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
     let Profile {
         mut resident,
         mut account,
+        verified_by,
     } = own_profile(db, caller).await?;
     let municipality_id = resident.municipality_id.clone();
     let (municipality, district_rows) = db
@@ -127,7 +133,11 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
             }
         })?;
         rows::update_profile(conn, &resident)?;
-        Ok(Profile { resident, account })
+        Ok(Profile {
+            resident,
+            account,
+            verified_by,
+        })
     })
     .await
 }

@@ -10,7 +10,7 @@ use crate::db::voter_roll;
 use crate::db::Db;
 use crate::domain::{
     AccountStatus, FieldError, NationalId, Pepper, RegistrationPolicy, ResidentStatus, Role,
-    ValidationErrors,
+    ValidationErrors, VerificationMethod,
 };
 use crate::service::{hashing, now, throttle};
 use crate::service::{Error, Result};
@@ -41,6 +41,8 @@ pub struct Registered {
     /// The first day the new resident may vote, when they are under the minimum voting age
     /// today ([`votes_from`](super::votes_from)).
     pub votes_from: Option<chrono::NaiveDate>,
+    /// The method that verified the new resident at once, if one did.
+    pub verified_by: Vec<VerificationMethod>,
 }
 
 /// The one answer registration gives when the ID or the e-mail is taken. A clerk at the
@@ -209,11 +211,18 @@ pub async fn register(
                 err.into()
             }
         })?;
+        let method = VerificationMethod::of_registration(policy)
+            .filter(|_| status == ResidentStatus::Verified);
+        if let Some(method) = method {
+            super::verifications::record(conn, &account.id, method, None, at)?;
+        }
+        let verified_by = method.into_iter().collect();
         Ok(Registered {
             votes_from: super::votes_from(&municipality, &resident, at.and_utc()),
             resident,
             account,
             warnings,
+            verified_by,
         })
     })
     .await

@@ -14,7 +14,8 @@ use crate::service::now;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
-use super::Profile;
+use super::{verifications, Profile};
+use crate::domain::VerificationMethod;
 
 /// The statuses an official can filter by.
 pub fn parse_status(input: &str) -> Result<ResidentStatus> {
@@ -113,7 +114,12 @@ pub async fn list(
         let mut out = Vec::with_capacity(found.len());
         for resident in found.into_iter().take(limit as usize) {
             let account = account_rows::by_id(conn, &resident.account_id)?;
-            out.push(Profile { resident, account });
+            let verified_by = verifications::methods_of(conn, &resident.account_id)?;
+            out.push(Profile {
+                resident,
+                account,
+                verified_by,
+            });
         }
         Ok((out, more))
     })
@@ -141,10 +147,11 @@ pub fn rejection_reason(input: &str) -> Result<String> {
     Ok(reason.to_string())
 }
 
-/// Verifies or rejects a registration. Asking for the status a resident already has changes
-/// nothing (so a retried request is harmless); otherwise the decision is audit-logged. An
-/// official may also reverse an earlier decision (a rejected resident who brings proof, a
-/// verified one found to be ineligible).
+/// Verifies or rejects a registration. A verify records `review` among the resident's methods
+/// (`verifications::record`), also when another method verified them already. Asking for what
+/// is already so changes nothing (so a retried request is harmless); otherwise the decision is
+/// audit-logged. An official may also reverse an earlier decision (a rejected resident who
+/// brings proof, a verified one found to be ineligible).
 pub async fn review(
     db: &Db,
     actor: &Actor,
@@ -160,8 +167,19 @@ pub async fn review(
             Decision::Verify => (ResidentStatus::Verified, None),
             Decision::Reject { reason } => (ResidentStatus::Rejected, Some(reason)),
         };
-        if resident.status != status {
-            let at = now();
+        let at = now();
+        // An official's verify always records `review`, also for a resident another method
+        // verified already: a budget may accept only an official's check.
+        let new_method = status == ResidentStatus::Verified
+            && verifications::record(
+                conn,
+                &resident.account_id,
+                VerificationMethod::Review,
+                Some(&actor.account_id),
+                at,
+            )?
+            .new_method;
+        if resident.status != status || new_method {
             rows::set_status(
                 conn,
                 &resident.account_id,
@@ -190,7 +208,12 @@ pub async fn review(
             resident.updated_at = at;
         }
         let account = account_rows::by_id(conn, &resident.account_id)?;
-        Ok(Profile { resident, account })
+        let verified_by = verifications::methods_of(conn, &resident.account_id)?;
+        Ok(Profile {
+            resident,
+            account,
+            verified_by,
+        })
     })
     .await
 }

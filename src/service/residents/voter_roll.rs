@@ -10,11 +10,14 @@ use crate::db::residents as rows;
 use crate::db::voter_roll::{self, VoterRollRow};
 use crate::db::Db;
 use crate::domain::ids::MunicipalityId;
+use crate::domain::VerificationMethod;
 use crate::domain::{FieldError, MunicipalitySettings, NationalId, Pepper, ValidationErrors};
 use crate::service::audit_log;
 use crate::service::Actor;
 use crate::service::{blocking, now};
 use crate::service::{Error, Result};
+
+use super::verifications;
 
 /// What an upload of the voter roll did.
 #[derive(Debug, Clone, Copy)]
@@ -192,7 +195,13 @@ pub async fn upload_roll(
     let actor = actor.clone();
     db.write(move |conn| {
         voter_roll::replace(conn, &municipality_id, &roll)?;
-        let newly_verified = rows::verify_pending_on_roll(conn, &municipality_id, now())?;
+        let at = now();
+        let mut newly_verified = 0;
+        for account in rows::pending_on_roll(conn, &municipality_id)? {
+            let recorded =
+                verifications::record(conn, &account, VerificationMethod::Roll, None, at)?;
+            newly_verified += usize::from(recorded.verified);
+        }
         let outcome = RollOutcome {
             rows: roll.len(),
             newly_verified,

@@ -27,6 +27,10 @@ export function standingText(standing, cycleStatus) {
   if (!reason) return t("standing.can_vote");
   if (reason === "not_verified") return t(standing.registration === "rejected" ? "standing.rejected" : "standing.not_verified");
   if (reason === "too_young") return t("standing.too_young", { date: date(standing.votes_from, "UTC") });
+  if (reason === "verification_not_accepted") {
+    const methods = (standing.accepted_verifications ?? []).map((m) => t(`verification.method.${m}`)).join(", ");
+    return `${t("standing.verification_not_accepted")} ${t("standing.accepted_methods", { methods })}`;
+  }
   if (reason === "voting_not_open") return t(AFTER_VOTING.includes(cycleStatus) ? "standing.voting_closed" : "standing.voting_not_open");
   return t(`standing.${reason}`);
 }

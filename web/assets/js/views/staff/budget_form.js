@@ -4,7 +4,7 @@
 // not sent (the API refuses them as `not_applicable`).
 
 import { api } from "../../api.js";
-import { h } from "../../dom.js";
+import { h, nextId } from "../../dom.js";
 import { minorDigits, money, pick, t } from "../../i18n.js";
 import { field, showFormError } from "../../ui.js";
 import { nameFields } from "./names.js";
@@ -42,6 +42,30 @@ function mainUnits(minor, currency) {
 const whole = (value) => (value === "" ? undefined : Number(value));
 
 /**
+ * The verification methods that count for voting, as a checkbox per method the city offers
+ * (none checked: any of them). The form shows it only where the city offers more than one.
+ */
+function acceptedField(city, accepted) {
+  const boxes = (city.verification_methods ?? []).map((method) => {
+    const id = nextId("accepted");
+    const box = h("input", { type: "checkbox", id, name: "accepted_verifications", value: method, checked: accepted.includes(method) });
+    return [box, h("div", { class: "check" }, box, h("label", { for: id }, ` ${t(`verification.method.${method}`)}`))];
+  });
+  const hintId = nextId("accepted-hint");
+  const error = h("p", { class: "field-error", hidden: true });
+  const wrap = h("fieldset", { class: "field", "aria-describedby": hintId },
+    h("legend", {}, t("staff.accepted_verifications")),
+    h("p", { id: hintId, class: "hint" }, t("staff.accepted_verifications_hint")),
+    boxes.map(([, row]) => row), error);
+  return {
+    wrap, input: boxes[0]?.[0] ?? wrap,
+    value: () => boxes.filter(([box]) => box.checked).map(([box]) => box.value),
+    setError: (text) => { error.textContent = text || ""; error.hidden = !text; },
+    setOk: () => {},
+  };
+}
+
+/**
  * The form. `budget` is the budget to change, or null for a new one; `done(budget)` runs
  * after the API took it.
  */
@@ -72,10 +96,12 @@ export function budgetForm(city, cycle, districts, budget, done) {
       options: COMPLETIONS.map((k) => [k, t(`staff.completion.${k}`)]) }),
     tie_break: field({ label: t("staff.tie_break"), name: "tie_break", required: true, value: rule.tie_break ?? "pabutools",
       options: TIE_BREAKS.map((k) => [k, t(`staff.tie_break.${k}`)]) }),
+    accepted_verifications: acceptedField(city, budget?.accepted_verifications ?? []),
   };
   const applies = (name) => {
     if (name in FOR_TYPE) return FOR_TYPE[name].includes(fields.type.input.value);
     if (name === "completion") return fields.kind.input.value === "equal_shares";
+    if (name === "accepted_verifications") return (city.verification_methods ?? []).length > 1;
     return true;
   };
   const sync = () => {
@@ -113,6 +139,7 @@ export function budgetForm(city, cycle, districts, budget, done) {
       // Keep the published seed of an equalshares order the budget already has.
       if (ruleBody.tie_break === "equalshares" && rule.tie_break === "equalshares" && rule.seed != null) ruleBody.seed = rule.seed;
       body = { names: names.value(), district_id: fields.district_id.input.value || null, amount_minor: amount, ballot: ballotBody, rule: ruleBody };
+      if (applies("accepted_verifications")) body.accepted_verifications = fields.accepted_verifications.value();
     } catch {
       return;
     }
@@ -126,6 +153,7 @@ export function budgetForm(city, cycle, districts, budget, done) {
       const named = { ...fields, names: names.fields[`names.${city.default_language}`], "ballot.max_spend_minor": fields.max_spend };
       for (const name of ["type", "min_selections", "max_selections", "max_points", "max_points_per_proposal", "min_spend_percent"]) named[`ballot.${name}`] = fields[name];
       for (const name of ["kind", "completion", "tie_break"]) named[`rule.${name}`] = fields[name];
+      (city.verification_methods ?? []).forEach((_, i) => { named[`accepted_verifications[${i}]`] = fields.accepted_verifications; });
       showFormError(error, named, alertBox);
     } finally {
       submit.disabled = false;
