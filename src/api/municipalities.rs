@@ -48,7 +48,7 @@ pub struct MunicipalityView {
     /// The categories a proposal may carry, with their names per language (the client shows
     /// them in the page's language); empty: categories are free text.
     pub proposal_categories: Vec<crate::domain::ProposalCategory>,
-    /// The ways a resident may prove their registration here (`docs/identity-verification.md`);
+    /// The ways a resident may prove their registration here (`docs/identity.md`);
     /// a budget's `accepted_verifications` are some of them.
     pub verification_methods: Vec<crate::domain::VerificationMethod>,
 }

@@ -1,5 +1,5 @@
 //! How a resident's registration was proven, and the sets of methods a municipality offers and
-//! a budget accepts for voting (`docs/identity-verification.md` says what each proves).
+//! a budget accepts for voting (`docs/identity.md` says what each proves).
 
 use serde::{Deserialize, Serialize};
 
