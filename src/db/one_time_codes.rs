@@ -34,6 +34,16 @@ pub fn replace(conn: &mut DbConn, row: &CodeRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The code with this hash and purpose is neither used nor expired at `now`.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn is_live(code_hash: String, purpose: String, now: NaiveDateTime) -> _ {
+    one_time_codes::code_hash
+        .eq(code_hash)
+        .and(one_time_codes::purpose.eq(purpose))
+        .and(one_time_codes::used_at.is_null())
+        .and(one_time_codes::expires_at.gt(now))
+}
+
 /// Marks the live code with this hash and purpose used at `now`, and returns it; `None` when
 /// there is none (unknown, used, expired). The `used_at IS NULL` in the update is what makes
 /// a code single-use under concurrency: of two redemptions racing, one updates the row and the
@@ -44,15 +54,11 @@ pub fn take(
     purpose: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<CodeRow>> {
-    let live = one_time_codes::table
-        .filter(one_time_codes::code_hash.eq(code_hash))
-        .filter(one_time_codes::purpose.eq(purpose))
-        .filter(one_time_codes::used_at.is_null())
-        .filter(one_time_codes::expires_at.gt(now));
-    let Some(row) = live.select(CodeRow::as_select()).first(conn).optional()? else {
+    let Some(row) = live(conn, code_hash, purpose, now)? else {
         return Ok(None);
     };
-    let taken = diesel::update(live)
+    let taken = diesel::update(one_time_codes::table)
+        .filter(is_live(code_hash.to_string(), purpose.to_string(), now))
         .set(one_time_codes::used_at.eq(Some(now)))
         .execute(conn)?;
     Ok((taken == 1).then_some(CodeRow {
@@ -61,18 +67,16 @@ pub fn take(
     }))
 }
 
-/// The account's live code of this purpose, if any (to say "a letter is on its way").
-pub fn live_of(
+/// The live code with this hash and purpose, without using it (to learn whose it is before the
+/// slow work that precedes redeeming it).
+pub fn live(
     conn: &mut DbConn,
-    account_id: &AccountId,
+    code_hash: &str,
     purpose: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<CodeRow>> {
     one_time_codes::table
-        .filter(one_time_codes::account_id.eq(account_id))
-        .filter(one_time_codes::purpose.eq(purpose))
-        .filter(one_time_codes::used_at.is_null())
-        .filter(one_time_codes::expires_at.gt(now))
+        .filter(is_live(code_hash.to_string(), purpose.to_string(), now))
         .select(CodeRow::as_select())
         .first(conn)
         .optional()
@@ -87,22 +91,4 @@ pub fn delete_of_account(conn: &mut DbConn, account_id: &AccountId) -> QueryResu
 /// Forgets codes that expired before `now`, used or not: they can open nothing.
 pub fn forget_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(one_time_codes::table.filter(one_time_codes::expires_at.le(now))).execute(conn)
-}
-
-/// The live code with this hash and purpose, without using it (to learn whose it is before the
-/// slow work that precedes redeeming it).
-pub fn live(
-    conn: &mut DbConn,
-    code_hash: &str,
-    purpose: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<CodeRow>> {
-    one_time_codes::table
-        .filter(one_time_codes::code_hash.eq(code_hash))
-        .filter(one_time_codes::purpose.eq(purpose))
-        .filter(one_time_codes::used_at.is_null())
-        .filter(one_time_codes::expires_at.gt(now))
-        .select(CodeRow::as_select())
-        .first(conn)
-        .optional()
 }

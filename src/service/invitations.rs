@@ -3,33 +3,19 @@
 
 use crate::db::accounts as account_rows;
 use crate::db::audit::{self, NewEntry};
-use crate::db::one_time_codes as code_rows;
 use crate::db::Db;
-use crate::domain::one_time_code::{canonical, code_hash, CodePurpose};
+use crate::domain::one_time_code::CodePurpose;
 use crate::domain::{AccountStatus, Pepper};
 use crate::service::accounts::{hash_new_password, replace_password};
-use crate::service::one_time_codes::{invalid_code, redeem_link};
-use crate::service::{now, Error, Result};
+use crate::service::one_time_codes::{invalid_code, link_holder, redeem_link};
+use crate::service::{now, Result};
 
 /// Sets the invited account's password under the policy and makes it active, using the link
 /// once; recorded in the municipality's audit chain as the invitee's own act. Any token that
 /// opens nothing, or an account no longer invited (disabled meanwhile), is `invalid_code`.
 pub async fn accept(db: &Db, pepper: &Pepper, token: String, password: String) -> Result<()> {
     let purpose = CodePurpose::StaffInvitation;
-    let token = canonical(purpose, &token).ok_or_else(invalid_code)?;
-    // Whose invitation it is first: the policy checks the password against the address, and
-    // hashing is slow, so it happens before the transaction that uses the link.
-    let (p, t) = (pepper.clone(), token.clone());
-    let account = db
-        .read(move |conn| {
-            let hash = code_hash(&p, purpose, None, &t);
-            let Some(code) = code_rows::live(conn, &hash, purpose.as_str(), now())? else {
-                return Ok(None);
-            };
-            Ok::<_, Error>(Some(account_rows::by_id(conn, &code.account_id)?))
-        })
-        .await?
-        .ok_or_else(invalid_code)?;
+    let (token, account) = link_holder(db, pepper, purpose, &token).await?;
     let email = account.email.clone().unwrap_or_default();
     let hash = hash_new_password("password", password, &email).await?;
     let pepper = pepper.clone();

@@ -113,6 +113,69 @@ pub async fn forget_expired(db: &crate::db::Db) -> Result<usize> {
         .await
 }
 
+/// Whose live link `token` is, read without using it, with the token in canonical form: for
+/// the slow work that must precede the redeeming transaction (hashing a new password, which
+/// the policy checks against the holder's address). Anything that opens nothing:
+/// `invalid_code`.
+pub async fn link_holder(
+    db: &crate::db::Db,
+    pepper: &Pepper,
+    purpose: CodePurpose,
+    token: &str,
+) -> Result<(String, crate::db::accounts::AccountRow)> {
+    debug_assert_eq!(purpose.shape(), CodeShape::Link);
+    let token = canonical(purpose, token).ok_or_else(invalid_code)?;
+    let hash = code_hash(pepper, purpose, None, &token);
+    let account = db
+        .read(move |conn| {
+            let Some(code) = rows::live(conn, &hash, purpose.as_str(), crate::service::now())?
+            else {
+                return Ok(None);
+            };
+            Ok::<_, Error>(Some(crate::db::accounts::by_id(conn, &code.account_id)?))
+        })
+        .await?
+        .ok_or_else(invalid_code)?;
+    Ok((token, account))
+}
+
+/// An official (`actor`) of `municipality` issues a typed code of `purpose` for one of its
+/// residents (another tenant's is not found), audit-logged as `action` with its expiry and
+/// never the code, in one `Db::write`.
+pub async fn issue_for_resident(
+    db: &crate::db::Db,
+    pepper: &Pepper,
+    actor: &crate::service::Actor,
+    municipality: &crate::db::municipalities::Municipality,
+    account_id: AccountId,
+    purpose: CodePurpose,
+    action: &'static str,
+) -> Result<Issued> {
+    let (pepper, actor, municipality_id) = (pepper.clone(), actor.clone(), municipality.id.clone());
+    db.write(move |conn| {
+        let resident = crate::db::residents::find(conn, &municipality_id, &account_id)?;
+        let issued = issue(
+            conn,
+            &pepper,
+            purpose,
+            &resident.account_id,
+            Some(&actor.account_id),
+            crate::service::now(),
+        )?;
+        crate::service::audit_log::append(
+            conn,
+            &actor,
+            &municipality_id,
+            action,
+            "resident",
+            &resident.account_id,
+            serde_json::json!({"expires_at": issued.expires_at.and_utc()}),
+        )?;
+        Ok(issued)
+    })
+    .await
+}
+
 /// Redeems a link token: the account it was issued to, or `invalid_code`.
 pub fn redeem_link(
     conn: &mut DbConn,

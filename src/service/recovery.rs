@@ -14,14 +14,13 @@ use chrono::Duration;
 use crate::auth::rate_limit::RecoveryLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
 use crate::db::audit::{self, NewEntry};
-use crate::db::one_time_codes as code_rows;
 use crate::db::{municipalities, residents, Db, DbConn};
 use crate::domain::mail::{self, MailKind};
-use crate::domain::one_time_code::{canonical, code_hash, CodePurpose};
+use crate::domain::one_time_code::CodePurpose;
 use crate::domain::translations::pick;
 use crate::domain::{AccountStatus, Pepper, Role};
 use crate::service::accounts::{hash_new_password, normalise_email, replace_password};
-use crate::service::one_time_codes::{invalid_code, issue_lasting, redeem_link};
+use crate::service::one_time_codes::{invalid_code, issue_lasting, link_holder, redeem_link};
 use crate::service::outbox::{self, Mailing};
 use crate::service::{now, throttle, Error, Result};
 
@@ -139,20 +138,7 @@ fn recipient(conn: &mut DbConn, slug: Option<&str>, email: &str) -> Result<Optio
 /// session. Any token that opens nothing is `invalid_code`.
 pub async fn reset(db: &Db, pepper: &Pepper, token: String, new_password: String) -> Result<()> {
     let purpose = CodePurpose::PasswordResetLink;
-    let token = canonical(purpose, &token).ok_or_else(invalid_code)?;
-    // Whose link it is, first: the policy checks the password against the account's address,
-    // and the hashing is slow, so it happens before the transaction that uses the link.
-    let (p, t) = (pepper.clone(), token.clone());
-    let account = db
-        .read(move |conn| {
-            let hash = code_hash(&p, purpose, None, &t);
-            let Some(code) = code_rows::live(conn, &hash, purpose.as_str(), now())? else {
-                return Ok(None);
-            };
-            Ok::<_, Error>(Some(account_rows::by_id(conn, &code.account_id)?))
-        })
-        .await?
-        .ok_or_else(invalid_code)?;
+    let (token, account) = link_holder(db, pepper, purpose, &token).await?;
     let email = account.email.clone().unwrap_or_default();
     let hash = hash_new_password("new_password", new_password, &email).await?;
     let pepper = pepper.clone();

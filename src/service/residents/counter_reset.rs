@@ -11,8 +11,8 @@ use crate::domain::ids::AccountId;
 use crate::domain::one_time_code::CodePurpose;
 use crate::domain::{NationalId, Pepper};
 use crate::service::accounts::replace_password;
-use crate::service::one_time_codes::{self, invalid_code, Issued};
-use crate::service::{audit_log, hashing, now, throttle, Actor, Error, Result};
+use crate::service::one_time_codes::{self, invalid_code, issue_for_resident, Issued};
+use crate::service::{hashing, now, throttle, Actor, Error, Result};
 
 /// Issues a counter reset code for a resident of `municipality` (another tenant's is not
 /// found), replacing any earlier one. Answered once, to hand over; the audit log records that
@@ -24,28 +24,15 @@ pub async fn issue_counter_code(
     municipality: &Municipality,
     account_id: AccountId,
 ) -> Result<Issued> {
-    let (pepper, actor, municipality_id) = (pepper.clone(), actor.clone(), municipality.id.clone());
-    db.write(move |conn| {
-        let resident = rows::find(conn, &municipality_id, &account_id)?;
-        let issued = one_time_codes::issue(
-            conn,
-            &pepper,
-            CodePurpose::PasswordResetCounter,
-            &resident.account_id,
-            Some(&actor.account_id),
-            now(),
-        )?;
-        audit_log::append(
-            conn,
-            &actor,
-            &municipality_id,
-            "resident.password_reset_code_issued",
-            "resident",
-            &resident.account_id,
-            serde_json::json!({"expires_at": issued.expires_at.and_utc()}),
-        )?;
-        Ok(issued)
-    })
+    issue_for_resident(
+        db,
+        pepper,
+        actor,
+        municipality,
+        account_id,
+        CodePurpose::PasswordResetCounter,
+        "resident.password_reset_code_issued",
+    )
     .await
 }
 

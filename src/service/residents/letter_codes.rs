@@ -10,8 +10,8 @@ use crate::db::Db;
 use crate::domain::ids::AccountId;
 use crate::domain::one_time_code::CodePurpose;
 use crate::domain::{Pepper, VerificationMethod};
-use crate::service::one_time_codes::{self, Issued};
-use crate::service::{audit_log, now, throttle, Actor, Error, Result};
+use crate::service::one_time_codes::{self, issue_for_resident, Issued};
+use crate::service::{now, throttle, Actor, Error, Result};
 
 use super::{verifications, Profile};
 
@@ -30,28 +30,15 @@ pub async fn issue_letter_code(
     account_id: AccountId,
 ) -> Result<Issued> {
     check_offered(municipality)?;
-    let (pepper, actor, municipality_id) = (pepper.clone(), actor.clone(), municipality.id.clone());
-    db.write(move |conn| {
-        let resident = rows::find(conn, &municipality_id, &account_id)?;
-        let issued = one_time_codes::issue(
-            conn,
-            &pepper,
-            CodePurpose::LetterVerification,
-            &resident.account_id,
-            Some(&actor.account_id),
-            now(),
-        )?;
-        audit_log::append(
-            conn,
-            &actor,
-            &municipality_id,
-            "resident.letter_code_issued",
-            "resident",
-            &resident.account_id,
-            serde_json::json!({"expires_at": issued.expires_at.and_utc()}),
-        )?;
-        Ok(issued)
-    })
+    issue_for_resident(
+        db,
+        pepper,
+        actor,
+        municipality,
+        account_id,
+        CodePurpose::LetterVerification,
+        "resident.letter_code_issued",
+    )
     .await
 }
 
