@@ -6,6 +6,7 @@ import { account, api, logout, renameAccount, signedInAt } from "../api.js";
 import { announce, h, show } from "../dom.js";
 import { date, pick, t } from "../i18n.js";
 import { apiForm, confirmAction, errorBox, field, href, isStaff } from "../ui.js";
+import { providerLink } from "./provider.js";
 
 /** A status line under a form: says `text` and shows it. */
 function said(region, text) {
@@ -80,11 +81,13 @@ export async function accountPage({ city, isCurrent }) {
     api("GET", "/me/profile", { auth: true }),
     api("GET", `/municipalities/${encodeURIComponent(city.slug)}/districts`),
   ]);
+  const link = await providerLink(city, profile);
   if (!isCurrent()) return;
   const section = (id, title, ...content) => h("section", { "aria-labelledby": id }, h("h2", { id }, title), content);
   show(
     h("h1", {}, t("me.title")),
     section("me-profile", t("me.profile"), h("p", { class: "muted" }, t("me.fixed", { birth: date(profile.birth_date, "UTC") })), profileForm(city, profile, districts)),
+    link,
     section("me-password", t("me.password"), passwordForm()),
     section("me-delete", t("me.delete"), deletion(city)));
 }
