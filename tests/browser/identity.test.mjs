@@ -35,6 +35,10 @@ test("on a phone: a first sign-in through the provider registers a verified resi
   await heading(page, "Log in");
   await page.getByRole("heading", { name: "Sign in with the state's sign-in service" }).waitFor();
   await accessible(page, "the login page with provider sign-in");
+  const callbacks = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/v1/auth/oidc/callback")) callbacks.push(request.url());
+  });
   await page.getByRole("button", { name: "Sign in with e-Devlet" }).click();
   // The provider signs Ayşe in and sends the browser back; the page trades the code.
   await heading(page, CITY);
@@ -45,6 +49,14 @@ test("on a phone: a first sign-in through the provider registers a verified resi
   await accessible(page, "the city page after a provider sign-in");
 
   await logOut(page);
+  // The provider's answer replayed: its `state` was used, so the sign-in is unknown.
+  assert.equal(callbacks.length, 1);
+  await page.goto(callbacks[0]);
+  await page.waitForURL(/#\/\?error=oidc_state_invalid/);
+  await heading(page, "Participatory budgeting");
+  await page.getByRole("alert").getByText("This sign-in is unknown, already finished or expired; please start again.").waitFor();
+  await accessible(page, "the home page with a replayed sign-in refused");
+
   await control("mode", { mode: "forged" });
   await page.goto(`${URL}/#/m/${SLUG}/login`);
   await page.getByRole("button", { name: "Sign in with e-Devlet" }).click();
