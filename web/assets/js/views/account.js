@@ -64,9 +64,8 @@ export async function registerPage({ city, isCurrent }) {
     h("p", {}, t("register.have_account"), " ", h("a", { href: href(city.slug, "login") }, t("account.login"))));
 }
 
-export async function loginPage({ city, isCurrent }) {
-  const provider = await providerSignIn(city);
-  if (!isCurrent()) return;
+export function loginPage({ city }) {
+  const provider = providerSignIn(city);
   // `#/m/<slug>/sign-in?error=<code>`: the provider's callback refused; only a code the
   // interface knows is shown in words, never the query's own text.
   const refused = hashParam("error");

@@ -81,13 +81,12 @@ export async function accountPage({ city, isCurrent }) {
     api("GET", "/me/profile", { auth: true }),
     api("GET", `/municipalities/${encodeURIComponent(city.slug)}/districts`),
   ]);
-  const link = await providerLink(city, profile);
   if (!isCurrent()) return;
   const section = (id, title, ...content) => h("section", { "aria-labelledby": id }, h("h2", { id }, title), content);
   show(
     h("h1", {}, t("me.title")),
     section("me-profile", t("me.profile"), h("p", { class: "muted" }, t("me.fixed", { birth: date(profile.birth_date, "UTC") })), profileForm(city, profile, districts)),
-    link,
+    providerLink(city, profile),
     section("me-password", t("me.password"), passwordForm()),
     section("me-delete", t("me.delete"), deletion(city)));
 }

@@ -51,8 +51,26 @@ function startButton(label, path, auth, alertBox, before = () => {}) {
   return button;
 }
 
-/** The login page's provider sign-in, or null where the municipality offers none. */
-export async function providerSignIn(city) {
+/**
+ * A place on a page that `fill` (a promise of content, or of null for none) fills when it
+ * arrives. The page shows at once: waiting for the options before showing would leave the
+ * page's previous render (the same form, before a language change) up for a round trip, to be
+ * replaced with what a person already typed into it.
+ */
+function filledLater(fill) {
+  const place = h("div", {});
+  fill.then((content) => {
+    if (content) place.replaceChildren(content);
+  });
+  return place;
+}
+
+/** The login page's provider sign-in, where the municipality offers it (empty until known). */
+export function providerSignIn(city) {
+  return filledLater(signInSection(city));
+}
+
+async function signInSection(city) {
   const provider = await offeredProvider(city.slug);
   if (!provider) return null;
   const alertBox = h("div", { tabindex: "-1" });
@@ -69,10 +87,14 @@ export async function providerSignIn(city) {
  * The account page's "link my state sign-in" where the municipality offers it: a button while
  * the account is not linked, a line saying so once it is (`verified_by` names `provider`).
  */
-export async function providerLink(city, profile) {
-  const provider = await offeredProvider(city.slug);
+export function providerLink(city, profile) {
   const linked = readStored("sessionStorage", LINKED);
   removeStored("sessionStorage", LINKED);
+  return filledLater(linkSection(city, profile, linked));
+}
+
+async function linkSection(city, profile, linked) {
+  const provider = await offeredProvider(city.slug);
   if (!provider) return null;
   const section = (...content) => h("section", { "aria-labelledby": "me-provider" },
     h("h2", { id: "me-provider" }, t("provider.link_title")), content);
