@@ -11,6 +11,9 @@
 // Control endpoints (for the tests only):
 //   POST /control/account  {"login": "...", "claims": {...}}   an account and its claims
 //   POST /control/mode     {"mode": "..."}                      how the next ID tokens are signed
+//   POST /control/browser  {"login": "..."}                     who signs in when the request
+//                                                               has no `login_hint` (a real
+//                                                               browser, which cannot add one)
 // Modes: `normal`; `forged` (signed by a key not in the JWKS, under the real key's `kid`);
 // `audience` (another `aud`); `expired` (`exp` in the past); `nonce` (another nonce);
 // `rotated` (signed by a new key that the JWKS now publishes beside the old one).
@@ -36,6 +39,7 @@ const nextKey = await signingKey('next');
 const forgedKey = await signingKey('main');
 const accounts = new Map();
 let mode = 'normal';
+let browserLogin = null;
 
 const server = http.createServer();
 server.listen(0, '127.0.0.1');
@@ -115,9 +119,14 @@ provider.use(async (ctx, next) => {
     ctx.status = 204;
     return;
   }
+  if (ctx.path === '/control/browser' && ctx.method === 'POST') {
+    ({ login: browserLogin } = await readJson(ctx.req));
+    ctx.status = 204;
+    return;
+  }
   if (ctx.path.startsWith('/interaction/')) {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    const login = details.params.login_hint;
+    const login = details.params.login_hint ?? browserLogin;
     const result = accounts.has(login)
       ? { login: { accountId: login } }
       : { error: 'access_denied', error_description: 'no such test account' };

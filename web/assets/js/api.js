@@ -126,6 +126,13 @@ export async function login(municipality, loginName, password) {
   return tokens.account;
 }
 
+/** Trades the provider callback's single-use code for a session, as `login` does. */
+export async function finishProviderSignIn(municipality, code) {
+  const tokens = await api("POST", "/auth/oidc/finish", { body: { code } });
+  keep(tokens, municipality);
+  return tokens.account;
+}
+
 export async function logout() {
   if (access || stored?.refresh) {
     try {

@@ -45,6 +45,12 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
   [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
+  [/^\/m\/([^/]+)\/sign-in$/, page("./views/account.js", "loginPage")],
+  [/^\/m\/([^/]+)\/signed-in$/, page("./views/provider.js", "signedInPage")],
+  [/^\/m\/([^/]+)\/forgot-password$/, page("./views/recovery.js", "forgotPage")],
+  [/^\/m\/([^/]+)\/reset-password$/, page("./views/recovery.js", "resetPage")],
+  [/^\/forgot-password$/, page("./views/recovery.js", "forgotPage")],
+  [/^\/reset-password$/, page("./views/recovery.js", "resetPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

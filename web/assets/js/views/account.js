@@ -6,7 +6,9 @@ import { h, show, announce } from "../dom.js";
 import { pick, t } from "../i18n.js";
 import { checkNationalId, isPlausiblePrefix } from "../national_ids.js";
 import { writeStored } from "../storage.js";
-import { apiForm, field, href, isStaff } from "../ui.js";
+import { apiForm, errorBox, field, href, isStaff } from "../ui.js";
+import { hashParam, providerSignIn } from "./provider.js";
+import { forgotLink, resetNotice } from "./recovery.js";
 
 /** Live feedback on the ID field: quiet while the prefix can still become valid. */
 function watchNationalId(city, idField, birthField) {
@@ -62,7 +64,11 @@ export async function registerPage({ city, isCurrent }) {
     h("p", {}, t("register.have_account"), " ", h("a", { href: href(city.slug, "login") }, t("account.login"))));
 }
 
-export async function loginPage({ city }) {
+export function loginPage({ city }) {
+  const provider = providerSignIn(city);
+  // `#/m/<slug>/sign-in?error=<code>`: the provider's callback refused; only a code the
+  // interface knows is shown in words, never the query's own text.
+  const refused = hashParam("error");
   const fields = {
     login: field({ label: t("login.login"), name: "login", required: true, hint: t("login.login_hint"), attrs: { autocomplete: "username", spellcheck: "false" } }),
     password: field({ label: t("login.password"), name: "password", type: "password", required: true, attrs: { autocomplete: "current-password" } }),
@@ -74,6 +80,10 @@ export async function loginPage({ city }) {
   });
   show(
     h("h1", {}, t("login.title")),
+    resetNotice(),
+    refused ? errorBox({ code: refused }) : null,
+    provider,
     form,
+    forgotLink(city),
     h("p", {}, t("login.no_account"), " ", h("a", { href: href(city.slug, "register") }, t("account.register"))));
 }

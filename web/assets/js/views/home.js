@@ -3,7 +3,8 @@
 import { api } from "../api.js";
 import { h, show } from "../dom.js";
 import { pick, t } from "../i18n.js";
-import { href } from "../ui.js";
+import { errorBox, href } from "../ui.js";
+import { hashParam } from "./provider.js";
 
 export async function homePage({ isCurrent }) {
   const items = [];
@@ -16,8 +17,11 @@ export async function homePage({ isCurrent }) {
     if (!cursor) break;
   }
   if (!isCurrent()) return;
+  // `#/?error=<code>`: the provider's callback could not tell which sign-in it finished.
+  const refused = hashParam("error");
   show(
     h("h1", {}, t("home.title")),
+    refused ? errorBox({ code: refused }) : null,
     h("p", {}, t("home.intro")),
     items.length
       ? h("ul", { class: "cards" }, items.map((m) => h("li", { class: "card" },

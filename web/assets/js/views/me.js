@@ -6,6 +6,7 @@ import { account, api, logout, renameAccount, signedInAt } from "../api.js";
 import { announce, h, show } from "../dom.js";
 import { date, pick, t } from "../i18n.js";
 import { apiForm, confirmAction, errorBox, field, href, isStaff } from "../ui.js";
+import { providerLink } from "./provider.js";
 
 /** A status line under a form: says `text` and shows it. */
 function said(region, text) {
@@ -85,6 +86,7 @@ export async function accountPage({ city, isCurrent }) {
   show(
     h("h1", {}, t("me.title")),
     section("me-profile", t("me.profile"), h("p", { class: "muted" }, t("me.fixed", { birth: date(profile.birth_date, "UTC") })), profileForm(city, profile, districts)),
+    providerLink(city, profile),
     section("me-password", t("me.password"), passwordForm()),
     section("me-delete", t("me.delete"), deletion(city)));
 }

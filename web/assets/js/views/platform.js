@@ -7,6 +7,7 @@ import { announce, h, show } from "../dom.js";
 import { t } from "../i18n.js";
 import { apiForm, field, href, showFormError } from "../ui.js";
 import { countries, currencyField, languagesFields, nameFields, timeZoneField } from "./staff/choices.js";
+import { forgotLink, resetNotice } from "./recovery.js";
 
 const isPlatformAdmin = () => account()?.role === "platform_admin";
 
@@ -29,7 +30,7 @@ function loginPage(context) {
     }
     await platformPage(context);
   });
-  show(h("h1", {}, t("platform.login_title")), form);
+  show(h("h1", {}, t("platform.login_title")), resetNotice(), form, forgotLink(null));
 }
 
 async function createPage(context) {
