@@ -25,6 +25,7 @@ export async function staffHome({ city, isCurrent }) {
   if (runs()) links.push([href(slug, "staff", "residents"), t("staff.residents")]);
   if (role() === "municipality_admin") {
     links.push([href(slug, "staff", "settings"), t("staff.settings")]);
+    links.push([href(slug, "staff", "identity"), t("identity.title")]);
     links.push([href(slug, "staff", "categories"), t("settings.categories")]);
     links.push([href(slug, "staff", "districts"), t("staff.districts")]);
     links.push([href(slug, "staff", "accounts"), t("staff.accounts")]);
