@@ -1,18 +1,23 @@
 // Verification in a real browser: an admin chooses the city's verification methods and
 // configures its identity provider (a real OpenID provider, so the server's discovery check
-// runs); the client secret never reaches the page again. axe-core checks every page, on a
-// phone and on a desktop. Started by `tests/api/browser_verification.rs`.
+// runs); the client secret never reaches the page again. An official issues a letter code
+// and a counter reset code; the resident enters the first and resets the password with the
+// second. axe-core checks every page, on a phone and on a desktop. Started by
+// `tests/api/browser_verification.rs`, once per stage: each stage sets the variables of its
+// tests, and the others are skipped.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { URL, SLUG, accessible, env, heading, logIn, withPage } from "./support.mjs";
 
 const PASSWORD = env("KURULTAI_PASSWORD");
-const SECRET = env("KURULTAI_CLIENT_SECRET");
+const SECRET = process.env.KURULTAI_CLIENT_SECRET;
+const PROVIDER_STAGE = { skip: !SECRET };
+const CODES_STAGE = { skip: !process.env.KURULTAI_NATIONAL_ID };
 const PHONE = { viewport: { width: 390, height: 844 }, locale: "en-GB", isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: "en-GB" };
 
-test("an admin sets the verification methods and the identity provider", () => withPage("identity", PHONE, async (page) => {
+test("an admin sets the verification methods and the identity provider", PROVIDER_STAGE, () => withPage("identity", PHONE, async (page) => {
   await logIn(page, env("KURULTAI_ADMIN"), PASSWORD);
   await heading(page, "Staff pages");
   await page.getByRole("link", { name: "Identity and verification" }).click();
@@ -68,7 +73,7 @@ test("an admin sets the verification methods and the identity provider", () => w
   assert.ok(!(await page.content()).includes(SECRET));
 }));
 
-test("the identity page on a desktop", () => withPage("identity-desktop", DESKTOP, async (page) => {
+test("the identity page on a desktop", PROVIDER_STAGE, () => withPage("identity-desktop", DESKTOP, async (page) => {
   await logIn(page, env("KURULTAI_ADMIN"), PASSWORD);
   await heading(page, "Staff pages");
   await page.goto(`${URL}/#/m/${SLUG}/staff/identity`);
@@ -77,3 +82,82 @@ test("the identity page on a desktop", () => withPage("identity-desktop", DESKTO
   assert.ok(!(await page.content()).includes(SECRET));
   await accessible(page, "the identity page on a desktop");
 }));
+
+/** The code on the slip the official's page shows (the `strong.code` in it). */
+async function issue(page, button) {
+  await page.getByRole("button", { name: button }).click();
+  const slip = page.locator(".slip");
+  await slip.waitFor();
+  return (await slip.locator(".code").innerText()).trim();
+}
+
+async function findResident(page, name) {
+  await page.goto(`${URL}/#/m/${SLUG}/staff/residents`);
+  await heading(page, "Registrations to check");
+  await page.getByLabel("Search by name").fill(name);
+  await page.getByLabel("Status").selectOption("");
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await page.getByRole("heading", { level: 2, name }).waitFor();
+}
+
+test("an official issues a letter code the resident enters, then a counter reset code", CODES_STAGE, async () => {
+  const nationalId = env("KURULTAI_NATIONAL_ID");
+  const newPassword = env("KURULTAI_NEW_PASSWORD");
+  let letter;
+  await withPage("letter-official", PHONE, async (page) => {
+    await logIn(page, env("KURULTAI_OFFICIAL"), PASSWORD);
+    await heading(page, "Staff pages");
+    await findResident(page, "Ayşe Kaya");
+    await page.getByText("Self-declared (open registration)").waitFor();
+    letter = await issue(page, "Issue a letter code for Ayşe Kaya");
+    assert.match(letter, /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+    const slip = await page.locator(".slip").innerText();
+    for (const part of ["Letter code", "Ayşe Kaya", `City of ${SLUG}`, "Valid until", "shown only once"]) assert.ok(slip.includes(part), `the slip says ${part}`);
+    await accessible(page, "the residents page with a letter slip");
+  });
+
+  await withPage("letter-resident", PHONE, async (page) => {
+    await logIn(page, nationalId, PASSWORD);
+    await page.getByRole("link", { name: "My account" }).click();
+    await heading(page, "Your account");
+    await page.getByText("You are verified by: Self-declared (open registration).").waitFor();
+    await accessible(page, "the account page with the letter code form");
+    // A wrong code first: refused by its code, translated.
+    await page.getByLabel("Letter code").fill("AAAAA-AAAAA");
+    await page.getByRole("button", { name: "Enter the code" }).click();
+    await page.getByRole("alert").first().waitFor();
+    await page.getByLabel("Letter code").fill(letter.toLowerCase());
+    await page.getByRole("button", { name: "Enter the code" }).click();
+    await page.getByText("You are verified by: Self-declared (open registration), Printed letter code.").waitFor();
+    assert.equal(await page.getByLabel("Letter code").count(), 0, "the form is gone");
+  });
+
+  let reset;
+  await withPage("reset-official", DESKTOP, async (page) => {
+    await logIn(page, env("KURULTAI_OFFICIAL"), PASSWORD);
+    await heading(page, "Staff pages");
+    await findResident(page, "Ayşe Kaya");
+    await page.getByText("Self-declared (open registration), Printed letter code").waitFor();
+    reset = await issue(page, "Issue a password reset code for Ayşe Kaya");
+    assert.ok((await page.locator(".slip").innerText()).includes("Password reset code"));
+    await accessible(page, "the residents page with a reset slip");
+  });
+
+  for (const [name, options] of [["counter-phone", PHONE], ["counter-desktop", DESKTOP]]) {
+    await withPage(name, options, async (page) => {
+      await page.goto(`${URL}/#/m/${SLUG}/login`);
+      await heading(page, "Log in");
+      await page.getByRole("link", { name: "Forgot your password? Use a code from the office" }).click();
+      await heading(page, "Set a new password with a code from the office");
+      await accessible(page, `the counter reset page (${name})`);
+      if (options !== DESKTOP) return;
+      await page.getByLabel("National ID number").fill(nationalId);
+      await page.getByLabel("Code").fill(reset);
+      await page.getByLabel("New password").fill(newPassword);
+      await page.getByRole("button", { name: "Set the new password" }).click();
+      await page.getByRole("status").filter({ hasText: "Your password is set." }).waitFor();
+      await logIn(page, nationalId, newPassword);
+      await page.getByRole("link", { name: "My account" }).waitFor();
+    });
+  }
+});

@@ -46,6 +46,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
   [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
   [/^\/m\/([^/]+)\/staff\/identity$/, staff("./views/staff/identity.js", "identityPage")],
+  [/^\/m\/([^/]+)\/counter-reset$/, page("./views/counter_reset.js", "counterResetPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

@@ -75,5 +75,6 @@ export async function loginPage({ city }) {
   show(
     h("h1", {}, t("login.title")),
     form,
-    h("p", {}, t("login.no_account"), " ", h("a", { href: href(city.slug, "register") }, t("account.register"))));
+    h("p", {}, t("login.no_account"), " ", h("a", { href: href(city.slug, "register") }, t("account.register"))),
+    h("p", {}, h("a", { href: href(city.slug, "counter-reset") }, t("counter.link"))));
 }

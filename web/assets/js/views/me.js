@@ -53,6 +53,23 @@ function passwordForm() {
   return [form, status];
 }
 
+/** How the resident is verified, and where the city offers it, the letter code form. */
+function verification(city, profile) {
+  const methods = profile.verified_by ?? [];
+  const how = h("p", { role: "status" }, methods.length
+    ? t("codes.you_are_verified_by", { methods: methods.map((m) => t(`verification.method.${m}`)).join(", ") })
+    : t("codes.not_verified_yet"));
+  if (!(city.verification_methods ?? []).includes("letter_code") || methods.includes("letter_code")) return [how];
+  const fields = { code: field({ label: t("codes.letter_code"), name: "code", required: true, hint: t("codes.letter_hint"), attrs: { autocomplete: "one-time-code", spellcheck: "false" } }) };
+  const form = apiForm(fields, t("codes.enter"), async () => {
+    const entered = await api("POST", "/me/verification/letter-code", { auth: true, body: { code: fields.code.input.value.trim() } });
+    const now = entered?.verified_by ?? [...methods, "letter_code"];
+    form.remove();
+    said(how, t("codes.you_are_verified_by", { methods: now.map((m) => t(`verification.method.${m}`)).join(", ") }));
+  });
+  return [how, form];
+}
+
 function deletion(city) {
   const alertBox = h("div", { tabindex: "-1" });
   const button = h("button", { type: "button", class: "danger", onclick: async () => {
@@ -85,6 +102,7 @@ export async function accountPage({ city, isCurrent }) {
   show(
     h("h1", {}, t("me.title")),
     section("me-profile", t("me.profile"), h("p", { class: "muted" }, t("me.fixed", { birth: date(profile.birth_date, "UTC") })), profileForm(city, profile, districts)),
+    section("me-verification", t("codes.verification"), verification(city, profile)),
     section("me-password", t("me.password"), passwordForm()),
     section("me-delete", t("me.delete"), deletion(city)));
 }
