@@ -129,3 +129,33 @@ async fn an_official_issues_letter_and_reset_codes_a_resident_uses_in_a_real_bro
 }
 
 const NEW_PASSWORD: &str = "a-fresh-counter-password-81";
+
+/// An official changes their own password on their account page; only the new one logs in.
+#[tokio::test]
+async fn an_official_changes_their_own_password_in_a_real_browser() {
+    if !browser_available() {
+        return;
+    }
+    let app = spawn_app().await;
+    let slug = "tokat";
+    open_city(&app, slug).await;
+    let official = format!("official@{slug}.example");
+    run_in_browser(
+        &app,
+        "verification.test.mjs",
+        vec![
+            ("KURULTAI_SLUG", slug.to_string()),
+            ("KURULTAI_PASSWORD", PASSWORD.to_string()),
+            ("KURULTAI_OFFICIAL", official.clone()),
+            ("KURULTAI_STAFF_NEW_PASSWORD", NEW_PASSWORD.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.login_response(Some(slug), &official, PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    app.login(Some(slug), &official, NEW_PASSWORD).await;
+}

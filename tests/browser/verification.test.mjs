@@ -14,6 +14,7 @@ const PASSWORD = env("KURULTAI_PASSWORD");
 const SECRET = process.env.KURULTAI_CLIENT_SECRET;
 const PROVIDER_STAGE = { skip: !SECRET };
 const CODES_STAGE = { skip: !process.env.KURULTAI_NATIONAL_ID };
+const STAFF_STAGE = { skip: !process.env.KURULTAI_STAFF_NEW_PASSWORD };
 const PHONE = { viewport: { width: 390, height: 844 }, locale: "en-GB", isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: "en-GB" };
 
@@ -160,4 +161,33 @@ test("an official issues a letter code the resident enters, then a counter reset
       await page.getByRole("link", { name: "My account" }).waitFor();
     });
   }
+});
+
+test("an official changes their own password", STAFF_STAGE, async () => {
+  const official = env("KURULTAI_OFFICIAL");
+  const newPassword = env("KURULTAI_STAFF_NEW_PASSWORD");
+  await withPage("staff-password", PHONE, async (page) => {
+    await logIn(page, official, PASSWORD);
+    await heading(page, "Staff pages");
+    await page.getByRole("link", { name: "My account" }).click();
+    await heading(page, "My account");
+    await page.getByText("Signed in as").waitFor();
+    await accessible(page, "the staff account page");
+    // The current password is required, and checked.
+    await page.getByLabel("Current password").fill("not-the-password-at-all");
+    await page.getByLabel("New password").fill(newPassword);
+    await page.getByRole("button", { name: "Change the password" }).click();
+    await page.locator("input[name=current_password][aria-invalid=true], [role=alert]").first().waitFor();
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByLabel("New password").fill(newPassword);
+    await page.getByRole("button", { name: "Change the password" }).click();
+    await page.locator("main").getByText("Your password is changed.").waitFor();
+  });
+  await withPage("staff-password-desktop", DESKTOP, async (page) => {
+    await logIn(page, official, newPassword);
+    await heading(page, "Staff pages");
+    await page.goto(`${URL}/#/m/${SLUG}/staff/account`);
+    await heading(page, "My account");
+    await accessible(page, "the staff account page on a desktop");
+  });
 });

@@ -47,6 +47,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
   [/^\/m\/([^/]+)\/staff\/identity$/, staff("./views/staff/identity.js", "identityPage")],
   [/^\/m\/([^/]+)\/counter-reset$/, page("./views/counter_reset.js", "counterResetPage")],
+  [/^\/m\/([^/]+)\/staff\/account$/, staff("./views/staff/own_account.js", "ownAccountPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

@@ -37,7 +37,8 @@ function profileForm(city, profile, districts) {
   return [form, status];
 }
 
-function passwordForm() {
+/** Changing one's own password; staff use it too (views/staff/own_account.js). */
+export function passwordForm() {
   const fields = {
     current_password: field({ label: t("me.current_password"), name: "current_password", type: "password", required: true, attrs: { autocomplete: "current-password" } }),
     new_password: field({ label: t("me.new_password"), name: "new_password", type: "password", required: true, hint: t("register.password_hint"), attrs: { autocomplete: "new-password", minlength: 12 } }),

@@ -32,6 +32,7 @@ export async function staffHome({ city, isCurrent }) {
     links.push([href(slug, "staff", "voter-roll"), t("roll.title")]);
   }
   if (role() === "auditor" || role() === "municipality_admin") links.push([href(slug, "staff", "audit"), t("staff.audit_log")]);
+  links.push([href(slug, "staff", "account"), t("staff_account.title")]);
   const cycles = await api("GET", `/municipalities/${encodeURIComponent(slug)}/cycles`, { auth: true });
   if (!isCurrent()) return;
   const sorted = [...cycles].sort((a, b) => b.created_at.localeCompare(a.created_at));
