@@ -14,6 +14,7 @@ mod browser_officials;
 mod browser_proposals;
 mod browser_results;
 mod browser_standing;
+mod browser_verification;
 mod browser_whole_cycle;
 mod by_slug;
 mod cycles;

@@ -51,6 +51,9 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/reset-password$/, page("./views/recovery.js", "resetPage")],
   [/^\/forgot-password$/, page("./views/recovery.js", "forgotPage")],
   [/^\/reset-password$/, page("./views/recovery.js", "resetPage")],
+  [/^\/m\/([^/]+)\/staff\/identity$/, staff("./views/staff/identity.js", "identityPage")],
+  [/^\/m\/([^/]+)\/counter-reset$/, page("./views/counter_reset.js", "counterResetPage")],
+  [/^\/m\/([^/]+)\/staff\/account$/, staff("./views/staff/own_account.js", "ownAccountPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

@@ -85,5 +85,6 @@ export function loginPage({ city }) {
     provider,
     form,
     forgotLink(city),
-    h("p", {}, t("login.no_account"), " ", h("a", { href: href(city.slug, "register") }, t("account.register"))));
+    h("p", {}, t("login.no_account"), " ", h("a", { href: href(city.slug, "register") }, t("account.register"))),
+    h("p", {}, h("a", { href: href(city.slug, "counter-reset") }, t("counter.link"))));
 }

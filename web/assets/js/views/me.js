@@ -38,7 +38,8 @@ function profileForm(city, profile, districts) {
   return [form, status];
 }
 
-function passwordForm() {
+/** Changing one's own password; staff use it too (views/staff/own_account.js). */
+export function passwordForm() {
   const fields = {
     current_password: field({ label: t("me.current_password"), name: "current_password", type: "password", required: true, attrs: { autocomplete: "current-password" } }),
     new_password: field({ label: t("me.new_password"), name: "new_password", type: "password", required: true, hint: t("register.password_hint"), attrs: { autocomplete: "new-password", minlength: 12 } }),
@@ -52,6 +53,23 @@ function passwordForm() {
     said(status, t("me.password_changed"));
   });
   return [form, status];
+}
+
+/** How the resident is verified, and where the city offers it, the letter code form. */
+function verification(city, profile) {
+  const methods = profile.verified_by ?? [];
+  const how = h("p", { role: "status" }, methods.length
+    ? t("codes.you_are_verified_by", { methods: methods.map((m) => t(`verification.method.${m}`)).join(", ") })
+    : t("codes.not_verified_yet"));
+  if (!(city.verification_methods ?? []).includes("letter_code") || methods.includes("letter_code")) return [how];
+  const fields = { code: field({ label: t("codes.letter_code"), name: "code", required: true, hint: t("codes.letter_hint"), attrs: { autocomplete: "one-time-code", spellcheck: "false" } }) };
+  const form = apiForm(fields, t("codes.enter"), async () => {
+    const entered = await api("POST", "/me/verification/letter-code", { auth: true, body: { code: fields.code.input.value.trim() } });
+    const now = entered?.verified_by ?? [...methods, "letter_code"];
+    form.remove();
+    said(how, t("codes.you_are_verified_by", { methods: now.map((m) => t(`verification.method.${m}`)).join(", ") }));
+  });
+  return [how, form];
 }
 
 function deletion(city) {
@@ -87,6 +105,7 @@ export async function accountPage({ city, isCurrent }) {
     h("h1", {}, t("me.title")),
     section("me-profile", t("me.profile"), h("p", { class: "muted" }, t("me.fixed", { birth: date(profile.birth_date, "UTC") })), profileForm(city, profile, districts)),
     providerLink(city, profile),
+    section("me-verification", t("codes.verification"), verification(city, profile)),
     section("me-password", t("me.password"), passwordForm()),
     section("me-delete", t("me.delete"), deletion(city)));
 }

@@ -25,12 +25,14 @@ export async function staffHome({ city, isCurrent }) {
   if (runs()) links.push([href(slug, "staff", "residents"), t("staff.residents")]);
   if (role() === "municipality_admin") {
     links.push([href(slug, "staff", "settings"), t("staff.settings")]);
+    links.push([href(slug, "staff", "identity"), t("identity.title")]);
     links.push([href(slug, "staff", "categories"), t("settings.categories")]);
     links.push([href(slug, "staff", "districts"), t("staff.districts")]);
     links.push([href(slug, "staff", "accounts"), t("staff.accounts")]);
     links.push([href(slug, "staff", "voter-roll"), t("roll.title")]);
   }
   if (role() === "auditor" || role() === "municipality_admin") links.push([href(slug, "staff", "audit"), t("staff.audit_log")]);
+  links.push([href(slug, "staff", "account"), t("staff_account.title")]);
   const cycles = await api("GET", `/municipalities/${encodeURIComponent(slug)}/cycles`, { auth: true });
   if (!isCurrent()) return;
   const sorted = [...cycles].sort((a, b) => b.created_at.localeCompare(a.created_at));

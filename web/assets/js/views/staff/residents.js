@@ -8,6 +8,7 @@ import { announce, h, show } from "../../dom.js";
 import { date, number, pick, t } from "../../i18n.js";
 import { changeAndReload, errorBox, field, href, requiredReason } from "../../ui.js";
 import { wallClock } from "./cycle_details.js";
+import { codeActions } from "./resident_codes.js";
 
 const PAGE = 50;
 const STATUSES = ["pending", "verified", "rejected"];
@@ -57,7 +58,8 @@ export async function residentsPage({ city, isCurrent }, filters = { status: "pe
     const facts = h("dl", { class: "facts" },
       h("dt", {}, t("register.birth_date")), h("dd", {}, date(`${r.birth_date}T12:00:00Z`, "UTC")),
       h("dt", {}, t("staff.district")), h("dd", {}, districtName(r.district_id)),
-      h("dt", {}, t("staff.registered_on")), h("dd", {}, date(r.created_at, city.time_zone)));
+      h("dt", {}, t("staff.registered_on")), h("dd", {}, date(r.created_at, city.time_zone)),
+      r.verified_by?.length ? [h("dt", {}, t("codes.verified_by")), h("dd", {}, r.verified_by.map((m) => t(`verification.method.${m}`)).join(", "))] : null);
     const items = [h("h2", {}, r.full_name),
       r.status !== "pending" ? h("p", {}, h("span", { class: "badge" }, t(`staff.resident_status.${r.status}`))) : null,
       facts,
@@ -70,6 +72,7 @@ export async function residentsPage({ city, isCurrent }, filters = { status: "pe
         h("button", { type: "button", onclick: act(r, "verify") }, t("staff.verify", { name: r.full_name })),
         h("button", { type: "button", class: "secondary", onclick: act(r, "reject", reason) }, t("staff.reject_resident", { name: r.full_name }))));
     }
+    if (r.status !== "rejected") items.push(codeActions(city, r));
     return h("li", { class: "card" }, items);
   };
 
