@@ -141,7 +141,7 @@ async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
     assert!(html.contains(r#"<script type="module" src="/assets/js/app.js">"#));
     assert!(html.contains(r#"aria-live="polite""#));
 
-    for path in first_page_files() {
+    for path in whole_client_files() {
         let reply = anyone.get(&path).await;
         assert_eq!(reply.status, 200, "{path}");
         let kind = reply.header("content-type").unwrap();
