@@ -595,3 +595,44 @@ async fn an_invitation_to_an_account_disabled_meanwhile_opens_nothing() {
         .await
         .expect_status(401);
 }
+
+#[tokio::test]
+async fn a_municipalitys_first_admin_created_without_a_password_is_invited_by_e_mail() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app_mailing_to(smtp.port).await;
+    let platform = app.platform_admin_token().await;
+    let email = "first.admin@mail-first.example";
+    let response = app
+        .post(
+            "/api/v1/municipalities",
+            Some(&platform),
+            &json!({"slug": "mail-first", "country": "TR", "names": {"tr": "Ankara"},
+                    "admin": {"email": email, "display_name": "First Admin"}}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(created["admin"]["status"], "invited");
+    // The platform admin set no password, so there is none to log in with yet.
+    app.attempt_login(Some("mail-first"), email, PASSWORD)
+        .await
+        .expect_status(401);
+
+    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    assert_eq!(mail.header("To"), Some(email));
+    assert!(
+        link_path(&mail).starts_with(&format!("{}/#/m/mail-first/invitation?token=", app.address))
+    );
+    accept(&app, &mail.token(), NEW_PASSWORD)
+        .await
+        .expect_status(204);
+    let admin = app.logged_in(Some("mail-first"), email, NEW_PASSWORD).await;
+    assert_eq!(
+        admin.get("/api/v1/me").await.json()["role"],
+        "municipality_admin"
+    );
+    let audited = crate::support::audit_details(&app, "municipality.created").await;
+    assert_eq!(audited.last().unwrap()["invited"], true);
+}

@@ -45,6 +45,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/voter-roll$/, staff("./views/staff/voter_roll.js", "voterRollPage")],
   [/^\/m\/([^/]+)\/staff\/audit$/, staff("./views/staff/audit.js", "auditPage")],
   [/^\/m\/([^/]+)\/staff\/cycles\/([^/]+)\/verify$/, staff("./views/staff/verify.js", "verifyPage")],
+  [/^\/m\/([^/]+)\/invitation$/, page("./views/invitation.js", "invitationPage")],
 ];
 
 /** Staff pages ask for a staff login first. */
