@@ -18,7 +18,7 @@ const NEW_PASSWORD: &str = "a brand new passphrase for the city";
 const ARRIVES: Duration = Duration::from_secs(15);
 
 /// The app's mail settings pointed at a plain SMTP server on `port`, quick to retry.
-fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
+pub(crate) fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
     move |s: &mut Settings| {
         s.mail.transport = Some(MailTransportKind::Smtp);
         s.mail.smtp_host = "127.0.0.1".into();

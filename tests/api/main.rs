@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod ballots;
 mod browser;
+mod browser_invitations;
 mod browser_languages;
 mod browser_officials;
 mod browser_proposals;

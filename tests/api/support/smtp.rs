@@ -99,6 +99,11 @@ impl SmtpServer {
         }
     }
 
+    /// Where the messages arrive (a Maildir): the browser tests read them there.
+    pub fn maildir(&self) -> &Path {
+        &self.maildir
+    }
+
     /// Every message that arrived so far.
     pub fn messages(&self) -> Vec<Mail> {
         let mut files: Vec<PathBuf> = ["new", "cur"]
