@@ -14,7 +14,7 @@ async fn browser_languages_format_translate_and_let_the_platform_admin_in() {
         return;
     }
     // The first admin is invited: the link arrives through a real SMTP server.
-    let Some((app, smtp)) = crate::browser_invitations::app_with_mail().await else {
+    let Some((app, smtp)) = crate::browser::app_with_mail().await else {
         return;
     };
     // A Kazakh city with the country's defaults (kk and ru, KZT, Asia/Almaty); creating it
@@ -25,7 +25,7 @@ async fn browser_languages_format_translate_and_let_the_platform_admin_in() {
         ("KURULTAI_SLUG", "almaty".to_string()),
         ("KURULTAI_PLATFORM_EMAIL", PLATFORM_EMAIL.to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
-        crate::browser_invitations::maildir_env(&smtp),
+        crate::browser::maildir_env(&smtp),
     ];
     run_in_browser(&app, "languages.test.mjs", env).await;
 }

@@ -18,7 +18,7 @@ async fn browser_whole_cycle_runs_from_the_web_client_alone() {
         return;
     }
     // The first admin is invited: the link arrives through a real SMTP server.
-    let Some((app, smtp)) = crate::browser_invitations::app_with_mail().await else {
+    let Some((app, smtp)) = crate::browser::app_with_mail().await else {
         return;
     };
     app.platform_admin_token().await;
@@ -27,7 +27,7 @@ async fn browser_whole_cycle_runs_from_the_web_client_alone() {
         ("KURULTAI_SLUG", "shymkent".to_string()),
         ("KURULTAI_PLATFORM_EMAIL", PLATFORM_EMAIL.to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
-        crate::browser_invitations::maildir_env(&smtp),
+        crate::browser::maildir_env(&smtp),
         ("KURULTAI_OUT_DIR", dir.path().display().to_string()),
     ];
     run_in_browser(&app, "whole_cycle.test.mjs", env).await;

@@ -5,31 +5,16 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use kurultai::config::{MailTransportKind, Settings, SmtpTls};
 use kurultai::db::outbox::OutboxRow;
 use kurultai::db::schema::mail_outbox;
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD};
-use crate::support::smtp::{HungServer, Mail, SmtpServer};
+use crate::support::smtp::{smtp_on, HungServer, Mail, SmtpServer};
 use crate::support::{tckn, MunicipalityBuilder, Role};
 
 const NEW_PASSWORD: &str = "a brand new passphrase for the city";
 const ARRIVES: Duration = Duration::from_secs(15);
-
-/// The app's mail settings pointed at a plain SMTP server on `port`, quick to retry.
-pub(crate) fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
-    move |s: &mut Settings| {
-        s.mail.transport = Some(MailTransportKind::Smtp);
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = port;
-        s.mail.smtp_tls = SmtpTls::None;
-        s.mail.from = "Kurultai <pb@kurultai.example>".into();
-        s.mail.poll_ms = 100;
-        s.mail.retry_base_secs = 1;
-        s.mail.send_timeout_secs = 2;
-    }
-}
 
 async fn app_mailing_to(port: u16) -> TestApp {
     spawn_app_with(smtp_on(port)).await
@@ -323,7 +308,7 @@ async fn unknown_and_other_municipalities_addresses_get_the_same_answer_and_no_m
 #[tokio::test]
 async fn recovery_is_throttled_per_address_and_per_client() {
     let app = spawn_app_with(|s| {
-        s.mail.transport = Some(MailTransportKind::None);
+        s.mail.transport = Some(kurultai::config::MailTransportKind::None);
         s.recovery.per_email_burst = 2;
         s.recovery.per_email_per_hour = 1;
         s.recovery.per_ip_burst = 4;
