@@ -20,8 +20,10 @@ use crate::service::municipalities::{self as service, NewMunicipality};
 pub struct FirstAdmin {
     pub email: String,
     pub display_name: String,
-    /// At least 12 characters; common passwords are refused.
-    pub password: String,
+    /// Omit it to invite: the account is `invited` and the address gets a single-use link (valid
+    /// 7 days) to set its own password, which the platform admin never sees. Given: at least 12
+    /// characters, not a common one.
+    pub password: Option<String>,
 }
 
 /// A new municipality. Settings left out take the country's defaults.
@@ -65,7 +67,7 @@ pub struct CreatedMunicipality {
     request_body(content = CreateMunicipality, example = crate::api::examples::create_municipality),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created", body = CreatedMunicipality,
+        (status = 201, description = "Created (the first admin `invited` when no password was given: the invitation is e-mailed)", body = CreatedMunicipality,
             example = crate::api::examples::created_municipality),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a platform admin"),
@@ -74,13 +76,21 @@ pub struct CreatedMunicipality {
         (status = "4XX", description = "Malformed request"),
     ))]
 #[post("/municipalities")]
+// Each extractor is one thing the handler needs; the invitation needs four of them.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     req: HttpRequest,
     db: web::Data<Db>,
     admin: PlatformAdmin,
+    // For the first admin's invitation: the key its code is hashed with, and the outbox.
+    pepper: web::Data<crate::domain::Pepper>,
+    settings: web::Data<crate::config::Settings>,
+    sealer: web::Data<crate::auth::sealing::Sealer>,
+    outbox: web::Data<crate::service::outbox::Outbox>,
     body: web::Json<CreateMunicipality>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
+    let mailing = crate::api::recovery::mailing(&settings, sealer, outbox);
     let created = service::create(
         &db,
         &admin.0,
@@ -106,9 +116,10 @@ pub async fn create(
                 email: body.admin.email,
                 display_name: body.admin.display_name,
                 role: "municipality_admin".into(),
-                password: Some(body.admin.password),
+                password: body.admin.password,
             },
         },
+        (pepper.get_ref(), &mailing),
     )
     .await?;
     let slug = created.municipality.slug.clone();

@@ -12,6 +12,7 @@ use crate::db::districts;
 use crate::db::municipalities::{self as rows, Municipality};
 use crate::db::{Db, DbConn};
 use crate::domain::ids::MunicipalityId;
+use crate::domain::Pepper;
 use crate::domain::{
     Country, FieldError, LanguageTag, MunicipalitySettings, SettingsInput, Slug, Texts,
     Translations, ValidationErrors,
@@ -19,6 +20,8 @@ use crate::domain::{
 use crate::service::accounts::{self, StaffInput};
 use crate::service::audit_log;
 use crate::service::now;
+use crate::service::outbox::Mailing;
+use crate::service::staff;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
@@ -43,7 +46,15 @@ pub struct SettingsPatch {
     pub settings: SettingsInput,
 }
 
-pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Created> {
+/// Without a password the first admin is invited like any staff member (`service::staff`): the
+/// link is issued and its e-mail queued in the same transaction, so the platform admin never
+/// knows the municipality admin's password.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: NewMunicipality,
+    invitations: (&Pepper, &Mailing),
+) -> Result<Created> {
     let mut errors = ValidationErrors::new();
     let slug = Slug::parse(&input.slug)
         .map_err(|e| errors.push(FieldError::from_error("slug", &e)))
@@ -76,32 +87,45 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMunicipality) -> Result<Cr
         created_at: at,
         updated_at: at,
     };
+    let invited = input.admin.password.is_none();
     let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;
     let actor = actor.clone();
-    db.write(move |conn| {
-        rows::insert(conn, &municipality).map_err(|err| match err {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Error::conflict("slug_taken", "Another municipality already has this slug.")
+    let (pepper, mailing) = invitations;
+    let (pepper, sealer) = (pepper.clone(), mailing.sealer.clone());
+    let base = mailing.public_url.clone();
+    let created = db
+        .write(move |conn| {
+            rows::insert(conn, &municipality).map_err(|err| match err {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    Error::conflict("slug_taken", "Another municipality already has this slug.")
+                }
+                other => other.into(),
+            })?;
+            let mut admin = accounts::insert(conn, admin)?;
+            if invited {
+                staff::mark_invited(conn, &mut admin)?;
             }
-            other => other.into(),
-        })?;
-        let admin = accounts::insert(conn, admin)?;
-        audit_log::append(
-            conn,
-            &actor,
-            &municipality.id,
-            "municipality.created",
-            "municipality",
-            &municipality.id,
-            serde_json::json!({"slug": municipality.slug, "country": municipality.country,
-                               "first_admin": admin.id}),
-        )?;
-        Ok(Created {
-            municipality,
-            admin,
+            audit_log::append(
+                conn,
+                &actor,
+                &municipality.id,
+                "municipality.created",
+                "municipality",
+                &municipality.id,
+                serde_json::json!({"slug": municipality.slug, "country": municipality.country,
+                               "first_admin": admin.id, "invited": invited}),
+            )?;
+            if invited {
+                staff::invite(conn, &pepper, &sealer, &base, &municipality, &actor, &admin)?;
+            }
+            Ok::<_, Error>(Created {
+                municipality,
+                admin,
+            })
         })
-    })
-    .await
+        .await?;
+    mailing.outbox.committed(u64::from(invited));
+    Ok(created)
 }
 
 pub async fn update_settings(

@@ -71,9 +71,7 @@ pub async fn create(
         .write(move |conn| {
             let mut row = accounts::insert(conn, new)?;
             if invited {
-                row.status = AccountStatus::Invited;
-                let (role, name) = (row.role.as_str(), row.display_name.as_str());
-                rows::update_staff(conn, &row.id, role, name, row.status, row.updated_at)?;
+                mark_invited(conn, &mut row)?;
             }
             audit_log::append(
                 conn,
@@ -96,8 +94,16 @@ pub async fn create(
     Ok(row)
 }
 
+/// Makes a just-inserted account `invited`: it cannot log in until its holder sets a password.
+pub(super) fn mark_invited(conn: &mut DbConn, row: &mut AccountRow) -> Result<()> {
+    row.status = AccountStatus::Invited;
+    let (role, name) = (row.role.as_str(), row.display_name.as_str());
+    rows::update_staff(conn, &row.id, role, name, row.status, row.updated_at)?;
+    Ok(())
+}
+
 /// Issues the invitation link and queues its e-mail, in the municipality's default language.
-fn invite(
+pub(super) fn invite(
     conn: &mut DbConn,
     pepper: &Pepper,
     sealer: &Sealer,

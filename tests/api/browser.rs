@@ -172,6 +172,19 @@ pub(crate) async fn run_in_browser(app: &TestApp, script: &str, env: Vec<(&'stat
     );
 }
 
+/// An app whose mail reaches a real SMTP server, and that server; `None` when aiosmtpd is
+/// missing and the mail tests may skip (`KURULTAI_SMTP_TESTS=require` makes that fail).
+pub(crate) async fn app_with_mail() -> Option<(TestApp, crate::support::smtp::SmtpServer)> {
+    let smtp = crate::support::smtp::SmtpServer::start()?;
+    let app = crate::helpers::spawn_app_with(crate::support::smtp::smtp_on(smtp.port)).await;
+    Some((app, smtp))
+}
+
+/// The environment that lets a node script read the mail (tests/browser/mail.mjs).
+pub(crate) fn maildir_env(smtp: &crate::support::smtp::SmtpServer) -> (&'static str, String) {
+    ("KURULTAI_MAILDIR", smtp.maildir().display().to_string())
+}
+
 /// Runs the `kurultai verify ...` command an auditor's page showed (saved by the script as
 /// `command.txt` in `dir`, next to the archive it downloaded) exactly as shown, with this build's
 /// `kurultai`, and requires it to succeed.

@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::browser::{browser_available, run_in_browser, run_the_verify_command_shown};
-use crate::helpers::{spawn_app, PASSWORD, PLATFORM_EMAIL};
+use crate::helpers::{PASSWORD, PLATFORM_EMAIL};
 use crate::support::Results;
 
 #[tokio::test]
@@ -17,13 +17,17 @@ async fn browser_whole_cycle_runs_from_the_web_client_alone() {
     if !browser_available() {
         return;
     }
-    let app = spawn_app().await;
+    // The first admin is invited: the link arrives through a real SMTP server.
+    let Some((app, smtp)) = crate::browser::app_with_mail().await else {
+        return;
+    };
     app.platform_admin_token().await;
     let dir = tempfile::tempdir().unwrap();
     let env = vec![
         ("KURULTAI_SLUG", "shymkent".to_string()),
         ("KURULTAI_PLATFORM_EMAIL", PLATFORM_EMAIL.to_string()),
         ("KURULTAI_PASSWORD", PASSWORD.to_string()),
+        crate::browser::maildir_env(&smtp),
         ("KURULTAI_OUT_DIR", dir.path().display().to_string()),
     ];
     run_in_browser(&app, "whole_cycle.test.mjs", env).await;

@@ -5,31 +5,16 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use kurultai::config::{MailTransportKind, Settings, SmtpTls};
 use kurultai::db::outbox::OutboxRow;
 use kurultai::db::schema::mail_outbox;
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD};
-use crate::support::smtp::{HungServer, Mail, SmtpServer};
+use crate::support::smtp::{smtp_on, HungServer, Mail, SmtpServer};
 use crate::support::{tckn, MunicipalityBuilder, Role};
 
 const NEW_PASSWORD: &str = "a brand new passphrase for the city";
 const ARRIVES: Duration = Duration::from_secs(15);
-
-/// The app's mail settings pointed at a plain SMTP server on `port`, quick to retry.
-fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
-    move |s: &mut Settings| {
-        s.mail.transport = Some(MailTransportKind::Smtp);
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = port;
-        s.mail.smtp_tls = SmtpTls::None;
-        s.mail.from = "Kurultai <pb@kurultai.example>".into();
-        s.mail.poll_ms = 100;
-        s.mail.retry_base_secs = 1;
-        s.mail.send_timeout_secs = 2;
-    }
-}
 
 async fn app_mailing_to(port: u16) -> TestApp {
     spawn_app_with(smtp_on(port)).await
@@ -323,7 +308,7 @@ async fn unknown_and_other_municipalities_addresses_get_the_same_answer_and_no_m
 #[tokio::test]
 async fn recovery_is_throttled_per_address_and_per_client() {
     let app = spawn_app_with(|s| {
-        s.mail.transport = Some(MailTransportKind::None);
+        s.mail.transport = Some(kurultai::config::MailTransportKind::None);
         s.recovery.per_email_burst = 2;
         s.recovery.per_email_per_hour = 1;
         s.recovery.per_ip_burst = 4;
@@ -594,4 +579,45 @@ async fn an_invitation_to_an_account_disabled_meanwhile_opens_nothing() {
     app.attempt_login(Some(&city.slug), "gone@mail-revoked.example", NEW_PASSWORD)
         .await
         .expect_status(401);
+}
+
+#[tokio::test]
+async fn a_municipalitys_first_admin_created_without_a_password_is_invited_by_e_mail() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app_mailing_to(smtp.port).await;
+    let platform = app.platform_admin_token().await;
+    let email = "first.admin@mail-first.example";
+    let response = app
+        .post(
+            "/api/v1/municipalities",
+            Some(&platform),
+            &json!({"slug": "mail-first", "country": "TR", "names": {"tr": "Ankara"},
+                    "admin": {"email": email, "display_name": "First Admin"}}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(created["admin"]["status"], "invited");
+    // The platform admin set no password, so there is none to log in with yet.
+    app.attempt_login(Some("mail-first"), email, PASSWORD)
+        .await
+        .expect_status(401);
+
+    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    assert_eq!(mail.header("To"), Some(email));
+    assert!(
+        link_path(&mail).starts_with(&format!("{}/#/m/mail-first/invitation?token=", app.address))
+    );
+    accept(&app, &mail.token(), NEW_PASSWORD)
+        .await
+        .expect_status(204);
+    let admin = app.logged_in(Some("mail-first"), email, NEW_PASSWORD).await;
+    assert_eq!(
+        admin.get("/api/v1/me").await.json()["role"],
+        "municipality_admin"
+    );
+    let audited = crate::support::audit_details(&app, "municipality.created").await;
+    assert_eq!(audited.last().unwrap()["invited"], true);
 }

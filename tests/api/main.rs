@@ -9,6 +9,7 @@ mod auth;
 mod ballots;
 mod browser;
 mod browser_identity;
+mod browser_invitations;
 mod browser_languages;
 mod browser_officials;
 mod browser_proposals;

@@ -137,8 +137,10 @@ test("an admin adds a district and saves the settings", () => withPage("admin", 
   await page.getByLabel("E-mail").fill("clerk@kayseri.example");
   await page.getByLabel("Name", { exact: true }).fill("Clerk");
   await page.getByLabel("Role", { exact: true }).selectOption("official");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Add a staff account" }).click();
+  await page.getByRole("button", { name: "Invite a staff member" }).click();
+  // Invited: the admin set no password; the clerk sets one from the e-mailed link.
+  await page.getByLabel("Status of Clerk").waitFor();
+  assert.equal(await page.getByLabel("Status of Clerk").inputValue(), "invited");
   await page.getByLabel("Status of Clerk").selectOption("disabled");
   await page.getByRole("button", { name: "Save Clerk" }).click();
   await page.waitForFunction(() => document.getElementById("announce").textContent.includes("Saved: Clerk"));

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { accessible, env, heading, URL, withPage } from "./support.mjs";
+import { linkMailedTo } from "./mail.mjs";
 
 const SLUG = env("KURULTAI_SLUG");
 const PASSWORD = env("KURULTAI_PASSWORD");
@@ -68,6 +69,17 @@ async function staffLogIn(page, login) {
   await heading(page, "Staff pages");
 }
 
+/** Staff set their own password from the link in their invitation e-mail (in English). */
+async function acceptInvitation(page, email) {
+  await page.goto(await linkMailedTo(email));
+  await page.waitForFunction(() => document.querySelector("#main h1"));
+  await page.locator("#lang-select").selectOption("en");
+  await heading(page, "Accept your invitation");
+  await page.getByLabel("New password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set password" }).click();
+  await page.getByRole("status").filter({ hasText: "Your password is set" }).waitFor();
+}
+
 /** A resident logs in in their language; lands on the city page. */
 async function residentLogIn(page, who) {
   await page.goto(`${URL}/#/m/${SLUG}/login`);
@@ -111,11 +123,15 @@ test("the platform admin creates the city and its first admin", () => withPage("
   await page.getByLabel("Name of the municipality (Русский)").fill(CITY.ru);
   await page.getByRole("textbox", { name: "E-mail" }).fill(ADMIN);
   await page.getByLabel("Name", { exact: true }).fill("Aigerim Admin");
-  await page.getByRole("textbox", { name: "Password" }).fill(PASSWORD);
   await accessible(page, "platform create");
   await page.getByRole("button", { name: "Create municipality" }).click();
   await page.getByRole("status").filter({ hasText: ADMIN }).waitFor();
   await accessible(page, "platform created");
+}));
+
+test("the first admin sets a password from the invitation e-mail", () => withPage("first admin", DESKTOP, async (page) => {
+  await acceptInvitation(page, ADMIN);
+  await accessible(page, "invitation accepted");
 }));
 
 test("the city's admin sets languages, districts, categories and staff accounts", () => withPage("admin", DESKTOP, async (page) => {
@@ -161,11 +177,14 @@ test("the city's admin sets languages, districts, categories and staff accounts"
     await page.getByRole("textbox", { name: "E-mail" }).fill(email);
     await page.getByLabel("Name", { exact: true }).fill(name);
     await page.getByLabel("Role", { exact: true }).selectOption(role);
-    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-    await page.getByRole("button", { name: "Add a staff account" }).click();
+    await page.getByRole("button", { name: "Invite a staff member" }).click();
     await page.getByLabel(`Role of ${name}`).waitFor();
   }
   await accessible(page, "staff accounts");
+}));
+
+test("the official and the auditor set their passwords from their invitations", () => withPage("invitees", DESKTOP, async (page) => {
+  for (const email of [OFFICIAL, AUDITOR]) await acceptInvitation(page, email);
 }));
 
 test("an official creates the cycle and its budgets and opens submission", () => withPage("official-setup", DESKTOP, async (page) => {

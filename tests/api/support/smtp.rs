@@ -9,12 +9,27 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use kurultai::config::{MailTransportKind, Settings, SmtpTls};
 
 pub struct SmtpServer {
     pub port: u16,
     maildir: PathBuf,
     child: Option<Child>,
     _dir: tempfile::TempDir,
+}
+
+/// The app's mail settings pointed at a plain SMTP server on `port`, quick to retry.
+pub fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
+    move |s: &mut Settings| {
+        s.mail.transport = Some(MailTransportKind::Smtp);
+        s.mail.smtp_host = "127.0.0.1".into();
+        s.mail.smtp_port = port;
+        s.mail.smtp_tls = SmtpTls::None;
+        s.mail.from = "Kurultai <pb@kurultai.example>".into();
+        s.mail.poll_ms = 100;
+        s.mail.retry_base_secs = 1;
+        s.mail.send_timeout_secs = 2;
+    }
 }
 
 /// Whether `aiosmtpd` can run here; `None` means skip (and says why).
@@ -97,6 +112,11 @@ impl SmtpServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Where the messages arrive (a Maildir): the browser tests read them there.
+    pub fn maildir(&self) -> &Path {
+        &self.maildir
     }
 
     /// Every message that arrived so far.

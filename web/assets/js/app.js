@@ -54,6 +54,7 @@ const ROUTES = [
   [/^\/m\/([^/]+)\/staff\/identity$/, staff("./views/staff/identity.js", "identityPage")],
   [/^\/m\/([^/]+)\/counter-reset$/, page("./views/counter_reset.js", "counterResetPage")],
   [/^\/m\/([^/]+)\/staff\/account$/, staff("./views/staff/own_account.js", "ownAccountPage")],
+  [/^\/m\/([^/]+)\/invitation$/, page("./views/invitation.js", "invitationPage")],
 ];
 
 /** Staff pages ask for a staff login first. */

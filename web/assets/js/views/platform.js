@@ -1,5 +1,5 @@
 // The platform admin's page (`#/platform`): logging in without a municipality, and creating a
-// municipality with its first admin. The country's currency, zone and languages are chosen
+// municipality and inviting its first admin by e-mail. The country's currency, zone and languages are chosen
 // for the admin, who can change them before creating.
 
 import { account, api, login, logout } from "../api.js";
@@ -44,7 +44,6 @@ async function createPage(context) {
   const admin = {
     "admin.email": field({ label: t("register.email"), name: "admin.email", type: "email", required: true, attrs: { autocomplete: "off" } }),
     "admin.display_name": field({ label: t("accounts.display_name"), name: "admin.display_name", required: true }),
-    "admin.password": field({ label: t("register.password"), name: "admin.password", type: "password", required: true, hint: t("register.password_hint"), attrs: { autocomplete: "new-password" } }),
   };
   const settingsBox = h("div", {});
   let settings = null;
@@ -67,17 +66,16 @@ async function createPage(context) {
         admin: {
           email: admin["admin.email"].input.value.trim(),
           display_name: admin["admin.display_name"].input.value.trim(),
-          password: admin["admin.password"].input.value,
         },
       } });
       Object.values(all).forEach((f) => f.setError?.(""));
       alertBox.replaceChildren();
       const citySlug = created.municipality.slug;
       result.replaceChildren(h("p", { class: "success", role: "status" },
-        t("platform.created", { name: created.municipality.name, email: created.admin.email ?? "" }), " ",
+        t("platform.invited", { name: created.municipality.name, email: created.admin.email ?? "" }), " ",
         h("a", { href: href(citySlug, "login") }, t("platform.admin_login"))));
       result.focus();
-      announce(t("platform.created", { name: created.municipality.name, email: created.admin.email ?? "" }));
+      announce(t("platform.invited", { name: created.municipality.name, email: created.admin.email ?? "" }));
     } catch (error) {
       showFormError(error, all, alertBox);
     } finally {
@@ -86,7 +84,7 @@ async function createPage(context) {
   } },
   alertBox,
   h("h2", {}, t("platform.municipality")), country.wrap, slug.wrap, settingsBox,
-  h("h2", {}, t("platform.first_admin")), Object.values(admin).map((f) => f.wrap),
+  h("h2", {}, t("platform.first_admin")), h("p", { class: "hint" }, t("platform.invite_hint")), Object.values(admin).map((f) => f.wrap),
   h("div", { class: "actions" }, submit));
   show(
     h("h1", {}, t("platform.title")),

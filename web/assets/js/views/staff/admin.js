@@ -119,21 +119,21 @@ export async function accountsPage({ city, isCurrent }) {
     email: field({ label: t("register.email"), name: "email", type: "email", required: true }),
     display_name: field({ label: t("accounts.display_name"), name: "display_name", required: true }),
     role: field({ label: t("accounts.role"), name: "role", required: true, value: "official", options: roleOptions }),
-    password: field({ label: t("register.password"), name: "password", type: "password", required: true, hint: t("register.password_hint"), attrs: { autocomplete: "new-password" } }),
   };
+  // No password: the invitee sets their own through the e-mailed link, so no admin knows it.
   const form = h("form", { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
-    const body = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, k === "password" ? f.input.value : f.input.value.trim()]));
+    const body = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.input.value.trim()]));
     try {
       await changeAndReload(() => api("POST", `${base(city)}/staff`, { auth: true, body }), reload);
-      announce(t("accounts.created"));
+      announce(t("accounts.invited", { email: body.email }));
     } catch (error) {
       showFormError(error, fields, messages);
     }
-  } }, Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("accounts.create"))));
+  } }, h("p", { class: "hint" }, t("accounts.invite_hint")), Object.values(fields).map((f) => f.wrap), h("div", { class: "actions" }, h("button", { type: "submit" }, t("accounts.invite"))));
   show(back(city), h("h1", {}, t("staff.accounts")), messages,
     h("ul", { class: "cards" }, staff.map((a) => accountCard(city, a, roleOptions, reload, messages))),
-    h("h2", {}, t("accounts.create")), form);
+    h("h2", {}, t("accounts.invite")), form);
 }
 
 /** One staff account with its role and status, changed in place. */
@@ -141,11 +141,14 @@ function accountCard(city, a, roleOptions, reload, messages) {
   const role = field({ label: t("accounts.role_of", { name: a.display_name }), name: "role", required: true, value: a.role, options: roleOptions });
   const status = field({
     label: t("accounts.status_of", { name: a.display_name }), name: "status", required: true, value: a.status,
-    options: ["active", "disabled"].map((v) => [v, t(`accounts.status.${v}`)]),
+    // An invited account stays invited until its holder accepts; the admin may only disable it.
+    options: (a.status === "invited" ? ["invited", "disabled"] : ["active", "disabled"]).map((v) => [v, t(`accounts.status.${v}`)]),
   });
   const save = async () => {
+    const body = { role: role.input.value };
+    if (status.input.value !== a.status) body.status = status.input.value;
     try {
-      await changeAndReload(() => api("PATCH", `${base(city)}/staff/${a.id}`, { auth: true, body: { role: role.input.value, status: status.input.value } }), reload);
+      await changeAndReload(() => api("PATCH", `${base(city)}/staff/${a.id}`, { auth: true, body }), reload);
       announce(t("accounts.saved", { name: a.display_name }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));
@@ -155,6 +158,7 @@ function accountCard(city, a, roleOptions, reload, messages) {
   return h("li", { class: "card" },
     h("h2", {}, a.display_name),
     h("p", {}, a.email ?? ""),
+    a.status === "invited" ? h("p", { class: "muted" }, t("accounts.invitation_pending")) : null,
     role.wrap, status.wrap,
     h("p", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: save }, t("accounts.save", { name: a.display_name }))));
 }
