@@ -145,7 +145,7 @@ const NEW_PASSWORD = "a new passphrase for the river town";
 test("on a phone: a resident asks for a link, sets a new password with it and logs in; the link works once", recovery, () => withPage("recovery-phone", PHONE, async (page) => {
   await page.goto(`${URL}/#/m/${SLUG}/login`);
   await heading(page, "Log in");
-  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByRole("link", { name: "Forgot your password?", exact: true }).click();
   await heading(page, "Recover your password");
   await accessible(page, "the recovery request");
   // An address nobody registered gets the very same answer.
@@ -153,7 +153,7 @@ test("on a phone: a resident asks for a link, sets a new password with it and lo
   await accessible(page, "the recovery request sent");
   await page.getByRole("link", { name: "Back to the login page" }).click();
   await heading(page, "Log in");
-  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByRole("link", { name: "Forgot your password?", exact: true }).click();
   await heading(page, "Recover your password");
   assert.equal(await ask(page, env("KURULTAI_RESIDENT_EMAIL")), unknown);
 
@@ -181,7 +181,7 @@ test("on a phone: a resident asks for a link, sets a new password with it and lo
 test("on a desktop: the platform admin recovers a password from the platform login", recovery, () => withPage("recovery-desktop", DESKTOP, async (page) => {
   await page.goto(`${URL}/#/platform`);
   await heading(page, "Platform admin login");
-  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByRole("link", { name: "Forgot your password?", exact: true }).click();
   await heading(page, "Recover your password");
   await ask(page, env("KURULTAI_PLATFORM_EMAIL"));
   const link = await mailedLink(/\/#\/reset-password/);

@@ -129,7 +129,7 @@ test("an official issues a letter code the resident enters, then a counter reset
     await page.getByRole("alert").first().waitFor();
     await page.getByLabel("Letter code").fill(letter.toLowerCase());
     await page.getByRole("button", { name: "Enter the code" }).click();
-    await page.getByText("You are verified by: Self-declared (open registration), Printed letter code.").waitFor();
+    await page.getByRole("region", { name: "Verification" }).getByText("You are verified by: Self-declared (open registration), Printed letter code.").waitFor();
     assert.equal(await page.getByLabel("Letter code").count(), 0, "the form is gone");
   });
 
