@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kurultai::config::{MailTransportKind, Settings, SmtpTls};
 use serde_json::json;
 
 use crate::browser::{browser_available, open_city, run_in_browser};
 use crate::helpers::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 use crate::support::oidc::{person, OidcProvider, CLIENT_ID, CLIENT_SECRET};
-use crate::support::smtp::SmtpServer;
+use crate::support::smtp::{smtp_on, SmtpServer};
 use crate::support::{tckn, BudgetBuilder, City, ResidentBuilder};
 
 /// A city speaking English and Turkish where typed registrations wait for review, provider
@@ -84,20 +83,6 @@ async fn browser_identity_residents_sign_in_through_the_state_provider_and_link_
         ],
     )
     .await;
-}
-
-/// The app's mail settings pointed at a plain SMTP server on `port`, quick to retry.
-fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
-    move |s: &mut Settings| {
-        s.mail.transport = Some(MailTransportKind::Smtp);
-        s.mail.smtp_host = "127.0.0.1".into();
-        s.mail.smtp_port = port;
-        s.mail.smtp_tls = SmtpTls::None;
-        s.mail.from = "Kurultai <pb@kurultai.example>".into();
-        s.mail.poll_ms = 100;
-        s.mail.retry_base_secs = 1;
-        s.mail.send_timeout_secs = 2;
-    }
 }
 
 /// Copies the decoded body of every message the SMTP server received into `dir` as
