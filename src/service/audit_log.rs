@@ -34,3 +34,28 @@ pub fn append(
     )?;
     Ok(())
 }
+
+/// Appends what an account did to itself without a session (accepting an invitation, setting
+/// a password from a recovery link): actor and target are the account, in its municipality's
+/// chain (the platform's for the platform admin).
+pub fn append_own_act(
+    conn: &mut DbConn,
+    account: &crate::db::accounts::AccountRow,
+    action: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<()> {
+    audit::append(
+        conn,
+        NewEntry {
+            municipality_id: account.municipality_id.as_ref().map(|m| m.as_str()),
+            actor_account_id: Some(&account.id),
+            actor_role: account.role.as_str(),
+            action,
+            target_type: "account",
+            target_id: Some(&account.id),
+            details: serde_json::json!({}),
+        },
+        at,
+    )?;
+    Ok(())
+}

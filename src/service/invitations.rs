@@ -2,13 +2,12 @@
 //! admin's invitation e-mailed them (`service::staff::create`), so no admin ever knows it.
 
 use crate::db::accounts as account_rows;
-use crate::db::audit::{self, NewEntry};
 use crate::db::Db;
 use crate::domain::one_time_code::CodePurpose;
 use crate::domain::{AccountStatus, Pepper};
 use crate::service::accounts::{hash_new_password, replace_password};
 use crate::service::one_time_codes::{invalid_code, link_holder, redeem_link};
-use crate::service::{now, Result};
+use crate::service::{audit_log, now, Result};
 
 /// Sets the invited account's password under the policy and makes it active, using the link
 /// once; recorded in the municipality's audit chain as the invitee's own act. Any token that
@@ -23,10 +22,8 @@ pub async fn accept(db: &Db, pepper: &Pepper, token: String, password: String) -
         let at = now();
         let holder = redeem_link(conn, &pepper, purpose, &token, at)?;
         let account = account_rows::by_id(conn, &holder)?;
-        let Some(municipality_id) = account.municipality_id.clone() else {
-            return Err(invalid_code());
-        };
-        if account.status != AccountStatus::Invited {
+        // Only a municipality's staff are invited; the platform admin never is.
+        if account.municipality_id.is_none() || account.status != AccountStatus::Invited {
             return Err(invalid_code());
         }
         replace_password(conn, &account.id, &hash, "invitation_accepted", at)?;
@@ -40,19 +37,7 @@ pub async fn accept(db: &Db, pepper: &Pepper, token: String, password: String) -
             at,
         )?;
         // The invitee acts for themselves, without a session yet.
-        audit::append(
-            conn,
-            NewEntry {
-                municipality_id: Some(municipality_id.as_str()),
-                actor_account_id: Some(&account.id),
-                actor_role: account.role.as_str(),
-                action: "staff.invitation_accepted",
-                target_type: "account",
-                target_id: Some(&account.id),
-                details: serde_json::json!({}),
-            },
-            at,
-        )?;
+        audit_log::append_own_act(conn, &account, "staff.invitation_accepted", at)?;
         Ok(())
     })
     .await

@@ -13,7 +13,6 @@ use chrono::Duration;
 
 use crate::auth::rate_limit::RecoveryLimiter;
 use crate::db::accounts::{self as account_rows, AccountRow};
-use crate::db::audit::{self, NewEntry};
 use crate::db::{municipalities, residents, Db, DbConn};
 use crate::domain::mail::{self, MailKind};
 use crate::domain::one_time_code::CodePurpose;
@@ -22,7 +21,7 @@ use crate::domain::{AccountStatus, Pepper, Role};
 use crate::service::accounts::{hash_new_password, normalise_email, replace_password};
 use crate::service::one_time_codes::{invalid_code, issue_lasting, link_holder, redeem_link};
 use crate::service::outbox::{self, Mailing};
-use crate::service::{now, throttle, Error, Result};
+use crate::service::{audit_log, now, throttle, Error, Result};
 
 /// A request for a recovery link.
 pub struct RecoveryRequest {
@@ -151,19 +150,7 @@ pub async fn reset(db: &Db, pepper: &Pepper, token: String, new_password: String
         }
         replace_password(conn, &account.id, &hash, "password_reset", at)?;
         if account.role != Role::Resident {
-            audit::append(
-                conn,
-                NewEntry {
-                    municipality_id: account.municipality_id.as_ref().map(|m| m.as_str()),
-                    actor_account_id: Some(&account.id),
-                    actor_role: account.role.as_str(),
-                    action: "account.password_reset_by_link",
-                    target_type: "account",
-                    target_id: Some(&account.id),
-                    details: serde_json::json!({}),
-                },
-                at,
-            )?;
+            audit_log::append_own_act(conn, &account, "account.password_reset_by_link", at)?;
         }
         Ok(())
     })
