@@ -15,6 +15,7 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod pabulib;
+pub mod public_url;
 pub mod routes;
 pub mod scheduler;
 pub mod secrets;

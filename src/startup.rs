@@ -37,6 +37,8 @@ pub enum StartupError {
     },
     #[error(transparent)]
     Mail(#[from] crate::mail::TransportError),
+    #[error(transparent)]
+    PublicUrl(#[from] crate::public_url::PublicUrlError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -60,8 +62,10 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let secrets = Secrets::resolve(&settings)?;
-        // Before the database: a production service without a chosen mail transport stops here.
+        // Before the database: a production service without a chosen mail transport or its
+        // public address stops here.
         let mail = crate::mail::Transport::from_settings(&settings)?;
+        let public_url = crate::public_url::check(&settings)?;
         let db = open_database(&settings).await?;
         let (public_listener, port) = bind(&settings.bind)?;
         let admin = match &settings.admin_bind {
@@ -71,9 +75,10 @@ impl Application {
         let mut settings = settings;
         // Links the service sends (e-mail, a provider's redirect) need its own address: when it
         // is not configured, the one just bound (development, tests on port 0).
-        if settings.public_url.is_none() {
-            settings.public_url = Some(format!("http://{}", public_listener.local_addr()?));
-        }
+        settings.public_url = Some(match public_url {
+            Some(checked) => checked,
+            None => crate::public_url::from_bound(public_listener.local_addr()?),
+        });
         let state =
             AppState::new(settings, secrets, db).map_err(|e| StartupError::Keys(e.to_string()))?;
         crate::auth::password::return_hash_memory();

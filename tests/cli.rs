@@ -92,6 +92,36 @@ fn production_without_secrets_refuses_to_start() {
 }
 
 #[test]
+fn production_without_a_public_address_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let serve = |public_url: Option<&str>| {
+        let mut command = kurultai(dir.path());
+        command
+            .arg("serve")
+            .env("KURULTAI_ENV", "production")
+            .env("KURULTAI_BIND", "127.0.0.1:0")
+            .env("KURULTAI_JWT_SECRET", secret)
+            .env("KURULTAI_ID_PEPPER", secret)
+            .env("KURULTAI_SIGNING_SECRET", secret)
+            .env("KURULTAI_MAIL__TRANSPORT", "none");
+        if let Some(url) = public_url {
+            command.env("KURULTAI_PUBLIC_URL", url);
+        }
+        command.output().unwrap()
+    };
+    for (url, expected) in [
+        (None, "KURULTAI_PUBLIC_URL"),
+        (Some("http://pb.example.city"), "must use https"),
+    ] {
+        let output = serve(url);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{url:?}: {stderr}");
+    }
+}
+
+#[test]
 fn migrate_then_create_a_platform_admin_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = kurultai(dir.path()).arg("migrate").output().unwrap();
