@@ -110,6 +110,7 @@ pub const PUBLIC: &[Route] = &[
     route!(api::residents::list),
     route!(api::residents::verify),
     route!(api::residents::reject),
+    route!(api::residents::release),
     route!(api::residents::show_profile),
     route!(api::residents::update_profile),
     route!(api::residents::delete_me),

@@ -308,6 +308,32 @@ pub async fn reject(
     Ok(HttpResponse::Ok().json(ResidentView::build(profile, &staff.municipality.slug)))
 }
 
+/// Release a rejected registration's national ID, so that its owner can register. The
+/// registration is erased; the release is audit-logged.
+#[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/release", tag = "residents",
+    operation_id = "releaseResident",
+    params(("slug" = String, Path, description = "The municipality's slug"),
+           ("id" = Uuid, Path, description = "The resident")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Released: the registration is gone and its ID free"),
+        (status = 401, description = "No valid token"),
+        (status = 403, description = "Not an official of this municipality"),
+        (status = 404, description = "No such resident here"),
+        (status = 409, description = "`not_rejected`: only a rejected registration is released"),
+        (status = "4XX", description = "Malformed request"),
+    ))]
+#[post("/municipalities/{slug}/residents/{id}/release")]
+pub async fn release(
+    db: web::Data<Db>,
+    staff: Staff<Officials>,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner().1.into();
+    service::release(&db, &staff.caller, &staff.municipality, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub(crate) async fn own_view(db: &Db, profile: Profile) -> ApiResult<ResidentView> {
     let id = profile.resident.municipality_id.clone();
     let municipality = crate::service::directory::municipality_by_id(db, id).await?;

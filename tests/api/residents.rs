@@ -939,3 +939,102 @@ async fn registration_is_throttled_per_national_id() {
     .await;
     assert_eq!(other.status, 201);
 }
+
+/// Someone typed another person's ID. The official rejects the registration and releases the
+/// ID; only then can its owner register, and the squatter's account is gone.
+#[tokio::test]
+async fn an_official_releases_a_rejected_registration_so_the_ids_owner_can_register() {
+    let app = spawn_app().await;
+    let t = town(&app, "astana", "KZ", "review").await;
+    let id = "900101300017";
+    let squatter = registered(
+        &app,
+        t.slug(),
+        person(id, "1990-01-01", Some("sq@x.example")),
+    )
+    .await;
+    let release_path =
+        |resident: &str| format!("/api/v1/municipalities/astana/residents/{resident}/release");
+
+    // A pending (or verified) registration is not released: the decision comes first.
+    let response = t
+        .official
+        .post(&release_path(&squatter.id), &json!(null))
+        .await;
+    assert_eq!(response.status, 409);
+    assert_eq!(response.problem().code, "not_rejected");
+    let owner = person(id, "1990-01-01", Some("owner@x.example"));
+    assert_eq!(
+        register(&app, t.slug(), owner.clone()).await.problem().code,
+        "already_registered"
+    );
+
+    let reject = format!(
+        "/api/v1/municipalities/astana/residents/{}/reject",
+        squatter.id
+    );
+    let reason = "Not the ID's owner: checked at the counter";
+    assert_eq!(
+        t.official
+            .post(&reject, &json!({ "reason": reason }))
+            .await
+            .status,
+        200
+    );
+    // A resident or another city's official cannot release it.
+    let squatter_session = app
+        .logged_in(Some("astana"), "sq@x.example", RESIDENT_PASSWORD)
+        .await;
+    assert_eq!(
+        squatter_session
+            .post(&release_path(&squatter.id), &json!(null))
+            .await
+            .status,
+        403
+    );
+    let other = town(&app, "almaty", "KZ", "review").await;
+    let response = other
+        .official
+        .post(
+            &format!(
+                "/api/v1/municipalities/almaty/residents/{}/release",
+                squatter.id
+            ),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(response.status, 404);
+
+    let response = t
+        .official
+        .post(&release_path(&squatter.id), &json!(null))
+        .await;
+    assert_eq!(response.status, 204, "{}", response.text());
+    // Gone: its session, its login, its place in the list; a second release finds nothing.
+    assert_eq!(squatter_session.get("/api/v1/me/profile").await.status, 401);
+    assert_eq!(
+        app.attempt_login(Some("astana"), "sq@x.example", RESIDENT_PASSWORD)
+            .await
+            .status,
+        401
+    );
+    let response = t
+        .official
+        .post(&release_path(&squatter.id), &json!(null))
+        .await;
+    assert_eq!(response.status, 404);
+    let all: ResidentPage = t
+        .official
+        .get("/api/v1/municipalities/astana/residents")
+        .await
+        .json_as();
+    assert!(all.items.is_empty());
+    assert_eq!(
+        crate::support::audit_details(&app, "resident.released").await,
+        [json!({ "reason": reason })]
+    );
+
+    // The owner registers with their own ID now.
+    let registered_owner = registered(&app, t.slug(), owner).await;
+    assert_eq!(registered_owner.status, "pending");
+}

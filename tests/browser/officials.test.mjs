@@ -124,6 +124,14 @@ test("an official pages and searches more than 100 registrations on a phone", ()
   await page.getByLabel("Status").selectOption("");
   await page.getByRole("button", { name: "Show", exact: true }).click();
   await page.locator(".card .badge", { hasText: "Rejected" }).waitFor();
+
+  // A rejected registration's ID can be released, behind a disclosure saying what it does;
+  // the registration is then gone from every list.
+  await page.getByText("Release this national ID…").click();
+  await page.getByText("This cannot be undone.", { exact: false }).waitFor();
+  await accessible(page, "releasing a rejected registration's ID");
+  await page.getByRole("button", { name: "Release the ID of Zeynep Kaya" }).click();
+  await page.getByText("No resident matches.").waitFor();
 }));
 
 test("an official lists a cycle's proposals, pages and filters them", () => withPage("officials-proposals", { viewport: { width: 390, height: 844 }, locale: "en-GB" }, async (page) => {

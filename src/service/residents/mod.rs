@@ -25,7 +25,7 @@ pub mod verifications;
 mod voter_roll;
 
 pub use counter_reset::{issue_counter_code, reset_at_counter, CounterReset};
-pub use deletion::delete_self;
+pub use deletion::{delete_self, release};
 pub use eligibility::{
     age_at, check_eligible, counting_methods, eligibility, votes_from, BudgetTerms, Ineligible,
     Voter,

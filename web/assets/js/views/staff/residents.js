@@ -1,7 +1,8 @@
 // Staff: the municipality's residents, searched by name and filtered by status and district,
 // a page at a time ("Show more" follows the API's cursor). Each pending registration shows
 // what an official decides on — district, registration date, age against the municipality's
-// minimum — and can be verified, or rejected with a reason.
+// minimum — and can be verified, or rejected with a reason. A rejected registration's ID can
+// be released (the registration is erased) so that its real owner can register.
 
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
@@ -47,7 +48,8 @@ export async function residentsPage({ city, isCurrent }, filters = { status: "pe
     if (action === "reject" && !reason) return;
     try {
       await changeAndReload(() => api("POST", `/municipalities/${slug}/residents/${resident.id}/${action}`, { auth: true, body: action === "reject" ? { reason } : undefined }), reload);
-      announce(t(action === "verify" ? "staff.verified" : "staff.resident_rejected", { name: resident.full_name }));
+      const done = { verify: "staff.verified", reject: "staff.resident_rejected", release: "staff.resident_released" }[action];
+      announce(t(done, { name: resident.full_name }));
     } catch (error) {
       messages.replaceChildren(errorBox(error));
       messages.focus();
@@ -73,6 +75,10 @@ export async function residentsPage({ city, isCurrent }, filters = { status: "pe
         h("button", { type: "button", class: "secondary", onclick: act(r, "reject", reason) }, t("staff.reject_resident", { name: r.full_name }))));
     }
     if (r.status !== "rejected") items.push(codeActions(city, r));
+    // Erasing is final, so it sits behind a disclosure that says what it does.
+    if (r.status === "rejected") items.push(h("details", {}, h("summary", {}, t("staff.release_summary")),
+      h("p", {}, t("staff.release_hint")),
+      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: act(r, "release") }, t("staff.release_resident", { name: r.full_name })))));
     return h("li", { class: "card" }, items);
   };
 
