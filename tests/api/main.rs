@@ -32,6 +32,7 @@ mod mail;
 mod methods;
 mod officials;
 mod oidc;
+mod outbox_instances;
 mod proposals;
 mod residents;
 mod slow_clients;
