@@ -201,6 +201,10 @@ pub struct MailSettings {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_tls: SmtpTls,
+    /// A PEM file with the certificate of the authority that signed the SMTP server's
+    /// certificate, for a relay under a city's own CA. Unset: the public web roots (webpki).
+    /// The server's name is checked either way.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     pub smtp_username: Option<String>,
     #[serde(skip_serializing)]
     pub smtp_password: Option<Secret>,
@@ -226,6 +230,7 @@ impl Default for MailSettings {
             smtp_host: "localhost".into(),
             smtp_port: 587,
             smtp_tls: SmtpTls::Starttls,
+            smtp_ca_file: None,
             smtp_username: None,
             smtp_password: None,
             from: "Kurultai <no-reply@localhost>".into(),

@@ -5,12 +5,13 @@
 //! refuses to start, and `file` or `none` chosen on purpose is said at start-up, so a city
 //! never loses its recovery e-mail silently.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{Environment, MailTransportKind, Settings, SmtpTls};
@@ -154,13 +155,13 @@ impl Transport {
 fn smtp(settings: &Settings) -> Result<AsyncSmtpTransport<Tokio1Executor>, TransportError> {
     let mail = &settings.mail;
     let host = mail.smtp_host.as_str();
-    let builder = match mail.smtp_tls {
-        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-            .map_err(|e| TransportError::Smtp(e.to_string()))?,
-        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
-            .map_err(|e| TransportError::Smtp(e.to_string()))?,
+    let tls = match mail.smtp_tls {
+        SmtpTls::None => Tls::None,
+        // Required, never opportunistic: a server that offers no STARTTLS gets nothing.
+        SmtpTls::Starttls => Tls::Required(tls_parameters(host, mail.smtp_ca_file.as_deref())?),
+        SmtpTls::Tls => Tls::Wrapper(tls_parameters(host, mail.smtp_ca_file.as_deref())?),
     };
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).tls(tls);
     let mut builder = builder
         .port(mail.smtp_port)
         // Each step of the conversation (connect, every reply) is cut after this long; the
@@ -171,6 +172,20 @@ fn smtp(settings: &Settings) -> Result<AsyncSmtpTransport<Tokio1Executor>, Trans
         builder = builder.credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
     }
     Ok(builder.build())
+}
+
+/// TLS towards `host`, trusting the public web roots and, when given, the city's own CA.
+fn tls_parameters(host: &str, ca_file: Option<&Path>) -> Result<TlsParameters, TransportError> {
+    let smtp_error = |e: &dyn std::fmt::Display| TransportError::Smtp(e.to_string());
+    let mut parameters = TlsParameters::builder(host.to_string());
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| smtp_error(&format!("smtp_ca_file {}: {e}", path.display())))?;
+        let ca = Certificate::from_pem(&pem)
+            .map_err(|e| smtp_error(&format!("smtp_ca_file {}: {e}", path.display())))?;
+        parameters = parameters.add_root_certificate(ca);
+    }
+    parameters.build_rustls().map_err(|e| smtp_error(&e))
 }
 
 #[cfg(test)]

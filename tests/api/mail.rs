@@ -55,7 +55,7 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> crate::support::Re
 }
 
 /// Every row of the outbox, as stored.
-async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
+pub(crate) async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
     app.db
         .read(|conn| {
             mail_outbox::table
@@ -68,7 +68,11 @@ async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
 }
 
 /// Waits until `check` holds for the outbox (at most `within`).
-async fn outbox_until(app: &TestApp, within: Duration, check: impl Fn(&[OutboxRow]) -> bool) {
+pub(crate) async fn outbox_until(
+    app: &TestApp,
+    within: Duration,
+    check: impl Fn(&[OutboxRow]) -> bool,
+) {
     let deadline = Instant::now() + within;
     loop {
         let rows = outbox(app).await;

@@ -29,6 +29,7 @@ mod instances;
 mod layering;
 mod linkability;
 mod mail;
+mod mail_tls;
 mod methods;
 mod officials;
 mod oidc;

@@ -14,6 +14,8 @@ use kurultai::config::{MailTransportKind, Settings, SmtpTls};
 pub struct SmtpServer {
     pub port: u16,
     maildir: PathBuf,
+    /// aiosmtpd's TLS options, when it speaks TLS.
+    tls: Vec<String>,
     child: Option<Child>,
     _dir: tempfile::TempDir,
 }
@@ -74,9 +76,29 @@ impl SmtpServer {
         Some(SmtpServer {
             port: free_port(),
             maildir: dir.path().join("maildir"),
+            tls: Vec::new(),
             child: None,
             _dir: dir,
         })
+    }
+
+    /// A running server that speaks TLS with the certificate and key in these PEM files:
+    /// STARTTLS, which it then requires before any mail, or TLS from the first byte.
+    pub fn start_tls(implicit: bool, cert: &Path, key: &Path) -> Option<SmtpServer> {
+        let mut server = Self::stopped()?;
+        let (cert_flag, key_flag) = if implicit {
+            ("--smtpscert", "--smtpskey")
+        } else {
+            ("--tlscert", "--tlskey")
+        };
+        server.tls = vec![
+            cert_flag.into(),
+            cert.display().to_string(),
+            key_flag.into(),
+            key.display().to_string(),
+        ];
+        server.resume();
+        Some(server)
     }
 
     fn on(port: u16) -> Option<SmtpServer> {
@@ -94,6 +116,7 @@ impl SmtpServer {
             .arg(format!("127.0.0.1:{}", self.port))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&self.maildir)
+            .args(&self.tls)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
