@@ -125,12 +125,16 @@ test("an official pages and searches more than 100 registrations on a phone", ()
   await page.getByRole("button", { name: "Show", exact: true }).click();
   await page.locator(".card .badge", { hasText: "Rejected" }).waitFor();
 
-  // A rejected registration's ID can be released, behind a disclosure saying what it does;
-  // the registration is then gone from every list.
-  await page.getByText("Release this national ID…").click();
-  await page.getByText("This cannot be undone.", { exact: false }).waitFor();
-  await accessible(page, "releasing a rejected registration's ID");
+  // A rejected registration's ID can be released, after a dialog saying what it does (going
+  // back keeps it); the registration is then gone from every list.
   await page.getByRole("button", { name: "Release the ID of Zeynep Kaya" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByText("This cannot be undone.", { exact: false }).waitFor();
+  await accessible(page, "releasing a rejected registration's ID");
+  await dialog.getByRole("button", { name: "Go back" }).click();
+  await page.locator(".card .badge", { hasText: "Rejected" }).waitFor();
+  await page.getByRole("button", { name: "Release the ID of Zeynep Kaya" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Release the ID of Zeynep Kaya" }).click();
   await page.getByText("No resident matches.").waitFor();
 }));
 

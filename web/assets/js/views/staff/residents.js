@@ -7,7 +7,7 @@
 import { api } from "../../api.js";
 import { announce, h, show } from "../../dom.js";
 import { date, number, pick, t } from "../../i18n.js";
-import { changeAndReload, errorBox, field, href, requiredReason } from "../../ui.js";
+import { changeAndReload, confirmAction, errorBox, field, href, requiredReason } from "../../ui.js";
 import { wallClock } from "./cycle_details.js";
 import { codeActions } from "./resident_codes.js";
 
@@ -75,10 +75,13 @@ export async function residentsPage({ city, isCurrent }, filters = { status: "pe
         h("button", { type: "button", class: "secondary", onclick: act(r, "reject", reason) }, t("staff.reject_resident", { name: r.full_name }))));
     }
     if (r.status !== "rejected") items.push(codeActions(city, r));
-    // Erasing is final, so it sits behind a disclosure that says what it does.
-    if (r.status === "rejected") items.push(h("details", {}, h("summary", {}, t("staff.release_summary")),
-      h("p", {}, t("staff.release_hint")),
-      h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: act(r, "release") }, t("staff.release_resident", { name: r.full_name })))));
+    // Erasing is final: the dialog says what it does before anything happens.
+    if (r.status === "rejected") {
+      const release = act(r, "release");
+      items.push(h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: async () => {
+        if (await confirmAction(t("staff.release_hint"), t("staff.release_resident", { name: r.full_name }))) await release();
+      } }, t("staff.release_resident", { name: r.full_name }))));
+    }
     return h("li", { class: "card" }, items);
   };
 
