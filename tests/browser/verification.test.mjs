@@ -115,6 +115,15 @@ test("an official issues a letter code the resident enters, then a counter reset
     const slip = await page.locator(".slip").innerText();
     for (const part of ["Letter code", "Ayşe Kaya", `City of ${SLUG}`, "Valid until", "shown only once"]) assert.ok(slip.includes(part), `the slip says ${part}`);
     await accessible(page, "the residents page with a letter slip");
+    // On paper the slip stands alone: nothing else of the page (other residents) is printed.
+    await page.evaluate(() => { window.print = () => {}; });
+    await page.locator(".slip").getByRole("button", { name: "Print" }).click();
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.getByRole("heading", { name: "Registrations to check" }).isVisible(), false, "the page's heading is not printed");
+    assert.equal(await page.getByLabel("Search by name").isVisible(), false, "the filters are not printed");
+    assert.ok(await page.locator(".slip strong.code").isVisible(), "the code is printed");
+    assert.equal(await page.locator(".slip").getByRole("button", { name: "Print" }).isVisible(), false, "the slip's button is not printed");
+    await page.emulateMedia({ media: "screen" });
   });
 
   await withPage("letter-resident", PHONE, async (page) => {

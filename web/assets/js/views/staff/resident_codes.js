@@ -45,5 +45,16 @@ function codeSlip(city, resident, kind, issued) {
       h("dt", {}, t("codes.expires")), h("dd", {}, date(issued.expires_at, city.time_zone))),
     h("p", {}, t(`codes.${kind}_how`)),
     h("p", { class: "muted" }, t("codes.once")),
-    h("div", { class: "actions" }, h("button", { type: "button", onclick: () => window.print() }, t("codes.print"))));
+    h("div", { class: "actions" }, h("button", { type: "button", onclick: (event) => printAlone(event.target.closest(".slip")) }, t("codes.print"))));
+}
+
+/** Prints `slip` alone (app.css): the page around it names other residents. */
+function printAlone(slip) {
+  document.body.classList.add("printing-one");
+  slip.classList.add("printing");
+  window.addEventListener("afterprint", () => {
+    document.body.classList.remove("printing-one");
+    slip.classList.remove("printing");
+  }, { once: true });
+  window.print();
 }
