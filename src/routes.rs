@@ -138,6 +138,7 @@ pub const ADMIN: &[Route] = &[
     route!(admin::staff::create),
     route!(admin::staff::update),
     route!(admin::staff::disable),
+    route!(admin::invitation::resend),
     route!(admin::voter_roll::upload),
     route!(admin::identity_provider::show),
     route!(admin::identity_provider::update),

@@ -7,6 +7,7 @@
 
 pub mod districts;
 pub mod identity_provider;
+pub mod invitation;
 pub mod municipalities;
 pub mod settings;
 pub mod staff;

@@ -147,6 +147,16 @@ impl RecoveryLimiter {
             Bucket::new("recovery-email", email_key, self.per_email),
         ]
     }
+
+    /// The bucket of an admin's resent invitations to one staff account (`account_key`: tenant
+    /// and account): each sends its address an e-mail, so it has the e-mail address's shape.
+    pub fn invitation(&self, account_key: &str) -> Vec<Bucket> {
+        vec![Bucket::new(
+            "invitation-resend",
+            account_key,
+            self.per_email,
+        )]
+    }
 }
 
 /// Typed one-time codes (a letter code, a counter reset code): 50 bits are safe only while

@@ -1,5 +1,6 @@
 //! Staff accounts of a municipality: officials, auditors and admins.
 
+use crate::auth::rate_limit::RecoveryLimiter;
 use crate::auth::sealing::Sealer;
 use crate::db::accounts::{self as rows, AccountRow};
 use crate::db::municipalities::Municipality;
@@ -17,6 +18,7 @@ use crate::service::audit_log;
 use crate::service::now;
 use crate::service::one_time_codes;
 use crate::service::outbox::{self, Mailing};
+use crate::service::throttle;
 use crate::service::Actor;
 use crate::service::{Error, Result};
 
@@ -133,6 +135,55 @@ pub(super) fn invite(
     );
     let recipient = row.email.as_deref().unwrap_or_default();
     outbox::queue(conn, sealer, MailKind::StaffInvitation, recipient, &letter)
+}
+
+/// Issues an `invited` account a new invitation link (the earlier one stops working:
+/// `one_time_codes::issue` replaces it) and queues the same e-mail as the first, in one
+/// transaction; audit-logged as `staff.invitation_resent`, never with the link. Another
+/// tenant's account or a resident is not found; an account no longer invited is `not_invited`.
+/// Throttled per account like recovery e-mail per address, so no one floods an inbox.
+pub async fn resend_invitation(
+    db: &Db,
+    actor: &Actor,
+    municipality: &Municipality,
+    id: AccountId,
+    invitations: (&Pepper, &Mailing, &RecoveryLimiter),
+) -> Result<()> {
+    let (pepper, mailing, limiter) = invitations;
+    let account_key = format!("{}\n{}", municipality.id.as_str(), id.as_str());
+    throttle::take(db, pepper, limiter.invitation(&account_key)).await?;
+    let actor = actor.clone();
+    let (pepper, sealer) = (pepper.clone(), mailing.sealer.clone());
+    let base = mailing.public_url.clone();
+    let municipality = municipality.clone();
+    db.write(move |conn| {
+        let row = rows::by_id(conn, &id)?;
+        let is_staff_here = row.municipality_id.as_deref() == Some(municipality.id.as_str())
+            && row.role.is_municipality_staff();
+        if !is_staff_here {
+            return Err(Error::not_found());
+        }
+        if row.status != AccountStatus::Invited {
+            return Err(Error::conflict(
+                "not_invited",
+                "This account is not waiting for an invitation: it has set its password or is disabled.",
+            ));
+        }
+        invite(conn, &pepper, &sealer, &base, &municipality, &actor, &row)?;
+        audit_log::append(
+            conn,
+            &actor,
+            &municipality.id,
+            "staff.invitation_resent",
+            "account",
+            &row.id,
+            serde_json::json!({"email": row.email}),
+        )?;
+        Ok(())
+    })
+    .await?;
+    mailing.outbox.committed(1);
+    Ok(())
 }
 
 pub async fn update(

@@ -1,6 +1,7 @@
 //! Staff invitations in a real browser (see browser.rs for how these run), with the mail going
-//! through a real SMTP server (aiosmtpd): an admin invites an official from the staff page, the
-//! official opens the e-mailed link, sets a password and logs in; the used link is refused.
+//! through a real SMTP server (aiosmtpd): an admin invites an official from the staff page and
+//! resends the invitation, the official opens the new e-mailed link, sets a password and logs
+//! in; the used link and the replaced first one are refused.
 
 use crate::browser::{app_with_mail, browser_available, maildir_env, run_in_browser};
 use crate::helpers::PASSWORD;
@@ -28,6 +29,10 @@ async fn browser_invitations_an_invited_official_sets_a_password_from_the_mailed
     // What the pages did is what is stored: the official is active and the acceptance audited.
     assert_eq!(
         crate::support::audit_actions(&app, "staff.invitation_accepted").await,
+        1
+    );
+    assert_eq!(
+        crate::support::audit_actions(&app, "staff.invitation_resent").await,
         1
     );
 }

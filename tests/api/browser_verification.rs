@@ -1,6 +1,7 @@
 //! Verification in the web client, in a real browser (`tests/browser/verification.test.mjs`):
 //! an admin chooses the city's verification methods and configures its identity provider
-//! against the real OpenID provider of `support/oidc.rs`, so the server's discovery check runs.
+//! against the real OpenID provider of `support/oidc.rs`, so the server's discovery check runs;
+//! then removes it, and the login page offers it no more.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -53,6 +54,35 @@ async fn an_admin_sets_verification_methods_and_the_identity_provider_in_a_real_
     assert_eq!(configured["issuer_url"], provider.issuer.as_str());
     assert_eq!(configured["client_secret_set"], true);
     assert_eq!(configured["birth_date_claim"], "birthdate");
+
+    // The next stage removes it through the page, and the server holds none.
+    run_in_browser(
+        &app,
+        "verification.test.mjs",
+        vec![
+            ("KURULTAI_SLUG", slug.to_string()),
+            ("KURULTAI_PASSWORD", PASSWORD.to_string()),
+            ("KURULTAI_ADMIN", format!("admin@{slug}.example")),
+            ("KURULTAI_REMOVE_PROVIDER", "1".to_string()),
+        ],
+    )
+    .await;
+    let none = city
+        .admin
+        .get(&format!("/api/v1/municipalities/{slug}/identity-provider"))
+        .await;
+    none.expect_status(404);
+    assert_eq!(none.problem().code, "no_identity_provider");
+    let options: Value = app
+        .anonymous()
+        .get(&format!("/api/v1/municipalities/{slug}/sign-in-options"))
+        .await
+        .ok();
+    assert_eq!(options["provider"], Value::Null);
+    assert_eq!(
+        crate::support::audit_actions(&app, "identity_provider.removed").await,
+        1
+    );
 }
 
 /// An official hands a resident a letter code and, later, a counter reset code; the resident

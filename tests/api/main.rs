@@ -26,6 +26,7 @@ mod fence;
 mod health;
 mod helpers;
 mod instances;
+mod invitation_resend;
 mod layering;
 mod linkability;
 mod mail;

@@ -1,8 +1,8 @@
 // Staff invitations in a real browser: an admin invites an official from the staff accounts
-// page (no password field: the admin never knows it); the official opens the link from the
-// real e-mail (tests/browser/mail.mjs), is refused a too-short password, sets a good one and
-// logs in; the used link is refused. axe-core checks every page. Started by
-// `tests/api/browser_invitations.rs`.
+// page (no password field: the admin never knows it), then resends the invitation; the
+// official opens the NEW link from the real e-mail (tests/browser/mail.mjs), is refused a
+// too-short password, sets a good one and logs in; the used link and the first, replaced one
+// are refused. axe-core checks every page. Started by `tests/api/browser_invitations.rs`.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,8 +31,26 @@ test("an admin invites an official by e-mail, without a password", () => withPag
   await accessible(page, "the invited official");
 }));
 
-test("the official sets a password from the e-mailed link and logs in", () => withPage("official", PHONE, async (page) => {
-  const link = await linkMailedTo(OFFICIAL);
+// The link of the first invitation, replaced by the resent one.
+let firstLink;
+
+test("the admin resends the invitation, on a phone", () => withPage("resend", PHONE, async (page) => {
+  firstLink = await linkMailedTo(OFFICIAL);
+  await logIn(page, env("KURULTAI_ADMIN"), env("KURULTAI_PASSWORD"));
+  await heading(page, "Staff pages");
+  await page.getByRole("link", { name: "Staff accounts" }).click();
+  await heading(page, "Staff accounts");
+  // Only the invited account has the button.
+  assert.equal(await page.getByRole("button", { name: /^Resend the invitation/ }).count(), 1);
+  await page.getByRole("button", { name: "Resend the invitation to Olcay Official" }).click();
+  await page.getByRole("status").filter({ hasText: `A new invitation was sent to ${OFFICIAL}` }).waitFor();
+  await accessible(page, "the invitation resent");
+  // The new link arrives by e-mail, and it is another link.
+  assert.notEqual(await linkMailedTo(OFFICIAL, { count: 2 }), firstLink);
+}));
+
+test("the official sets a password from the resent link and logs in", () => withPage("official", PHONE, async (page) => {
+  const link = await linkMailedTo(OFFICIAL, { count: 2 });
   assert.match(link, new RegExp(`/#/m/${SLUG}/invitation\\?token=`));
   await page.goto(link);
   await heading(page, "Accept your invitation");
@@ -55,10 +73,20 @@ test("the official sets a password from the e-mailed link and logs in", () => wi
 }));
 
 test("the used link is refused", () => withPage("used link", PHONE, async (page) => {
-  await page.goto(await linkMailedTo(OFFICIAL));
+  await page.goto(await linkMailedTo(OFFICIAL, { count: 2 }));
   await heading(page, "Accept your invitation");
   await page.getByLabel("New password").fill("another long enough passphrase");
   await page.getByRole("button", { name: "Set password" }).click();
   await page.getByRole("alert").filter({ hasText: "This code or link is not valid" }).waitFor();
   await accessible(page, "the used link");
+}));
+
+test("the first link, replaced by the resent one, is refused", () => withPage("first link", DESKTOP, async (page) => {
+  assert.ok(firstLink, "the first link was read");
+  await page.goto(firstLink);
+  await heading(page, "Accept your invitation");
+  await page.getByLabel("New password").fill("another long enough passphrase");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await page.getByRole("alert").filter({ hasText: "This code or link is not valid" }).waitFor();
+  await accessible(page, "the replaced link");
 }));

@@ -2,7 +2,8 @@
 // configures its identity provider (a real OpenID provider, so the server's discovery check
 // runs); the client secret never reaches the page again. An official issues a letter code
 // and a counter reset code; the resident enters the first and resets the password with the
-// second. axe-core checks every page, on a phone and on a desktop. Started by
+// second. An admin removes the provider, and the login page offers it no more. axe-core
+// checks every page, on a phone and on a desktop. Started by
 // `tests/api/browser_verification.rs`, once per stage: each stage sets the variables of its
 // tests, and the others are skipped.
 
@@ -15,6 +16,7 @@ const SECRET = process.env.KURULTAI_CLIENT_SECRET;
 const PROVIDER_STAGE = { skip: !SECRET };
 const CODES_STAGE = { skip: !process.env.KURULTAI_NATIONAL_ID };
 const STAFF_STAGE = { skip: !process.env.KURULTAI_STAFF_NEW_PASSWORD };
+const REMOVE_STAGE = { skip: !process.env.KURULTAI_REMOVE_PROVIDER };
 const PHONE = { viewport: { width: 390, height: 844 }, locale: "en-GB", isMobile: true, hasTouch: true };
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: "en-GB" };
 
@@ -82,6 +84,55 @@ test("the identity page on a desktop", PROVIDER_STAGE, () => withPage("identity-
   await page.getByText("A client secret is set.").waitFor();
   assert.ok(!(await page.content()).includes(SECRET));
   await accessible(page, "the identity page on a desktop");
+}));
+
+/**
+ * The city's login page for a stranger, once it has asked which sign-ins the city offers (the
+ * provider's section is filled in when the answer arrives): the provider's button, or null.
+ */
+async function providerButtonOnLogin(page) {
+  const asked = page.waitForResponse((r) => r.url().endsWith(`/municipalities/${SLUG}/sign-in-options`));
+  await page.goto(`${URL}/#/m/${SLUG}/login`);
+  await heading(page, "Log in");
+  const answer = await (await asked).json();
+  await page.locator("#main:not([aria-busy])").waitFor();
+  const button = page.getByRole("button", { name: "e-Devlet ile giriş" });
+  if (answer.provider) await button.waitFor();
+  return (await button.count()) ? button : null;
+}
+
+test("before the removal, the login page offers the provider", REMOVE_STAGE, () => withPage("provider-offered", PHONE, async (page) => {
+  assert.ok(await providerButtonOnLogin(page), "the provider's button");
+  await page.getByRole("heading", { name: "Sign in with the state's sign-in service" }).waitFor();
+}));
+
+test("an admin removes the identity provider", REMOVE_STAGE, () => withPage("remove-provider", DESKTOP, async (page) => {
+  await logIn(page, env("KURULTAI_ADMIN"), PASSWORD);
+  await heading(page, "Staff pages");
+  await page.getByRole("link", { name: "Identity and verification" }).click();
+  await heading(page, "Identity and verification");
+  await page.getByText("A client secret is set.").waitFor();
+  // The page asks first; going back keeps the provider.
+  await page.getByRole("button", { name: "Remove the identity provider" }).click();
+  const dialog = page.getByRole("dialog", { name: "Remove the identity provider? Residents will no longer be able to sign in with it." });
+  await dialog.waitFor();
+  await accessible(page, "the removal asked");
+  await dialog.getByRole("button", { name: "Go back" }).click();
+  await page.getByText("A client secret is set.").waitFor();
+  await page.getByRole("button", { name: "Remove the identity provider" }).click();
+  await dialog.getByRole("button", { name: "Remove the identity provider" }).click();
+  await page.getByText("No identity provider is configured").waitFor();
+  await page.locator("#announce").filter({ hasText: "The identity provider was removed." }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Remove the identity provider" }).count(), 0);
+  assert.equal(await page.getByText("A client secret is set.").count(), 0);
+  assert.equal(await page.getByLabel("Issuer URL").inputValue(), "", "the form starts empty again");
+  await accessible(page, "the identity page, provider removed");
+}));
+
+test("after the removal, the login page offers no provider", REMOVE_STAGE, () => withPage("provider-gone", PHONE, async (page) => {
+  assert.equal(await providerButtonOnLogin(page), null, "no provider's button");
+  assert.equal(await page.getByRole("heading", { name: "Sign in with the state's sign-in service" }).count(), 0);
+  await accessible(page, "the login page without a provider");
 }));
 
 /** The code on the slip the official's page shows (the `strong.code` in it). */

@@ -160,5 +160,24 @@ function accountCard(city, a, roleOptions, reload, messages) {
     h("p", {}, a.email ?? ""),
     a.status === "invited" ? h("p", { class: "muted" }, t("accounts.invitation_pending")) : null,
     role.wrap, status.wrap,
-    h("p", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: save }, t("accounts.save", { name: a.display_name }))));
+    h("p", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: save }, t("accounts.save", { name: a.display_name })),
+      a.status === "invited" ? resendButton(city, a, messages) : null));
+}
+
+/** Sends an invited account a new link (the earlier one stops working); the page stays as it is. */
+function resendButton(city, a, messages) {
+  const button = h("button", { type: "button", class: "secondary" }, t("accounts.resend", { name: a.display_name }));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api("POST", `${base(city)}/staff/${a.id}/invitation`, { auth: true });
+      messages.replaceChildren(h("p", { class: "success", role: "status" }, t("accounts.invitation_resent", { email: a.email ?? a.display_name })));
+    } catch (error) {
+      messages.replaceChildren(errorBox(error));
+      messages.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
 }
