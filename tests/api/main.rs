@@ -19,6 +19,7 @@ mod browser_verification;
 mod browser_whole_cycle;
 mod by_slug;
 mod cycles;
+mod email_code;
 mod end_to_end;
 mod errors;
 mod exports;
