@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod ballots;
 mod browser;
+mod browser_email_code;
 mod browser_identity;
 mod browser_invitations;
 mod browser_languages;
