@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
 use crate::support::smtp::{smtp_on, Mail, SmtpServer};
-use crate::support::{approvals, BudgetBuilder, City, MunicipalityBuilder, Reply, Role, Session};
+use crate::support::{
+    approvals, BudgetBuilder, City, MunicipalityBuilder, Reply, ResidentBuilder, Role, Session,
+};
 
 const ARRIVES: Duration = Duration::from_secs(15);
 const SEND: &str = "/api/v1/me/verification/email-code";
@@ -30,6 +32,23 @@ async fn city(app: &TestApp, slug: &str, methods: &[&str]) -> City {
         )
         .setting("default_language", "en");
     app.create_municipality(builder).await
+}
+
+/// A real SMTP server, an app mailing to it (its settings then `tune`d) and a city offering
+/// `methods`; `None` when aiosmtpd is missing and the test may skip.
+async fn mailing_city(
+    slug: &str,
+    methods: &[&str],
+    tune: impl FnOnce(&mut kurultai::config::Settings),
+) -> Option<(SmtpServer, TestApp, City)> {
+    let smtp = SmtpServer::start()?;
+    let app = spawn_app_with(|s| {
+        smtp_on(smtp.port)(s);
+        tune(s);
+    })
+    .await;
+    let city = city(&app, slug, methods).await;
+    Some((smtp, app, city))
 }
 
 async fn send(who: &Session) -> Reply {
@@ -113,17 +132,16 @@ async fn expire_codes(app: &TestApp) {
 
 #[tokio::test]
 async fn the_code_arrives_in_the_residents_language_and_lets_them_vote_where_only_email_counts() {
-    let Some(smtp) = SmtpServer::start() else {
+    let Some((smtp, app, city)) = mailing_city("kazan", &["review", "email_code"], |_| {}).await
+    else {
         return;
     };
-    let app = spawn_app_with(smtp_on(smtp.port)).await;
-    let city = city(&app, "kazan", &["review", "email_code"]).await;
     let official = app.staff_login(&city, Role::Official).await;
     let ayse = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(1))
+        .register_resident(&city, ResidentBuilder::adult(1))
         .await;
     let veli = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(2))
+        .register_resident(&city, ResidentBuilder::adult(2))
         .await;
     patch_profile(&ayse, json!({"language": "ru"})).await;
 
@@ -194,14 +212,14 @@ async fn the_code_arrives_in_the_residents_language_and_lets_them_vote_where_onl
 
 #[tokio::test]
 async fn an_expired_or_replaced_code_is_refused_and_a_rejection_stands() {
-    let Some(smtp) = SmtpServer::start() else {
+    let Some((smtp, app, city)) =
+        mailing_city("kazan-late", &["review", "email_code"], |_| {}).await
+    else {
         return;
     };
-    let app = spawn_app_with(smtp_on(smtp.port)).await;
-    let city = city(&app, "kazan-late", &["review", "email_code"]).await;
     let official = app.staff_login(&city, Role::Official).await;
     let resident = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(3))
+        .register_resident(&city, ResidentBuilder::adult(3))
         .await;
 
     let mut seen = Vec::new();
@@ -233,13 +251,13 @@ async fn an_expired_or_replaced_code_is_refused_and_a_rejection_stands() {
 
 #[tokio::test]
 async fn not_offered_and_no_address_are_refused_with_their_codes() {
-    let Some(smtp) = SmtpServer::start() else {
+    let Some((smtp, app, city)) =
+        mailing_city("kazan-no", &["review", "letter_code"], |_| {}).await
+    else {
         return;
     };
-    let app = spawn_app_with(smtp_on(smtp.port)).await;
-    let city = city(&app, "kazan-no", &["review", "letter_code"]).await;
     let resident = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(4))
+        .register_resident(&city, ResidentBuilder::adult(4))
         .await;
     assert_refused(
         &send(&resident).await,
@@ -254,7 +272,7 @@ async fn not_offered_and_no_address_are_refused_with_their_codes() {
 
     let offered = self::city(&app, "kazan-yes", &["review", "email_code"]).await;
     let without = app
-        .register_resident(&offered, crate::support::ResidentBuilder::adult(5))
+        .register_resident(&offered, ResidentBuilder::adult(5))
         .await;
     patch_profile(&without, json!({"email": null})).await;
     assert_refused(&send(&without).await, 409, "email_missing");
@@ -266,23 +284,21 @@ async fn not_offered_and_no_address_are_refused_with_their_codes() {
 
 #[tokio::test]
 async fn sends_and_attempts_are_throttled_per_account() {
-    let Some(smtp) = SmtpServer::start() else {
-        return;
-    };
-    let app = spawn_app_with(|s| {
-        smtp_on(smtp.port)(s);
+    let tune = |s: &mut kurultai::config::Settings| {
         s.code_limits.email_sends_per_hour = 1;
         s.code_limits.email_sends_burst = 2;
         s.code_limits.per_person_per_hour = 1;
         s.code_limits.per_person_burst = 2;
-    })
-    .await;
-    let city = city(&app, "kazan-slow", &["review", "email_code"]).await;
+    };
+    let Some((smtp, app, city)) = mailing_city("kazan-slow", &["review", "email_code"], tune).await
+    else {
+        return;
+    };
     let flooder = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(6))
+        .register_resident(&city, ResidentBuilder::adult(6))
         .await;
     let other = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(7))
+        .register_resident(&city, ResidentBuilder::adult(7))
         .await;
     let mut seen = Vec::new();
     send(&flooder).await.expect_status(202);
@@ -311,13 +327,13 @@ async fn sends_and_attempts_are_throttled_per_account() {
 
 #[tokio::test]
 async fn a_new_address_drops_the_old_ones_code_and_what_it_proved() {
-    let Some(smtp) = SmtpServer::start() else {
+    let Some((smtp, app, city)) =
+        mailing_city("kazan-move", &["review", "email_code"], |_| {}).await
+    else {
         return;
     };
-    let app = spawn_app_with(smtp_on(smtp.port)).await;
-    let city = city(&app, "kazan-move", &["review", "email_code"]).await;
     let resident = app
-        .register_resident(&city, crate::support::ResidentBuilder::adult(8))
+        .register_resident(&city, ResidentBuilder::adult(8))
         .await;
 
     // A code read at the old address does not prove the new one.
