@@ -86,6 +86,10 @@ pub struct CodeLimitSettings {
     /// Counter reset attempts from one client address, whatever the ID.
     pub per_ip_per_hour: u32,
     pub per_ip_burst: u32,
+    /// E-mail codes sent to one resident's address: each is a message a stranger's mailbox
+    /// may receive, so few, whoever asks.
+    pub email_sends_per_hour: u32,
+    pub email_sends_burst: u32,
 }
 
 impl Default for CodeLimitSettings {
@@ -95,6 +99,8 @@ impl Default for CodeLimitSettings {
             per_person_burst: 5,
             per_ip_per_hour: 30,
             per_ip_burst: 10,
+            email_sends_per_hour: 4,
+            email_sends_burst: 3,
         }
     }
 }

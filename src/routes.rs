@@ -123,6 +123,8 @@ pub const PUBLIC: &[Route] = &[
     route!(api::resident_codes::enter_letter_code),
     route!(api::resident_codes::issue_counter_code),
     route!(api::resident_codes::reset_at_counter),
+    route!(api::email_codes::send_email_code),
+    route!(api::email_codes::confirm_email_code),
 ];
 
 /// The municipality admin module under [`API_SCOPE`]; with `KURULTAI_ADMIN_BIND` set, served

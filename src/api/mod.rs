@@ -13,6 +13,7 @@ pub mod by_slug;
 pub mod closed_sets;
 pub mod countries;
 pub mod cycles;
+pub mod email_codes;
 pub mod examples;
 pub mod exports;
 pub mod lang;

@@ -19,7 +19,7 @@ use crate::db::Db;
 use crate::domain::Pepper;
 use crate::error::ApiResult;
 use crate::service::one_time_codes::Issued;
-use crate::service::residents::{self as service, CounterReset};
+use crate::service::residents::{self as service, CounterReset, OwnCode};
 use crate::state::AuthState;
 
 /// A code just issued: give it to the resident now; it is never shown again.
@@ -106,10 +106,30 @@ pub async fn enter_letter_code(
     resident: ResidentAuth,
     body: web::Json<CodeEntry>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.into_inner().code;
+    enter_own_code(
+        &db,
+        &pepper,
+        &auth,
+        &resident,
+        body.into_inner(),
+        OwnCode::Letter,
+    )
+    .await
+}
+
+/// The caller enters a code of `kind`; the answer is their profile (`service::residents::own_codes`).
+pub(crate) async fn enter_own_code(
+    db: &Db,
+    pepper: &Pepper,
+    auth: &AuthState,
+    resident: &ResidentAuth,
+    entry: CodeEntry,
+    kind: OwnCode,
+) -> ApiResult<HttpResponse> {
+    let limiter = &auth.code_limiter;
     let profile =
-        service::redeem_letter_code(&db, &pepper, &auth.code_limiter, &resident.0, code).await?;
-    Ok(HttpResponse::Ok().json(own_view(&db, profile).await?))
+        service::redeem_own_code(db, pepper, limiter, &resident.0, kind, entry.code).await?;
+    Ok(HttpResponse::Ok().json(own_view(db, profile).await?))
 }
 
 /// Issue a counter reset code for a resident, after checking the person at the counter.

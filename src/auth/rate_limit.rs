@@ -165,6 +165,7 @@ impl RecoveryLimiter {
 pub struct CodeLimiter {
     per_person: Shape,
     per_ip: Shape,
+    email_sends: Shape,
 }
 
 impl CodeLimiter {
@@ -172,7 +173,18 @@ impl CodeLimiter {
         Self {
             per_person: per_hour(settings.per_person_per_hour, settings.per_person_burst),
             per_ip: per_hour(settings.per_ip_per_hour, settings.per_ip_burst),
+            email_sends: per_hour(settings.email_sends_per_hour, settings.email_sends_burst),
         }
+    }
+
+    /// The bucket of a logged-in resident's attempts at the code e-mailed to them.
+    pub fn email_code(&self, account_id: &str) -> Vec<Bucket> {
+        vec![Bucket::new("email-code", account_id, self.per_person)]
+    }
+
+    /// The bucket of e-mail codes sent to a resident's address, taken before one is drawn.
+    pub fn email_code_sends(&self, account_id: &str) -> Vec<Bucket> {
+        vec![Bucket::new("email-code-send", account_id, self.email_sends)]
     }
 
     /// The bucket of a logged-in resident's attempts at their letter code.

@@ -88,6 +88,20 @@ pub fn delete_of_account(conn: &mut DbConn, account_id: &AccountId) -> QueryResu
         .execute(conn)
 }
 
+/// Removes an account's codes of one purpose (what they were sent to is no longer theirs).
+pub fn delete_of_purpose(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    purpose: &str,
+) -> QueryResult<usize> {
+    diesel::delete(
+        one_time_codes::table
+            .filter(one_time_codes::account_id.eq(account_id))
+            .filter(one_time_codes::purpose.eq(purpose)),
+    )
+    .execute(conn)
+}
+
 /// Forgets codes that expired before `now`, used or not: they can open nothing.
 pub fn forget_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(one_time_codes::table.filter(one_time_codes::expires_at.le(now))).execute(conn)

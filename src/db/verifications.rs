@@ -59,6 +59,20 @@ pub fn methods_of(
         .collect()
 }
 
+/// Forgets one method's record of a resident (what it proved no longer holds).
+pub fn delete_method(
+    conn: &mut DbConn,
+    account_id: &AccountId,
+    method: VerificationMethod,
+) -> QueryResult<usize> {
+    diesel::delete(
+        resident_verifications::table
+            .filter(resident_verifications::account_id.eq(account_id))
+            .filter(resident_verifications::method.eq(method.as_str())),
+    )
+    .execute(conn)
+}
+
 /// Forgets a resident's verifications (with their registration).
 pub fn delete_of_account(conn: &mut DbConn, account_id: &AccountId) -> QueryResult<()> {
     diesel::delete(

@@ -54,17 +54,27 @@ async function messages(maildir) {
  * The link in the newest message to `address` (the `count`-th one when the test waits for a
  * second, resent message), waiting up to `within` ms for it to arrive.
  */
-export async function linkMailedTo(address, { count = 1, within = 20000 } = {}) {
+export async function linkMailedTo(address, options) {
+  const link = (await bodyMailedTo(address, options)).match(/https?:\/\/\S+/);
+  if (!link) throw new Error(`no link in the message to ${address}`);
+  return link[0];
+}
+
+/** The typed code (`7XK2M-Q4TZ9`) in the newest message to `address`, as `linkMailedTo`. */
+export async function codeMailedTo(address, options) {
+  const code = (await bodyMailedTo(address, options)).match(/\b[0-9A-Z]{5}-[0-9A-Z]{5}\b/);
+  if (!code) throw new Error(`no code in the message to ${address}`);
+  return code[0];
+}
+
+/** The body of the newest message to `address` once `count` arrived (within `within` ms). */
+async function bodyMailedTo(address, { count = 1, within = 20000 } = {}) {
   const maildir = process.env.KURULTAI_MAILDIR;
   if (!maildir) throw new Error("KURULTAI_MAILDIR is not set");
   const deadline = Date.now() + within;
   for (;;) {
     const mine = (await messages(maildir)).filter((m) => (m.headers.to ?? "").includes(address));
-    if (mine.length >= count) {
-      const link = mine[mine.length - 1].body.match(/https?:\/\/\S+/);
-      if (!link) throw new Error(`no link in the message to ${address}`);
-      return link[0];
-    }
+    if (mine.length >= count) return mine[mine.length - 1].body;
     if (Date.now() > deadline) throw new Error(`no message to ${address} arrived within ${within} ms`);
     await sleep(100);
   }

@@ -16,6 +16,8 @@ string_enum! {
         PasswordRecovery => "password_recovery",
         /// A new staff member's single-use link to set their first password.
         StaffInvitation => "staff_invitation",
+        /// A typed code proving the resident reads mail at their account's address.
+        EmailCode => "email_code",
     }
 }
 
@@ -130,6 +132,7 @@ pub fn placeholders(kind: MailKind) -> &'static [&'static str] {
     match kind {
         MailKind::PasswordRecovery => &["municipality", "link", "minutes"],
         MailKind::StaffInvitation => &["municipality", "link", "days"],
+        MailKind::EmailCode => &["municipality", "code", "link", "minutes"],
     }
 }
 

@@ -10,14 +10,17 @@
 //! uploaded roll), `profile` (a resident's own profile), `deletion` (deleting one's
 //! registration), `eligibility` (who may vote, for the ballot code), [`verifications`] (the
 //! one record of how a resident was verified, that every verifying path calls),
-//! `letter_codes` (the printed code an official issues and the resident enters) and
+//! `letter_codes` (the printed code an official issues and the resident enters), `email_codes`
+//! (the code mailed to the resident's address), `own_codes` (entering either) and
 //! `counter_reset` (the password reset code an official issues at the counter).
 
 mod counter_reset;
 mod deletion;
 mod eligibility;
+mod email_codes;
 mod fields;
 mod letter_codes;
+mod own_codes;
 mod profile;
 mod register;
 mod review;
@@ -30,7 +33,9 @@ pub use eligibility::{
     age_at, check_eligible, counting_methods, eligibility, votes_from, BudgetTerms, Ineligible,
     Voter,
 };
-pub use letter_codes::{issue_letter_code, redeem_letter_code};
+pub use email_codes::{send_email_code, EmailCodeSent};
+pub use letter_codes::issue_letter_code;
+pub use own_codes::{redeem_own_code, OwnCode};
 pub use profile::{own_profile, update_profile, ProfilePatch};
 pub use register::{register, Registered, Registration};
 pub use review::{

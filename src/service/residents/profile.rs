@@ -92,13 +92,15 @@ fn apply(
 /// Applies a resident's corrections. The birth date and the national ID are not here: they
 /// are what the ID check, the voter roll match and the minimum-age rule were decided on, so a
 /// wrong one is fixed by deleting the registration and registering again (and, under `review`
-/// or `roll`, passing that check again), never by a self-service edit.
+/// or `roll`, passing that check again), never by a self-service edit. A new e-mail address
+/// drops what the old one proved (`email_codes::address_changed`).
 pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Result<Profile> {
     let Profile {
         mut resident,
         mut account,
         verified_by,
     } = own_profile(db, caller).await?;
+    let old_email = account.email.clone();
     let municipality_id = resident.municipality_id.clone();
     let (municipality, district_rows) = db
         .read(move |conn| {
@@ -133,6 +135,12 @@ pub async fn update_profile(db: &Db, caller: &Actor, patch: ProfilePatch) -> Res
             }
         })?;
         rows::update_profile(conn, &resident)?;
+        let verified_by = if account.email == old_email {
+            verified_by
+        } else {
+            super::email_codes::address_changed(conn, &account.id)?;
+            super::verifications::methods_of(conn, &account.id)?
+        };
         Ok(Profile {
             resident,
             account,

@@ -55,21 +55,47 @@ export function passwordForm() {
   return [form, status];
 }
 
-/** How the resident is verified, and where the city offers it, the letter code form. */
+/** How the resident is verified, and the code forms of the methods the city offers and they lack. */
 function verification(city, profile) {
   const methods = profile.verified_by ?? [];
   const how = h("p", { role: "status" }, methods.length
     ? t("codes.you_are_verified_by", { methods: methods.map((m) => t(`verification.method.${m}`)).join(", ") })
     : t("codes.not_verified_yet"));
-  if (!(city.verification_methods ?? []).includes("letter_code") || methods.includes("letter_code")) return [how];
+  const verified = (entered, method) => {
+    const now = entered?.verified_by ?? [...methods, method];
+    said(how, t("codes.you_are_verified_by", { methods: now.map((m) => t(`verification.method.${m}`)).join(", ") }));
+  };
+  const offers = (method) => (city.verification_methods ?? []).includes(method) && !methods.includes(method);
+  return [how, offers("letter_code") ? letterCode(verified) : null, offers("email_code") ? emailCode(verified) : null];
+}
+
+/** The letter code an official issued, entered. */
+function letterCode(verified) {
   const fields = { code: field({ label: t("codes.letter_code"), name: "code", required: true, hint: t("codes.letter_hint"), attrs: { autocomplete: "one-time-code", spellcheck: "false" } }) };
   const form = apiForm(fields, t("codes.enter"), async () => {
     const entered = await api("POST", "/me/verification/letter-code", { auth: true, body: { code: fields.code.input.value.trim() } });
-    const now = entered?.verified_by ?? [...methods, "letter_code"];
     form.remove();
-    said(how, t("codes.you_are_verified_by", { methods: now.map((m) => t(`verification.method.${m}`)).join(", ") }));
+    verified(entered, "letter_code");
   });
-  return [how, form];
+  return form;
+}
+
+/** Asking for a code at the account's address, and entering it (the address is in the answer). */
+function emailCode(verified) {
+  const status = h("p", { class: "success-text", role: "status" });
+  const fields = { code: field({ label: t("codes.email_code"), name: "email_code", required: true, hint: t("codes.email_hint"), attrs: { autocomplete: "one-time-code", spellcheck: "false" } }) };
+  const send = apiForm({}, t("codes.email_send"), async () => {
+    status.textContent = "";
+    const sent = await api("POST", "/me/verification/email-code", { auth: true });
+    said(status, t("codes.email_sent", { address: sent.sent_to }));
+  });
+  const enter = apiForm(fields, t("codes.email_enter"), async () => {
+    const entered = await api("POST", "/me/verification/email-code/confirm", { auth: true, body: { code: fields.code.input.value.trim() } });
+    part.remove();
+    verified(entered, "email_code");
+  });
+  const part = h("div", {}, h("h3", {}, t("codes.email_title")), h("p", {}, t("codes.email_intro")), send, status, enter);
+  return part;
 }
 
 function deletion(city) {
