@@ -35,6 +35,7 @@ mod oidc;
 mod proposals;
 mod residents;
 mod slow_clients;
+mod staff_passwords;
 mod stats;
 mod support;
 mod tenancy;
