@@ -56,9 +56,11 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
     Ok(HttpResponse::Ok().json(views(&staff.municipality.slug, rows)))
 }
 
-/// Invite an official, auditor or municipality admin: the account is `invited` and the address
-/// gets a single-use link (valid 7 days) to set its own password, which no admin ever sees or
-/// sets (a body with `password` is refused as an unknown field).
+/// Invite an official, auditor or municipality admin.
+///
+/// The account is `invited` and the address gets a single-use link (valid 7 days) to set its own
+/// password, which no admin ever sees or sets (a body with `password` is refused as an unknown
+/// field).
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
     operation_id = "createStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
