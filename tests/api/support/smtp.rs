@@ -5,13 +5,14 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-use crate::support::inbox::Mail;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use kurultai::config::{MailTransportKind, Settings, SmtpTls};
+
+// Re-exported: tests that read this server's messages name it from here.
+pub use crate::support::inbox::Mail;
 
 pub struct SmtpServer {
     pub port: u16,
