@@ -36,5 +36,6 @@ for i in $(seq 0 $((INSTANCES - 1))); do
 done
 echo "database:   $DATABASE_URL"
 echo "admin:      $BALLOT_LOAD_ADMIN_EMAIL / $BALLOT_LOAD_ADMIN_PASSWORD"
+echo "mail:       $BALLOT_LOAD_MAIL_DIRS (staff invitations, read by the load tools)"
 echo "Ctrl-C stops everything."
 while sleep 3600; do :; done

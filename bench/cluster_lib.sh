@@ -125,8 +125,12 @@ prepare_instances() {
   export KURULTAI_POOL_SIZE=$POOL_SIZE
   export KURULTAI_LOG_FORMAT=json
   export KURULTAI_TRUST_FORWARDED_FOR=true
-  # Production refuses to start without a chosen mail transport; load tests send none.
-  export KURULTAI_MAIL__TRANSPORT=none
+  # Production refuses to start without a chosen mail transport. Staff are invited by e-mail:
+  # every instance writes it as files under the shared data directory, where the load tool
+  # reads the invitation and accepts it (BALLOT_LOAD_MAIL_DIRS takes several, `:`-separated,
+  # for instances that do not share one).
+  export KURULTAI_MAIL__TRANSPORT=file
+  export BALLOT_LOAD_MAIL_DIRS=$KURULTAI_DATA_DIR/mail
   export KURULTAI_JWT__ACCESS_TTL_MINUTES=240
   local k
   for k in LOGIN_PER_IP_PER_MINUTE LOGIN_PER_IP_BURST LOGIN_PER_IDENTIFIER_PER_MINUTE \

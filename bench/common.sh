@@ -54,9 +54,11 @@ start_postgres() {
 prepare_server() {
   export KURULTAI_ENV=production
   export KURULTAI_BIND=127.0.0.1:$HTTP_PORT
-  # Production refuses to start without a chosen mail transport; load tests send none.
-  export KURULTAI_MAIL__TRANSPORT=none
   export KURULTAI_DATA_DIR=$WORK/data
+  # Production refuses to start without a chosen mail transport. Staff are invited by e-mail:
+  # the server writes it as files, where the load tool reads the invitation and accepts it.
+  export KURULTAI_MAIL__TRANSPORT=file
+  export BALLOT_LOAD_MAIL_DIRS=$KURULTAI_DATA_DIR/mail
   export KURULTAI_POOL_SIZE=$POOL_SIZE
   export KURULTAI_LOG_FORMAT=json
   export KURULTAI_JWT__ACCESS_TTL_MINUTES=240

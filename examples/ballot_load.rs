@@ -2,11 +2,13 @@
 //! registers and logs in N residents (untimed), then has C concurrent workers cast one ballot
 //! per resident (and, with `--passes 2` or more, replace it) and reports ballots per second and
 //! latency percentiles. Run against a release build; `bench/ballot_load.sh` does the whole run.
+//! Staff are invited by e-mail: the server writes it as files (`mail.transport = "file"`) in
+//! the directory `--mail-dir` names, where the tool accepts each invitation.
 //!
 //! ```sh
 //! BALLOT_LOAD_ADMIN_EMAIL=root@bench.example BALLOT_LOAD_ADMIN_PASSWORD=… \
 //!   cargo run --release --example ballot_load -- --base-url http://127.0.0.1:8080 \
-//!   --residents 5000 --concurrency 64 --passes 2
+//!   --mail-dir data/mail --residents 5000 --concurrency 64 --passes 2
 //! ```
 
 use std::collections::BTreeMap;
@@ -21,7 +23,7 @@ use serde_json::{json, Value};
 mod load_common;
 use load_common::{
     machine_busy_seconds, proc_cpu_seconds, proc_status, register_residents, reset_peak,
-    set_up_election, Api,
+    set_up_election, Api, MailDirs,
 };
 
 #[derive(Parser, Debug)]
@@ -36,6 +38,8 @@ struct Args {
     /// That admin's password (prefer the environment variable).
     #[arg(long, env = "BALLOT_LOAD_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: String,
+    #[command(flatten)]
+    mail: MailDirs,
     /// Residents to register; each casts one ballot per pass.
     #[arg(long, default_value_t = 1000)]
     residents: usize,
@@ -221,6 +225,7 @@ async fn main() -> Result<(), String> {
     let api = Arc::new(Api {
         client: client.clone(),
         base: base.clone(),
+        mail_dirs: args.mail.dirs.clone(),
     });
     let slug = args.slug.clone().unwrap_or_else(|| {
         let secs = SystemTime::now()

@@ -15,7 +15,7 @@
 //!
 //! ```sh
 //! DATABASE_URL=postgres://… BALLOT_LOAD_ADMIN_EMAIL=… BALLOT_LOAD_ADMIN_PASSWORD=… \
-//!   target/release/examples/export_load setup --ballots 1000000 --state /tmp/state.json
+//!   BALLOT_LOAD_MAIL_DIRS=data/mail target/release/examples/export_load setup --ballots 1000000 --state /tmp/state.json
 //! target/release/examples/export_load export --state /tmp/state.json --what pb --server-pid PID
 //! ```
 
@@ -29,7 +29,8 @@ use serde_json::{json, Value};
 
 mod load_common;
 use load_common::{
-    proc_cpu_seconds, proc_status, reset_peak, set_up_election, Api, SetupResult, STAFF_PASSWORD,
+    proc_cpu_seconds, proc_status, reset_peak, set_up_election, Api, MailDirs, SetupResult,
+    STAFF_PASSWORD,
 };
 
 #[derive(Parser, Debug)]
@@ -45,6 +46,8 @@ struct Args {
     /// Where `setup` writes, and `export` reads, the election's ids and logins (JSON).
     #[arg(long, global = true, default_value = "export_load.json")]
     state: std::path::PathBuf,
+    #[command(flatten)]
+    mail: MailDirs,
     #[command(subcommand)]
     step: Step,
 }
@@ -128,6 +131,7 @@ async fn main() -> Result<(), String> {
     let api = Api {
         client: client()?,
         base: args.base_url.trim_end_matches('/').to_string(),
+        mail_dirs: args.mail.dirs.clone(),
     };
     match &args.step {
         Step::Setup {

@@ -7,7 +7,7 @@
 //!
 //! ```sh
 //! cargo run --release --example fault_load -- setup --base-url http://127.0.0.1:58100 \
-//!   --residents 200 --state /tmp/state.json
+//!   --residents 200 --state /tmp/state.json --mail-dir data/mail
 //! cargo run --release --example fault_load -- storm --state /tmp/state.json --seconds 20 \
 //!   --concurrency 32 --acks /tmp/acks.txt
 //! ```
@@ -22,7 +22,7 @@ use reqwest::Client;
 use serde_json::{json, Value};
 
 mod load_common;
-use load_common::{register_residents, set_up_election, Api, SetupResult};
+use load_common::{register_residents, set_up_election, Api, MailDirs, SetupResult};
 
 /// A cast not acknowledged after this long is given up (and reported).
 const GIVE_UP: Duration = Duration::from_secs(30);
@@ -52,6 +52,8 @@ enum Command {
         slug: String,
         #[arg(long)]
         state: String,
+        #[command(flatten)]
+        mail: MailDirs,
     },
     /// Casts ballots for the residents of `--state` for `--seconds`.
     Storm {
@@ -82,7 +84,7 @@ fn client() -> Result<Client, String> {
 }
 
 async fn setup(
-    base: &str,
+    api: Api,
     email: &str,
     password: &str,
     residents: usize,
@@ -90,10 +92,7 @@ async fn setup(
     slug: &str,
     state: &str,
 ) -> SetupResult<()> {
-    let api = Arc::new(Api {
-        client: client()?,
-        base: base.trim_end_matches('/').to_string(),
-    });
+    let api = Arc::new(api);
     let election = set_up_election(&api, email, password, slug, 6).await?;
     let tokens = register_residents(api.clone(), slug, residents, concurrency).await?;
     let out = json!({"base_url": api.base, "budget": election.budget, "cycle": election.cycle,
@@ -323,9 +322,15 @@ async fn main() -> Result<(), String> {
             setup_concurrency,
             slug,
             state,
+            mail,
         } => {
+            let api = Api {
+                client: client()?,
+                base: base_url.trim_end_matches('/').to_string(),
+                mail_dirs: mail.dirs,
+            };
             setup(
-                &base_url,
+                api,
                 &admin_email,
                 &admin_password,
                 residents,

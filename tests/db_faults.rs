@@ -260,7 +260,7 @@ impl Service {
             "names": {"en": format!("City of {slug}")},
             "default_language": "en",
             "languages": ["en"],
-            "admin": {"email": format!("admin@{slug}.example"), "display_name": "Admin", "password": PASSWORD}
+            "admin": {"email": format!("admin@{slug}.example"), "display_name": "Admin"}
         });
         self.send(
             reqwest::Method::POST,

@@ -5,12 +5,19 @@
 //! `mod load_common;` and uses a part of it.
 #![allow(dead_code)]
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
+// The tests' reader of the mail the server writes (`.eml` files of `mail.transport = "file"`).
+#[path = "../../tests/api/support/inbox.rs"]
+mod inbox;
+
+/// The password every staff account sets when it accepts its invitation.
 pub const STAFF_PASSWORD: &str = "load test staff passphrase 7";
 pub const RESIDENT_PASSWORD: &str = "load test resident passphrase 7";
 
@@ -125,6 +132,24 @@ pub type SetupResult<T> = Result<T, String>;
 pub struct Api {
     pub client: Client,
     pub base: String,
+    /// Where the server (each instance) writes its mail, `mail.transport = "file"`: the staff's
+    /// invitations are read there ([`MailDirs`]).
+    pub mail_dirs: Vec<PathBuf>,
+}
+
+/// The `--mail-dir` option of the tools that set up an election: staff accounts are invited by
+/// e-mail (no one sets another's password), so the tool reads the invitation where the server
+/// writes it and accepts it as its holder would.
+#[derive(clap::Args, Debug, Clone)]
+pub struct MailDirs {
+    /// The server's mail directory (`<data_dir>/mail` with `mail.transport = "file"`); repeat
+    /// it, or separate with `:` in the environment, for several instances.
+    #[arg(
+        long = "mail-dir",
+        env = "BALLOT_LOAD_MAIL_DIRS",
+        value_delimiter = ':'
+    )]
+    pub dirs: Vec<PathBuf>,
 }
 
 impl Api {
@@ -151,6 +176,10 @@ impl Api {
         let text = response.text().await.unwrap_or_default();
         if status != expect {
             return Err(format!("{method} {path}: {status} {text}"));
+        }
+        if text.is_empty() {
+            // 204 No Content.
+            return Ok(Value::Null);
         }
         serde_json::from_str(&text).map_err(|e| format!("{method} {path}: {e}"))
     }
@@ -180,18 +209,49 @@ impl Api {
             .ok_or_else(|| format!("login of {login}: no access_token"))
     }
 
-    /// Adds a staff member with `role` (`official`, `auditor`, …) to the municipality; returns
-    /// their e-mail (the password is [`STAFF_PASSWORD`]).
+    /// Sets `email`'s password to [`STAFF_PASSWORD`] the way its holder does: waits (at most
+    /// 30 s) for the invitation in the mail directories and accepts it with the link's token.
+    pub async fn accept_invitation(&self, email: &str) -> SetupResult<()> {
+        if self.mail_dirs.is_empty() {
+            return Err(format!(
+                "{email} is invited by e-mail: start the server with mail.transport = \"file\" \
+                 and name its mail directory (--mail-dir or BALLOT_LOAD_MAIL_DIRS)"
+            ));
+        }
+        let within = Duration::from_secs(30);
+        let deadline = std::time::Instant::now() + within;
+        let token = loop {
+            let mail = self.mail_dirs.iter().find_map(|dir| {
+                inbox::latest_to(dir, email).filter(|m| m.body.contains("/invitation?token="))
+            });
+            if let Some(mail) = mail {
+                break mail.token();
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "no invitation to {email} in {:?} within {within:?}",
+                    self.mail_dirs
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let body = json!({"token": token, "password": STAFF_PASSWORD});
+        self.post("/auth/invitation", None, &body, 204).await?;
+        Ok(())
+    }
+
+    /// Invites a staff member with `role` (`official`, `auditor`, …) to the municipality and
+    /// accepts the invitation; returns their e-mail (the password is [`STAFF_PASSWORD`]).
     pub async fn add_staff(&self, admin: &str, slug: &str, role: &str) -> SetupResult<String> {
         let email = format!("{role}@{slug}.example");
         self.post(
             &format!("/municipalities/{slug}/staff"),
             Some(admin),
-            &json!({"email": email, "display_name": role, "role": role,
-                    "password": STAFF_PASSWORD}),
+            &json!({"email": email, "display_name": role, "role": role}),
             201,
         )
         .await?;
+        self.accept_invitation(&email).await?;
         Ok(email)
     }
 
@@ -244,11 +304,12 @@ pub async fn set_up_election(
         &json!({
             "slug": slug, "country": "TR", "names": {"en": format!("Load test {slug}")},
             "default_language": "en", "languages": ["en"],
-            "admin": {"email": admin_email, "display_name": "Admin", "password": STAFF_PASSWORD}
+            "admin": {"email": admin_email, "display_name": "Admin"}
         }),
         201,
     )
     .await?;
+    api.accept_invitation(&admin_email).await?;
     let admin = api.login(Some(slug), &admin_email, STAFF_PASSWORD).await?;
     api.call(
         Method::PATCH,

@@ -15,15 +15,13 @@ use crate::error::ApiResult;
 use crate::service::accounts::StaffInput;
 use crate::service::municipalities::{self as service, NewMunicipality};
 
+/// The first municipality admin: always invited (`invited`, a single-use link valid 7 days is
+/// e-mailed to set their own password, which the platform admin never sees or sets).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FirstAdmin {
     pub email: String,
     pub display_name: String,
-    /// Omit it to invite: the account is `invited` and the address gets a single-use link (valid
-    /// 7 days) to set its own password, which the platform admin never sees. Given: at least 12
-    /// characters, not a common one.
-    pub password: Option<String>,
 }
 
 /// A new municipality. Settings left out take the country's defaults.
@@ -67,7 +65,7 @@ pub struct CreatedMunicipality {
     request_body(content = CreateMunicipality, example = crate::api::examples::create_municipality),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created (the first admin `invited` when no password was given: the invitation is e-mailed)", body = CreatedMunicipality,
+        (status = 201, description = "Created, the first admin `invited`: the invitation is e-mailed", body = CreatedMunicipality,
             example = crate::api::examples::created_municipality),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not a platform admin"),
@@ -116,7 +114,6 @@ pub async fn create(
                 email: body.admin.email,
                 display_name: body.admin.display_name,
                 role: "municipality_admin".into(),
-                password: body.admin.password,
             },
         },
         (pepper.get_ref(), &mailing),

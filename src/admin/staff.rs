@@ -21,10 +21,6 @@ pub struct CreateStaff {
     pub display_name: String,
     #[schema(value_type = crate::api::closed_sets::StaffRole)]
     pub role: String,
-    /// Omit it to invite: the account is `invited` and the address gets a single-use link (valid
-    /// 7 days) to set its own password, which no admin ever sees. Given, the account is active
-    /// with this password (at least 12 characters, not a common one).
-    pub password: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -60,14 +56,18 @@ pub async fn list(db: web::Data<Db>, staff: Staff<Admins>) -> ApiResult<HttpResp
     Ok(HttpResponse::Ok().json(views(&staff.municipality.slug, rows)))
 }
 
-/// Create an official, auditor or municipality admin.
+/// Invite an official, auditor or municipality admin.
+///
+/// The account is `invited` and the address gets a single-use link (valid 7 days) to set its own
+/// password, which no admin ever sees or sets (a body with `password` is refused as an unknown
+/// field).
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/staff", tag = "admin",
     operation_id = "createStaff",
     params(("slug" = String, Path, description = "The municipality's slug")),
     request_body = CreateStaff,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created (`invited` when no password was given: the invitation is e-mailed)", body = AccountView),
+        (status = 201, description = "Created `invited`: the invitation is e-mailed", body = AccountView),
         (status = 401, description = "No valid token"),
         (status = 403, description = "Not an admin of this municipality"),
         (status = 404, description = "No such municipality (or another tenant's)"),
@@ -91,7 +91,6 @@ pub async fn create(
         email: body.email,
         display_name: body.display_name,
         role: body.role,
-        password: body.password,
     };
     let mailing = crate::api::recovery::mailing(&settings, sealer, outbox);
     let pepper = pepper.get_ref();

@@ -129,13 +129,12 @@ pub async fn create_platform_admin(
     .await
 }
 
-/// What a municipality admin sends to create a staff account.
+/// What a municipality admin sends to create a staff account: never a password, which only its
+/// holder sets, through the invitation (`service::staff`).
 pub struct StaffInput {
     pub email: String,
     pub display_name: String,
     pub role: String,
-    /// `None`: the account is invited, and its holder sets the password (`service::staff`).
-    pub password: Option<String>,
 }
 
 pub fn staff_role(field: &str, input: &str) -> Result<Role> {
@@ -159,11 +158,8 @@ pub async fn prepare_staff(
     let email = normalise_email(&field("email"), &input.email)?;
     let display_name = display_name(&field("display_name"), &input.display_name)?;
     let role = staff_role(&field("role"), &input.role)?;
-    // No password: an invitation (`service::staff::create`), and a hash no one can match.
-    let password_hash = match input.password {
-        Some(password) => hash_new_password(&field("password"), password, &email).await?,
-        None => unusable_hash().await?,
-    };
+    // Invited (`service::staff::create`): a hash no one can match until the holder sets one.
+    let password_hash = unusable_hash().await?;
     Ok(NewAccount {
         municipality_id: Some(municipality_id.clone()),
         role,

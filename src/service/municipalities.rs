@@ -46,9 +46,9 @@ pub struct SettingsPatch {
     pub settings: SettingsInput,
 }
 
-/// Without a password the first admin is invited like any staff member (`service::staff`): the
-/// link is issued and its e-mail queued in the same transaction, so the platform admin never
-/// knows the municipality admin's password.
+/// The first admin is invited like any staff member (`service::staff`): the link is issued and
+/// its e-mail queued in the same transaction, so the platform admin never knows or sets the
+/// municipality admin's password.
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -87,7 +87,6 @@ pub async fn create(
         created_at: at,
         updated_at: at,
     };
-    let invited = input.admin.password.is_none();
     let admin = accounts::prepare_staff(&municipality.id, input.admin, "admin.").await?;
     let actor = actor.clone();
     let (pepper, mailing) = invitations;
@@ -102,9 +101,7 @@ pub async fn create(
                 other => other.into(),
             })?;
             let mut admin = accounts::insert(conn, admin)?;
-            if invited {
-                staff::mark_invited(conn, &mut admin)?;
-            }
+            staff::mark_invited(conn, &mut admin)?;
             audit_log::append(
                 conn,
                 &actor,
@@ -113,18 +110,16 @@ pub async fn create(
                 "municipality",
                 &municipality.id,
                 serde_json::json!({"slug": municipality.slug, "country": municipality.country,
-                               "first_admin": admin.id, "invited": invited}),
+                               "first_admin": admin.id, "invited": true}),
             )?;
-            if invited {
-                staff::invite(conn, &pepper, &sealer, &base, &municipality, &actor, &admin)?;
-            }
+            staff::invite(conn, &pepper, &sealer, &base, &municipality, &actor, &admin)?;
             Ok::<_, Error>(Created {
                 municipality,
                 admin,
             })
         })
         .await?;
-    mailing.outbox.committed(u64::from(invited));
+    mailing.outbox.committed(1);
     Ok(created)
 }
 

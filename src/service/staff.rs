@@ -52,9 +52,9 @@ pub async fn list(db: &Db, municipality: &Municipality) -> Result<Vec<AccountRow
         .await
 }
 
-/// Creates a staff account. Without a password it is `invited`: an invitation link is issued
-/// and its e-mail queued in the same transaction, and the invitee sets the password
-/// (`service::invitations`), so the admin never knows it.
+/// Creates a staff account, `invited`: an invitation link is issued and its e-mail queued in the
+/// same transaction, and the invitee sets the password (`service::invitations`), so no admin
+/// ever knows or sets it.
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -62,7 +62,6 @@ pub async fn create(
     input: StaffInput,
     invitations: (&Pepper, &Mailing),
 ) -> Result<AccountRow> {
-    let invited = input.password.is_none();
     let new = accounts::prepare_staff(&municipality.id, input, "").await?;
     let actor = actor.clone();
     let (pepper, mailing) = invitations;
@@ -72,9 +71,7 @@ pub async fn create(
     let row = db
         .write(move |conn| {
             let mut row = accounts::insert(conn, new)?;
-            if invited {
-                mark_invited(conn, &mut row)?;
-            }
+            mark_invited(conn, &mut row)?;
             audit_log::append(
                 conn,
                 &actor,
@@ -82,17 +79,13 @@ pub async fn create(
                 "staff.created",
                 "account",
                 &row.id,
-                serde_json::json!({"role": row.role, "email": row.email, "invited": invited}),
+                serde_json::json!({"role": row.role, "email": row.email, "invited": true}),
             )?;
-            if invited {
-                invite(conn, &pepper, &sealer, &base, &municipality, &actor, &row)?;
-            }
+            invite(conn, &pepper, &sealer, &base, &municipality, &actor, &row)?;
             Ok::<_, Error>(row)
         })
         .await?;
-    mailing
-        .outbox
-        .committed(u64::from(row.status == AccountStatus::Invited));
+    mailing.outbox.committed(1);
     Ok(row)
 }
 

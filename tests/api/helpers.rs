@@ -202,6 +202,40 @@ impl TestApp {
         .await
     }
 
+    /// Where this app's mail can be read: the test SMTP server's Maildir when it sends over SMTP
+    /// (`support::smtp`), else the `file` transport's directory (development's default).
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        match self.settings.mail.transport {
+            Some(kurultai::config::MailTransportKind::Smtp) => {
+                let port = self.settings.mail.smtp_port;
+                crate::support::smtp::maildir_on(port).unwrap_or_else(|| {
+                    panic!("this app mails to port {port}, where no test SMTP server was set up")
+                })
+            }
+            _ => self.settings.data_dir.join("mail"),
+        }
+    }
+
+    /// Sets `email`'s first password to PASSWORD the way its holder does: reads the invitation
+    /// the app e-mailed (at most 10 s) and accepts it with the link's token.
+    pub async fn accept_invitation(&self, email: &str) {
+        let dir = self.mail_dir();
+        let within = std::time::Duration::from_secs(10);
+        let token = crate::support::inbox::invitation_token(&dir, email, within).await;
+        let response = self
+            .post(
+                "/api/v1/auth/invitation",
+                None,
+                &json!({"token": token, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            204,
+            "accepting the invitation of {email}"
+        );
+    }
+
     pub async fn login(&self, municipality: Option<&str>, login: &str, password: &str) -> String {
         let response = self.login_response(municipality, login, password).await;
         assert_eq!(response.status(), 200, "login of {login} should succeed");
@@ -209,8 +243,8 @@ impl TestApp {
         tokens.access_token
     }
 
-    /// Creates a municipality of `country` with its first admin `admin@<slug>.example`;
-    /// returns the admin's access token.
+    /// Creates a municipality of `country` with its first admin `admin@<slug>.example`, who
+    /// accepts the e-mailed invitation; returns the admin's access token.
     pub async fn municipality(&self, platform_token: &str, slug: &str, country: &str) -> String {
         let admin_email = format!("admin@{slug}.example");
         let response = self
@@ -223,25 +257,27 @@ impl TestApp {
                     "names": {"en": format!("City of {slug}")},
                     "default_language": "en",
                     "languages": ["en"],
-                    "admin": {"email": admin_email, "display_name": "First admin", "password": PASSWORD}
+                    "admin": {"email": admin_email, "display_name": "First admin"}
                 }),
             )
             .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        self.accept_invitation(&admin_email).await;
         self.login(Some(slug), &admin_email, PASSWORD).await
     }
 
-    /// Creates a staff account through the API and logs it in.
+    /// Invites a staff account through the API, accepts the e-mailed invitation and logs in.
     pub async fn staff(&self, admin_token: &str, slug: &str, role: &str) -> String {
         let email = format!("{role}@{slug}.example");
         let response = self
             .post(
                 &format!("/api/v1/municipalities/{slug}/staff"),
                 Some(admin_token),
-                &json!({"email": email, "display_name": role, "role": role, "password": PASSWORD}),
+                &json!({"email": email, "display_name": role, "role": role}),
             )
             .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        self.accept_invitation(&email).await;
         self.login(Some(slug), &email, PASSWORD).await
     }
 }

@@ -10,7 +10,8 @@ use kurultai::db::schema::mail_outbox;
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD};
-use crate::support::smtp::{smtp_on, HungServer, Mail, SmtpServer};
+use crate::support::inbox::Mail;
+use crate::support::smtp::{smtp_on, HungServer, SmtpServer};
 use crate::support::{tckn, MunicipalityBuilder, Role};
 
 const NEW_PASSWORD: &str = "a brand new passphrase for the city";
@@ -54,9 +55,11 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> crate::support::Re
         .await
 }
 
-/// Every row of the outbox, as stored.
+/// Every recovery message in the outbox, as stored: the staff's invitations, sent as a test sets
+/// its city up (`TestApp::staff`), are not what these tests look at.
 pub(crate) async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
-    app.db
+    let rows = app
+        .db
         .read(|conn| {
             mail_outbox::table
                 .select(OutboxRow::as_select())
@@ -64,7 +67,10 @@ pub(crate) async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
                 .map_err(kurultai::db::DbError::from)
         })
         .await
-        .unwrap()
+        .unwrap();
+    rows.into_iter()
+        .filter(|r| r.kind == kurultai::domain::mail::MailKind::PasswordRecovery)
+        .collect()
 }
 
 /// Waits until `check` holds for the outbox (at most `within`).
@@ -124,7 +130,7 @@ async fn a_recovery_link_arrives_in_the_residents_language_works_once_and_ends_e
     assert_eq!(answer.json(), json!({"status": "accepted"}));
     assert!(started.elapsed() < Duration::from_secs(2));
 
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     assert_eq!(mail.header("To"), Some(email.as_str()));
     assert!(mail.header("From").unwrap().contains("pb@kurultai.example"));
     assert_eq!(mail.header("Content-Language"), Some("en"));
@@ -184,9 +190,10 @@ async fn a_recovery_link_arrives_in_the_residents_language_works_once_and_ends_e
     assert_eq!(row.sealed, None);
     assert_eq!(row.status.as_str(), "sent");
     assert_eq!((row.recipient.as_str(), row.attempts), (email.as_str(), 1));
+    // Two messages: the first admin's invitation, then the recovery link.
     let metrics = app.anonymous().get("/metrics").await.text();
-    assert!(metrics.contains("kurultai_mail_messages_total{outcome=\"sent\"} 1"));
-    assert!(metrics.contains("kurultai_mail_messages_total{outcome=\"queued\"} 1"));
+    assert!(metrics.contains("kurultai_mail_messages_total{outcome=\"sent\"} 2"));
+    assert!(metrics.contains("kurultai_mail_messages_total{outcome=\"queued\"} 2"));
 }
 
 #[tokio::test]
@@ -201,7 +208,7 @@ async fn staff_get_the_municipalitys_language_and_their_reset_is_audited() {
     let official = app.staff_login(&city, Role::Official).await;
     let email = "official@mail-staff.example";
     ask(&app, Some(&city.slug), email).await.expect_status(202);
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(email, "reset-password", ARRIVES).await;
     assert_eq!(mail.header("Content-Language"), Some("tr"));
     assert_eq!(
         mail.header("Subject"),
@@ -258,7 +265,7 @@ async fn an_expired_link_is_refused() {
         .await;
     let (email, _) = resident(&app, &city.slug, 2, "en").await;
     ask(&app, Some(&city.slug), &email).await.expect_status(202);
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let late = reset(&app, &mail.token(), NEW_PASSWORD).await;
     late.expect_status(403);
@@ -299,20 +306,24 @@ async fn unknown_and_other_municipalities_addresses_get_the_same_answer_and_no_m
             answers[0].header("content-type")
         );
     }
-    // Only the one registered here got mail, and only one message was ever queued.
-    let arrived = smtp.wait_for(1, ARRIVES).await;
+    // Only the one registered here got mail, and only one recovery message was ever queued
+    // (the rest are the two first admins' invitations).
+    smtp.wait_for_link(&mine, "reset-password", ARRIVES).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let arrived_later = smtp.messages();
-    assert_eq!(arrived.len(), 1);
-    assert_eq!(arrived_later.len(), 1);
-    assert_eq!(arrived_later[0].header("To"), Some(mine.as_str()));
+    let recoveries: Vec<Mail> = smtp
+        .messages()
+        .into_iter()
+        .filter(|m| !m.body.contains("/invitation?token="))
+        .collect();
+    assert_eq!(recoveries.len(), 1);
+    assert_eq!(recoveries[0].header("To"), Some(mine.as_str()));
     assert_eq!(outbox(&app).await.len(), 1);
 }
 
 #[tokio::test]
 async fn recovery_is_throttled_per_address_and_per_client() {
+    // Mail goes to files (development's default): the first admin reads the invitation there.
     let app = spawn_app_with(|s| {
-        s.mail.transport = Some(kurultai::config::MailTransportKind::None);
         s.recovery.per_email_burst = 2;
         s.recovery.per_email_per_hour = 1;
         s.recovery.per_ip_burst = 4;
@@ -341,7 +352,7 @@ async fn recovery_is_throttled_per_address_and_per_client() {
 
 #[tokio::test]
 async fn mail_queued_while_the_server_is_down_arrives_once_it_is_up() {
-    let Some(mut smtp) = SmtpServer::stopped() else {
+    let Some(mut smtp) = SmtpServer::start() else {
         return;
     };
     let app = app_mailing_to(smtp.port).await;
@@ -349,6 +360,8 @@ async fn mail_queued_while_the_server_is_down_arrives_once_it_is_up() {
         .create_municipality(MunicipalityBuilder::turkish("mail-down").open_registration("final"))
         .await;
     let (email, _) = resident(&app, &city.slug, 5, "en").await;
+    // Up while the first admin's invitation goes out, down from here on.
+    smtp.stop();
     ask(&app, Some(&city.slug), &email).await.expect_status(202);
     // At least one attempt failed, and the message waits for its next one.
     outbox_until(&app, ARRIVES, |rows| {
@@ -357,7 +370,7 @@ async fn mail_queued_while_the_server_is_down_arrives_once_it_is_up() {
     .await;
     assert_eq!(outbox(&app).await[0].status.as_str(), "queued");
     smtp.resume();
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     assert_eq!(mail.header("To"), Some(email.as_str()));
     reset(&app, &mail.token(), NEW_PASSWORD)
         .await
@@ -366,8 +379,10 @@ async fn mail_queued_while_the_server_is_down_arrives_once_it_is_up() {
 
 #[tokio::test]
 async fn a_hung_mail_server_delays_neither_the_request_nor_a_ballot() {
-    let hung = HungServer::start();
-    let app = app_mailing_to(hung.port).await;
+    let Some(mut smtp) = SmtpServer::start() else {
+        return;
+    };
+    let app = app_mailing_to(smtp.port).await;
     let city = app
         .create_municipality(MunicipalityBuilder::turkish("mail-hung").open_registration("final"))
         .await;
@@ -383,6 +398,9 @@ async fn a_hung_mail_server_delays_neither_the_request_nor_a_ballot() {
     let voter = app
         .register_resident(&city, crate::support::ResidentBuilder::adult(6))
         .await;
+    // The staff's invitations went through; from now on the server on that port never answers.
+    smtp.stop();
+    let _hung = HungServer::on(smtp.port);
 
     let started = Instant::now();
     ask(&app, Some(&city.slug), &voter.email)
@@ -456,7 +474,7 @@ async fn mail_queued_in_a_transaction_that_rolls_back_is_never_sent() {
 
 #[tokio::test]
 async fn the_outbox_never_holds_a_link_in_clear_and_forgets_the_body_once_sent() {
-    let Some(mut smtp) = SmtpServer::stopped() else {
+    let Some(mut smtp) = SmtpServer::start() else {
         return;
     };
     let app = app_mailing_to(smtp.port).await;
@@ -464,11 +482,13 @@ async fn the_outbox_never_holds_a_link_in_clear_and_forgets_the_body_once_sent()
         .create_municipality(MunicipalityBuilder::turkish("mail-seal").open_registration("final"))
         .await;
     let (email, _) = resident(&app, &city.slug, 7, "en").await;
+    // Down while the recovery message waits, so the queued row can be read before it is sent.
+    smtp.stop();
     ask(&app, Some(&city.slug), &email).await.expect_status(202);
     outbox_until(&app, ARRIVES, |rows| rows.len() == 1).await;
     let queued = outbox(&app).await.remove(0);
     smtp.resume();
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     let token = mail.token();
     let stored = format!("{queued:?}");
     assert!(
@@ -524,7 +544,7 @@ async fn an_invited_official_sets_their_own_password_through_the_e_mailed_link()
         .await
         .expect_status(401);
 
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp.wait_for_link(email, "invitation", ARRIVES).await;
     assert_eq!(mail.header("To"), Some(email));
     assert_eq!(mail.header("Content-Language"), Some("tr"));
     assert_eq!(
@@ -546,9 +566,10 @@ async fn an_invited_official_sets_their_own_password_through_the_e_mailed_link()
     assert_eq!(again.problem().code, "invalid_code");
     let official = app.logged_in(Some(&city.slug), email, NEW_PASSWORD).await;
     assert_eq!(official.get("/api/v1/me").await.json()["status"], "active");
+    // The first admin's (accepted as the test set the city up) and this official's.
     assert_eq!(
         crate::support::audit_actions(&app, "staff.invitation_accepted").await,
-        1
+        2
     );
     let created = crate::support::audit_details(&app, "staff.created").await;
     assert_eq!(created.last().unwrap()["invited"], true);
@@ -571,7 +592,9 @@ async fn an_invitation_to_an_account_disabled_meanwhile_opens_nothing() {
         )
         .await;
     let id = created.json()["id"].as_str().unwrap().to_string();
-    let mail = smtp.wait_for(1, ARRIVES).await.remove(0);
+    let mail = smtp
+        .wait_for_link("gone@mail-revoked.example", "invitation", ARRIVES)
+        .await;
     assert_eq!(mail.header("Content-Language"), Some("en"));
     city.admin
         .delete(&format!("/api/v1/municipalities/mail-revoked/staff/{id}"))

@@ -40,6 +40,7 @@ mod outbox_instances;
 mod proposals;
 mod residents;
 mod slow_clients;
+mod staff_passwords;
 mod stats;
 mod support;
 mod tenancy;

@@ -17,6 +17,7 @@ mod checks;
 mod client;
 mod conformance;
 mod fixtures;
+pub mod inbox;
 pub mod leaks;
 mod model;
 pub mod oidc;

@@ -6,10 +6,13 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use kurultai::config::{MailTransportKind, Settings, SmtpTls};
+
+// Re-exported: tests that read this server's messages name it from here.
+pub use crate::support::inbox::Mail;
 
 pub struct SmtpServer {
     pub port: u16,
@@ -32,6 +35,26 @@ pub fn smtp_on(port: u16) -> impl FnOnce(&mut Settings) {
         s.mail.retry_base_secs = 1;
         s.mail.send_timeout_secs = 2;
     }
+}
+
+/// Which Maildir each running test server writes to, by port: an app pointed at a port
+/// (`TestApp::mail_dir`) reads its mail there. The latest server on a port wins.
+static MAILDIRS: Mutex<Vec<(u16, PathBuf)>> = Mutex::new(Vec::new());
+
+/// The Maildir of the test server on `port`, if one was set up there.
+pub fn maildir_on(port: u16) -> Option<PathBuf> {
+    let known = MAILDIRS.lock().unwrap_or_else(|e| e.into_inner());
+    known
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == port)
+        .map(|(_, d)| d.clone())
+}
+
+fn remember_maildir(port: u16, maildir: &Path) {
+    let mut known = MAILDIRS.lock().unwrap_or_else(|e| e.into_inner());
+    known.retain(|(p, _)| *p != port);
+    known.push((port, maildir.to_path_buf()));
 }
 
 /// Whether `aiosmtpd` can run here; `None` means skip (and says why).
@@ -69,13 +92,19 @@ impl SmtpServer {
 
     /// A server that is not running yet, on a port chosen now: `resume()` starts it.
     pub fn stopped() -> Option<SmtpServer> {
+        Self::stopped_on(free_port())
+    }
+
+    fn stopped_on(port: u16) -> Option<SmtpServer> {
         if !available() {
             return None;
         }
         let dir = tempfile::tempdir().expect("temporary directory");
+        let maildir = dir.path().join("maildir");
+        remember_maildir(port, &maildir);
         Some(SmtpServer {
-            port: free_port(),
-            maildir: dir.path().join("maildir"),
+            port,
+            maildir,
             tls: Vec::new(),
             child: None,
             _dir: dir,
@@ -102,8 +131,7 @@ impl SmtpServer {
     }
 
     fn on(port: u16) -> Option<SmtpServer> {
-        let mut server = Self::stopped()?;
-        server.port = port;
+        let mut server = Self::stopped_on(port)?;
         server.resume();
         Some(server)
     }
@@ -142,19 +170,14 @@ impl SmtpServer {
         &self.maildir
     }
 
-    /// Every message that arrived so far.
+    /// Every message that arrived so far, oldest first.
     pub fn messages(&self) -> Vec<Mail> {
-        let mut files: Vec<PathBuf> = ["new", "cur"]
-            .iter()
-            .flat_map(|sub| {
-                std::fs::read_dir(self.maildir.join(sub))
-                    .into_iter()
-                    .flatten()
-            })
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        files.sort();
-        files.iter().map(|f| Mail::read(f)).collect()
+        crate::support::inbox::messages_in(&self.maildir)
+    }
+
+    /// Waits (at most `within`) for the latest message to `address` whose link leads to `page`.
+    pub async fn wait_for_link(&self, address: &str, page: &str, within: Duration) -> Mail {
+        crate::support::inbox::wait_for_link(&self.maildir, address, page, within).await
     }
 
     /// Waits until `n` messages arrived (at most `within`), and returns them.
@@ -189,7 +212,12 @@ pub struct HungServer {
 
 impl HungServer {
     pub fn start() -> HungServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a socket");
+        Self::on(0)
+    }
+
+    /// A hung server on `port` (0: any free one), e.g. where a real one was just stopped.
+    pub fn on(port: u16) -> HungServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("a socket");
         let port = listener.local_addr().unwrap().port();
         let thread = std::thread::spawn(move || {
             // Held open, silent, for as long as the test process lives.
@@ -203,123 +231,4 @@ impl HungServer {
             _thread: thread,
         }
     }
-}
-
-/// A message as it arrived: headers (names lower-cased, encoded words decoded) and the body
-/// decoded from its transfer encoding.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub raw: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Mail {
-    fn read(path: &Path) -> Mail {
-        let raw = std::fs::read_to_string(path).expect("a message file");
-        let text = raw.replace("\r\n", "\n");
-        let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
-        let mut headers: Vec<(String, String)> = Vec::new();
-        for line in head.lines() {
-            if line.starts_with([' ', '\t']) {
-                // Unfolding removes the line break only; the blank that follows it stays.
-                if let Some(last) = headers.last_mut() {
-                    last.1.push_str(line);
-                }
-            } else if let Some((name, value)) = line.split_once(':') {
-                headers.push((name.trim().to_lowercase(), value.trim().to_string()));
-            }
-        }
-        let headers: Vec<_> = headers
-            .into_iter()
-            .map(|(n, v)| (n, decode_words(&v)))
-            .collect();
-        let encoding = headers
-            .iter()
-            .find(|(n, _)| n == "content-transfer-encoding")
-            .map(|(_, v)| v.to_lowercase())
-            .unwrap_or_default();
-        let body = match encoding.as_str() {
-            "base64" => {
-                let compact: String = body.split_whitespace().collect();
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .expect("a base64 body");
-                String::from_utf8(bytes).expect("a UTF-8 body")
-            }
-            "quoted-printable" => quoted_printable(body),
-            _ => body.to_string(),
-        };
-        Mail { raw, headers, body }
-    }
-
-    /// The first header of this name (any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `token=` in the body's link.
-    pub fn token(&self) -> String {
-        let at = self.body.find("token=").expect("a link with a token") + "token=".len();
-        self.body[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
-    }
-}
-
-fn quoted_printable(body: &str) -> String {
-    let joined = body.replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(b) = u8::from_str_radix(hex, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).expect("a UTF-8 body")
-}
-
-/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header value.
-fn decode_words(value: &str) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    let mut last_was_word = false;
-    while let Some(start) = rest.find("=?") {
-        let between = &rest[..start];
-        if !(last_was_word && between.trim().is_empty()) {
-            out.push_str(between);
-        }
-        let word = &rest[start + 2..];
-        let parts: Vec<&str> = word.splitn(3, '?').collect();
-        let Some(end) = parts.get(2).and_then(|p| p.find("?=")) else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let (encoding, text) = (parts[1].to_lowercase(), &parts[2][..end]);
-        let bytes = if encoding == "b" {
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .unwrap_or_default()
-        } else {
-            quoted_printable(&text.replace('_', " ")).into_bytes()
-        };
-        out.push_str(&String::from_utf8_lossy(&bytes));
-        rest = &parts[2][end + 2..];
-        last_was_word = true;
-    }
-    out.push_str(rest);
-    out
 }
