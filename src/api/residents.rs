@@ -308,8 +308,9 @@ pub async fn reject(
     Ok(HttpResponse::Ok().json(ResidentView::build(profile, &staff.municipality.slug)))
 }
 
-/// Release a rejected registration's national ID, so that its owner can register. The
-/// registration is erased; the release is audit-logged.
+/// Release a rejected registration's national ID, so that its owner can register.
+///
+/// The registration is erased as a deletion erases it; the release is audit-logged.
 #[utoipa::path(post, path = "/api/v1/municipalities/{slug}/residents/{id}/release", tag = "residents",
     operation_id = "releaseResident",
     params(("slug" = String, Path, description = "The municipality's slug"),
