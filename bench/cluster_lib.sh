@@ -125,6 +125,8 @@ prepare_instances() {
   export KURULTAI_POOL_SIZE=$POOL_SIZE
   export KURULTAI_LOG_FORMAT=json
   export KURULTAI_TRUST_FORWARDED_FOR=true
+  # Production refuses to start without its public address: the proxy's, which residents reach.
+  export KURULTAI_PUBLIC_URL=http://127.0.0.1:$HTTP_PORT
   # Production refuses to start without a chosen mail transport. Staff are invited by e-mail:
   # every instance writes it as files under the shared data directory, where the load tool
   # reads the invitation and accepts it (BALLOT_LOAD_MAIL_DIRS takes several, `:`-separated,

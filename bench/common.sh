@@ -54,6 +54,8 @@ start_postgres() {
 prepare_server() {
   export KURULTAI_ENV=production
   export KURULTAI_BIND=127.0.0.1:$HTTP_PORT
+  # Production refuses to start without its public address (links in e-mail start with it).
+  export KURULTAI_PUBLIC_URL=http://127.0.0.1:$HTTP_PORT
   export KURULTAI_DATA_DIR=$WORK/data
   # Production refuses to start without a chosen mail transport. Staff are invited by e-mail:
   # the server writes it as files, where the load tool reads the invitation and accepts it.
