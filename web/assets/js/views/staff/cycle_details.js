@@ -44,8 +44,9 @@ export function cycleForm(city, cycle, saved) {
     submit.disabled = true;
     try {
       await api("PATCH", `/cycles/${cycle.id}`, { auth: true, body });
-      announce(t("staff.cycle_saved"));
+      // Said once the page is redrawn: whoever acts on it (a person, a test) meets the new form.
       await saved();
+      announce(t("staff.cycle_saved"));
     } catch (error) {
       showFormError(error, { ...fields, names: names.fields[`names.${city.default_language}`] }, alertBox);
     } finally {

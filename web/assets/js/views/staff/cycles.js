@@ -164,8 +164,8 @@ export async function staffCyclePage({ city, params: [, cycleId], isCurrent }) {
   } }, t("staff.download_archive")) : null;
   const cards = await Promise.all(budgets.map((b) => budgetCard(city, cycle, b, { report, reload, districts })));
   const newBudget = () => budgetForm(city, cycle, districts, null, async () => {
-    announce(t("staff.budget_created"));
     await reload();
+    announce(t("staff.budget_created"));
   });
   if (!isCurrent()) return;
   show(
