@@ -4,13 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-use kurultai::db::outbox::OutboxRow;
-use kurultai::db::schema::mail_outbox;
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, PASSWORD};
 use crate::support::inbox::Mail;
+use crate::support::recovery_outbox;
 use crate::support::smtp::{smtp_on, HungServer, SmtpServer};
 use crate::support::{tckn, MunicipalityBuilder, Role};
 
@@ -53,44 +51,6 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> crate::support::Re
             &json!({"token": token, "new_password": password}),
         )
         .await
-}
-
-/// Every recovery message in the outbox, as stored: the staff's invitations, sent as a test sets
-/// its city up (`TestApp::staff`), are not what these tests look at.
-pub(crate) async fn outbox(app: &TestApp) -> Vec<OutboxRow> {
-    let rows = app
-        .db
-        .read(|conn| {
-            mail_outbox::table
-                .select(OutboxRow::as_select())
-                .load(conn)
-                .map_err(kurultai::db::DbError::from)
-        })
-        .await
-        .unwrap();
-    rows.into_iter()
-        .filter(|r| r.kind == kurultai::domain::mail::MailKind::PasswordRecovery)
-        .collect()
-}
-
-/// Waits until `check` holds for the outbox (at most `within`).
-pub(crate) async fn outbox_until(
-    app: &TestApp,
-    within: Duration,
-    check: impl Fn(&[OutboxRow]) -> bool,
-) {
-    let deadline = Instant::now() + within;
-    loop {
-        let rows = outbox(app).await;
-        if check(&rows) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the outbox never got there: {rows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A Turkish city whose default language is Turkish, English enabled too, named in both.
@@ -182,11 +142,11 @@ async fn a_recovery_link_arrives_in_the_residents_language_works_once_and_ends_e
     );
 
     // The outbox keeps who and when, never the content, once sent.
-    outbox_until(&app, ARRIVES, |rows| {
+    recovery_outbox::rows_until(&app, ARRIVES, |rows| {
         rows.len() == 1 && rows[0].finished_at.is_some()
     })
     .await;
-    let row = &outbox(&app).await[0];
+    let row = &recovery_outbox::rows(&app).await[0];
     assert_eq!(row.sealed, None);
     assert_eq!(row.status.as_str(), "sent");
     assert_eq!((row.recipient.as_str(), row.attempts), (email.as_str(), 1));
@@ -317,7 +277,7 @@ async fn unknown_and_other_municipalities_addresses_get_the_same_answer_and_no_m
         .collect();
     assert_eq!(recoveries.len(), 1);
     assert_eq!(recoveries[0].header("To"), Some(mine.as_str()));
-    assert_eq!(outbox(&app).await.len(), 1);
+    assert_eq!(recovery_outbox::rows(&app).await.len(), 1);
 }
 
 #[tokio::test]
@@ -364,11 +324,14 @@ async fn mail_queued_while_the_server_is_down_arrives_once_it_is_up() {
     smtp.stop();
     ask(&app, Some(&city.slug), &email).await.expect_status(202);
     // At least one attempt failed, and the message waits for its next one.
-    outbox_until(&app, ARRIVES, |rows| {
+    recovery_outbox::rows_until(&app, ARRIVES, |rows| {
         rows.len() == 1 && rows[0].attempts >= 1 && rows[0].last_error.is_some()
     })
     .await;
-    assert_eq!(outbox(&app).await[0].status.as_str(), "queued");
+    assert_eq!(
+        recovery_outbox::rows(&app).await[0].status.as_str(),
+        "queued"
+    );
     smtp.resume();
     let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     assert_eq!(mail.header("To"), Some(email.as_str()));
@@ -427,7 +390,7 @@ async fn a_hung_mail_server_delays_neither_the_request_nor_a_ballot() {
         started.elapsed()
     );
     // The attempt is cut by its timeout and recorded; the message waits for another try.
-    outbox_until(&app, ARRIVES, |rows| {
+    recovery_outbox::rows_until(&app, ARRIVES, |rows| {
         rows.len() == 1
             && rows[0].last_error.as_deref().is_some_and(|e| {
                 e.contains("2 s") || e.contains("timed out") || e.contains("timeout")
@@ -467,7 +430,7 @@ async fn mail_queued_in_a_transaction_that_rolls_back_is_never_sent() {
         })
         .await;
     assert!(outcome.is_err());
-    assert!(outbox(&app).await.is_empty());
+    assert!(recovery_outbox::rows(&app).await.is_empty());
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(smtp.messages().is_empty());
 }
@@ -485,8 +448,8 @@ async fn the_outbox_never_holds_a_link_in_clear_and_forgets_the_body_once_sent()
     // Down while the recovery message waits, so the queued row can be read before it is sent.
     smtp.stop();
     ask(&app, Some(&city.slug), &email).await.expect_status(202);
-    outbox_until(&app, ARRIVES, |rows| rows.len() == 1).await;
-    let queued = outbox(&app).await.remove(0);
+    recovery_outbox::rows_until(&app, ARRIVES, |rows| rows.len() == 1).await;
+    let queued = recovery_outbox::rows(&app).await.remove(0);
     smtp.resume();
     let mail = smtp.wait_for_link(&email, "reset-password", ARRIVES).await;
     let token = mail.token();
@@ -503,8 +466,8 @@ async fn the_outbox_never_holds_a_link_in_clear_and_forgets_the_body_once_sent()
         .sealed
         .as_deref()
         .is_some_and(|s| s.starts_with("v1.")));
-    outbox_until(&app, ARRIVES, |rows| rows[0].finished_at.is_some()).await;
-    let sent = outbox(&app).await.remove(0);
+    recovery_outbox::rows_until(&app, ARRIVES, |rows| rows[0].finished_at.is_some()).await;
+    let sent = recovery_outbox::rows(&app).await.remove(0);
     assert_eq!(sent.sealed, None);
     // Nothing in the whole row carries the message, and the one-time code is only a hash.
     assert!(!format!("{sent:?}").contains(&token));

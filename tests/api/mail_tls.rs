@@ -10,7 +10,7 @@ use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsage
 use serde_json::json;
 
 use crate::helpers::{spawn_app_with, TestApp, PLATFORM_EMAIL};
-use crate::mail::{outbox, outbox_until};
+use crate::support::recovery_outbox;
 use crate::support::smtp::{smtp_on, SmtpServer};
 
 const ARRIVES: Duration = Duration::from_secs(15);
@@ -75,11 +75,11 @@ async fn queue_one(app: &TestApp) {
 /// The one queued message failed at least once, with `error` in its last error, and is
 /// still queued: nothing went out.
 async fn refused(app: &TestApp, smtp: &SmtpServer, error: &str) {
-    outbox_until(app, ARRIVES, |rows| {
+    recovery_outbox::rows_until(app, ARRIVES, |rows| {
         rows.len() == 1 && rows[0].attempts >= 1 && rows[0].last_error.is_some()
     })
     .await;
-    let row = outbox(app).await.remove(0);
+    let row = recovery_outbox::rows(app).await.remove(0);
     assert_eq!(row.status.as_str(), "queued");
     let last_error = row.last_error.unwrap();
     assert!(last_error.contains(error), "{last_error}");

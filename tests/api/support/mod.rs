@@ -21,6 +21,7 @@ pub mod inbox;
 pub mod leaks;
 mod model;
 pub mod oidc;
+pub mod recovery_outbox;
 mod reply;
 mod session;
 pub mod smtp;
