@@ -63,6 +63,8 @@ pub struct NewAccount {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
+    /// `invited` for staff (they set their own password), `active` otherwise.
+    pub status: AccountStatus,
 }
 
 pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
@@ -75,7 +77,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount) -> Result<AccountRow> {
         email: Some(new.email),
         display_name: new.display_name,
         password_hash: new.password_hash,
-        status: AccountStatus::Active,
+        status: new.status,
         created_at: at,
         updated_at: at,
         last_login_at: None,
@@ -109,6 +111,7 @@ pub async fn create_platform_admin(
                 email,
                 display_name: name,
                 password_hash,
+                status: AccountStatus::Active,
             },
         )?;
         audit::append(
@@ -166,6 +169,7 @@ pub async fn prepare_staff(
         email,
         display_name,
         password_hash,
+        status: AccountStatus::Invited,
     })
 }
 

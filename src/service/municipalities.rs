@@ -100,8 +100,7 @@ pub async fn create(
                 }
                 other => other.into(),
             })?;
-            let mut admin = accounts::insert(conn, admin)?;
-            staff::mark_invited(conn, &mut admin)?;
+            let admin = accounts::insert(conn, admin)?;
             audit_log::append(
                 conn,
                 &actor,

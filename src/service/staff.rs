@@ -6,7 +6,7 @@ use crate::db::accounts::{self as rows, AccountRow};
 use crate::db::municipalities::Municipality;
 use crate::db::sessions;
 use crate::db::{Db, DbConn};
-use crate::domain::ids::AccountId;
+use crate::domain::ids::{AccountId, MunicipalityId};
 use crate::domain::mail::{self, MailKind};
 use crate::domain::one_time_code::CodePurpose;
 use crate::domain::translations::pick;
@@ -70,8 +70,7 @@ pub async fn create(
     let municipality = municipality.clone();
     let row = db
         .write(move |conn| {
-            let mut row = accounts::insert(conn, new)?;
-            mark_invited(conn, &mut row)?;
+            let row = accounts::insert(conn, new)?;
             audit_log::append(
                 conn,
                 &actor,
@@ -87,14 +86,6 @@ pub async fn create(
         .await?;
     mailing.outbox.committed(1);
     Ok(row)
-}
-
-/// Makes a just-inserted account `invited`: it cannot log in until its holder sets a password.
-pub(super) fn mark_invited(conn: &mut DbConn, row: &mut AccountRow) -> Result<()> {
-    row.status = AccountStatus::Invited;
-    let (role, name) = (row.role.as_str(), row.display_name.as_str());
-    rows::update_staff(conn, &row.id, role, name, row.status, row.updated_at)?;
-    Ok(())
 }
 
 /// Issues the invitation link and queues its e-mail, in the municipality's default language.
@@ -150,12 +141,7 @@ pub async fn resend_invitation(
     let base = mailing.public_url.clone();
     let municipality = municipality.clone();
     db.write(move |conn| {
-        let row = rows::by_id(conn, &id)?;
-        let is_staff_here = row.municipality_id.as_deref() == Some(municipality.id.as_str())
-            && row.role.is_municipality_staff();
-        if !is_staff_here {
-            return Err(Error::not_found());
-        }
+        let row = staff_here(conn, &municipality.id, &id)?;
         if row.status != AccountStatus::Invited {
             return Err(Error::conflict(
                 "not_invited",
@@ -200,13 +186,7 @@ pub async fn update(
     let municipality_id = municipality.id.clone();
     let actor = actor.clone();
     db.write(move |conn| {
-        let mut row = rows::by_id(conn, &id)?;
-        // Another tenant's account, or a resident, is not staff of this municipality.
-        let is_staff_here = row.municipality_id.as_deref() == Some(municipality_id.as_str())
-            && row.role.is_municipality_staff();
-        if !is_staff_here {
-            return Err(Error::not_found());
-        }
+        let mut row = staff_here(conn, &municipality_id, &id)?;
         let was_active_admin = is_active_admin(row.role, row.status);
         let role_changed = role.is_some_and(|r| r != row.role);
         if let Some(role) = role {
@@ -236,6 +216,22 @@ pub async fn update(
         Ok(row)
     })
     .await
+}
+
+/// The staff account `id` of this municipality: another tenant's account, or a resident, is
+/// not found.
+fn staff_here(
+    conn: &mut DbConn,
+    municipality_id: &MunicipalityId,
+    id: &AccountId,
+) -> Result<AccountRow> {
+    let row = rows::by_id(conn, id)?;
+    let is_staff_here = row.municipality_id.as_deref() == Some(municipality_id.as_str())
+        && row.role.is_municipality_staff();
+    if !is_staff_here {
+        return Err(Error::not_found());
+    }
+    Ok(row)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::browser::{browser_available, open_city, run_in_browser};
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::{spawn_app, TestApp, PASSWORD};
 use crate::support::oidc::{OidcProvider, CLIENT_ID, CLIENT_SECRET};
 use crate::support::{approvals, tckn};
 
@@ -140,13 +140,7 @@ async fn an_official_issues_letter_and_reset_codes_a_resident_uses_in_a_real_bro
     .await;
 
     // The old password is gone; with the new one, the letter code lets the resident vote.
-    assert_eq!(
-        app.login_response(Some(slug), &national_id, PASSWORD)
-            .await
-            .status(),
-        401
-    );
-    let token = app.login(Some(slug), &national_id, NEW_PASSWORD).await;
+    let token = only_the_new_password_logs_in(&app, slug, &national_id).await;
     let cast = app
         .request(
             Method::PUT,
@@ -183,11 +177,12 @@ async fn an_official_changes_their_own_password_in_a_real_browser() {
         ],
     )
     .await;
-    assert_eq!(
-        app.login_response(Some(slug), &official, PASSWORD)
-            .await
-            .status(),
-        401
-    );
-    app.login(Some(slug), &official, NEW_PASSWORD).await;
+    only_the_new_password_logs_in(&app, slug, &official).await;
+}
+
+/// The test's first password no longer logs `login` in, and [`NEW_PASSWORD`] does: its token.
+async fn only_the_new_password_logs_in(app: &TestApp, slug: &str, login: &str) -> String {
+    let old = app.login_response(Some(slug), login, PASSWORD).await;
+    assert_eq!(old.status(), 401);
+    app.login(Some(slug), login, NEW_PASSWORD).await
 }

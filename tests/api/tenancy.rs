@@ -127,6 +127,7 @@ async fn resident_token(app: &TestApp, slug: &str) -> String {
                     email: email_owned,
                     display_name: "Resident".into(),
                     password_hash: hash,
+                    status: kurultai::domain::AccountStatus::Active,
                 },
             )
         })

@@ -13,10 +13,6 @@ use crate::service::{Actor, Result};
 
 use super::verifications;
 
-fn check_offered(municipality: &Municipality) -> Result<()> {
-    verifications::check_offered(municipality, VerificationMethod::LetterCode)
-}
-
 /// Issues a letter code for a resident of `municipality` (another tenant's is not found),
 /// replacing any earlier one. The code is answered once, to print; the audit log records that
 /// one was issued and until when, never the code.
@@ -27,7 +23,7 @@ pub async fn issue_letter_code(
     municipality: &Municipality,
     account_id: AccountId,
 ) -> Result<Issued> {
-    check_offered(municipality)?;
+    verifications::check_offered(municipality, VerificationMethod::LetterCode)?;
     issue_for_resident(
         db,
         pepper,
